@@ -1,0 +1,231 @@
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+)
+
+// Sentinel errors callers branch on.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrNewerSchema = errors.New("database was written by a newer byok")
+	ErrNotDatabase = errors.New("not a byok database")
+	ErrDuplicate   = errors.New("already exists")
+)
+
+// Source is what started a request.
+type Source string
+
+// Sources.
+const (
+	SourceTUI    Source = "tui"
+	SourceCLI    Source = "cli"
+	SourceProxy  Source = "proxy"
+	SourceManual Source = "manual"
+)
+
+// Status is how a request ended.
+type Status string
+
+// Statuses.
+const (
+	StatusOK        Status = "ok"
+	StatusError     Status = "error"
+	StatusCancelled Status = "cancelled"
+	StatusPartial   Status = "partial"
+)
+
+// Event is one provider request (or one manual spend entry), as recorded.
+// Token counts are disjoint (see providers.Usage).
+type Event struct {
+	ID       int64
+	Time     time.Time // UTC
+	Source   Source
+	Client   string // the calling tool for proxy events (from User-Agent)
+	Provider string
+	Model    string
+	KeyID    int64  // 0 when no stored key was used (local providers, manual)
+	KeyName  string // "provider/label" at the time of the request, for display
+
+	Status       Status
+	ErrorClass   string
+	ErrorMessage string // redacted
+	HTTPStatus   int
+	Latency      time.Duration
+	TTFT         time.Duration
+	RequestID    string
+
+	InputTokens        int64
+	CacheReadTokens    int64
+	CacheWrite5mTokens int64
+	CacheWrite1hTokens int64
+	OutputTokens       int64
+	ReasoningTokens    int64
+
+	// Cost is the priced cost including Markup; Markup is the platform-fee
+	// line on its own. For an unpriced event Cost is 0 and Fallback holds the
+	// conservative amount budgets count instead.
+	Cost      money.USD
+	Markup    money.USD
+	Fallback  money.USD
+	CostState pricing.State
+	PriceRef  string // the price record the cost was computed with
+
+	Prompt   string // stored only when config allows
+	Response string
+	Note     string // manual spend note
+}
+
+// CacheWriteTokens returns the 5-minute and 1-hour cache writes together.
+func (e Event) CacheWriteTokens() int64 { return e.CacheWrite5mTokens + e.CacheWrite1hTokens }
+
+// Scope selects events by any combination of fields; a zero field matches all.
+type Scope struct {
+	Provider string
+	Model    string // with Provider
+	KeyID    int64
+	Source   Source
+}
+
+// Totals sums the events of a scope and period.
+type Totals struct {
+	Requests         int64
+	Errors           int64 // status error or cancelled
+	InputTokens      int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+	OutputTokens     int64
+	ReasoningTokens  int64
+	Cost             money.USD // sum of priced costs (markup included)
+	Markup           money.USD
+	Unpriced         int64     // requests with no known price
+	Fallback         money.USD // what budgets count for the unpriced ones
+}
+
+// BudgetSpend is what a budget counts: priced cost plus the fallback for
+// unpriced requests.
+func (t Totals) BudgetSpend() money.USD { return t.Cost + t.Fallback }
+
+// GroupBy names a breakdown dimension.
+type GroupBy string
+
+// Breakdown dimensions.
+const (
+	ByProvider GroupBy = "provider"
+	ByModel    GroupBy = "model"
+	ByKey      GroupBy = "key"
+	BySource   GroupBy = "source"
+	ByDay      GroupBy = "day"
+)
+
+// Group is one row of a breakdown: Key is the provider id, "provider/model",
+// key name, source or day ("2006-01-02" in the requested time zone).
+type Group struct {
+	Key string
+	Totals
+}
+
+// Filter selects recent events for listings.
+type Filter struct {
+	Scope
+	Status Status
+	Text   string // matched against model, key name, error, prompt and response
+	Since  time.Time
+	Until  time.Time
+	Limit  int
+	Before int64 // only events with ID < Before (paging); 0 = newest
+}
+
+// Period is a budget period.
+type Period string
+
+// Periods.
+const (
+	Daily   Period = "daily"
+	Weekly  Period = "weekly"
+	Monthly Period = "monthly"
+)
+
+// Budget is a spending limit on a scope. Scope is written as in the CLI:
+// "all", "provider:openai", "key:openai/work", "model:openai/gpt-4o-mini".
+type Budget struct {
+	ID         int64
+	Scope      string
+	Period     Period
+	Limit      money.USD
+	Hard       bool
+	Thresholds []int // percents, ascending
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// AlertKind names why an alert fired.
+type AlertKind string
+
+// Alert kinds.
+const (
+	AlertThreshold AlertKind = "threshold"
+	AlertForecast  AlertKind = "forecast"
+	AlertAnomaly   AlertKind = "anomaly"
+	AlertRotation  AlertKind = "rotation"
+)
+
+// Alert is a stored alert. (Kind, Scope, PeriodKey, Threshold) is unique, so
+// two processes crossing the same threshold at once store one alert.
+type Alert struct {
+	ID        int64
+	Time      time.Time
+	Kind      AlertKind
+	Scope     string
+	BudgetID  int64  // 0 for alerts not tied to a budget
+	PeriodKey string // e.g. "2026-11" or "2026-11-22"; identifies the period or day
+	Threshold int    // percent, threshold alerts only
+	Message   string
+	Acked     bool
+	AckedAt   time.Time
+}
+
+// KeySource says where a key's secret lives.
+type KeySource string
+
+// Key sources.
+const (
+	KeyKeychain KeySource = "keychain"
+	KeyEnv      KeySource = "env"
+	KeyFile     KeySource = "file"
+)
+
+// Key is a key's metadata. The secret itself is never stored here.
+type Key struct {
+	ID          int64
+	Provider    string
+	Label       string
+	Last4       string
+	Fingerprint string // first 8 hex digits of SHA-256 of the secret
+	Source      KeySource
+	Default     bool
+	CreatedAt   time.Time
+	RotatedAt   time.Time
+	ValidatedAt time.Time
+	LastUsedAt  time.Time
+	RevokedAt   time.Time
+}
+
+// Name returns "provider/label", the keychain account and the key's scope name.
+func (k Key) Name() string { return k.Provider + "/" + k.Label }
+
+// Revoked reports whether the key was removed.
+func (k Key) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// AuditEntry is one line of the audit log (key lifecycle, price overrides,
+// budget changes, imports).
+type AuditEntry struct {
+	ID      int64
+	Time    time.Time
+	Action  string // e.g. "key.add", "key.rotate", "price.set", "budget.set"
+	Subject string // e.g. "openai/work", "openai/gpt-4o"
+	Detail  string // redacted free text or JSON
+}
