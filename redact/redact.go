@@ -1,0 +1,231 @@
+// Package redact removes secrets from text before it leaves the process.
+//
+// Every piece of text that byok shows, logs or stores and that might carry a
+// key (error messages, provider error bodies, debug logs) goes through
+// String. It removes two kinds of things:
+//
+//   - the exact values of every secret handed to Register, wherever they
+//     appear, including overlapping and adjacent occurrences;
+//   - as a backstop for keys byok never saw, the common key shapes: OpenAI
+//     style sk-… keys (sk-proj-…, sk-ant-…, sk-or-v1-…, DeepSeek and others
+//     share the prefix), Google AIza…, Groq gsk_…, xAI xai-…, AWS access key
+//     ids (AKIA…, ASIA…) and the token after "Bearer".
+//
+// A removed value becomes "[REDACTED …abcd]", keeping its last four
+// characters so a person can still tell which key was meant, or plain
+// "[REDACTED]" when the value is shorter than 16 bytes: for a short value
+// four characters would give away too much of it.
+package redact
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// MinLength is the shortest value Register remembers, in bytes. Shorter
+// values would match ordinary words and numbers all over the text.
+const MinLength = 8
+
+// marker replaces a removed value that is too short to show its tail.
+const marker = "[REDACTED]"
+
+// tailMinLength is the shortest removed value whose last four characters
+// are shown.
+const tailMinLength = 16
+
+// maxPasses bounds how often redaction is repeated when removing one value
+// leaves another one behind (only contrived values that overlap the marker
+// itself can do that). After that the whole text is replaced.
+const maxPasses = 4
+
+// registry holds the remembered secret values. Reads are lock-free: the
+// slice is replaced, never changed, under the write lock.
+type registry struct {
+	mu      sync.Mutex
+	secrets atomic.Pointer[[]string] // sorted longest first, no duplicates
+}
+
+// global is the registry behind Register and String.
+var global registry
+
+// Register remembers the exact value of a secret so that String removes it
+// from any text. It is safe for concurrent use. Values shorter than
+// MinLength bytes are ignored, and so are values that are part of the
+// "[REDACTED]" marker itself, since no output could avoid containing them.
+func Register(secret string) {
+	global.add(secret)
+}
+
+// String returns s with every registered secret and every common key shape
+// replaced by a redaction marker (see the package documentation).
+func String(s string) string {
+	return global.redact(s)
+}
+
+func (r *registry) add(secret string) {
+	if len(secret) < MinLength || strings.Contains(marker, secret) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var old []string
+	if p := r.secrets.Load(); p != nil {
+		old = *p
+	}
+	if slices.Contains(old, secret) {
+		return
+	}
+	next := make([]string, 0, len(old)+1)
+	next = append(next, old...)
+	next = append(next, secret)
+	// Longest first, so a secret that contains a shorter one is found whole
+	// before the shorter one is; ties in byte order keep the order stable.
+	slices.SortFunc(next, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	r.secrets.Store(&next)
+}
+
+func (r *registry) list() []string {
+	if p := r.secrets.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// redact applies one pass after another until a pass finds nothing. A pass
+// can only leave a secret behind when a secret overlaps the text of a
+// marker, so more than one pass is rare and more than maxPasses means the
+// registered values are hostile: then nothing of the text is kept.
+func (r *registry) redact(s string) string {
+	secrets := r.list()
+	for range maxPasses {
+		spans := findSpans(s, secrets)
+		if len(spans) == 0 {
+			return s
+		}
+		s = replaceSpans(s, spans)
+	}
+	if len(findSpans(s, secrets)) == 0 {
+		return s
+	}
+	return marker
+}
+
+// span is a half-open byte range [start, end) of text to remove.
+type span struct{ start, end int }
+
+// findSpans returns the merged, sorted ranges of s covered by any occurrence
+// of a secret or a key shape.
+func findSpans(s string, secrets []string) []span {
+	var spans []span
+	for _, secret := range secrets {
+		for from := 0; from <= len(s)-len(secret); {
+			i := strings.Index(s[from:], secret)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			spans = append(spans, span{start, start + len(secret)})
+			// Continue one byte on: occurrences may overlap ("aaaaaaaa"
+			// twice in nine a's) and the union must cover both.
+			from = start + 1
+		}
+	}
+	for _, sh := range shapes {
+		for _, m := range sh.re.FindAllStringSubmatchIndex(s, -1) {
+			start, end := m[2*sh.group], m[2*sh.group+1]
+			if start < 0 || (sh.accept != nil && !sh.accept(s[start:end])) {
+				continue
+			}
+			spans = append(spans, span{start, end})
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if sp.start <= last.end {
+			last.end = max(last.end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// replaceSpans replaces each span of s by its marker.
+func replaceSpans(s string, spans []span) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	prev := 0
+	for _, sp := range spans {
+		b.WriteString(s[prev:sp.start])
+		b.WriteString(Mask(s[sp.start:sp.end]))
+		prev = sp.end
+	}
+	b.WriteString(s[prev:])
+	return b.String()
+}
+
+// Mask returns the marker that stands for value: "[REDACTED …abcd]" with
+// its last four characters when value is at least 16 bytes long, else
+// "[REDACTED]". It does not look at the registry.
+func Mask(value string) string {
+	if len(value) < tailMinLength {
+		return marker
+	}
+	return "[REDACTED …" + lastRunes(value, 4) + "]"
+}
+
+// lastRunes returns the last n characters of s (invalid bytes count as one
+// character each).
+func lastRunes(s string, n int) string {
+	i := len(s)
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return s[i:]
+}
+
+// shape is a backstop pattern for a kind of key. The key is the submatch
+// numbered group (0 for the whole match); accept, when set, rejects
+// candidates that are ordinary words rather than keys.
+type shape struct {
+	name   string
+	re     *regexp.Regexp
+	group  int
+	accept func(string) bool
+}
+
+// shapes are the key formats removed even when byok never saw the key.
+// Lengths are lower bounds below every real key's length, so truncated keys
+// in logs are still caught.
+var shapes = []shape{
+	// OpenAI sk-… and sk-proj-…, Anthropic sk-ant-api03-…, OpenRouter
+	// sk-or-v1-…, DeepSeek and many compatible providers: one prefix.
+	{name: "sk", re: regexp.MustCompile(`\bsk-[A-Za-z0-9_-]{16,}`), accept: hasDigit},
+	{name: "google", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{30,}`)},
+	{name: "groq", re: regexp.MustCompile(`\bgsk_[A-Za-z0-9]{20,}`)},
+	{name: "xai", re: regexp.MustCompile(`\bxai-[A-Za-z0-9]{20,}`)},
+	{name: "aws", re: regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
+	// The prefix stays so the text still reads as an auth header.
+	{name: "bearer", re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`), group: 1, accept: hasDigit},
+}
+
+// hasDigit tells a key (random, so practically always with a digit) from a
+// long word such as "authentication-required".
+func hasDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789")
+}
