@@ -1,0 +1,580 @@
+package pricing
+
+import (
+	"bytes"
+	_ "embed" // the default catalog is embedded
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+//go:generate go run ./internal/gen -litellm ../../shared/data/litellm_model_prices.json -catwalk ../../shared/data/catwalk -date 2026-07-24 -out catalog.json
+
+//go:embed catalog.json
+var catalogJSON []byte
+
+var defaultCatalog = sync.OnceValue(func() *Catalog {
+	c, err := ReadCatalog(bytes.NewReader(catalogJSON))
+	if err != nil {
+		// The file is generated and tested; a broken one is a build defect.
+		panic("pricing: the embedded catalog.json is invalid, regenerate it with go generate ./pricing: " + err.Error())
+	}
+	return c
+})
+
+// Default returns the catalog embedded in the binary, parsed once. It is
+// shared: never modify the prices it returns.
+func Default() *Catalog { return defaultCatalog() }
+
+// CatalogInfo describes a catalog: the day its prices were taken, the day
+// it was generated, where the prices come from, and the local providers
+// whose every model costs nothing.
+type CatalogInfo struct {
+	Date      string   `json:"date"`
+	Generated string   `json:"generated,omitempty"`
+	Source    string   `json:"source"`
+	Local     []string `json:"local,omitempty"`
+}
+
+type catalogFile struct {
+	CatalogInfo
+	Models []Price `json:"models"`
+}
+
+// Catalog is a set of prices with look-up by provider and model. A Catalog
+// is never changed after it is built, so it is safe for concurrent use;
+// WithOverrides and WithLocal return new catalogs.
+type Catalog struct {
+	info   CatalogInfo
+	local  map[string]bool
+	prices []Price
+	byProv map[string]*provIndex
+	// fallback holds, per provider, the index of its highest-priced model;
+	// top is the highest-priced model of the whole catalog (-1 when empty).
+	fallback map[string]int
+	top      int
+}
+
+// provIndex finds a provider's prices by ever looser forms of a model name.
+type provIndex struct {
+	all   []int          // indexes into Catalog.prices, sorted by model
+	exact map[string]int // lower-case model id
+	canon map[string]int // separators dropped: "claude-sonnet-4.5" = "claude-sonnet-4-5"
+	loose map[string]int // canon after dropping dates, versions and region prefixes
+	tail  map[string]int // loose form of the part after the last "/"
+}
+
+// NewCatalog builds a catalog from prices. Prices without a Source, Date or
+// Ref get "catalog", info.Date and "catalog:<date>:<provider>/<model>".
+// Provider aliases are folded to byok ids ("gemini" → "google"); when two
+// prices name the same provider and model, the first wins.
+func NewCatalog(info CatalogInfo, prices []Price) *Catalog {
+	c := &Catalog{info: info, local: map[string]bool{}}
+	for _, l := range info.Local {
+		c.local[normProvider(l)] = true
+	}
+	c.build(nil, prices)
+	return c
+}
+
+// ReadCatalog reads a catalog in byok's own JSON format, as WriteJSON
+// writes it and as catalog.json holds it.
+func ReadCatalog(r io.Reader) (*Catalog, error) {
+	var f catalogFile
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
+		return nil, fmt.Errorf("read price catalog: %w", err)
+	}
+	if f.Date == "" {
+		return nil, fmt.Errorf("read price catalog: no date; a catalog must say when its prices were taken")
+	}
+	for i := range f.Models {
+		p := &f.Models[i]
+		if p.Provider == "" || p.Model == "" {
+			return nil, fmt.Errorf("read price catalog: model %d has no provider or model name", i)
+		}
+		p.Source, p.Date, p.Ref = "", "", ""
+	}
+	return NewCatalog(f.CatalogInfo, f.Models), nil
+}
+
+// WriteJSON writes the catalog's own prices (not overrides) in byok's
+// catalog format, one model per line so that changes read well in a diff.
+func (c *Catalog) WriteJSON(w io.Writer) error {
+	head, err := json.Marshal(c.info)
+	if err != nil {
+		return fmt.Errorf("write price catalog: %w", err)
+	}
+	var b bytes.Buffer
+	b.Write(head[:len(head)-1])
+	b.WriteString(",\n\"models\":[\n")
+	first := true
+	for _, p := range c.prices {
+		if p.Source != "catalog" {
+			continue
+		}
+		p.Source, p.Date, p.Ref = "", "", ""
+		line, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("write price catalog: %s: %w", p.Name(), err)
+		}
+		if !first {
+			b.WriteString(",\n")
+		}
+		first = false
+		b.Write(line)
+	}
+	b.WriteString("\n]}\n")
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write price catalog: %w", err)
+	}
+	return nil
+}
+
+// Date returns the day the catalog's prices were taken (YYYY-MM-DD).
+func (c *Catalog) Date() string { return c.info.Date }
+
+// Source says where the catalog's prices come from.
+func (c *Catalog) Source() string { return c.info.Source }
+
+// Info returns the catalog's description.
+func (c *Catalog) Info() CatalogInfo { return c.info }
+
+// Len returns the number of priced models (local providers not counted).
+func (c *Catalog) Len() int { return len(c.prices) }
+
+// WithOverrides returns a catalog where ps win over the prices of the same
+// provider and model, and add the models the catalog lacks. Overrides
+// without a Source or Ref get "override" and "override:<date>:<provider>/<model>".
+func (c *Catalog) WithOverrides(ps []Price) *Catalog {
+	n := &Catalog{info: c.info, local: c.local}
+	over := make([]Price, len(ps))
+	for i, p := range ps {
+		if p.Source == "" {
+			p.Source = "override"
+		}
+		over[i] = p
+	}
+	n.build(over, c.prices)
+	return n
+}
+
+// WithLocal returns a catalog where every model of the given providers
+// costs nothing (local servers such as Ollama and LM Studio).
+func (c *Catalog) WithLocal(providers ...string) *Catalog {
+	n := *c
+	n.local = make(map[string]bool, len(c.local)+len(providers))
+	for p := range c.local {
+		n.local[p] = true
+	}
+	for _, p := range providers {
+		n.local[normProvider(p)] = true
+	}
+	n.info.Local = sortedKeys(n.local)
+	return &n
+}
+
+// Local reports whether every model of provider costs nothing.
+func (c *Catalog) Local(provider string) bool { return c.local[normProvider(provider)] }
+
+// build fills the catalog from overrides (which win) and base prices.
+func (c *Catalog) build(over, base []Price) {
+	seen := map[string]bool{}
+	rank := map[string]int{} // 0 = override, 1 = base
+	var all []Price
+	for r, list := range [][]Price{over, base} {
+		for _, p := range list {
+			p.Provider = normProvider(p.Provider)
+			p.Model = strings.TrimSpace(p.Model)
+			if p.Source == "" {
+				p.Source = "catalog"
+			}
+			if p.Date == "" && p.Source == "catalog" {
+				p.Date = c.info.Date
+			}
+			if p.Ref == "" {
+				p.Ref = p.Source + ":" + p.Date + ":" + p.Name()
+			}
+			id := p.Provider + "/" + strings.ToLower(p.Model)
+			if seen[id] || p.Provider == "" || p.Model == "" {
+				continue
+			}
+			seen[id] = true
+			rank[id] = r
+			all = append(all, p)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].Provider != all[j].Provider {
+			return all[i].Provider < all[j].Provider
+		}
+		return all[i].Model < all[j].Model
+	})
+	c.prices = all
+	c.byProv = map[string]*provIndex{}
+	c.fallback = map[string]int{}
+	c.top = -1
+
+	// Index order decides who wins a loose match: overrides first, then
+	// shorter names (undated aliases before dated snapshots).
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		pa, pb := all[order[a]], all[order[b]]
+		ra, rb := rank[pa.Provider+"/"+strings.ToLower(pa.Model)], rank[pb.Provider+"/"+strings.ToLower(pb.Model)]
+		if ra != rb {
+			return ra < rb
+		}
+		if len(pa.Model) != len(pb.Model) {
+			return len(pa.Model) < len(pb.Model)
+		}
+		return pa.Model < pb.Model
+	})
+	for i := range all {
+		p := all[i]
+		ix := c.byProv[p.Provider]
+		if ix == nil {
+			ix = &provIndex{exact: map[string]int{}, canon: map[string]int{}, loose: map[string]int{}, tail: map[string]int{}}
+			c.byProv[p.Provider] = ix
+		}
+		ix.all = append(ix.all, i)
+		ix.exact[strings.ToLower(p.Model)] = i
+	}
+	for _, i := range order {
+		p := all[i]
+		ix := c.byProv[p.Provider]
+		putFirst(ix.canon, canon(p.Model), i)
+		putFirst(ix.loose, loose(p.Model), i)
+	}
+	for _, i := range order {
+		p := all[i]
+		if k := strings.LastIndex(p.Model, "/"); k >= 0 {
+			putFirst(c.byProv[p.Provider].tail, loose(p.Model[k+1:]), i)
+		}
+	}
+
+	// Fallback prices: the dearest text model (input + output per million)
+	// of each provider and of the whole catalog.
+	dearer := func(a, b int) bool {
+		sa := all[a].Input + all[a].Output
+		sb := all[b].Input + all[b].Output
+		return sa > sb || sa == sb && all[a].Name() < all[b].Name()
+	}
+	for i, p := range all {
+		if !textMode(p.Mode) {
+			continue
+		}
+		if j, ok := c.fallback[p.Provider]; !ok || dearer(i, j) {
+			c.fallback[p.Provider] = i
+		}
+		if c.top < 0 || dearer(i, c.top) {
+			c.top = i
+		}
+	}
+}
+
+func textMode(mode string) bool {
+	return mode == "" || mode == "chat" || mode == "responses" || mode == "completion"
+}
+
+func putFirst(m map[string]int, k string, i int) {
+	if k == "" {
+		return
+	}
+	if _, ok := m[k]; !ok {
+		m[k] = i
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// providerAliases folds other names of a provider to its byok id.
+var providerAliases = map[string]string{
+	"gemini":    "google",
+	"lm-studio": "lmstudio",
+	"lm_studio": "lmstudio",
+	"together":  "together",
+	"vercel-ai": "vercel",
+}
+
+// normProvider returns the byok id for a provider name or alias.
+func normProvider(p string) string {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if id, ok := providerAliases[p]; ok {
+		return id
+	}
+	return ProviderID(p)
+}
+
+var (
+	dateSuffix    = regexp.MustCompile(`(?:[-@]\d{8}|-\d{4}-\d{2}-\d{2})$`)
+	versionSuffix = regexp.MustCompile(`-v\d+(?::\d+)?$`)
+	regionPrefix  = regexp.MustCompile(`^(?:us|eu|apac|global|us-gov|jp|au|ca)\.`)
+	arnPrefix     = regexp.MustCompile(`^arn:aws[a-z-]*:bedrock:[^/]*:(?:foundation-model|inference-profile|application-inference-profile)/`)
+)
+
+// canon drops case and the separators people and providers swap freely:
+// "claude-sonnet-4.5", "Claude_Sonnet_4-5" and "claude-sonnet-4-5" are one
+// name; so are "gpt-35-turbo" and "gpt-3.5-turbo".
+func canon(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '.' || c == '_' || c == ':' || c == ' ':
+		case c >= 'A' && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// loose is canon after dropping what names a snapshot rather than a model:
+// a Bedrock cross-region prefix ("us."), a version suffix ("-v1:0") and a
+// date suffix ("-20250929", "-2024-08-06", "@20251001").
+func loose(s string) string {
+	s = regionPrefix.ReplaceAllString(strings.ToLower(s), "")
+	s = versionSuffix.ReplaceAllString(s, "")
+	s = dateSuffix.ReplaceAllString(s, "")
+	return canon(s)
+}
+
+// variants returns the spellings of model worth trying under provider:
+// the name as given, without a "provider/" prefix, without a Bedrock ARN or
+// region prefix, and a fine-tune's base model.
+func variants(provider, model string) []string {
+	m := strings.TrimSpace(model)
+	out := []string{m}
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	// A "provider/" prefix naming this same provider (or one of its
+	// aliases) is dropped; other prefixes are part of router slugs.
+	for {
+		pre, rest, ok := strings.Cut(m, "/")
+		if !ok || (normProvider(pre) != provider && pre != "models") {
+			break
+		}
+		m = rest
+		add(m)
+	}
+	if s := arnPrefix.ReplaceAllString(m, ""); s != m {
+		m = s
+		add(m)
+	}
+	if s := regionPrefix.ReplaceAllString(m, ""); s != m {
+		add(s)
+	}
+	// Fine-tuned OpenAI models are "ft:<base>:<org>:<name>:<id>" and cost
+	// what LiteLLM lists for "ft:<base>".
+	if strings.HasPrefix(m, "ft:") {
+		if parts := strings.SplitN(m, ":", 3); len(parts) == 3 {
+			add("ft:" + parts[1])
+		}
+	}
+	return out
+}
+
+// Lookup finds the price of model at provider. model may carry a
+// "provider/" prefix; provider may be an alias ("gemini") or empty, when
+// the prefix or ProviderOf decides. Names are matched exactly first, then
+// ignoring case and separators, then ignoring dates, versions and Bedrock
+// region prefixes, then (for router slugs such as "anthropic/claude-sonnet-4.5")
+// by the part after the last "/". Every model of a local provider is found,
+// at price 0.
+func (c *Catalog) Lookup(provider, model string) (Price, bool) {
+	prov := normProvider(provider)
+	if prov == "" {
+		pre, rest, ok := strings.Cut(strings.TrimSpace(model), "/")
+		switch {
+		case ok && c.knownProvider(normProvider(pre)):
+			prov, model = normProvider(pre), rest
+		default:
+			p, found := c.ProviderOf(model)
+			if !found {
+				return Price{}, false
+			}
+			prov = p
+		}
+	}
+	if c.local[prov] {
+		m := strings.TrimSpace(model)
+		if pre, rest, ok := strings.Cut(m, "/"); ok && normProvider(pre) == prov {
+			m = rest
+		}
+		return Price{Provider: prov, Model: m, Mode: "chat", Source: "local", Ref: "local:" + prov}, true
+	}
+	i, ok := c.find(prov, model, true)
+	if !ok {
+		return Price{}, false
+	}
+	return c.prices[i], true
+}
+
+func (c *Catalog) knownProvider(p string) bool {
+	_, ok := c.byProv[p]
+	return ok || c.local[p]
+}
+
+// find runs the look-up steps of Lookup within one provider.
+func (c *Catalog) find(provider, model string, useTail bool) (int, bool) {
+	ix := c.byProv[provider]
+	if ix == nil {
+		return 0, false
+	}
+	vs := variants(provider, model)
+	for _, v := range vs {
+		if i, ok := ix.exact[strings.ToLower(v)]; ok {
+			return i, true
+		}
+	}
+	for _, v := range vs {
+		if i, ok := ix.canon[canon(v)]; ok {
+			return i, true
+		}
+	}
+	for _, v := range vs {
+		if i, ok := ix.loose[loose(v)]; ok {
+			return i, true
+		}
+	}
+	if useTail {
+		for _, v := range vs {
+			t := v
+			if k := strings.LastIndex(v, "/"); k >= 0 {
+				t = v[k+1:]
+			}
+			if i, ok := ix.tail[loose(t)]; ok {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Models returns the prices of provider's models, sorted by model name.
+func (c *Catalog) Models(provider string) []Price {
+	ix := c.byProv[normProvider(provider)]
+	if ix == nil {
+		return nil
+	}
+	out := make([]Price, len(ix.all))
+	for k, i := range ix.all {
+		out[k] = c.prices[i]
+	}
+	return out
+}
+
+// Providers returns the ids of the providers with prices, local ones
+// included, sorted.
+func (c *Catalog) Providers() []string {
+	set := make(map[string]bool, len(c.byProv)+len(c.local))
+	for p := range c.byProv {
+		set[p] = true
+	}
+	for p := range c.local {
+		set[p] = true
+	}
+	return sortedKeys(set)
+}
+
+// providerRank orders providers for ProviderOf: model makers first, then
+// hosts of open models, then clouds, then routers.
+var providerRank = []string{
+	"openai", "anthropic", "google", "xai", "deepseek", "mistral", "perplexity",
+	"groq", "cerebras", "together", "fireworks", "sambanova", "novita", "hyperbolic",
+	"nvidia", "chutes", "azure", "bedrock", "openrouter", "vercel",
+}
+
+// namePrefixes guess the maker of a model the catalog does not list.
+var namePrefixes = []struct{ prefix, provider string }{
+	{"gpt-", "openai"}, {"chatgpt-", "openai"}, {"o1", "openai"}, {"o3", "openai"}, {"o4", "openai"},
+	{"text-embedding-", "openai"}, {"dall-e", "openai"}, {"davinci", "openai"}, {"babbage", "openai"},
+	{"claude-", "anthropic"},
+	{"gemini-", "google"}, {"gemma-", "google"}, {"imagen-", "google"},
+	{"grok-", "xai"},
+	{"deepseek-", "deepseek"},
+	{"mistral-", "mistral"}, {"codestral", "mistral"}, {"magistral", "mistral"}, {"devstral", "mistral"},
+	{"ministral", "mistral"}, {"pixtral", "mistral"}, {"open-mistral", "mistral"}, {"open-mixtral", "mistral"},
+	{"sonar", "perplexity"},
+}
+
+// ProviderOf says which provider serves a model named without one, for the
+// proxy: a "provider/" prefix decides; otherwise the first provider in
+// maker-first order whose catalog has the model ("gpt-4o" → openai,
+// "claude-sonnet-4-5" → anthropic, "gemini-2.5-flash" → google); otherwise a
+// guess from the name's family ("gpt-…", "claude-…", "gemini-…").
+func (c *Catalog) ProviderOf(model string) (string, bool) {
+	m := strings.TrimSpace(model)
+	if pre, _, ok := strings.Cut(m, "/"); ok {
+		if p := normProvider(pre); c.knownProvider(p) {
+			return p, true
+		}
+	}
+	if m == "" {
+		return "", false
+	}
+	ranked := make(map[string]bool, len(providerRank))
+	for _, p := range providerRank {
+		ranked[p] = true
+		if _, ok := c.find(p, m, false); ok {
+			return p, true
+		}
+	}
+	for _, p := range c.Providers() {
+		if ranked[p] || c.local[p] {
+			continue
+		}
+		if _, ok := c.find(p, m, false); ok {
+			return p, true
+		}
+	}
+	lm := strings.ToLower(m)
+	for _, np := range namePrefixes {
+		if strings.HasPrefix(lm, np.prefix) {
+			return np.provider, true
+		}
+	}
+	return "", false
+}
+
+// Fallback returns the conservative price used for requests nobody can
+// price: the dearest text model (input + output) of provider, or of the
+// whole catalog when the provider has none. A local provider's fallback
+// costs nothing. ok is false only for an empty catalog.
+func (c *Catalog) Fallback(provider string) (Price, bool) {
+	prov := normProvider(provider)
+	if c.local[prov] {
+		return Price{Provider: prov, Mode: "chat", Source: "local", Ref: "local:" + prov}, true
+	}
+	if i, ok := c.fallback[prov]; ok {
+		return c.prices[i], true
+	}
+	if c.top >= 0 {
+		return c.prices[c.top], true
+	}
+	return Price{}, false
+}

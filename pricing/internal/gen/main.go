@@ -1,0 +1,120 @@
+// Command gen builds pricing/catalog.json, byok's embedded price catalog,
+// from LiteLLM's price file and catwalk's provider files. Run it with
+// `go generate ./pricing`.
+//
+// LiteLLM gives the prices, tiers and cache prices; catwalk adds models of
+// byok's built-in providers that LiteLLM does not list yet, with their base
+// input and output prices only. Only built-in providers are kept; Vertex AI
+// is left out (byok talks to the Gemini API).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/byokhq/byok/pricing"
+)
+
+// builtin are the byok providers whose prices the catalog carries. Ollama
+// and LM Studio are local: the catalog prices all their models at 0 by rule.
+var builtin = map[string]bool{
+	"openai": true, "anthropic": true, "google": true, "openrouter": true, "groq": true,
+	"together": true, "fireworks": true, "deepseek": true, "mistral": true, "xai": true,
+	"cerebras": true, "perplexity": true, "nvidia": true, "sambanova": true, "novita": true,
+	"hyperbolic": true, "chutes": true, "akash": true, "morpheus": true, "vercel": true,
+	"azure": true, "bedrock": true,
+}
+
+var local = []string{"lmstudio", "ollama"}
+
+func main() {
+	litellm := flag.String("litellm", "../../shared/data/litellm_model_prices.json", "LiteLLM price file")
+	catwalk := flag.String("catwalk", "../../shared/data/catwalk", "directory of catwalk provider files")
+	date := flag.String("date", "", "day the prices were taken (YYYY-MM-DD); required")
+	generated := flag.String("generated", time.Now().UTC().Format(time.DateOnly), "day of generation (YYYY-MM-DD)")
+	out := flag.String("out", "catalog.json", "catalog file to write")
+	flag.Parse()
+	if err := run(*litellm, *catwalk, *date, *generated, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(litellmPath, catwalkDir, date, generated, out string) error {
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return fmt.Errorf("-date %q: give the day the prices were taken as YYYY-MM-DD", date)
+	}
+	f, err := os.Open(litellmPath)
+	if err != nil {
+		return fmt.Errorf("open LiteLLM file: %w", err)
+	}
+	imp, err := pricing.ParseLiteLLM(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	var prices []pricing.Price
+	for _, p := range imp.Prices {
+		if builtin[p.Provider] {
+			prices = append(prices, p)
+		}
+	}
+	fromLiteLLM := len(prices)
+
+	files, err := filepath.Glob(filepath.Join(catwalkDir, "*.json"))
+	if err != nil {
+		return fmt.Errorf("list catwalk files: %w", err)
+	}
+	sort.Strings(files)
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("open catwalk file: %w", err)
+		}
+		ps, err := pricing.ImportCatwalk(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(name), err)
+		}
+		for _, p := range ps {
+			if builtin[p.Provider] {
+				prices = append(prices, p)
+			}
+		}
+	}
+	// LiteLLM comes first, so where both list a model its richer record
+	// wins; a catwalk model is added only when no spelling of it is known.
+	base := pricing.NewCatalog(pricing.CatalogInfo{Date: date}, prices[:fromLiteLLM])
+	kept := prices[:fromLiteLLM:fromLiteLLM]
+	for _, p := range prices[fromLiteLLM:] {
+		if _, ok := base.Lookup(p.Provider, p.Model); ok {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	for i := range kept {
+		kept[i].Source = ""
+	}
+	source := "LiteLLM model_prices_and_context_window.json (BerriAI/litellm, MIT) as of " + date +
+		"; model lists from charmbracelet/catwalk provider files (MIT)"
+	if strings.TrimSpace(generated) == "" {
+		generated = time.Now().UTC().Format(time.DateOnly)
+	}
+	cat := pricing.NewCatalog(pricing.CatalogInfo{Date: date, Generated: generated, Source: source, Local: local}, kept)
+	var buf bytes.Buffer
+	if err := cat.WriteJSON(&buf); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "gen: %d models across %d providers (%d from LiteLLM, %d from catwalk) -> %s\n",
+		cat.Len(), len(cat.Providers()), fromLiteLLM, len(kept)-fromLiteLLM, out)
+	return nil
+}
