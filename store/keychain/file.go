@@ -144,7 +144,7 @@ var _ Secrets = (*fileStore)(nil)
 
 func openFile(o Options) (*fileStore, error) {
 	if o.FilePath == "" {
-		return nil, errors.New(`open secrets file: no path given: set keyring_file in config.toml or use BYOK_HOME`)
+		return nil, errors.New("open secrets file: no file path given: the file backend keeps its secrets next to byok.db (set BYOK_HOME to choose the directory)")
 	}
 	if o.Passphrase == nil {
 		return nil, errors.New("open secrets file: no passphrase source: set BYOK_PASSPHRASE or run byok in a terminal to be prompted")

@@ -62,7 +62,7 @@ func TestOpen(t *testing.T) {
 		{"default is the keychain", keychain.Options{}, ""},
 		{"keychain by name", keychain.Options{Backend: "keychain"}, ""},
 		{"file", keychain.Options{Backend: "file", FilePath: "/tmp/x/secrets.enc", Passphrase: pass}, ""},
-		{"file without path", keychain.Options{Backend: "file", Passphrase: pass}, "no path"},
+		{"file without path", keychain.Options{Backend: "file", Passphrase: pass}, "no file path"},
 		{"file without passphrase", keychain.Options{Backend: "file", FilePath: "/tmp/x"}, "BYOK_PASSPHRASE"},
 		{"unknown backend", keychain.Options{Backend: "plaintext"}, `unknown keyring backend "plaintext"`},
 	}
