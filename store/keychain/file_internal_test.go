@@ -186,7 +186,7 @@ func TestFileTampered(t *testing.T) {
 		{"salt", flipAt(saltAt + 3), ErrBadPassphrase},
 		{"nonce", flipAt(nonceAt), ErrBadPassphrase},
 		{"first sealed byte", flipAt(sealedAt), ErrBadPassphrase},
-		{"last byte (tag)", func(b []byte) []byte { return flipAt(len(b)-1)(b) }, ErrBadPassphrase},
+		{"last byte (tag)", func(b []byte) []byte { return flipAt(len(b) - 1)(b) }, ErrBadPassphrase},
 		{"truncated tag", func(b []byte) []byte { return b[:len(b)-1] }, ErrBadPassphrase},
 		{"truncated header", func(b []byte) []byte { return b[:nonceAt] }, ErrCorrupt},
 		{"empty file", func([]byte) []byte { return nil }, ErrCorrupt},
