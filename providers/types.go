@@ -80,6 +80,10 @@ type Request struct {
 	// ReasoningEffort is "", "low", "medium" or "high"; adapters pass it on
 	// where the API supports it.
 	ReasoningEffort string
+	// NoStream asks for the whole reply in one response instead of a
+	// stream. The zero value streams. Without a stream, the Streamer still
+	// emits the reply's events, once the whole reply has arrived.
+	NoStream bool
 }
 
 // EventType tells what an Event carries.

@@ -1,0 +1,203 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/tidwall/gjson"
+)
+
+// anthropicVersion is the Messages API version byok speaks.
+const anthropicVersion = "2023-06-01"
+
+// defaultAnthropicMaxTokens is sent when the request sets no cap: the
+// Messages API requires one.
+const defaultAnthropicMaxTokens = 8192
+
+// thinkingBudget maps a reasoning effort to an extended-thinking budget.
+var thinkingBudget = map[string]int64{"low": 1024, "medium": 4096, "high": 16384}
+
+// anthropicStreamer speaks the Anthropic Messages API.
+type anthropicStreamer struct {
+	spec Spec
+	opt  Options
+	svc  anthropic.MessageService
+}
+
+var _ Streamer = (*anthropicStreamer)(nil)
+
+// anthropicOptions configures anthropic-sdk-go explicitly. The service is
+// built directly (not through anthropic.NewClient), so the SDK never reads
+// ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN, profiles or federation settings
+// from the environment. Retries are off: callers decide.
+func anthropicOptions(base, key string, opt Options) []option.RequestOption {
+	return []option.RequestOption{
+		option.WithHTTPClient(httpClient(opt)),
+		option.WithBaseURL(base + "/"),
+		option.WithAPIKey(key),
+		option.WithMaxRetries(0),
+		option.WithHeader("anthropic-version", anthropicVersion),
+	}
+}
+
+func newAnthropic(spec Spec, key string, opt Options) (*anthropicStreamer, error) {
+	base := trimBase(spec.BaseURL)
+	if base == "" {
+		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+	}
+	return &anthropicStreamer{spec: spec, opt: opt, svc: anthropic.NewMessageService(anthropicOptions(base, key, opt)...)}, nil
+}
+
+func (s *anthropicStreamer) params(req Request) anthropic.MessageNewParams {
+	maxTokens := int64(req.MaxTokens)
+	if maxTokens <= 0 {
+		maxTokens = defaultAnthropicMaxTokens
+	}
+	p := anthropic.MessageNewParams{Model: anthropic.Model(req.Model)}
+	if req.System != "" {
+		p.System = []anthropic.TextBlockParam{{Text: req.System}}
+	}
+	for _, m := range req.Messages {
+		if m.Role == RoleAssistant {
+			p.Messages = append(p.Messages, anthropic.NewAssistantMessage(anthropic.NewTextBlock(m.Content)))
+		} else {
+			p.Messages = append(p.Messages, anthropic.NewUserMessage(anthropic.NewTextBlock(m.Content)))
+		}
+	}
+	if budget, ok := thinkingBudget[req.ReasoningEffort]; ok {
+		// The thinking budget counts against max_tokens and must stay below
+		// it; the API also refuses a temperature with thinking on.
+		p.Thinking = anthropic.ThinkingConfigParamOfEnabled(budget)
+		if maxTokens <= budget {
+			maxTokens += budget
+		}
+	} else if req.Temperature != nil {
+		p.Temperature = anthropic.Float(*req.Temperature)
+	}
+	p.MaxTokens = maxTokens
+	return p
+}
+
+// Stream sends req to the Messages API, streamed unless req.NoStream.
+func (s *anthropicStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
+	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
+	defer cancel()
+	p := s.params(req)
+	if req.NoStream {
+		msg, err := s.svc.New(r.ctx, p)
+		if err != nil {
+			return r.done(err)
+		}
+		doc, ok := parseJSON([]byte(msg.RawJSON()))
+		if !ok {
+			return r.done(errors.New("malformed message body"))
+		}
+		anthropicBody(r, doc)
+		return r.done(nil)
+	}
+	var acc anthropicUsage
+	data, err := s.consume(r, &acc, p)
+	if acc.seen && !acc.closed {
+		// Cut after message_start: the input counts are exact but the output
+		// count is a placeholder; count the text received instead.
+		r.estimateOutput()
+	}
+	if data != nil {
+		return r.streamFailure(data, err)
+	}
+	return r.done(err)
+}
+
+// consume reads the event stream. It returns the data of an error event
+// that arrived inside the 200 stream, if any, and the stream's error.
+func (s *anthropicStreamer) consume(r *run, acc *anthropicUsage, p anthropic.MessageNewParams) ([]byte, error) {
+	st := s.svc.NewStreaming(r.ctx, p)
+	defer st.Close()
+	for st.Next() {
+		raw := []byte(st.Current().RawJSON())
+		doc, ok := parseJSON(raw)
+		if !ok {
+			continue
+		}
+		if anthropicEvent(r, acc, doc) {
+			return raw, nil
+		}
+	}
+	err := st.Err()
+	if err == nil {
+		return nil, nil
+	}
+	if status, _, _ := r.x.snapshot(); status < 400 {
+		// An "event: error" inside the 200 stream (overloaded_error…).
+		if data, ok := anthropicErrorData(err); ok {
+			return data, err
+		}
+	}
+	return nil, err
+}
+
+// anthropicErrorData finds the error event's JSON in what the SDK returned
+// for it.
+func anthropicErrorData(err error) ([]byte, bool) {
+	var ae *anthropic.Error
+	if errors.As(err, &ae) && ae.RawJSON() != "" {
+		return []byte(ae.RawJSON()), true
+	}
+	return sdkErrorData(err)
+}
+
+// anthropicEvent applies one streamed event; it reports whether the event
+// was an error.
+func anthropicEvent(r *run, acc *anthropicUsage, ev gjson.Result) (failed bool) {
+	switch text(ev.Get("type")) {
+	case "message_start":
+		if m := text(ev.Get("message.model")); m != "" {
+			r.model = m
+		}
+		acc.reset()
+		acc.apply(ev.Get("message.usage"))
+		if u, ok := acc.usage(); ok {
+			r.setUsage(u)
+		}
+	case "content_block_delta":
+		d := ev.Get("delta")
+		switch text(d.Get("type")) {
+		case "text_delta":
+			r.textDelta(text(d.Get("text")))
+		case "thinking_delta":
+			r.reasoningDelta(text(d.Get("thinking")))
+		}
+	case "message_delta":
+		acc.closed = true
+		acc.apply(ev.Get("usage"))
+		if u, ok := acc.usage(); ok {
+			r.setUsage(u)
+		}
+	case "error":
+		return true
+	}
+	return false
+}
+
+// anthropicBody applies a whole (non-streamed) message.
+func anthropicBody(r *run, doc gjson.Result) {
+	if m := text(doc.Get("model")); m != "" {
+		r.model = m
+	}
+	for _, b := range doc.Get("content").Array() {
+		switch text(b.Get("type")) {
+		case "thinking":
+			r.reasoningDelta(text(b.Get("thinking")))
+		case "text":
+			r.textDelta(text(b.Get("text")))
+		}
+	}
+	var acc anthropicUsage
+	acc.apply(doc.Get("usage"))
+	if u, ok := acc.usage(); ok {
+		r.setUsage(u)
+	}
+}

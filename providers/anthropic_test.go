@@ -1,0 +1,215 @@
+package providers
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	msgStart = `{"type":"message_start","message":{"id":"msg_01AbC","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}`
+	blockHi  = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}`
+	blockYou = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" you"}}`
+	msgDelta = `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}`
+	msgStop  = `{"type":"message_stop"}`
+)
+
+func TestAnthropicStreamUsage(t *testing.T) {
+	tests := []struct {
+		name     string
+		events   []string
+		want     Usage
+		wantText string
+		wantReas string
+	}{
+		{
+			name: "message_delta replaces the output count",
+			events: []string{ev("message_start", msgStart), ev("ping", `{"type": "ping"}`),
+				ev("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`),
+				ev("content_block_delta", blockHi), ev("content_block_delta", blockYou),
+				ev("content_block_stop", `{"type":"content_block_stop","index":0}`),
+				ev("message_delta", msgDelta), ev("message_stop", msgStop)},
+			want:     Usage{Input: 25, Output: 15},
+			wantText: "Hello you",
+		},
+		{
+			name: "newer servers repeat the input side in message_delta",
+			events: []string{ev("message_start", msgStart), ev("content_block_delta", blockHi),
+				ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":21,"cache_creation_input_tokens":1800,"cache_read_input_tokens":12000,"output_tokens":393}}`),
+				ev("message_stop", msgStop)},
+			want:     Usage{Input: 21, CacheRead: 12000, CacheWrite5m: 1800, Output: 393},
+			wantText: "Hello",
+		},
+		{
+			name: "cache write split, thinking, tier and geo",
+			events: []string{
+				ev("message_start", `{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"claude-opus-4-6","content":[],"usage":{"input_tokens":10,"cache_creation_input_tokens":3000,"cache_read_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":2000},"output_tokens":1,"service_tier":"priority","inference_geo":"us"}}}`),
+				ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me think"}}`),
+				ev("content_block_delta", `{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Done"}}`),
+				ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":120,"output_tokens_details":{"thinking_tokens":100},"server_tool_use":{"web_search_requests":2}}}`),
+				ev("message_stop", msgStop)},
+			want:     Usage{Input: 10, CacheRead: 500, CacheWrite5m: 1000, CacheWrite1h: 2000, Output: 120, Reasoning: 100, WebSearches: 2, ServiceTier: "priority", Geo: "us"},
+			wantText: "Done",
+			wantReas: "Let me think",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("request-id", "req_011CAbc")
+				sse(w, tt.events...)
+			})
+			res, c, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude-sonnet-4-5"))
+			if err != nil {
+				t.Fatalf("Stream: %v", err)
+			}
+			if res.Text != tt.wantText || c.reasoning.String() != tt.wantReas {
+				t.Errorf("text %q reasoning %q", res.Text, c.reasoning.String())
+			}
+			if !res.HasUsage || res.Usage != tt.want {
+				t.Errorf("usage = %+v, want %+v", res.Usage, tt.want)
+			}
+			if res.RequestID != "req_011CAbc" {
+				t.Errorf("request id = %q", res.RequestID)
+			}
+			req := f.only(t)
+			if req.Path != "/v1/messages" {
+				t.Errorf("path = %s", req.Path)
+			}
+			if req.Header.Get("x-api-key") != testAnthropicKey || req.Header.Get("anthropic-version") != "2023-06-01" {
+				t.Errorf("headers x-api-key=%q anthropic-version=%q", req.Header.Get("x-api-key"), req.Header.Get("anthropic-version"))
+			}
+			if a := req.Header.Get("Authorization"); a != "" {
+				t.Errorf("Authorization = %q, want none", a)
+			}
+			body := req.JSON(t)
+			if body["stream"] != true || body["max_tokens"] != float64(64) || body["system"] == nil {
+				t.Errorf("body = %s", req.Body)
+			}
+		})
+	}
+}
+
+func TestAnthropicNoStream(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"id":"msg_01AbC","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"thinking","thinking":"hmm","signature":"x"},{"type":"text","text":"Hi!"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":21,"cache_creation_input_tokens":1800,"cache_read_input_tokens":12000,"cache_creation":{"ephemeral_5m_input_tokens":1800,"ephemeral_1h_input_tokens":0},"output_tokens":393,"service_tier":"standard","server_tool_use":{"web_search_requests":0,"web_fetch_requests":0}}}`)
+	})
+	req := hello("claude-sonnet-4-5")
+	req.NoStream = true
+	req.ReasoningEffort = "low"
+	res, c, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Usage{Input: 21, CacheRead: 12000, CacheWrite5m: 1800, Output: 393, ServiceTier: "standard"}
+	if res.Text != "Hi!" || c.reasoning.String() != "hmm" || res.Usage != want {
+		t.Errorf("text %q reasoning %q usage %+v", res.Text, c.reasoning.String(), res.Usage)
+	}
+	body := f.only(t).JSON(t)
+	thinking, _ := body["thinking"].(map[string]any)
+	if thinking["budget_tokens"] != float64(1024) || body["max_tokens"].(float64) <= 1024 || body["temperature"] != nil {
+		t.Errorf("thinking request = %v", body)
+	}
+}
+
+func TestAnthropicCutAfterStart(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		cut(w, ev("message_start", msgStart), ev("content_block_delta", blockHi), ev("content_block_delta", blockYou))
+	})
+	res, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude"))
+	asError(t, err, ClassNetwork)
+	// The input side is the provider's; the output is counted locally.
+	if !res.HasUsage || !res.Usage.Estimated || res.Usage.Input != 25 || res.Usage.Output != EstimateTokens("Hello you") {
+		t.Errorf("usage = %+v has %v", res.Usage, res.HasUsage)
+	}
+	if res.Text != "Hello you" {
+		t.Errorf("text = %q", res.Text)
+	}
+}
+
+func TestAnthropicErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		header []string
+		class  Class
+		retry  time.Duration
+		reqID  string
+	}{
+		{name: "invalid key", status: 401,
+			body:  `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_011CAuth"}`,
+			class: ClassAuth, reqID: "req_011CAuth"},
+		{name: "credit balance too low is a 400", status: 400,
+			body:  `{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."},"request_id":"req_011CCredit"}`,
+			class: ClassCredit, reqID: "req_011CCredit"},
+		{name: "billing error 402", status: 402,
+			body: `{"type":"error","error":{"type":"billing_error","message":"Payment required"}}`, class: ClassCredit},
+		{name: "permission", status: 403,
+			body: `{"type":"error","error":{"type":"permission_error","message":"Your API key does not have permission to use the specified resource."}}`, class: ClassAuth},
+		{name: "rate limit with retry-after and request-id header", status: 429,
+			body:   `{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization of 30,000 input tokens per minute."},"request_id":"req_body"}`,
+			header: []string{"retry-after", "7", "request-id", "req_header"}, class: ClassRateLimit, retry: 7 * time.Second, reqID: "req_header"},
+		{name: "overloaded 529", status: 529,
+			body: `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"}`, class: ClassOverloaded, reqID: "req_1"},
+		{name: "api error 500", status: 500, body: `{"type":"error","error":{"type":"api_error","message":"Internal server error"}}`, class: ClassServer},
+		{name: "timeout 504", status: 504, body: `{"type":"error","error":{"type":"timeout_error","message":"Request timeout"}}`, class: ClassTimeout},
+		{name: "not found", status: 404, body: `{"type":"error","error":{"type":"not_found_error","message":"model: claude-9"}}`, class: ClassNotFound},
+		{name: "prompt too long", status: 400,
+			body: `{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 250000 tokens > 200000 maximum"}}`, class: ClassContextLength},
+		{name: "request too large from the edge", status: 413, body: `{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum size"}}`, class: ClassBadRequest},
+		{name: "empty body", status: 529, body: ``, class: ClassOverloaded},
+		{name: "not json", status: 502, body: `<html>Bad Gateway</html>`, class: ClassOverloaded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { reply(w, tt.status, tt.body, tt.header...) })
+			res, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude"))
+			e := asError(t, err, tt.class)
+			noSecret(t, err, testAnthropicKey)
+			f.only(t)
+			if e.Status != tt.status || e.RetryAfter != tt.retry || e.RequestID != tt.reqID {
+				t.Errorf("status %d retry %v request id %q", e.Status, e.RetryAfter, e.RequestID)
+			}
+			if res.Usage != (Usage{}) {
+				t.Errorf("usage = %+v", res.Usage)
+			}
+		})
+	}
+}
+
+func TestAnthropicErrorEventMidStream(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, ev("message_start", msgStart), ev("content_block_delta", blockHi),
+			ev("error", `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_mid"}`))
+	})
+	res, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude"))
+	e := asError(t, err, ClassOverloaded)
+	if !strings.Contains(e.Message, "mid-reply") || e.RequestID != "req_mid" {
+		t.Errorf("error = %+v", e)
+	}
+	if res.Text != "Hello" || res.Usage.Input != 25 || !res.Usage.Estimated {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestAnthropicIgnoresSDKEnvironment(t *testing.T) {
+	elsewhere := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the SDK used ANTHROPIC_BASE_URL: %s", r.URL)
+	})
+	t.Setenv("ANTHROPIC_BASE_URL", elsewhere.URL)
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-env-key-that-must-not-be-used")
+	t.Setenv("ANTHROPIC_AUTH_TOKEN", "env-bearer-token-that-must-not-be-used")
+	t.Setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Leak: yes")
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, ev("message_start", msgStart), ev("message_delta", msgDelta), ev("message_stop", msgStop))
+	})
+	if _, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude")); err != nil {
+		t.Fatal(err)
+	}
+	req := f.only(t)
+	if req.Header.Get("x-api-key") != testAnthropicKey || req.Header.Get("Authorization") != "" || req.Header.Get("X-Leak") != "" {
+		t.Errorf("headers = %v", req.Header)
+	}
+}

@@ -1,0 +1,169 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/shared"
+	"github.com/tidwall/gjson"
+)
+
+// openaiOptions configures an openai-go service explicitly. The services are
+// built directly (not through openai.NewClient), so the SDK never reads its
+// environment defaults (OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_ORG_ID,
+// OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS…): a base URL or header meant for
+// OpenAI never leaks to another provider. Retries are off: callers decide.
+func openaiOptions(base, key string, client *http.Client, extra ...option.RequestOption) []option.RequestOption {
+	opts := []option.RequestOption{
+		option.WithHTTPClient(client),
+		option.WithBaseURL(base + "/"),
+		option.WithMaxRetries(0),
+	}
+	if key != "" {
+		opts = append(opts, option.WithAPIKey(key))
+	}
+	return append(opts, extra...)
+}
+
+// chatStreamer speaks OpenAI Chat Completions, for OpenAI and every
+// compatible provider.
+type chatStreamer struct {
+	spec Spec
+	opt  Options
+	svc  openai.ChatCompletionService
+	// maxCompletion sends max_completion_tokens (OpenAI, Azure) instead of
+	// the max_tokens compatible providers understand.
+	maxCompletion bool
+	// model, when set, is sent whatever Request.Model says: Azure
+	// requests always go to the secret's deployment.
+	model string
+}
+
+var _ Streamer = (*chatStreamer)(nil)
+
+func newChat(spec Spec, key string, opt Options) (*chatStreamer, error) {
+	base := trimBase(spec.BaseURL)
+	if base == "" {
+		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+	}
+	return &chatStreamer{
+		spec:          spec,
+		opt:           opt,
+		svc:           openai.NewChatCompletionService(openaiOptions(base, key, httpClient(opt))...),
+		maxCompletion: spec.ID == "openai",
+	}, nil
+}
+
+func (s *chatStreamer) params(req Request) openai.ChatCompletionNewParams {
+	model := req.Model
+	if s.model != "" {
+		model = s.model
+	}
+	p := openai.ChatCompletionNewParams{Model: shared.ChatModel(model)}
+	if req.System != "" {
+		p.Messages = append(p.Messages, openai.SystemMessage(req.System))
+	}
+	for _, m := range req.Messages {
+		if m.Role == RoleAssistant {
+			p.Messages = append(p.Messages, openai.AssistantMessage(m.Content))
+		} else {
+			p.Messages = append(p.Messages, openai.UserMessage(m.Content))
+		}
+	}
+	if req.MaxTokens > 0 {
+		if s.maxCompletion {
+			p.MaxCompletionTokens = openai.Int(int64(req.MaxTokens))
+		} else {
+			p.MaxTokens = openai.Int(int64(req.MaxTokens))
+		}
+	}
+	if req.Temperature != nil {
+		p.Temperature = openai.Float(*req.Temperature)
+	}
+	if req.ReasoningEffort != "" {
+		p.ReasoningEffort = shared.ReasoningEffort(req.ReasoningEffort)
+	}
+	return p
+}
+
+// Stream sends req as a chat completion, streamed with
+// stream_options.include_usage unless req.NoStream.
+func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
+	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
+	defer cancel()
+	p := s.params(req)
+	if req.NoStream {
+		resp, err := s.svc.New(r.ctx, p)
+		if err != nil {
+			return r.done(err)
+		}
+		doc, ok := parseJSON([]byte(resp.RawJSON()))
+		if !ok {
+			return r.done(errors.New("malformed chat completion body"))
+		}
+		chatBody(r, doc)
+		return r.done(nil)
+	}
+	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	st := s.svc.NewStreaming(r.ctx, p)
+	defer st.Close()
+	for st.Next() {
+		raw := []byte(st.Current().RawJSON())
+		doc, ok := parseJSON(raw)
+		if !ok {
+			continue
+		}
+		if failed := chatChunk(r, doc); failed {
+			return r.streamFailure(raw, nil)
+		}
+	}
+	if err := st.Err(); err != nil {
+		var se *ssestream.StreamError
+		if errors.As(err, &se) {
+			return r.streamFailure(se.Event.Data, err)
+		}
+		return r.done(err)
+	}
+	return r.done(nil)
+}
+
+// chatChunk applies one streamed chunk; it reports whether the chunk ended
+// the reply with an error (OpenRouter's finish_reason "error").
+func chatChunk(r *run, doc gjson.Result) (failed bool) {
+	if m := text(doc.Get("model")); m != "" {
+		r.model = m
+	}
+	if id := text(doc.Get("x_groq.id")); id != "" && r.requestID == "" {
+		r.requestID = id
+	}
+	for _, c := range doc.Get("choices").Array() {
+		d := c.Get("delta")
+		r.reasoningDelta(text(d.Get("reasoning_content")) + text(d.Get("reasoning")))
+		r.textDelta(text(d.Get("content")))
+		if text(c.Get("finish_reason")) == "error" {
+			failed = true
+		}
+	}
+	if u, ok := chatChunkUsage(doc); ok {
+		r.setUsage(u)
+	}
+	return failed
+}
+
+// chatBody applies a whole (non-streamed) chat completion.
+func chatBody(r *run, doc gjson.Result) {
+	if m := text(doc.Get("model")); m != "" {
+		r.model = m
+	}
+	msg := doc.Get("choices.0.message")
+	r.reasoningDelta(text(msg.Get("reasoning_content")) + text(msg.Get("reasoning")))
+	r.textDelta(text(msg.Get("content")))
+	if u, ok := chatChunkUsage(doc); ok {
+		r.setUsage(u)
+	}
+}

@@ -1,0 +1,160 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
+	"github.com/tidwall/gjson"
+)
+
+// responsesStreamer speaks the OpenAI Responses API. Usage arrives with the
+// final response.completed (or response.incomplete / response.failed) event.
+type responsesStreamer struct {
+	spec  Spec
+	opt   Options
+	svc   responses.ResponseService
+	model string // when set, sent instead of Request.Model (Azure's deployment)
+}
+
+var _ Streamer = (*responsesStreamer)(nil)
+
+func newResponses(spec Spec, key string, opt Options) (*responsesStreamer, error) {
+	base := trimBase(spec.BaseURL)
+	if base == "" {
+		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+	}
+	return &responsesStreamer{spec: spec, opt: opt,
+		svc: responses.NewResponseService(openaiOptions(base, key, httpClient(opt))...)}, nil
+}
+
+func (s *responsesStreamer) params(req Request) responses.ResponseNewParams {
+	model := req.Model
+	if s.model != "" {
+		model = s.model
+	}
+	// Store is off: byok keeps its own record and has no use for the
+	// provider keeping the conversation.
+	p := responses.ResponseNewParams{Model: shared.ResponsesModel(model), Store: openai.Bool(false)}
+	if req.System != "" {
+		p.Instructions = openai.String(req.System)
+	}
+	items := make(responses.ResponseInputParam, 0, len(req.Messages))
+	for _, m := range req.Messages {
+		role := responses.EasyInputMessageRole("user")
+		if m.Role == RoleAssistant {
+			role = "assistant"
+		}
+		items = append(items, responses.ResponseInputItemParamOfMessage(m.Content, role))
+	}
+	p.Input = responses.ResponseNewParamsInputUnion{OfInputItemList: items}
+	if req.MaxTokens > 0 {
+		p.MaxOutputTokens = openai.Int(int64(req.MaxTokens))
+	}
+	if req.Temperature != nil {
+		p.Temperature = openai.Float(*req.Temperature)
+	}
+	if req.ReasoningEffort != "" {
+		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(req.ReasoningEffort), Summary: "auto"}
+	}
+	return p
+}
+
+// Stream sends req to the Responses API, streamed unless req.NoStream.
+func (s *responsesStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
+	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
+	defer cancel()
+	p := s.params(req)
+	if req.NoStream {
+		resp, err := s.svc.New(r.ctx, p)
+		if err != nil {
+			return r.done(err)
+		}
+		raw := []byte(resp.RawJSON())
+		doc, ok := parseJSON(raw)
+		if !ok {
+			return r.done(errors.New("malformed response body"))
+		}
+		if responseBody(r, doc) {
+			return r.streamFailure(raw, nil)
+		}
+		return r.done(nil)
+	}
+	st := s.svc.NewStreaming(r.ctx, p)
+	defer st.Close()
+	for st.Next() {
+		raw := []byte(st.Current().RawJSON())
+		doc, ok := parseJSON(raw)
+		if !ok {
+			continue
+		}
+		if failed := responsesEvent(r, doc); failed {
+			return r.streamFailure(raw, nil)
+		}
+	}
+	if err := st.Err(); err != nil {
+		var se *ssestream.StreamError
+		if errors.As(err, &se) {
+			return r.streamFailure(se.Event.Data, err)
+		}
+		return r.done(err)
+	}
+	return r.done(nil)
+}
+
+// responsesEvent applies one streamed event; it reports whether the event
+// ended the reply with an error.
+func responsesEvent(r *run, ev gjson.Result) (failed bool) {
+	switch text(ev.Get("type")) {
+	case "response.output_text.delta":
+		r.textDelta(text(ev.Get("delta")))
+	case "response.reasoning_summary_text.delta", "response.reasoning_text.delta":
+		r.reasoningDelta(text(ev.Get("delta")))
+	case "response.created", "response.in_progress":
+		if m := text(ev.Get("response.model")); m != "" {
+			r.model = m
+		}
+	case "response.completed", "response.incomplete":
+		responseFinal(r, ev.Get("response"))
+	case "response.failed":
+		responseFinal(r, ev.Get("response"))
+		return true
+	case "error":
+		return true
+	}
+	return false
+}
+
+func responseFinal(r *run, resp gjson.Result) {
+	if m := text(resp.Get("model")); m != "" {
+		r.model = m
+	}
+	if u, ok := responsesUsage(resp); ok {
+		r.setUsage(u)
+	}
+}
+
+// responseBody applies a whole response object; it reports whether the
+// response failed.
+func responseBody(r *run, doc gjson.Result) (failed bool) {
+	for _, item := range doc.Get("output").Array() {
+		switch text(item.Get("type")) {
+		case "reasoning":
+			for _, s := range item.Get("summary").Array() {
+				r.reasoningDelta(text(s.Get("text")))
+			}
+		case "message":
+			for _, c := range item.Get("content").Array() {
+				if text(c.Get("type")) == "output_text" {
+					r.textDelta(text(c.Get("text")))
+				}
+			}
+		}
+	}
+	responseFinal(r, doc)
+	return text(doc.Get("status")) == "failed"
+}

@@ -1,0 +1,174 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// run is the bookkeeping every adapter shares for one request: deltas,
+// timings, usage, and the Result and *Error it ends with.
+type run struct {
+	spec      Spec
+	req       Request
+	emit      func(Event)
+	ctx       context.Context
+	x         *exchange
+	start     time.Time
+	first     time.Duration
+	text      strings.Builder
+	reasoning strings.Builder
+	usage     Usage
+	hasUsage  bool
+	model     string
+	requestID string
+}
+
+// startRun prepares a request: it applies the timeout and the exchange
+// recorder to ctx. The returned cancel must be called.
+func startRun(ctx context.Context, spec Spec, opt Options, req Request, emit func(Event)) (*run, context.CancelFunc) {
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	ctx, cancel := withTimeout(ctx, opt.Timeout, 0)
+	ctx, x := withExchange(ctx)
+	return &run{spec: spec, req: req, emit: emit, ctx: ctx, x: x, start: time.Now(), model: req.Model}, cancel
+}
+
+func (r *run) mark() {
+	if r.first == 0 {
+		r.first = max(time.Since(r.start), time.Nanosecond)
+	}
+}
+
+// textDelta passes on a piece of the reply.
+func (r *run) textDelta(s string) {
+	if s == "" {
+		return
+	}
+	r.mark()
+	r.text.WriteString(s)
+	r.emit(Event{Type: EventText, Text: s})
+}
+
+// reasoningDelta passes on a piece of reasoning.
+func (r *run) reasoningDelta(s string) {
+	if s == "" {
+		return
+	}
+	r.mark()
+	r.reasoning.WriteString(s)
+	r.emit(Event{Type: EventReasoning, Text: s})
+}
+
+// setUsage records the provider's usage (the latest wins) and passes it on.
+func (r *run) setUsage(u Usage) {
+	r.usage, r.hasUsage = u, true
+	r.emit(Event{Type: EventUsage, Usage: u})
+}
+
+// estimateOutput raises the reported output count to a local count of the
+// text received, for a reply cut before its final usage arrived.
+func (r *run) estimateOutput() {
+	reasoning := EstimateTokens(r.reasoning.String())
+	out := EstimateTokens(r.text.String()) + reasoning
+	if out > r.usage.Output {
+		r.usage.Output = out
+		r.usage.Reasoning = max(r.usage.Reasoning, min(reasoning, out))
+	}
+	r.usage.Estimated = true
+}
+
+// started reports whether any part of the reply has arrived.
+func (r *run) started() bool { return r.text.Len() > 0 || r.reasoning.Len() > 0 || r.hasUsage }
+
+// result builds the Result, estimating usage when the provider answered but
+// reported none (a cut stream, a provider that ignores include_usage).
+func (r *run) result() Result {
+	status, header, _ := r.x.snapshot()
+	res := Result{
+		Text:       r.text.String(),
+		Usage:      r.usage,
+		HasUsage:   r.hasUsage,
+		Model:      r.model,
+		RequestID:  r.requestID,
+		FirstToken: r.first,
+		Latency:    time.Since(r.start),
+		Status:     status,
+	}
+	if res.RequestID == "" && header != nil {
+		res.RequestID = requestIDOf(header, providerError{})
+	}
+	if !r.hasUsage && status >= 200 && status < 300 {
+		reasoning := EstimateTokens(r.reasoning.String())
+		res.Usage = Usage{
+			Input:     estimateRequest(r.req),
+			Output:    EstimateTokens(res.Text) + reasoning,
+			Reasoning: reasoning,
+			Estimated: true,
+		}
+	}
+	return res
+}
+
+// done ends the request: err is nil, an *Error, or whatever the SDK
+// returned, which is classified here.
+func (r *run) done(err error) (Result, error) {
+	res := r.result()
+	if err == nil {
+		return res, nil
+	}
+	return res, r.toError(err)
+}
+
+// streamFailure ends the request with an error that arrived inside a 200
+// reply (an SSE error event, an error chunk).
+func (r *run) streamFailure(data []byte, cause error) (Result, error) {
+	_, header, _ := r.x.snapshot()
+	e := newError(failure{provider: r.spec.ID, status: http.StatusOK, header: header, body: data,
+		cause: cause, streamed: true})
+	return r.result(), e
+}
+
+// toError classifies an SDK error using what the exchange recorded.
+func (r *run) toError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	status, header, body := r.x.snapshot()
+	if status >= 400 {
+		return newError(failure{provider: r.spec.ID, status: status, header: header, body: body, cause: err})
+	}
+	if r.ctx.Err() != nil {
+		return transportError(r.spec.ID, r.ctx, r.ctx.Err(), r.started())
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syn) || errors.As(err, &typ) {
+		return &Error{Class: ClassServer, Status: status, Provider: r.spec.ID, Cause: redactedError(err),
+			Message: "the provider sent a reply byok could not read (malformed JSON): retry, or check the base URL points at the right API"}
+	}
+	return transportError(r.spec.ID, r.ctx, err, r.started())
+}
+
+// sdkErrorData finds the JSON of an error event in an SDK error that reports
+// one as text ("received error while streaming: {…}").
+func sdkErrorData(err error) ([]byte, bool) {
+	if err == nil {
+		return nil, false
+	}
+	msg := err.Error()
+	i := strings.Index(msg, "{")
+	if i < 0 || !strings.Contains(msg[:i], "error") {
+		return nil, false
+	}
+	data := []byte(msg[i:])
+	if _, ok := parseJSON(data); !ok {
+		return nil, false
+	}
+	return data, true
+}
