@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+)
+
+// benchNow is the fixed "now" of the benchmark database.
+var benchNow = time.Date(2026, 11, 20, 15, 37, 0, 0, time.UTC)
+
+var (
+	benchOnce  sync.Once
+	benchPath  string
+	benchError error
+)
+
+// benchEvents returns a realistic event mix: 90 days, 6 providers, 18
+// models, 6 keys, 3 sources, busier on weekdays and in working hours.
+func benchEvents(rng *rand.Rand, n int) []*Event {
+	models := map[string][]string{
+		"openai":     {"gpt-4o", "gpt-4o-mini", "gpt-5", "o3"},
+		"anthropic":  {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"},
+		"google":     {"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"},
+		"openrouter": {"meta-llama/llama-3.3-70b-instruct", "qwen/qwen3-coder"},
+		"groq":       {"llama-3.3-70b-versatile", "openai/gpt-oss-120b"},
+		"deepseek":   {"deepseek-chat", "deepseek-reasoner", "deepseek-coder"},
+	}
+	providers := []string{"openai", "anthropic", "google", "openrouter", "groq", "deepseek"}
+	sources := []Source{SourceCLI, SourceProxy, SourceProxy, SourceTUI}
+	es := make([]*Event, 0, n)
+	start := benchNow.AddDate(0, 0, -90)
+	for len(es) < n {
+		at := start.Add(time.Duration(rng.Int64N(int64(90 * 24 * time.Hour))))
+		if wd := at.Weekday(); (wd == time.Saturday || wd == time.Sunday) && rng.IntN(3) > 0 {
+			continue
+		}
+		p := providers[rng.IntN(len(providers))]
+		ms := models[p]
+		e := &Event{
+			Time: at, Source: sources[rng.IntN(len(sources))], Provider: p, Model: ms[rng.IntN(len(ms))],
+			KeyID: int64(rng.IntN(6) + 1), Status: StatusOK, InputTokens: rng.Int64N(20000),
+			OutputTokens: rng.Int64N(2000), CacheReadTokens: rng.Int64N(5000),
+			Cost: money.USD(rng.Int64N(50_000_000)), CostState: pricing.Computed,
+		}
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
+	return es
+}
+
+// benchStore opens (building once per run) a database of 1,000,000 events.
+func benchStore(b *testing.B) *Store {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "byok-bench-*")
+		if err != nil {
+			benchError = err
+			return
+		}
+		benchPath = filepath.Join(dir, "byok.db")
+		s, err := Open(context.Background(), benchPath, Options{})
+		if err != nil {
+			benchError = err
+			return
+		}
+		defer s.Close()
+		rng := rand.New(rand.NewPCG(7, 7))
+		for i := 0; i < 100; i++ {
+			if err := s.RecordBatch(context.Background(), benchEvents(rng, 10_000)); err != nil {
+				benchError = err
+				return
+			}
+		}
+	})
+	if benchError != nil {
+		b.Fatal(benchError)
+	}
+	s, err := Open(context.Background(), benchPath, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkPeriodTotalsByProvider is the dashboard's main query: this
+// month's spend per provider over a million events.
+func BenchmarkPeriodTotalsByProvider(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for _, zone := range []string{"UTC", "Asia/Kolkata"} {
+		loc, _ := time.LoadLocation(zone)
+		from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+		b.Run(zone, func(b *testing.B) {
+			for b.Loop() {
+				gs, err := s.Breakdown(ctx, Scope{}, from, benchNow, ByProvider, loc)
+				if err != nil || len(gs) != 6 {
+					b.Fatalf("%d groups, %v", len(gs), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNaiveGroupBy is the raw GROUP BY the rollups replace, for scale.
+func BenchmarkNaiveGroupBy(b *testing.B) {
+	s := benchStore(b)
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		rows, err := s.r.Query(`SELECT provider, count(*), SUM(cost) FROM events WHERE ts >= ? AND ts < ? GROUP BY provider`, from.UnixNano(), benchNow.UnixNano())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+	}
+}
+
+// BenchmarkDailySeries is the dashboard's 30-day chart.
+func BenchmarkDailySeries(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for _, zone := range []string{"UTC", "America/New_York", "Asia/Kolkata"} {
+		loc, _ := time.LoadLocation(zone)
+		to := benchNow
+		from := DayStart(to, loc).AddDate(0, 0, -29)
+		b.Run(zone, func(b *testing.B) {
+			for b.Loop() {
+				gs, err := s.Breakdown(ctx, Scope{}, from, to, ByDay, loc)
+				if err != nil || len(gs) != 30 {
+					b.Fatalf("%d days, %v", len(gs), err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	s := openTest(b)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	es := benchEvents(rng, 1000)
+	i := 0
+	for b.Loop() {
+		e := *es[i%len(es)]
+		i++
+		if _, err := s.Record(ctx, &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRecordBatch(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s := openTest(b)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(1, 2))
+			es := benchEvents(rng, n)
+			for b.Loop() {
+				if err := s.RecordBatch(ctx, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

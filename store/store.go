@@ -1,0 +1,419 @@
+// Package store is byok's SQLite database: usage events with hourly rollups,
+// key metadata, budgets, alerts, the audit log and a few settings.
+//
+// One writer connection takes every write with BEGIN IMMEDIATE; a separate
+// pool of reader connections serves queries, so a TUI reading and a proxy
+// writing (in two processes) both keep working. Pragmas live in the DSN so
+// every connection gets them.
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// applicationID marks a database file as byok's ("byok" in ASCII).
+const applicationID = 0x62796f6b
+
+// busyTimeout is how long a connection waits for another process's lock
+// before giving up. Writes are short, so waiting is always the right call.
+const busyTimeout = 10 * time.Second
+
+// Options configure Open.
+type Options struct {
+	// ReadOnly opens for reading only (the status line): no migrations, no
+	// writes, and the file must already exist.
+	ReadOnly bool
+	// Now is the clock used for audit and alert times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is byok's SQLite database: one writer connection, a reader pool.
+type Store struct {
+	path string
+	w    *sql.DB // exactly one connection; every write goes through it
+	r    *sql.DB // reader pool
+	ver  *sql.Conn
+	rec  *recorder // the writer's prepared statements
+	now  func() time.Time
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// A bigger page cache and memory-mapped reads keep index inserts and
+	// range scans off the read syscall; the default 2 MB cache thrashes
+	// long before a million events.
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "mmap_size(268435456)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Open opens the database at path, creating it and migrating it to the
+// current schema if needed. A file that is not a byok database, or was
+// written by a newer byok, is refused and left untouched.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := checkFile(abs, opt.ReadOnly); err != nil {
+		return nil, err
+	}
+	s := &Store{path: abs, now: opt.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.inspect(ctx); err != nil {
+		return nil, err
+	}
+	if !opt.ReadOnly {
+		if s.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", abs, err)
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetMaxIdleConns(1)
+		s.w.SetConnMaxLifetime(0)
+		if err := s.migrate(ctx); err != nil {
+			s.w.Close()
+			return nil, err
+		}
+		if err := s.prepare(ctx); err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("open store %s: %w", abs, err)
+		}
+	}
+	if s.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+		s.closeAll()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s.r.SetMaxOpenConns(4)
+	s.r.SetMaxIdleConns(4)
+	if opt.ReadOnly {
+		if err := s.checkReadable(ctx); err != nil {
+			s.closeAll()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// checkFile refuses, before SQLite touches anything, a file that is not an
+// SQLite database, and explains an unwritable data directory.
+func checkFile(path string, readOnly bool) error {
+	f, err := os.Open(path)
+	switch {
+	case err == nil:
+		defer f.Close()
+		head := make([]byte, 16)
+		n, err := io.ReadFull(f, head)
+		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			return nil // an empty file: SQLite makes it a database
+		}
+		if n < 16 || !bytes.Equal(head, []byte("SQLite format 3\x00")) {
+			return fmt.Errorf("%s is not an SQLite database; it was left untouched. Move it aside or point byok elsewhere with --home: %w", path, ErrNotDatabase)
+		}
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		if readOnly {
+			return fmt.Errorf("no byok database at %s yet: run any byok command (for example `byok demo`) to create one: %w", path, ErrNotFound)
+		}
+		dir := filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("cannot create the data directory %s: %w; make it writable or choose another with --home", dir, err)
+		}
+		probe, err := os.CreateTemp(dir, ".byok-probe-*")
+		if err != nil {
+			return fmt.Errorf("the data directory %s is not writable (%v); fix its permissions or choose another with --home", dir, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+		return nil
+	default:
+		return fmt.Errorf("cannot read the database %s: %w", path, err)
+	}
+}
+
+// inspect looks at an existing database through a read-only connection
+// without pragmas, before the writer's DSN turns on WAL (which rewrites the
+// header): a foreign or newer database must stay byte-for-byte untouched.
+func (s *Store) inspect(ctx context.Context) error {
+	if fi, err := os.Stat(s.path); err != nil || fi.Size() == 0 {
+		return nil
+	}
+	u := url.URL{Scheme: "file", Path: s.path, RawQuery: "mode=ro&_pragma=busy_timeout(10000)"}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return s.explainOpenErr(err)
+	}
+	defer db.Close()
+	var id, ver, tables int64
+	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&ver); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if tables > 0 && id != applicationID {
+		return fmt.Errorf("%s is an SQLite database but not byok's; it was left untouched: %w", s.path, ErrNotDatabase)
+	}
+	if ver > int64(len(migrations())) {
+		return fmt.Errorf("%s has schema version %d but this byok knows only %d; it was left untouched. Upgrade byok: %w", s.path, ver, len(migrations()), ErrNewerSchema)
+	}
+	return nil
+}
+
+func (s *Store) checkReadable(ctx context.Context) error {
+	var id, ver int64
+	if err := s.r.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&ver); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if id != applicationID {
+		return fmt.Errorf("%s is not a byok database: %w", s.path, ErrNotDatabase)
+	}
+	if ver > int64(len(migrations())) {
+		return fmt.Errorf("%s has schema version %d but this byok knows only %d; upgrade byok: %w", s.path, ver, len(migrations()), ErrNewerSchema)
+	}
+	return nil
+}
+
+func (s *Store) explainOpenErr(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "unable to open"):
+		return fmt.Errorf("cannot write the database %s (%v): make its directory writable or choose another with --home", s.path, err)
+	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed"):
+		return fmt.Errorf("%s is damaged or not a database (%v); it was left untouched: %w", s.path, err, ErrNotDatabase)
+	}
+	return fmt.Errorf("open store %s: %w", s.path, err)
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in order; file names start with
+// their version number ("001_init.sql").
+func migrations() []migration {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // embedded at build time; cannot fail
+	}
+	var ms []migration
+	for _, e := range entries {
+		n, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			panic("store: migration without a version number: " + e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			panic(fmt.Sprintf("store: migrations must be numbered 1, 2, 3…; %s is out of place", m.name))
+		}
+	}
+	return ms
+}
+
+// failMigration lets a test inject a failure after the named migration's SQL
+// has run but before it commits.
+var failMigration = func(version int) error { return nil }
+
+// migrate brings the schema to the newest version. Each migration runs in
+// its own transaction together with its user_version bump, so a failure
+// leaves the previous version intact; an existing database is first copied
+// with VACUUM INTO next to the file.
+func (s *Store) migrate(ctx context.Context) error {
+	ms := migrations()
+	var id, ver int64
+	if err := s.w.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&ver); err != nil {
+		return s.explainOpenErr(err)
+	}
+	if ver > int64(len(ms)) {
+		return fmt.Errorf("%s has schema version %d but this byok knows only %d; it was left untouched. Upgrade byok: %w", s.path, ver, len(ms), ErrNewerSchema)
+	}
+	if ver == int64(len(ms)) {
+		if id != applicationID {
+			return fmt.Errorf("%s is an SQLite database but not byok's; it was left untouched: %w", s.path, ErrNotDatabase)
+		}
+		return nil
+	}
+	if ver == 0 {
+		var tables int
+		if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+			return s.explainOpenErr(err)
+		}
+		if tables > 0 && id != applicationID {
+			return fmt.Errorf("%s is an SQLite database but not byok's; it was left untouched: %w", s.path, ErrNotDatabase)
+		}
+	} else {
+		if id != applicationID {
+			return fmt.Errorf("%s is an SQLite database but not byok's; it was left untouched: %w", s.path, ErrNotDatabase)
+		}
+		backup := fmt.Sprintf("%s.v%d-%s.bak", s.path, ver, s.now().UTC().Format("20060102T150405"))
+		if _, err := s.w.ExecContext(ctx, "VACUUM INTO ?", backup); err != nil {
+			return fmt.Errorf("back up %s before upgrading it: %w", s.path, err)
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		return s.explainOpenErr(err)
+	}
+	for _, m := range ms {
+		if int64(m.version) <= ver {
+			continue
+		}
+		if err := s.applyMigration(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m migration) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.explainOpenErr(err)
+	}
+	defer tx.Rollback()
+	// Another process may have migrated while this one waited for the lock.
+	var cur int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	if cur >= m.version {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("migrate %s to version %d (%s): %w; the database was left at version %d", s.path, m.version, m.name, err, cur)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id=%d; PRAGMA user_version=%d", applicationID, m.version)); err != nil {
+		return fmt.Errorf("migrate %s to version %d: %w", s.path, m.version, err)
+	}
+	if err := failMigration(m.version); err != nil {
+		return fmt.Errorf("migrate %s to version %d (%s): %w; the database was left at version %d", s.path, m.version, m.name, err, cur)
+	}
+	return tx.Commit()
+}
+
+// SchemaVersion returns the database's schema version.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return s.closeAll()
+}
+
+func (s *Store) closeAll() error {
+	var errs []error
+	if s.rec != nil {
+		s.rec.close()
+	}
+	if s.ver != nil {
+		errs = append(errs, s.ver.Close())
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// DataVersion returns SQLite's PRAGMA data_version on one held reader
+// connection; it changes when another connection or process commits, which
+// lets the TUI refresh only when something changed.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.ver == nil {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.ver = c
+	}
+	var v int64
+	err := s.ver.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	return v, err
+}
+
+// writeTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN).
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.w == nil {
+		return errors.New("the store was opened read-only")
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/byokhq/byok/money"
+)
+
+// How sums are read. A period's totals must equal exactly the sum of the raw
+// events inside it, in any time zone (half-hour offsets and DST included),
+// and cost the same at a thousand or ten million events. So a range
+// [from, to) is cut into whole UTC hours, summed from the hourly rollups,
+// and the partial hours at its edges (and at any bucket boundary that is
+// not on the hour), summed from the raw events through the time index.
+
+const rollupSums = `SUM(requests), SUM(errors), SUM(input), SUM(cache_read), SUM(cache_write),
+	SUM(output), SUM(reasoning), SUM(cost), SUM(markup), SUM(unpriced), SUM(fallback)`
+
+const rawSums = `count(*), SUM(status IN ('error', 'cancelled')), SUM(input_tokens), SUM(cache_read),
+	SUM(cache_write_5m + cache_write_1h), SUM(output_tokens), SUM(reasoning_tokens), SUM(cost),
+	SUM(markup), SUM(cost_state = 'unpriced'), SUM(CASE WHEN cost_state = 'unpriced' THEN fallback ELSE 0 END)`
+
+// groupExpr returns the SQL expression a breakdown groups by.
+func groupExpr(by GroupBy) (string, error) {
+	switch by {
+	case "", ByDay:
+		return "''", nil
+	case ByProvider:
+		return "provider", nil
+	case ByModel:
+		return "provider || '/' || model", nil
+	case ByKey:
+		return "CAST(key_id AS TEXT)", nil
+	case BySource:
+		return "source", nil
+	}
+	return "", fmt.Errorf("cannot group by %q: use provider, model, key, source or day", by)
+}
+
+// sumsInto scans one row of sums (after its group and bucket columns) into t.
+func scanSums(rows *sql.Rows, lead ...any) (Totals, error) {
+	var v [11]sql.NullInt64
+	dest := lead
+	for i := range v {
+		dest = append(dest, &v[i])
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return Totals{}, err
+	}
+	return Totals{
+		Requests: v[0].Int64, Errors: v[1].Int64, InputTokens: v[2].Int64,
+		CacheReadTokens: v[3].Int64, CacheWriteTokens: v[4].Int64, OutputTokens: v[5].Int64,
+		ReasoningTokens: v[6].Int64, Cost: money.USD(v[7].Int64), Markup: money.USD(v[8].Int64),
+		Unpriced: v[9].Int64, Fallback: money.USD(v[10].Int64),
+	}, nil
+}
+
+// Add adds o to t.
+func (t *Totals) Add(o Totals) {
+	t.Requests += o.Requests
+	t.Errors += o.Errors
+	t.InputTokens += o.InputTokens
+	t.CacheReadTokens += o.CacheReadTokens
+	t.CacheWriteTokens += o.CacheWriteTokens
+	t.OutputTokens += o.OutputTokens
+	t.ReasoningTokens += o.ReasoningTokens
+	t.Cost += o.Cost
+	t.Markup += o.Markup
+	t.Unpriced += o.Unpriced
+	t.Fallback += o.Fallback
+}
+
+func floorHour(t time.Time) time.Time { return time.Unix(hourOf(t), 0).UTC() }
+
+func ceilHour(t time.Time) time.Time {
+	f := floorHour(t)
+	if f.Equal(t) {
+		return f
+	}
+	return f.Add(time.Hour)
+}
+
+func aligned(t time.Time) bool { return floorHour(t).Equal(t) }
+
+// buckets holds the sums of consecutive ranges [bounds[i], bounds[i+1]),
+// each grouped by a breakdown key.
+type buckets struct {
+	bounds []time.Time
+	sums   []map[string]*Totals
+}
+
+func (b *buckets) add(i int, key string, t Totals) {
+	m := b.sums[i]
+	cur := m[key]
+	if cur == nil {
+		cur = &Totals{}
+		m[key] = cur
+	}
+	cur.Add(t)
+}
+
+// index returns the bucket holding instant t.
+func (b *buckets) index(t time.Time) int {
+	return sort.Search(len(b.bounds), func(i int) bool { return b.bounds[i].After(t) }) - 1
+}
+
+// sum fills buckets for a scope and grouping.
+func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupBy) (*buckets, error) {
+	b := &buckets{bounds: bounds, sums: make([]map[string]*Totals, len(bounds)-1)}
+	for i := range b.sums {
+		b.sums[i] = map[string]*Totals{}
+	}
+	if len(bounds) < 2 || !bounds[0].Before(bounds[len(bounds)-1]) {
+		return b, nil
+	}
+	expr, err := groupExpr(by)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := bounds[0], bounds[len(bounds)-1]
+	hLo, hHi := ceilHour(lo), floorHour(hi)
+
+	// Raw segments: the partial hours at both ends and around every
+	// interior bound that is not on the hour.
+	type seg struct {
+		from, to time.Time
+		bucket   int
+	}
+	var raw []seg
+	partial := map[int64]bool{}
+	if !hLo.Before(hHi) {
+		for i := 0; i+1 < len(bounds); i++ {
+			raw = append(raw, seg{bounds[i], bounds[i+1], i})
+		}
+	} else {
+		if lo.Before(hLo) {
+			raw = append(raw, seg{lo, hLo, 0})
+		}
+		for i := 1; i+1 < len(bounds); i++ {
+			bd := bounds[i]
+			if aligned(bd) {
+				continue
+			}
+			h := floorHour(bd)
+			partial[h.Unix()] = true
+			raw = append(raw, seg{maxTime(h, bounds[i-1]), bd, i - 1}, seg{bd, minTime(h.Add(time.Hour), bounds[i+1]), i})
+		}
+		if hHi.Before(hi) {
+			raw = append(raw, seg{hHi, hi, len(bounds) - 2})
+		}
+		if err := s.sumRollups(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range raw {
+		if !r.from.Before(r.to) {
+			continue
+		}
+		if err := s.sumRaw(ctx, b, sc, r.from, r.to, r.bucket, expr); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+	table := "rollup_hour"
+	if sc.Model == "" && sc.KeyID == 0 && sc.Source == "" && (expr == "''" || expr == "provider") {
+		table = "rollup_hour_provider"
+	}
+	where, args := scopeWhere("", sc)
+	where = append([]string{"hour >= ?", "hour < ?"}, where...)
+	args = append([]any{from.Unix(), to.Unix()}, args...)
+	single := len(b.bounds) == 2
+	q := "SELECT " + expr + ", "
+	if single {
+		q += "0, "
+	} else {
+		q += "hour, "
+	}
+	q += rollupSums + " FROM " + table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	if !single {
+		q += ", 2"
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sum rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var hour int64
+		t, err := scanSums(rows, &key, &hour)
+		if err != nil {
+			return fmt.Errorf("sum rollups: %w", err)
+		}
+		if single {
+			b.add(0, key, t)
+			continue
+		}
+		if partial[hour] {
+			continue
+		}
+		b.add(b.index(time.Unix(hour, 0)), key, t)
+	}
+	return rows.Err()
+}
+
+func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, expr string) error {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"ts >= ?", "ts < ?"}, where...)
+	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
+	q := "SELECT " + expr + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sum events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		t, err := scanSums(rows, &key)
+		if err != nil {
+			return fmt.Errorf("sum events: %w", err)
+		}
+		if t.Requests > 0 {
+			b.add(bucket, key, t)
+		}
+	}
+	return rows.Err()
+}
+
+// Totals sums a scope over [from, to).
+func (s *Store) Totals(ctx context.Context, sc Scope, from, to time.Time) (Totals, error) {
+	b, err := s.sum(ctx, sc, []time.Time{from, to}, "")
+	if err != nil {
+		return Totals{}, err
+	}
+	var t Totals
+	for _, v := range b.sums[0] {
+		t.Add(*v)
+	}
+	return t, nil
+}
+
+// Breakdown sums a scope over [from, to) grouped by one dimension. ByDay
+// returns one row for every calendar day in loc that overlaps the range,
+// oldest first, empty days included; the others are sorted by cost,
+// highest first. Group keys: provider id, "provider/model", the key's
+// "provider/label" ("provider/(no key)" for none), source, or "2006-01-02".
+func (s *Store) Breakdown(ctx context.Context, sc Scope, from, to time.Time, by GroupBy, loc *time.Location) ([]Group, error) {
+	if by == ByDay {
+		return s.days(ctx, sc, from, to, loc)
+	}
+	b, err := s.sum(ctx, sc, []time.Time{from, to}, by)
+	if err != nil {
+		return nil, err
+	}
+	var names map[int64]string
+	if by == ByKey {
+		if names, err = s.keyNames(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var out []Group
+	for k, v := range b.sums[0] {
+		if by == ByKey {
+			id, _ := strconv.ParseInt(k, 10, 64)
+			k = names[id]
+			if k == "" {
+				k = "(no key)"
+			}
+		}
+		out = append(out, Group{Key: k, Totals: *v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, c := out[i].BudgetSpend(), out[j].BudgetSpend(); a != c {
+			return a > c
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+// DayStart returns midnight of t's calendar day in loc.
+func DayStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+}
+
+func (s *Store) days(ctx context.Context, sc Scope, from, to time.Time, loc *time.Location) ([]Group, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if !from.Before(to) {
+		return nil, nil
+	}
+	bounds := []time.Time{from}
+	labels := []string{from.In(loc).Format(time.DateOnly)}
+	for d := DayStart(from, loc); ; {
+		d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		if !d.Before(to) {
+			break
+		}
+		bounds = append(bounds, d)
+		labels = append(labels, d.Format(time.DateOnly))
+	}
+	bounds = append(bounds, to)
+	b, err := s.sum(ctx, sc, bounds, ByDay)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Group, len(labels))
+	for i := range labels {
+		out[i].Key = labels[i]
+		for _, v := range b.sums[i] {
+			out[i].Totals.Add(*v)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) keyNames(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, provider || '/' || label FROM keys`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		m[id] = name
+	}
+	return m, rows.Err()
+}
