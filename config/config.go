@@ -1,0 +1,309 @@
+// Package config reads byok's TOML configuration and works out where its
+// files live: BYOK_HOME (or --home) puts everything in one directory,
+// otherwise the XDG config and data directories are used.
+//
+// A bad file is never ignored: errors name the file, the line and what was
+// expected, and unknown keys are reported.
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the content of config.toml with defaults filled in.
+type Config struct {
+	// DefaultModel is "provider/model", used when a prompt names none.
+	DefaultModel string `toml:"default_model"`
+	// Timezone names the zone budget periods and daily charts follow;
+	// "Local" (the default) is the system's.
+	Timezone string `toml:"timezone"`
+	// StoreText keeps prompt and response text with each event.
+	StoreText bool `toml:"store_text"`
+	// Keyring is "keychain" (the OS Secret Service, default) or "file"
+	// (an encrypted file, opt-in for machines without one).
+	Keyring        string `toml:"keyring"`
+	KeyringService string `toml:"keyring_service"`
+	// RotateAfterDays is when keys list starts suggesting rotation.
+	RotateAfterDays int `toml:"rotate_after_days"`
+
+	Proxy     Proxy               `toml:"proxy"`
+	Alerts    Alerts              `toml:"alerts"`
+	Providers map[string]Provider `toml:"providers"`
+
+	// Where the files are; not read from the file.
+	Paths Paths `toml:"-"`
+	loc   *time.Location
+}
+
+// Proxy configures `byok proxy`.
+type Proxy struct {
+	Addr      string `toml:"addr"`
+	MaxBodyMB int    `toml:"max_body_mb"`
+}
+
+// Alerts configures alert delivery beyond the stored alert.
+type Alerts struct {
+	Bell    bool   `toml:"bell"`
+	Desktop bool   `toml:"desktop"`
+	Command string `toml:"command"`
+}
+
+// Provider overrides a built-in provider or, with Kind, defines a custom one.
+type Provider struct {
+	// Kind is "openai" or "anthropic" for a custom provider; empty for an
+	// override of a built-in one.
+	Kind    string `toml:"kind"`
+	Name    string `toml:"name"`
+	BaseURL string `toml:"base_url"`
+	KeyEnv  string `toml:"key_env"`
+	NoKey   bool   `toml:"no_key"`
+	// MarkupPercent is a platform fee added as its own cost line (5.5 for
+	// a 5.5 % router fee).
+	MarkupPercent float64 `toml:"markup_percent"`
+}
+
+// MarkupBP returns the markup in basis points (5.5 % → 550).
+func (p Provider) MarkupBP() int64 { return int64(math.Round(p.MarkupPercent * 100)) }
+
+// Paths are byok's files.
+type Paths struct {
+	Home     string // BYOK_HOME or --home; empty when XDG paths are used
+	Config   string
+	Database string
+	Secrets  string // the encrypted-file keyring
+	Log      string
+}
+
+// Default returns the configuration used when there is no file.
+func Default() Config {
+	return Config{
+		Timezone:        "Local",
+		Keyring:         "keychain",
+		KeyringService:  "byok",
+		RotateAfterDays: 90,
+		Proxy:           Proxy{Addr: "127.0.0.1:8787", MaxBodyMB: 32},
+		Alerts:          Alerts{Bell: true},
+		Providers:       map[string]Provider{},
+	}
+}
+
+// ResolvePaths works out the file locations: home (from --home) wins, then
+// BYOK_HOME, then $XDG_CONFIG_HOME/byok and $XDG_DATA_HOME/byok.
+func ResolvePaths(home string) (Paths, error) {
+	if home == "" {
+		home = os.Getenv("BYOK_HOME")
+	}
+	if home != "" {
+		abs, err := filepath.Abs(home)
+		if err != nil {
+			return Paths{}, fmt.Errorf("home directory %q: %w", home, err)
+		}
+		return Paths{Home: abs, Config: filepath.Join(abs, "config.toml"), Database: filepath.Join(abs, "byok.db"),
+			Secrets: filepath.Join(abs, "secrets.enc"), Log: filepath.Join(abs, "byok.log")}, nil
+	}
+	userHome, _ := os.UserHomeDir()
+	cfg := os.Getenv("XDG_CONFIG_HOME")
+	if cfg == "" {
+		cfg = filepath.Join(userHome, ".config")
+	}
+	data := os.Getenv("XDG_DATA_HOME")
+	if data == "" {
+		data = filepath.Join(userHome, ".local", "share")
+	}
+	if userHome == "" && (os.Getenv("XDG_CONFIG_HOME") == "" || os.Getenv("XDG_DATA_HOME") == "") {
+		return Paths{}, errors.New("cannot find a home directory: set HOME, XDG_CONFIG_HOME and XDG_DATA_HOME, or BYOK_HOME")
+	}
+	return Paths{Config: filepath.Join(cfg, "byok", "config.toml"), Database: filepath.Join(data, "byok", "byok.db"),
+		Secrets: filepath.Join(data, "byok", "secrets.enc"), Log: filepath.Join(data, "byok", "byok.log")}, nil
+}
+
+// Load reads the config file of paths (a missing file means defaults) and
+// checks every value.
+func Load(paths Paths) (*Config, error) {
+	c := Default()
+	c.Paths = paths
+	b, err := os.ReadFile(paths.Config)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &c, c.check(paths.Config, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", paths.Config, err)
+	}
+	if err := Parse(b, &c, paths.Config); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Parse decodes TOML text into c (which holds the defaults) and checks it;
+// name is the file name used in errors.
+func Parse(b []byte, c *Config, name string) error {
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := pe.Message
+			if pe.Usage != "" {
+				msg += " (" + strings.TrimSpace(pe.Usage) + ")"
+			}
+			return &Error{File: name, Line: pe.Position.Line, Msg: msg}
+		}
+		if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			msg := m[3]
+			if t := typeMismatch.FindStringSubmatch(msg); t != nil {
+				msg = fmt.Sprintf("expected %s, found %s", t[2], t[1])
+			}
+			return &Error{File: name, Line: line, Msg: fmt.Sprintf("%s: %s", m[2], msg)}
+		}
+		return &Error{File: name, Msg: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var errs []error
+		for _, k := range und {
+			errs = append(errs, &Error{File: name, Line: lineOf(b, k), Msg: fmt.Sprintf("unknown setting %q; see the README for the settings byok reads", k.String())})
+		}
+		return errors.Join(errs...)
+	}
+	return c.check(name, b)
+}
+
+var (
+	typeErr      = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+	typeMismatch = regexp.MustCompile(`TOML value has type (\w+); destination has type (\w+)`)
+)
+
+// Error is a problem with the config file at a line (0 when unknown).
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// lineOf finds the line where a dotted key is set: the "[table]" header of
+// its parent and then "name =" below it.
+func lineOf(b []byte, k toml.Key) int {
+	if len(k) == 0 {
+		return 0
+	}
+	table := strings.Join(k[:len(k)-1], ".")
+	name := k[len(k)-1]
+	header := regexp.MustCompile(`^\s*\[\s*([^\]]+?)\s*\]`)
+	assign := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(name) + `"?\s*=`)
+	cur := ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if m := header.FindStringSubmatch(line); m != nil {
+			cur = strings.ReplaceAll(strings.ReplaceAll(m[1], `"`, ""), " ", "")
+			if cur == strings.Join(k, ".") {
+				return n
+			}
+			continue
+		}
+		if cur == table && assign.MatchString(line) {
+			return n
+		}
+	}
+	return 0
+}
+
+var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// check validates values the TOML types cannot.
+func (c *Config) check(name string, b []byte) error {
+	bad := func(key toml.Key, format string, args ...any) error {
+		return &Error{File: name, Line: lineOf(b, key), Msg: fmt.Sprintf(format, args...)}
+	}
+	var errs []error
+	if c.Timezone == "" {
+		c.Timezone = "Local"
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		errs = append(errs, bad(toml.Key{"timezone"}, "timezone %q is not a time zone: use an IANA name such as \"Europe/Berlin\", or \"Local\"", c.Timezone))
+	}
+	c.loc = loc
+	if c.DefaultModel != "" && !strings.Contains(c.DefaultModel, "/") {
+		errs = append(errs, bad(toml.Key{"default_model"}, "default_model %q: write it as provider/model, e.g. \"openai/gpt-4o-mini\"", c.DefaultModel))
+	}
+	if c.Keyring != "keychain" && c.Keyring != "file" {
+		errs = append(errs, bad(toml.Key{"keyring"}, "keyring %q: use \"keychain\" (the OS keychain) or \"file\" (an encrypted file)", c.Keyring))
+	}
+	if c.KeyringService == "" {
+		errs = append(errs, bad(toml.Key{"keyring_service"}, "keyring_service must not be empty"))
+	}
+	if c.RotateAfterDays < 0 {
+		errs = append(errs, bad(toml.Key{"rotate_after_days"}, "rotate_after_days must be 0 (never remind) or more, not %d", c.RotateAfterDays))
+	}
+	if host, port, err := net.SplitHostPort(c.Proxy.Addr); err != nil || port == "" {
+		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: write it as 127.0.0.1:PORT", c.Proxy.Addr))
+	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the proxy listens on loopback only (127.0.0.1 or ::1)", c.Proxy.Addr))
+	}
+	if c.Proxy.MaxBodyMB <= 0 || c.Proxy.MaxBodyMB > 1024 {
+		errs = append(errs, bad(toml.Key{"proxy", "max_body_mb"}, "proxy max_body_mb must be between 1 and 1024, not %d", c.Proxy.MaxBodyMB))
+	}
+	ids := make([]string, 0, len(c.Providers))
+	for id := range c.Providers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		p := c.Providers[id]
+		key := toml.Key{"providers", id}
+		if !providerID.MatchString(id) {
+			errs = append(errs, bad(key, "provider id %q: use lower-case letters, digits, - and _", id))
+		}
+		switch p.Kind {
+		case "", "openai", "anthropic":
+		default:
+			errs = append(errs, bad(append(key, "kind"), "provider %s: kind %q is not supported; use \"openai\" or \"anthropic\"", id, p.Kind))
+		}
+		if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
+			errs = append(errs, bad(append(key, "base_url"), "provider %s: base_url %q must start with http:// or https://", id, p.BaseURL))
+		}
+		if p.Kind != "" && p.BaseURL == "" {
+			errs = append(errs, bad(key, "custom provider %s needs a base_url", id))
+		}
+		if p.MarkupPercent < 0 || p.MarkupPercent > 100 || math.IsNaN(p.MarkupPercent) {
+			errs = append(errs, bad(append(key, "markup_percent"), "provider %s: markup_percent must be between 0 and 100, not %v", id, p.MarkupPercent))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Location returns the time zone budget periods follow.
+func (c *Config) Location() *time.Location {
+	if c.loc == nil {
+		return time.Local
+	}
+	return c.loc
+}
+
+// Markup returns a provider's markup in basis points.
+func (c *Config) Markup(provider string) int64 {
+	return c.Providers[provider].MarkupBP()
+}

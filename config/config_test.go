@@ -1,0 +1,115 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		name    string
+		text    string
+		wantErr string // substring; empty means no error
+		check   func(t *testing.T, c Config)
+	}{
+		{"empty file gives defaults", "", "", func(t *testing.T, c Config) {
+			if c.Proxy.Addr != "127.0.0.1:8787" || c.RotateAfterDays != 90 || c.Keyring != "keychain" || !c.Alerts.Bell {
+				t.Fatalf("defaults %+v", c)
+			}
+		}},
+		{"full file", `
+default_model = "anthropic/claude-sonnet-4-5"
+timezone = "Asia/Kolkata"
+store_text = true
+keyring = "file"
+rotate_after_days = 30
+
+[proxy]
+addr = "127.0.0.1:9999"
+
+[alerts]
+desktop = true
+command = "notify-send byok"
+
+[providers.openrouter]
+markup_percent = 5.5
+
+[providers.vllm]
+kind = "openai"
+base_url = "http://localhost:8000/v1"
+no_key = true
+`, "", func(t *testing.T, c Config) {
+			if c.Location().String() != "Asia/Kolkata" || !c.StoreText || c.Proxy.Addr != "127.0.0.1:9999" {
+				t.Fatalf("parsed %+v", c)
+			}
+			if c.Markup("openrouter") != 550 || c.Markup("openai") != 0 {
+				t.Fatalf("markup %d", c.Markup("openrouter"))
+			}
+			if p := c.Providers["vllm"]; p.Kind != "openai" || !p.NoKey {
+				t.Fatalf("custom provider %+v", p)
+			}
+		}},
+		{"syntax error names the line", "timezone = \"UTC\"\nstore_text = yes\n", "config.toml:2:", nil},
+		{"wrong type names the line", "\n\nrotate_after_days = \"ninety\"\n", "config.toml:3:", nil},
+		{"unknown key is reported with its line", "timezone = \"UTC\"\n[proxy]\nadress = \"127.0.0.1:1\"\n", `config.toml:3: unknown setting "proxy.adress"`, nil},
+		{"bad time zone", "timezone = \"Mars/Olympus\"\n", `config.toml:1: timezone "Mars/Olympus" is not a time zone`, nil},
+		{"proxy off loopback", "[proxy]\naddr = \"0.0.0.0:8787\"\n", "config.toml:2: proxy addr", nil},
+		{"bad keyring", "keyring = \"plaintext\"\n", `keyring "plaintext"`, nil},
+		{"custom provider without url", "[providers.mine]\nkind = \"openai\"\n", "config.toml:1: custom provider mine needs a base_url", nil},
+		{"bad provider kind", "[providers.mine]\nkind = \"cohere\"\nbase_url = \"http://x\"\n", `config.toml:2: provider mine: kind "cohere"`, nil},
+		{"default model without provider", "default_model = \"gpt-4o\"\n", "write it as provider/model", nil},
+		{"negative markup", "[providers.openrouter]\nmarkup_percent = -1\n", "markup_percent must be between 0 and 100", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			err := Parse([]byte(tc.text), &c, "config.toml")
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				tc.check(t, c)
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestResolvePathsAndLoad(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("BYOK_HOME", home)
+	p, err := ResolvePaths("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Config != filepath.Join(home, "config.toml") || p.Database != filepath.Join(home, "byok.db") {
+		t.Fatalf("paths %+v", p)
+	}
+	other := t.TempDir()
+	if p2, _ := ResolvePaths(other); p2.Home != other {
+		t.Fatalf("--home did not win over BYOK_HOME: %+v", p2)
+	}
+	t.Setenv("BYOK_HOME", "")
+	t.Setenv("XDG_CONFIG_HOME", "/x/cfg")
+	t.Setenv("XDG_DATA_HOME", "/x/data")
+	if p3, _ := ResolvePaths(""); p3.Config != "/x/cfg/byok/config.toml" || p3.Database != "/x/data/byok/byok.db" {
+		t.Fatalf("xdg paths %+v", p3)
+	}
+
+	c, err := Load(p)
+	if err != nil || c.Proxy.Addr == "" {
+		t.Fatalf("missing file: %v", err)
+	}
+	os.WriteFile(p.Config, []byte("timezone = 5\n"), 0o600)
+	_, err = Load(p)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 1 || ce.File != p.Config {
+		t.Fatalf("bad file error %#v", err)
+	}
+}
