@@ -40,11 +40,6 @@ type CatalogInfo struct {
 	Local     []string `json:"local,omitempty"`
 }
 
-type catalogFile struct {
-	CatalogInfo
-	Models []Price `json:"models"`
-}
-
 // Catalog is a set of prices with look-up by provider and model. A Catalog
 // is never changed after it is built, so it is safe for concurrent use;
 // WithOverrides and WithLocal return new catalogs.
@@ -57,15 +52,51 @@ type Catalog struct {
 	// top is the highest-priced model of the whole catalog (-1 when empty).
 	fallback map[string]int
 	top      int
+	// override marks the prices that came from WithOverrides.
+	override []bool
 }
 
 // provIndex finds a provider's prices by ever looser forms of a model name.
+// The loose maps are built on first use, so loading a catalog stays cheap.
 type provIndex struct {
 	all   []int          // indexes into Catalog.prices, sorted by model
 	exact map[string]int // lower-case model id
+
+	once  sync.Once
 	canon map[string]int // separators dropped: "claude-sonnet-4.5" = "claude-sonnet-4-5"
 	loose map[string]int // canon after dropping dates, versions and region prefixes
 	tail  map[string]int // loose form of the part after the last "/"
+}
+
+// fuzzy builds the loose maps once. Insertion order decides who wins a
+// loose match: overrides first, then shorter names (undated aliases before
+// dated snapshots).
+func (ix *provIndex) fuzzy(c *Catalog) {
+	ix.once.Do(func() {
+		prices := c.prices
+		order := append([]int(nil), ix.all...)
+		sort.SliceStable(order, func(a, b int) bool {
+			ia, ib := order[a], order[b]
+			if c.override[ia] != c.override[ib] {
+				return c.override[ia]
+			}
+			if len(prices[ia].Model) != len(prices[ib].Model) {
+				return len(prices[ia].Model) < len(prices[ib].Model)
+			}
+			return prices[ia].Model < prices[ib].Model
+		})
+		ix.canon = make(map[string]int, len(order))
+		ix.loose = make(map[string]int, len(order))
+		ix.tail = map[string]int{}
+		for _, i := range order {
+			lower := strings.ToLower(prices[i].Model)
+			putFirst(ix.canon, canon(lower), i)
+			putFirst(ix.loose, loose(lower), i)
+			if k := strings.LastIndexByte(lower, '/'); k >= 0 {
+				putFirst(ix.tail, loose(lower[k+1:]), i)
+			}
+		}
+	})
 }
 
 // NewCatalog builds a catalog from prices. Prices without a Source, Date or
@@ -77,28 +108,38 @@ func NewCatalog(info CatalogInfo, prices []Price) *Catalog {
 	for _, l := range info.Local {
 		c.local[normProvider(l)] = true
 	}
-	c.build(nil, prices)
+	c.build(nil, prices, false)
+	return c
+}
+
+// newOwnedCatalog is NewCatalog for a prices slice nobody else holds.
+func newOwnedCatalog(info CatalogInfo, prices []Price) *Catalog {
+	c := &Catalog{info: info, local: map[string]bool{}}
+	for _, l := range info.Local {
+		c.local[normProvider(l)] = true
+	}
+	c.build(nil, prices, true)
 	return c
 }
 
 // ReadCatalog reads a catalog in byok's own JSON format, as WriteJSON
 // writes it and as catalog.json holds it.
 func ReadCatalog(r io.Reader) (*Catalog, error) {
-	var f catalogFile
-	if err := json.NewDecoder(r).Decode(&f); err != nil {
+	b, err := io.ReadAll(r)
+	if err != nil {
 		return nil, fmt.Errorf("read price catalog: %w", err)
 	}
-	if f.Date == "" {
+	info, prices, err := decodeCatalog(b)
+	if err != nil {
+		return nil, fmt.Errorf("read price catalog: %w", err)
+	}
+	if info.Date == "" {
 		return nil, fmt.Errorf("read price catalog: no date; a catalog must say when its prices were taken")
 	}
-	for i := range f.Models {
-		p := &f.Models[i]
-		if p.Provider == "" || p.Model == "" {
-			return nil, fmt.Errorf("read price catalog: model %d has no provider or model name", i)
-		}
-		p.Source, p.Date, p.Ref = "", "", ""
+	for i := range prices {
+		prices[i].Source, prices[i].Date, prices[i].Ref = "", "", ""
 	}
-	return NewCatalog(f.CatalogInfo, f.Models), nil
+	return newOwnedCatalog(info, prices), nil
 }
 
 // WriteJSON writes the catalog's own prices (not overrides) in byok's
@@ -158,7 +199,7 @@ func (c *Catalog) WithOverrides(ps []Price) *Catalog {
 		}
 		over[i] = p
 	}
-	n.build(over, c.prices)
+	n.build(over, c.prices, false)
 	return n
 }
 
@@ -181,14 +222,34 @@ func (c *Catalog) WithLocal(providers ...string) *Catalog {
 func (c *Catalog) Local(provider string) bool { return c.local[normProvider(provider)] }
 
 // build fills the catalog from overrides (which win) and base prices.
-func (c *Catalog) build(over, base []Price) {
-	seen := map[string]bool{}
-	rank := map[string]int{} // 0 = override, 1 = base
+// With owned set (and no overrides) base is the caller's scratch slice and
+// is reused in place: prices are only ever written at or before the index
+// being read.
+func (c *Catalog) build(over, base []Price, owned bool) {
+	type key struct{ provider, lower string }
+	n := len(over) + len(base)
+	seen := make(map[key]bool, n)
 	var all []Price
+	if owned && len(over) == 0 {
+		all = base[:0]
+	} else {
+		all = make([]Price, 0, n)
+	}
+	lowers := make([]string, 0, n)
+	isOver := make([]bool, 0, n)
 	for r, list := range [][]Price{over, base} {
-		for _, p := range list {
+		for i := range list {
+			all = append(all, list[i])
+			p := &all[len(all)-1]
 			p.Provider = normProvider(p.Provider)
 			p.Model = strings.TrimSpace(p.Model)
+			lower := strings.ToLower(p.Model)
+			id := key{p.Provider, lower}
+			if p.Provider == "" || p.Model == "" || seen[id] {
+				all = all[:len(all)-1]
+				continue
+			}
+			seen[id] = true
 			if p.Source == "" {
 				p.Source = "catalog"
 			}
@@ -198,64 +259,44 @@ func (c *Catalog) build(over, base []Price) {
 			if p.Ref == "" {
 				p.Ref = p.Source + ":" + p.Date + ":" + p.Name()
 			}
-			id := p.Provider + "/" + strings.ToLower(p.Model)
-			if seen[id] || p.Provider == "" || p.Model == "" {
-				continue
-			}
-			seen[id] = true
-			rank[id] = r
-			all = append(all, p)
+			lowers = append(lowers, lower)
+			isOver = append(isOver, r == 0)
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
+	byName := func(i, j int) bool {
 		if all[i].Provider != all[j].Provider {
 			return all[i].Provider < all[j].Provider
 		}
 		return all[i].Model < all[j].Model
-	})
+	}
+	// The embedded catalog is written sorted; only overrides need a sort.
+	if !sort.SliceIsSorted(all, byName) {
+		perm := make([]int, len(all))
+		for i := range perm {
+			perm[i] = i
+		}
+		sort.SliceStable(perm, func(a, b int) bool { return byName(perm[a], perm[b]) })
+		all2, lowers2, over2 := make([]Price, len(all)), make([]string, len(all)), make([]bool, len(all))
+		for i, j := range perm {
+			all2[i], lowers2[i], over2[i] = all[j], lowers[j], isOver[j]
+		}
+		all, lowers, isOver = all2, lowers2, over2
+	}
 	c.prices = all
+	c.override = isOver
 	c.byProv = map[string]*provIndex{}
 	c.fallback = map[string]int{}
 	c.top = -1
 
-	// Index order decides who wins a loose match: overrides first, then
-	// shorter names (undated aliases before dated snapshots).
-	order := make([]int, len(all))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		pa, pb := all[order[a]], all[order[b]]
-		ra, rb := rank[pa.Provider+"/"+strings.ToLower(pa.Model)], rank[pb.Provider+"/"+strings.ToLower(pb.Model)]
-		if ra != rb {
-			return ra < rb
-		}
-		if len(pa.Model) != len(pb.Model) {
-			return len(pa.Model) < len(pb.Model)
-		}
-		return pa.Model < pb.Model
-	})
 	for i := range all {
-		p := all[i]
-		ix := c.byProv[p.Provider]
+		prov := all[i].Provider
+		ix := c.byProv[prov]
 		if ix == nil {
-			ix = &provIndex{exact: map[string]int{}, canon: map[string]int{}, loose: map[string]int{}, tail: map[string]int{}}
-			c.byProv[p.Provider] = ix
+			ix = &provIndex{exact: map[string]int{}}
+			c.byProv[prov] = ix
 		}
 		ix.all = append(ix.all, i)
-		ix.exact[strings.ToLower(p.Model)] = i
-	}
-	for _, i := range order {
-		p := all[i]
-		ix := c.byProv[p.Provider]
-		putFirst(ix.canon, canon(p.Model), i)
-		putFirst(ix.loose, loose(p.Model), i)
-	}
-	for _, i := range order {
-		p := all[i]
-		if k := strings.LastIndex(p.Model, "/"); k >= 0 {
-			putFirst(c.byProv[p.Provider].tail, loose(p.Model[k+1:]), i)
-		}
+		ix.exact[lowers[i]] = i
 	}
 
 	// Fallback prices: the dearest text model (input + output per million)
@@ -263,7 +304,13 @@ func (c *Catalog) build(over, base []Price) {
 	dearer := func(a, b int) bool {
 		sa := all[a].Input + all[a].Output
 		sb := all[b].Input + all[b].Output
-		return sa > sb || sa == sb && all[a].Name() < all[b].Name()
+		if sa != sb {
+			return sa > sb
+		}
+		if all[a].Provider != all[b].Provider {
+			return all[a].Provider < all[b].Provider
+		}
+		return all[a].Model < all[b].Model
 	}
 	for i, p := range all {
 		if !textMode(p.Mode) {
@@ -318,12 +365,60 @@ func normProvider(p string) string {
 	return ProviderID(p)
 }
 
-var (
-	dateSuffix    = regexp.MustCompile(`(?:[-@]\d{8}|-\d{4}-\d{2}-\d{2})$`)
-	versionSuffix = regexp.MustCompile(`-v\d+(?::\d+)?$`)
-	regionPrefix  = regexp.MustCompile(`^(?:us|eu|apac|global|us-gov|jp|au|ca)\.`)
-	arnPrefix     = regexp.MustCompile(`^arn:aws[a-z-]*:bedrock:[^/]*:(?:foundation-model|inference-profile|application-inference-profile)/`)
-)
+// arnPrefix is the part of a Bedrock model or inference-profile ARN before
+// the model id.
+var arnPrefix = regexp.MustCompile(`^arn:aws[a-z-]*:bedrock:[^/]*:(?:foundation-model|inference-profile|application-inference-profile)/`)
+
+// regionPrefixes are Bedrock's cross-region inference prefixes.
+var regionPrefixes = []string{"us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."}
+
+// trimRegion drops a Bedrock cross-region prefix ("us.", "eu."…).
+func trimRegion(s string) string {
+	for _, r := range regionPrefixes {
+		if len(s) > len(r) && strings.EqualFold(s[:len(r)], r) {
+			return s[len(r):]
+		}
+	}
+	return s
+}
+
+// trimDigits returns s without its trailing digits and how many it dropped.
+func trimDigits(s string) (string, int) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	return s[:i], len(s) - i
+}
+
+// trimVersion drops a Bedrock version suffix: "-v1", "-v2:0".
+func trimVersion(s string) string {
+	t, n := trimDigits(s)
+	if n > 0 && strings.HasSuffix(t, ":") {
+		if t2, n2 := trimDigits(t[:len(t)-1]); n2 > 0 {
+			t, n = t2, n2
+		}
+	}
+	if n > 0 && strings.HasSuffix(t, "-v") {
+		return t[:len(t)-2]
+	}
+	return s
+}
+
+// trimDate drops a date suffix: "-20250929", "@20251001", "-2024-08-06".
+func trimDate(s string) string {
+	t, n := trimDigits(s)
+	if n == 8 && (strings.HasSuffix(t, "-") || strings.HasSuffix(t, "@")) {
+		return t[:len(t)-1]
+	}
+	if n == 2 && len(s) >= 11 {
+		d := s[len(s)-11:]
+		if d[0] == '-' && d[5] == '-' && d[8] == '-' && allDigits(d[1:5]) && allDigits(d[6:8]) && allDigits(d[9:]) {
+			return s[:len(s)-11]
+		}
+	}
+	return s
+}
 
 // canon drops case and the separators people and providers swap freely:
 // "claude-sonnet-4.5", "Claude_Sonnet_4-5" and "claude-sonnet-4-5" are one
@@ -348,10 +443,7 @@ func canon(s string) string {
 // a Bedrock cross-region prefix ("us."), a version suffix ("-v1:0") and a
 // date suffix ("-20250929", "-2024-08-06", "@20251001").
 func loose(s string) string {
-	s = regionPrefix.ReplaceAllString(strings.ToLower(s), "")
-	s = versionSuffix.ReplaceAllString(s, "")
-	s = dateSuffix.ReplaceAllString(s, "")
-	return canon(s)
+	return canon(trimDate(trimVersion(trimRegion(s))))
 }
 
 // variants returns the spellings of model worth trying under provider:
@@ -381,11 +473,13 @@ func variants(provider, model string) []string {
 		m = rest
 		add(m)
 	}
-	if s := arnPrefix.ReplaceAllString(m, ""); s != m {
-		m = s
-		add(m)
+	if strings.HasPrefix(m, "arn:") {
+		if s := arnPrefix.ReplaceAllString(m, ""); s != m {
+			m = s
+			add(m)
+		}
 	}
-	if s := regionPrefix.ReplaceAllString(m, ""); s != m {
+	if s := trimRegion(m); s != m {
 		add(s)
 	}
 	// Fine-tuned OpenAI models are "ft:<base>:<org>:<name>:<id>" and cost
@@ -451,6 +545,7 @@ func (c *Catalog) find(provider, model string, useTail bool) (int, bool) {
 			return i, true
 		}
 	}
+	ix.fuzzy(c)
 	for _, v := range vs {
 		if i, ok := ix.canon[canon(v)]; ok {
 			return i, true

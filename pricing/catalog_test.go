@@ -306,3 +306,70 @@ func TestReadCatalogErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeMatchesEncodingJSON checks the fast catalog reader against
+// encoding/json on the embedded file.
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	var f struct {
+		CatalogInfo
+		Models []Price `json:"models"`
+	}
+	if err := json.Unmarshal(catalogJSON, &f); err != nil {
+		t.Fatal(err)
+	}
+	info, prices, err := decodeCatalog(catalogJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(info, f.CatalogInfo) {
+		t.Fatalf("info %+v, want %+v", info, f.CatalogInfo)
+	}
+	if !reflect.DeepEqual(prices, f.Models) {
+		t.Fatal("fast reader and encoding/json disagree on the prices")
+	}
+}
+
+func TestDecodeCatalogEdges(t *testing.T) {
+	tests := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"unknown keys are skipped", `{"date":"d","future":{"a":[1,true,null,"x"]},"models":[{"provider":"p","model":"m","input":"1","output":"2","new_field":[{}],"per_request":0.5}]}`, true},
+		{"escaped strings", `{"date":"d","source":"a \"quoted\" \u00e9","models":[]}`, true},
+		{"trailing data", `{"date":"d","models":[]} x`, false},
+		{"bad rate", `{"date":"d","models":[{"provider":"p","model":"m","input":"-1"}]}`, false},
+		{"bad tier", `{"date":"d","models":[{"provider":"p","model":"m","tiers":[{"above":-1}]}]}`, false},
+		{"bad max", `{"date":"d","models":[{"provider":"p","model":"m","max_input":1.5}]}`, false},
+		{"unterminated", `{"date":"d","models":[{"provider":"p`, false},
+		{"missing comma", `{"date":"d" "models":[]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := decodeCatalog([]byte(tt.in))
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestLookupConcurrent builds the lazy look-up maps from many goroutines
+// at once; run with -race it proves the catalog is safe to share.
+func TestLookupConcurrent(t *testing.T) {
+	c, err := ReadCatalog(bytes.NewReader(catalogJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	for g := 0; g < 8; g++ {
+		go func() {
+			p, _ := c.Lookup("openrouter", "anthropic/claude-sonnet-4-5")
+			done <- p.Name()
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if got := <-done; got != "openrouter/anthropic/claude-sonnet-4.5" {
+			t.Fatalf("concurrent look-up found %q", got)
+		}
+	}
+}

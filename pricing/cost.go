@@ -182,7 +182,7 @@ func abs64(v int64) int64 {
 func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 	tier := serviceTier(u.ServiceTier)
 	r, label := rowFor(p, u.Prompt(), tier)
-	b := Breakdown{State: Computed, Ref: p.Ref}
+	b := Breakdown{State: Computed, Ref: p.Ref, Lines: make([]Line, 0, 5)}
 	if u.Estimated {
 		b.State = Estimated
 	}
@@ -224,6 +224,9 @@ func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 	}
 	if p.PerRequest > 0 {
 		add(LineRequest, 1, perUnit(p.PerRequest))
+	}
+	if len(b.Lines) == 0 {
+		b.Lines = nil
 	}
 	var sum money.USD
 	for _, l := range b.Lines {

@@ -226,10 +226,19 @@ func (p *Price) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &pj); err != nil {
 		return err
 	}
+	out, err := pj.toPrice()
+	if err != nil {
+		return err
+	}
+	*p = out
+	return nil
+}
+
+func (pj *priceJSON) toPrice() (Price, error) {
 	name := pj.Provider + "/" + pj.Model
 	r, err := pj.toRates()
 	if err != nil {
-		return fmt.Errorf("price %s: %w", name, err)
+		return Price{}, fmt.Errorf("price %s: %w", name, err)
 	}
 	out := Price{
 		Provider: pj.Provider, Model: pj.Model, Mode: pj.Mode, Rates: r,
@@ -250,17 +259,20 @@ func (p *Price) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		if *f.src < 0 {
-			return fmt.Errorf("price %s: %s: a price cannot be negative", name, f.name)
+			return Price{}, fmt.Errorf("price %s: %s: a price cannot be negative", name, f.name)
 		}
 		*f.dst = *f.src
+	}
+	if len(pj.Tiers) > 0 {
+		out.Tiers = make([]Tier, 0, len(pj.Tiers))
 	}
 	for i, tj := range pj.Tiers {
 		tr, err := tj.toRates()
 		if err != nil {
-			return fmt.Errorf("price %s: tier %d: %w", name, i, err)
+			return Price{}, fmt.Errorf("price %s: tier %d: %w", name, i, err)
 		}
 		if tj.Above <= 0 {
-			return fmt.Errorf("price %s: tier %d: above must be a positive token count", name, i)
+			return Price{}, fmt.Errorf("price %s: tier %d: above must be a positive token count", name, i)
 		}
 		out.Tiers = append(out.Tiers, Tier{Above: tj.Above, Rates: tr, Service: tj.Service})
 	}
@@ -270,13 +282,12 @@ func (p *Price) UnmarshalJSON(b []byte) error {
 		for n, rj := range pj.ServiceTiers {
 			sr, err := rj.toRates()
 			if err != nil {
-				return fmt.Errorf("price %s: service tier %s: %w", name, n, err)
+				return Price{}, fmt.Errorf("price %s: service tier %s: %w", name, n, err)
 			}
 			out.ServiceTiers[n] = sr
 		}
 	}
-	*p = out
-	return nil
+	return out, nil
 }
 
 func sortTiers(ts []Tier) {
