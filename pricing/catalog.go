@@ -352,7 +352,6 @@ var providerAliases = map[string]string{
 	"gemini":    "google",
 	"lm-studio": "lmstudio",
 	"lm_studio": "lmstudio",
-	"together":  "together",
 	"vercel-ai": "vercel",
 }
 

@@ -251,6 +251,9 @@ func TestPriceJSONRoundTrip(t *testing.T) {
 	if !ok {
 		t.Fatal("gpt-5.4 missing")
 	}
+	if got := p.ServiceTierNames(); !reflect.DeepEqual(got, []string{"batch", "flex", "priority"}) {
+		t.Errorf("ServiceTierNames() = %v", got)
+	}
 	p.PerRequest = 5_000 * money.Micro
 	p.PerImage = 4 * money.Cent
 	p.PerSecond = 1
