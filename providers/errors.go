@@ -91,6 +91,12 @@ func parseProviderError(body []byte) providerError {
 	pe.status = text(e.Get("status"))
 	pe.limitSrc = text(e.Get("metadata.limit_source"))
 	pe.requestID = text(doc.Get("request_id"))
+	// Some providers name the error in a "reason" field (Novita).
+	for _, r := range []gjson.Result{e.Get("reason"), doc.Get("reason")} {
+		if t := text(r); t != "" {
+			pe.reasons = append(pe.reasons, t)
+		}
+	}
 	for _, d := range e.Get("details").Array() {
 		t := text(d.Get("@type"))
 		switch {
@@ -131,7 +137,7 @@ func classify(status int, pe providerError, code string) Class {
 	case status == http.StatusPaymentRequired,
 		has(id, "insufficient_quota", "billing_error", "not_enough_balance", "insufficient_balance"),
 		has(msg, "credit balance is too low", "insufficient credits", "insufficient balance",
-			"prepayment credits", "credits are depleted", "out of credits", "exceeded your current quota") && !pe.quotaFail:
+			"prepayment credits", "credits are depleted", "out of credits", "credit is not enough", "exceeded your current quota") && !pe.quotaFail:
 		return ClassCredit
 	case status == http.StatusUnauthorized,
 		has(id, "api_key_invalid", "invalid_api_key", "authentication_error", "unrecognizedclient",
