@@ -106,7 +106,9 @@ func TestResolvePathsAndLoad(t *testing.T) {
 	if err != nil || c.Proxy.Addr == "" {
 		t.Fatalf("missing file: %v", err)
 	}
-	os.WriteFile(p.Config, []byte("timezone = 5\n"), 0o600)
+	if err := os.WriteFile(p.Config, []byte("timezone = 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Load(p)
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Line != 1 || ce.File != p.Config {

@@ -103,7 +103,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.w.SetMaxIdleConns(1)
 		s.w.SetConnMaxLifetime(0)
 		if err := s.migrate(ctx); err != nil {
-			s.w.Close()
+			_ = s.closeAll()
 			return nil, err
 		}
 		if err := s.prepare(ctx); err != nil {
@@ -112,14 +112,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 	}
 	if s.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
-		s.closeAll()
+		_ = s.closeAll()
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
 	if opt.ReadOnly {
 		if err := s.checkReadable(ctx); err != nil {
-			s.closeAll()
+			_ = s.closeAll()
 			return nil, err
 		}
 	}

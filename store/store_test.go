@@ -49,8 +49,12 @@ func TestOpenCreatesCurrentSchema(t *testing.T) {
 		t.Fatalf("journal_mode %q (%v), want wal", mode, err)
 	}
 	var fk, busy int
-	s.r.QueryRow("PRAGMA foreign_keys").Scan(&fk)
-	s.r.QueryRow("PRAGMA busy_timeout").Scan(&busy)
+	if err := s.r.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.QueryRow("PRAGMA busy_timeout").Scan(&busy); err != nil {
+		t.Fatal(err)
+	}
 	if fk != 1 || busy != int(busyTimeout.Milliseconds()) {
 		t.Fatalf("reader pragmas foreign_keys=%d busy_timeout=%d", fk, busy)
 	}
@@ -64,10 +68,14 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 		want    error
 	}{
 		{"text file", func(t *testing.T, path string) {
-			os.WriteFile(path, []byte("these are my notes, not a database\n"), 0o600)
+			if err := os.WriteFile(path, []byte("these are my notes, not a database\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, ErrNotDatabase},
 		{"corrupt header", func(t *testing.T, path string) {
-			os.WriteFile(path, append([]byte("SQLite format 2\x00"), make([]byte, 4096)...), 0o600)
+			if err := os.WriteFile(path, append([]byte("SQLite format 2\x00"), make([]byte, 4096)...), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, ErrNotDatabase},
 		{"another program's sqlite", func(t *testing.T, path string) {
 			db, err := sql.Open("sqlite", path)
@@ -84,7 +92,9 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.w.Exec(fmt.Sprintf("PRAGMA user_version=%d", len(migrations())+5))
+			if _, err := s.w.Exec(fmt.Sprintf("PRAGMA user_version=%d", len(migrations())+5)); err != nil {
+				t.Fatal(err)
+			}
 			s.Close()
 		}, ErrNewerSchema},
 	}
@@ -109,7 +119,9 @@ func TestOpenReadOnlyDirectory(t *testing.T) {
 	if os.Geteuid() == 0 {
 		// root ignores directory permissions; use a path under a file instead.
 		f := filepath.Join(t.TempDir(), "file")
-		os.WriteFile(f, nil, 0o600)
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		_, err := Open(context.Background(), filepath.Join(f, "byok.db"), Options{})
 		if err == nil {
 			t.Fatal("Open under a regular file succeeded")
@@ -117,7 +129,9 @@ func TestOpenReadOnlyDirectory(t *testing.T) {
 		return
 	}
 	dir := filepath.Join(t.TempDir(), "ro")
-	os.Mkdir(dir, 0o500)
+	if err := os.Mkdir(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Open(context.Background(), filepath.Join(dir, "byok.db"), Options{})
 	if err == nil {
 		t.Fatal("Open in a read-only directory succeeded")
@@ -161,7 +175,9 @@ func TestMigrateEveryEarlierVersion(t *testing.T) {
 				t.Fatalf("version %d after migrating", got)
 			}
 			var n int
-			s.r.QueryRow("SELECT count(*) FROM events").Scan(&n)
+			if err := s.r.QueryRow("SELECT count(*) FROM events").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
 			if n != 1 {
 				t.Fatalf("%d events after migrating, want the 1 written before", n)
 			}
@@ -190,8 +206,12 @@ func TestFailedMigrationLeavesOldVersion(t *testing.T) {
 	db, _ := sql.Open("sqlite", path)
 	defer db.Close()
 	var v, n int
-	db.QueryRow("PRAGMA user_version").Scan(&v)
-	db.QueryRow("SELECT count(*) FROM events").Scan(&n)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT count(*) FROM events").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if v != last-1 || n != 1 {
 		t.Fatalf("after a failed migration: version %d events %d, want %d and 1", v, n, last-1)
 	}
@@ -609,7 +629,9 @@ func TestTwoProcesses(t *testing.T) {
 		t.Fatalf("totals %+v, want %d requests", tot, 3*childEvents)
 	}
 	var raw int64
-	s.r.QueryRow("SELECT count(*) FROM events").Scan(&raw)
+	if err := s.r.QueryRow("SELECT count(*) FROM events").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
 	if raw != 3*childEvents {
 		t.Fatalf("%d raw events", raw)
 	}
@@ -622,7 +644,9 @@ func TestReadOnlyOpen(t *testing.T) {
 		t.Fatalf("read-only open of a missing file: %v", err)
 	}
 	s, _ := Open(ctx, path, Options{})
-	s.Record(ctx, ev(time.Now(), "openai", "m", 1))
+	if _, err := s.Record(ctx, ev(time.Now(), "openai", "m", 1)); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	ro, err := Open(ctx, path, Options{ReadOnly: true})
 	if err != nil {
@@ -634,7 +658,9 @@ func TestReadOnlyOpen(t *testing.T) {
 	}
 	v1, _ := ro.DataVersion(ctx)
 	w, _ := Open(ctx, path, Options{})
-	w.Record(ctx, ev(time.Now(), "openai", "m", 1))
+	if _, err := w.Record(ctx, ev(time.Now(), "openai", "m", 1)); err != nil {
+		t.Fatal(err)
+	}
 	w.Close()
 	if v2, _ := ro.DataVersion(ctx); v2 == v1 {
 		t.Fatal("data_version did not change after another connection wrote")

@@ -333,7 +333,7 @@ func (s *Store) days(ctx context.Context, sc Scope, from, to time.Time, loc *tim
 	for i := range labels {
 		out[i].Key = labels[i]
 		for _, v := range b.sums[i] {
-			out[i].Totals.Add(*v)
+			out[i].Add(*v)
 		}
 	}
 	return out, nil

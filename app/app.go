@@ -1,0 +1,267 @@
+// Package app is byok's use-case layer: it opens the config, the store, the
+// price catalog and the keychain, and composes the one path every request
+// takes — check budget, resolve key, stream, price, record, evaluate alerts —
+// for the CLI, the TUI and the proxy alike.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/config"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+// Options configure Open.
+type Options struct {
+	// Home is --home; empty means BYOK_HOME or the XDG directories.
+	Home string
+	// ReadOnly opens the database for reading only (the status line).
+	ReadOnly bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Passphrase supplies the file keyring's passphrase when
+	// BYOK_PASSPHRASE is unset (a hidden prompt in the CLI).
+	Passphrase func() (string, error)
+	// HTTPClient is used for every provider call; nil means the default.
+	HTTPClient *http.Client
+	// Env reads environment variables; nil means os.Getenv. Tests inject.
+	Env func(string) string
+}
+
+// App holds everything a byok command needs.
+type App struct {
+	Config   *config.Config
+	Store    *store.Store
+	Registry *providers.Registry
+	Budget   *budget.Engine
+	Log      *slog.Logger
+
+	now        func() time.Time
+	env        func(string) string
+	passphrase func() (string, error)
+	httpClient *http.Client
+	logFile    *os.File
+
+	mu      sync.Mutex
+	catalog *pricing.Catalog
+	secrets keychain.Secrets
+}
+
+// Open loads the config and opens the store.
+func Open(ctx context.Context, opt Options) (*App, error) {
+	paths, err := config.ResolvePaths(opt.Home)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(paths)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, now: opt.Now, env: opt.Env, passphrase: opt.Passphrase, httpClient: opt.HTTPClient}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.env == nil {
+		a.env = os.Getenv
+	}
+	a.Registry = buildRegistry(cfg)
+	st, err := store.Open(ctx, paths.Database, store.Options{ReadOnly: opt.ReadOnly, Now: a.now})
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	a.Log = slog.New(slog.DiscardHandler)
+	if !opt.ReadOnly {
+		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
+			a.logFile = f
+			a.Log = slog.New(slog.NewTextHandler(redactWriter{f}, nil))
+		}
+	}
+	a.Budget = budget.NewEngine(st, cfg.Location(), a.now)
+	if err := a.reloadCatalog(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// redactWriter keeps secrets out of the log file, whatever a caller logs.
+type redactWriter struct{ f *os.File }
+
+func (w redactWriter) Write(p []byte) (int, error) {
+	if _, err := w.f.WriteString(redact.String(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Close closes the store and the log.
+func (a *App) Close() error {
+	err := a.Store.Close()
+	if a.logFile != nil {
+		a.logFile.Close()
+	}
+	return err
+}
+
+// Now returns the current time on the app's clock.
+func (a *App) Now() time.Time { return a.now() }
+
+// Location is the time zone of budget periods and daily charts.
+func (a *App) Location() *time.Location { return a.Config.Location() }
+
+// Catalog returns the price catalog with the user's overrides applied.
+func (a *App) Catalog() *pricing.Catalog {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.catalog
+}
+
+// buildRegistry starts from the built-in providers and applies config:
+// base URL overrides and custom providers.
+func buildRegistry(cfg *config.Config) *providers.Registry {
+	reg := providers.NewRegistry(providers.Builtin()...)
+	ids := make([]string, 0, len(cfg.Providers))
+	for id := range cfg.Providers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		p := cfg.Providers[id]
+		spec, ok := reg.Get(id)
+		if !ok || p.Kind != "" {
+			kind := providers.KindOpenAI
+			if p.Kind == "anthropic" {
+				kind = providers.KindAnthropic
+			}
+			spec = providers.Spec{ID: id, Name: id, Kind: kind}
+		}
+		if p.Name != "" {
+			spec.Name = p.Name
+		}
+		if p.BaseURL != "" {
+			spec.BaseURL = p.BaseURL
+		}
+		if p.KeyEnv != "" {
+			spec.KeyEnv = []string{p.KeyEnv}
+		}
+		if p.NoKey {
+			spec.NoKey = true
+		}
+		reg.Add(spec)
+	}
+	return reg
+}
+
+// Provider finds a provider by id or alias with an error that says what to do.
+func (a *App) Provider(id string) (providers.Spec, error) {
+	spec, ok := a.Registry.Get(id)
+	if !ok {
+		return providers.Spec{}, fmt.Errorf("unknown provider %q: see `byok providers` for the list, or define it under [providers.%s] in %s", id, id, a.Config.Paths.Config)
+	}
+	return spec, nil
+}
+
+const overridesSetting = "pricing.overrides"
+
+// reloadCatalog rebuilds the catalog from the embedded one, local
+// providers and the stored overrides.
+func (a *App) reloadCatalog(ctx context.Context) error {
+	cat := pricing.Default()
+	var local []string
+	for _, s := range a.Registry.All() {
+		if s.Local {
+			local = append(local, s.ID)
+		}
+	}
+	cat = cat.WithLocal(local...)
+	ovs, err := a.Overrides(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ovs) > 0 {
+		cat = cat.WithOverrides(ovs)
+	}
+	a.mu.Lock()
+	a.catalog = cat
+	a.mu.Unlock()
+	return nil
+}
+
+// Overrides returns the user's price overrides and imports.
+func (a *App) Overrides(ctx context.Context) ([]pricing.Price, error) {
+	v, err := a.Store.Setting(ctx, overridesSetting)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read price overrides: %w", err)
+	}
+	var ps []pricing.Price
+	if err := json.Unmarshal([]byte(v), &ps); err != nil {
+		return nil, fmt.Errorf("the stored price overrides are damaged (%v); remove them with `byok pricing rm`", err)
+	}
+	return ps, nil
+}
+
+// Secrets opens the keyring on first use: the OS keychain, or the
+// encrypted file when config says keyring = "file".
+func (a *App) Secrets() (keychain.Secrets, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.secrets != nil {
+		return a.secrets, nil
+	}
+	pass := func() (string, error) {
+		if p := a.env("BYOK_PASSPHRASE"); p != "" {
+			return p, nil
+		}
+		if a.passphrase != nil {
+			return a.passphrase()
+		}
+		return "", errors.New("the file keyring needs a passphrase: set BYOK_PASSPHRASE or run byok in a terminal")
+	}
+	s, err := keychain.Open(keychain.Options{
+		Backend: a.Config.Keyring, Service: a.Config.KeyringService,
+		FilePath: a.Config.Paths.Secrets, Passphrase: pass,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.secrets = s
+	return s, nil
+}
+
+// SetSecrets replaces the keyring (tests and the demo use a private one).
+func (a *App) SetSecrets(s keychain.Secrets) {
+	a.mu.Lock()
+	a.secrets = s
+	a.mu.Unlock()
+}
+
+// providerOptions are the HTTP options of every provider call.
+func (a *App) providerOptions(client string) providers.Options {
+	ua := "byok"
+	if client != "" {
+		ua = "byok (for " + client + ")"
+	}
+	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua}
+}
+
+// DataDir returns the directory holding the database.
+func (a *App) DataDir() string { return filepath.Dir(a.Config.Paths.Database) }

@@ -1,0 +1,499 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+// envLabel is the label of keys read from environment variables.
+const envLabel = "env"
+
+var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
+
+// KeyView is a key's metadata with what the lists show beside it.
+type KeyView struct {
+	store.Key
+	// RotateDue says the key is older than rotate_after_days.
+	RotateDue bool
+	// Env names the variable of an env key.
+	Env string
+}
+
+// Age returns how long ago the key was created or last rotated.
+func (k KeyView) Age(now time.Time) time.Duration {
+	t := k.CreatedAt
+	if k.RotatedAt.After(t) {
+		t = k.RotatedAt
+	}
+	return now.Sub(t)
+}
+
+// Status is "ok", "revoked", "rotate" (due for rotation) or "env".
+func (k KeyView) Status() string {
+	switch {
+	case k.Revoked():
+		return "revoked"
+	case k.RotateDue:
+		return "rotate"
+	}
+	return "ok"
+}
+
+// checkSecret validates the form of a secret before anyone sees it: one
+// line, no spaces, and for structured providers the JSON fields they need.
+func checkSecret(spec providers.Spec, secret string) (string, error) {
+	secret = strings.TrimSpace(secret)
+	if secret == "" {
+		return "", errors.New("the key is empty: paste it on stdin or at the prompt")
+	}
+	if spec.Structured {
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(secret), &fields); err != nil {
+			return "", fmt.Errorf("%s takes its credentials as one JSON value; it did not parse: %v", spec.Name, redact.String(err.Error()))
+		}
+		var need []string
+		switch spec.Kind {
+		case providers.KindBedrock:
+			need = []string{"access_key_id", "secret_access_key", "region"}
+		default:
+			need = []string{"endpoint", "deployment", "api_key"}
+		}
+		var missing []string
+		for _, f := range need {
+			if s, _ := fields[f].(string); s == "" {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) > 0 {
+			return "", fmt.Errorf("%s credentials need %s; missing: %s", spec.Name, strings.Join(need, ", "), strings.Join(missing, ", "))
+		}
+		return secret, nil
+	}
+	if strings.ContainsAny(secret, " \t\r\n") {
+		return "", errors.New("the key contains spaces or line breaks: paste only the key")
+	}
+	return secret, nil
+}
+
+// AddKey stores a new key in the keyring and its metadata in the store,
+// after validating it with the provider unless validate is false.
+func (a *App) AddKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
+	spec, err := a.Provider(provider)
+	if err != nil {
+		return store.Key{}, err
+	}
+	if spec.NoKey && !spec.Structured && spec.Local {
+		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
+	}
+	if label == "" {
+		label = "default"
+	}
+	if !labelPattern.MatchString(label) || label == envLabel {
+		return store.Key{}, fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)
+	}
+	if secret, err = checkSecret(spec, secret); err != nil {
+		return store.Key{}, err
+	}
+	redact.Register(secret)
+	if _, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil {
+		return store.Key{}, fmt.Errorf("a key %s/%s exists already: use `byok keys rotate` to replace it, or pick another --label: %w", spec.ID, label, store.ErrDuplicate)
+	}
+	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain}
+	if a.Config.Keyring == "file" {
+		k.Source = store.KeyFile
+	}
+	if validate {
+		if err := a.checkKey(ctx, spec, secret); err != nil {
+			return store.Key{}, err
+		}
+		k.ValidatedAt = a.now()
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return store.Key{}, err
+	}
+	if err := sec.Set(ctx, keychain.Account(spec.ID, label), secret); err != nil {
+		return store.Key{}, fmt.Errorf("save the key in the keyring: %w", err)
+	}
+	k.CreatedAt = a.now()
+	if err := a.Store.PutKey(ctx, &k); err != nil {
+		if derr := sec.Delete(ctx, keychain.Account(spec.ID, label)); derr != nil {
+			a.Log.Warn("undo keyring write", "key", k.Name(), "err", derr)
+		}
+		return store.Key{}, err
+	}
+	a.audit(ctx, "key.add", k.Name(), "fingerprint "+k.Fingerprint)
+	return k, nil
+}
+
+// checkKey runs the provider's key check with a message that says what
+// went wrong.
+func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) error {
+	err := providers.CheckKey(ctx, spec, secret, a.providerOptions(""))
+	if err == nil {
+		return nil
+	}
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		switch pe.Class {
+		case providers.ClassAuth:
+			return fmt.Errorf("%s rejected the key (HTTP %d): it is wrong, revoked or lacks permission; nothing was saved. Check it in the provider's console, or use --no-validate to store it anyway: %w", spec.Name, pe.Status, err)
+		case providers.ClassCredit:
+			return fmt.Errorf("%s accepted the key but the account has no credit; add credit, or use --no-validate to store it anyway: %w", spec.Name, err)
+		case providers.ClassNetwork, providers.ClassTimeout:
+			return fmt.Errorf("could not reach %s to check the key (%s); check the network or use --no-validate: %w", spec.Name, spec.BaseURL, err)
+		}
+	}
+	return fmt.Errorf("checking the key with %s failed: %w", spec.Name, err)
+}
+
+// RotateKey replaces the secret of a stored key: same id and history.
+func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
+	k, err := a.Store.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, err
+	}
+	if k.Source == store.KeyEnv {
+		return store.Key{}, fmt.Errorf("%s comes from an environment variable: change the variable, or import it with `byok keys import-env`", k.Name())
+	}
+	if k.Revoked() {
+		return store.Key{}, fmt.Errorf("%s was removed; add a new key with `byok keys add %s --label %s-2`", k.Name(), k.Provider, k.Label)
+	}
+	spec, err := a.Provider(k.Provider)
+	if err != nil {
+		return store.Key{}, err
+	}
+	if secret, err = checkSecret(spec, secret); err != nil {
+		return store.Key{}, err
+	}
+	redact.Register(secret)
+	if validate {
+		if err := a.checkKey(ctx, spec, secret); err != nil {
+			return store.Key{}, err
+		}
+		k.ValidatedAt = a.now()
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return store.Key{}, err
+	}
+	if err := sec.Set(ctx, keychain.Account(k.Provider, k.Label), secret); err != nil {
+		return store.Key{}, fmt.Errorf("save the new key in the keyring: %w", err)
+	}
+	old := k.Fingerprint
+	k.Last4, k.Fingerprint, k.RotatedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now()
+	if err := a.Store.PutKey(ctx, &k); err != nil {
+		return store.Key{}, err
+	}
+	a.audit(ctx, "key.rotate", k.Name(), fmt.Sprintf("fingerprint %s -> %s", old, k.Fingerprint))
+	return k, nil
+}
+
+// TestKey runs the provider's key check on a stored or env key.
+func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
+	k, err := a.Store.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, err
+	}
+	spec, err := a.Provider(k.Provider)
+	if err != nil {
+		return k, err
+	}
+	secret, err := a.secretOf(ctx, spec, k)
+	if err != nil {
+		return k, err
+	}
+	if err := a.checkKey(ctx, spec, secret); err != nil {
+		a.audit(ctx, "key.test", k.Name(), "failed: "+redact.String(err.Error()))
+		return k, err
+	}
+	k.ValidatedAt = a.now()
+	if err := a.Store.PutKey(ctx, &k); err != nil {
+		return k, err
+	}
+	a.audit(ctx, "key.test", k.Name(), "ok")
+	return k, nil
+}
+
+// RemoveKey deletes the secret from the keyring and marks the metadata
+// revoked, so history still names it.
+func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
+	k, err := a.Store.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, err
+	}
+	if k.Revoked() {
+		return k, fmt.Errorf("%s was removed already", k.Name())
+	}
+	if k.Source != store.KeyEnv {
+		sec, err := a.Secrets()
+		if err != nil {
+			return k, err
+		}
+		if err := sec.Delete(ctx, keychain.Account(k.Provider, k.Label)); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			return k, fmt.Errorf("delete the key from the keyring: %w", err)
+		}
+	}
+	k.RevokedAt = a.now()
+	if err := a.Store.PutKey(ctx, &k); err != nil {
+		return k, err
+	}
+	// Hand the default to another live key of the provider.
+	if k.Default {
+		if ks, err := a.Store.Keys(ctx); err == nil {
+			for _, o := range ks {
+				if o.Provider == k.Provider && !o.Revoked() && o.ID != k.ID {
+					if err := a.Store.SetDefaultKey(ctx, o.ID); err != nil {
+						a.Log.Warn("hand over the default key", "err", err)
+					}
+					break
+				}
+			}
+		}
+	}
+	a.audit(ctx, "key.rm", k.Name(), "secret deleted from the keyring")
+	return k, nil
+}
+
+// SetDefaultKey makes a key its provider's default.
+func (a *App) SetDefaultKey(ctx context.Context, id int64) error {
+	return a.Store.SetDefaultKey(ctx, id)
+}
+
+// Keys lists stored keys and the keys visible in the environment.
+func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
+	if err := a.syncEnvKeys(ctx); err != nil {
+		a.Log.Warn("sync environment keys", "err", err)
+	}
+	ks, err := a.Store.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	out := make([]KeyView, 0, len(ks))
+	for _, k := range ks {
+		v := KeyView{Key: k}
+		days := a.Config.RotateAfterDays
+		if days > 0 && !k.Revoked() && k.Source != store.KeyEnv && v.Age(now) > time.Duration(days)*24*time.Hour {
+			v.RotateDue = true
+		}
+		if k.Source == store.KeyEnv {
+			if spec, ok := a.Registry.Get(k.Provider); ok {
+				v.Env, _ = a.envSecret(spec)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// envSecret returns the variable name and value of a provider's env key.
+func (a *App) envSecret(spec providers.Spec) (string, string) {
+	for _, name := range spec.KeyEnv {
+		if v := strings.TrimSpace(a.env(name)); v != "" {
+			return name, v
+		}
+	}
+	return "", ""
+}
+
+// syncEnvKeys makes a metadata row (source env, label "env") for every
+// provider whose key variable is set, so env keys list, count and budget
+// like stored ones; a changed variable shows as a rotation, an unset one
+// as revoked.
+func (a *App) syncEnvKeys(ctx context.Context) error {
+	if a.Store == nil {
+		return nil
+	}
+	ks, err := a.Store.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	have := map[string]store.Key{}
+	for _, k := range ks {
+		if k.Source == store.KeyEnv {
+			have[k.Provider] = k
+		}
+	}
+	var errs []error
+	for _, spec := range a.Registry.All() {
+		_, secret := a.envSecret(spec)
+		k, exists := have[spec.ID]
+		switch {
+		case secret == "" && exists && !k.Revoked():
+			k.RevokedAt = a.now()
+			errs = append(errs, a.Store.PutKey(ctx, &k))
+		case secret == "":
+		case !exists:
+			redact.Register(secret)
+			k = store.Key{Provider: spec.ID, Label: envLabel, Source: store.KeyEnv, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret)}
+			errs = append(errs, a.Store.PutKey(ctx, &k))
+		case k.Fingerprint != keychain.Fingerprint(secret) || k.Revoked():
+			redact.Register(secret)
+			k.Last4, k.Fingerprint, k.RotatedAt, k.RevokedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now(), time.Time{}
+			errs = append(errs, a.Store.PutKey(ctx, &k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ImportEnv copies every provider key found in the environment into the
+// keyring under the label "imported" (or label when given).
+func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]store.Key, error) {
+	if label == "" {
+		label = "imported"
+	}
+	var out []store.Key
+	var errs []error
+	for _, spec := range a.Registry.All() {
+		name, secret := a.envSecret(spec)
+		if secret == "" || spec.Structured {
+			continue
+		}
+		if k, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
+			continue // imported before
+		}
+		k, err := a.AddKey(ctx, spec.ID, label, secret, validate)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", spec.ID, name, err))
+			continue
+		}
+		out = append(out, k)
+	}
+	return out, errors.Join(errs...)
+}
+
+// defaultKey returns the provider's default live key, if any.
+func (a *App) defaultKey(ctx context.Context, provider string) (store.Key, bool) {
+	ks, err := a.Store.Keys(ctx)
+	if err != nil {
+		return store.Key{}, false
+	}
+	var first *store.Key
+	for i, k := range ks {
+		if k.Provider != provider || k.Revoked() || k.Source == store.KeyEnv {
+			continue
+		}
+		if k.Default {
+			return k, true
+		}
+		if first == nil {
+			first = &ks[i]
+		}
+	}
+	if first != nil {
+		return *first, true
+	}
+	return store.Key{}, false
+}
+
+// resolveKey picks the key of a request: the named label, else the
+// provider's default stored key, else its environment variable.
+func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string) (store.Key, string, error) {
+	var k store.Key
+	switch {
+	case label != "":
+		var err error
+		if k, err = a.Store.KeyByName(ctx, spec.ID, label); err != nil {
+			if label == envLabel {
+				if serr := a.syncEnvKeys(ctx); serr != nil {
+					return store.Key{}, "", serr
+				}
+				k, err = a.Store.KeyByName(ctx, spec.ID, label)
+			}
+			if err != nil {
+				return store.Key{}, "", err
+			}
+		}
+		if k.Revoked() {
+			return store.Key{}, "", fmt.Errorf("the key %s was removed; pick another with --key (see `byok keys list`)", k.Name())
+		}
+	default:
+		var ok bool
+		if k, ok = a.defaultKey(ctx, spec.ID); !ok {
+			if _, secret := a.envSecret(spec); secret != "" {
+				if err := a.syncEnvKeys(ctx); err != nil {
+					return store.Key{}, "", err
+				}
+				k, err := a.Store.KeyByName(ctx, spec.ID, envLabel)
+				return k, secret, err
+			}
+			hint := fmt.Sprintf("add one with `byok keys add %s`", spec.ID)
+			if len(spec.KeyEnv) > 0 {
+				hint += " or set " + spec.KeyEnv[0]
+			}
+			return store.Key{}, "", fmt.Errorf("no key for %s: %s", spec.Name, hint)
+		}
+	}
+	secret, err := a.secretOf(ctx, spec, k)
+	return k, secret, err
+}
+
+// secretOf reads a key's secret from the keyring or the environment.
+func (a *App) secretOf(ctx context.Context, spec providers.Spec, k store.Key) (string, error) {
+	if k.Source == store.KeyEnv {
+		if _, s := a.envSecret(spec); s != "" {
+			redact.Register(s)
+			return s, nil
+		}
+		return "", fmt.Errorf("%s came from the environment, which no longer sets it", k.Name())
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return "", err
+	}
+	s, err := sec.Get(ctx, keychain.Account(k.Provider, k.Label))
+	if errors.Is(err, keychain.ErrNotFound) {
+		return "", fmt.Errorf("the keyring has no secret for %s (it was deleted outside byok?): add it again with `byok keys rotate %d`: %w", k.Name(), k.ID, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s from the keyring: %w", k.Name(), err)
+	}
+	redact.Register(s)
+	return s, nil
+}
+
+// KeyHistory returns a key's lifecycle changes and its recent requests.
+func (a *App) KeyHistory(ctx context.Context, id int64, limit int) (store.Key, []store.AuditEntry, []store.Event, error) {
+	k, err := a.Store.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, nil, nil, err
+	}
+	log, err := a.Store.AuditLog(ctx, k.Name(), limit)
+	if err != nil {
+		return k, nil, nil, err
+	}
+	evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{KeyID: k.ID}, Limit: limit})
+	return k, log, evs, err
+}
+
+func (a *App) audit(ctx context.Context, action, subject, detail string) {
+	if err := a.Store.Audit(ctx, store.AuditEntry{Action: action, Subject: subject, Detail: redact.String(detail)}); err != nil {
+		a.Log.Warn("audit", "action", action, "err", err)
+	}
+}
+
+// ListModels asks a provider for its model list with the resolved key.
+func (a *App) ListModels(ctx context.Context, provider, label string) ([]string, error) {
+	spec, err := a.Provider(provider)
+	if err != nil {
+		return nil, err
+	}
+	secret := ""
+	if !spec.NoKey {
+		if _, secret, err = a.resolveKey(ctx, spec, label); err != nil {
+			return nil, err
+		}
+	}
+	return providers.ListModels(ctx, spec, secret, a.providerOptions(""))
+}

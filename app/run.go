@@ -1,0 +1,266 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/store"
+)
+
+// Call is one request as a user (or a proxied tool) asked for it.
+type Call struct {
+	Provider string // id or alias
+	Model    string // the provider's model id
+	KeyLabel string // "" means the provider's default key, then its env var
+	Request  providers.Request
+	Source   store.Source
+	Client   string // the calling tool (proxy)
+	// PromptText is what the request sends, for local token estimates and,
+	// when config allows, storage. Empty means it is built from Request.
+	PromptText string
+}
+
+// Run is a request that passed the budget check and holds its key. Finish
+// must be called exactly once, whatever happened.
+type Run struct {
+	app      *App
+	Call     Call
+	Spec     providers.Spec
+	Key      store.Key // zero for providers that need no key
+	Warnings []budget.Status
+	// WorstCase is the most the request can cost (estimated input plus max
+	// output at the catalog price); zero when the model is unpriced.
+	WorstCase money.USD
+	secret    string
+	started   time.Time
+	finished  bool
+}
+
+// Outcome is what a finished request left behind.
+type Outcome struct {
+	Event  store.Event
+	Cost   pricing.Breakdown
+	Alerts []store.Alert // alerts this request raised
+}
+
+// defaultMaxOutput bounds the worst case when neither the request nor the
+// catalog says how long a reply can be.
+const defaultMaxOutput = 4096
+
+// Estimate returns the worst-case cost of a call and the budgets it could
+// push over, without contacting anyone.
+func (a *App) Estimate(ctx context.Context, c Call) (money.USD, []budget.Status, error) {
+	spec, err := a.Provider(c.Provider)
+	if err != nil {
+		return 0, nil, err
+	}
+	worst := a.worstCase(spec.ID, c)
+	var keyID int64
+	if c.KeyLabel != "" {
+		if k, err := a.Store.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
+			keyID = k.ID
+		}
+	} else if k, ok := a.defaultKey(ctx, spec.ID); ok {
+		keyID = k.ID
+	}
+	warn, err := a.Budget.Check(ctx, budget.Target{Provider: spec.ID, Model: c.Model, KeyID: keyID}, worst)
+	return worst, warn, err
+}
+
+func (a *App) worstCase(provider string, c Call) money.USD {
+	p, ok := a.Catalog().Lookup(provider, c.Model)
+	if !ok {
+		return 0
+	}
+	maxOut := int64(c.Request.MaxTokens)
+	if maxOut <= 0 {
+		maxOut = p.MaxOutput
+	}
+	if maxOut <= 0 {
+		maxOut = defaultMaxOutput
+	}
+	return pricing.WorstCase(p, providers.EstimateTokens(c.promptText()), maxOut)
+}
+
+func (c Call) promptText() string {
+	if c.PromptText != "" {
+		return c.PromptText
+	}
+	var b strings.Builder
+	b.WriteString(c.Request.System)
+	for _, m := range c.Request.Messages {
+		b.WriteString("\n")
+		b.WriteString(m.Content)
+	}
+	return b.String()
+}
+
+// Begin checks the budgets and resolves the key. A hard budget that is
+// used up returns an error wrapping budget.ErrBudgetExceeded before anyone
+// is contacted.
+func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
+	spec, err := a.Provider(c.Provider)
+	if err != nil {
+		return nil, err
+	}
+	c.Provider = spec.ID
+	if c.Model == "" {
+		return nil, fmt.Errorf("no model given: name one as %s/MODEL (see `byok models %s`)", spec.ID, spec.ID)
+	}
+	if c.Source == "" {
+		c.Source = store.SourceCLI
+	}
+	r := &Run{app: a, Call: c, Spec: spec, started: a.now()}
+	if !spec.NoKey {
+		if r.Key, r.secret, err = a.resolveKey(ctx, spec, c.KeyLabel); err != nil {
+			return nil, err
+		}
+	}
+	r.WorstCase = a.worstCase(spec.ID, c)
+	r.Warnings, err = a.Budget.Check(ctx, r.target(), r.WorstCase)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Run) target() budget.Target {
+	return budget.Target{Provider: r.Call.Provider, Model: r.Call.Model, KeyID: r.Key.ID}
+}
+
+// Secret returns the key to put in the outgoing request (the proxy needs
+// it raw); "" for providers without keys.
+func (r *Run) Secret() string { return r.secret }
+
+// Streamer returns the provider adapter for this run.
+func (r *Run) Streamer() (providers.Streamer, error) {
+	return providers.New(r.Spec, r.secret, r.app.providerOptions(r.Call.Client))
+}
+
+// Stream sends the request and emits its events; then it finishes the run.
+func (r *Run) Stream(ctx context.Context, emit func(providers.Event)) (Outcome, error) {
+	s, err := r.Streamer()
+	if err != nil {
+		out, ferr := r.Finish(ctx, providers.Result{}, err)
+		return out, errors.Join(err, ferr)
+	}
+	if emit == nil {
+		emit = func(providers.Event) {}
+	}
+	res, err := s.Stream(ctx, r.Call.Request, emit)
+	out, ferr := r.Finish(ctx, res, err)
+	if err != nil {
+		return out, err
+	}
+	return out, ferr
+}
+
+// Prompt is the whole path in one call: Begin, then Stream.
+func (a *App) Prompt(ctx context.Context, c Call, emit func(providers.Event)) (Outcome, error) {
+	r, err := a.Begin(ctx, c)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return r.Stream(ctx, emit)
+}
+
+// Finish prices and records the request, whatever happened (a failed or
+// cancelled request is recorded too), then evaluates alerts. It runs even
+// when ctx is already cancelled.
+func (r *Run) Finish(ctx context.Context, res providers.Result, callErr error) (Outcome, error) {
+	if r.finished {
+		return Outcome{}, errors.New("the request was already recorded")
+	}
+	r.finished = true
+	a := r.app
+	ctx = context.WithoutCancel(ctx)
+	e := store.Event{
+		Time: r.started, Source: r.Call.Source, Client: r.Call.Client, Provider: r.Call.Provider,
+		Model: r.Call.Model, KeyID: r.Key.ID, Status: store.StatusOK, HTTPStatus: res.Status,
+		Latency: res.Latency, TTFT: res.FirstToken, RequestID: res.RequestID,
+	}
+	if r.Key.ID != 0 {
+		e.KeyName = r.Key.Name()
+	}
+	if e.Latency == 0 {
+		e.Latency = a.now().Sub(r.started)
+	}
+	if callErr != nil {
+		var pe *providers.Error
+		switch {
+		case errors.As(callErr, &pe) && pe.Class == providers.ClassCancelled, errors.Is(callErr, context.Canceled):
+			e.Status, e.ErrorClass = store.StatusCancelled, string(providers.ClassCancelled)
+		case errors.As(callErr, &pe):
+			e.Status, e.ErrorClass = store.StatusError, string(pe.Class)
+			if e.HTTPStatus == 0 {
+				e.HTTPStatus = pe.Status
+			}
+			if e.RequestID == "" {
+				e.RequestID = pe.RequestID
+			}
+		default:
+			e.Status, e.ErrorClass = store.StatusError, string(providers.ClassNetwork)
+		}
+		if e.Status == store.StatusError && res.Text != "" {
+			e.Status = store.StatusPartial
+		}
+		e.ErrorMessage = redact.String(callErr.Error())
+	}
+	u := res.Usage
+	if !res.HasUsage {
+		// The provider said nothing: count locally, and say so. A request
+		// refused before any output costs its prompt at most.
+		u = providers.Usage{Output: providers.EstimateTokens(res.Text), Estimated: true}
+		if res.Status != 0 && res.Status < 400 || res.Text != "" || e.Status == store.StatusCancelled {
+			u.Input = providers.EstimateTokens(r.Call.promptText())
+		}
+	}
+	cost := a.Catalog().Price(r.Call.Provider, r.Call.Model, u, a.Config.Markup(r.Call.Provider))
+	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
+	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
+	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref
+	if a.Config.StoreText {
+		e.Prompt, e.Response = redact.String(r.Call.promptText()), redact.String(res.Text)
+	}
+	if cost.Ref != "" {
+		if p, ok := a.Catalog().Lookup(r.Call.Provider, r.Call.Model); ok {
+			if body, err := json.Marshal(p); err == nil {
+				if err := a.Store.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
+					a.Log.Warn("store price record", "ref", cost.Ref, "err", err)
+				}
+			}
+		}
+	}
+	if _, err := a.Store.Record(ctx, &e); err != nil {
+		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
+	}
+	out := Outcome{Event: e, Cost: cost}
+	alerts, err := a.Budget.Evaluate(ctx, r.target())
+	if err != nil {
+		a.Log.Warn("evaluate alerts", "err", err)
+	}
+	out.Alerts = alerts
+	a.deliver(ctx, alerts)
+	return out, nil
+}
+
+// deliver sends new alerts to the desktop and the user's command; failures
+// are logged, never fatal.
+func (a *App) deliver(ctx context.Context, alerts []store.Alert) {
+	if len(alerts) == 0 {
+		return
+	}
+	d := budget.Delivery{Desktop: a.Config.Alerts.Desktop, Command: a.Config.Alerts.Command}
+	if err := d.Deliver(ctx, alerts); err != nil {
+		a.Log.Warn("deliver alerts", "err", err)
+	}
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/store"
+)
+
+// Summary is what the dashboard shows for one period.
+type Summary struct {
+	Period      string // "today", "week", "month" or "custom"
+	From, To    time.Time
+	Total       store.Totals
+	Providers   []store.Group
+	Budgets     []budget.Status
+	Alerts      []store.Alert // unacknowledged
+	Days        []store.Group // the last 30 days, oldest first
+	CatalogDate string
+}
+
+// PeriodRange returns the range of a named period containing now:
+// "today", "week" (from Monday), "month", or "30d"-style trailing days.
+func (a *App) PeriodRange(period string) (time.Time, time.Time, error) {
+	now := a.now()
+	loc := a.Location()
+	switch period {
+	case "today", "day":
+		s, e := budget.Bounds(store.Daily, now, loc)
+		return s, e, nil
+	case "week":
+		s, e := budget.Bounds(store.Weekly, now, loc)
+		return s, e, nil
+	case "", "month":
+		s, e := budget.Bounds(store.Monthly, now, loc)
+		return s, e, nil
+	}
+	if m := trailing.FindStringSubmatch(period); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		start := store.DayStart(now, loc)
+		return time.Date(start.Year(), start.Month(), start.Day()-n+1, 0, 0, 0, 0, loc), now, nil
+	}
+	return time.Time{}, time.Time{}, fmt.Errorf("unknown period %q: use today, week, month or a number of days such as 30d", period)
+}
+
+var trailing = regexp.MustCompile(`^(\d{1,4})d$`)
+
+// Summarize gathers the dashboard of a period.
+func (a *App) Summarize(ctx context.Context, period string) (Summary, error) {
+	from, to, err := a.PeriodRange(period)
+	if err != nil {
+		return Summary{}, err
+	}
+	return a.SummarizeRange(ctx, period, from, to)
+}
+
+// SummarizeRange gathers the dashboard of any range.
+func (a *App) SummarizeRange(ctx context.Context, label string, from, to time.Time) (Summary, error) {
+	s := Summary{Period: label, From: from, To: to, CatalogDate: a.Catalog().Date()}
+	var err error
+	if s.Total, err = a.Store.Totals(ctx, store.Scope{}, from, to); err != nil {
+		return s, err
+	}
+	if s.Providers, err = a.Store.Breakdown(ctx, store.Scope{}, from, to, store.ByProvider, a.Location()); err != nil {
+		return s, err
+	}
+	if s.Budgets, err = a.Budget.Statuses(ctx); err != nil {
+		return s, err
+	}
+	if s.Alerts, err = a.Store.Alerts(ctx, false); err != nil {
+		return s, err
+	}
+	now := a.now()
+	dayFrom := store.DayStart(now, a.Location())
+	dayFrom = time.Date(dayFrom.Year(), dayFrom.Month(), dayFrom.Day()-29, 0, 0, 0, 0, a.Location())
+	if s.Days, err = a.Store.Breakdown(ctx, store.Scope{}, dayFrom, now.Add(time.Nanosecond), store.ByDay, a.Location()); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// ParseTime reads a --since/--until value: a date (2026-11-01, midnight in
+// the configured zone), an RFC 3339 time, "today", "yesterday", or a
+// duration back from now such as 7d, 12h or 90m.
+func (a *App) ParseTime(s string) (time.Time, error) {
+	now := a.now()
+	loc := a.Location()
+	s = strings.TrimSpace(s)
+	switch s {
+	case "now":
+		return now, nil
+	case "today":
+		return store.DayStart(now, loc), nil
+	case "yesterday":
+		d := store.DayStart(now, loc)
+		return time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, loc), nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if m := ago.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+		return now.Add(-time.Duration(n) * unit), nil
+	}
+	return time.Time{}, fmt.Errorf("cannot read the time %q: use a date (2026-11-01), an RFC 3339 time, today, yesterday, or an age such as 7d, 12h, 30m", s)
+}
+
+var ago = regexp.MustCompile(`^(\d{1,6})([mhdw])$`)

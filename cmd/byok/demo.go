@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+)
+
+type demoOptions struct {
+	events, days int
+	noTUI        bool
+	seed         uint64
+}
+
+func newDemoCmd(f *Factory) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Explore byok with sample data in a throwaway home",
+		Long: `Fill a throwaway home (a new temporary directory, or --home) with realistic
+usage — several providers, models and keys, errors, cancelled streams, unpriced
+requests, budgets and alerts — and open the dashboard. Your own data and
+keychain are never touched.`,
+		Example: `  byok demo
+  byok demo --events 1000000 --days 90 --no-tui`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), f, o) },
+	}
+	cmd.Flags().IntVar(&o.events, "events", 20000, "how many requests to generate")
+	cmd.Flags().IntVar(&o.days, "days", 90, "over how many days up to today")
+	cmd.Flags().BoolVar(&o.noTUI, "no-tui", false, "print the dashboard instead of opening the TUI")
+	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same data")
+	return cmd
+}
+
+func runDemo(ctx context.Context, f *Factory, o demoOptions) error {
+	if o.events <= 0 || o.events > 10_000_000 {
+		return usageErrorf("--events %d: use 1 to 10000000", o.events)
+	}
+	if o.days <= 0 || o.days > 3650 {
+		return usageErrorf("--days %d: use 1 to 3650", o.days)
+	}
+	if f.Home == "" {
+		dir, err := os.MkdirTemp("", "byok-demo-")
+		if err != nil {
+			return fmt.Errorf("make a throwaway home: %w", err)
+		}
+		f.Home = dir
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	fmt.Fprintf(f.IO.Err, "Seeding %d requests over %d days in %s …\n", o.events, o.days, a.DataDir())
+	rep, err := a.SeedDemo(ctx, app.DemoOptions{Events: o.events, Days: o.days, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Err, "Seeded %d requests, %d providers, %d models, %d keys, %d budgets, %d alerts (%s in total) in %.1fs.\n",
+		rep.Events, rep.Providers, rep.Models, rep.Keys, rep.Budgets, rep.Alerts, rep.Spend, time.Since(start).Seconds())
+	fmt.Fprintf(f.IO.Err, "Explore it again with: byok --home %s\n\n", a.DataDir())
+	if !o.noTUI && tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+		return tuiRunner(ctx, a, f)
+	}
+	return printDashboard(ctx, a, f.IO.Out)
+}

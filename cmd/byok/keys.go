@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+)
+
+func newKeysCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "API keys in the OS keychain: add, list, test, rotate, remove",
+		Long: `Keys live in the OS keychain (service "byok", account "provider/label");
+byok's database keeps only metadata: the last 4 characters, a fingerprint and
+dates. Keys are read from stdin or a hidden prompt, never from the command line.
+Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
+	}
+	var label string
+	var noValidate bool
+	add := &cobra.Command{
+		Use:   "add PROVIDER",
+		Short: "Store a key (from stdin or a hidden prompt) after checking it",
+		Example: `  byok keys add openai                     prompts for the key
+  pass show openai | byok keys add openai --label work
+  byok keys add azure < azure-credentials.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runKeysAdd(cmd.Context(), f, args[0], label, !noValidate)
+		},
+	}
+	add.Flags().StringVar(&label, "label", "default", "a name for this key, e.g. work or personal")
+	add.Flags().BoolVar(&noValidate, "no-validate", false, "store the key without asking the provider")
+
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "Keys with their source, age, last use and status",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysList(cmd.Context(), f, asJSON) },
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	var rotNoValidate bool
+	rotate := &cobra.Command{
+		Use:   "rotate ID",
+		Short: "Replace a key's secret (from stdin or a prompt); history is kept",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := keyID(args[0])
+			if err != nil {
+				return err
+			}
+			a, err := f.App(cmd.Context())
+			if err != nil {
+				return err
+			}
+			k, err := a.Store.KeyByID(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			secret, err := readSecret(f, fmt.Sprintf("New key for %s: ", k.Name()))
+			if err != nil {
+				return err
+			}
+			k, err = a.RotateKey(cmd.Context(), id, secret, !rotNoValidate)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Rotated %s (now …%s, fingerprint %s).\n", k.Name(), k.Last4, k.Fingerprint)
+			return nil
+		},
+	}
+	rotate.Flags().BoolVar(&rotNoValidate, "no-validate", false, "store the new key without asking the provider")
+
+	test := &cobra.Command{
+		Use:   "test ID",
+		Short: "Ask the provider whether a key works",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
+				k, err := a.TestKey(ctx, id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(f.IO.Out, "%s works (checked %s).\n", k.Name(), k.ValidatedAt.In(a.Location()).Format("2006-01-02 15:04"))
+				return nil
+			})
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm ID",
+		Short: "Delete a key from the keychain (its history stays)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
+				k, err := a.RemoveKey(ctx, id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(f.IO.Out, "Removed %s from the keychain; its history is kept.\n", k.Name())
+				return nil
+			})
+		},
+	}
+	def := &cobra.Command{
+		Use:   "default ID",
+		Short: "Make a key its provider's default",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
+				if err := a.SetDefaultKey(ctx, id); err != nil {
+					return err
+				}
+				k, _ := a.Store.KeyByID(ctx, id)
+				fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
+				return nil
+			})
+		},
+	}
+	var histLimit int
+	history := &cobra.Command{
+		Use:   "history ID",
+		Short: "A key's lifecycle and its recent requests",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
+				return runKeyHistory(ctx, f, a, id, histLimit)
+			})
+		},
+	}
+	history.Flags().IntVar(&histLimit, "limit", 50, "how many entries of each kind")
+	var importLabel string
+	var importNoValidate bool
+	importEnv := &cobra.Command{
+		Use:   "import-env",
+		Short: "Copy keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, … into the keychain",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := f.App(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ks, err := a.ImportEnv(cmd.Context(), importLabel, !importNoValidate)
+			for _, k := range ks {
+				fmt.Fprintf(f.IO.Out, "Imported %s (…%s).\n", k.Name(), k.Last4)
+			}
+			if len(ks) == 0 && err == nil {
+				fmt.Fprintln(f.IO.Out, "No new keys in the environment.")
+			}
+			return err
+		},
+	}
+	importEnv.Flags().StringVar(&importLabel, "label", "imported", "label for the imported keys")
+	importEnv.Flags().BoolVar(&importNoValidate, "no-validate", false, "import without asking the providers")
+	cmd.AddCommand(add, list, test, rotate, rm, def, history, importEnv)
+	return cmd
+}
+
+func keyID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageErrorf("key id %q: use the number shown by `byok keys list`", s)
+	}
+	return id, nil
+}
+
+func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Context, *app.App, int64) error) error {
+	id, err := keyID(arg)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(ctx, a, id)
+}
+
+func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validate bool) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	spec, err := a.Provider(provider)
+	if err != nil {
+		return usageError{err}
+	}
+	prompt := fmt.Sprintf("%s key: ", spec.Name)
+	if spec.Structured {
+		prompt = fmt.Sprintf("%s credentials as one JSON value: ", spec.Name)
+	}
+	secret, err := readSecret(f, prompt)
+	if err != nil {
+		return err
+	}
+	if validate {
+		fmt.Fprintf(f.IO.Err, "Checking the key with %s …\n", spec.Name)
+	}
+	k, err := a.AddKey(ctx, spec.ID, label, secret, validate)
+	if err != nil {
+		return err
+	}
+	def := ""
+	if k.Default {
+		def = ", the default for " + spec.ID
+	}
+	fmt.Fprintf(f.IO.Out, "Stored %s (id %d, …%s%s) in the %s.\n", k.Name(), k.ID, k.Last4, def, a.Config.Keyring)
+	return nil
+}
+
+type keyRow struct {
+	ID          int64  `json:"id"`
+	Provider    string `json:"provider"`
+	Label       string `json:"label"`
+	Last4       string `json:"last4"`
+	Fingerprint string `json:"fingerprint"`
+	Source      string `json:"source"`
+	Env         string `json:"env,omitempty"`
+	Default     bool   `json:"default"`
+	CreatedAt   any    `json:"created_at"`
+	RotatedAt   any    `json:"rotated_at"`
+	ValidatedAt any    `json:"validated_at"`
+	LastUsedAt  any    `json:"last_used_at"`
+	Status      string `json:"status"`
+	RotateDue   bool   `json:"rotate_due"`
+}
+
+func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	ks, err := a.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err != nil {
+		a.Log.Warn("rotation alerts", "err", err)
+	}
+	if asJSON {
+		rows := make([]keyRow, len(ks))
+		for i, k := range ks {
+			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), k.Env, k.Default,
+				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue}
+		}
+		return writeJSON(f.IO.Out, rows)
+	}
+	if len(ks) == 0 {
+		fmt.Fprintln(f.IO.Out, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).")
+		return nil
+	}
+	now := a.Now()
+	t := newTable(f.IO.Out, "ID", "PROVIDER", "LABEL", "KEY", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
+	due := 0
+	for _, k := range ks {
+		src := string(k.Source)
+		if k.Env != "" {
+			src += " (" + k.Env + ")"
+		}
+		def := ""
+		if k.Default {
+			def = "yes"
+		}
+		last := "never"
+		if !k.LastUsedAt.IsZero() {
+			last = ago(now.Sub(k.LastUsedAt))
+		}
+		st := k.Status()
+		if k.RotateDue {
+			due++
+			st = "rotate (older than " + strconv.Itoa(a.Config.RotateAfterDays) + "d)"
+		}
+		masked := ""
+		if k.Last4 != "" {
+			masked = "…" + k.Last4
+		}
+		t.row(itoa(k.ID), k.Provider, k.Label, masked, src, def, ago(k.Age(now)), last, st)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if due > 0 {
+		fmt.Fprintf(f.IO.Out, "\n%d key(s) are due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", due)
+	}
+	return nil
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func runKeyHistory(ctx context.Context, f *Factory, a *app.App, id int64, limit int) error {
+	k, log, evs, err := a.KeyHistory(ctx, id, limit)
+	if err != nil {
+		return err
+	}
+	loc := a.Location()
+	fmt.Fprintf(f.IO.Out, "%s (id %d, …%s, %s)\n\n", k.Name(), k.ID, k.Last4, k.Source)
+	t := newTable(f.IO.Out, "TIME", "ACTION", "MODEL", "COST", "DETAIL")
+	type line struct {
+		at    time.Time
+		cells []string
+	}
+	var lines []line
+	for _, e := range log {
+		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), e.Action, "", "", e.Detail}})
+	}
+	for _, e := range evs {
+		detail := string(e.Status)
+		if e.ErrorClass != "" {
+			detail += " (" + e.ErrorClass + ")"
+		}
+		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, e.Cost.String(), detail}})
+	}
+	if !k.CreatedAt.IsZero() {
+		lines = append(lines, line{k.CreatedAt, []string{k.CreatedAt.In(loc).Format("2006-01-02 15:04"), "created", "", "", ""}})
+	}
+	for i := 1; i < len(lines); i++ {
+		for j := i; j > 0 && lines[j].at.After(lines[j-1].at); j-- {
+			lines[j], lines[j-1] = lines[j-1], lines[j]
+		}
+	}
+	for _, l := range lines {
+		t.row(l.cells...)
+	}
+	return t.flush()
+}

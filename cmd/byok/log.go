@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/store"
+)
+
+type logOptions struct {
+	limit                        int
+	provider, model, status, src string
+	search, since, until         string
+	json, csv                    bool
+}
+
+func newLogCmd(f *Factory) *cobra.Command {
+	var o logOptions
+	cmd := &cobra.Command{
+		Use:   "log",
+		Short: "Recent requests, newest first",
+		Example: `  byok log
+  byok log --limit 100 --provider anthropic --status error
+  byok log --json | jq '.[] | select(.cost_state == "unpriced")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLog(cmd.Context(), f, o) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.limit, "limit", 20, "how many requests to show")
+	fl.StringVar(&o.provider, "provider", "", "only this provider")
+	fl.StringVar(&o.model, "model", "", "only this model (with --provider, or as provider/model)")
+	fl.StringVar(&o.status, "status", "", "only ok, error, cancelled or partial")
+	fl.StringVar(&o.src, "source", "", "only cli, tui, proxy or manual")
+	fl.StringVar(&o.search, "search", "", "text in the model, key, error, note, prompt or reply")
+	fl.StringVar(&o.since, "since", "", "from this time (a date, RFC 3339, today, or an age like 7d)")
+	fl.StringVar(&o.until, "until", "", "before this time")
+	fl.BoolVar(&o.json, "json", false, "print JSON")
+	fl.BoolVar(&o.csv, "csv", false, "print CSV")
+	return cmd
+}
+
+// logRow is one event in `log --json` (DESIGN §7).
+type logRow struct {
+	ID               int64  `json:"id"`
+	Time             any    `json:"time"`
+	Source           string `json:"source"`
+	Client           string `json:"client,omitempty"`
+	Provider         string `json:"provider"`
+	Model            string `json:"model"`
+	KeyID            int64  `json:"key_id"`
+	Key              string `json:"key,omitempty"`
+	Status           string `json:"status"`
+	ErrorClass       string `json:"error_class"`
+	HTTPStatus       int    `json:"http_status"`
+	InputTokens      int64  `json:"input_tokens"`
+	CacheReadTokens  int64  `json:"cache_read_tokens"`
+	CacheWriteTokens int64  `json:"cache_write_tokens"`
+	OutputTokens     int64  `json:"output_tokens"`
+	ReasoningTokens  int64  `json:"reasoning_tokens"`
+	CostUSD          string `json:"cost_usd"`
+	CostState        string `json:"cost_state"`
+	LatencyMS        int64  `json:"latency_ms"`
+	TTFTMS           int64  `json:"ttft_ms"`
+	Note             string `json:"note,omitempty"`
+}
+
+func runLog(ctx context.Context, f *Factory, o logOptions) error {
+	if o.json && o.csv {
+		return usageErrorf("choose one of --json and --csv")
+	}
+	if o.limit <= 0 || o.limit > 100000 {
+		return usageErrorf("--limit %d: use 1 to 100000", o.limit)
+	}
+	flt := store.Filter{Limit: o.limit, Text: o.search, Status: store.Status(o.status), Scope: store.Scope{Source: store.Source(o.src)}}
+	switch flt.Status {
+	case "", store.StatusOK, store.StatusError, store.StatusCancelled, store.StatusPartial:
+	default:
+		return usageErrorf("--status %q: use ok, error, cancelled or partial", o.status)
+	}
+	switch flt.Source {
+	case "", store.SourceCLI, store.SourceTUI, store.SourceProxy, store.SourceManual:
+	default:
+		return usageErrorf("--source %q: use cli, tui, proxy or manual", o.src)
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	if o.provider != "" {
+		spec, err := a.Provider(o.provider)
+		if err != nil {
+			return usageError{err}
+		}
+		flt.Provider = spec.ID
+	}
+	if o.model != "" {
+		p, m, ok := cutModel(o.model)
+		if ok && flt.Provider == "" {
+			spec, err := a.Provider(p)
+			if err != nil {
+				return usageError{err}
+			}
+			flt.Provider, flt.Model = spec.ID, m
+		} else if flt.Provider != "" {
+			flt.Model = o.model
+		} else {
+			return usageErrorf("--model %q: write it as provider/model, or add --provider", o.model)
+		}
+	}
+	if o.since != "" {
+		if flt.Since, err = a.ParseTime(o.since); err != nil {
+			return usageError{err}
+		}
+	}
+	if o.until != "" {
+		if flt.Until, err = a.ParseTime(o.until); err != nil {
+			return usageError{err}
+		}
+	}
+	es, err := a.Store.Events(ctx, flt)
+	if err != nil {
+		return err
+	}
+	rows := make([]logRow, len(es))
+	for i, e := range es {
+		rows[i] = logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
+			string(e.Status), e.ErrorClass, e.HTTPStatus, e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(),
+			e.OutputTokens, e.ReasoningTokens, e.Cost.Decimal(), string(e.CostState), ms(e.Latency), ms(e.TTFT), e.Note}
+		if e.CostState == "unpriced" {
+			rows[i].CostUSD = ""
+		}
+	}
+	w := f.IO.Out
+	switch {
+	case o.json:
+		return writeJSON(w, rows)
+	case o.csv:
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "latency_ms", "ttft_ms"})
+		for _, r := range rows {
+			cw.Write([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus)),
+				itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.CostState, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(es) == 0 {
+		fmt.Fprintln(w, "No requests match. Send one with `byok prompt`, or try `byok demo`.")
+		return nil
+	}
+	loc := a.Location()
+	t := newTable(w, "ID", "TIME", "SOURCE", "MODEL", "KEY", "STATUS", "IN", "OUT", "COST", "LATENCY")
+	for _, e := range es {
+		status := string(e.Status)
+		if e.ErrorClass != "" && e.Status != store.StatusCancelled {
+			status += " (" + e.ErrorClass + ")"
+		}
+		cost := e.Cost.String()
+		switch e.CostState {
+		case "unpriced":
+			cost = "unpriced"
+		case "estimated":
+			cost = "~" + cost
+		}
+		src := string(e.Source)
+		if e.Client != "" {
+			src += ":" + e.Client
+		}
+		t.row(itoa(e.ID), e.Time.In(loc).Format("01-02 15:04:05"), src, e.Provider+"/"+e.Model, e.KeyName, status,
+			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, fmt.Sprintf("%.1fs", e.Latency.Seconds()))
+	}
+	return t.flush()
+}
+
+// cutModel splits "provider/model" at the first slash (model ids may hold
+// more slashes, as OpenRouter's do).
+func cutModel(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			return s[:i], s[i+1:], i > 0 && i < len(s)-1
+		}
+	}
+	return "", s, false
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table prints aligned columns.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer, header ...string) *table {
+	t := &table{tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)}
+	t.row(header...)
+	return t
+}
+
+func (t *table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")) }
+func (t *table) flush() error        { return t.tw.Flush() }
+
+// count formats a token count with thousands separators.
+func count(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// costText shows a total honestly: unpriced requests are never $0.
+func costText(t store.Totals) string {
+	s := t.Cost.String()
+	if t.Unpriced > 0 {
+		s += fmt.Sprintf(" + %d unpriced", t.Unpriced)
+	}
+	return s
+}
+
+func timeJSON(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+// printDashboard writes the dashboard numbers as text.
+func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
+	s, err := a.Summarize(ctx, "month")
+	if err != nil {
+		return err
+	}
+	loc := a.Location()
+	fmt.Fprintf(w, "byok — %s to %s (%s)\n\n", s.From.In(loc).Format("Jan 2"), s.To.Add(-time.Nanosecond).In(loc).Format("Jan 2 2006"), zoneName(a))
+	fmt.Fprintf(w, "Spent this month: %s over %s requests", costText(s.Total), count(s.Total.Requests))
+	if s.Total.Unpriced > 0 {
+		fmt.Fprintf(w, " (unpriced counted at %s in budgets)", s.Total.Fallback)
+	}
+	fmt.Fprintln(w)
+	if len(s.Providers) > 0 {
+		fmt.Fprintln(w)
+		t := newTable(w, "PROVIDER", "SPEND", "REQUESTS", "ERRORS", "UNPRICED")
+		for _, g := range s.Providers {
+			t.row(g.Key, g.Cost.String(), count(g.Requests), count(g.Errors), count(g.Unpriced))
+		}
+		t.flush()
+	}
+	if len(s.Budgets) > 0 {
+		fmt.Fprintln(w)
+		t := newTable(w, "BUDGET", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
+		for _, b := range s.Budgets {
+			kind := "soft"
+			if b.Budget.Hard {
+				kind = "hard"
+			}
+			t.row(b.Budget.Scope, string(b.Budget.Period)+" "+kind, b.Spent.String(), b.Budget.Limit.String(),
+				fmt.Sprintf("%.0f%%", b.Percent), b.Forecast.String(), b.State, b.End.In(loc).Format("Jan 2 15:04"))
+		}
+		t.flush()
+	}
+	if len(s.Alerts) > 0 {
+		fmt.Fprintf(w, "\n%d unacknowledged alert(s) — see `byok alerts`:\n", len(s.Alerts))
+		for i, al := range s.Alerts {
+			if i == 5 {
+				fmt.Fprintf(w, "  … and %d more\n", len(s.Alerts)-5)
+				break
+			}
+			fmt.Fprintf(w, "  #%d %s\n", al.ID, al.Message)
+		}
+	}
+	if s.Total.Requests == 0 && len(s.Budgets) == 0 {
+		fmt.Fprintln(w, "\nNothing recorded yet. Add a key with `byok keys add openai`, send a prompt with\n`byok prompt -m openai/gpt-4o-mini \"hello\"`, or explore sample data with `byok demo`.")
+	}
+	fmt.Fprintf(w, "\nPrices: catalog of %s.\n", s.CatalogDate)
+	return nil
+}
+
+// readSecret reads a key from stdin when it is piped, or from a hidden
+// prompt on the terminal. Keys never come from argv.
+func readSecret(f *Factory, prompt string) (string, error) {
+	if !f.IO.InTTY {
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
+		if err != nil {
+			return "", fmt.Errorf("read the key from stdin: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", usageErrorf("no key on stdin: pipe it in (for example `pass show openai | byok keys add openai`) or run in a terminal to be prompted")
+		}
+		return s, nil
+	}
+	fmt.Fprint(f.IO.Err, prompt)
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(f.IO.Err)
+	if err != nil {
+		return "", fmt.Errorf("read the key: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (f *Factory) passphrase() (string, error) {
+	if !f.IO.InTTY {
+		return "", fmt.Errorf("the file keyring needs its passphrase: set BYOK_PASSPHRASE")
+	}
+	fmt.Fprint(f.IO.Err, "Passphrase for the byok file keyring: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(f.IO.Err)
+	return string(b), err
+}
+
+// parseAmount reads a positive dollar amount ("12", "12.50", "$12.50").
+func parseAmount(s string) (money.USD, error) {
+	a, err := money.Parse(strings.TrimPrefix(strings.TrimSpace(s), "$"))
+	if err != nil {
+		return 0, usageErrorf("amount %q: write dollars such as 12 or 12.50", s)
+	}
+	if a <= 0 {
+		return 0, usageErrorf("amount %q: must be more than zero", s)
+	}
+	return a, nil
+}
+
+// zoneName names the configured time zone the way a person reads it.
+func zoneName(a *app.App) string {
+	loc := a.Location()
+	abbr, _ := a.Now().In(loc).Zone()
+	if loc.String() == "Local" {
+		return "local time, " + abbr
+	}
+	return loc.String() + ", " + abbr
+}

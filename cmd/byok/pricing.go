@@ -1,0 +1,390 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+)
+
+func newPricingCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pricing",
+		Short: "The price catalog, your overrides, and what a request costs",
+	}
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list [PROVIDER]",
+		Short: "Models and their prices per million tokens",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := ""
+			if len(args) == 1 {
+				p = args[0]
+			}
+			return runPricingList(cmd.Context(), f, p, listJSON)
+		},
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show PROVIDER/MODEL",
+		Short: "Every rate of one model, its tiers, date and source",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPricingShow(cmd.Context(), f, args[0], showJSON)
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	var set setPriceFlags
+	setCmd := &cobra.Command{
+		Use:   "set PROVIDER/MODEL --input X --output Y",
+		Short: "Set your own price (USD per million tokens); it wins over the catalog",
+		Example: `  byok pricing set openai/gpt-4o --input 2.5 --output 10 --cache-read 1.25
+  byok pricing set mycorp/llama-70b --input 0.6 --output 0.6`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPricingSet(cmd.Context(), f, args[0], set) },
+	}
+	set.bind(setCmd)
+	rm := &cobra.Command{
+		Use:   "rm PROVIDER/MODEL",
+		Short: "Remove your price override",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, m, err := modelArg(args[0])
+			if err != nil {
+				return err
+			}
+			a, err := f.App(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := a.RemovePrice(cmd.Context(), p, m); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Removed the override for %s/%s; the catalog price applies again.\n", p, m)
+			return nil
+		},
+	}
+	var format string
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import prices from a LiteLLM-format JSON file as overrides",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "litellm" {
+				return usageErrorf("--format %q: only litellm is supported", format)
+			}
+			fh, err := os.Open(args[0])
+			if err != nil {
+				return usageErrorf("cannot open %s: %v", args[0], err)
+			}
+			defer fh.Close()
+			a, err := f.App(cmd.Context())
+			if err != nil {
+				return err
+			}
+			n, err := a.ImportPrices(cmd.Context(), fh, filepath.Base(args[0]))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Imported %d prices from %s; they win over the catalog.\n", n, args[0])
+			return nil
+		},
+	}
+	imp.Flags().StringVar(&format, "format", "litellm", "file format (litellm)")
+	var c costFlags
+	cost := &cobra.Command{
+		Use:   "cost PROVIDER/MODEL --input N --output N",
+		Short: "What a request of these (disjoint) token counts costs",
+		Example: `  byok pricing cost openai/gpt-4o --input 1000 --output 500
+  byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
+	}
+	c.bind(cost)
+	cmd.AddCommand(list, show, setCmd, rm, imp, cost)
+	return cmd
+}
+
+// modelArg splits PROVIDER/MODEL.
+func modelArg(s string) (string, string, error) {
+	p, m, ok := cutModel(s)
+	if !ok {
+		return "", "", usageErrorf("%q: name the model as provider/model, e.g. openai/gpt-4o", s)
+	}
+	return strings.ToLower(p), m, nil
+}
+
+func rate(p money.PerMillion, has bool) string {
+	if !has {
+		return "-"
+	}
+	return "$" + p.String()
+}
+
+func runPricingList(ctx context.Context, f *Factory, provider string, asJSON bool) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	cat := a.Catalog()
+	provs := cat.Providers()
+	if provider != "" {
+		spec, err := a.Provider(provider)
+		if err != nil {
+			return usageError{err}
+		}
+		provs = []string{spec.ID}
+	}
+	var all []pricing.Price
+	for _, p := range provs {
+		all = append(all, cat.Models(p)...)
+	}
+	if asJSON {
+		return writeJSON(f.IO.Out, all)
+	}
+	t := newTable(f.IO.Out, "MODEL", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "CONTEXT", "SOURCE")
+	for _, p := range all {
+		ctxLen := ""
+		if p.MaxInput > 0 {
+			ctxLen = count(p.MaxInput)
+		}
+		t.row(p.Provider+"/"+p.Model, rate(p.Input, true), rate(p.Output, true), rate(p.CacheRead, p.HasCacheRead), rate(p.CacheWrite5m, p.HasCacheWrite5m), ctxLen, p.Source)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "\n%d models; USD per million tokens; catalog of %s.\n", len(all), cat.Date())
+	return nil
+}
+
+func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) error {
+	prov, model, err := modelArg(arg)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	spec, err := a.Provider(prov)
+	if err != nil {
+		return usageError{err}
+	}
+	p, ok := a.Catalog().Lookup(spec.ID, model)
+	if !ok {
+		return fmt.Errorf("no price for %s/%s: see `byok pricing list %s`, or set one with `byok pricing set`", spec.ID, model, spec.ID)
+	}
+	if asJSON {
+		return writeJSON(f.IO.Out, p)
+	}
+	w := f.IO.Out
+	fmt.Fprintf(w, "%s/%s", p.Provider, p.Model)
+	if p.Model != model {
+		fmt.Fprintf(w, " (matched from %s)", model)
+	}
+	fmt.Fprintf(w, "\nsource %s, dated %s", p.Source, p.Date)
+	if p.Origin != "" {
+		fmt.Fprintf(w, " (%s)", p.Origin)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	t := newTable(w, "ROW", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE 5M", "CACHE WRITE 1H", "REASONING")
+	row := func(name string, r pricing.Rates) {
+		t.row(name, rate(r.Input, true), rate(r.Output, true), rate(r.CacheRead, r.HasCacheRead), rate(r.CacheWrite5m, r.HasCacheWrite5m), rate(r.CacheWrite1h, r.HasCacheWrite1h), rate(r.Reasoning, r.HasReasoning))
+	}
+	row("standard", p.Rates)
+	for _, tr := range p.Tiers {
+		name := fmt.Sprintf("prompt > %s", count(tr.Above))
+		if tr.Service != "" {
+			name += " (" + tr.Service + ")"
+		}
+		row(name, tr.Rates)
+	}
+	for _, n := range p.ServiceTierNames() {
+		row(n, p.ServiceTiers[n])
+	}
+	t.flush()
+	for _, u := range []struct {
+		name string
+		v    money.USD
+	}{{"per request", p.PerRequest}, {"per web search", p.PerWebSearch}, {"per image", p.PerImage}, {"per second", p.PerSecond}} {
+		if u.v > 0 {
+			fmt.Fprintf(w, "%s: %s\n", u.name, u.v)
+		}
+	}
+	if p.MaxInput > 0 || p.MaxOutput > 0 {
+		fmt.Fprintf(w, "context: %s input, %s output tokens\n", count(p.MaxInput), count(p.MaxOutput))
+	}
+	fmt.Fprintln(w, "\nUSD per million tokens. Long-context rows re-price the whole request once the prompt (cache included) passes the threshold.")
+	return nil
+}
+
+type setPriceFlags struct {
+	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning string
+}
+
+func (s *setPriceFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&s.input, "input", "", "uncached input, USD per million tokens (required)")
+	fl.StringVar(&s.output, "output", "", "output, USD per million tokens (required)")
+	fl.StringVar(&s.cacheRead, "cache-read", "", "cache read, USD per million tokens")
+	fl.StringVar(&s.cacheWrite, "cache-write", "", "cache write (5-minute), USD per million tokens")
+	fl.StringVar(&s.cacheWrite1h, "cache-write-1h", "", "cache write (1-hour), USD per million tokens")
+	fl.StringVar(&s.reasoning, "reasoning", "", "reasoning tokens, USD per million, when priced apart")
+}
+
+func perMillion(flag, s string) (money.PerMillion, bool, error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	p, err := money.ParsePerMillion(strings.TrimPrefix(s, "$"))
+	if err != nil || p < 0 {
+		return 0, false, usageErrorf("--%s %q: write USD per million tokens, such as 2.5", flag, s)
+	}
+	return p, true, nil
+}
+
+func runPricingSet(ctx context.Context, f *Factory, arg string, s setPriceFlags) error {
+	prov, model, err := modelArg(arg)
+	if err != nil {
+		return err
+	}
+	if s.input == "" || s.output == "" {
+		return usageErrorf("both --input and --output are required (USD per million tokens)")
+	}
+	var p pricing.Price
+	p.Provider, p.Model = prov, model
+	var has bool
+	if p.Input, _, err = perMillion("input", s.input); err != nil {
+		return err
+	}
+	if p.Output, _, err = perMillion("output", s.output); err != nil {
+		return err
+	}
+	if p.CacheRead, p.HasCacheRead, err = perMillion("cache-read", s.cacheRead); err != nil {
+		return err
+	}
+	if p.CacheWrite5m, p.HasCacheWrite5m, err = perMillion("cache-write", s.cacheWrite); err != nil {
+		return err
+	}
+	if p.CacheWrite1h, p.HasCacheWrite1h, err = perMillion("cache-write-1h", s.cacheWrite1h); err != nil {
+		return err
+	}
+	if p.Reasoning, has, err = perMillion("reasoning", s.reasoning); err != nil {
+		return err
+	}
+	p.HasReasoning = has
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	p, err = a.SetPrice(ctx, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "%s/%s now costs $%s input and $%s output per million tokens (your override, %s).\n", p.Provider, p.Model, p.Input, p.Output, p.Date)
+	return nil
+}
+
+type costFlags struct {
+	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning int64
+	json                                                          bool
+}
+
+func (c *costFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.Int64Var(&c.input, "input", 0, "uncached input tokens")
+	fl.Int64Var(&c.output, "output", 0, "output tokens (reasoning included)")
+	fl.Int64Var(&c.cacheRead, "cache-read", 0, "tokens read from the prompt cache")
+	fl.Int64Var(&c.cacheWrite, "cache-write", 0, "tokens written to the 5-minute cache")
+	fl.Int64Var(&c.cacheWrite1h, "cache-write-1h", 0, "tokens written to the 1-hour cache")
+	fl.Int64Var(&c.reasoning, "reasoning", 0, "the part of --output that was reasoning")
+	fl.BoolVar(&c.json, "json", false, "print JSON")
+}
+
+type costLine struct {
+	Name    string `json:"name"`
+	Tokens  int64  `json:"units"`
+	RateUSD string `json:"rate_per_million_usd"`
+	CostUSD string `json:"cost_usd"`
+}
+
+type costJSON struct {
+	CostUSD     *string    `json:"cost_usd"`
+	State       string     `json:"state"`
+	PriceSource string     `json:"price_source"`
+	PriceRef    string     `json:"price_ref,omitempty"`
+	MarkupUSD   string     `json:"markup_usd"`
+	FallbackUSD string     `json:"fallback_usd,omitempty"`
+	Lines       []costLine `json:"lines"`
+}
+
+func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) error {
+	prov, model, err := modelArg(arg)
+	if err != nil {
+		return err
+	}
+	for name, v := range map[string]int64{"input": c.input, "output": c.output, "cache-read": c.cacheRead, "cache-write": c.cacheWrite, "cache-write-1h": c.cacheWrite1h, "reasoning": c.reasoning} {
+		if v < 0 || v > providers.MaxCount {
+			return usageErrorf("--%s %d: token counts are 0 or more", name, v)
+		}
+	}
+	if c.reasoning > c.output {
+		return usageErrorf("--reasoning (%d) is part of --output (%d) and cannot exceed it", c.reasoning, c.output)
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	spec, err := a.Provider(prov)
+	if err != nil {
+		return usageError{err}
+	}
+	u := providers.Usage{Input: c.input, Output: c.output, CacheRead: c.cacheRead, CacheWrite5m: c.cacheWrite, CacheWrite1h: c.cacheWrite1h, Reasoning: c.reasoning}
+	b := a.Catalog().Price(spec.ID, model, u, a.Config.Markup(spec.ID))
+	source := ""
+	if p, ok := a.Catalog().Lookup(spec.ID, model); ok {
+		source = p.Source
+		if p.Date != "" {
+			source += " " + p.Date
+		}
+	}
+	if c.json {
+		out := costJSON{State: string(b.State), PriceSource: source, PriceRef: b.Ref, MarkupUSD: b.Markup.Decimal(), Lines: []costLine{}}
+		if b.State != pricing.Unpriced {
+			s := b.Total.Decimal()
+			out.CostUSD = &s
+		} else {
+			out.FallbackUSD = b.Fallback.Decimal()
+		}
+		for _, l := range b.Lines {
+			out.Lines = append(out.Lines, costLine{l.Name, l.Units, l.Rate.String(), l.Amount.Decimal()})
+		}
+		return writeJSON(f.IO.Out, out)
+	}
+	w := f.IO.Out
+	if b.State == pricing.Unpriced {
+		fmt.Fprintf(w, "%s/%s has no known price: unpriced. Budgets would count it at %s (the provider's highest price).\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n", spec.ID, model, b.Fallback, spec.ID, model)
+		return nil
+	}
+	t := newTable(w, "LINE", "TOKENS", "PER 1M", "COST")
+	for _, l := range b.Lines {
+		t.row(l.Name, count(l.Units), "$"+l.Rate.String(), l.Amount.String())
+	}
+	if b.Markup > 0 {
+		t.row("markup", "", "", b.Markup.String())
+	}
+	t.row("total", "", "", b.Total.String())
+	t.flush()
+	fmt.Fprintf(w, "\n%s exactly; %s price (%s).\n", b.Total.Decimal(), b.State, source)
+	return nil
+}

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+// maxPromptBytes bounds what a prompt may read from stdin.
+const maxPromptBytes = 8 << 20
+
+type promptOptions struct {
+	model, key, system string
+	maxTokens          int
+	noStream, json     bool
+	effort             string
+}
+
+func newPromptCmd(f *Factory) *cobra.Command {
+	var o promptOptions
+	cmd := &cobra.Command{
+		Use:   "prompt [TEXT | -]",
+		Short: "Send a prompt to a model and stream the reply; the cost is recorded",
+		Example: `  byok prompt -m openai/gpt-4o-mini "Write a haiku about invoices"
+  git diff | byok prompt -m anthropic/claude-sonnet-4-5 --system "Review this diff" -
+  byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text := ""
+			if len(args) == 1 {
+				text = args[0]
+			}
+			return runPrompt(cmd.Context(), f, o, text)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.model, "model", "m", "", "PROVIDER/MODEL (default: default_model in config)")
+	fl.StringVar(&o.key, "key", "", "the key label to use (default: the provider's default key)")
+	fl.StringVar(&o.system, "system", "", "a system prompt")
+	fl.IntVar(&o.maxTokens, "max-tokens", 0, "cap the reply length in tokens")
+	fl.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming")
+	fl.StringVar(&o.effort, "reasoning-effort", "", "low, medium or high, for reasoning models")
+	fl.BoolVar(&o.json, "json", false, "print the reply and its cost as JSON")
+	return cmd
+}
+
+// promptText reads the prompt from the argument or stdin and refuses what
+// is not text.
+func promptText(f *Factory, arg string) (string, error) {
+	if arg == "-" || (arg == "" && !f.IO.InTTY) {
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, maxPromptBytes+1))
+		if err != nil {
+			return "", fmt.Errorf("read the prompt from stdin: %w", err)
+		}
+		if len(b) > maxPromptBytes {
+			return "", usageErrorf("the prompt on stdin is larger than %d MB", maxPromptBytes>>20)
+		}
+		if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+			return "", usageErrorf("stdin is not text (binary data?): pipe text into byok prompt")
+		}
+		arg = string(b)
+	}
+	if strings.TrimSpace(arg) == "" {
+		return "", usageErrorf("no prompt: give it as an argument, or pipe it in with `-`")
+	}
+	return arg, nil
+}
+
+// callFor builds the call of a -m PROVIDER/MODEL flag.
+func callFor(a *app.App, model, key, system, text string, maxTokens int, effort string) (app.Call, error) {
+	if model == "" {
+		model = a.Config.DefaultModel
+	}
+	if model == "" {
+		return app.Call{}, usageErrorf("no model: pass -m PROVIDER/MODEL (see `byok models`) or set default_model in %s", a.Config.Paths.Config)
+	}
+	p, m, ok := cutModel(model)
+	if !ok {
+		return app.Call{}, usageErrorf("model %q: write it as provider/model, e.g. openai/gpt-4o-mini", model)
+	}
+	spec, err := a.Provider(p)
+	if err != nil {
+		return app.Call{}, usageError{err}
+	}
+	if maxTokens < 0 {
+		return app.Call{}, usageErrorf("--max-tokens must be positive")
+	}
+	switch effort {
+	case "", "low", "medium", "high":
+	default:
+		return app.Call{}, usageErrorf("--reasoning-effort %q: use low, medium or high", effort)
+	}
+	return app.Call{
+		Provider: spec.ID, Model: m, KeyLabel: key, Source: store.SourceCLI,
+		Request: providers.Request{Model: m, System: system, MaxTokens: maxTokens, ReasoningEffort: effort,
+			Messages: []providers.Message{{Role: providers.RoleUser, Content: text}}},
+	}, nil
+}
+
+type promptJSON struct {
+	Reply     string `json:"reply"`
+	EventID   int64  `json:"event_id"`
+	Status    string `json:"status"`
+	Input     int64  `json:"input_tokens"`
+	CacheRead int64  `json:"cache_read_tokens"`
+	Output    int64  `json:"output_tokens"`
+	Reasoning int64  `json:"reasoning_tokens"`
+	CostUSD   string `json:"cost_usd"`
+	CostState string `json:"cost_state"`
+	LatencyMS int64  `json:"latency_ms"`
+	TTFTMS    int64  `json:"ttft_ms"`
+}
+
+func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) error {
+	text, err := promptText(f, arg)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	call, err := callFor(a, o.model, o.key, o.system, text, o.maxTokens, o.effort)
+	if err != nil {
+		return err
+	}
+	call.Request.NoStream = o.noStream
+	run, err := a.Begin(ctx, call)
+	if err != nil {
+		return err
+	}
+	for _, w := range run.Warnings {
+		fmt.Fprintf(f.IO.Err, "warning: this request could cost up to %s, which would take the %s budget %s past its %s limit (%s spent).\n",
+			run.WorstCase, w.Budget.Period, w.Budget.Scope, w.Budget.Limit, w.Spent)
+	}
+	var reply strings.Builder
+	out, err := run.Stream(ctx, func(ev providers.Event) {
+		if ev.Type == providers.EventText {
+			reply.WriteString(ev.Text)
+			if !o.json {
+				_, _ = io.WriteString(f.IO.Out, ev.Text)
+			}
+		}
+	})
+	if !o.json && reply.Len() > 0 && !strings.HasSuffix(reply.String(), "\n") {
+		fmt.Fprintln(f.IO.Out)
+	}
+	e := out.Event
+	if o.json && e.ID != 0 {
+		cost := e.Cost.Decimal()
+		if e.CostState == "unpriced" {
+			cost = ""
+		}
+		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), e.InputTokens, e.CacheReadTokens, e.OutputTokens, e.ReasoningTokens, cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
+			return jerr
+		}
+	} else if e.ID != 0 {
+		fmt.Fprintln(f.IO.Err, summaryLine(e))
+	}
+	for _, al := range out.Alerts {
+		fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return fmt.Errorf("cancelled; the request was recorded as %s", e.Status)
+	}
+	return err
+}
+
+// summaryLine is the one line about a finished request on stderr.
+func summaryLine(e store.Event) string {
+	cost := e.Cost.String()
+	switch e.CostState {
+	case "unpriced":
+		cost = "unpriced (set a price with `byok pricing set`)"
+	case "estimated":
+		cost = "~" + cost + " estimated"
+	default:
+		cost += " " + string(e.CostState)
+	}
+	s := fmt.Sprintf("— %s/%s · %s in", e.Provider, e.Model, count(e.InputTokens))
+	if e.CacheReadTokens > 0 {
+		s += fmt.Sprintf(" + %s cached", count(e.CacheReadTokens))
+	}
+	s += fmt.Sprintf(" / %s out", count(e.OutputTokens))
+	if e.ReasoningTokens > 0 {
+		s += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
+	}
+	s += fmt.Sprintf(" · %s · %.1fs", cost, e.Latency.Seconds())
+	if e.Status != store.StatusOK {
+		s += " · " + string(e.Status)
+	}
+	return s
+}
+
+func newCompareCmd(f *Factory) *cobra.Command {
+	var models []string
+	var system string
+	var maxTokens int
+	cmd := &cobra.Command{
+		Use:     "compare -m P/M -m P/M … TEXT",
+		Short:   "Send one prompt to several models at once and compare cost and speed",
+		Example: `  byok compare -m openai/gpt-4o-mini -m anthropic/claude-haiku-4-5 -m google/gemini-2.5-flash "Explain CRDTs in two sentences"`,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text := ""
+			if len(args) == 1 {
+				text = args[0]
+			}
+			return runCompare(cmd.Context(), f, models, system, maxTokens, text)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&models, "model", "m", nil, "PROVIDER/MODEL, 2 to 4 times")
+	cmd.Flags().StringVar(&system, "system", "", "a system prompt")
+	cmd.Flags().IntVar(&maxTokens, "max-tokens", 0, "cap each reply's length in tokens")
+	return cmd
+}
+
+func runCompare(ctx context.Context, f *Factory, models []string, system string, maxTokens int, arg string) error {
+	if len(models) < 2 || len(models) > 4 {
+		return usageErrorf("compare takes 2 to 4 models (-m PROVIDER/MODEL each), not %d", len(models))
+	}
+	text, err := promptText(f, arg)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	runs := make([]*app.Run, len(models))
+	for i, m := range models {
+		call, err := callFor(a, m, "", system, text, maxTokens, "")
+		if err != nil {
+			return err
+		}
+		if runs[i], err = a.Begin(ctx, call); err != nil {
+			return fmt.Errorf("%s: %w", m, err)
+		}
+	}
+	type result struct {
+		reply strings.Builder
+		out   app.Outcome
+		err   error
+	}
+	res := make([]result, len(runs))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i].out, res[i].err = r.Stream(ctx, func(ev providers.Event) {
+				if ev.Type == providers.EventText {
+					res[i].reply.WriteString(ev.Text)
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	w := f.IO.Out
+	for i, m := range models {
+		fmt.Fprintf(w, "── %s ──\n", m)
+		if res[i].err != nil {
+			fmt.Fprintf(w, "error: %v\n\n", res[i].err)
+			continue
+		}
+		fmt.Fprintf(w, "%s\n\n", strings.TrimRight(res[i].reply.String(), "\n"))
+	}
+	t := newTable(w, "MODEL", "STATUS", "IN", "OUT", "COST", "TTFT", "LATENCY")
+	var errs []error
+	for i, m := range models {
+		e := res[i].out.Event
+		cost := e.Cost.String()
+		if e.CostState == "unpriced" {
+			cost = "unpriced"
+		}
+		t.row(m, string(e.Status), count(e.InputTokens+e.CacheReadTokens), count(e.OutputTokens), cost,
+			fmt.Sprintf("%.2fs", e.TTFT.Seconds()), fmt.Sprintf("%.2fs", e.Latency.Seconds()))
+		if res[i].err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m, res[i].err))
+		}
+	}
+	t.flush()
+	fmt.Fprintf(f.IO.Err, "all replies in %.1fs\n", time.Since(start).Seconds())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/fang"
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/config"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes (DESIGN §7).
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitBudget    = 3
+	exitKey       = 4
+	exitCredit    = 5
+	exitRateLimit = 6
+)
+
+// IOStreams are the command's standard streams, injected so tests capture
+// what a user would see.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	InTTY  bool
+	OutTTY bool
+}
+
+// Factory builds what commands need, lazily: most commands open the app,
+// some (help, version) never do.
+type Factory struct {
+	IO   *IOStreams
+	Home string
+	// Now and HTTPClient are injected by tests.
+	Now     func() time.Time
+	Secrets keychain.Secrets
+
+	app *app.App
+}
+
+// App opens the app once for the command.
+func (f *Factory) App(ctx context.Context) (*app.App, error) {
+	if f.app != nil {
+		return f.app, nil
+	}
+	a, err := app.Open(ctx, app.Options{Home: f.Home, Now: f.Now, Passphrase: f.passphrase})
+	if err != nil {
+		return nil, err
+	}
+	if f.Secrets != nil {
+		a.SetSecrets(f.Secrets)
+	}
+	f.app = a
+	return a, nil
+}
+
+// ReadOnlyApp opens the app without write access (the status line).
+func (f *Factory) ReadOnlyApp(ctx context.Context) (*app.App, error) {
+	if f.app != nil {
+		return f.app, nil
+	}
+	a, err := app.Open(ctx, app.Options{Home: f.Home, Now: f.Now, ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	f.app = a
+	return a, nil
+}
+
+func (f *Factory) close() {
+	if f.app != nil {
+		f.app.Close()
+		f.app = nil
+	}
+}
+
+// usageError marks an error as the user's input being wrong (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to byok's exit codes.
+func exitCode(err error) int {
+	var ue usageError
+	var pe *providers.Error
+	var ce *config.Error
+	var se silentExit
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &se):
+		return se.code
+	case errors.As(err, &ue), isCobraUsage(err):
+		return exitUsage
+	case errors.Is(err, budget.ErrBudgetExceeded):
+		return exitBudget
+	case errors.As(err, &pe):
+		switch pe.Class {
+		case providers.ClassAuth:
+			return exitKey
+		case providers.ClassCredit:
+			return exitCredit
+		case providers.ClassRateLimit:
+			return exitRateLimit
+		}
+	case errors.As(err, &ce):
+		return exitUsage
+	}
+	return exitError
+}
+
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "unknown command", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Main runs byok with args and returns the exit code.
+func Main(ctx context.Context, args []string, ios *IOStreams) int {
+	return run(ctx, args, &Factory{IO: ios})
+}
+
+func run(ctx context.Context, args []string, f *Factory) int {
+	defer f.close()
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.Err)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(version),
+		fang.WithErrorHandler(func(w io.Writer, styles fang.Styles, err error) {
+			if errors.As(err, new(silentExit)) {
+				return
+			}
+			// Whatever an error carries, secrets never reach the terminal.
+			fang.DefaultErrorHandler(w, styles, redact.Error(err))
+		}))
+	return exitCode(err)
+}
+
+func newRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "byok",
+		Short: "Your AI keys, requests, costs and budgets, in one place",
+		Long: `byok keeps your AI provider keys in the OS keychain, runs prompts against the
+provider and model you pick, records every request's tokens and cost in SQLite,
+and shows spend per provider, key and model against the budgets you set.
+
+Run it without arguments for the dashboard.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDashboard(cmd.Context(), f)
+		},
+	}
+	root.PersistentFlags().StringVar(&f.Home, "home", "", "keep config, database and file secrets in `DIR` (or set BYOK_HOME)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if f.Home != "" {
+			if fi, err := os.Stat(f.Home); err == nil && !fi.IsDir() {
+				return usageErrorf("--home %s is a file, not a directory", f.Home)
+			}
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, c := range commands(f) {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// commands lists the top-level commands; each noun lives in its own file.
+func commands(f *Factory) []*cobra.Command {
+	return []*cobra.Command{
+		newDemoCmd(f), newUsageCmd(f), newLogCmd(f), newSpendCmd(f), newStatusCmd(f),
+		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
+		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f),
+	}
+}
+
+// tuiRunner opens the terminal UI; set by tui.go.
+var tuiRunner func(ctx context.Context, a *app.App, f *Factory) error
+
+func runDashboard(ctx context.Context, f *Factory) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	if tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+		return tuiRunner(ctx, a, f)
+	}
+	return printDashboard(ctx, a, f.IO.Out)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
+)
+
+type usageOptions struct {
+	since, until string
+	by           string
+	json, csv    bool
+}
+
+func newUsageCmd(f *Factory) *cobra.Command {
+	var o usageOptions
+	cmd := &cobra.Command{
+		Use:   "usage",
+		Short: "Spend and tokens grouped by provider, model, key, day or source",
+		Example: `  byok usage                       this month by provider
+  byok usage --since 7d --by model
+  byok usage --since 2026-10-01 --until 2026-11-01 --by day --csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runUsage(cmd.Context(), f, o) },
+	}
+	cmd.Flags().StringVar(&o.since, "since", "", "start: a date, RFC 3339 time, today, or an age like 7d (default: start of this month)")
+	cmd.Flags().StringVar(&o.until, "until", "", "end (exclusive), same forms as --since (default: now)")
+	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day or source")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.csv, "csv", false, "print CSV")
+	return cmd
+}
+
+// rangeFlags reads --since/--until with the month-to-date default.
+func rangeFlags(a *app.App, since, until string) (time.Time, time.Time, error) {
+	from, _, _ := a.PeriodRange("month")
+	to := a.Now()
+	var err error
+	if since != "" {
+		if from, err = a.ParseTime(since); err != nil {
+			return from, to, usageError{err}
+		}
+	}
+	if until != "" {
+		if to, err = a.ParseTime(until); err != nil {
+			return from, to, usageError{err}
+		}
+	}
+	if !from.Before(to) {
+		return from, to, usageErrorf("--since (%s) must be before --until (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}
+
+type usageRow struct {
+	Group            string `json:"group"`
+	Requests         int64  `json:"requests"`
+	Errors           int64  `json:"errors"`
+	InputTokens      int64  `json:"input_tokens"`
+	CacheReadTokens  int64  `json:"cache_read_tokens"`
+	CacheWriteTokens int64  `json:"cache_write_tokens"`
+	OutputTokens     int64  `json:"output_tokens"`
+	ReasoningTokens  int64  `json:"reasoning_tokens"`
+	CostUSD          string `json:"cost_usd"`
+	MarkupUSD        string `json:"markup_usd"`
+	UnpricedRequests int64  `json:"unpriced_requests"`
+	FallbackUSD      string `json:"unpriced_fallback_usd"`
+}
+
+func toUsageRow(g store.Group) usageRow {
+	return usageRow{g.Key, g.Requests, g.Errors, g.InputTokens, g.CacheReadTokens, g.CacheWriteTokens,
+		g.OutputTokens, g.ReasoningTokens, g.Cost.Decimal(), g.Markup.Decimal(), g.Unpriced, g.Fallback.Decimal()}
+}
+
+func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
+	if o.json && o.csv {
+		return usageErrorf("choose one of --json and --csv")
+	}
+	by := store.GroupBy(o.by)
+	switch by {
+	case store.ByProvider, store.ByModel, store.ByKey, store.ByDay, store.BySource:
+	default:
+		return usageErrorf("--by %q: use provider, model, key, day or source", o.by)
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	from, to, err := rangeFlags(a, o.since, o.until)
+	if err != nil {
+		return err
+	}
+	groups, err := a.Store.Breakdown(ctx, store.Scope{}, from, to, by, a.Location())
+	if err != nil {
+		return err
+	}
+	rows := make([]usageRow, 0, len(groups))
+	var total store.Totals
+	for _, g := range groups {
+		rows = append(rows, toUsageRow(g))
+		total.Add(g.Totals)
+	}
+	w := f.IO.Out
+	switch {
+	case o.json:
+		return writeJSON(w, rows)
+	case o.csv:
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
+		for _, r := range rows {
+			cw.Write([]string{r.Group, itoa(r.Requests), itoa(r.Errors), itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens),
+				itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	loc := a.Location()
+	fmt.Fprintf(w, "%s to %s, by %s\n\n", from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04 MST"), by)
+	t := newTable(w, strings.ToUpper(string(by)), "REQUESTS", "INPUT", "CACHE READ", "CACHE WRITE", "OUTPUT", "REASONING", "COST")
+	for _, g := range groups {
+		if by == store.ByDay && g.Requests == 0 {
+			continue
+		}
+		t.row(g.Key, count(g.Requests), count(g.InputTokens), count(g.CacheReadTokens), count(g.CacheWriteTokens), count(g.OutputTokens), count(g.ReasoningTokens), costText(g.Totals))
+	}
+	t.row("TOTAL", count(total.Requests), count(total.InputTokens), count(total.CacheReadTokens), count(total.CacheWriteTokens), count(total.OutputTokens), count(total.ReasoningTokens), costText(total))
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if total.Unpriced > 0 {
+		fmt.Fprintf(w, "\n%d request(s) have no known price; budgets count them at %s (the provider's highest price).\nSet a price with `byok pricing set`.\n", total.Unpriced, total.Fallback)
+	}
+	return nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
