@@ -1,0 +1,488 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/redact"
+)
+
+// Limits on what the proxy keeps of a response while relaying it.
+const (
+	// maxErrorBody bounds a provider error body (it is redacted whole).
+	maxErrorBody = 1 << 20
+	// maxAccumulated bounds a non-streamed body kept for reading usage.
+	maxAccumulated = 64 << 20
+	// maxText bounds the reply text kept for local estimates.
+	maxText = 4 << 20
+)
+
+// requestOf is the neutral view of a proxied request the budget check
+// needs: the model and the output cap.
+func requestOf(t *target) providers.Request {
+	return providers.Request{Model: t.model, MaxTokens: maxTokensOf(t.body)}
+}
+
+// forward sends the request upstream, relays the answer and records it.
+// Finish runs after the last byte was written, whatever happened.
+func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Request, t *target, run *app.Run) {
+	req, err := s.upstreamRequest(ctx, r, t, run.Secret())
+	if err != nil {
+		pe := &providers.Error{Class: providers.ClassAuth, Provider: t.spec.ID, Message: redact.String(err.Error())}
+		writeError(w, t.shape, http.StatusBadRequest, "byok_bad_credentials", pe.Message)
+		s.finish(ctx, run, providers.Result{}, pe)
+		return
+	}
+	start := time.Now()
+	resp, err := s.upstream.Do(req)
+	if err != nil {
+		pe := transportError(ctx, t.spec.ID, err)
+		if pe.Class != providers.ClassCancelled {
+			writeError(w, t.shape, http.StatusBadGateway, "byok_upstream_unreachable", pe.Message)
+		}
+		s.finish(ctx, run, providers.Result{Latency: time.Since(start)}, pe)
+		return
+	}
+	defer resp.Body.Close()
+	res := providers.Result{Status: resp.StatusCode, RequestID: requestID(resp.Header)}
+	sse := strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/event-stream")
+	if resp.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		clean := []byte(redact.String(string(body)))
+		copyResponseHeaders(w.Header(), resp.Header, false)
+		w.Header().Set("Content-Length", strconv.Itoa(len(clean)))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(clean) // recorded below whether or not the client read it
+		res.Latency = time.Since(start)
+		pe := upstreamError(t.spec.ID, resp.StatusCode, body)
+		pe.RequestID = res.RequestID
+		s.finish(ctx, run, res, pe)
+		return
+	}
+	rl := &relay{
+		t: t, w: w, rc: http.NewResponseController(w),
+		usage: providers.NewUsageReader(t.kind, t.spec.ID), start: start,
+	}
+	copyResponseHeaders(w.Header(), resp.Header, !sse)
+	w.WriteHeader(resp.StatusCode)
+	var callErr error
+	if sse {
+		callErr = rl.stream(ctx, resp.Body)
+	} else {
+		callErr = rl.body(ctx, resp.Body)
+	}
+	res.Latency = time.Since(start)
+	res.FirstToken = rl.first
+	res.Text = rl.text.String()
+	res.Usage, res.HasUsage = rl.usage.Usage()
+	if t.free && !res.HasUsage && callErr == nil {
+		res.HasUsage = true // a listing or a token count costs nothing
+	}
+	s.finish(ctx, run, res, callErr)
+}
+
+// finish records the request; a failure to record is logged, since the
+// client has its answer already.
+func (s *Server) finish(ctx context.Context, run *app.Run, res providers.Result, callErr error) {
+	if _, err := run.Finish(ctx, res, callErr); err != nil {
+		s.app.Log.Error("proxy: record request", "provider", run.Spec.ID, "model", run.Call.Model, "err", err)
+	}
+}
+
+// relay copies one successful response to the client, reading usage and
+// text as the bytes pass.
+type relay struct {
+	t     *target
+	w     http.ResponseWriter
+	rc    *http.ResponseController
+	usage providers.UsageReader
+	text  strings.Builder
+	start time.Time
+	first time.Duration
+	// streamErr is an error the provider reported inside a 200 stream.
+	streamErr error
+}
+
+// write sends b to the client and flushes it at once.
+func (rl *relay) write(b []byte) error {
+	if _, err := rl.w.Write(b); err != nil {
+		return err
+	}
+	if err := rl.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// stream relays an SSE response one event at a time: each event is
+// written and flushed as soon as its blank line arrives, and its data is
+// fed to the usage reader. The usage-only chunk the proxy asked for is
+// not written.
+func (rl *relay) stream(ctx context.Context, body io.Reader) error {
+	sc := sseScanner{r: bufio.NewReaderSize(body, 32<<10)}
+	for {
+		ev, rerr := sc.next()
+		if len(ev) > 0 {
+			if rl.event(ev) != nil {
+				return context.Canceled // the client stopped reading
+			}
+		}
+		if rerr != nil {
+			return rl.endErr(ctx, rerr)
+		}
+	}
+}
+
+// event handles one raw SSE event (its lines and the blank line ending it).
+func (rl *relay) event(ev []byte) error {
+	data, ok := sseData(ev)
+	if ok && !bytes.Equal(data, []byte("[DONE]")) {
+		rl.usage.Feed(data)
+		rl.collect(data)
+		rl.checkStreamError(data)
+		if rl.t.addedUsage && usageOnlyChunk(data) {
+			return nil
+		}
+	}
+	return rl.write(ev)
+}
+
+// body relays a non-SSE response read by read, keeping a copy to read the
+// usage from once it is complete.
+func (rl *relay) body(ctx context.Context, body io.Reader) error {
+	var acc bytes.Buffer
+	keep := true
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if rl.first == 0 {
+				rl.first = time.Since(rl.start)
+			}
+			if keep {
+				if acc.Len()+n > maxAccumulated {
+					keep = false
+					acc = bytes.Buffer{}
+				} else {
+					acc.Write(buf[:n])
+				}
+			}
+			if rl.write(buf[:n]) != nil {
+				return context.Canceled // the client stopped reading
+			}
+		}
+		if rerr != nil {
+			if keep {
+				rl.usage.Feed(acc.Bytes())
+				if _, ok := rl.usage.Usage(); !ok {
+					rl.collect(acc.Bytes())
+				}
+			}
+			return rl.endErr(ctx, rerr)
+		}
+	}
+}
+
+// endErr turns the error that ended a read into the error the request is
+// recorded with: nil for a clean end (or the provider's in-stream error),
+// cancelled when the client went away, a dropped connection otherwise.
+func (rl *relay) endErr(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return rl.streamErr
+	case ctx.Err() != nil:
+		return context.Canceled
+	}
+	return &providers.Error{Class: providers.ClassNetwork, Provider: rl.t.spec.ID,
+		Message: "the connection dropped mid-reply: the usage was estimated from the partial reply",
+		Cause:   errors.New(redact.String(err.Error()))}
+}
+
+// collect keeps the reply text of one event or body, for local estimates
+// when the provider reports no usage.
+func (rl *relay) collect(data []byte) {
+	if rl.text.Len() >= maxText {
+		return
+	}
+	before := rl.text.Len()
+	add := func(v gjson.Result) {
+		if v.Type == gjson.String && v.Str != "" {
+			rl.text.WriteString(v.Str)
+		}
+	}
+	doc := gjson.ParseBytes(data)
+	switch rl.t.kind {
+	case providers.KindResponses:
+		switch doc.Get("type").Str {
+		case "response.output_text.delta", "response.reasoning_summary_text.delta", "response.reasoning_text.delta":
+			add(doc.Get("delta"))
+		case "":
+			doc.Get("output").ForEach(func(_, o gjson.Result) bool {
+				o.Get("content").ForEach(func(_, c gjson.Result) bool { add(c.Get("text")); return true })
+				return true
+			})
+		}
+	case providers.KindAnthropic:
+		switch doc.Get("type").Str {
+		case "content_block_delta":
+			add(doc.Get("delta.text"))
+			add(doc.Get("delta.thinking"))
+			add(doc.Get("delta.partial_json"))
+		case "message":
+			doc.Get("content").ForEach(func(_, c gjson.Result) bool { add(c.Get("text")); return true })
+		}
+	case providers.KindGemini:
+		chunks := []gjson.Result{doc}
+		if doc.IsArray() {
+			chunks = doc.Array()
+		}
+		for _, ch := range chunks {
+			ch.Get("candidates").ForEach(func(_, c gjson.Result) bool {
+				c.Get("content.parts").ForEach(func(_, p gjson.Result) bool { add(p.Get("text")); return true })
+				return true
+			})
+		}
+	default:
+		doc.Get("choices").ForEach(func(_, c gjson.Result) bool {
+			for _, p := range []string{"delta.content", "delta.reasoning_content", "delta.reasoning", "text", "message.content"} {
+				add(c.Get(p))
+			}
+			return true
+		})
+	}
+	if rl.first == 0 && rl.text.Len() > before {
+		rl.first = time.Since(rl.start)
+	}
+}
+
+// checkStreamError notes an error the provider sent inside a 200 stream:
+// Anthropic's and the Responses API's error events, an "error" object
+// (Gemini, OpenAI-compatible), OpenRouter's finish_reason "error".
+func (rl *relay) checkStreamError(data []byte) {
+	doc := gjson.ParseBytes(data)
+	typ := doc.Get("type").Str
+	if typ == "error" || typ == "response.failed" || doc.Get("error").IsObject() ||
+		doc.Get("choices.#(finish_reason==\"error\")").Exists() {
+		rl.streamErr = upstreamError(rl.t.spec.ID, 0, data)
+	}
+}
+
+// usageOnlyChunk reports whether a chat chunk is the extra one that
+// include_usage adds: no choices, and the usage.
+func usageOnlyChunk(data []byte) bool {
+	res := gjson.GetManyBytes(data, "choices", "usage")
+	return res[0].IsArray() && len(res[0].Array()) == 0 && res[1].IsObject()
+}
+
+// sseScanner splits an SSE byte stream into events, each with the blank
+// line that ends it, keeping the bytes exactly as they came.
+type sseScanner struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+// next returns the next event. At the end of the stream it returns what is
+// left (possibly an unfinished event) with the read error.
+func (s *sseScanner) next() ([]byte, error) {
+	s.buf = s.buf[:0]
+	lineStart := 0
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		s.buf = append(s.buf, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return s.buf, err
+		}
+		line := s.buf[lineStart:]
+		if len(line) <= 2 && (string(line) == "\n" || string(line) == "\r\n") {
+			return s.buf, nil
+		}
+		lineStart = len(s.buf)
+	}
+}
+
+// sseData joins the data lines of one event; ok is false when it has none.
+func sseData(ev []byte) (data []byte, ok bool) {
+	var parts [][]byte
+	for len(ev) > 0 {
+		line := ev
+		if i := bytes.IndexByte(ev, '\n'); i >= 0 {
+			line, ev = ev[:i], ev[i+1:]
+		} else {
+			ev = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if v, found := bytes.CutPrefix(line, []byte("data:")); found {
+			parts = append(parts, bytes.TrimPrefix(v, []byte(" ")))
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return nil, false
+	case 1:
+		return parts[0], true
+	}
+	return bytes.Join(parts, []byte("\n")), true
+}
+
+// transportError describes a request that got no response.
+func transportError(ctx context.Context, provider string, err error) *providers.Error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return &providers.Error{Class: providers.ClassCancelled, Provider: provider, Message: "the client went away before the provider answered"}
+	}
+	return &providers.Error{Class: providers.ClassNetwork, Provider: provider,
+		Message: redact.String(fmt.Sprintf("could not reach the provider: %v; check the connection and the provider's base URL", err))}
+}
+
+// requestID finds the provider's request id in the response headers.
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "Request-Id", "X-Goog-Request-Id", "Apim-Request-Id", "Cf-Ray"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// upstreamRequest builds the provider request: the client's method, body
+// and headers, minus its credentials and the proxy's own headers, plus the
+// real key where the provider expects it.
+func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target, secret string) (*http.Request, error) {
+	base, path, query := t.spec.BaseURL, t.path, t.query
+	h := make(http.Header, len(r.Header))
+	copyRequestHeaders(h, r.Header)
+	switch {
+	case t.spec.Kind == providers.KindAzure || (t.spec.Structured && t.spec.Kind == providers.KindResponses):
+		az, err := providers.ParseAzureSecret(secret)
+		if err != nil {
+			return nil, fmt.Errorf("%w; store it with `byok keys rotate`", err)
+		}
+		redact.Register(az.APIKey)
+		base, path = azureTarget(az, t)
+		if !azureV1(az) && t.route != "pass" && query.Get("api-version") == "" {
+			query.Set("api-version", az.APIVersion)
+		}
+		h.Set("Api-Key", az.APIKey)
+	case secret == "":
+		// A provider that needs no key (a local server).
+	case t.route != "openai" && t.spec.Kind == providers.KindAnthropic:
+		h.Set("X-Api-Key", secret)
+		if h.Get("Anthropic-Version") == "" {
+			h.Set("Anthropic-Version", "2023-06-01")
+		}
+	case t.route != "openai" && t.spec.Kind == providers.KindGemini:
+		h.Set("X-Goog-Api-Key", secret)
+	default:
+		h.Set("Authorization", "Bearer "+secret)
+	}
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("the base URL of %s (%q) is not a URL: fix it under [providers.%s] in config.toml", t.spec.ID, base, t.spec.ID)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/" + strings.TrimLeft(path, "/")
+	u.RawPath = ""
+	u.RawQuery = query.Encode()
+	var body io.Reader = http.NoBody
+	if len(t.body) > 0 {
+		body = bytes.NewReader(t.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("build the request to %s: %w", t.spec.ID, err)
+	}
+	req.Header = h
+	// Ask for the plain bytes: usage is read from them as they pass.
+	req.Header.Set("Accept-Encoding", "identity")
+	return req, nil
+}
+
+// azureV1 reports whether an Azure secret targets the version-less
+// /openai/v1 API.
+func azureV1(az providers.AzureSecret) bool {
+	return az.APIVersion == "" || strings.EqualFold(az.APIVersion, "v1")
+}
+
+// azureTarget maps a route onto an Azure resource: the v1 API takes the
+// deployment as the model, the dated API puts chat, completions,
+// embeddings and images under the deployment's path.
+func azureTarget(az providers.AzureSecret, t *target) (base, path string) {
+	switch {
+	case t.route == "pass":
+		return az.Endpoint, t.path
+	case azureV1(az):
+		return az.Endpoint + "/openai/v1", t.path
+	case t.kind == providers.KindResponses || t.path == "models" || strings.HasPrefix(t.path, "models/"):
+		return az.Endpoint + "/openai", t.path
+	}
+	return az.Endpoint + "/openai/deployments/" + url.PathEscape(az.Deployment), t.path
+}
+
+// hopHeaders are connection-level headers a proxy never forwards.
+var hopHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+}
+
+// dropRequest are client headers that never reach a provider: credentials,
+// browser context, the proxy's own steering headers.
+var dropRequest = map[string]bool{
+	"Host": true, "Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true,
+	"Cookie": true, "Origin": true, "Referer": true, "Content-Length": true, "Accept-Encoding": true,
+	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
+	"X-Real-Ip": true,
+}
+
+func copyRequestHeaders(dst, src http.Header) {
+	conn := connectionTokens(src)
+	for k, vs := range src {
+		ck := http.CanonicalHeaderKey(k)
+		if hopHeaders[ck] || dropRequest[ck] || conn[ck] || strings.HasPrefix(ck, "X-Byok-") || strings.HasPrefix(ck, "Sec-") {
+			continue
+		}
+		dst[ck] = append([]string(nil), vs...)
+	}
+}
+
+// copyResponseHeaders passes the provider's headers on, without
+// connection-level ones, cookies and any CORS header (the proxy never
+// sends those). keepLength keeps Content-Length for bodies relayed
+// unchanged.
+func copyResponseHeaders(dst, src http.Header, keepLength bool) {
+	conn := connectionTokens(src)
+	for k, vs := range src {
+		ck := http.CanonicalHeaderKey(k)
+		if hopHeaders[ck] || conn[ck] || ck == "Set-Cookie" || ck == "Alt-Svc" || strings.HasPrefix(ck, "Access-Control-") ||
+			(ck == "Content-Length" && !keepLength) {
+			continue
+		}
+		dst[ck] = append([]string(nil), vs...)
+	}
+}
+
+// connectionTokens are the headers a Connection header names as hop-by-hop.
+func connectionTokens(h http.Header) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range h.Values("Connection") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out[http.CanonicalHeaderKey(f)] = true
+			}
+		}
+	}
+	return out
+}

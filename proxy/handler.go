@@ -1,0 +1,122 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+// ServeHTTP checks the request — Host, Origin, token, size — places it,
+// passes the budget check, forwards it and records it. A refused request
+// never reaches a provider.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sh := shapeOfPath(r.URL.Path)
+	if err := checkBrowser(r.Host, r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), s.listenPort()); err != nil {
+		writeError(w, sh, http.StatusForbidden, "byok_forbidden", err.Error())
+		return
+	}
+	family, rest := routeFamily(r.URL.Path)
+	if !validToken(tokenCandidates(r, family == "gemini" || family == "pass"), s.token) {
+		writeError(w, sh, http.StatusUnauthorized, "byok_invalid_token",
+			"missing or wrong proxy token: use the token `byok proxy token` prints as your API key")
+		return
+	}
+	if family == "" {
+		writeError(w, sh, http.StatusNotFound, "byok_no_route",
+			fmt.Sprintf("the proxy does not serve %s: use /v1/... (OpenAI), /anthropic/v1/messages, /gemini/v1beta/... or /p/PROVIDER/...", r.URL.Path))
+		return
+	}
+	if r.Method == http.MethodOptions {
+		writeError(w, sh, http.StatusMethodNotAllowed, "byok_method", "the proxy does not answer OPTIONS: it serves local tools, not web pages")
+		return
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, sh, http.StatusRequestEntityTooLarge, "byok_body_too_large",
+				fmt.Sprintf("the request body is over the proxy's limit of %d MB: raise [proxy] max_body_mb in config.toml", s.maxBody>>20))
+			return
+		}
+		writeError(w, sh, http.StatusBadRequest, "byok_bad_body", "could not read the request body: "+err.Error())
+		return
+	}
+	t, err := s.resolve(r, family, rest, body)
+	if err != nil {
+		var re *routeError
+		if errors.As(err, &re) {
+			writeError(w, sh, re.status, re.code, re.msg)
+		} else {
+			writeError(w, sh, http.StatusBadRequest, "byok_bad_request", err.Error())
+		}
+		return
+	}
+	ctx := r.Context()
+	run, err := s.app.Begin(ctx, app.Call{
+		Provider: t.spec.ID, Model: t.model, KeyLabel: strings.TrimSpace(r.Header.Get(headerKey)),
+		Source: store.SourceProxy, Client: clientName(r.UserAgent()),
+		PromptText: promptText(t.body),
+		Request:    requestOf(t),
+	})
+	if err != nil {
+		status, code := beginStatus(err)
+		writeError(w, t.shape, status, code, err.Error())
+		return
+	}
+	s.forward(ctx, w, r, t, run)
+}
+
+// readBody reads the whole request body within the size limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.maxBody {
+		return nil, &http.MaxBytesError{Limit: s.maxBody}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+}
+
+// beginStatus maps a failed Begin to the status the client sees: 402 for a
+// hard budget, 503 for a keyring that cannot answer, 400 otherwise (no key,
+// unknown model).
+func beginStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, budget.ErrBudgetExceeded):
+		return http.StatusPaymentRequired, "byok_budget_exceeded"
+	case errors.Is(err, keychain.ErrUnavailable), errors.Is(err, keychain.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "byok_keyring_unavailable"
+	case errors.Is(err, keychain.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return http.StatusBadRequest, "byok_no_key"
+	}
+	return http.StatusBadRequest, "byok_cannot_send"
+}
+
+// clientName is the calling tool's name: the first product token of its
+// User-Agent without the version ("OpenAI/Go 3.1" → "OpenAI/Go",
+// "curl/8.5.0" → "curl"), at most 64 printable characters.
+func clientName(ua string) string {
+	tok, _, _ := strings.Cut(strings.TrimSpace(ua), " ")
+	if i := strings.LastIndexByte(tok, '/'); i > 0 && i+1 < len(tok) && unicode.IsDigit(rune(tok[i+1])) {
+		tok = tok[:i]
+	}
+	tok = strings.Map(func(r rune) rune {
+		if r < 0x21 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, tok)
+	if len(tok) > 64 {
+		tok = tok[:64]
+	}
+	return tok
+}

@@ -1,0 +1,328 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/byokhq/byok/providers"
+)
+
+// Headers a client may send to steer the proxy; never forwarded.
+const (
+	headerProvider = "X-Byok-Provider"
+	headerKey      = "X-Byok-Key"
+)
+
+// target is one request resolved: who gets it, where, and how its usage
+// is read.
+type target struct {
+	shape shape
+	spec  providers.Spec
+	// kind picks the usage reader and the text extraction.
+	kind providers.Kind
+	// model is the model as recorded; the provider's own id.
+	model string
+	// path is the upstream path relative to the provider's base URL, and
+	// query its query string (the proxy token removed).
+	path  string
+	query url.Values
+	// route says which family of routes matched: "openai", "anthropic",
+	// "gemini" or "pass".
+	route string
+	body  []byte
+	// addedUsage is true when the proxy asked for stream usage the client
+	// did not ask for; the extra usage chunk is then removed.
+	addedUsage bool
+	// free requests cost nothing (model listings, token counts).
+	free bool
+}
+
+// routeError is a request the proxy cannot place: answered with status and
+// the message, never forwarded.
+type routeError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *routeError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *routeError {
+	return &routeError{status: http.StatusBadRequest, code: "byok_bad_request", msg: fmt.Sprintf(format, args...)}
+}
+
+// routeFamily returns the family and the rest of the path, or "" for a path
+// the proxy does not serve.
+func routeFamily(p string) (family, rest string) {
+	switch {
+	case strings.HasPrefix(p, "/v1/"):
+		return "openai", strings.TrimPrefix(p, "/v1/")
+	case strings.HasPrefix(p, "/anthropic/"):
+		return "anthropic", strings.TrimPrefix(p, "/anthropic/")
+	case strings.HasPrefix(p, "/gemini/"):
+		return "gemini", strings.TrimPrefix(p, "/gemini/")
+	case strings.HasPrefix(p, "/p/"):
+		return "pass", strings.TrimPrefix(p, "/p/")
+	}
+	return "", ""
+}
+
+// resolve places a request. body is the whole request body.
+func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*target, error) {
+	t := &target{route: family, body: body, query: r.URL.Query()}
+	t.query.Del("key")
+	model := jsonModel(body)
+	reg := s.app.Registry
+	lookup := func(id string) (providers.Spec, error) {
+		spec, ok := reg.Get(id)
+		if !ok {
+			return spec, &routeError{status: http.StatusNotFound, code: "byok_unknown_provider",
+				msg: fmt.Sprintf("unknown provider %q: see `byok providers` for the ids, or define it under [providers.%s] in config.toml", id, id)}
+		}
+		return spec, nil
+	}
+	chosen := strings.TrimSpace(r.Header.Get(headerProvider))
+	var err error
+	switch family {
+	case "openai":
+		t.shape = shapeOpenAI
+		t.path = rest
+		switch {
+		case chosen != "":
+			t.spec, err = lookup(chosen)
+		case strings.Contains(model, "/"):
+			prefix, m, _ := strings.Cut(model, "/")
+			if spec, ok := reg.Get(prefix); ok {
+				t.spec, model = spec, m
+				if t.body, err = sjson.SetBytes(t.body, "model", m); err != nil {
+					return nil, badRequest("the request body is not JSON the proxy can edit: %v", err)
+				}
+				break
+			}
+			fallthrough
+		case model != "":
+			id, ok := s.app.Catalog().ProviderOf(model)
+			if !ok {
+				return nil, badRequest("which provider serves model %q? Name it as PROVIDER/%s or send the header %s: PROVIDER", model, model, headerProvider)
+			}
+			t.spec, err = lookup(id)
+		default:
+			t.spec, err = lookup(s.defaultProvider())
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.kind = openAIKind(t.spec, rest)
+		if t.spec.Kind == providers.KindBedrock {
+			return nil, bedrockRefusal(t.spec)
+		}
+		// Anthropic and Gemini serve OpenAI-compatible endpoints too.
+		switch t.spec.Kind {
+		case providers.KindAnthropic:
+			t.path = "v1/" + rest
+		case providers.KindGemini:
+			t.path = "v1beta/openai/" + rest
+		}
+		t.free = r.Method == http.MethodGet && (rest == "models" || strings.HasPrefix(rest, "models/"))
+	case "anthropic":
+		t.shape = shapeAnthropic
+		if chosen == "" {
+			chosen = "anthropic"
+		}
+		if t.spec, err = lookup(chosen); err != nil {
+			return nil, err
+		}
+		if t.spec.Kind != providers.KindAnthropic {
+			return nil, badRequest("provider %s does not speak the Anthropic Messages API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
+		}
+		t.kind, t.path = providers.KindAnthropic, rest
+		t.free = strings.HasSuffix(rest, "/count_tokens") || r.Method == http.MethodGet
+	case "gemini":
+		t.shape = shapeGemini
+		if chosen == "" {
+			chosen = "google"
+		}
+		if t.spec, err = lookup(chosen); err != nil {
+			return nil, err
+		}
+		if t.spec.Kind != providers.KindGemini {
+			return nil, badRequest("provider %s does not speak the Gemini API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
+		}
+		t.kind, t.path = providers.KindGemini, rest
+		var method string
+		model, method = geminiModel(rest)
+		t.free = method == "" || method == "countTokens"
+	case "pass":
+		id, sub, _ := strings.Cut(rest, "/")
+		if t.spec, err = lookup(id); err != nil {
+			return nil, err
+		}
+		if t.spec.Kind == providers.KindBedrock {
+			return nil, bedrockRefusal(t.spec)
+		}
+		t.shape = shapeOfKind(t.spec.Kind)
+		t.path = sub
+		t.kind = t.spec.Kind
+		switch t.spec.Kind {
+		case providers.KindOpenAI, providers.KindAzure:
+			t.kind = openAIKind(t.spec, sub)
+		case providers.KindGemini:
+			var method string
+			model, method = geminiModel(sub)
+			t.free = method == "countTokens"
+		case providers.KindAnthropic:
+			t.free = strings.HasSuffix(sub, "/count_tokens")
+		}
+	}
+	if t.spec.Structured && t.spec.Kind != providers.KindAzure && t.spec.Kind != providers.KindResponses {
+		return nil, bedrockRefusal(t.spec)
+	}
+	t.model = model
+	if t.model == "" {
+		// Listings and other model-less calls are still provider requests
+		// made with the user's key; they are recorded under their path.
+		t.free = true
+		t.model = "(" + r.Method + " " + strings.TrimPrefix(t.path, "/") + ")"
+	}
+	if t.kind == providers.KindOpenAI || t.kind == providers.KindAzure {
+		if err := t.askStreamUsage(); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// openAIKind is the usage format of an OpenAI-compatible path: the
+// Responses API has its own; every other endpoint reads like chat.
+func openAIKind(spec providers.Spec, rest string) providers.Kind {
+	if rest == "responses" || strings.HasPrefix(rest, "responses/") || strings.HasSuffix(rest, "/responses") {
+		return providers.KindResponses
+	}
+	if spec.Kind == providers.KindAzure {
+		return providers.KindAzure
+	}
+	return providers.KindOpenAI
+}
+
+func bedrockRefusal(spec providers.Spec) *routeError {
+	return badRequest("%s signs every request with AWS SigV4 from its own credentials, so the proxy cannot forward a client's request to it; use `byok prompt -m %s/MODEL` instead", spec.Name, spec.ID)
+}
+
+// askStreamUsage makes an OpenAI-style streamed completion report its
+// usage: when the client did not set stream_options.include_usage, the
+// proxy sets it and remembers to drop the extra chunk.
+func (t *target) askStreamUsage() error {
+	if !strings.HasSuffix(t.path, "completions") || !gjson.GetBytes(t.body, "stream").Bool() {
+		return nil
+	}
+	if gjson.GetBytes(t.body, "stream_options.include_usage").Bool() {
+		return nil
+	}
+	b, err := sjson.SetBytes(t.body, "stream_options.include_usage", true)
+	if err != nil {
+		return badRequest("the request body is not JSON the proxy can edit: %v", err)
+	}
+	t.body, t.addedUsage = b, true
+	return nil
+}
+
+// defaultProvider serves model-less OpenAI-style calls (listing models):
+// the provider of the configured default model, else OpenAI.
+func (s *Server) defaultProvider() string {
+	if p, _, ok := strings.Cut(s.app.Config.DefaultModel, "/"); ok && p != "" {
+		return p
+	}
+	return "openai"
+}
+
+// jsonModel reads a JSON body's "model" field.
+func jsonModel(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	m := gjson.GetBytes(body, "model")
+	if m.Type != gjson.String {
+		return ""
+	}
+	return strings.TrimSpace(m.Str)
+}
+
+// geminiModel finds the model and method in a Gemini path such as
+// v1beta/models/gemini-2.5-flash:streamGenerateContent.
+func geminiModel(p string) (model, method string) {
+	i := strings.Index(p, "models/")
+	if i < 0 {
+		return "", ""
+	}
+	rest := p[i+len("models/"):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	model, method, _ = strings.Cut(rest, ":")
+	return model, method
+}
+
+// maxTokensOf reads the output cap a request asks for, in any API's field.
+func maxTokensOf(body []byte) int {
+	for _, p := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens", "generationConfig.maxOutputTokens"} {
+		if v := gjson.GetBytes(body, p); v.Type == gjson.Number && v.Int() > 0 && v.Int() < 1<<31 {
+			return int(v.Int())
+		}
+	}
+	return 0
+}
+
+// promptKeys are the JSON fields whose string values are prompt text in
+// the APIs the proxy speaks.
+var promptKeys = map[string]bool{
+	"content": true, "text": true, "system": true, "prompt": true, "input": true, "instructions": true,
+}
+
+// maxPromptText bounds the text kept for local estimates.
+const maxPromptText = 1 << 20
+
+// promptText gathers a request's text for local token estimates: the
+// string values of content, text, system, prompt, input and instructions
+// fields wherever they sit, and the strings of arrays under those fields
+// (a completions prompt or an embeddings input given as a list).
+func promptText(body []byte) string {
+	if len(body) == 0 || !gjson.ValidBytes(body) {
+		return ""
+	}
+	var b strings.Builder
+	add := func(s string) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s)
+	}
+	var walk func(v gjson.Result, depth int, textList bool)
+	walk = func(v gjson.Result, depth int, textList bool) {
+		if depth > 32 {
+			return
+		}
+		v.ForEach(func(k, e gjson.Result) bool {
+			named := k.Type == gjson.String && promptKeys[k.Str]
+			switch {
+			case e.Type == gjson.String && (named || (textList && k.Type == gjson.Null)):
+				add(e.Str)
+			case e.IsArray():
+				walk(e, depth+1, named)
+			case e.IsObject():
+				walk(e, depth+1, false)
+			}
+			return b.Len() < maxPromptText
+		})
+	}
+	walk(gjson.ParseBytes(body), 0, false)
+	s := b.String()
+	if len(s) > maxPromptText {
+		s = strings.ToValidUTF8(s[:maxPromptText], "")
+	}
+	return s
+}

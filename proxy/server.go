@@ -1,0 +1,155 @@
+// Package proxy is byok's local gateway: an OpenAI-, Anthropic- and
+// Gemini-compatible HTTP server on the loopback interface. Tools point their
+// SDK's base URL at it and use the proxy's own token as their API key; the
+// proxy checks the token, swaps in the real key from the keychain, forwards
+// the request, streams the answer back chunk by chunk, and records the
+// request's usage and cost through the same use-case path as the CLI.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/byokhq/byok/app"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Addr is where ListenAndServe listens: a loopback address with a port,
+	// such as 127.0.0.1:8787. Empty means the config's proxy.addr.
+	Addr string
+	// Token is the secret clients must send as their API key. Required.
+	Token string
+	// MaxBody bounds a request body in bytes; zero means the config's
+	// proxy.max_body_mb.
+	MaxBody int64
+	// Upstream sends requests to the providers; nil means a client made
+	// for streaming (no overall timeout, no redirects followed).
+	Upstream *http.Client
+}
+
+// Server is the proxy. Create it with New.
+type Server struct {
+	app      *app.App
+	addr     string
+	token    string
+	maxBody  int64
+	upstream *http.Client
+	srv      *http.Server
+	// port is the port the server listens on, set by Serve; the Host
+	// header of every request must name it.
+	port atomic.Value // string
+}
+
+// New returns a proxy for a. It refuses a non-loopback address and an
+// empty token.
+func New(a *app.App, o Options) (*Server, error) {
+	if a == nil {
+		return nil, errors.New("proxy: no app")
+	}
+	if o.Token == "" {
+		return nil, errors.New("proxy: no token: create one with `byok proxy token`")
+	}
+	if o.Addr == "" {
+		o.Addr = a.Config.Proxy.Addr
+	}
+	if err := CheckAddr(o.Addr); err != nil {
+		return nil, err
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = int64(a.Config.Proxy.MaxBodyMB) << 20
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 32 << 20
+	}
+	if o.Upstream == nil {
+		o.Upstream = defaultUpstream()
+	}
+	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream}
+	s.port.Store("")
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          nil,
+	}
+	return s, nil
+}
+
+// defaultUpstream is a client for long streams: connection and TLS set-up
+// are bounded, the reply is not (the caller's context is), and redirects
+// go back to the client instead of being followed with the key attached.
+func defaultUpstream() *http.Client {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// Addr returns the address the server was configured with.
+func (s *Server) Addr() string { return s.addr }
+
+// Listen opens a TCP listener on addr after checking that addr is a
+// loopback address.
+func Listen(addr string) (net.Listener, error) {
+	if err := CheckAddr(addr); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen on %s: %w (is another proxy running? pick another port with --addr)", addr, err)
+	}
+	return l, nil
+}
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown. It returns http.ErrServerClosed after a Shutdown.
+func (s *Server) ListenAndServe() error {
+	l, err := Listen(s.addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve serves on l, which must listen on a loopback address. It returns
+// http.ErrServerClosed after a Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	tcp, ok := l.Addr().(*net.TCPAddr)
+	if !ok || !tcp.IP.IsLoopback() {
+		l.Close()
+		return fmt.Errorf("proxy: refusing to serve on %s: the proxy listens on loopback only (127.0.0.1 or [::1])", l.Addr())
+	}
+	s.port.Store(strconv.Itoa(tcp.Port))
+	return s.srv.Serve(l)
+}
+
+// Shutdown stops accepting connections and waits, up to ctx, for the
+// requests in flight to finish — streams included — and be recorded.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.srv.Shutdown(ctx)
+}
+
+// listenPort is the port requests must name in their Host header.
+func (s *Server) listenPort() string {
+	p, _ := s.port.Load().(string)
+	return p
+}
