@@ -54,11 +54,13 @@ func count(n int64) string {
 
 // costText shows a total honestly: unpriced requests are never $0.
 func costText(t store.Totals) string {
-	s := t.Cost.String()
-	if t.Unpriced > 0 {
-		s += fmt.Sprintf(" + %d unpriced", t.Unpriced)
+	switch {
+	case t.Unpriced == 0:
+		return t.Cost.String()
+	case t.Unpriced == t.Requests:
+		return fmt.Sprintf("unpriced (%d)", t.Unpriced)
 	}
-	return s
+	return fmt.Sprintf("%s + %d unpriced", t.Cost, t.Unpriced)
 }
 
 func timeJSON(t time.Time) any {

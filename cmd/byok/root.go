@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -142,6 +143,8 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
+var negativeNumber = regexp.MustCompile(`unknown shorthand flag: '(\d)' in -(\d[\d.]*)`)
+
 // Main runs byok with args and returns the exit code.
 func Main(ctx context.Context, args []string, ios *IOStreams) int {
 	return run(ctx, args, &Factory{IO: ios})
@@ -161,7 +164,18 @@ func run(ctx context.Context, args []string, f *Factory) int {
 				return
 			}
 			// Whatever an error carries, secrets never reach the terminal.
-			fang.DefaultErrorHandler(w, styles, redact.Error(err))
+			// The message is printed as written: fang's default styling
+			// title-cases words, which mangles paths and commands.
+			msg := redact.String(err.Error())
+			if f.IO.OutTTY {
+				fmt.Fprintln(w, styles.ErrorHeader.String())
+				fmt.Fprintf(w, "  %s\n", msg)
+			} else {
+				fmt.Fprintf(w, "byok: %s\n", msg)
+			}
+			if exitCode(err) == exitUsage && isCobraUsage(err) {
+				fmt.Fprintln(w, "Try --help for usage.")
+			}
 		}))
 	return exitCode(err)
 }
@@ -189,7 +203,13 @@ Run it without arguments for the dashboard.`,
 		}
 		return nil
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// "-5" parses as a flag; say what the user meant to hear.
+		if m := negativeNumber.FindStringSubmatch(err.Error()); m != nil {
+			return usageErrorf("-%s: amounts and counts must be positive numbers", m[2])
+		}
+		return usageError{err}
+	})
 	for _, c := range commands(f) {
 		root.AddCommand(c)
 	}

@@ -1,0 +1,494 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/store/keychain/keychaintest"
+)
+
+// cli runs byok in-process against a home directory, the way a user would
+// from a shell, and keeps what it printed.
+type cli struct {
+	t    *testing.T
+	home string
+	now  func() time.Time
+}
+
+type result struct {
+	code     int
+	out, err string
+}
+
+func newCLI(t *testing.T, configTOML string) *cli {
+	t.Helper()
+	home := t.TempDir()
+	if configTOML != "" {
+		if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(configTOML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("BYOK_HOME", home)
+	return &cli{t: t, home: home}
+}
+
+func (c *cli) run(stdin string, args ...string) result {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	ios := &IOStreams{In: strings.NewReader(stdin), Out: &out, Err: &errb}
+	code := run(context.Background(), args, &Factory{IO: ios, Now: c.now})
+	return result{code, out.String(), errb.String()}
+}
+
+func (c *cli) ok(stdin string, args ...string) string {
+	c.t.Helper()
+	r := c.run(stdin, args...)
+	if r.code != 0 {
+		c.t.Fatalf("byok %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.out, r.err)
+	}
+	return r.out
+}
+
+// fakeOpenAI is an OpenAI-compatible upstream: /models for key checks and a
+// streamed chat completion with usage.
+type fakeOpenAI struct {
+	srv      *httptest.Server
+	hits     atomic.Int64
+	status   int    // non-zero: answer every chat request with this status
+	body     string // and this body
+	goodKey  string
+	lastAuth atomic.Value
+}
+
+func newFakeOpenAI(t *testing.T, goodKey string) *fakeOpenAI {
+	f := &fakeOpenAI{goodKey: goodKey}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.hits.Add(1)
+		auth := r.Header.Get("Authorization")
+		f.lastAuth.Store(auth)
+		if f.goodKey != "" && auth != "Bearer "+f.goodKey {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s","type":"invalid_request_error","code":"invalid_api_key"}}`, strings.TrimPrefix(auth, "Bearer "))
+			return
+		}
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/models"):
+			fmt.Fprint(w, `{"object":"list","data":[{"id":"gpt-4o-mini","object":"model"}]}`)
+		case strings.HasSuffix(r.URL.Path, "/chat/completions"):
+			if f.status != 0 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(f.status)
+				fmt.Fprint(w, f.body)
+				return
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			for _, chunk := range []string{
+				`{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"}}]}`,
+				`{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" there"},"finish_reason":"stop"}]}`,
+				`{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,"prompt_tokens_details":{"cached_tokens":200}}}`,
+			} {
+				fmt.Fprintf(w, "data: %s\n\n", chunk)
+				w.(http.Flusher).Flush()
+			}
+			fmt.Fprint(w, "data: [DONE]\n\n")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func fakeConfig(url string) string {
+	return fmt.Sprintf(`keyring = "file"
+
+[providers.fakeai]
+kind = "openai"
+base_url = %q
+`, url+"/v1")
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	c := newCLI(t, "")
+	out := c.ok("", "--help")
+	for _, want := range []string{"usage", "budget", "keys", "demo", "prompt"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help does not mention %q", want)
+		}
+	}
+	if out := c.ok("", "--version"); !strings.Contains(out, "dev") {
+		t.Errorf("--version printed %q", out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	c := newCLI(t, "")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"usage", "--colour"}, "unknown flag"},
+		{"bad group", []string{"usage", "--by", "weather"}, "use provider, model, key, day or source"},
+		{"bad since", []string{"usage", "--since", "last tuesday"}, "cannot read the time"},
+		{"negative amount", []string{"spend", "add", "openai", "-5"}, "must be positive"},
+		{"malformed amount", []string{"spend", "add", "openai", "12,50"}, "write dollars"},
+		{"zero amount", []string{"spend", "add", "openai", "0"}, "more than zero"},
+		{"unknown provider", []string{"spend", "add", "openia", "3"}, "unknown provider"},
+		{"bad scope", []string{"budget", "set", "provder:openai", "10"}, "scope"},
+		{"bad period", []string{"budget", "set", "all", "10", "--period", "hourly"}, "hourly"},
+		{"bad thresholds", []string{"budget", "set", "all", "10", "--alerts", "50,abc"}, "abc"},
+		{"bad limit", []string{"log", "--limit", "0"}, "--limit"},
+		{"bad status", []string{"log", "--status", "fine"}, "use ok, error"},
+		{"model without provider", []string{"pricing", "cost", "gpt-4o", "--input", "1"}, "provider/model"},
+		{"reasoning above output", []string{"pricing", "cost", "openai/o3", "--output", "1", "--reasoning", "2"}, "cannot exceed"},
+		{"binary prompt", []string{"prompt", "-m", "openai/gpt-4o", "-"}, "not text"},
+		{"compare needs two", []string{"compare", "-m", "openai/gpt-4o", "hi"}, "2 to 4 models"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdin := ""
+			if tc.name == "binary prompt" {
+				stdin = "\x00\x01\x02binary"
+			}
+			r := c.run(stdin, tc.args...)
+			if r.code != exitUsage {
+				t.Fatalf("exit %d, want %d (stderr %q)", r.code, exitUsage, r.err)
+			}
+			if !strings.Contains(strings.ToLower(r.err), strings.ToLower(tc.want)) {
+				t.Fatalf("stderr %q does not say %q", r.err, tc.want)
+			}
+		})
+	}
+	// Nothing was written by the failed spend entries.
+	if out := c.ok("", "log", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("failed commands wrote events: %s", out)
+	}
+}
+
+func TestBadConfigIsNamed(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n[proxy]\nadress = \"x\"\n")
+	r := c.run("", "usage")
+	if r.code == 0 || !strings.Contains(r.err, "config.toml:3") || !strings.Contains(r.err, "proxy.adress") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.err)
+	}
+}
+
+func TestDemoUsageLogSpend(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "3000", "--days", "30", "--no-tui", "--home", c.home)
+	var usage []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "usage", "--since", "30d", "--by", "provider", "--json")), &usage); err != nil {
+		t.Fatal(err)
+	}
+	if len(usage) < 6 {
+		t.Fatalf("%d providers in usage", len(usage))
+	}
+	for _, f := range []string{"group", "requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests"} {
+		if _, ok := usage[0][f]; !ok {
+			t.Errorf("usage --json lacks %q", f)
+		}
+	}
+	var logRows []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "log", "--json", "--limit", "50")), &logRows); err != nil {
+		t.Fatal(err)
+	}
+	if len(logRows) != 50 {
+		t.Fatalf("%d log rows", len(logRows))
+	}
+	for _, f := range []string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "latency_ms", "ttft_ms"} {
+		if _, ok := logRows[0][f]; !ok {
+			t.Errorf("log --json lacks %q", f)
+		}
+	}
+	csvOut := c.ok("", "usage", "--since", "30d", "--by", "day", "--csv")
+	if lines := strings.Count(csvOut, "\n"); lines < 30 {
+		t.Fatalf("usage --by day --csv has %d lines", lines)
+	}
+
+	before := c.ok("", "usage", "--since", "today", "--by", "source", "--json")
+	c.ok("", "spend", "add", "openai", "12.50", "--note", "playground")
+	after := c.ok("", "usage", "--since", "today", "--by", "source", "--json")
+	if before == after || !strings.Contains(after, `"group": "manual"`) {
+		t.Fatalf("manual spend did not show up:\n%s", after)
+	}
+	if out := c.ok("", "log", "--source", "manual", "--limit", "1"); !strings.Contains(out, "$12.50") {
+		t.Fatalf("log of manual spend: %s", out)
+	}
+	// The text dashboard (no TTY) and the status line.
+	if out := c.ok(""); !strings.Contains(out, "Spent this month") || !strings.Contains(out, "BUDGET") {
+		t.Fatalf("dashboard: %s", out)
+	}
+	if out := c.ok("", "status"); !strings.HasPrefix(out, "byok $") {
+		t.Fatalf("status: %q", out)
+	}
+}
+
+func TestBudgetsAndAlerts(t *testing.T) {
+	c := newCLI(t, "timezone = \"Europe/Berlin\"\n")
+	c.ok("", "spend", "add", "openai", "9")
+	out := c.ok("", "budget", "set", "provider:openai", "10", "--period", "weekly", "--hard", "--alerts", "50,80")
+	if !strings.Contains(out, "hard budget for provider:openai") {
+		t.Fatalf("budget set: %s", out)
+	}
+	var bs []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "budget", "list", "--json")), &bs); err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || bs[0]["spent_usd"] != "9" || bs[0]["limit_usd"] != "10" || bs[0]["state"] != "warn" || bs[0]["hard"] != true {
+		t.Fatalf("budget list: %+v", bs)
+	}
+	for _, f := range []string{"scope", "period", "limit_usd", "spent_usd", "percent", "forecast_usd", "hard", "state", "resets_at"} {
+		if _, ok := bs[0][f]; !ok {
+			t.Errorf("budget list --json lacks %q", f)
+		}
+	}
+	var as []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "alerts", "--json")), &as); err != nil {
+		t.Fatal(err)
+	}
+	var thresholds []any
+	for _, a := range as {
+		if a["kind"] == "threshold" {
+			thresholds = append(thresholds, a["threshold"])
+		}
+	}
+	if fmt.Sprint(thresholds) != "[80 50]" {
+		t.Fatalf("threshold alerts after crossing 50 and 80 at once: %+v", as)
+	}
+	id := fmt.Sprint(as[0]["id"])
+	c.ok("", "alerts", "ack", id)
+	n := len(as)
+	if err := json.Unmarshal([]byte(c.ok("", "alerts", "--json")), &as); err != nil || len(as) != n-1 {
+		t.Fatalf("after ack: %+v %v", as, err)
+	}
+	if r := c.run("", "status", "--check"); r.code != 0 {
+		t.Fatalf("status --check under the limit: exit %d", r.code)
+	}
+	c.ok("", "spend", "add", "openai", "2")
+	if r := c.run("", "status", "--check"); r.code != 1 || !strings.Contains(r.out, "OVER") {
+		t.Fatalf("status --check over the limit: exit %d %q", r.code, r.out)
+	}
+	c.ok("", "budget", "rm", "provider:openai")
+	if r := c.run("", "budget", "rm", "provider:openai"); r.code == 0 {
+		t.Fatal("removing a missing budget succeeded")
+	}
+}
+
+func TestPricingCommands(t *testing.T) {
+	c := newCLI(t, "")
+	var cost map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "pricing", "cost", "openai/gpt-4o", "--input", "1000", "--output", "500", "--json")), &cost); err != nil {
+		t.Fatal(err)
+	}
+	if cost["cost_usd"] != "0.0075" || cost["state"] != "computed" {
+		t.Fatalf("gpt-4o 1000 in, 500 out: %+v", cost)
+	}
+	if err := json.Unmarshal([]byte(c.ok("", "pricing", "cost", "openai/no-such-model", "--input", "10", "--json")), &cost); err != nil {
+		t.Fatal(err)
+	}
+	if cost["cost_usd"] != nil || cost["state"] != "unpriced" {
+		t.Fatalf("unpriced: %+v", cost)
+	}
+	c.ok("", "pricing", "set", "openai/gpt-4o", "--input", "1", "--output", "2")
+	if err := json.Unmarshal([]byte(c.ok("", "pricing", "cost", "openai/gpt-4o", "--input", "1000000", "--output", "1000000", "--json")), &cost); err != nil {
+		t.Fatal(err)
+	}
+	if cost["cost_usd"] != "3" || !strings.HasPrefix(fmt.Sprint(cost["price_source"]), "override") {
+		t.Fatalf("override: %+v", cost)
+	}
+	if out := c.ok("", "pricing", "show", "openai/gpt-4o"); !strings.Contains(out, "override") {
+		t.Fatalf("show: %s", out)
+	}
+	c.ok("", "pricing", "rm", "openai/gpt-4o")
+	if out := c.ok("", "pricing", "cost", "openai/gpt-4o", "--input", "1000", "--output", "500", "--json"); !strings.Contains(out, `"0.0075"`) {
+		t.Fatalf("after rm: %s", out)
+	}
+	if out := c.ok("", "pricing", "list", "anthropic"); !strings.Contains(out, "claude-sonnet-4-5") {
+		t.Fatalf("pricing list anthropic lacks sonnet 4.5")
+	}
+	file := filepath.Join(t.TempDir(), "prices.json")
+	os.WriteFile(file, []byte(`{"mycorp-llama": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-7, "output_cost_per_token": 2e-7}}`), 0o600)
+	if out := c.ok("", "pricing", "import", file); !strings.Contains(out, "Imported 1") {
+		t.Fatalf("import: %s", out)
+	}
+	if out := c.ok("", "pricing", "cost", "openai/mycorp-llama", "--input", "1000000", "--output", "1000000", "--json"); !strings.Contains(out, `"cost_usd": "0.3"`) {
+		t.Fatalf("imported price: %s", out)
+	}
+}
+
+func TestPromptRecordsCostAndErrors(t *testing.T) {
+	up := newFakeOpenAI(t, "sk-fake-good-key-0123456789abcd")
+	c := newCLI(t, fakeConfig(up.srv.URL))
+	t.Setenv("BYOK_PASSPHRASE", "correct horse battery staple")
+	c.ok("", "pricing", "set", "fakeai/gpt-4o-mini", "--input", "0.15", "--output", "0.6", "--cache-read", "0.075")
+
+	// A wrong key is refused at add time and nothing is stored.
+	r := c.run("sk-fake-bad-key-00000000000000\n", "keys", "add", "fakeai", "--label", "work")
+	if r.code != exitKey && r.code != exitError || !strings.Contains(r.err, "rejected") {
+		t.Fatalf("bad key: exit %d stderr %q", r.code, r.err)
+	}
+	if strings.Contains(r.err, "sk-fake-bad-key-00000000000000") {
+		t.Fatal("the rejected key was printed")
+	}
+	c.ok("sk-fake-good-key-0123456789abcd\n", "keys", "add", "fakeai", "--label", "work")
+
+	out := c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "say hello")
+	if out.code != 0 || out.out != "Hello there\n" {
+		t.Fatalf("prompt: exit %d out %q err %q", out.code, out.out, out.err)
+	}
+	var rows []map[string]any
+	json.Unmarshal([]byte(c.ok("", "log", "--json", "--limit", "1")), &rows)
+	// 1000 uncached × $0.15 + 200 cached × $0.075 + 300 × $0.60 per million.
+	if len(rows) != 1 || rows[0]["input_tokens"] != 1000.0 || rows[0]["cache_read_tokens"] != 200.0 || rows[0]["cost_usd"] != "0.000345" || rows[0]["cost_state"] != "computed" {
+		t.Fatalf("recorded: %+v", rows)
+	}
+
+	// A hard budget that is used up refuses before contacting the provider.
+	c.ok("", "budget", "set", "provider:fakeai", "0.0001", "--hard")
+	hits := up.hits.Load()
+	r = c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "again")
+	if r.code != exitBudget || !strings.Contains(r.err, "provider:fakeai") {
+		t.Fatalf("blocked: exit %d stderr %q", r.code, r.err)
+	}
+	if up.hits.Load() != hits {
+		t.Fatal("a blocked request reached the provider")
+	}
+	c.ok("", "budget", "rm", "provider:fakeai")
+
+	// Provider errors map to exit codes and are still recorded.
+	cases := []struct {
+		status int
+		body   string
+		code   int
+	}{
+		{429, `{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`, exitRateLimit},
+		{429, `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}`, exitCredit},
+		{500, `{"error":{"message":"boom","type":"server_error"}}`, exitError},
+	}
+	for _, tc := range cases {
+		up.status, up.body = tc.status, tc.body
+		r := c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "hi")
+		if r.code != tc.code {
+			t.Errorf("HTTP %d %s: exit %d, want %d (%s)", tc.status, tc.body, r.code, tc.code, r.err)
+		}
+	}
+	up.status = 0
+	var errs []map[string]any
+	json.Unmarshal([]byte(c.ok("", "log", "--json", "--status", "error")), &errs)
+	if len(errs) != len(cases) {
+		t.Fatalf("%d failed requests recorded, want %d", len(errs), len(cases))
+	}
+
+	// The secret is nowhere in the home directory's files.
+	filepath.Walk(c.home, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("sk-fake-good-key-0123456789abcd")) || bytes.Contains(b, []byte("0123456789abcd")) {
+			t.Errorf("%s contains the key", p)
+		}
+		return nil
+	})
+}
+
+// TestKeysAgainstSecretService drives the keys commands against a real,
+// private Secret Service and checks what it stored with secret-tool.
+func TestKeysAgainstSecretService(t *testing.T) {
+	keychaintest.Start(t)
+	up := newFakeOpenAI(t, "")
+	cfg := strings.Replace(fakeConfig(up.srv.URL), `keyring = "file"`, `keyring = "keychain"`, 1)
+	c := newCLI(t, cfg)
+	secret := "sk-fake-keychain-secret-9876543210wxyz"
+	out := c.ok(secret+"\n", "keys", "add", "fakeai", "--label", "work")
+	if !strings.Contains(out, "fakeai/work") || !strings.Contains(out, "…wxyz") || strings.Contains(out, secret) {
+		t.Fatalf("keys add: %q", out)
+	}
+	if _, err := exec.LookPath("secret-tool"); err == nil {
+		got, err := exec.Command("secret-tool", "lookup", "service", "byok", "username", "fakeai/work").Output()
+		if err != nil || strings.TrimSpace(string(got)) != secret {
+			t.Fatalf("secret-tool lookup: %q %v", got, err)
+		}
+	}
+	c.ok("sk-fake-keychain-second-key-11112222\n", "keys", "add", "fakeai", "--label", "personal", "--no-validate")
+	var ks []map[string]any
+	json.Unmarshal([]byte(c.ok("", "keys", "list", "--json")), &ks)
+	if len(ks) != 2 {
+		t.Fatalf("keys list: %+v", ks)
+	}
+	for _, f := range []string{"id", "provider", "label", "last4", "source", "default", "created_at", "rotated_at", "validated_at", "last_used_at", "status"} {
+		if _, ok := ks[0][f]; !ok {
+			t.Errorf("keys list --json lacks %q", f)
+		}
+	}
+	work := fmt.Sprint(ks[1]["id"])
+	if ks[1]["label"] != "work" || ks[1]["default"] != true || ks[1]["source"] != "keychain" {
+		t.Fatalf("first key is not the default keychain key: %+v", ks[1])
+	}
+	c.ok("", "keys", "default", fmt.Sprint(ks[0]["id"]))
+	c.ok("", "keys", "test", work)
+	c.ok("sk-fake-keychain-rotated-key-33334444\n", "keys", "rotate", work)
+	if got, _ := exec.Command("secret-tool", "lookup", "service", "byok", "username", "fakeai/work").Output(); strings.TrimSpace(string(got)) != "sk-fake-keychain-rotated-key-33334444" {
+		t.Fatalf("after rotate the keychain holds %q", got)
+	}
+	c.ok("", "prompt", "-m", "fakeai/gpt-4o-mini", "--key", "work", "hi")
+	if auth, _ := up.lastAuth.Load().(string); auth != "Bearer sk-fake-keychain-rotated-key-33334444" {
+		t.Fatalf("the prompt sent %q", auth)
+	}
+	c.ok("", "keys", "rm", work)
+	if out, err := exec.Command("secret-tool", "lookup", "service", "byok", "username", "fakeai/work").Output(); err == nil && len(out) > 0 {
+		t.Fatalf("the secret is still in the keychain after rm: %q", out)
+	}
+	hist := c.ok("", "keys", "history", work)
+	for _, want := range []string{"key.add", "key.rotate", "key.rm", "request"} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("history lacks %q:\n%s", want, hist)
+		}
+	}
+	if r := c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "--key", "work", "hi"); r.code == 0 || !strings.Contains(r.err, "removed") {
+		t.Fatalf("a removed key was used: %d %q", r.code, r.err)
+	}
+
+	t.Setenv("OPENAI_API_KEY", "sk-fake-env-key-5555666677778888")
+	json.Unmarshal([]byte(c.ok("", "keys", "list", "--json")), &ks)
+	found := false
+	for _, k := range ks {
+		if k["provider"] == "openai" && k["source"] == "env" && k["last4"] == "8888" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the env key is not listed: %+v", ks)
+	}
+	if out := c.ok("", "keys", "import-env", "--no-validate"); !strings.Contains(out, "openai/imported") {
+		t.Fatalf("import-env: %s", out)
+	}
+	if got, _ := exec.Command("secret-tool", "lookup", "service", "byok", "username", "openai/imported").Output(); strings.TrimSpace(string(got)) != "sk-fake-env-key-5555666677778888" {
+		t.Fatalf("imported key in keychain: %q", got)
+	}
+}
+
+// TestNoSecretService: without a bus, keys add fails with the fix named.
+func TestNoSecretService(t *testing.T) {
+	keychaintest.NoBus(t)
+	c := newCLI(t, "")
+	r := c.run("sk-fake-no-bus-key-000011112222\n", "keys", "add", "openai", "--no-validate")
+	if r.code == 0 || !strings.Contains(r.err, "gnome-keyring") || !strings.Contains(r.err, `keyring = "file"`) {
+		t.Fatalf("exit %d stderr %q", r.code, r.err)
+	}
+	_ = io.Discard
+}
