@@ -95,13 +95,14 @@ func (c Call) promptText() string {
 	if c.PromptText != "" {
 		return c.PromptText
 	}
-	var b strings.Builder
-	b.WriteString(c.Request.System)
-	for _, m := range c.Request.Messages {
-		b.WriteString("\n")
-		b.WriteString(m.Content)
+	var parts []string
+	if c.Request.System != "" {
+		parts = append(parts, c.Request.System)
 	}
-	return b.String()
+	for _, m := range c.Request.Messages {
+		parts = append(parts, m.Content)
+	}
+	return strings.Join(parts, "\n")
 }
 
 // Begin checks the budgets and resolves the key. A hard budget that is

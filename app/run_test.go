@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+// openWithUpstream opens an app whose custom provider "fake" (no key)
+// points at handler.
+func openWithUpstream(t *testing.T, handler http.HandlerFunc, extra string) *App {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	cfg := fmt.Sprintf("store_text = true\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n%s", srv.URL+"/v1", extra)
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), Options{Home: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func chunk(text string) string {
+	return fmt.Sprintf(`data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":%q}}]}`+"\n\n", text)
+}
+
+func call(text string) Call {
+	return Call{Provider: "fake", Model: "m", Request: providers.Request{Model: "m", Messages: []providers.Message{{Role: providers.RoleUser, Content: text}}}}
+}
+
+func TestFinishRecordsEveryEnding(t *testing.T) {
+	release := make(chan struct{})
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("partial reply that was cut"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		// Hang up without finishing: a cut stream.
+		hj, ok := w.(http.Hijacker)
+		if ok {
+			c, _, _ := hj.Hijack()
+			c.Close()
+		}
+	}, "")
+	ctx := context.Background()
+	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000, Output: 2_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A cut stream: recorded with the text so far, usage estimated.
+	go func() { time.Sleep(50 * time.Millisecond); close(release) }()
+	out, err := a.Prompt(ctx, call("tell me a story"), nil)
+	if err == nil {
+		t.Fatal("a cut stream reported success")
+	}
+	e, gerr := a.Store.Event(ctx, out.Event.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if e.Status != store.StatusPartial || e.CostState != pricing.Estimated || e.OutputTokens == 0 || e.Response != "partial reply that was cut" {
+		t.Fatalf("cut stream recorded as %+v", e)
+	}
+
+	// A cancelled request: recorded as cancelled.
+	cctx, cancel := context.WithCancel(ctx)
+	first := make(chan struct{})
+	var once bool
+	go func() { <-first; cancel() }()
+	out, err = a.Prompt(cctx, call("again"), func(ev providers.Event) {
+		if !once {
+			once = true
+			close(first)
+		}
+	})
+	if err == nil {
+		t.Fatal("a cancelled request reported success")
+	}
+	e, _ = a.Store.Event(ctx, out.Event.ID)
+	if e.Status != store.StatusCancelled || e.CostState != pricing.Estimated {
+		t.Fatalf("cancelled request recorded as %+v", e)
+	}
+}
+
+func TestBeginErrors(t *testing.T) {
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {}, "")
+	ctx := context.Background()
+	if _, err := a.Begin(ctx, Call{Provider: "nosuch", Model: "m"}); err == nil || !strings.Contains(err.Error(), "byok providers") {
+		t.Fatalf("unknown provider: %v", err)
+	}
+	if _, err := a.Begin(ctx, Call{Provider: "fake"}); err == nil || !strings.Contains(err.Error(), "no model") {
+		t.Fatalf("no model: %v", err)
+	}
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	_, err := a.Begin(ctx, Call{Provider: "anthropic", Model: "claude-sonnet-4-5"})
+	if err == nil || !strings.Contains(err.Error(), "byok keys add anthropic") || !strings.Contains(err.Error(), "ANTHROPIC_API_KEY") {
+		t.Fatalf("no key: %v", err)
+	}
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-fake-env-0000111122223333")
+	r, err := a.Begin(ctx, Call{Provider: "anthropic", Model: "claude-sonnet-4-5"})
+	if err != nil || r.Secret() != "sk-ant-fake-env-0000111122223333" || r.Key.Source != store.KeyEnv {
+		t.Fatalf("env key: %+v %v", r, err)
+	}
+	if r.WorstCase <= 0 {
+		t.Fatalf("worst case of a priced model is %v", r.WorstCase)
+	}
+	// Finish without contacting anyone: a refused-before-output failure.
+	out, err := r.Finish(ctx, providers.Result{}, &providers.Error{Class: providers.ClassAuth, Status: 401, Message: "the key was rejected"})
+	if err != nil || out.Event.Status != store.StatusError || out.Event.ErrorClass != "auth" || out.Event.KeyID == 0 {
+		t.Fatalf("finish: %+v %v", out.Event, err)
+	}
+	if _, err := r.Finish(ctx, providers.Result{}, nil); err == nil {
+		t.Fatal("a run was recorded twice")
+	}
+}
