@@ -321,7 +321,7 @@ func TestPricingCommands(t *testing.T) {
 		t.Fatalf("pricing list anthropic lacks sonnet 4.5")
 	}
 	file := filepath.Join(t.TempDir(), "prices.json")
-	os.WriteFile(file, []byte(`{"mycorp-llama": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-7, "output_cost_per_token": 2e-7}}`), 0o600)
+	mustWrite(t, file, []byte(`{"mycorp-llama": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-7, "output_cost_per_token": 2e-7}}`))
 	if out := c.ok("", "pricing", "import", file); !strings.Contains(out, "Imported 1") {
 		t.Fatalf("import: %s", out)
 	}
@@ -351,7 +351,7 @@ func TestPromptRecordsCostAndErrors(t *testing.T) {
 		t.Fatalf("prompt: exit %d out %q err %q", out.code, out.out, out.err)
 	}
 	var rows []map[string]any
-	json.Unmarshal([]byte(c.ok("", "log", "--json", "--limit", "1")), &rows)
+	decode(t, c.ok("", "log", "--json", "--limit", "1"), &rows)
 	// 1000 uncached × $0.15 + 200 cached × $0.075 + 300 × $0.60 per million.
 	if len(rows) != 1 || rows[0]["input_tokens"] != 1000.0 || rows[0]["cache_read_tokens"] != 200.0 || rows[0]["cost_usd"] != "0.000345" || rows[0]["cost_state"] != "computed" {
 		t.Fatalf("recorded: %+v", rows)
@@ -388,13 +388,13 @@ func TestPromptRecordsCostAndErrors(t *testing.T) {
 	}
 	up.status = 0
 	var errs []map[string]any
-	json.Unmarshal([]byte(c.ok("", "log", "--json", "--status", "error")), &errs)
+	decode(t, c.ok("", "log", "--json", "--status", "error"), &errs)
 	if len(errs) != len(cases) {
 		t.Fatalf("%d failed requests recorded, want %d", len(errs), len(cases))
 	}
 
 	// The secret is nowhere in the home directory's files.
-	filepath.Walk(c.home, func(p string, info os.FileInfo, err error) error {
+	checkErr(t, filepath.Walk(c.home, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}
@@ -403,7 +403,7 @@ func TestPromptRecordsCostAndErrors(t *testing.T) {
 			t.Errorf("%s contains the key", p)
 		}
 		return nil
-	})
+	}))
 }
 
 // TestKeysAgainstSecretService drives the keys commands against a real,
@@ -426,7 +426,7 @@ func TestKeysAgainstSecretService(t *testing.T) {
 	}
 	c.ok("sk-fake-keychain-second-key-11112222\n", "keys", "add", "fakeai", "--label", "personal", "--no-validate")
 	var ks []map[string]any
-	json.Unmarshal([]byte(c.ok("", "keys", "list", "--json")), &ks)
+	decode(t, c.ok("", "keys", "list", "--json"), &ks)
 	if len(ks) != 2 {
 		t.Fatalf("keys list: %+v", ks)
 	}
@@ -464,7 +464,7 @@ func TestKeysAgainstSecretService(t *testing.T) {
 	}
 
 	t.Setenv("OPENAI_API_KEY", "sk-fake-env-key-5555666677778888")
-	json.Unmarshal([]byte(c.ok("", "keys", "list", "--json")), &ks)
+	decode(t, c.ok("", "keys", "list", "--json"), &ks)
 	found := false
 	for _, k := range ks {
 		if k["provider"] == "openai" && k["source"] == "env" && k["last4"] == "8888" {
@@ -491,4 +491,23 @@ func TestNoSecretService(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", r.code, r.err)
 	}
 	_ = io.Discard
+}
+
+func decode(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+}
+
+func mustWrite(t *testing.T, path string, b []byte) {
+	t.Helper()
+	checkErr(t, os.WriteFile(path, b, 0o600))
+}
+
+func checkErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -54,10 +54,10 @@ func count(n int64) string {
 
 // costText shows a total honestly: unpriced requests are never $0.
 func costText(t store.Totals) string {
-	switch {
-	case t.Unpriced == 0:
+	switch t.Unpriced {
+	case 0:
 		return t.Cost.String()
-	case t.Unpriced == t.Requests:
+	case t.Requests:
 		return fmt.Sprintf("unpriced (%d)", t.Unpriced)
 	}
 	return fmt.Sprintf("%s + %d unpriced", t.Cost, t.Unpriced)
