@@ -157,12 +157,58 @@ func (r *Run) Stream(ctx context.Context, emit func(providers.Event)) (Outcome, 
 	if emit == nil {
 		emit = func(providers.Event) {}
 	}
-	res, err := s.Stream(ctx, r.Call.Request, emit)
-	out, ferr := r.Finish(ctx, res, err)
-	if err != nil {
-		return out, err
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		emitted := false
+		res, err := s.Stream(ctx, r.Call.Request, func(ev providers.Event) {
+			emitted = true
+			emit(ev)
+		})
+		if wait, ok := retryAfter(err, emitted, attempt, waited); ok && ctx.Err() == nil {
+			// The failed attempt was a real request: record it, then try
+			// again after the wait the provider asked for.
+			if _, rerr := r.record(ctx, res, err); rerr != nil {
+				return Outcome{}, errors.Join(err, rerr)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			waited += wait
+			r.started = r.app.now()
+			continue
+		}
+		out, ferr := r.Finish(ctx, res, err)
+		if err != nil {
+			return out, err
+		}
+		return out, ferr
 	}
-	return out, ferr
+}
+
+// Retry limits: a request is tried at most maxAttempts times, waiting at
+// most maxRetryWait in all.
+const (
+	maxAttempts  = 3
+	maxRetryWait = 20 * time.Second
+)
+
+// retryAfter says whether a failed attempt may be sent again, and after how
+// long: only rate limits, overloads and server errors, only before any
+// output, honouring the provider's retry-after within the bounds.
+func retryAfter(err error, emitted bool, attempt int, waited time.Duration) (time.Duration, bool) {
+	var pe *providers.Error
+	if err == nil || emitted || attempt >= maxAttempts || !errors.As(err, &pe) || !pe.Class.Retryable() {
+		return 0, false
+	}
+	wait := pe.RetryAfter
+	if wait <= 0 {
+		wait = time.Duration(attempt) * 500 * time.Millisecond
+	}
+	if waited+wait > maxRetryWait {
+		return 0, false
+	}
+	return wait, true
 }
 
 // Prompt is the whole path in one call: Begin, then Stream.
@@ -182,6 +228,11 @@ func (r *Run) Finish(ctx context.Context, res providers.Result, callErr error) (
 		return Outcome{}, errors.New("the request was already recorded")
 	}
 	r.finished = true
+	return r.record(ctx, res, callErr)
+}
+
+// record prices and records one attempt of the request and evaluates alerts.
+func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (Outcome, error) {
 	a := r.app
 	ctx = context.WithoutCancel(ctx)
 	e := store.Event{

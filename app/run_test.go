@@ -45,7 +45,17 @@ func call(text string) Call {
 
 func TestFinishRecordsEveryEnding(t *testing.T) {
 	release := make(chan struct{})
+	n := 0
 	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		if n > 1 {
+			// Later requests hang until the client gives up.
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, chunk("partial reply"))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, chunk("partial reply that was cut"))
 		w.(http.Flusher).Flush()
@@ -128,5 +138,41 @@ func TestBeginErrors(t *testing.T) {
 	}
 	if _, err := r.Finish(ctx, providers.Result{}, nil); err == nil {
 		t.Fatal("a run was recorded twice")
+	}
+}
+
+func TestRetriesOnlyRetryableBeforeOutput(t *testing.T) {
+	var calls int
+	statuses := []int{429, 503, 200}
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		st := statuses[calls%len(statuses)]
+		calls++
+		if st != 200 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "0")
+			w.Header().Set("retry-after-ms", "10")
+			w.WriteHeader(st)
+			fmt.Fprint(w, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("ok"))
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}, "")
+	ctx := context.Background()
+	out, err := a.Prompt(ctx, call("hi"), nil)
+	if err != nil || out.Event.Status != store.StatusOK || calls != 3 {
+		t.Fatalf("after two retryable failures: %v, %d calls, %+v", err, calls, out.Event)
+	}
+	es, _ := a.Store.Events(ctx, store.Filter{})
+	if len(es) != 3 || es[1].Status != store.StatusError || es[2].ErrorClass != "rate_limit" {
+		t.Fatalf("every attempt is recorded: %+v", es)
+	}
+
+	// Auth errors are never retried.
+	calls = 0
+	statuses = []int{401}
+	if _, err := a.Prompt(ctx, call("hi"), nil); err == nil || calls != 1 {
+		t.Fatalf("auth error: %v after %d calls", err, calls)
 	}
 }
