@@ -565,6 +565,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv("BYOK_STORE_CHILD_DB"); path != "" {
 		os.Exit(childWrites(path))
 	}
+	if path := os.Getenv("BYOK_STORE_CRASH_DB"); path != "" {
+		os.Exit(crashChild(path))
+	}
 	os.Exit(m.Run())
 }
 
