@@ -1,2 +1,2 @@
 -- History filters by provider and model without scanning every event.
-CREATE INDEX events_provider ON events (provider, model, ts);
+CREATE INDEX events_provider ON events (provider, ts);
