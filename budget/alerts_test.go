@@ -199,7 +199,7 @@ func TestForecast(t *testing.T) {
 			// Thursday of the week of 9 November, 3 days in: $3 a day so far,
 			// 4 days left at $3 a day: $21.
 			name: "weekly", period: store.Weekly, limit: usd(20), now: nov(12, 0, 0),
-			spends: []spend{{nov(9, 12, 0), usd(3)}, {nov(10, 12, 0), usd(3)}, {nov(11, 12, 0), usd(3)}},
+			spends:    []spend{{nov(9, 12, 0), usd(3)}, {nov(10, 12, 0), usd(3)}, {nov(11, 12, 0), usd(3)}},
 			projected: true, forecast: usd(21), fires: true,
 			message: "the weekly budget provider:openai is on track to reach $21.00 by 2026-11-16 00:00 UTC, over its $20.00 limit ($9.00 spent so far)",
 		},
