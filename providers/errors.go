@@ -74,6 +74,9 @@ func parseProviderError(body []byte) providerError {
 	if pe.message == "" {
 		pe.message = text(doc.Get("message"))
 	}
+	if pe.message == "" {
+		pe.message = text(doc.Get("detail")) // FastAPI-style servers
+	}
 	pe.typ = text(e.Get("type"))
 	if pe.typ == "error" { // Anthropic's outer type leaked through
 		pe.typ = ""
@@ -110,7 +113,9 @@ func parseProviderError(body []byte) providerError {
 			}
 		}
 	}
-	if pe.message == "" && pe.typ == "" && pe.code == "" {
+	if pe.message == "" && pe.typ == "" && pe.code == "" && !doc.Get("choices").Exists() {
+		// An unknown JSON shape: its text is still the best hint. A chat
+		// chunk that merely ended in error has nothing worth quoting.
 		pe.message = strings.TrimSpace(string(body))
 	}
 	return pe

@@ -133,3 +133,14 @@ func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
 		t.Errorf("request %s with key %q", r.Path, r.Header.Get("x-goog-api-key"))
 	}
 }
+
+func TestGeminiErrorInsideStream(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, gemChunk1, `{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}`)
+	})
+	res, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash"))
+	e := asError(t, err, ClassOverloaded)
+	if e.Status != 503 || !strings.Contains(e.Message, "mid-reply") || res.Usage.Input != 31 {
+		t.Errorf("error %+v result %+v", e, res)
+	}
+}

@@ -379,3 +379,23 @@ func TestChatUnreachable(t *testing.T) {
 		t.Errorf("error %q, result %+v", e.Message, res)
 	}
 }
+
+func TestChatMalformedChunk(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, chunkHi, `{"id":"x","choices":[{"delta":{"content":"oops"`) })
+	res, _, err := mustStream(t, specAt(t, "together", f.URL+"/v1"), testOpenAIKey, hello("m"))
+	e := asError(t, err, ClassServer)
+	if !strings.Contains(e.Message, "malformed") || res.Text != "Hi" || !res.Usage.Estimated {
+		t.Errorf("error %q result %+v", e.Message, res)
+	}
+}
+
+func TestChatFinishReasonError(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, chunkHi, `{"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"x","choices":[{"index":0,"delta":{},"finish_reason":"error"}]}`)
+	})
+	res, _, err := mustStream(t, specAt(t, "openrouter", f.URL+"/api/v1"), testOpenAIKey, hello("x"))
+	e := asError(t, err, ClassServer)
+	if strings.Contains(e.Message, "chat.completion.chunk") || !strings.Contains(e.Message, "mid-reply") || res.Text != "Hi" {
+		t.Errorf("error %q result %+v", e.Message, res)
+	}
+}
