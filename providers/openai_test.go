@@ -381,7 +381,9 @@ func TestChatUnreachable(t *testing.T) {
 }
 
 func TestChatMalformedChunk(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, chunkHi, `{"id":"x","choices":[{"delta":{"content":"oops"`) })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		sse(w, chunkHi, `{"id":"x","choices":[{"delta":{"content":"oops"`)
+	})
 	res, _, err := mustStream(t, specAt(t, "together", f.URL+"/v1"), testOpenAIKey, hello("m"))
 	e := asError(t, err, ClassServer)
 	if !strings.Contains(e.Message, "malformed") || res.Text != "Hi" || !res.Usage.Estimated {
