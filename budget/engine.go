@@ -30,9 +30,11 @@ type Engine struct {
 	Loc   *time.Location   // periods follow this zone's calendar; nil means UTC
 	Now   func() time.Time // nil means time.Now
 	// KeyID resolves the key of a key scope to its store id. It returns 0
-	// and no error when no such key exists: a budget on a removed or never
-	// added key then counts nothing but is still listed. Nil means looking
-	// the key up with Store.KeyByName.
+	// and no error when no such key exists: a budget on a key that was
+	// never added (or whose record is gone) then counts nothing but is
+	// still listed. A removed key keeps its record as revoked, so its spend
+	// this period still counts. Nil means looking the key up with
+	// Store.KeyByName.
 	KeyID func(ctx context.Context, provider, label string) (int64, error)
 }
 

@@ -106,12 +106,16 @@ func TestStatuses(t *testing.T) {
 	work := putKey(t, s, "openai", "work", now.AddDate(0, -1, 0))
 	home := putKey(t, s, "openai", "home", now.AddDate(0, -1, 0))
 	day := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	removed := store.Key{Provider: "anthropic", Label: "old", Source: store.KeyKeychain, CreatedAt: day.AddDate(0, -2, 0), RevokedAt: day.Add(time.Hour)}
+	if err := s.PutKey(ctx, &removed); err != nil {
+		t.Fatal(err)
+	}
 
 	record(t, s, day, "openai", "gpt-4o-mini", usd(2), withKey(work.ID), withMarkup(usd(0.1)))
 	record(t, s, day, "openai", "gpt-4o", usd(3), withKey(home.ID))
 	record(t, s, day, "openai", "mystery-1", 0, withKey(work.ID), unpriced(usd(0.5)))
 	record(t, s, day, "openai", "", usd(4), manual())
-	record(t, s, day, "anthropic", "claude-sonnet-4-5", usd(1))
+	record(t, s, day, "anthropic", "claude-sonnet-4-5", usd(1), withKey(removed.ID))
 	// Outside this month: counted by no monthly budget.
 	record(t, s, time.Date(2026, 10, 31, 23, 59, 0, 0, time.UTC), "openai", "gpt-4o-mini", usd(100), withKey(work.ID))
 	record(t, s, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "openai", "gpt-4o-mini", usd(100), withKey(work.ID))
@@ -122,6 +126,7 @@ func TestStatuses(t *testing.T) {
 	putBudget(t, s, "model:openai/gpt-4o", store.Monthly, usd(4), false)
 	putBudget(t, s, "key:openai/gone", store.Monthly, usd(5), false)
 	putBudget(t, s, "provider:anthropic", store.Daily, usd(1), false)
+	putBudget(t, s, "key:anthropic/old", store.Monthly, usd(10), false)
 
 	sts, err := e.Statuses(ctx)
 	if err != nil {
@@ -139,7 +144,8 @@ func TestStatuses(t *testing.T) {
 		"key:openai/work":     {usd(2.5), 1, StateOK, 2.5},
 		"model:openai/gpt-4o": {usd(3), 0, StateOK, 75},
 		"key:openai/gone":     {0, 0, StateOK, 0},
-		"provider:anthropic":  {0, 0, StateOK, 0}, // spent on another day
+		"provider:anthropic":  {0, 0, StateOK, 0},       // spent on another day
+		"key:anthropic/old":   {usd(1), 0, StateOK, 10}, // removed since, still counted
 	}
 	if len(sts) != len(want) {
 		t.Fatalf("%d statuses, want %d", len(sts), len(want))
