@@ -114,7 +114,7 @@ type caller struct {
 func newCaller(spec Spec, secret string, opt Options) (*caller, error) {
 	c := &caller{spec: spec, kind: spec.Kind, base: trimBase(spec.BaseURL), key: secret, client: httpClient(opt)}
 	switch {
-	case spec.Kind == KindAzure || (spec.Structured && spec.Kind == KindResponses):
+	case spec.isAzure():
 		s, err := ParseAzureSecret(secret)
 		if err != nil {
 			return nil, &Error{Class: ClassAuth, Provider: spec.ID, Message: err.Error()}

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -241,10 +242,61 @@ func New(spec Spec, secret string, opt Options) (Streamer, error) {
 	}
 }
 
+// isAzure reports whether spec is Azure OpenAI, over chat completions or
+// the Responses API.
+func (s Spec) isAzure() bool {
+	return s.Kind == KindAzure || (s.Structured && s.Kind == KindResponses)
+}
+
 func missingKey(spec Spec) error {
 	hint := "add one with `byok keys add " + spec.ID + "`"
 	if len(spec.KeyEnv) > 0 {
 		hint += " or set " + spec.KeyEnv[0]
 	}
 	return &Error{Class: ClassAuth, Provider: spec.ID, Message: "no key for " + spec.ID + ": " + hint}
+}
+
+// Environment variables a structured secret can be assembled from.
+var (
+	azureEnv   = [...]string{"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_API_VERSION", "AZURE_OPENAI_API_KEY"}
+	bedrockEnv = [...]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_SESSION_TOKEN"}
+)
+
+// EnvSecret finds a secret for spec in the environment, read through getenv
+// (os.Getenv in production). It returns the secret and the variable it came
+// from. Plain providers take the first set variable of KeyEnv. Azure's
+// secret is assembled from AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_DEPLOYMENT,
+// OPENAI_API_VERSION and AZURE_OPENAI_API_KEY; Bedrock's from
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (or
+// AWS_DEFAULT_REGION) and AWS_SESSION_TOKEN. Incomplete sets count as
+// absent.
+func EnvSecret(spec Spec, getenv func(string) string) (secret, source string, ok bool) {
+	switch {
+	case spec.Kind == KindBedrock:
+		region := getenv(bedrockEnv[2])
+		if region == "" {
+			region = getenv("AWS_DEFAULT_REGION")
+		}
+		s := BedrockSecret{AccessKeyID: getenv(bedrockEnv[0]), SecretAccessKey: getenv(bedrockEnv[1]),
+			Region: region, SessionToken: getenv(bedrockEnv[3])}
+		if s.AccessKeyID == "" || s.SecretAccessKey == "" || s.Region == "" {
+			return "", "", false
+		}
+		b, err := json.Marshal(s)
+		return string(b), bedrockEnv[0], err == nil
+	case spec.isAzure():
+		s := AzureSecret{Endpoint: getenv(azureEnv[0]), Deployment: getenv(azureEnv[1]),
+			APIVersion: getenv(azureEnv[2]), APIKey: getenv(azureEnv[3])}
+		if s.Endpoint == "" || s.Deployment == "" || s.APIKey == "" {
+			return "", "", false
+		}
+		b, err := json.Marshal(s)
+		return string(b), azureEnv[3], err == nil
+	}
+	for _, name := range spec.KeyEnv {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v, name, true
+		}
+	}
+	return "", "", false
 }

@@ -156,3 +156,53 @@ func TestNewRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestEnvSecret(t *testing.T) {
+	r := NewRegistry(Builtin()...)
+	env := map[string]string{
+		"GOOGLE_API_KEY":        "AIzaFromGoogleVar0000000000",
+		"AWS_ACCESS_KEY_ID":     "AKIAENV0000000000000",
+		"AWS_SECRET_ACCESS_KEY": testAWSSecret,
+		"AWS_DEFAULT_REGION":    "eu-west-1",
+		"AZURE_OPENAI_ENDPOINT": "https://name.openai.azure.com",
+		"AZURE_OPENAI_API_KEY":  testAzureKey,
+	}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		id, source string
+		ok         bool
+		check      func(t *testing.T, secret string)
+	}{
+		{id: "google", source: "GOOGLE_API_KEY", ok: true, check: func(t *testing.T, s string) {
+			if s != env["GOOGLE_API_KEY"] {
+				t.Errorf("secret = %q", s)
+			}
+		}},
+		{id: "openai"},
+		{id: "bedrock", source: "AWS_ACCESS_KEY_ID", ok: true, check: func(t *testing.T, s string) {
+			b, err := ParseBedrockSecret(s)
+			if err != nil || b.Region != "eu-west-1" || b.SecretAccessKey != testAWSSecret {
+				t.Errorf("bedrock secret %+v, %v", b, err)
+			}
+		}},
+		{id: "azure"}, // no deployment: incomplete
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			spec, _ := r.Get(tt.id)
+			secret, source, ok := EnvSecret(spec, getenv)
+			if ok != tt.ok || source != tt.source {
+				t.Fatalf("EnvSecret = %q from %q, %v", secret, source, ok)
+			}
+			if tt.check != nil {
+				tt.check(t, secret)
+			}
+		})
+	}
+	env["AZURE_OPENAI_DEPLOYMENT"] = "prod-4o"
+	az, _ := r.Get("azure")
+	secret, _, ok := EnvSecret(az, getenv)
+	if s, err := ParseAzureSecret(secret); !ok || err != nil || s.Deployment != "prod-4o" || !s.v1() {
+		t.Errorf("azure secret %+v, %v, %v", s, ok, err)
+	}
+}
