@@ -128,3 +128,60 @@ func TestTransportError(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelEveryKind(t *testing.T) {
+	tests := []struct {
+		name   string
+		spec   func(base string) Spec
+		secret string
+		first  func(t *testing.T, w http.ResponseWriter)
+	}{
+		{name: "responses", secret: testOpenAIKey,
+			spec: func(base string) Spec { s, _ := specAt(t, "openai", base+"/v1").WithKind(KindResponses); return s },
+			first: func(t *testing.T, w http.ResponseWriter) {
+				sse(w, ev("response.output_text.delta", `{"type":"response.output_text.delta","delta":"Hi"}`))
+			}},
+		{name: "anthropic", secret: testAnthropicKey,
+			spec: func(base string) Spec { return specAt(t, "anthropic", base) },
+			first: func(t *testing.T, w http.ResponseWriter) {
+				sse(w, ev("message_start", msgStart), ev("content_block_delta", blockHi))
+			}},
+		{name: "gemini", secret: testGeminiKey,
+			spec:  func(base string) Spec { return specAt(t, "google", base) },
+			first: func(t *testing.T, w http.ResponseWriter) { sse(w, gemChunk2) }},
+		{name: "bedrock", secret: testBedrockSecret,
+			spec: func(base string) Spec { return specAt(t, "bedrock", base) },
+			first: func(t *testing.T, w http.ResponseWriter) {
+				awsStream(w, awsEvent(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Hi"}}`))
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				tt.first(t, w)
+				select {
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			})
+			s, err := New(tt.spec(f.URL), tt.secret, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			start := time.Now()
+			var first string
+			res, err := s.Stream(ctx, hello("m"), func(e Event) {
+				if e.Type == EventText && first == "" {
+					first = e.Text
+					cancel()
+				}
+			})
+			e := asError(t, err, ClassCancelled)
+			if res.Text != first || first == "" || res.Usage.Output == 0 || time.Since(start) > 5*time.Second {
+				t.Errorf("result %+v after %v (%q)", res, time.Since(start), e.Message)
+			}
+		})
+	}
+}
