@@ -328,6 +328,10 @@ type UsageReader interface {
 
 // NewUsageReader returns a reader for responses of the given API kind.
 // KindAzure reads like KindOpenAI. An unknown kind reads nothing.
+// providerID names the provider for the caller's bookkeeping; the readers
+// recognise each provider's additions (DeepSeek's cache hit/miss,
+// OpenRouter's cost, Groq's x_groq.usage) by their fields, so the same
+// reader serves every provider of a kind.
 func NewUsageReader(kind Kind, providerID string) UsageReader {
 	switch kind {
 	case KindOpenAI, KindAzure:
