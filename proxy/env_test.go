@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -133,7 +134,12 @@ base_url = %[1]q
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		e.srv.Shutdown(ctx)
+		if err := e.srv.Shutdown(ctx); err != nil {
+			t.Errorf("shut the proxy down: %v", err)
+		}
+		if err := <-e.served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
+		}
 	})
 	return e
 }
@@ -219,9 +225,18 @@ func sse(w http.ResponseWriter, events ...string) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	for _, ev := range events {
-		io.WriteString(w, ev+"\n\n")
+		if _, err := io.WriteString(w, ev+"\n\n"); err != nil {
+			return
+		}
 		w.(http.Flusher).Flush()
 	}
+}
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body) // the test client reports what it missed
 }
 
 // readEvents splits an SSE body into its events' data payloads.

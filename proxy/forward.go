@@ -92,6 +92,12 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 		res.HasUsage = true // a listing or a token count costs nothing
 	}
 	s.finish(ctx, run, res, callErr)
+	var pe *providers.Error
+	if errors.As(callErr, &pe) && pe.Class == providers.ClassNetwork && ctx.Err() == nil {
+		// The provider cut the reply: cut the client's too, so that it
+		// sees a broken reply rather than a complete short one.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // finish records the request; a failure to record is logged, since the

@@ -217,8 +217,7 @@ func TestAPIsRecordUsage(t *testing.T) {
 					sse(w, tt.stream...)
 					return
 				}
-				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(tt.json))
+				writeJSON(w, http.StatusOK, tt.json)
 			})
 			path := strings.ReplaceAll(tt.path, "TOKEN", e.token)
 			hdr := make([]string, len(tt.headers))
@@ -263,8 +262,7 @@ func TestAPIsRecordUsage(t *testing.T) {
 func TestModelListingIsFree(t *testing.T) {
 	e := newEnv(t)
 	e.upstream(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}`))
+		writeJSON(w, http.StatusOK, `{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}`)
 	})
 	resp, body := e.do(e.request("GET", "/v1/models", ""))
 	if resp.StatusCode != 200 || !strings.Contains(body, `"gpt-4o"`) {

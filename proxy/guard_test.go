@@ -1,0 +1,337 @@
+package proxy_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/store"
+)
+
+const chatBody = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}`
+
+// checkShape asserts that body is an error in the envelope of the API the
+// client speaks, with the given status.
+func checkShape(t *testing.T, shape string, status int, body string) {
+	t.Helper()
+	var doc struct {
+		Type  string `json:"type"`
+		Error struct {
+			Message string `json:"message"`
+			Type    string `json:"type"`
+			Code    any    `json:"code"`
+			Status  string `json:"status"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("error body is not JSON: %v: %s", err, body)
+	}
+	if doc.Error.Message == "" {
+		t.Errorf("error body has no message: %s", body)
+	}
+	switch shape {
+	case "anthropic":
+		if doc.Type != "error" || doc.Error.Type == "" {
+			t.Errorf("not an Anthropic error envelope: %s", body)
+		}
+	case "gemini":
+		if code, ok := doc.Error.Code.(float64); !ok || int(code) != status || doc.Error.Status == "" {
+			t.Errorf("not a Gemini error envelope with code %d: %s", status, body)
+		}
+	default:
+		if doc.Type != "" || doc.Error.Type == "" {
+			t.Errorf("not an OpenAI error envelope: %s", body)
+		}
+	}
+}
+
+func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
+	big := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"` + strings.Repeat("x", 100<<10) + `"}]}`
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   string
+		edit   func(r *http.Request, e *env)
+		status int
+		shape  string
+	}{
+		{name: "no token", path: "/v1/chat/completions", status: 401,
+			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization") }},
+		{name: "wrong token", path: "/v1/chat/completions", status: 401,
+			edit: func(r *http.Request, _ *env) { r.Header.Set("Authorization", "Bearer byok-proxy-wrong") }},
+		{name: "token with a different case", path: "/v1/chat/completions", status: 401,
+			edit: func(r *http.Request, e *env) { r.Header.Set("Authorization", "Bearer "+strings.ToUpper(e.token)) }},
+		{name: "a real provider key instead of the token", path: "/anthropic/v1/messages", status: 401, shape: "anthropic",
+			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization"); r.Header.Set("X-Api-Key", anthropicKey) }},
+		{name: "query key outside the Gemini routes", path: "/v1/chat/completions?key=TOKEN", status: 401,
+			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization") }},
+		{name: "Host evil.example", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) { r.Host = "evil.example" }},
+		{name: "Host evil.example with the proxy port", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, e *env) { r.Host = "evil.example:" + portOf(e) }},
+		{name: "Host localhost.evil.com", path: "/gemini/v1beta/models/gemini-2.5-flash:generateContent", status: 403, shape: "gemini",
+			edit: func(r *http.Request, e *env) { r.Host = "localhost.evil.com:" + portOf(e) }},
+		{name: "Host with another port", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) { r.Host = "127.0.0.1:1" }},
+		{name: "cross-site Origin with text/plain", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) {
+				r.Header.Set("Origin", "https://evil.example")
+				r.Header.Set("Content-Type", "text/plain")
+			}},
+		{name: "Origin null", path: "/anthropic/v1/messages", status: 403, shape: "anthropic",
+			edit: func(r *http.Request, _ *env) { r.Header.Set("Origin", "null") }},
+		{name: "Sec-Fetch-Site cross-site", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) { r.Header.Set("Sec-Fetch-Site", "cross-site") }},
+		{name: "preflight", method: "OPTIONS", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) {
+				r.Header.Set("Origin", "https://evil.example")
+				r.Header.Set("Access-Control-Request-Method", "POST")
+			}},
+		{name: "body over the limit", path: "/v1/chat/completions", body: big, status: 413},
+		{name: "body over the limit without a length", path: "/v1/chat/completions", body: big, status: 413,
+			edit: func(r *http.Request, _ *env) {
+				r.ContentLength = -1
+				r.Body = io.NopCloser(strings.NewReader(big))
+			}},
+		{name: "unknown route", path: "/v2/chat", status: 404},
+		{name: "unknown provider", path: "/p/nope/chat/completions", status: 404},
+		{name: "model nobody serves", path: "/v1/chat/completions", body: `{"model":"no-such-model-xyz","messages":[]}`, status: 400},
+		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400},
+		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400},
+	}
+	e := newEnv(t)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method, body := tt.method, tt.body
+			if method == "" {
+				method = "POST"
+			}
+			if body == "" {
+				body = chatBody
+			}
+			req := e.request(method, strings.ReplaceAll(tt.path, "TOKEN", e.token), body)
+			if tt.edit != nil {
+				tt.edit(req, e)
+			}
+			resp, got := e.do(req)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, tt.status, got)
+			}
+			checkShape(t, tt.shape, resp.StatusCode, got)
+			if strings.Contains(got, e.token) {
+				t.Errorf("the answer shows the token: %s", got)
+			}
+			for k := range resp.Header {
+				if strings.HasPrefix(k, "Access-Control-") {
+					t.Errorf("the proxy sent a CORS header %s", k)
+				}
+			}
+			if n := e.hits.Load(); n != 0 {
+				t.Errorf("the provider saw %d requests, want none", n)
+			}
+		})
+	}
+}
+
+func portOf(e *env) string {
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(e.base, "http://"))
+	return port
+}
+
+func TestEmptyHostIsRefused(t *testing.T) {
+	e := newEnv(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: \r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", e.token, len(chatBody), chatBody)
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read the answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status %d, want 403 or 400", resp.StatusCode)
+	}
+	if n := e.hits.Load(); n != 0 {
+		t.Errorf("the provider saw %d requests, want none", n)
+	}
+}
+
+func TestNonLoopbackAddressesAreRefused(t *testing.T) {
+	tests := []struct {
+		addr string
+		ok   bool
+	}{
+		{"127.0.0.1:8787", true},
+		{"127.0.0.2:8787", true},
+		{"[::1]:8787", true},
+		{"localhost:8787", true},
+		{"0.0.0.0:8787", false},
+		{":8787", false},
+		{"[::]:8787", false},
+		{"192.168.1.10:8787", false},
+		{"example.com:8787", false},
+		{"localhost.evil.com:8787", false},
+		{"127.0.0.1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			err := proxy.CheckAddr(tt.addr)
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckAddr(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
+			}
+			if !tt.ok {
+				if l, err := proxy.Listen(tt.addr); err == nil {
+					l.Close()
+					t.Errorf("Listen(%q) listened", tt.addr)
+				}
+			}
+		})
+	}
+	e := newEnv(t)
+	if _, err := proxy.New(e.app, proxy.Options{Addr: "0.0.0.0:8787", Token: e.token}); err == nil {
+		t.Error("New accepted 0.0.0.0")
+	}
+	if _, err := proxy.New(e.app, proxy.Options{Token: ""}); err == nil {
+		t.Error("New accepted an empty token")
+	}
+	srv, err := proxy.New(e.app, proxy.Options{Token: e.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skipf("cannot listen on 0.0.0.0 here: %v", err)
+	}
+	if err := srv.Serve(ln); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("Serve on %s = %v, want a loopback-only refusal", ln.Addr(), err)
+	}
+}
+
+func TestHardBudgetAnswers402InEachShape(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.app.Store.PutBudget(ctx, &store.Budget{Scope: "all", Period: store.Monthly, Limit: money.Dollar / 2, Hard: true, Thresholds: []int{50, 80, 100}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.AddSpend(ctx, "openai", money.Dollar, "console", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
+	tests := []struct {
+		name, path, body, shape string
+		headers                 []string
+	}{
+		{"openai", "/v1/chat/completions", chatBody, "openai", nil},
+		{"anthropic", "/anthropic/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}`, "anthropic",
+			[]string{"Authorization", "", "X-Api-Key", "TOKEN"}},
+		{"gemini", "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"Hi"}]}]}`, "gemini",
+			[]string{"Authorization", "", "X-Goog-Api-Key", "TOKEN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := make([]string, len(tt.headers))
+			for i, h := range tt.headers {
+				hdr[i] = strings.ReplaceAll(h, "TOKEN", e.token)
+			}
+			resp, body := e.do(e.request("POST", tt.path, tt.body, hdr...))
+			if resp.StatusCode != http.StatusPaymentRequired {
+				t.Fatalf("status %d, want 402: %s", resp.StatusCode, body)
+			}
+			checkShape(t, tt.shape, 402, body)
+			if !strings.Contains(body, "budget") || !strings.Contains(body, "all") {
+				t.Errorf("the 402 does not name the budget: %s", body)
+			}
+		})
+	}
+	if n := e.hits.Load(); n != 0 {
+		t.Errorf("the provider saw %d requests, want none", n)
+	}
+}
+
+func TestProviderErrorsPassThroughRedacted(t *testing.T) {
+	tests := []struct {
+		name, path, body string
+		headers          []string
+		status           int
+		upstream         string
+		wantClass        string
+		wantText         string
+	}{
+		{name: "openai 401", path: "/v1/chat/completions", body: chatBody, status: 401,
+			upstream:  `{"error":{"message":"Incorrect API key provided: ` + openaiKey + `. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`,
+			wantClass: "auth", wantText: "Incorrect API key provided"},
+		{name: "openai 429 out of credit", path: "/v1/chat/completions", body: chatBody, status: 429,
+			upstream:  `{"error":{"message":"You exceeded your current quota (key ` + openaiKey + `)","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`,
+			wantClass: "credit", wantText: "exceeded your current quota"},
+		{name: "openai 429 rate limit", path: "/v1/chat/completions", body: chatBody, status: 429,
+			upstream:  `{"error":{"message":"Rate limit reached for gpt-4o-mini with Bearer ` + openaiKey + `","type":"tokens","param":null,"code":"rate_limit_exceeded"}}`,
+			wantClass: "rate_limit", wantText: "Rate limit reached"},
+		{name: "openai 500", path: "/v1/chat/completions", body: chatBody, status: 500,
+			upstream:  `{"error":{"message":"The server had an error processing your request for ` + openaiKey + `","type":"server_error","param":null,"code":null}}`,
+			wantClass: "server", wantText: "server had an error"},
+		{name: "anthropic 529", path: "/anthropic/v1/messages", status: 529,
+			body:      `{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}`,
+			headers:   []string{"Authorization", "", "X-Api-Key", "TOKEN"},
+			upstream:  `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded for x-api-key ` + anthropicKey + `"},"request_id":"req_011C"}`,
+			wantClass: "overloaded", wantText: "Overloaded"},
+		{name: "gemini 400 bad key", path: "/gemini/v1beta/models/gemini-2.5-flash:generateContent", status: 400,
+			body:      `{"contents":[{"parts":[{"text":"Hi"}]}]}`,
+			headers:   []string{"Authorization", "", "X-Goog-Api-Key", "TOKEN"},
+			upstream:  `{"error":{"code":400,"message":"API key not valid: ` + geminiKey + `","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`,
+			wantClass: "auth", wantText: "API key not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.upstream(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "3")
+				writeJSON(w, tt.status, tt.upstream)
+			})
+			hdr := make([]string, len(tt.headers))
+			for i, h := range tt.headers {
+				hdr[i] = strings.ReplaceAll(h, "TOKEN", e.token)
+			}
+			resp, body := e.do(e.request("POST", tt.path, tt.body, hdr...))
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want the provider's %d", resp.StatusCode, tt.status)
+			}
+			if resp.Header.Get("Retry-After") != "3" {
+				t.Errorf("Retry-After did not pass through")
+			}
+			for _, k := range []string{openaiKey, anthropicKey, geminiKey} {
+				if strings.Contains(body, k) {
+					t.Errorf("the client saw a provider key: %s", body)
+				}
+			}
+			if !strings.Contains(body, tt.wantText) || !json.Valid([]byte(body)) {
+				t.Errorf("the provider's error did not pass through as JSON: %s", body)
+			}
+			ev := e.waitEvents(1)[0]
+			if ev.Status != store.StatusError || ev.ErrorClass != tt.wantClass || ev.HTTPStatus != tt.status {
+				t.Errorf("recorded status %s class %q http %d, want error %q %d", ev.Status, ev.ErrorClass, ev.HTTPStatus, tt.wantClass, tt.status)
+			}
+			for _, k := range []string{openaiKey, anthropicKey, geminiKey} {
+				if strings.Contains(ev.ErrorMessage, k) {
+					t.Errorf("the recorded error shows a key: %s", ev.ErrorMessage)
+				}
+			}
+		})
+	}
+}
