@@ -1,0 +1,248 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+// budgets lists the budgets with their fill, forecast and reset time, and
+// edits them.
+type budgets struct {
+	c       *common
+	keys    budgetsKeys
+	list    []budget.Status
+	cursor  int
+	offset  int
+	reqID   int
+	loading bool
+	workID  int
+	err     error
+}
+
+type budgetListMsg struct {
+	result
+	list []budget.Status
+	err  error
+}
+
+type budgetDoneMsg struct {
+	result
+	text string
+	err  error
+}
+
+func newBudgets(c *common) *budgets { return &budgets{c: c, keys: newBudgetsKeys()} }
+
+func (p *budgets) Keys() help.KeyMap { return p.keys }
+func (p *budgets) Editing() bool     { return false }
+func (p *budgets) Busy() bool        { return p.loading }
+
+func (p *budgets) Load() tea.Cmd {
+	p.reqID = p.c.nextID()
+	p.loading = true
+	id, ctx, a := p.reqID, p.c.ctx, p.c.app
+	return func() tea.Msg {
+		l, err := a.Budget.Statuses(ctx)
+		return budgetListMsg{result: result{pageBudgets, id}, list: l, err: err}
+	}
+}
+
+func (p *budgets) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case budgetListMsg:
+		if msg.id != p.reqID {
+			return nil
+		}
+		p.loading = false
+		p.err = msg.err
+		if msg.err == nil {
+			p.list = msg.list
+			p.cursor = min(p.cursor, max(len(p.list)-1, 0))
+		}
+		return nil
+	case budgetDoneMsg:
+		if msg.id != p.workID {
+			return nil
+		}
+		if msg.err != nil {
+			return tea.Batch(closeDialog, failure(msg.err))
+		}
+		return tea.Batch(closeDialog, notice("%s", msg.text), p.Load())
+	case dataChangedMsg:
+		return p.Load()
+	case tea.KeyPressMsg:
+		k := p.keys
+		switch {
+		case key.Matches(msg, k.Add):
+			return openDialog(p.form(nil))
+		case key.Matches(msg, k.Edit):
+			if p.cursor < len(p.list) {
+				b := p.list[p.cursor].Budget
+				return openDialog(p.form(&b))
+			}
+		case key.Matches(msg, k.Delete):
+			if p.cursor < len(p.list) {
+				b := p.list[p.cursor].Budget
+				return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
+					return p.work(func() (string, error) {
+						return "Deleted the budget on " + b.Scope, p.c.app.Store.DeleteBudget(p.c.ctx, b.Scope)
+					})
+				}))
+			}
+		default:
+			p.cursor, _ = k.move(msg, p.cursor, len(p.list))
+		}
+	}
+	return nil
+}
+
+func (p *budgets) work(fn func() (string, error)) tea.Cmd {
+	p.workID = p.c.nextID()
+	id := p.workID
+	return func() tea.Msg {
+		text, err := fn()
+		return budgetDoneMsg{result: result{pageBudgets, id}, text: text, err: err}
+	}
+}
+
+// form adds a budget (b nil) or edits one. The scope of an existing budget
+// is fixed: changing it is deleting one budget and adding another.
+func (p *budgets) form(b *store.Budget) dialog {
+	v := &struct {
+		scope, amount, period, thresholds string
+		hard                              bool
+	}{scope: "all", period: "monthly", thresholds: "50,80,100"}
+	title := "Add a budget"
+	if b != nil {
+		title = "Edit the budget on " + b.Scope
+		v.scope, v.amount, v.period, v.hard = b.Scope, b.Limit.Decimal(), string(b.Period), b.Hard
+		ts := make([]string, len(b.Thresholds))
+		for i, t := range b.Thresholds {
+			ts[i] = strconv.Itoa(t)
+		}
+		v.thresholds = strings.Join(ts, ",")
+	}
+	scope := huh.NewInput().Title("Scope").Description("all, provider:openai, key:openai/work or model:openai/gpt-4o-mini").
+		Value(&v.scope).Validate(func(s string) error { _, err := budget.ParseScope(s); return err })
+	amount := huh.NewInput().Title("Amount (USD)").Description("per period, e.g. 50 or 12.50").Value(&v.amount).
+		Validate(func(s string) error {
+			a, err := money.Parse(s)
+			if err == nil && a <= 0 {
+				return fmt.Errorf("the amount must be more than $0")
+			}
+			return err
+		})
+	fields := []huh.Field{scope, amount,
+		huh.NewSelect[string]().Title("Period").Options(huh.NewOptions("daily", "weekly", "monthly")...).Value(&v.period),
+		huh.NewInput().Title("Alert at (percent)").Value(&v.thresholds).Validate(func(s string) error { _, err := budget.ParseThresholds(s); return err }),
+		huh.NewConfirm().Title("Hard limit?").Description("a hard budget refuses requests once it is reached").Value(&v.hard),
+	}
+	if b != nil {
+		fields = fields[1:]
+	}
+	form := huh.NewForm(huh.NewGroup(fields...))
+	return newFormDialog(p.c, title, form, "Saving…", func() tea.Cmd {
+		ctx, a := p.c.ctx, p.c.app
+		in := *v
+		return p.work(func() (string, error) {
+			sc, err := budget.ParseScope(in.scope)
+			if err != nil {
+				return "", err
+			}
+			if sc.Kind != budget.KindAll {
+				spec, err := a.Provider(sc.Provider)
+				if err != nil {
+					return "", err
+				}
+				sc.Provider = spec.ID
+			}
+			amount, err := money.Parse(in.amount)
+			if err != nil {
+				return "", err
+			}
+			period, err := budget.ParsePeriod(in.period)
+			if err != nil {
+				return "", err
+			}
+			ths, err := budget.ParseThresholds(in.thresholds)
+			if err != nil {
+				return "", err
+			}
+			nb := store.Budget{Scope: sc.String(), Period: period, Limit: amount, Hard: in.hard, Thresholds: ths}
+			if b != nil {
+				nb.ID, nb.CreatedAt = b.ID, b.CreatedAt
+			}
+			if err := a.Store.PutBudget(ctx, &nb); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Budget on %s: %s %s", nb.Scope, nb.Limit, nb.Period), nil
+		})
+	})
+}
+
+func (p *budgets) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	now := p.c.now()
+	out := []string{st.Title.Render("Budgets") + st.Muted.Render("  spend in the current period; hard budgets refuse requests once reached"), ""}
+	if len(p.list) == 0 {
+		if p.err != nil {
+			return strings.Join(append(out, st.Over.Render(p.err.Error())), "\n")
+		}
+		if !p.loading {
+			out = append(out, "No budgets yet. Press "+st.Key.Render("a")+" to add one — for example $50 a month on everything.")
+		}
+		return strings.Join(out, "\n")
+	}
+	barW := 10
+	if w >= 110 {
+		barW = 24
+	}
+	cols := []col{{"SCOPE", 0, false}, {"PERIOD", 7, false}, {"SPENT OF LIMIT", 17, true}, {"", barW, false}, {"%", 5, true}, {"FORECAST", 9, true}, {"RESETS", 7, true}}
+	if w >= 110 {
+		cols = append(cols, col{"ALERTS AT", 11, false})
+	}
+	rows := make([][]string, len(p.list))
+	for i, b := range p.list {
+		scope := b.Budget.Scope
+		if b.Budget.Hard {
+			scope += " " + st.Over.Render("hard")
+		}
+		fc := b.Forecast.String()
+		if !b.Projected {
+			fc = st.Muted.Render("–")
+		}
+		r := []string{scope, string(b.Budget.Period), st.state(b.State).Render(b.Spent.String()) + " of " + b.Budget.Limit.String(),
+			st.bar(b.Percent/100, barW, b.State), st.state(b.State).Render(percent(b.Percent)), fc, until(now, b.End)}
+		if w >= 110 {
+			ts := make([]string, len(b.Budget.Thresholds))
+			for j, t := range b.Budget.Thresholds {
+				ts[j] = strconv.Itoa(t) + "%"
+			}
+			r = append(r, strings.Join(ts, " "))
+		}
+		rows[i] = r
+	}
+	th := h - len(out) - 2
+	p.offset = scroll(p.cursor, p.offset, th-1)
+	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
+	if p.cursor < len(p.list) {
+		b := p.list[p.cursor]
+		line := fmt.Sprintf("%s resets %s", b.Budget.Scope, b.End.In(p.c.app.Location()).Format("Mon Jan 2 15:04"))
+		if b.Unpriced > 0 {
+			line += fmt.Sprintf(" · includes %d unpriced requests at a fallback price", b.Unpriced)
+		}
+		out = append(out, "", st.Muted.Render(line))
+	}
+	return strings.Join(out, "\n")
+}

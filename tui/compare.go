@@ -1,0 +1,293 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+const maxCompare = 4
+
+// compare sends one prompt to two to four models at once and shows the
+// replies side by side, then what each cost and how fast it was.
+type compare struct {
+	c       *common
+	keys    compareKeys
+	models  []string
+	sel     int
+	prompt  textarea.Model
+	editing bool
+
+	runID   int
+	cancel  context.CancelFunc
+	running int
+	cols    []compareCol
+	started time.Time
+}
+
+// compareCol is one model's reply.
+type compareCol struct {
+	reply    string
+	usage    providers.Usage
+	hasUsage bool
+	done     bool
+	out      *app.Outcome
+	err      error
+}
+
+type pickedCompareMsg struct {
+	result
+	model string
+}
+
+func newCompare(c *common) *compare {
+	return &compare{c: c, keys: newCompareKeys(), prompt: newTextarea("One prompt for every model… (enter edits, ctrl+s sends)")}
+}
+
+func (p *compare) Keys() help.KeyMap { return p.keys }
+func (p *compare) Editing() bool     { return p.editing }
+func (p *compare) Busy() bool        { return p.running > 0 }
+func (p *compare) Load() tea.Cmd     { return nil }
+
+func (p *compare) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+func (p *compare) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pickedCompareMsg:
+		for _, m := range p.models {
+			if m == msg.model {
+				return failure(fmt.Errorf("%s is in the comparison already", m))
+			}
+		}
+		if len(p.models) < maxCompare {
+			p.models = append(p.models, msg.model)
+			p.sel = len(p.models) - 1
+		}
+		return nil
+	case streamEventMsg:
+		if msg.id != p.runID || msg.col >= len(p.cols) {
+			return nil
+		}
+		c := &p.cols[msg.col]
+		switch msg.ev.Type {
+		case providers.EventText:
+			c.reply += msg.ev.Text
+		case providers.EventUsage:
+			c.usage, c.hasUsage = msg.ev.Usage, true
+		}
+		return nil
+	case streamDoneMsg:
+		if msg.id != p.runID || msg.col >= len(p.cols) {
+			return nil
+		}
+		c := &p.cols[msg.col]
+		c.done, c.err = true, msg.err
+		if msg.began {
+			out := msg.out
+			c.out = &out
+		}
+		p.running--
+		if p.running == 0 && p.cancel != nil {
+			p.cancel()
+			p.cancel = nil
+		}
+		if msg.began {
+			return p.c.bell(msg.out.Alerts)
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return p.key(msg)
+	}
+	if p.editing {
+		var cmd tea.Cmd
+		p.prompt, cmd = p.prompt.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.Send):
+		return p.send()
+	case key.Matches(msg, k.Cancel) && p.running > 0:
+		p.cancel()
+		return nil
+	}
+	if p.editing {
+		if key.Matches(msg, k.Cancel) {
+			p.editing = false
+			p.prompt.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		p.prompt, cmd = p.prompt.Update(msg)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Add):
+		if len(p.models) >= maxCompare {
+			return failure(fmt.Errorf("at most %d models side by side: remove one with d", maxCompare))
+		}
+		a := p.c.app
+		return openDialog(newPicker(p.c, "Add a model", modelChoices(a), "", freeModel(a), func(v string) tea.Cmd {
+			return func() tea.Msg { return pickedCompareMsg{result: result{pageCompare, 0}, model: v} }
+		}))
+	case key.Matches(msg, k.Remove):
+		if p.running == 0 && p.sel < len(p.models) {
+			p.models = append(p.models[:p.sel], p.models[p.sel+1:]...)
+			p.sel = max(min(p.sel, len(p.models)-1), 0)
+			p.cols = nil
+		}
+	case key.Matches(msg, k.Prev):
+		p.sel = max(p.sel-1, 0)
+	case key.Matches(msg, k.Next):
+		p.sel = max(min(p.sel+1, len(p.models)-1), 0)
+	case key.Matches(msg, k.Edit):
+		p.editing = true
+		return p.prompt.Focus()
+	}
+	return nil
+}
+
+func (p *compare) send() tea.Cmd {
+	if p.running > 0 {
+		return nil
+	}
+	if len(p.models) < 2 {
+		return failure(errors.New("add at least two models with a"))
+	}
+	text := p.prompt.Value()
+	if strings.TrimSpace(text) == "" {
+		return failure(errors.New("the prompt is empty: press enter to write one"))
+	}
+	p.editing = false
+	p.prompt.Blur()
+	ctx, cancel := context.WithCancel(p.c.ctx)
+	p.cancel = cancel
+	p.runID = p.c.nextID()
+	p.cols = make([]compareCol, len(p.models))
+	p.running = len(p.models)
+	p.started = time.Now()
+	cmds := make([]tea.Cmd, len(p.models))
+	for i, m := range p.models {
+		prov, model := splitModel(m)
+		call := app.Call{Provider: prov, Model: model, Source: store.SourceTUI,
+			Request: providers.Request{Model: model, Messages: []providers.Message{{Role: providers.RoleUser, Content: text}}}}
+		cmds[i] = startStream(p.c, ctx, pageCompare, p.runID, i, call)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (p *compare) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	var chips []string
+	for i, m := range p.models {
+		chip := fmt.Sprintf("%d %s", i+1, m)
+		if i == p.sel && !p.editing {
+			chips = append(chips, st.Selected.Render(chip))
+		} else {
+			chips = append(chips, st.Strong.Render(chip))
+		}
+	}
+	head := st.Title.Render("Compare ")
+	if len(chips) == 0 {
+		head += st.Muted.Render("no models yet — press a to add two to four")
+	} else {
+		head += strings.Join(chips, st.Muted.Render(" · "))
+	}
+	lines := []string{fit(head, w, false)}
+	p.prompt.SetWidth(w - 2)
+	p.prompt.SetHeight(3)
+	lines = append(lines, p.prompt.View(), st.Muted.Render(strings.Repeat("─", w)))
+	if len(p.cols) == 0 {
+		lines = append(lines, st.Muted.Render("Each model streams into its own column; a summary of cost, latency, first token and tokens follows."))
+		return strings.Join(lines, "\n")
+	}
+	sumH := 0
+	if p.running == 0 {
+		sumH = len(p.cols) + 2
+	}
+	colH := max(h-len(lines)-sumH, 3)
+	n := len(p.cols)
+	cw := (w - (n - 1)) / n
+	blocks := make([]string, 0, 2*n-1)
+	for i := range p.cols {
+		if i > 0 {
+			blocks = append(blocks, strings.TrimSuffix(strings.Repeat(st.Muted.Render("│")+"\n", colH), "\n"))
+		}
+		blocks = append(blocks, block(p.column(i, cw, colH), cw, colH))
+	}
+	lines = append(lines, joinColumns(blocks...))
+	if p.running == 0 {
+		lines = append(lines, "", p.summary(w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *compare) column(i, w, h int) string {
+	st := p.c.st
+	c := p.cols[i]
+	title := st.Strong.Render(fit(p.models[i], w, false))
+	var status string
+	switch {
+	case !c.done:
+		status = st.Warn.Render(fmt.Sprintf("streaming · %s out", count(max(c.usage.Output, providers.EstimateTokens(c.reply)))))
+	case c.out != nil:
+		status = st.OK.Render(string(c.out.Event.Status)) + " " + c.out.Cost.Total.String()
+	default:
+		status = st.Over.Render("not sent")
+	}
+	body := wrap(c.reply, w)
+	if c.err != nil && (c.out == nil || !stopped(*c.out)) {
+		msg := c.err.Error()
+		if errors.Is(c.err, budget.ErrBudgetExceeded) {
+			msg = "Refused by a hard budget: " + msg
+		}
+		body = st.Over.Render(wrap(msg, w)) + "\n" + body
+	}
+	// Keep the end of a long reply in view while it streams.
+	bl := strings.Split(body, "\n")
+	if len(bl) > h-2 {
+		bl = bl[len(bl)-(h-2):]
+	}
+	return title + "\n" + status + "\n" + strings.Join(bl, "\n")
+}
+
+func (p *compare) summary(w int) string {
+	st := p.c.st
+	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 8, true}, {"TTFT", 8, true}, {"IN", 7, true}, {"OUT", 7, true}}
+	rows := make([][]string, len(p.cols))
+	for i, c := range p.cols {
+		r := []string{p.models[i], "not sent", "–", "–", "–", "–", "–"}
+		if c.out != nil {
+			e := c.out.Event
+			cost := c.out.Cost.Total.String()
+			if e.CostState == "unpriced" {
+				cost = "unpriced"
+			}
+			r = []string{p.models[i], string(e.Status), cost, millis(e.Latency), millis(e.TTFT),
+				count(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()), count(e.OutputTokens)}
+		}
+		rows[i] = r
+	}
+	return st.table(cols, rows, w, len(rows)+1, -1, 0)
+}

@@ -1,0 +1,434 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/store"
+)
+
+// periods of the dashboard's switch.
+var dashPeriods = []string{"today", "week", "month", "custom"}
+
+// dashboard shows what was spent in a period: the total against the `all`
+// budget, a row per provider, a 30-day chart and unacknowledged alerts.
+type dashboard struct {
+	c       *common
+	keys    dashboardKeys
+	period  int
+	from    time.Time // custom range
+	to      time.Time
+	sum     app.Summary
+	loaded  bool
+	loading bool
+	reqID   int
+	err     error
+	cursor  int
+
+	// drill-down into one provider
+	drill      string
+	drillID    int
+	drillBusy  bool
+	models     []store.Group
+	keysOfProv []store.Group
+}
+
+type summaryMsg struct {
+	result
+	sum app.Summary
+	err error
+}
+
+type drillMsg struct {
+	result
+	provider     string
+	models, keys []store.Group
+	err          error
+}
+
+func newDashboard(c *common) *dashboard {
+	return &dashboard{c: c, keys: newDashboardKeys(), period: 2}
+}
+
+func (d *dashboard) Keys() help.KeyMap { return d.keys }
+func (d *dashboard) Editing() bool     { return false }
+func (d *dashboard) Busy() bool        { return d.loading || d.drillBusy }
+
+func (d *dashboard) Load() tea.Cmd {
+	d.reqID = d.c.nextID()
+	d.loading = true
+	id, ctx, a := d.reqID, d.c.ctx, d.c.app
+	period, from, to := dashPeriods[d.period], d.from, d.to
+	cmds := []tea.Cmd{func() tea.Msg {
+		var s app.Summary
+		var err error
+		if period == "custom" {
+			s, err = a.SummarizeRange(ctx, period, from, to)
+		} else {
+			s, err = a.Summarize(ctx, period)
+		}
+		return summaryMsg{result: result{pageDashboard, id}, sum: s, err: err}
+	}}
+	if d.drill != "" {
+		cmds = append(cmds, d.loadDrill(d.drill))
+	}
+	return tea.Batch(cmds...)
+}
+
+// loadDrill reads one provider's models and keys in the current period.
+func (d *dashboard) loadDrill(provider string) tea.Cmd {
+	d.drillID = d.c.nextID()
+	d.drillBusy = true
+	id, ctx, a := d.drillID, d.c.ctx, d.c.app
+	from, to := d.sum.From, d.sum.To
+	period := dashPeriods[d.period]
+	return func() tea.Msg {
+		msg := drillMsg{result: result{pageDashboard, id}, provider: provider}
+		if period != "custom" {
+			var err error
+			if from, to, err = a.PeriodRange(period); err != nil {
+				msg.err = err
+				return msg
+			}
+		}
+		sc := store.Scope{Provider: provider}
+		msg.models, msg.err = a.Store.Breakdown(ctx, sc, from, to, store.ByModel, a.Location())
+		if msg.err == nil {
+			msg.keys, msg.err = a.Store.Breakdown(ctx, sc, from, to, store.ByKey, a.Location())
+		}
+		return msg
+	}
+}
+
+func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case summaryMsg:
+		if msg.id != d.reqID {
+			return nil
+		}
+		d.loading = false
+		d.err = msg.err
+		if msg.err == nil {
+			d.sum, d.loaded = msg.sum, true
+			d.cursor = min(d.cursor, max(len(d.sum.Providers)-1, 0))
+			return d.c.bell(d.sum.Alerts)
+		}
+		return nil
+	case drillMsg:
+		if msg.id != d.drillID {
+			return nil
+		}
+		d.drillBusy = false
+		if msg.err != nil {
+			return failure(msg.err)
+		}
+		d.drill, d.models, d.keysOfProv = msg.provider, msg.models, msg.keys
+		return nil
+	case customRangeMsg:
+		d.period, d.from, d.to = 3, msg.from, msg.to
+		return tea.Batch(closeDialog, d.Load())
+	case dataChangedMsg:
+		return d.Load()
+	case tea.KeyPressMsg:
+		return d.key(msg)
+	}
+	return nil
+}
+
+func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := d.keys
+	switch {
+	case key.Matches(msg, k.Today), key.Matches(msg, k.Week), key.Matches(msg, k.Month):
+		d.period = map[string]int{"t": 0, "w": 1, "m": 2}[msg.String()]
+		return d.Load()
+	case key.Matches(msg, k.Custom):
+		return openDialog(d.customForm())
+	case key.Matches(msg, k.Refresh):
+		return d.Load()
+	case key.Matches(msg, k.Back):
+		d.drill = ""
+		return nil
+	case key.Matches(msg, k.Drill):
+		if d.drill == "" && d.cursor < len(d.sum.Providers) {
+			return d.loadDrill(d.sum.Providers[d.cursor].Key)
+		}
+		return nil
+	}
+	if d.drill == "" {
+		d.cursor, _ = k.move(msg, d.cursor, len(d.sum.Providers))
+	}
+	return nil
+}
+
+type customRangeMsg struct{ from, to time.Time }
+
+// customForm asks for a custom range; times are read by the app, so the
+// same forms work as in `byok usage --since/--until`.
+func (d *dashboard) customForm() dialog {
+	a := d.c.app
+	v := &struct{ from, to string }{from: "7d", to: "now"}
+	check := func(s string) error { _, err := a.ParseTime(s); return err }
+	form := huh.NewForm(huh.NewGroup(
+		huh.NewInput().Title("From").Description("a date (2026-11-01), today, yesterday, or an age such as 7d").Value(&v.from).Validate(check),
+		huh.NewInput().Title("To").Description("a date, now, or an age").Value(&v.to).Validate(check),
+	))
+	return newFormDialog(d.c, "Custom range", form, "Loading…", func() tea.Cmd {
+		from, _ := a.ParseTime(v.from)
+		to, _ := a.ParseTime(v.to)
+		if !to.After(from) {
+			return tea.Batch(closeDialog, failure(fmt.Errorf("the range ends before it starts: %s → %s", v.from, v.to)))
+		}
+		return func() tea.Msg { return customRangeMsg{from: from, to: to} }
+	})
+}
+
+// allBudget is the budget on everything, if one is set.
+func (d *dashboard) allBudget() (budget.Status, bool) {
+	for _, b := range d.sum.Budgets {
+		if b.Scope.Kind == budget.KindAll {
+			return b, true
+		}
+	}
+	return budget.Status{}, false
+}
+
+// providerBudget is a provider's own budget, if one is set.
+func (d *dashboard) providerBudget(id string) (budget.Status, bool) {
+	for _, b := range d.sum.Budgets {
+		if b.Scope.Kind == budget.KindProvider && b.Scope.Provider == id {
+			return b, true
+		}
+	}
+	return budget.Status{}, false
+}
+
+func (d *dashboard) View() string {
+	st := d.c.st
+	w, h := d.c.width, d.c.height
+	if !d.loaded {
+		if d.err != nil {
+			return st.Over.Render("Could not load the dashboard: " + d.err.Error())
+		}
+		return st.Muted.Render("Loading the dashboard…")
+	}
+	s := d.sum
+	var out []string
+	// Period line.
+	var sw []string
+	for i, p := range dashPeriods {
+		label := "[" + p[:1] + "]" + p[1:]
+		if i == d.period {
+			sw = append(sw, st.TabOn.Render(label))
+		} else {
+			sw = append(sw, st.Muted.Render(label))
+		}
+	}
+	loc := d.c.app.Location()
+	rng := fmt.Sprintf("%s – %s", s.From.In(loc).Format("Jan 2"), s.To.Add(-time.Nanosecond).In(loc).Format("Jan 2 2006"))
+	out = append(out, fit(st.Title.Render(strings.ToUpper(dashPeriods[d.period][:1])+dashPeriods[d.period][1:])+"  "+st.Muted.Render(rng), w-lenPlain(sw), false)+strings.Join(sw, " "))
+	if n := len(s.Alerts); n > 0 {
+		latest := s.Alerts[0]
+		for _, a := range s.Alerts {
+			if a.Time.After(latest.Time) {
+				latest = a
+			}
+		}
+		out = append(out, fit(st.Banner.Render(fmt.Sprintf("⚠ %d unacknowledged alert%s: %s", n, plural(n), latest.Message))+st.Muted.Render("  (7 to review)"), w, false))
+	}
+	out = append(out, strings.Split(d.totalLine(w), "\n")...)
+	out = append(out, "")
+	if d.drill != "" {
+		out = append(out, d.drillView(w, h-len(out)-1)...)
+	} else {
+		chartH := 0
+		if h-len(out) >= 16 {
+			chartH = min(12, h-len(out)-len(s.Providers)-5)
+			chartH = max(chartH, 3)
+		}
+		rowsH := h - len(out) - 1
+		if chartH > 0 {
+			rowsH -= chartH + 3
+		}
+		out = append(out, d.providerTable(w, rowsH))
+		if chartH > 0 {
+			out = append(out, "", d.chart(w, chartH))
+		}
+	}
+	body := strings.Join(out, "\n")
+	footer := st.Muted.Render("prices of " + s.CatalogDate)
+	if s.Total.Unpriced > 0 {
+		footer += st.Warn.Render(fmt.Sprintf(" · %s unpriced requests not in totals (budgets count %s)", count(s.Total.Unpriced), s.Total.Fallback))
+	}
+	return block(body, w, h-1) + "\n" + fit(footer, w, false)
+}
+
+// periodMark abbreviates a budget period after its percentage.
+func periodMark(p store.Period) string {
+	switch p {
+	case store.Daily:
+		return " d"
+	case store.Weekly:
+		return " w"
+	}
+	return " m"
+}
+
+func lipglossWidth(s string) int { return len([]rune(stripANSI(s))) }
+
+func lenPlain(parts []string) int {
+	n := 0
+	for _, p := range parts {
+		n += len([]rune(stripANSI(p))) + 1
+	}
+	return n
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (d *dashboard) totalLine(w int) string {
+	st := d.c.st
+	t := d.sum.Total
+	line := st.Strong.Render("Total "+t.Cost.String()) + " " + st.Muted.Render(fmt.Sprintf("· %s requests", count(t.Requests)))
+	if t.Errors > 0 {
+		line += st.Muted.Render(fmt.Sprintf(" · %s failed", count(t.Errors)))
+	}
+	var all string
+	if b, ok := d.allBudget(); ok {
+		all = st.Muted.Render(fmt.Sprintf("Budget on everything (%s): ", b.Budget.Period)) +
+			st.state(b.State).Render(fmt.Sprintf("%s of %s", b.Spent, b.Budget.Limit)) + " " +
+			st.bar(b.Percent/100, 12, b.State) + " " + st.state(b.State).Render(percent(b.Percent))
+		if b.Projected {
+			all += st.Muted.Render(" → forecast " + b.Forecast.String())
+		}
+	} else {
+		all = st.Muted.Render("No budget on everything yet (6 to add one)")
+	}
+	if lipglossWidth(line)+3+lipglossWidth(all) <= w {
+		return line + "   " + all
+	}
+	return fit(line, w, false) + "\n" + fit(all, w, false)
+}
+
+func (d *dashboard) providerTable(w, h int) string {
+	st := d.c.st
+	barW := 12
+	if w >= 110 {
+		barW = 24
+	}
+	cols := []col{{"PROVIDER", 0, false}, {"SPEND", 10, true}, {"BUDGET", barW, false}, {"%", 7, true}, {"FORECAST", 10, true}, {"REQUESTS", 9, true}, {"UNPRICED", 8, true}}
+	if w < 90 {
+		cols[4].title, cols[4].width = "FCAST", 9
+		cols[6].title, cols[6].width = "UNPR", 4
+	}
+	total := d.sum.Total.Cost
+	rows := make([][]string, 0, len(d.sum.Providers))
+	for _, g := range d.sum.Providers {
+		r := []string{g.Key, usd(g.Cost), "", "–", "–", count(g.Requests), count(g.Unpriced)}
+		if b, ok := d.providerBudget(g.Key); ok {
+			r[2] = st.bar(b.Percent/100, barW, b.State)
+			r[3] = st.state(b.State).Render(percent(b.Percent) + periodMark(b.Budget.Period))
+			r[4] = b.Forecast.String()
+		} else if total > 0 {
+			// No budget: the bar shows the provider's share of the total.
+			r[2] = st.bar(g.Cost.Float()/total.Float(), barW, "")
+		}
+		if g.Unpriced > 0 {
+			r[6] = st.Warn.Render(count(g.Unpriced))
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return st.Muted.Render("Nothing spent in this period.")
+	}
+	off := scroll(d.cursor, 0, h-1)
+	return d.c.st.table(cols, rows, w, h, d.cursor, off)
+}
+
+func (d *dashboard) drillView(w, h int) []string {
+	st := d.c.st
+	out := []string{st.Title.Render(d.drill) + st.Muted.Render(" — models and keys in this period (esc back)")}
+	cols := []col{{"MODEL", 0, false}, {"SPEND", 10, true}, {"REQUESTS", 9, true}, {"INPUT", 8, true}, {"OUTPUT", 8, true}, {"UNPRICED", 8, true}}
+	rows := func(gs []store.Group, trim bool) [][]string {
+		var rs [][]string
+		for _, g := range gs {
+			name := g.Key
+			if trim {
+				name = strings.TrimPrefix(name, d.drill+"/")
+			}
+			if name == "" {
+				name = "(no key)"
+			}
+			rs = append(rs, []string{name, usd(g.Cost), count(g.Requests), tokens(g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens), tokens(g.OutputTokens), count(g.Unpriced)})
+		}
+		return rs
+	}
+	half := max((h-2)/2, 3)
+	out = append(out, st.table(cols, rows(d.models, true), w, half, -1, 0), "")
+	cols[0].title = "KEY"
+	out = append(out, st.table(cols, rows(d.keysOfProv, false), w, h-half-2, -1, 0))
+	return out
+}
+
+// chart draws the last 30 days as vertical bars, h rows high.
+func (d *dashboard) chart(w, h int) string {
+	st := d.c.st
+	days := d.sum.Days
+	if len(days) == 0 {
+		return ""
+	}
+	var peak float64
+	for _, g := range days {
+		peak = math.Max(peak, g.Cost.Float())
+	}
+	cell := max(min((w-2)/len(days), 3), 1)
+	levels := []rune(" ▁▂▃▄▅▆▇█")
+	rows := make([]string, h)
+	for r := 0; r < h; r++ {
+		var b strings.Builder
+		for _, g := range days {
+			units := 0.0
+			if peak > 0 {
+				units = g.Cost.Float() / peak * float64(h*8)
+			}
+			fill := units - float64((h-1-r)*8)
+			var ch rune
+			switch {
+			case fill >= 8:
+				ch = '█'
+			case fill <= 0:
+				ch = ' '
+			default:
+				ch = levels[int(math.Ceil(fill))]
+			}
+			b.WriteString(strings.Repeat(string(ch), max(cell-1, 1)))
+			if cell > 1 {
+				b.WriteByte(' ')
+			}
+		}
+		rows[r] = st.OK.Render(b.String())
+	}
+	maxDay := days[0]
+	for _, g := range days {
+		if g.Cost > maxDay.Cost {
+			maxDay = g
+		}
+	}
+	title := st.Header.Render("LAST 30 DAYS") + st.Muted.Render(fmt.Sprintf("  peak %s on %s", maxDay.Cost, maxDay.Key))
+	axisW := cell * len(days)
+	axis := st.Muted.Render(fit(days[0].Key, axisW-10, false) + fit(days[len(days)-1].Key, 10, true))
+	return strings.Join(append(append([]string{title}, rows...), axis), "\n")
+}

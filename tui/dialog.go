@@ -1,0 +1,249 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/sahilm/fuzzy"
+)
+
+// dialog is a modal over the active page: a form, a confirmation or a
+// picker. It gets every key while open.
+type dialog interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	Keys() help.KeyMap
+	Busy() bool
+}
+
+// dialogKeys are the keys shown while a dialog is open.
+type dialogKeys struct {
+	Submit, Cancel, Up, Down key.Binding
+}
+
+func newDialogKeys(submit string) dialogKeys {
+	return dialogKeys{
+		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", submit)),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Up:     key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↑", "up")),
+		Down:   key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "down")),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k dialogKeys) ShortHelp() []key.Binding { return []key.Binding{k.Submit, k.Cancel} }
+
+// FullHelp implements help.KeyMap.
+func (k dialogKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Submit, k.Cancel, k.Up, k.Down}}
+}
+
+// formDialog shows a huh form. On submit it calls submit, whose command
+// does the work; the dialog then shows working until the owner page
+// closes it with the result.
+type formDialog struct {
+	c       *common
+	title   string
+	form    *huh.Form
+	submit  func() tea.Cmd
+	working string
+	busy    bool
+	keys    dialogKeys
+}
+
+func newFormDialog(c *common, title string, form *huh.Form, working string, submit func() tea.Cmd) *formDialog {
+	form = form.WithShowHelp(false).WithWidth(min(64, c.width-6)).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
+	return &formDialog{c: c, title: title, form: form, submit: submit, working: working, keys: newDialogKeys("next / submit")}
+}
+
+func (d *formDialog) Init() tea.Cmd { return d.form.Init() }
+
+func (d *formDialog) Busy() bool { return d.busy }
+
+func (d *formDialog) Keys() help.KeyMap { return d.keys }
+
+func (d *formDialog) Update(msg tea.Msg) tea.Cmd {
+	if d.busy {
+		return nil
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, d.keys.Cancel) {
+		return closeDialog
+	}
+	f, cmd := d.form.Update(msg)
+	if ff, ok := f.(*huh.Form); ok {
+		d.form = ff
+	}
+	switch d.form.State {
+	case huh.StateCompleted:
+		d.busy = true
+		return d.submit()
+	case huh.StateAborted:
+		return closeDialog
+	}
+	return cmd
+}
+
+func (d *formDialog) View() string {
+	st := d.c.st
+	body := d.form.View()
+	if d.busy {
+		body = st.Warn.Render(d.working)
+	}
+	return st.Box.Render(st.Title.Render(d.title) + "\n\n" + body + "\n" + st.Muted.Render("enter next · shift+tab back · esc cancel"))
+}
+
+// confirmDialog asks yes or no before something that cannot be undone.
+type confirmDialog struct {
+	c    *common
+	text string
+	yes  func() tea.Cmd
+	keys confirmKeys
+}
+
+type confirmKeys struct{ Yes, No key.Binding }
+
+// ShortHelp implements help.KeyMap.
+func (k confirmKeys) ShortHelp() []key.Binding { return []key.Binding{k.Yes, k.No} }
+
+// FullHelp implements help.KeyMap.
+func (k confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Yes, k.No}} }
+
+func newConfirm(c *common, text string, yes func() tea.Cmd) *confirmDialog {
+	return &confirmDialog{c: c, text: text, yes: yes, keys: confirmKeys{
+		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		No:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
+	}}
+}
+
+func (d *confirmDialog) Init() tea.Cmd     { return nil }
+func (d *confirmDialog) Busy() bool        { return false }
+func (d *confirmDialog) Keys() help.KeyMap { return d.keys }
+
+func (d *confirmDialog) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(k, d.keys.Yes):
+		return tea.Batch(closeDialog, d.yes())
+	case key.Matches(k, d.keys.No):
+		return closeDialog
+	}
+	return nil
+}
+
+func (d *confirmDialog) View() string {
+	st := d.c.st
+	return st.Box.Render(wrap(d.text, min(60, d.c.width-8)) + "\n\n" + st.Key.Render("y") + " yes   " + st.Key.Render("n") + " no")
+}
+
+// pickerDialog filters a list with fuzzy matching; enter picks the
+// highlighted item, or the typed text when free is set and it matches
+// nothing (a model the catalog does not know).
+type pickerDialog struct {
+	c      *common
+	title  string
+	items  []string
+	shown  []string
+	cursor int
+	input  textinput.Model
+	free   func(string) bool
+	pick   func(string) tea.Cmd
+	keys   dialogKeys
+}
+
+func newPicker(c *common, title string, items []string, current string, free func(string) bool, pick func(string) tea.Cmd) *pickerDialog {
+	in := newInput("> ", "type to filter")
+	in.SetWidth(min(60, c.width-10))
+	in.Focus()
+	d := &pickerDialog{c: c, title: title, items: items, input: in, free: free, pick: pick, keys: newDialogKeys("pick")}
+	d.filter()
+	for i, it := range d.shown {
+		if it == current {
+			d.cursor = i
+		}
+	}
+	return d
+}
+
+func (d *pickerDialog) Init() tea.Cmd     { return nil }
+func (d *pickerDialog) Busy() bool        { return false }
+func (d *pickerDialog) Keys() help.KeyMap { return d.keys }
+
+func (d *pickerDialog) filter() {
+	q := strings.TrimSpace(d.input.Value())
+	if q == "" {
+		d.shown = d.items
+		d.cursor = min(d.cursor, max(len(d.shown)-1, 0))
+		return
+	}
+	ms := fuzzy.Find(q, d.items)
+	d.shown = make([]string, len(ms))
+	for i, m := range ms {
+		d.shown[i] = m.Str
+	}
+	d.cursor = 0
+}
+
+func (d *pickerDialog) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(k, d.keys.Cancel):
+			return closeDialog
+		case key.Matches(k, d.keys.Up):
+			d.cursor = max(d.cursor-1, 0)
+			return nil
+		case key.Matches(k, d.keys.Down):
+			d.cursor = min(d.cursor+1, max(len(d.shown)-1, 0))
+			return nil
+		case key.Matches(k, d.keys.Submit):
+			v := strings.TrimSpace(d.input.Value())
+			for _, it := range d.items {
+				if strings.EqualFold(it, v) {
+					return tea.Batch(closeDialog, d.pick(it))
+				}
+			}
+			if d.free != nil && d.free(v) {
+				return tea.Batch(closeDialog, d.pick(v))
+			}
+			if len(d.shown) == 0 {
+				return nil
+			}
+			return tea.Batch(closeDialog, d.pick(d.shown[d.cursor]))
+		}
+	}
+	var cmd tea.Cmd
+	d.input, cmd = d.input.Update(msg)
+	d.filter()
+	return cmd
+}
+
+func (d *pickerDialog) View() string {
+	st := d.c.st
+	w := min(64, d.c.width-8)
+	h := max(min(14, d.c.height-8), 3)
+	off := scroll(d.cursor, max(d.cursor-h+1, 0), h)
+	var lines []string
+	for i := off; i < len(d.shown) && len(lines) < h; i++ {
+		l := fit(" "+d.shown[i], w, false)
+		if i == d.cursor {
+			l = st.Selected.Render(l)
+		}
+		lines = append(lines, l)
+	}
+	if len(d.shown) == 0 {
+		hint := "no match"
+		if d.free != nil && d.free(strings.TrimSpace(d.input.Value())) {
+			hint = "no match — enter uses what you typed"
+		}
+		lines = append(lines, st.Muted.Render(hint))
+	}
+	info := st.Muted.Render(count(int64(len(d.shown))) + " of " + count(int64(len(d.items))))
+	return st.Box.Render(st.Title.Render(d.title) + "  " + info + "\n" + d.input.View() + "\n\n" + block(strings.Join(lines, "\n"), w, h))
+}

@@ -1,0 +1,548 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+const historyPage = 200
+
+// history lists recorded requests, newest first, with filters and a
+// detail pane.
+type history struct {
+	c       *common
+	keys    historyKeys
+	filter  textinput.Model
+	query   string // the applied filter
+	events  []store.Event
+	more    bool // an older page may exist
+	cursor  int
+	offset  int
+	reqID   int
+	loading bool
+	err     error
+
+	detail     *store.Event // the event shown in the pane, with text
+	price      string       // its price record, as stored
+	detailID   int
+	detailOpen bool // narrow screens: the pane replaces the table
+	pane       viewport.Model
+}
+
+type eventsMsg struct {
+	result
+	events []store.Event
+	append bool
+	err    error
+}
+
+type eventDetailMsg struct {
+	result
+	event store.Event
+	price string
+	err   error
+}
+
+func newHistory(c *common) *history {
+	in := newInput("/ ", "provider:openai model:gpt-4o key:openai/work status:error source:proxy text")
+	return &history{c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+}
+
+func (h *history) Keys() help.KeyMap { return h.keys }
+func (h *history) Editing() bool     { return h.filter.Focused() }
+func (h *history) Busy() bool        { return h.loading }
+
+// parseFilter reads "provider:x model:y key:p/l status:s source:s words".
+// Keys are resolved by the command, which may touch the database.
+func parseFilter(q string) (f store.Filter, keyName string, err error) {
+	var text []string
+	for _, w := range strings.Fields(q) {
+		k, v, ok := strings.Cut(w, ":")
+		if !ok || v == "" {
+			text = append(text, w)
+			continue
+		}
+		switch strings.ToLower(k) {
+		case "provider", "p":
+			f.Provider = strings.ToLower(v)
+		case "model", "m":
+			if p, m, ok := strings.Cut(v, "/"); ok && f.Provider == "" {
+				f.Provider, v = p, m
+			}
+			f.Model = v
+		case "key", "k":
+			keyName = v
+		case "status", "s":
+			switch store.Status(v) {
+			case store.StatusOK, store.StatusError, store.StatusCancelled, store.StatusPartial:
+				f.Status = store.Status(v)
+			default:
+				return f, "", fmt.Errorf("status %q: use ok, error, cancelled or partial", v)
+			}
+		case "source":
+			switch store.Source(v) {
+			case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual:
+				f.Source = store.Source(v)
+			default:
+				return f, "", fmt.Errorf("source %q: use tui, cli, proxy or manual", v)
+			}
+		default:
+			text = append(text, w)
+		}
+	}
+	if f.Model != "" && f.Provider == "" {
+		return f, "", fmt.Errorf("model:%s needs its provider: write model:PROVIDER/%s", f.Model, f.Model)
+	}
+	f.Text = strings.Join(text, " ")
+	return f, keyName, nil
+}
+
+func (h *history) Load() tea.Cmd { return h.load(0) }
+
+// load reads a page of events; before > 0 appends an older page.
+func (h *history) load(before int64) tea.Cmd {
+	f, keyName, err := parseFilter(h.query)
+	if err != nil {
+		h.err = err
+		return failure(err)
+	}
+	f.Limit, f.Before = historyPage, before
+	h.reqID = h.c.nextID()
+	h.loading = true
+	id, ctx, a := h.reqID, h.c.ctx, h.c.app
+	return func() tea.Msg {
+		msg := eventsMsg{result: result{pageHistory, id}, append: before > 0}
+		if keyName != "" {
+			p, l, _ := strings.Cut(keyName, "/")
+			k, err := a.Store.KeyByName(ctx, p, l)
+			if err != nil {
+				msg.err = fmt.Errorf("no key %s (see the Keys view): %w", keyName, err)
+				return msg
+			}
+			f.KeyID = k.ID
+			if f.Provider == "" {
+				f.Provider = k.Provider
+			}
+		}
+		msg.events, msg.err = a.Store.Events(ctx, f)
+		return msg
+	}
+}
+
+// loadDetail reads the event under the cursor with its text and prices.
+func (h *history) loadDetail() tea.Cmd {
+	if h.cursor >= len(h.events) {
+		return nil
+	}
+	if h.detail != nil && h.detail.ID == h.events[h.cursor].ID {
+		return nil
+	}
+	h.detailID = h.c.nextID()
+	id, ctx, a, evID := h.detailID, h.c.ctx, h.c.app, h.events[h.cursor].ID
+	return func() tea.Msg {
+		e, err := a.Store.Event(ctx, evID)
+		msg := eventDetailMsg{result: result{pageHistory, id}, event: e, err: err}
+		if err == nil && e.PriceRef != "" {
+			msg.price, _ = a.Store.PriceRecord(ctx, e.PriceRef)
+			if msg.price == "" {
+				// Not kept with the event: the catalog's record is the
+				// same one when its reference matches.
+				if p, ok := a.Catalog().Lookup(e.Provider, e.Model); ok && p.Ref == e.PriceRef {
+					if b, err := json.Marshal(p); err == nil {
+						msg.price = string(b)
+					}
+				}
+			}
+		}
+		return msg
+	}
+}
+
+func (h *history) wide() bool { return h.c.width >= 110 }
+
+func (h *history) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case eventsMsg:
+		if msg.id != h.reqID {
+			return nil
+		}
+		h.loading = false
+		h.err = msg.err
+		if msg.err != nil {
+			return failure(msg.err)
+		}
+		if msg.append {
+			h.events = append(h.events, msg.events...)
+		} else {
+			h.events = msg.events
+			h.cursor, h.offset = 0, 0
+		}
+		h.more = len(msg.events) == historyPage
+		if h.wide() || h.detailOpen {
+			return h.loadDetail()
+		}
+		return nil
+	case eventDetailMsg:
+		if msg.id != h.detailID {
+			return nil
+		}
+		if msg.err != nil {
+			return failure(msg.err)
+		}
+		e := msg.event
+		h.detail, h.price = &e, msg.price
+		h.pane.SetContent(h.detailText(h.paneWidth()))
+		h.pane.GotoTop()
+		return nil
+	case tea.WindowSizeMsg:
+		if h.wide() && h.detail == nil {
+			return h.loadDetail()
+		}
+		return nil
+	case dataChangedMsg:
+		if h.cursor == 0 && !h.filter.Focused() {
+			return h.Load()
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return h.key(msg)
+	}
+	if h.filter.Focused() {
+		var cmd tea.Cmd
+		h.filter, cmd = h.filter.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := h.keys
+	if h.filter.Focused() {
+		switch msg.String() {
+		case "enter":
+			h.filter.Blur()
+			h.query = h.filter.Value()
+			return h.Load()
+		case "esc":
+			h.filter.Blur()
+			h.filter.SetValue(h.query)
+			return nil
+		}
+		var cmd tea.Cmd
+		h.filter, cmd = h.filter.Update(msg)
+		return cmd
+	}
+	if h.detailOpen {
+		switch {
+		case key.Matches(msg, k.Back), key.Matches(msg, k.Detail):
+			h.detailOpen = false
+			return nil
+		case key.Matches(msg, k.Rerun):
+			return h.rerun()
+		}
+		var cmd tea.Cmd
+		h.pane, cmd = h.pane.Update(msg)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Filter):
+		return h.filter.Focus()
+	case key.Matches(msg, k.Clear), key.Matches(msg, k.Back):
+		if h.query == "" {
+			return nil
+		}
+		h.query = ""
+		h.filter.SetValue("")
+		return h.Load()
+	case key.Matches(msg, k.Detail):
+		if h.wide() {
+			return nil
+		}
+		h.detailOpen = true
+		h.detail = nil
+		return h.loadDetail()
+	case key.Matches(msg, k.Rerun):
+		return h.rerun()
+	case key.Matches(msg, k.PageDown):
+		h.cursor = min(h.cursor+h.rows(), max(len(h.events)-1, 0))
+	case key.Matches(msg, k.PageUp):
+		h.cursor = max(h.cursor-h.rows(), 0)
+	default:
+		var ok bool
+		if h.cursor, ok = k.move(msg, h.cursor, len(h.events)); !ok {
+			return nil
+		}
+	}
+	var cmds []tea.Cmd
+	if h.more && !h.loading && h.cursor >= len(h.events)-1 && len(h.events) > 0 {
+		cmds = append(cmds, h.load(h.events[len(h.events)-1].ID))
+	}
+	if h.wide() {
+		cmds = append(cmds, h.loadDetail())
+	}
+	return tea.Batch(cmds...)
+}
+
+// rerunMsg opens a past request in the playground.
+type rerunMsg struct {
+	provider, model, keyLabel, prompt string
+}
+
+func (h *history) rerun() tea.Cmd {
+	if h.cursor >= len(h.events) {
+		return nil
+	}
+	e := h.events[h.cursor]
+	if h.detail != nil && h.detail.ID == e.ID {
+		e = *h.detail
+	}
+	if e.Source == store.SourceManual {
+		return failure(fmt.Errorf("#%d is a manual spend entry, not a request", e.ID))
+	}
+	if e.Status == store.StatusOK {
+		return failure(fmt.Errorf("#%d succeeded; re-run is for failed, partial and cancelled requests (open the playground to send it again)", e.ID))
+	}
+	label := ""
+	if _, l, ok := strings.Cut(e.KeyName, "/"); ok && e.KeyID != 0 {
+		label = l
+	}
+	return goTo(pagePlayground, rerunMsg{provider: e.Provider, model: e.Model, keyLabel: label, prompt: e.Prompt})
+}
+
+func (h *history) rows() int { return max(h.c.height-3, 1) }
+
+func (h *history) paneWidth() int {
+	if h.wide() {
+		return h.c.width - h.tableWidth() - 3
+	}
+	return h.c.width
+}
+
+func (h *history) tableWidth() int {
+	if h.wide() {
+		return max(h.c.width*3/5, 66)
+	}
+	return h.c.width
+}
+
+func (h *history) View() string {
+	st := h.c.st
+	w, ht := h.c.width, h.c.height
+	head := h.filter.View()
+	if !h.filter.Focused() {
+		if h.query == "" {
+			head = st.Muted.Render("/ to filter: provider:openai model:openai/gpt-4o key:openai/work status:error source:proxy words")
+		} else {
+			head = st.Key.Render("filter ") + h.query + st.Muted.Render("  (x clears)")
+		}
+	}
+	head = fit(head, w, false)
+	if h.detailOpen && !h.wide() {
+		h.pane.SetWidth(w)
+		h.pane.SetHeight(ht - 1)
+		return head + "\n" + h.pane.View()
+	}
+	tw := h.tableWidth()
+	table := h.table(tw, ht-1)
+	if !h.wide() {
+		return head + "\n" + table
+	}
+	pw := h.paneWidth()
+	h.pane.SetWidth(pw)
+	h.pane.SetHeight(ht - 1)
+	pane := h.pane.View()
+	if h.detail == nil {
+		pane = st.Muted.Render("…")
+	}
+	sep := strings.TrimSuffix(strings.Repeat("│\n", ht-1), "\n")
+	return head + "\n" + joinColumns(block(table, tw, ht-1), " "+st.Muted.Render(sep)+" ", block(pane, pw, ht-1))
+}
+
+// joinColumns puts blocks of equal height side by side.
+func joinColumns(parts ...string) string {
+	split := make([][]string, len(parts))
+	n := 0
+	for i, p := range parts {
+		split[i] = strings.Split(p, "\n")
+		n = max(n, len(split[i]))
+	}
+	out := make([]string, n)
+	for r := range n {
+		var b strings.Builder
+		for _, s := range split {
+			if r < len(s) {
+				b.WriteString(s[r])
+			}
+		}
+		out[r] = b.String()
+	}
+	return strings.Join(out, "\n")
+}
+
+func (h *history) table(w, ht int) string {
+	st := h.c.st
+	if len(h.events) == 0 {
+		if h.loading {
+			return st.Muted.Render("Loading…")
+		}
+		if h.query != "" {
+			return st.Muted.Render("No request matches the filter.")
+		}
+		return st.Muted.Render("No requests recorded yet.")
+	}
+	loc := h.c.app.Location()
+	cols := []col{{"TIME", 12, false}, {"MODEL", 0, false}, {"STATUS", 9, false}, {"TOKENS", 6, true}, {"COST", 10, true}, {"LATENCY", 7, true}}
+	if w >= 100 {
+		cols = append([]col{{"SOURCE", 6, false}}, cols...)
+	}
+	rows := make([][]string, len(h.events))
+	for i, e := range h.events {
+		status := string(e.Status)
+		switch e.Status {
+		case store.StatusError:
+			status = st.Over.Render(status)
+		case store.StatusCancelled, store.StatusPartial:
+			status = st.Warn.Render(status)
+		}
+		cost := usd(e.Cost)
+		switch e.CostState {
+		case pricing.Unpriced:
+			cost = st.Warn.Render("unpriced")
+		case pricing.Estimated:
+			cost = "~" + cost
+		}
+		r := []string{e.Time.In(loc).Format("Jan 02 15:04"), e.Provider + "/" + e.Model, status,
+			tokens(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens), cost, millis(e.Latency)}
+		if e.Source == store.SourceManual {
+			r[3], r[5] = "", ""
+		}
+		if w >= 100 {
+			r = append([]string{string(e.Source)}, r...)
+		}
+		rows[i] = r
+	}
+	h.offset = scroll(h.cursor, h.offset, ht-1)
+	return st.table(cols, rows, w, ht, h.cursor, h.offset)
+}
+
+// detailText is the detail pane: tokens, cost lines with the prices used,
+// timings, the error and the text.
+func (h *history) detailText(w int) string {
+	st := h.c.st
+	e := h.detail
+	if e == nil {
+		return ""
+	}
+	loc := h.c.app.Location()
+	var b []string
+	add := func(label, v string) { b = append(b, st.Header.Render(fit(label, 9, false))+v) }
+	b = append(b, st.Title.Render(fmt.Sprintf("#%d %s/%s", e.ID, e.Provider, e.Model)))
+	add("time", e.Time.In(loc).Format("2006-01-02 15:04:05 MST")+"  via "+string(e.Source)+clientOf(e))
+	key := e.KeyName
+	if key == "" {
+		key = "none"
+	}
+	add("key", key)
+	status := string(e.Status)
+	if e.ErrorClass != "" {
+		status += " (" + e.ErrorClass + ")"
+	}
+	if e.HTTPStatus != 0 {
+		status += fmt.Sprintf("  HTTP %d", e.HTTPStatus)
+	}
+	add("status", status)
+	add("timing", fmt.Sprintf("latency %s · first token %s", millis(e.Latency), millis(e.TTFT)))
+	if e.RequestID != "" {
+		add("req id", e.RequestID)
+	}
+	if e.Note != "" {
+		add("note", e.Note)
+	}
+	b = append(b, "")
+	b = append(b, st.Header.Render("TOKENS"))
+	cw := count(e.CacheWriteTokens())
+	if e.CacheWrite1hTokens > 0 {
+		cw += fmt.Sprintf(" (1h %s)", count(e.CacheWrite1hTokens))
+	}
+	b = append(b, fmt.Sprintf("  input %s · cache read %s · cache write %s", count(e.InputTokens), count(e.CacheReadTokens), cw))
+	b = append(b, fmt.Sprintf("  output %s (reasoning %s)", count(e.OutputTokens), count(e.ReasoningTokens)))
+	b = append(b, "")
+	b = append(b, st.Header.Render("COST ")+costState(st, e))
+	b = append(b, h.costLines(e)...)
+	if e.ErrorMessage != "" {
+		b = append(b, "", st.Header.Render("ERROR"), st.Over.Render(wrap(e.ErrorMessage, w-2)))
+	}
+	if e.Prompt != "" {
+		b = append(b, "", st.Header.Render("PROMPT"), wrap(e.Prompt, w-2))
+	}
+	if e.Response != "" {
+		b = append(b, "", st.Header.Render("REPLY"), wrap(e.Response, w-2))
+	}
+	if e.Prompt == "" && e.Response == "" && e.Source != store.SourceManual {
+		b = append(b, "", st.Muted.Render("The prompt and reply were not stored (store_text in config.toml)."))
+	}
+	if e.Status != store.StatusOK && e.Source != store.SourceManual {
+		b = append(b, "", st.Muted.Render("R re-runs this request in the playground."))
+	}
+	return wrap(strings.Join(b, "\n"), w)
+}
+
+func clientOf(e *store.Event) string {
+	if e.Client == "" {
+		return ""
+	}
+	return " (" + e.Client + ")"
+}
+
+func costState(st *styles, e *store.Event) string {
+	switch e.CostState {
+	case pricing.Unpriced:
+		return st.Warn.Render(fmt.Sprintf("unpriced — not in totals; budgets count %s", e.Fallback))
+	case pricing.Estimated:
+		return st.Warn.Render(e.Cost.String() + " estimated (tokens counted locally)")
+	case pricing.Reported:
+		return st.Strong.Render(e.Cost.String()) + st.Muted.Render(" reported by the provider")
+	}
+	return st.Strong.Render(e.Cost.String()) + st.Muted.Render(" "+string(e.CostState))
+}
+
+// costLines re-derives the lines of the recorded cost from the price
+// record the event was priced with, for display.
+func (h *history) costLines(e *store.Event) []string {
+	st := h.c.st
+	var out []string
+	if e.PriceRef != "" {
+		out = append(out, st.Muted.Render("  price "+e.PriceRef))
+	}
+	var p pricing.Price
+	if h.price == "" || json.Unmarshal([]byte(h.price), &p) != nil {
+		if e.Markup != 0 {
+			out = append(out, fmt.Sprintf("  platform fee %s", e.Markup))
+		}
+		return out
+	}
+	u := providers.Usage{Input: e.InputTokens, CacheRead: e.CacheReadTokens, CacheWrite5m: e.CacheWrite5mTokens,
+		CacheWrite1h: e.CacheWrite1hTokens, Output: e.OutputTokens, Reasoning: e.ReasoningTokens}
+	bd := pricing.Cost(p, u, 0)
+	for _, l := range bd.Lines {
+		out = append(out, fmt.Sprintf("  %-10s %7s × %s/M = %s", l.Name, count(l.Units), l.Rate.USD(), l.Amount))
+	}
+	if e.Markup != 0 {
+		out = append(out, fmt.Sprintf("  %-10s %s", "fee", e.Markup))
+	}
+	if e.CostState == pricing.Computed && bd.Total+e.Markup != e.Cost {
+		out = append(out, st.Muted.Render("  (lines re-derived from the price record; the recorded total stands)"))
+	}
+	return out
+}

@@ -1,0 +1,288 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
+)
+
+// keysPage lists the stored keys (never more than their last 4
+// characters) and adds, tests, rotates and revokes them.
+type keysPage struct {
+	c       *common
+	keys    keysPageKeys
+	list    []app.KeyView
+	cursor  int
+	offset  int
+	reqID   int
+	loading bool
+	working string // a test or removal in flight
+	workID  int
+	err     error
+}
+
+// addKeyMsg opens the add form (from the onboarding screen).
+type addKeyMsg struct{}
+
+type keyListMsg struct {
+	result
+	keys []app.KeyView
+	err  error
+}
+
+// keyDoneMsg is the end of an add, rotate, test, remove or default.
+type keyDoneMsg struct {
+	result
+	what string
+	key  store.Key
+	err  error
+}
+
+func newKeysPage(c *common) *keysPage { return &keysPage{c: c, keys: newKeysPageKeys()} }
+
+func (p *keysPage) Keys() help.KeyMap { return p.keys }
+func (p *keysPage) Editing() bool     { return false }
+func (p *keysPage) Busy() bool        { return p.loading || p.working != "" }
+
+func (p *keysPage) Load() tea.Cmd {
+	p.reqID = p.c.nextID()
+	p.loading = true
+	id, ctx, a := p.reqID, p.c.ctx, p.c.app
+	return func() tea.Msg {
+		ks, err := a.Keys(ctx)
+		return keyListMsg{result: result{pageKeys, id}, keys: ks, err: err}
+	}
+}
+
+func (p *keysPage) selected() (app.KeyView, bool) {
+	if p.cursor < len(p.list) {
+		return p.list[p.cursor], true
+	}
+	return app.KeyView{}, false
+}
+
+func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case keyListMsg:
+		if msg.id != p.reqID {
+			return nil
+		}
+		p.loading = false
+		p.err = msg.err
+		if msg.err == nil {
+			p.list = msg.keys
+			p.cursor = min(p.cursor, max(len(p.list)-1, 0))
+		}
+		return nil
+	case keyDoneMsg:
+		if msg.id != p.workID {
+			return nil
+		}
+		p.working = ""
+		if msg.err != nil {
+			return tea.Batch(closeDialog, failure(msg.err), p.Load())
+		}
+		return tea.Batch(closeDialog, notice("%s %s", msg.key.Name(), msg.what), p.Load())
+	case addKeyMsg:
+		return openDialog(p.addForm())
+	case dataChangedMsg:
+		return p.Load()
+	case tea.KeyPressMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	if key.Matches(msg, k.Add) {
+		return openDialog(p.addForm())
+	}
+	if key.Matches(msg, k.Refresh) {
+		return p.Load()
+	}
+	if c, ok := k.move(msg, p.cursor, len(p.list)); ok {
+		p.cursor = c
+		return nil
+	}
+	sel, ok := p.selected()
+	if !ok || p.working != "" {
+		return nil
+	}
+	ctx, a := p.c.ctx, p.c.app
+	switch {
+	case key.Matches(msg, k.Test):
+		if sel.Revoked() {
+			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
+		}
+		return p.work("Testing "+sel.Name()+"…", "works", func() (store.Key, error) { return a.TestKey(ctx, sel.ID) })
+	case key.Matches(msg, k.Rotate):
+		if sel.Source == store.KeyEnv {
+			return failure(fmt.Errorf("%s comes from the environment: change the variable instead", sel.Name()))
+		}
+		if sel.Revoked() {
+			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
+		}
+		return openDialog(p.rotateForm(sel))
+	case key.Matches(msg, k.Revoke):
+		if sel.Revoked() {
+			return nil
+		}
+		text := fmt.Sprintf("Revoke %s (…%s)? The secret is deleted from the keyring; its history stays. Revoke it at the provider too if it leaked.", sel.Name(), sel.Last4)
+		return openDialog(newConfirm(p.c, text, func() tea.Cmd {
+			return p.work("Revoking "+sel.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, sel.ID) })
+		}))
+	case key.Matches(msg, k.Default):
+		if sel.Revoked() || sel.Source == store.KeyEnv {
+			return failure(fmt.Errorf("%s cannot be the default: pick a stored key", sel.Name()))
+		}
+		return p.work("", "is now the default", func() (store.Key, error) {
+			return sel.Key, a.SetDefaultKey(ctx, sel.ID)
+		})
+	}
+	return nil
+}
+
+// work runs one key operation in a command.
+func (p *keysPage) work(label, what string, fn func() (store.Key, error)) tea.Cmd {
+	p.workID = p.c.nextID()
+	p.working = label
+	id := p.workID
+	return func() tea.Msg {
+		k, err := fn()
+		return keyDoneMsg{result: result{pageKeys, id}, what: what, key: k, err: err}
+	}
+}
+
+// keyProviders are the providers a key can be added for.
+func (p *keysPage) keyProviders() []huh.Option[string] {
+	var opts []huh.Option[string]
+	for _, s := range p.c.app.Registry.All() {
+		if s.NoKey && !s.Structured {
+			continue
+		}
+		opts = append(opts, huh.NewOption(fmt.Sprintf("%s (%s)", s.Name, s.ID), s.ID))
+	}
+	return opts
+}
+
+func (p *keysPage) addForm() dialog {
+	v := &struct {
+		provider, label, secret string
+		validate                bool
+	}{label: "default", validate: true}
+	opts := p.keyProviders()
+	if len(opts) > 0 {
+		v.provider = opts[0].Value
+	}
+	form := huh.NewForm(huh.NewGroup(
+		huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&v.provider).Height(6),
+		huh.NewInput().Title("Label").Description("to tell several keys of one provider apart: work, personal…").Value(&v.label).
+			Validate(func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("a label is needed")
+				}
+				return nil
+			}),
+		huh.NewInput().Title("Key").DescriptionFunc(func() string {
+			if spec, ok := p.c.app.Registry.Get(v.provider); ok && spec.Structured {
+				return "paste the credentials as one JSON value; it is stored in the keychain only"
+			}
+			return "paste the key; it is stored in the keychain only, never shown again"
+		}, &v.provider).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
+		huh.NewConfirm().Title("Check the key with the provider now?").Value(&v.validate),
+	))
+	return newFormDialog(p.c, "Add a key", form, "Checking and saving the key…", func() tea.Cmd {
+		ctx, a := p.c.ctx, p.c.app
+		provider, label, secret, validate := v.provider, strings.TrimSpace(v.label), v.secret, v.validate
+		v.secret = ""
+		return p.work("", "added", func() (store.Key, error) { return a.AddKey(ctx, provider, label, secret, validate) })
+	})
+}
+
+func (p *keysPage) rotateForm(k app.KeyView) dialog {
+	v := &struct {
+		secret   string
+		validate bool
+	}{validate: true}
+	form := huh.NewForm(huh.NewGroup(
+		huh.NewInput().Title("New key for "+k.Name()).Description("the old one (…"+k.Last4+") is replaced in the keychain").
+			EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
+		huh.NewConfirm().Title("Check the new key with the provider now?").Value(&v.validate),
+	))
+	return newFormDialog(p.c, "Rotate "+k.Name(), form, "Checking and saving the new key…", func() tea.Cmd {
+		ctx, a := p.c.ctx, p.c.app
+		secret, validate := v.secret, v.validate
+		v.secret = ""
+		return p.work("", "rotated", func() (store.Key, error) { return a.RotateKey(ctx, k.ID, secret, validate) })
+	})
+}
+
+func (p *keysPage) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	now := p.c.now()
+	var out []string
+	due := 0
+	for _, k := range p.list {
+		if k.RotateDue {
+			due++
+		}
+	}
+	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d stored · secrets live in the keychain; only the last 4 characters are shown", len(p.list)))
+	out = append(out, fit(title, w, false))
+	if due > 0 {
+		out = append(out, st.Warn.Render(fmt.Sprintf("⚠ %d key%s due for rotation: press r on it to replace the secret", due, plural(due))))
+	}
+	if p.working != "" {
+		out = append(out, st.Warn.Render(p.working))
+	}
+	out = append(out, "")
+	if len(p.list) == 0 {
+		if p.err != nil {
+			out = append(out, st.Over.Render(p.err.Error()))
+		} else if !p.loading {
+			out = append(out, "No keys yet. Press "+st.Key.Render("a")+" to add one; keys in OPENAI_API_KEY and friends appear here by themselves.")
+		}
+		return strings.Join(out, "\n")
+	}
+	cols := []col{{"", 1, false}, {"PROVIDER", 12, false}, {"LABEL", 0, false}, {"KEY", 7, false}, {"SOURCE", 8, false}, {"AGE", 8, true}, {"LAST USED", 10, true}, {"STATUS", 8, false}}
+	if w >= 110 {
+		cols = append(cols[:7], col{"CHECKED", 10, true}, cols[7])
+	}
+	rows := make([][]string, len(p.list))
+	for i, k := range p.list {
+		mark := ""
+		if k.Default {
+			mark = "★"
+		}
+		status := st.OK.Render(k.Status())
+		switch k.Status() {
+		case "revoked":
+			status = st.Muted.Render("revoked")
+		case "rotate":
+			status = st.Warn.Render("rotate")
+		}
+		src := string(k.Source)
+		if k.Env != "" {
+			src = k.Env
+		}
+		r := []string{mark, k.Provider, k.Label, "…" + k.Last4, src, strings.TrimSuffix(age(now, now.Add(-k.Age(now))), " ago"), age(now, k.LastUsedAt), status}
+		if w >= 110 {
+			r = append(r[:7], age(now, k.ValidatedAt), r[7])
+		}
+		rows[i] = r
+	}
+	th := h - len(out)
+	p.offset = scroll(p.cursor, p.offset, th-1)
+	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
+	return strings.Join(out, "\n")
+}

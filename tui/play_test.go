@@ -1,0 +1,213 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+func TestPlaygroundStreamsAndRecords(t *testing.T) {
+	srv := fakeOpenAI(t, "Hello from the **fake** model.", false)
+	a := testApp(t, srv.URL, true)
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	p := hs.m.pages[pagePlayground].(*playground)
+
+	hs.contains("none — press m to pick one")
+	hs.press("m")
+	if hs.m.dialog == nil {
+		t.Fatal("m did not open the model picker")
+	}
+	hs.typeText("fake/test-model")
+	hs.press("enter")
+	if p.model != "fake/test-model" || hs.m.dialog != nil {
+		t.Fatalf("picked %q (dialog open: %v), want fake/test-model", p.model, hs.m.dialog != nil)
+	}
+	hs.contains("no price known for this model")
+
+	hs.press("ctrl+s")
+	hs.contains("the prompt is empty")
+
+	hs.press("enter")
+	hs.typeText("Say hello")
+	hs.press("ctrl+s")
+	if p.streaming {
+		t.Fatal("the request is still streaming after the fake server finished")
+	}
+	if p.out == nil || p.runErr != nil {
+		t.Fatalf("outcome %v, error %v", p.out, p.runErr)
+	}
+	if p.reply != "Hello from the **fake** model." {
+		t.Errorf("reply = %q", p.reply)
+	}
+	if p.out.Event.Status != store.StatusOK || p.out.Event.InputTokens != 12 || p.out.Event.OutputTokens != 7 {
+		t.Errorf("recorded %s with %d in / %d out, want ok 12/7", p.out.Event.Status, p.out.Event.InputTokens, p.out.Event.OutputTokens)
+	}
+	hs.contains("Hello from the", "fake", "12 in", "7 out", "unpriced")
+
+	hs.press("y")
+	hs.contains("Copied the reply")
+
+	// The request shows in the history with its reply.
+	hs.press("2")
+	h := hs.m.pages[pageHistory].(*history)
+	if len(h.events) == 0 || h.events[0].Provider != "fake" || h.events[0].Source != store.SourceTUI {
+		t.Fatalf("the newest history entry is not the playground request: %+v", h.events[:1])
+	}
+	hs.contains("fake/test-model")
+	hs.press("enter")
+	hs.contains("Say hello", "REPLY")
+
+	// ctrl+r sends the same request again.
+	hs.press("3", "ctrl+r")
+	if p.out == nil || p.out.Event.ID == h.events[0].ID {
+		t.Fatal("ctrl+r did not record a second request")
+	}
+}
+
+func TestPlaygroundCancel(t *testing.T) {
+	srv := fakeOpenAI(t, "one two three", true)
+	a := testApp(t, srv.URL, false)
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	p := hs.m.pages[pagePlayground].(*playground)
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
+	hs.press("enter")
+	hs.typeText("count")
+
+	// Run the stream as the program would, in its own goroutine.
+	_, cmd := hs.m.Update(keyMsg("ctrl+s"))
+	if !p.streaming {
+		t.Fatal("ctrl+s did not start the request")
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- runAll(cmd) }()
+	deadline := time.After(10 * time.Second)
+	for p.reply == "" {
+		hs.mu.Lock()
+		sent := hs.sent
+		hs.sent = nil
+		hs.mu.Unlock()
+		for _, m := range sent {
+			hs.m.Update(m)
+		}
+		select {
+		case <-deadline:
+			t.Fatal("no text arrived within 10s")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	hs.contains("streaming", "esc stops")
+	hs.press("esc")
+	select {
+	case msg := <-done:
+		hs.send(msg)
+	case <-deadline:
+		t.Fatal("esc did not end the stream")
+	}
+	if p.streaming || p.out == nil || p.out.Event.Status != store.StatusCancelled {
+		t.Fatalf("after esc: streaming %v, outcome %+v", p.streaming, p.out)
+	}
+	e, err := a.Store.Event(context.Background(), p.out.Event.ID)
+	if err != nil || e.Status != store.StatusCancelled {
+		t.Fatalf("the store has %v (%v), want a cancelled event", e.Status, err)
+	}
+	hs.contains("cancelled")
+}
+
+// runAll runs a command and returns the first message that is not a batch
+// (the stream's end).
+func runAll(cmd tea.Cmd) tea.Msg {
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			if c == nil {
+				continue
+			}
+			if m := runAll(c); m != nil {
+				if _, ok := m.(streamDoneMsg); ok {
+					return m
+				}
+			}
+		}
+		return nil
+	}
+	return msg
+}
+
+func TestPlaygroundBudgets(t *testing.T) {
+	srv := fakeOpenAI(t, "never sent", false)
+	a := testApp(t, srv.URL, true)
+	ctx := context.Background()
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	p := hs.m.pages[pagePlayground].(*playground)
+
+	// A priced model near a soft budget warns and asks again.
+	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "model:openai/gpt-4o", Period: store.Daily, Limit: money.Cent / 100, Thresholds: []int{100}}); err != nil {
+		t.Fatal(err)
+	}
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "openai/gpt-4o"})
+	hs.press("enter")
+	hs.typeText("a long question")
+	hs.press("esc")
+	if p.worst <= 0 || len(p.warnings) == 0 {
+		t.Fatalf("worst case %s with %d warnings, want a price and a warning", p.worst, len(p.warnings))
+	}
+	hs.contains("worst case $", "could cross the daily budget on model:openai/gpt-4o")
+
+	// A used-up hard budget refuses before anything is sent.
+	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Cent, Hard: true, Thresholds: []int{100}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddSpend(ctx, "fake", money.Dollar, "over", testNow.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
+	hs.contains("blocked")
+	hs.press("ctrl+s")
+	if p.out != nil || p.runErr == nil {
+		t.Fatalf("a hard budget let the request through: outcome %v error %v", p.out, p.runErr)
+	}
+	hs.contains("Refused by a hard budget")
+}
+
+func TestCompare(t *testing.T) {
+	srv := fakeOpenAI(t, "Side by side answer", false)
+	a := testApp(t, srv.URL, false)
+	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 120, 40)
+	c := hs.m.pages[pageCompare].(*compare)
+
+	hs.press("ctrl+s")
+	hs.contains("add at least two models")
+	for _, m := range []string{"fake/model-a", "fake/model-b", "fake/model-c"} {
+		hs.press("a")
+		hs.typeText(m)
+		hs.press("enter")
+	}
+	if len(c.models) != 3 {
+		t.Fatalf("models = %v, want three", c.models)
+	}
+	hs.press("d")
+	if len(c.models) != 2 || c.models[1] != "fake/model-b" {
+		t.Fatalf("d removed the wrong model: %v", c.models)
+	}
+	hs.press("enter")
+	hs.typeText("compare this")
+	hs.press("ctrl+s")
+	if c.running != 0 {
+		t.Fatalf("%d requests still running", c.running)
+	}
+	for i, col := range c.cols {
+		if col.out == nil || col.out.Event.Status != store.StatusOK || col.reply != "Side by side answer" {
+			t.Fatalf("column %d: outcome %+v reply %q err %v", i, col.out, col.reply, col.err)
+		}
+	}
+	hs.contains("fake/model-a", "fake/model-b", "Side by side answer", "LATENCY", "TTFT", "COST")
+	if got := strings.Count(hs.screen(), "Side by side answer"); got != 2 {
+		t.Errorf("the reply shows %d times, want once per column", got)
+	}
+}

@@ -1,0 +1,594 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/glamour/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+// Playground fields, in focus order.
+const (
+	fieldModel = iota
+	fieldKey
+	fieldSystem
+	fieldMax
+	fieldPrompt
+	fieldCount
+)
+
+// playground sends one prompt to one model: the worst case and budget
+// warnings before sending, the reply streamed as markdown with tokens and
+// cost counting up, and the recorded outcome after.
+type playground struct {
+	c     *common
+	keys  playgroundKeys
+	model string // provider/model
+	label string // key label; "" is the provider's default
+	all   []app.KeyView
+	keyID int
+
+	system  textinput.Model
+	maxTok  textinput.Model
+	prompt  textarea.Model
+	focus   int
+	editing bool
+
+	// the estimate for the current inputs
+	estID    int
+	worst    money.USD
+	warnings []budget.Status
+	estErr   error
+	confirm  bool // a warning was shown; ctrl+s again sends anyway
+
+	// the request in flight or last finished
+	runID     int
+	cancel    context.CancelFunc
+	streaming bool
+	sent      app.Call
+	reply     string
+	reasoning int
+	usage     providers.Usage
+	hasUsage  bool
+	started   time.Time
+	firstAt   time.Time
+	out       *app.Outcome
+	runErr    error
+
+	pane       viewport.Model
+	rendered   string
+	renderedAt time.Time
+	renderLen  int
+	renderer   *glamour.TermRenderer
+	rendererW  int
+}
+
+type playKeysMsg struct {
+	result
+	keys []app.KeyView
+	err  error
+}
+
+type estimateMsg struct {
+	result
+	worst    money.USD
+	warnings []budget.Status
+	err      error
+}
+
+// estimateDueMsg fires after typing pauses.
+type estimateDueMsg struct{ result }
+
+// pickedModelMsg is the model picker's choice.
+type pickedModelMsg struct {
+	result
+	model string
+}
+
+func newPlayground(c *common) *playground {
+	p := &playground{c: c, keys: newPlaygroundKeys(), pane: viewport.New()}
+	p.system = newInput("", "optional system prompt")
+	p.maxTok = newInput("", "default")
+	p.maxTok.CharLimit = 7
+	p.prompt = newTextarea("Ask something… (enter edits, ctrl+s sends)")
+	p.focus = fieldPrompt
+	if d := c.app.Config.DefaultModel; d != "" {
+		p.model = d
+	}
+	return p
+}
+
+func (p *playground) Keys() help.KeyMap { return p.keys }
+func (p *playground) Editing() bool     { return p.editing }
+func (p *playground) Busy() bool        { return p.streaming }
+
+// stop cancels a request still streaming when the program ends; the app
+// records it as cancelled.
+func (p *playground) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+func (p *playground) Load() tea.Cmd {
+	p.keyID = p.c.nextID()
+	id, ctx, a := p.keyID, p.c.ctx, p.c.app
+	return tea.Batch(func() tea.Msg {
+		ks, err := a.Keys(ctx)
+		return playKeysMsg{result: result{pagePlayground, id}, keys: ks, err: err}
+	}, p.estimateSoon())
+}
+
+// providerKeys are the usable keys of the chosen provider.
+func (p *playground) providerKeys() []app.KeyView {
+	prov, _ := splitModel(p.model)
+	if spec, ok := p.c.app.Registry.Get(prov); ok {
+		prov = spec.ID
+	}
+	var out []app.KeyView
+	for _, k := range p.all {
+		if k.Provider == prov && !k.Revoked() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// call is the request the inputs describe.
+func (p *playground) call() app.Call {
+	prov, model := splitModel(p.model)
+	maxTok, _ := strconv.Atoi(strings.TrimSpace(p.maxTok.Value()))
+	return app.Call{Provider: prov, Model: model, KeyLabel: p.label, Source: store.SourceTUI,
+		Request: providers.Request{Model: model, System: p.system.Value(), MaxTokens: maxTok,
+			Messages: []providers.Message{{Role: providers.RoleUser, Content: p.prompt.Value()}}}}
+}
+
+// estimateSoon asks for a new estimate once typing pauses.
+func (p *playground) estimateSoon() tea.Cmd {
+	p.estID = p.c.nextID()
+	p.confirm = false
+	r := result{pagePlayground, p.estID}
+	return p.c.after(250*time.Millisecond, func(time.Time) tea.Msg { return estimateDueMsg{r} })
+}
+
+func (p *playground) estimate() tea.Cmd {
+	if p.model == "" {
+		return nil
+	}
+	ctx, a, call, r := p.c.ctx, p.c.app, p.call(), result{pagePlayground, p.estID}
+	return func() tea.Msg {
+		worst, warn, err := a.Estimate(ctx, call)
+		return estimateMsg{result: r, worst: worst, warnings: warn, err: err}
+	}
+}
+
+func (p *playground) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case playKeysMsg:
+		if msg.id == p.keyID && msg.err == nil {
+			p.all = msg.keys
+		}
+		return nil
+	case estimateDueMsg:
+		if msg.id != p.estID {
+			return nil
+		}
+		return p.estimate()
+	case estimateMsg:
+		if msg.id != p.estID {
+			return nil
+		}
+		p.worst, p.warnings, p.estErr = msg.worst, msg.warnings, msg.err
+		return nil
+	case pickedModelMsg:
+		p.model, p.label = msg.model, ""
+		return p.estimateSoon()
+	case rerunMsg:
+		p.stop()
+		p.model, p.label = msg.provider+"/"+msg.model, msg.keyLabel
+		if msg.prompt != "" {
+			p.prompt.SetValue(msg.prompt)
+		}
+		p.focus, p.editing = fieldPrompt, false
+		p.reply, p.out, p.runErr, p.rendered = "", nil, nil, ""
+		hint := "ctrl+s sends it again"
+		if msg.prompt == "" {
+			hint = "its prompt was not stored: write it, then ctrl+s"
+		}
+		return tea.Batch(p.estimateSoon(), notice("Loaded %s in the playground; %s", p.model, hint))
+	case streamEventMsg:
+		if msg.id != p.runID {
+			return nil
+		}
+		p.event(msg.ev)
+		return nil
+	case streamDoneMsg:
+		if msg.id != p.runID {
+			return nil
+		}
+		return p.done(msg)
+	case dataChangedMsg:
+		return p.Load()
+	case tea.KeyPressMsg:
+		return p.key(msg)
+	}
+	return p.updateField(msg)
+}
+
+func (p *playground) updateField(msg tea.Msg) tea.Cmd {
+	if !p.editing {
+		return nil
+	}
+	var cmd tea.Cmd
+	switch p.focus {
+	case fieldSystem:
+		p.system, cmd = p.system.Update(msg)
+	case fieldMax:
+		p.maxTok, cmd = p.maxTok.Update(msg)
+	case fieldPrompt:
+		p.prompt, cmd = p.prompt.Update(msg)
+	}
+	return cmd
+}
+
+func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.Send):
+		return p.send(false)
+	case key.Matches(msg, k.Rerun):
+		return p.send(true)
+	case key.Matches(msg, k.Cancel) && p.streaming:
+		p.cancel()
+		return nil
+	case key.Matches(msg, k.ScrollUp), key.Matches(msg, k.ScrollDown):
+		var cmd tea.Cmd
+		p.pane, cmd = p.pane.Update(msg)
+		return cmd
+	}
+	if p.editing {
+		switch {
+		case key.Matches(msg, k.Leave):
+			p.blur()
+			return nil
+		case key.Matches(msg, k.NextField):
+			p.blur()
+			p.focus = (p.focus + 1) % fieldCount
+			return p.edit()
+		case msg.String() == "shift+tab":
+			p.blur()
+			p.focus = (p.focus + fieldCount - 1) % fieldCount
+			return p.edit()
+		case msg.String() == "enter" && p.focus != fieldPrompt:
+			p.blur()
+			return nil
+		}
+		return tea.Batch(p.updateField(msg), p.estimateSoon())
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		p.focus = (p.focus + fieldCount - 1) % fieldCount
+	case key.Matches(msg, k.Down):
+		p.focus = (p.focus + 1) % fieldCount
+	case key.Matches(msg, k.Model):
+		return p.pickModel()
+	case key.Matches(msg, k.PrevKey), key.Matches(msg, k.NextKey):
+		arrow := msg.String() == "left" || msg.String() == "right"
+		if p.focus == fieldKey || arrow {
+			p.cycleKey(key.Matches(msg, k.NextKey))
+			return p.estimateSoon()
+		}
+	case key.Matches(msg, k.Edit):
+		return p.edit()
+	case key.Matches(msg, k.Copy):
+		if p.reply == "" {
+			return failure(errors.New("no reply to copy yet"))
+		}
+		return tea.Batch(tea.SetClipboard(p.reply), notice("Copied the reply (%d characters) to the clipboard", len(p.reply)))
+	}
+	return nil
+}
+
+func (p *playground) blur() {
+	p.editing = false
+	p.system.Blur()
+	p.maxTok.Blur()
+	p.prompt.Blur()
+}
+
+// edit focuses the current field, or acts on it when it is not text.
+func (p *playground) edit() tea.Cmd {
+	switch p.focus {
+	case fieldModel:
+		return p.pickModel()
+	case fieldKey:
+		p.cycleKey(true)
+		return p.estimateSoon()
+	case fieldSystem:
+		p.editing = true
+		return p.system.Focus()
+	case fieldMax:
+		p.editing = true
+		return p.maxTok.Focus()
+	}
+	p.editing = true
+	return p.prompt.Focus()
+}
+
+func (p *playground) pickModel() tea.Cmd {
+	a := p.c.app
+	r := result{pagePlayground, 0}
+	return openDialog(newPicker(p.c, "Model", modelChoices(a), p.model, freeModel(a), func(v string) tea.Cmd {
+		return func() tea.Msg { return pickedModelMsg{result: r, model: v} }
+	}))
+}
+
+// cycleKey moves through "default" and the provider's key labels.
+func (p *playground) cycleKey(forward bool) {
+	labels := []string{""}
+	for _, k := range p.providerKeys() {
+		labels = append(labels, k.Label)
+	}
+	i := 0
+	for j, l := range labels {
+		if l == p.label {
+			i = j
+		}
+	}
+	if forward {
+		i = (i + 1) % len(labels)
+	} else {
+		i = (i + len(labels) - 1) % len(labels)
+	}
+	p.label = labels[i]
+}
+
+// send starts the request, after a confirmation when it could cross a
+// budget. again re-sends the last request as it was.
+func (p *playground) send(again bool) tea.Cmd {
+	if p.streaming {
+		return nil
+	}
+	call := p.call()
+	if again {
+		if p.sent.Model == "" {
+			return failure(errors.New("nothing sent yet: ctrl+s sends the prompt"))
+		}
+		call = p.sent
+	}
+	if call.Model == "" {
+		return failure(errors.New("pick a model first: press m"))
+	}
+	if strings.TrimSpace(call.Request.Messages[0].Content) == "" {
+		return failure(errors.New("the prompt is empty: press enter to write one"))
+	}
+	if !again && len(p.warnings) > 0 && !p.confirm && p.estErr == nil {
+		p.confirm = true
+		return notice("This request could cross a budget; press ctrl+s again to send it anyway")
+	}
+	p.blur()
+	p.confirm = false
+	ctx, cancel := context.WithCancel(p.c.ctx)
+	p.runID = p.c.nextID()
+	p.cancel, p.streaming, p.sent = cancel, true, call
+	p.reply, p.reasoning, p.usage, p.hasUsage, p.out, p.runErr = "", 0, providers.Usage{}, false, nil, nil
+	p.rendered, p.renderLen = "", 0
+	p.started, p.firstAt = time.Now(), time.Time{}
+	p.pane.SetContent("")
+	return startStream(p.c, ctx, pagePlayground, p.runID, 0, call)
+}
+
+func (p *playground) event(ev providers.Event) {
+	switch ev.Type {
+	case providers.EventText:
+		if p.firstAt.IsZero() {
+			p.firstAt = time.Now()
+		}
+		p.reply += ev.Text
+	case providers.EventReasoning:
+		if p.firstAt.IsZero() {
+			p.firstAt = time.Now()
+		}
+		p.reasoning += len(ev.Text)
+	case providers.EventUsage:
+		p.usage, p.hasUsage = ev.Usage, true
+	}
+	// Markdown is re-rendered at most ten times a second while streaming.
+	if time.Since(p.renderedAt) > 100*time.Millisecond {
+		p.render()
+	}
+}
+
+func (p *playground) done(msg streamDoneMsg) tea.Cmd {
+	p.streaming = false
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+	p.runErr = msg.err
+	var cmds []tea.Cmd
+	if msg.began {
+		out := msg.out
+		p.out = &out
+		if len(out.Alerts) > 0 {
+			cmds = append(cmds, notice("%d new alert%s: %s", len(out.Alerts), plural(len(out.Alerts)), out.Alerts[0].Message), p.c.bell(out.Alerts))
+		}
+	}
+	p.render()
+	return tea.Batch(append(cmds, p.estimateSoon())...)
+}
+
+// render draws the reply as markdown into the pane.
+func (p *playground) render() {
+	w := max(p.c.width-2, 20)
+	if p.renderer == nil || p.rendererW != w {
+		style := "dark"
+		if !p.c.st.dark {
+			style = "light"
+		}
+		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w-4))
+		if err == nil {
+			p.renderer, p.rendererW = r, w
+		}
+	}
+	text := p.reply
+	if p.renderer != nil && text != "" {
+		if out, err := p.renderer.Render(text); err == nil {
+			text = strings.Trim(out, "\n")
+		}
+	} else {
+		text = wrap(text, w)
+	}
+	atBottom := p.pane.AtBottom()
+	p.rendered, p.renderLen, p.renderedAt = text, len(p.reply), time.Now()
+	p.pane.SetContent(text)
+	if atBottom {
+		p.pane.GotoBottom()
+	}
+}
+
+func (p *playground) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	label := func(f int, name string) string {
+		n := fit(name, 8, false)
+		if f == p.focus {
+			return st.Key.Render("›" + n)
+		}
+		return st.Muted.Render(" " + n)
+	}
+	var lines []string
+	model := p.model
+	if model == "" {
+		model = st.Warn.Render("none — press m to pick one")
+	}
+	keyText := "default"
+	if p.label != "" {
+		keyText = p.label
+	}
+	for _, k := range p.providerKeys() {
+		if k.Label == p.label || p.label == "" && k.Default {
+			keyText += st.Muted.Render(fmt.Sprintf(" (%s …%s)", k.Name(), k.Last4))
+			break
+		}
+	}
+	lines = append(lines, label(fieldModel, "Model")+model)
+	lines = append(lines, label(fieldKey, "Key")+keyText+st.Muted.Render("  ←/→"))
+	p.system.SetWidth(w - 12)
+	lines = append(lines, label(fieldSystem, "System")+p.system.View())
+	p.maxTok.SetWidth(10)
+	lines = append(lines, label(fieldMax, "Max out")+p.maxTok.View())
+	lines = append(lines, label(fieldPrompt, "Prompt"))
+	ph := 4
+	if h >= 34 {
+		ph = 8
+	}
+	p.prompt.SetWidth(w - 2)
+	p.prompt.SetHeight(ph)
+	lines = append(lines, p.prompt.View())
+	lines = append(lines, fit(p.estimateLine(), w, false))
+	lines = append(lines, st.Muted.Render(strings.Repeat("─", w)))
+	lines = append(lines, fit(p.statusLine(), w, false))
+	paneH := max(h-len(lines), 1)
+	p.pane.SetWidth(w)
+	p.pane.SetHeight(paneH)
+	body := p.pane.View()
+	switch {
+	case p.runErr != nil && !p.streaming && (p.out == nil || !stopped(*p.out)):
+		body = p.errorText(w) + "\n" + body
+	case p.reply == "" && !p.streaming && p.out == nil:
+		body = st.Muted.Render("The reply appears here, rendered as markdown. Nothing is sent until you press ctrl+s.")
+	}
+	lines = append(lines, body)
+	return strings.Join(lines, "\n")
+}
+
+func (p *playground) estimateLine() string {
+	st := p.c.st
+	if p.model == "" {
+		return ""
+	}
+	if p.estErr != nil {
+		if errors.Is(p.estErr, budget.ErrBudgetExceeded) {
+			return st.Over.Render("✗ blocked: " + p.estErr.Error())
+		}
+		return st.Warn.Render(p.estErr.Error())
+	}
+	worst := "worst case " + p.worst.String()
+	if p.worst == 0 {
+		worst = "no price known for this model (it will be recorded as unpriced)"
+	}
+	if len(p.warnings) == 0 {
+		return st.Muted.Render(worst + " · within every budget · ctrl+s sends")
+	}
+	b := p.warnings[0]
+	warn := fmt.Sprintf("⚠ %s could cross the %s budget on %s (%s of %s spent)", worst, b.Budget.Period, b.Budget.Scope, b.Spent, b.Budget.Limit)
+	if p.confirm {
+		warn += " — ctrl+s again sends"
+	}
+	return st.Warn.Render(warn)
+}
+
+// statusLine shows the live or final tokens, cost and timings.
+func (p *playground) statusLine() string {
+	st := p.c.st
+	switch {
+	case p.streaming:
+		prov, model := splitModel(p.sent.Provider + "/" + p.sent.Model)
+		u := p.usage
+		if !p.hasUsage {
+			u = providers.Usage{Input: providers.EstimateTokens(p.sent.Request.System + p.sent.Request.Messages[0].Content),
+				Output: providers.EstimateTokens(p.reply), Estimated: true}
+		}
+		cost := p.c.app.Catalog().Price(prov, model, u, p.c.app.Config.Markup(prov))
+		ttft := "waiting for the first token"
+		if !p.firstAt.IsZero() {
+			ttft = "first token " + millis(p.firstAt.Sub(p.started))
+		}
+		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s in · %s out · ~%s · %s · esc stops", count(u.Prompt()), count(u.Output), cost.Total, ttft))
+	case p.out != nil:
+		e := p.out.Event
+		state := st.OK.Render(string(e.Status))
+		if e.Status != store.StatusOK {
+			state = st.Warn.Render(string(e.Status))
+		}
+		cost := p.out.Cost.Total.String()
+		if e.CostState == "unpriced" {
+			cost = st.Warn.Render("unpriced")
+		}
+		line := state + fmt.Sprintf(" · %s in · %s out", count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens))
+		if e.ReasoningTokens > 0 {
+			line += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
+		}
+		line += " · " + st.Strong.Render(cost) + st.Muted.Render(" "+string(e.CostState)) +
+			fmt.Sprintf(" · %s · first token %s · #%d", millis(e.Latency), millis(e.TTFT), e.ID)
+		return line
+	case p.runErr != nil:
+		return st.Over.Render("not sent")
+	}
+	return st.Header.Render("REPLY")
+}
+
+func (p *playground) errorText(w int) string {
+	st := p.c.st
+	if errors.Is(p.runErr, budget.ErrBudgetExceeded) {
+		return st.Over.Render(wrap("Refused by a hard budget: "+p.runErr.Error(), w))
+	}
+	return st.Over.Render(wrap(p.runErr.Error(), w))
+}

@@ -1,0 +1,36 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+type playgroundKeys struct {
+	Up, Down, Edit, Model, PrevKey, NextKey, Send, Cancel, Rerun, Copy, NextField, Leave, ScrollUp, ScrollDown key.Binding
+}
+
+func newPlaygroundKeys() playgroundKeys {
+	return playgroundKeys{
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "field")),
+		Down:       key.NewBinding(key.WithKeys("down", "j")),
+		Edit:       key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter", "edit field")),
+		Model:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "model")),
+		PrevKey:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "key")),
+		NextKey:    key.NewBinding(key.WithKeys("right", "l")),
+		Send:       key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
+		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop / leave field")),
+		Rerun:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "re-run")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy reply")),
+		NextField:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field (editing)")),
+		Leave:      key.NewBinding(key.WithKeys("esc")),
+		ScrollUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "scroll reply")),
+		ScrollDown: key.NewBinding(key.WithKeys("pgdown")),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k playgroundKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Edit, k.Model, k.Send, k.Cancel, k.Copy}
+}
+
+// FullHelp implements help.KeyMap.
+func (k playgroundKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Edit, k.NextField, k.Cancel}, {k.Model, k.PrevKey, k.Send, k.Rerun}, {k.Copy, k.ScrollUp}}
+}

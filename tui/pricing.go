@@ -1,0 +1,295 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/sahilm/fuzzy"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+)
+
+// pricingPage browses the price catalog with the user's overrides, and
+// sets or removes overrides.
+type pricingPage struct {
+	c       *common
+	keys    pricingKeys
+	search  textinput.Model
+	all     []pricing.Price
+	names   []string // "provider/model" of all, for fuzzy search
+	shown   []int    // indexes into all
+	date    string
+	cursor  int
+	offset  int
+	reqID   int
+	loading bool
+	workID  int
+}
+
+type catalogMsg struct {
+	result
+	prices []pricing.Price
+	date   string
+}
+
+type priceDoneMsg struct {
+	result
+	text string
+	err  error
+}
+
+func newPricing(c *common) *pricingPage {
+	in := newInput("/ ", "search models, e.g. sonnet or openai/gpt-4o")
+	return &pricingPage{c: c, keys: newPricingKeys(), search: in}
+}
+
+func (p *pricingPage) Keys() help.KeyMap { return p.keys }
+func (p *pricingPage) Editing() bool     { return p.search.Focused() }
+func (p *pricingPage) Busy() bool        { return p.loading }
+
+func (p *pricingPage) Load() tea.Cmd {
+	p.reqID = p.c.nextID()
+	p.loading = true
+	id, a := p.reqID, p.c.app
+	return func() tea.Msg {
+		cat := a.Catalog()
+		var ps []pricing.Price
+		for _, prov := range cat.Providers() {
+			ps = append(ps, cat.Models(prov)...)
+		}
+		return catalogMsg{result: result{pagePricing, id}, prices: ps, date: cat.Date()}
+	}
+}
+
+func (p *pricingPage) filter() {
+	q := strings.TrimSpace(p.search.Value())
+	p.shown = p.shown[:0]
+	if q == "" {
+		for i := range p.all {
+			p.shown = append(p.shown, i)
+		}
+	} else {
+		for _, m := range fuzzy.Find(q, p.names) {
+			p.shown = append(p.shown, m.Index)
+		}
+	}
+	p.cursor, p.offset = min(p.cursor, max(len(p.shown)-1, 0)), 0
+}
+
+func (p *pricingPage) selected() (pricing.Price, bool) {
+	if p.cursor < len(p.shown) {
+		return p.all[p.shown[p.cursor]], true
+	}
+	return pricing.Price{}, false
+}
+
+func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case catalogMsg:
+		if msg.id != p.reqID {
+			return nil
+		}
+		p.loading = false
+		p.all, p.date = msg.prices, msg.date
+		p.names = make([]string, len(p.all))
+		for i, pr := range p.all {
+			p.names[i] = pr.Provider + "/" + pr.Model
+		}
+		p.filter()
+		return nil
+	case priceDoneMsg:
+		if msg.id != p.workID {
+			return nil
+		}
+		if msg.err != nil {
+			return tea.Batch(closeDialog, failure(msg.err))
+		}
+		return tea.Batch(closeDialog, notice("%s", msg.text), p.Load())
+	case tea.KeyPressMsg:
+		return p.key(msg)
+	}
+	if p.search.Focused() {
+		var cmd tea.Cmd
+		p.search, cmd = p.search.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	if p.search.Focused() {
+		switch msg.String() {
+		case "enter", "down":
+			p.search.Blur()
+			return nil
+		case "esc":
+			p.search.Blur()
+			p.search.SetValue("")
+			p.filter()
+			return nil
+		}
+		var cmd tea.Cmd
+		p.search, cmd = p.search.Update(msg)
+		p.filter()
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Search):
+		return p.search.Focus()
+	case key.Matches(msg, k.Clear):
+		p.search.SetValue("")
+		p.filter()
+	case key.Matches(msg, k.Set):
+		if pr, ok := p.selected(); ok {
+			return openDialog(p.form(pr))
+		}
+	case key.Matches(msg, k.Remove):
+		pr, ok := p.selected()
+		if !ok {
+			return nil
+		}
+		if pr.Source != "override" && !strings.HasPrefix(pr.Source, "import:") {
+			return failure(fmt.Errorf("%s/%s has the catalog price; only overrides can be removed", pr.Provider, pr.Model))
+		}
+		return openDialog(newConfirm(p.c, fmt.Sprintf("Remove your price for %s/%s and go back to the catalog's?", pr.Provider, pr.Model), func() tea.Cmd {
+			return p.work(func() (string, error) {
+				return "Removed the override for " + pr.Provider + "/" + pr.Model, p.c.app.RemovePrice(p.c.ctx, pr.Provider, pr.Model)
+			})
+		}))
+	case key.Matches(msg, k.PageDown):
+		p.cursor = min(p.cursor+p.c.height-4, max(len(p.shown)-1, 0))
+	case key.Matches(msg, k.PageUp):
+		p.cursor = max(p.cursor-p.c.height+4, 0)
+	default:
+		p.cursor, _ = k.move(msg, p.cursor, len(p.shown))
+	}
+	return nil
+}
+
+func (p *pricingPage) work(fn func() (string, error)) tea.Cmd {
+	p.workID = p.c.nextID()
+	id := p.workID
+	return func() tea.Msg {
+		text, err := fn()
+		return priceDoneMsg{result: result{pagePricing, id}, text: text, err: err}
+	}
+}
+
+// form sets an override for the selected model (or another one typed in).
+func (p *pricingPage) form(pr pricing.Price) dialog {
+	v := &struct{ model, input, output, cacheRead string }{
+		model: pr.Provider + "/" + pr.Model, input: pr.Input.String(), output: pr.Output.String(),
+	}
+	if pr.HasCacheRead {
+		v.cacheRead = pr.CacheRead.String()
+	}
+	rate := func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		_, err := money.ParsePerMillion(strings.TrimPrefix(strings.TrimSpace(s), "$"))
+		return err
+	}
+	form := huh.NewForm(huh.NewGroup(
+		huh.NewInput().Title("Model").Description("provider/model").Value(&v.model).Validate(func(s string) error {
+			if pv, m, ok := strings.Cut(s, "/"); !ok || pv == "" || m == "" {
+				return fmt.Errorf("write it as provider/model")
+			}
+			return nil
+		}),
+		huh.NewInput().Title("Input, $ per 1M tokens").Value(&v.input).Validate(rate),
+		huh.NewInput().Title("Output, $ per 1M tokens").Value(&v.output).Validate(rate),
+		huh.NewInput().Title("Cache read, $ per 1M tokens").Description("empty when the model has no cache price").Value(&v.cacheRead).Validate(rate),
+	))
+	return newFormDialog(p.c, "Set a price", form, "Saving…", func() tea.Cmd {
+		in := *v
+		ctx, a := p.c.ctx, p.c.app
+		return p.work(func() (string, error) {
+			prov, model, _ := strings.Cut(in.model, "/")
+			np := pricing.Price{Provider: prov, Model: model}
+			var err error
+			parse := func(s string) money.PerMillion {
+				s = strings.TrimPrefix(strings.TrimSpace(s), "$")
+				if s == "" || err != nil {
+					return 0
+				}
+				var r money.PerMillion
+				r, err = money.ParsePerMillion(s)
+				return r
+			}
+			np.Input, np.Output = parse(in.input), parse(in.output)
+			if strings.TrimSpace(in.cacheRead) != "" {
+				np.CacheRead, np.HasCacheRead = parse(in.cacheRead), true
+			}
+			if err != nil {
+				return "", err
+			}
+			saved, err := a.SetPrice(ctx, np)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s/%s now costs %s in, %s out per 1M tokens", saved.Provider, saved.Model, saved.Input.USD(), saved.Output.USD()), nil
+		})
+	})
+}
+
+func (p *pricingPage) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	head := p.search.View()
+	if !p.search.Focused() {
+		head = st.Title.Render("Prices") + st.Muted.Render(fmt.Sprintf("  catalog of %s · %s models · per 1M tokens · / to search", p.date, count(int64(len(p.all)))))
+		if q := p.search.Value(); q != "" {
+			head = st.Title.Render("Prices") + "  " + st.Key.Render("search ") + q + st.Muted.Render(fmt.Sprintf("  %d found · esc clears", len(p.shown)))
+		}
+	}
+	out := []string{fit(head, w, false), ""}
+	cols := []col{{"MODEL", 0, false}, {"INPUT", 9, true}, {"OUTPUT", 9, true}, {"CACHE RD", 9, true}, {"SOURCE", 9, false}}
+	if w >= 110 {
+		cols = append(cols[:4], col{"CACHE WR", 9, true}, col{"CONTEXT+", 9, true}, cols[4])
+	}
+	th := h - len(out)
+	p.offset = scroll(p.cursor, p.offset, th-1)
+	var rows [][]string
+	for i := 0; i < len(p.shown); i++ {
+		if i < p.offset || i >= p.offset+th {
+			rows = append(rows, nil)
+			continue
+		}
+		pr := p.all[p.shown[i]]
+		cr := st.Muted.Render("–")
+		if pr.HasCacheRead {
+			cr = pr.CacheRead.USD().String()
+		}
+		src := pr.Source
+		if src == "override" || strings.HasPrefix(src, "import:") {
+			src = st.Warn.Render(src)
+		}
+		r := []string{pr.Provider + "/" + pr.Model, pr.Input.USD().String(), pr.Output.USD().String(), cr, src}
+		if w >= 110 {
+			cw := st.Muted.Render("–")
+			if pr.HasCacheWrite5m {
+				cw = pr.CacheWrite5m.USD().String()
+			}
+			tier := st.Muted.Render("–")
+			if len(pr.Tiers) > 0 {
+				tier = ">" + tokens(pr.Tiers[0].Above)
+			}
+			r = append(r[:4], cw, tier, r[4])
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 && !p.loading {
+		out = append(out, st.Muted.Render("No model matches."))
+		return strings.Join(out, "\n")
+	}
+	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,91 @@
+package tui
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+// streamEventMsg is one event of a running request, forwarded to the
+// program as it arrives.
+type streamEventMsg struct {
+	result
+	col int
+	ev  providers.Event
+}
+
+// streamDoneMsg ends a request: its outcome as recorded, or why it was
+// refused or failed.
+type streamDoneMsg struct {
+	result
+	col int
+	out app.Outcome
+	// began is false when the request never left (a budget refusal, no key).
+	began bool
+	err   error
+}
+
+// startStream runs one request through the app (budget check, key,
+// stream, price, record, alerts) in the command's goroutine; its events
+// reach the program through send as they arrive, and the outcome is the
+// command's message.
+func startStream(c *common, ctx context.Context, owner pageID, id, col int, call app.Call) tea.Cmd {
+	send, a := c.send, c.app
+	r := result{owner, id}
+	return func() tea.Msg {
+		run, err := a.Begin(ctx, call)
+		if err != nil {
+			return streamDoneMsg{result: r, col: col, err: err}
+		}
+		out, err := run.Stream(ctx, func(ev providers.Event) {
+			send(streamEventMsg{result: r, col: col, ev: ev})
+		})
+		return streamDoneMsg{result: r, col: col, out: out, began: true, err: err}
+	}
+}
+
+// modelChoices are the chat models of the catalog as "provider/model",
+// for the pickers.
+func modelChoices(a *app.App) []string {
+	cat := a.Catalog()
+	var out []string
+	for _, p := range cat.Providers() {
+		for _, pr := range cat.Models(p) {
+			switch pr.Mode {
+			case "", "chat", "responses", "completion":
+				out = append(out, p+"/"+pr.Model)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// freeModel accepts a typed provider/model for providers the catalog has
+// no models for (custom and local ones).
+func freeModel(a *app.App) func(string) bool {
+	return func(v string) bool {
+		p, m, ok := strings.Cut(v, "/")
+		if !ok || m == "" {
+			return false
+		}
+		spec, ok := a.Registry.Get(p)
+		return ok && len(a.Catalog().Models(spec.ID)) == 0
+	}
+}
+
+// splitModel splits "provider/model" at the first slash: model names may
+// hold slashes of their own (openrouter/anthropic/claude-sonnet-4.5).
+func splitModel(s string) (provider, model string) {
+	provider, model, _ = strings.Cut(s, "/")
+	return provider, model
+}
+
+// stopped reports whether a request ended because the user cancelled it.
+func stopped(out app.Outcome) bool { return out.Event.Status == store.StatusCancelled }

@@ -1,0 +1,540 @@
+// Package tui is byok's terminal interface: a Bubble Tea program with a
+// dashboard, the request history, a playground, a model comparison, and
+// screens for keys, budgets, alerts and prices.
+//
+// Every read and write goes through package app, in commands, never in
+// Update. The root model only routes: window size, global keys, the open
+// dialog, async results to the page that asked for them, and everything
+// else to the active page.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
+)
+
+// Options configure Run.
+type Options struct {
+	// StartView names the first page ("dashboard", "history", "playground",
+	// "compare", "keys", "budgets", "alerts", "pricing"); empty means the
+	// dashboard, or the onboarding screen on an empty database.
+	StartView string
+	// Now is the clock for relative times; nil means the app's clock.
+	Now func() time.Time
+	// PollInterval is how often the database is checked for writes by
+	// other processes; zero means one second.
+	PollInterval time.Duration
+}
+
+// Run starts the program and blocks until the user quits or ctx ends.
+func Run(ctx context.Context, a *app.App, opt Options) error {
+	m := newModel(ctx, a, opt)
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	m.c.send = p.Send
+	_, err := p.Run()
+	m.stopAll()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("run the terminal interface: %w", err)
+	}
+	return nil
+}
+
+// pageID names a page; its order is the tab order and its number the jump key.
+type pageID int
+
+const (
+	pageDashboard pageID = iota
+	pageHistory
+	pagePlayground
+	pageCompare
+	pageKeys
+	pageBudgets
+	pageAlerts
+	pagePricing
+	pageCount
+	pageOnboarding = pageCount // outside the tab cycle
+)
+
+var pageNames = [...]string{"dashboard", "history", "playground", "compare", "keys", "budgets", "alerts", "pricing", "welcome"}
+
+// short tab labels keep all eight tabs on an 80-column line.
+var pageTabs = [...]string{"Dash", "History", "Play", "Compare", "Keys", "Budgets", "Alerts", "Pricing"}
+var pageTitles = [...]string{"Dashboard", "History", "Playground", "Compare", "Keys", "Budgets", "Alerts", "Pricing"}
+
+func (p pageID) String() string { return pageNames[p] }
+
+// common is what every page shares: the app, the clock, the styles, the
+// size of the content area, and the way back into the program for
+// streaming work.
+type common struct {
+	ctx    context.Context
+	app    *app.App
+	now    func() time.Time
+	st     *styles
+	width  int
+	height int
+	// send delivers a message to the program from a goroutine; streams use
+	// it to forward their events as they arrive.
+	send      func(tea.Msg)
+	lastID    int
+	seenAlert int64 // the newest alert id seen, for the bell
+	// noTimers makes timed commands fire at once (tests drive Update
+	// without a program or a clock).
+	noTimers bool
+}
+
+// bell rings the terminal bell when alerts holds one newer than any seen
+// before and config asks for it. The first alerts seen only set the mark.
+func (c *common) bell(alerts []store.Alert) tea.Cmd {
+	var newest int64
+	for _, a := range alerts {
+		newest = max(newest, a.ID)
+	}
+	ring := c.seenAlert != 0 && newest > c.seenAlert && c.app.Config.Alerts.Bell
+	c.seenAlert = max(c.seenAlert, newest)
+	if ring {
+		return tea.Raw("\a")
+	}
+	return nil
+}
+
+// after delivers fn's message after d.
+func (c *common) after(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	if c.noTimers {
+		return func() tea.Msg { return fn(c.now()) }
+	}
+	return tea.Tick(d, fn)
+}
+
+// nextID returns a fresh request id for an async command.
+func (c *common) nextID() int {
+	c.lastID++
+	return c.lastID
+}
+
+// page is one screen of the program.
+type page interface {
+	// Load returns the command that (re)loads the page's data.
+	Load() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	Keys() help.KeyMap
+	// Editing reports whether a text field has focus, so single-letter
+	// global keys (q, ?, digits) go to the field.
+	Editing() bool
+	// Busy reports whether slow work is in flight (the spinner turns).
+	Busy() bool
+}
+
+// owned is an async result that belongs to one page, whichever is active.
+type owned interface{ owner() pageID }
+
+// result is embedded in async results: the page it goes to and the id of
+// the request, so a page can drop results it no longer waits for.
+type result struct {
+	page pageID
+	id   int
+}
+
+func (r result) owner() pageID { return r.page }
+
+// Messages between pages and the root.
+type (
+	// gotoMsg switches pages, optionally handing the page a message.
+	gotoMsg struct {
+		page pageID
+		msg  tea.Msg
+	}
+	// noticeMsg shows a line in the status bar for a while.
+	noticeMsg struct {
+		text string
+		err  bool
+	}
+	noticeExpiredMsg struct{ id int }
+	// openDialogMsg puts a dialog over the active page.
+	openDialogMsg struct{ d dialog }
+	// closeDialogMsg removes the dialog.
+	closeDialogMsg struct{}
+	// pollMsg carries the database's data version.
+	pollMsg struct {
+		version int64
+		err     error
+	}
+	// dataChangedMsg tells a page the database changed under it.
+	dataChangedMsg struct{}
+)
+
+func notice(format string, args ...any) tea.Cmd {
+	text := fmt.Sprintf(format, args...)
+	return func() tea.Msg { return noticeMsg{text: text} }
+}
+
+func failure(err error) tea.Cmd {
+	return func() tea.Msg { return noticeMsg{text: err.Error(), err: true} }
+}
+
+func goTo(p pageID, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return gotoMsg{page: p, msg: msg} }
+}
+
+func openDialog(d dialog) tea.Cmd {
+	return func() tea.Msg { return openDialogMsg{d: d} }
+}
+
+func closeDialog() tea.Msg { return closeDialogMsg{} }
+
+// model is the root: it routes and draws the frame around the active page.
+type model struct {
+	c        *common
+	opt      Options
+	pages    [pageCount + 1]page
+	loaded   [pageCount + 1]bool
+	active   pageID
+	dialog   dialog
+	help     help.Model
+	showHelp bool
+	keys     globalKeys
+	spin     spinner.Model
+	spinning bool
+
+	notice    string
+	noticeErr bool
+	noticeID  int
+
+	version int64
+	width   int
+	height  int
+}
+
+func newModel(ctx context.Context, a *app.App, opt Options) *model {
+	now := opt.Now
+	if now == nil {
+		now = a.Now
+	}
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = time.Second
+	}
+	c := &common{ctx: ctx, app: a, now: now, st: newStyles(true), send: func(tea.Msg) {}}
+	m := &model{c: c, opt: opt, keys: newGlobalKeys(), help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	m.pages = [...]page{
+		newDashboard(c), newHistory(c), newPlayground(c), newCompare(c),
+		newKeysPage(c), newBudgets(c), newAlerts(c), newPricing(c), newOnboarding(c),
+	}
+	m.active = pageDashboard
+	for i, n := range pageNames {
+		if opt.StartView != "" && strings.EqualFold(opt.StartView, n) {
+			m.active = pageID(i)
+		}
+	}
+	m.setSize(80, 24)
+	return m
+}
+
+// stopAll cancels streams still running when the program ends.
+func (m *model) stopAll() {
+	for _, p := range m.pages {
+		if s, ok := p.(interface{ stop() }); ok {
+			s.stop()
+		}
+	}
+}
+
+func (m *model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.poll(0)}
+	if m.opt.StartView == "" {
+		cmds = append(cmds, checkEmpty(m.c))
+	}
+	cmds = append(cmds, m.activate(m.active))
+	return tea.Batch(cmds...)
+}
+
+// emptyMsg says whether the database holds nothing yet.
+type emptyMsg struct{ empty bool }
+
+// checkEmpty looks for any recorded request or stored key.
+func checkEmpty(c *common) tea.Cmd {
+	ctx, a := c.ctx, c.app
+	return func() tea.Msg {
+		evs, err := a.Store.Events(ctx, storeFilterOne)
+		if err != nil || len(evs) > 0 {
+			return emptyMsg{}
+		}
+		ks, err := a.Store.Keys(ctx)
+		return emptyMsg{empty: err == nil && len(ks) == 0}
+	}
+}
+
+// poll reads the data version after the poll interval (immediately when
+// the last version is unknown).
+func (m *model) poll(after time.Duration) tea.Cmd {
+	ctx, st := m.c.ctx, m.c.app.Store
+	read := func(time.Time) tea.Msg {
+		v, err := st.DataVersion(ctx)
+		return pollMsg{version: v, err: err}
+	}
+	if after <= 0 {
+		return func() tea.Msg { return read(time.Time{}) }
+	}
+	return m.c.after(after, read)
+}
+
+// activate switches to page p and loads it the first time.
+func (m *model) activate(p pageID) tea.Cmd {
+	m.active = p
+	m.showHelp = false
+	if m.loaded[p] {
+		return nil
+	}
+	m.loaded[p] = true
+	return m.pages[p].Load()
+}
+
+func (m *model) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.c.width, m.c.height = w, max(h-3, 4)
+	m.help.SetWidth(w)
+	for _, p := range m.pages {
+		if r, ok := p.(interface{ resize() }); ok {
+			r.resize()
+		}
+	}
+}
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if !m.spinning && m.anyBusy() {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.spin.Tick)
+	}
+	return m, cmd
+}
+
+func (m *model) anyBusy() bool {
+	if m.dialog != nil && m.dialog.Busy() {
+		return true
+	}
+	return m.pages[m.active].Busy()
+}
+
+func (m *model) route(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+		cmd := m.pages[m.active].Update(msg)
+		if m.dialog != nil {
+			return tea.Batch(cmd, m.dialog.Update(msg))
+		}
+		return cmd
+	case tea.BackgroundColorMsg:
+		*m.c.st = *newStyles(msg.IsDark())
+		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		return nil
+	case spinner.TickMsg:
+		if !m.anyBusy() {
+			m.spinning = false
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case pollMsg:
+		return m.polled(msg)
+	case emptyMsg:
+		if msg.empty && m.active == pageDashboard {
+			return m.activate(pageOnboarding)
+		}
+		return nil
+	case noticeMsg:
+		m.notice, m.noticeErr = msg.text, msg.err
+		m.noticeID++
+		id := m.noticeID
+		ttl := 5 * time.Second
+		if msg.err {
+			ttl = 12 * time.Second
+		}
+		return m.c.after(ttl, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
+	case noticeExpiredMsg:
+		if msg.id == m.noticeID {
+			m.notice = ""
+		}
+		return nil
+	case gotoMsg:
+		cmd := m.activate(msg.page)
+		if msg.msg != nil {
+			cmd = tea.Batch(cmd, m.pages[msg.page].Update(msg.msg))
+		}
+		return cmd
+	case openDialogMsg:
+		m.dialog = msg.d
+		return m.dialog.Init()
+	case closeDialogMsg:
+		m.dialog = nil
+		return nil
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.MouseWheelMsg:
+		if m.dialog != nil {
+			return nil
+		}
+		k := tea.KeyPressMsg{Code: tea.KeyDown}
+		if msg.Button == tea.MouseWheelUp {
+			k = tea.KeyPressMsg{Code: tea.KeyUp}
+		}
+		return m.pages[m.active].Update(k)
+	case owned:
+		return m.pages[msg.owner()].Update(msg)
+	}
+	if m.dialog != nil {
+		return m.dialog.Update(msg)
+	}
+	return m.pages[m.active].Update(msg)
+}
+
+// polled refreshes the pages when another writer changed the database.
+func (m *model) polled(msg pollMsg) tea.Cmd {
+	next := m.poll(m.opt.PollInterval)
+	if msg.err != nil || msg.version == m.version {
+		return next
+	}
+	first := m.version == 0
+	m.version = msg.version
+	if first {
+		return next
+	}
+	// Pages not on screen reload when they are next shown.
+	for i := range m.loaded {
+		if pageID(i) != m.active {
+			m.loaded[i] = false
+		}
+	}
+	return tea.Batch(next, m.pages[m.active].Update(dataChangedMsg{}))
+}
+
+func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, m.keys.Interrupt) {
+		return tea.Quit
+	}
+	if m.dialog != nil {
+		return m.dialog.Update(msg)
+	}
+	p := m.pages[m.active]
+	if p.Editing() {
+		return p.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(msg, m.keys.Help):
+		m.showHelp = !m.showHelp
+		return nil
+	case key.Matches(msg, m.keys.Next):
+		return m.activate((m.tabIndex() + 1) % pageCount)
+	case key.Matches(msg, m.keys.Prev):
+		return m.activate((m.tabIndex() + pageCount - 1) % pageCount)
+	case key.Matches(msg, m.keys.Jump):
+		return m.activate(pageID(msg.Code - '1'))
+	case m.showHelp && msg.Code == tea.KeyEscape:
+		m.showHelp = false
+		return nil
+	}
+	return p.Update(msg)
+}
+
+// tabIndex is the tab of the active page (the onboarding screen counts as
+// the dashboard).
+func (m *model) tabIndex() pageID {
+	if m.active == pageOnboarding {
+		return pageDashboard
+	}
+	return m.active
+}
+
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "byok"
+	return v
+}
+
+// render draws the whole screen as text (goldens compare it).
+func (m *model) render() string {
+	st := m.c.st
+	p := m.pages[m.active]
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.fullHelp()
+	case m.dialog != nil:
+		body = lipgloss.Place(m.c.width, m.c.height, lipgloss.Center, lipgloss.Center, m.dialog.View())
+	default:
+		body = p.View()
+	}
+	status := ""
+	switch {
+	case m.notice != "" && m.noticeErr:
+		status = st.Over.Render("✗ " + m.notice)
+	case m.notice != "":
+		status = st.OK.Render("✓ " + m.notice)
+	}
+	if m.anyBusy() {
+		status = m.spin.View() + " " + status
+	}
+	keys := p.Keys()
+	if m.dialog != nil {
+		keys = m.dialog.Keys()
+	}
+	short := m.help.ShortHelpView(append(keys.ShortHelp(), m.keys.ShortHelp()...))
+	return strings.Join([]string{
+		m.tabs(),
+		block(body, m.width, m.c.height),
+		fit(status, m.width, false),
+		fit(short, m.width, false),
+	}, "\n")
+}
+
+func (m *model) tabs() string {
+	st := m.c.st
+	names := pageTabs[:]
+	if m.width >= 110 {
+		names = pageTitles[:]
+	}
+	parts := make([]string, 0, pageCount+1)
+	if m.width >= 110 {
+		parts = append(parts, st.Title.Render("byok"))
+	}
+	for i, n := range names {
+		label := fmt.Sprintf("%d %s", i+1, n)
+		if pageID(i) == m.tabIndex() {
+			parts = append(parts, st.TabOn.Render(label))
+		} else {
+			parts = append(parts, st.Tab.Render(label))
+		}
+	}
+	return fit(strings.Join(parts, "  "), m.width, false)
+}
+
+func (m *model) fullHelp() string {
+	st := m.c.st
+	title := st.Title.Render(pageTitles[m.tabIndex()] + " — keys")
+	h := m.help
+	h.ShowAll = true
+	page := h.FullHelpView(m.pages[m.active].Keys().FullHelp())
+	global := h.FullHelpView(m.keys.FullHelp())
+	return strings.Join([]string{title, "", page, "", st.Title.Render("Everywhere"), "", global, "", st.Muted.Render("? or esc closes this help")}, "\n")
+}

@@ -1,0 +1,211 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+func TestGlobalKeys(t *testing.T) {
+	a := testApp(t, "", true)
+	tests := []struct {
+		name string
+		keys []string
+		want pageID
+		help bool
+		quit bool
+	}{
+		{name: "tab moves to the next view", keys: []string{"tab"}, want: pageHistory},
+		{name: "tab wraps around", keys: []string{"8", "tab"}, want: pageDashboard},
+		{name: "shift+tab goes back", keys: []string{"shift+tab"}, want: pagePricing},
+		{name: "a digit jumps", keys: []string{"5"}, want: pageKeys},
+		{name: "? opens the full help", keys: []string{"?"}, want: pageDashboard, help: true},
+		{name: "esc closes the help", keys: []string{"?", "esc"}, want: pageDashboard},
+		{name: "q quits", keys: []string{"q"}, want: pageDashboard, quit: true},
+		{name: "ctrl+c quits", keys: []string{"ctrl+c"}, want: pageDashboard, quit: true},
+		{name: "q in a text field is text", keys: []string{"3", "enter", "q"}, want: pagePlayground},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
+			hs.press(tt.keys...)
+			if hs.m.active != tt.want {
+				t.Errorf("active view = %s, want %s", hs.m.active, tt.want)
+			}
+			if hs.m.showHelp != tt.help {
+				t.Errorf("help shown = %v, want %v", hs.m.showHelp, tt.help)
+			}
+			if hs.quit != tt.quit {
+				t.Errorf("quit = %v, want %v", hs.quit, tt.quit)
+			}
+		})
+	}
+}
+
+func TestOnboarding(t *testing.T) {
+	a := testApp(t, "", false)
+	hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
+	if hs.m.active != pageOnboarding {
+		t.Fatalf("an empty database opens %s, want the welcome screen", hs.m.active)
+	}
+	hs.contains("Welcome to byok", "load demo data")
+	hs.press("p")
+	if hs.m.active != pagePlayground {
+		t.Fatalf("p opened %s, want the playground", hs.m.active)
+	}
+	hs.press("1")
+	hs.contains("Nothing spent in this period.")
+}
+
+func TestOnboardingDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 20,000 events")
+	}
+	a := testApp(t, "", false)
+	hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
+	hs.press("d")
+	if hs.m.active != pageDashboard {
+		t.Fatalf("after loading demo data the view is %s, want the dashboard", hs.m.active)
+	}
+	hs.contains("Total $", "anthropic", "openai", "Loaded 20,000 sample requests")
+}
+
+func TestDashboard(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{Now: fixedClock}, 120, 40)
+	hs.contains("Month", "Total $", "Budget on everything (monthly)", "unacknowledged alert", "LAST 30 DAYS", "prices of ")
+	d := hs.m.pages[pageDashboard].(*dashboard)
+	month := d.sum.Total.Cost
+
+	hs.press("t")
+	if d.sum.Period != "today" || d.sum.Total.Cost >= month {
+		t.Errorf("today: period %q total %s, want today's total below the month's %s", d.sum.Period, d.sum.Total.Cost, month)
+	}
+	hs.contains("Today")
+
+	// A result for an earlier request is dropped.
+	stale := summaryMsg{result: result{pageDashboard, d.reqID - 1}, sum: d.sum}
+	stale.sum.Total.Cost = 999 * money.Dollar
+	hs.send(stale)
+	if d.sum.Total.Cost == 999*money.Dollar {
+		t.Fatal("a stale summary replaced the current one")
+	}
+
+	hs.press("m", "enter")
+	if d.drill != d.sum.Providers[0].Key || len(d.models) == 0 || len(d.keysOfProv) == 0 {
+		t.Fatalf("enter drilled into %q with %d models and %d keys", d.drill, len(d.models), len(d.keysOfProv))
+	}
+	hs.contains("models and keys in this period", "MODEL", "KEY")
+	hs.press("esc")
+	hs.lacks("models and keys in this period")
+}
+
+func TestDashboardRefreshesOnWrites(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
+	ctx := context.Background()
+	v0, err := a.Store.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.deliver(pollMsg{version: v0})
+	d := hs.m.pages[pageDashboard].(*dashboard)
+	before := d.sum.Total.Cost
+
+	// Another process writes: a second app on the same home.
+	other := testAppAt(t, a.DataDir())
+	if _, err := other.AddSpend(ctx, "openai", 3*money.Dollar, "invoice", testNow.Add(-1)); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := a.Store.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v1 == v0 {
+		t.Fatal("the data version did not move after another connection wrote")
+	}
+	hs.deliver(pollMsg{version: v1})
+	if d.sum.Total.Cost != before+3*money.Dollar {
+		t.Fatalf("after a write elsewhere the dashboard shows %s, want %s", d.sum.Total.Cost, before+3*money.Dollar)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
+	h := hs.m.pages[pageHistory].(*history)
+	if len(h.events) != historyPage {
+		t.Fatalf("history loaded %d events, want a page of %d", len(h.events), historyPage)
+	}
+
+	hs.press("/")
+	hs.typeText("status:error")
+	hs.press("enter")
+	if len(h.events) == 0 {
+		t.Fatal("no failed request in the demo data")
+	}
+	for _, e := range h.events {
+		if e.Status != store.StatusError {
+			t.Fatalf("filter status:error listed a %s event", e.Status)
+		}
+	}
+	hs.contains("filter status:error", "error")
+
+	hs.press("enter")
+	hs.contains("TOKENS", "COST", "latency", "first token", "R re-runs this request")
+	if h.detail == nil || h.detail.ID != h.events[0].ID {
+		t.Fatal("enter did not load the event under the cursor")
+	}
+
+	hs.press("R")
+	if hs.m.active != pagePlayground {
+		t.Fatalf("R opened %s, want the playground", hs.m.active)
+	}
+	p := hs.m.pages[pagePlayground].(*playground)
+	if want := h.events[0].Provider + "/" + h.events[0].Model; p.model != want {
+		t.Errorf("the playground got model %q, want %q", p.model, want)
+	}
+
+	hs.press("2", "esc", "x")
+	if h.query != "" || len(h.events) != historyPage {
+		t.Errorf("clearing the filter left %q with %d events", h.query, len(h.events))
+	}
+}
+
+func TestParseFilter(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    store.Filter
+		key     string
+		wantErr string
+	}{
+		{name: "empty", in: "", want: store.Filter{}},
+		{name: "free text", in: "timeout again", want: store.Filter{Text: "timeout again"}},
+		{name: "provider and status", in: "provider:OpenAI status:cancelled", want: store.Filter{Scope: store.Scope{Provider: "openai"}, Status: store.StatusCancelled}},
+		{name: "model names its provider", in: "model:anthropic/claude-haiku-4-5", want: store.Filter{Scope: store.Scope{Provider: "anthropic", Model: "claude-haiku-4-5"}}},
+		{name: "key and source", in: "key:openai/work source:proxy", key: "openai/work", want: store.Filter{Scope: store.Scope{Source: store.SourceProxy}}},
+		{name: "bad status", in: "status:weird", wantErr: "use ok, error, cancelled or partial"},
+		{name: "model without provider", in: "model:gpt-4o", wantErr: "needs its provider"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, key, err := parseFilter(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || key != tt.key {
+				t.Errorf("parseFilter(%q) = %+v key %q, want %+v key %q", tt.in, got, key, tt.want, tt.key)
+			}
+		})
+	}
+}
