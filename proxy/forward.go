@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -28,6 +29,14 @@ const (
 	maxAccumulated = 64 << 20
 	// maxText bounds the reply text kept for local estimates.
 	maxText = 4 << 20
+)
+
+// Buffers are pooled so that many concurrent streams and big bodies do not
+// churn memory. SSE lines longer than the reader's buffer are gathered
+// across reads, so a small buffer is enough.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 )
 
 // requestOf is the neutral view of a proxied request the budget check
@@ -62,7 +71,7 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if resp.StatusCode >= 400 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		clean := []byte(redact.String(string(body)))
-		copyResponseHeaders(w.Header(), resp.Header, false)
+		copyResponseHeaders(w.Header(), resp.Header)
 		w.Header().Set("Content-Length", strconv.Itoa(len(clean)))
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(clean) // recorded below whether or not the client read it
@@ -76,7 +85,10 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 		t: t, w: w, rc: http.NewResponseController(w),
 		usage: providers.NewUsageReader(t.kind, t.spec.ID), start: start,
 	}
-	copyResponseHeaders(w.Header(), resp.Header, !sse)
+	// The reply goes out chunked, even when the provider gave a length: its
+	// final chunk is written once the request is recorded, so a client
+	// that received a reply in full has its request in the database.
+	copyResponseHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	var callErr error
 	if sse {
@@ -138,7 +150,10 @@ func (rl *relay) write(b []byte) error {
 // fed to the usage reader. The usage-only chunk the proxy asked for is
 // not written.
 func (rl *relay) stream(ctx context.Context, body io.Reader) error {
-	sc := sseScanner{r: bufio.NewReaderSize(body, 32<<10)}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(body)
+	defer func() { br.Reset(nil); readerPool.Put(br) }()
+	sc := sseScanner{r: br}
 	for {
 		ev, rerr := sc.next()
 		if len(ev) > 0 {
@@ -171,7 +186,9 @@ func (rl *relay) event(ev []byte) error {
 func (rl *relay) body(ctx context.Context, body io.Reader) error {
 	var acc bytes.Buffer
 	keep := true
-	buf := make([]byte, 32<<10)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
 	for {
 		n, rerr := body.Read(buf)
 		if n > 0 {
@@ -465,15 +482,14 @@ func copyRequestHeaders(dst, src http.Header) {
 }
 
 // copyResponseHeaders passes the provider's headers on, without
-// connection-level ones, cookies and any CORS header (the proxy never
-// sends those). keepLength keeps Content-Length for bodies relayed
-// unchanged.
-func copyResponseHeaders(dst, src http.Header, keepLength bool) {
+// connection-level ones, cookies, any CORS header (the proxy never sends
+// those) and Content-Length (the proxy sets its own framing).
+func copyResponseHeaders(dst, src http.Header) {
 	conn := connectionTokens(src)
 	for k, vs := range src {
 		ck := http.CanonicalHeaderKey(k)
 		if hopHeaders[ck] || conn[ck] || ck == "Set-Cookie" || ck == "Alt-Svc" || strings.HasPrefix(ck, "Access-Control-") ||
-			(ck == "Content-Length" && !keepLength) {
+			ck == "Content-Length" {
 			continue
 		}
 		dst[ck] = append([]string(nil), vs...)

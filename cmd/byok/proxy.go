@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+// proxyShutdownWait bounds how long a stopping proxy waits for the
+// requests in flight (long streams included) before it closes them.
+const proxyShutdownWait = 2 * time.Minute
+
+func newProxyCmd(f *Factory) *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "proxy",
+		Short: "Run the local gateway that counts every tool's usage with your keychain keys",
+		Long: `byok proxy serves OpenAI-, Anthropic- and Gemini-compatible APIs on 127.0.0.1.
+Point a tool's SDK base URL at it and give it the proxy token as its API key:
+the proxy swaps in your real key from the keychain, forwards the request,
+streams the answer back and records the usage and cost (source "proxy").
+
+Steer it with headers: x-byok-provider: ID picks the provider (or name the
+model PROVIDER/MODEL), x-byok-key: LABEL picks one of the provider's keys.
+Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
+		Example: `  byok proxy
+  byok proxy --addr 127.0.0.1:9000
+  OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=$(byok proxy token) your-tool`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), f, addr) },
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
+	cmd.AddCommand(newProxyTokenCmd(f))
+	return cmd
+}
+
+func newProxyTokenCmd(f *Factory) *cobra.Command {
+	var rotate bool
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print the proxy token (the API key tools give the proxy)",
+		Long: `Print the proxy token, creating it on first use. It is kept in the keychain.
+--rotate replaces it: tools still using the old one are refused.`,
+		Example: `  export OPENAI_API_KEY=$(byok proxy token)
+  byok proxy token --rotate`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProxyToken(cmd.Context(), f, rotate) },
+	}
+	cmd.Flags().BoolVar(&rotate, "rotate", false, "replace the token with a new one")
+	return cmd
+}
+
+func runProxyToken(ctx context.Context, f *Factory, rotate bool) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return err
+	}
+	var token string
+	if rotate {
+		token, err = proxy.RotateToken(ctx, sec)
+	} else {
+		token, _, err = proxy.Token(ctx, sec)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Out, token)
+	if rotate {
+		fmt.Fprintln(f.IO.Err, "The proxy token was replaced: give tools the new one.")
+	}
+	return nil
+}
+
+func runProxy(ctx context.Context, f *Factory, addr string) error {
+	if addr != "" {
+		if err := proxy.CheckAddr(addr); err != nil {
+			return usageErrorf("--addr: %v", err)
+		}
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	if addr == "" {
+		addr = a.Config.Proxy.Addr
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return err
+	}
+	token, created, err := proxy.Token(ctx, sec)
+	if err != nil {
+		return err
+	}
+	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token})
+	if err != nil {
+		return err
+	}
+	ln, err := proxy.Listen(addr)
+	if err != nil {
+		return err
+	}
+	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("proxy stopped: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight…")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("proxy stopped: %w", err)
+	}
+	fmt.Fprintln(f.IO.Err, "Proxy stopped.")
+	return nil
+}
+
+func printProxyBanner(f *Factory, base, token string, created bool) {
+	out := f.IO.Out
+	fmt.Fprintf(out, "byok proxy listening on %s (Ctrl-C stops it)\n\n", base)
+	fmt.Fprintln(out, "Base URLs for your SDKs and tools:")
+	fmt.Fprintf(out, "  OpenAI and compatible  %s/v1           (OPENAI_BASE_URL)\n", base)
+	fmt.Fprintf(out, "  Anthropic              %s/anthropic    (ANTHROPIC_BASE_URL)\n", base)
+	fmt.Fprintf(out, "  Gemini                 %s/gemini\n", base)
+	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n\n", base)
+	note := ""
+	if created {
+		note = " (just created)"
+	}
+	fmt.Fprintf(out, "API key: the proxy token%s, ending %s; print it with `byok proxy token`.\n", note, keychain.Last4(token))
+	fmt.Fprintln(out, "Headers: x-byok-provider: ID picks the provider (or name models PROVIDER/MODEL); x-byok-key: LABEL picks a key.")
+}
