@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net/http"
 	"os"
@@ -90,6 +91,9 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
 			a.logFile = f
 			a.Log = slog.New(slog.NewTextHandler(redactWriter{f}, nil))
+			// Some SDKs write to the standard logger; keep that off the
+			// terminal (it would tear the TUI) and redacted.
+			log.SetOutput(redactWriter{f})
 		}
 	}
 	a.Budget = budget.NewEngine(st, cfg.Location(), a.now)

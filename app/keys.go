@@ -299,12 +299,11 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 
 // envSecret returns the variable name and value of a provider's env key.
 func (a *App) envSecret(spec providers.Spec) (string, string) {
-	for _, name := range spec.KeyEnv {
-		if v := strings.TrimSpace(a.env(name)); v != "" {
-			return name, v
-		}
+	secret, source, ok := providers.EnvSecret(spec, a.env)
+	if !ok {
+		return "", ""
 	}
-	return "", ""
+	return source, strings.TrimSpace(secret)
 }
 
 // syncEnvKeys makes a metadata row (source env, label "env") for every
@@ -357,7 +356,7 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 	var errs []error
 	for _, spec := range a.Registry.All() {
 		name, secret := a.envSecret(spec)
-		if secret == "" || spec.Structured {
+		if secret == "" {
 			continue
 		}
 		if k, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
