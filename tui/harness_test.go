@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +91,13 @@ func skipped(msg tea.Msg) bool {
 	return strings.Contains(strings.ToLower(fmt.Sprintf("%T", msg)), "blink")
 }
 
+// blinks reports whether cmd is a text cursor's blink timer (the forms'
+// cursors blink; waiting for each would only slow the tests down).
+func blinks(cmd tea.Cmd) bool {
+	name := runtime.FuncForPC(reflect.ValueOf(cmd).Pointer()).Name()
+	return strings.Contains(name, "/cursor.") && strings.Contains(name, "Blink")
+}
+
 // run executes one command with a bound, so a stuck command fails the
 // test instead of hanging it.
 func (hs *harness) run(cmd tea.Cmd) tea.Msg {
@@ -112,7 +121,7 @@ func (hs *harness) drive(cmd tea.Cmd) {
 		}
 		c := queue[0]
 		queue = queue[1:]
-		if c == nil {
+		if c == nil || blinks(c) {
 			continue
 		}
 		msg := hs.run(c)

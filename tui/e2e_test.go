@@ -1,0 +1,115 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEndToEndInTmux runs the real binary in a tmux pane and uses it as a
+// person would: it reads the dashboard, visits every view, sends a prompt
+// to a fake provider in the playground, finds it in the history and quits.
+func TestEndToEndInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives it in tmux")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed; the end-to-end test needs it (CI installs it)")
+	}
+	srv := fakeOpenAI(t, "Hello from the fake model, end to end.", false)
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("store_text = true\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n", srv.URL+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "byok")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build byok: %v\n%s", err, out)
+	}
+
+	tm := &tmux{t: t, socket: "byok-e2e-" + filepath.Base(dir)}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	shell := fmt.Sprintf("BYOK_HOME= %s demo --home %s --events 3000; echo EXIT=$?; sleep 60", bin, home)
+	tm.run("new-session", "-d", "-s", "byok", "-x", "120", "-y", "40", shell)
+
+	tm.waitFor("Total $", "Budget on everything", "%", "openai", "anthropic", "LAST 30 DAYS")
+
+	views := []string{"to filter", "›Prompt", "Compare", "secrets live in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "Budget on everything"}
+	for _, want := range views {
+		tm.keys("Tab")
+		tm.waitFor(want)
+	}
+	tm.keys("?")
+	tm.waitFor("Everywhere", "next view")
+	tm.keys("Escape")
+	tm.waitFor("LAST 30 DAYS")
+
+	tm.keys("3", "m")
+	tm.waitFor("type to filter")
+	tm.keys("-l", "fake/test-model")
+	tm.keys("Enter")
+	tm.waitFor("Model   fake/test-model", "no price known")
+	tm.keys("Enter")
+	tm.keys("-l", "say hello")
+	tm.keys("C-s")
+	tm.waitFor("Hello from the fake model", "ok · ")
+
+	tm.keys("2")
+	tm.waitFor("fake/test-model")
+
+	tm.keys("q")
+	tm.waitFor("EXIT=0")
+}
+
+type tmux struct {
+	t      *testing.T
+	socket string
+}
+
+func (tm *tmux) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// keys sends keys to the pane ("-l" first sends the rest literally).
+func (tm *tmux) keys(keys ...string) {
+	tm.t.Helper()
+	tm.run(append([]string{"send-keys", "-t", "byok"}, keys...)...)
+}
+
+// waitFor polls the pane until it shows every one of want, for at most
+// 30 seconds.
+func (tm *tmux) waitFor(want ...string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = tm.run("capture-pane", "-p", "-t", "byok")
+		missing := false
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				missing = true
+				break
+			}
+		}
+		if !missing {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("the pane never showed %q; last screen:\n%s", want, screen)
+}

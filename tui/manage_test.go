@@ -1,0 +1,221 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
+)
+
+func TestKeys(t *testing.T) {
+	// OpenAI points at a server that rejects every key.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	cfg := fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := testAppAt(t, home)
+	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "secrets.enc"),
+		Passphrase: func() (string, error) { return "test passphrase", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetSecrets(sec)
+	ctx := context.Background()
+	if _, err := a.SeedDemo(ctx, app.DemoOptions{Events: 200, Days: 10, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
+	p := hs.m.pages[pageKeys].(*keysPage)
+	hs.contains("openai", "work", "…Xk2q", "due for rotation")
+
+	const secret = "sk-tuitest-0123456789abcdefWXYZ"
+	hs.press("a")
+	if hs.m.dialog == nil {
+		t.Fatal("a did not open the form")
+	}
+	hs.contains("Add a key", "Provider")
+	hs.press("enter") // the first provider: OpenAI
+	hs.press("enter") // label "default"
+	hs.typeText(secret)
+	hs.lacks(secret)
+	hs.press("enter")
+	hs.press("left", "enter") // do not check it with the provider
+	if hs.m.dialog != nil {
+		t.Fatalf("the form is still open:\n%s", hs.screen())
+	}
+	var added *app.KeyView
+	for i, k := range p.list {
+		if k.Provider == "openai" && k.Label == "default" {
+			added = &p.list[i]
+		}
+	}
+	if added == nil || added.Last4 != "WXYZ" {
+		t.Fatalf("the new key is not listed with its last 4: %+v", added)
+	}
+	got, err := sec.Get(ctx, "openai/default")
+	if err != nil || got != secret {
+		t.Fatalf("the keyring holds %q (%v)", got, err)
+	}
+	hs.contains("openai/default added", "…WXYZ")
+	hs.lacks(secret, "sk-tuitest")
+
+	// Move to the new key, test it against the rejecting server.
+	for i, k := range p.list {
+		if k.ID == added.ID {
+			p.cursor = i
+		}
+	}
+	hs.press("t")
+	hs.contains("rejected the key")
+
+	hs.press("d")
+	hs.contains("Revoke openai/default")
+	hs.press("y")
+	k, err := a.Store.KeyByID(ctx, added.ID)
+	if err != nil || !k.Revoked() {
+		t.Fatalf("the key was not revoked: %+v %v", k, err)
+	}
+	if _, err := sec.Get(ctx, "openai/default"); err == nil {
+		t.Error("the secret is still in the keyring after revoking")
+	}
+	hs.contains("revoked")
+}
+
+func TestBudgets(t *testing.T) {
+	a := testApp(t, "", true)
+	ctx := context.Background()
+	hs := newHarness(t, a, Options{StartView: "budgets", Now: fixedClock}, 80, 24)
+	p := hs.m.pages[pageBudgets].(*budgets)
+	n := len(p.list)
+	hs.contains("all", "monthly", "SPENT OF LIMIT", "RESETS")
+
+	hs.press("a")
+	hs.contains("Add a budget", "Scope")
+	hs.press("ctrl+u")
+	hs.typeText("provider:groq")
+	hs.press("enter")
+	hs.typeText("12.50")
+	hs.press("enter")
+	hs.press("up", "enter") // weekly
+	hs.press("enter")       // thresholds as they are
+	hs.press("enter") // soft
+	if hs.m.dialog != nil {
+		t.Fatalf("the form is still open:\n%s", hs.screen())
+	}
+	b, err := a.Store.BudgetByScope(ctx, "provider:groq")
+	if err != nil {
+		t.Fatalf("the budget was not saved: %v\n%s", err, hs.screen())
+	}
+	if b.Limit != 1250*money.Cent || b.Period != store.Weekly || b.Hard {
+		t.Errorf("saved %s %s hard=%v, want $12.50 weekly soft", b.Limit, b.Period, b.Hard)
+	}
+	if len(p.list) != n+1 {
+		t.Fatalf("the list has %d budgets, want %d", len(p.list), n+1)
+	}
+	hs.contains("provider:groq", "$12.50")
+
+	for i, s := range p.list {
+		if s.Budget.Scope == "provider:groq" {
+			p.cursor = i
+		}
+	}
+	hs.press("d", "y")
+	if _, err := a.Store.BudgetByScope(ctx, "provider:groq"); err == nil {
+		t.Fatal("the budget is still stored after deleting")
+	}
+	for _, s := range p.list {
+		if s.Budget.Scope == "provider:groq" {
+			t.Fatal("the deleted budget is still listed")
+		}
+	}
+	hs.contains("Deleted the budget on provider:groq")
+}
+
+func TestAlerts(t *testing.T) {
+	a := testApp(t, "", true)
+	ctx := context.Background()
+	hs := newHarness(t, a, Options{StartView: "alerts", Now: fixedClock}, 80, 24)
+	p := hs.m.pages[pageAlerts].(*alerts)
+	n := len(p.list)
+	if n < 2 {
+		t.Fatalf("the demo raised %d alerts, want several", n)
+	}
+	hs.press("a")
+	if len(p.list) != n-1 {
+		t.Fatalf("after acknowledging one, %d are listed, want %d", len(p.list), n-1)
+	}
+	hs.contains("Acknowledged 1 alert")
+	hs.press("h")
+	if len(p.list) != n {
+		t.Fatalf("with acknowledged ones shown, %d are listed, want %d", len(p.list), n)
+	}
+	hs.press("h", "A")
+	left, err := a.Store.Alerts(ctx, false)
+	if err != nil || len(left) != 0 || len(p.list) != 0 {
+		t.Fatalf("after A, %d stay unacknowledged (%v)", len(left), err)
+	}
+	hs.contains("No alerts.")
+}
+
+func TestPricing(t *testing.T) {
+	a := testApp(t, "", false)
+	ctx := context.Background()
+	hs := newHarness(t, a, Options{StartView: "pricing", Now: fixedClock}, 120, 40)
+	p := hs.m.pages[pagePricing].(*pricingPage)
+	if len(p.all) < 100 {
+		t.Fatalf("the catalog lists %d prices", len(p.all))
+	}
+	hs.press("/")
+	hs.typeText("openai/gpt-4o-mini")
+	hs.press("enter")
+	sel, ok := p.selected()
+	if !ok || sel.Provider != "openai" || !strings.HasPrefix(sel.Model, "gpt-4o-mini") {
+		t.Fatalf("search selected %s/%s", sel.Provider, sel.Model)
+	}
+	hs.contains("search openai/gpt-4o-mini", "openai/gpt-4o-mini")
+
+	hs.press("s")
+	hs.contains("Set a price", "Input, $ per 1M tokens")
+	hs.press("enter") // model as it is
+	hs.press("ctrl+u")
+	hs.typeText("1.25")
+	hs.press("enter", "enter", "enter")
+	if hs.m.dialog != nil {
+		t.Fatalf("the form is still open:\n%s", hs.screen())
+	}
+	got, ok := a.Catalog().Lookup("openai", sel.Model)
+	if !ok || got.Source != "override" || got.Input != 1_250_000 {
+		t.Fatalf("after setting, the catalog has %+v", got)
+	}
+	hs.contains("override", "$1.25")
+
+	for i, idx := range p.shown {
+		if p.all[idx].Model == sel.Model {
+			p.cursor = i
+		}
+	}
+	hs.press("x", "y")
+	ovs, err := a.Overrides(ctx)
+	if err != nil || len(ovs) != 0 {
+		t.Fatalf("overrides after removing: %v %v", ovs, err)
+	}
+	if got, _ := a.Catalog().Lookup("openai", sel.Model); got.Source == "override" {
+		t.Fatal("the catalog still applies the removed override")
+	}
+}
