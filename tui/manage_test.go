@@ -114,7 +114,7 @@ func TestBudgets(t *testing.T) {
 	hs.press("enter")
 	hs.press("up", "enter") // weekly
 	hs.press("enter")       // thresholds as they are
-	hs.press("enter") // soft
+	hs.press("enter")       // soft
 	if hs.m.dialog != nil {
 		t.Fatalf("the form is still open:\n%s", hs.screen())
 	}
