@@ -32,7 +32,8 @@ type Config struct {
 	// Timezone names the zone budget periods and daily charts follow;
 	// "Local" (the default) is the system's.
 	Timezone string `toml:"timezone"`
-	// StoreText keeps prompt and response text with each event.
+	// StoreText keeps prompt and response text with each CLI and TUI
+	// request (not with proxied ones), for history and re-runs.
 	StoreText bool `toml:"store_text"`
 	// Keyring is "keychain" (the OS Secret Service, default) or "file"
 	// (an encrypted file, opt-in for machines without one).
@@ -93,6 +94,7 @@ type Paths struct {
 func Default() Config {
 	return Config{
 		Timezone:        "Local",
+		StoreText:       true,
 		Keyring:         "keychain",
 		KeyringService:  "byok",
 		RotateAfterDays: 90,
