@@ -46,7 +46,7 @@ type upstreamCall struct {
 // env is a real app on a temporary home, a fake provider upstream and a
 // proxy serving on a loopback port.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	app     *app.App
 	srv     *proxy.Server
 	base    string // http://127.0.0.1:PORT
@@ -59,7 +59,7 @@ type env struct {
 	served  chan error
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, served: make(chan error, 1)}
 	e.handler.Store(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

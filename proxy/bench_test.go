@@ -1,0 +1,94 @@
+package proxy_test
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const benchReply = `{"id":"chatcmpl-abc123","object":"chat.completion","created":1760000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29}}`
+
+const benchBody = `{"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"Say hello"}]}`
+
+// benchClient keeps connections alive across requests.
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+}
+
+// post sends one chat request and reads the answer; it returns how long
+// that took.
+func post(b *testing.B, c *http.Client, url, token string) time.Duration {
+	req, err := http.NewRequest("POST", url, strings.NewReader(benchBody))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	d := time.Since(start)
+	if resp.StatusCode != 200 {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+	return d
+}
+
+// BenchmarkNonStream compares a non-streamed chat request sent straight
+// to the fake provider with the same request through the proxy, recording
+// on. It reports p50 and p99 latencies.
+func BenchmarkNonStream(b *testing.B) {
+	e := newEnv(b)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, benchReply) })
+	for _, tc := range []struct{ name, url string }{
+		{"direct", e.up.URL + "/v1/chat/completions"},
+		{"proxy", e.base + "/v1/chat/completions"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := benchClient()
+			post(b, c, tc.url, e.token) // warm the connections
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				lat = append(lat, post(b, c, tc.url, e.token))
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// BenchmarkNonStreamParallel measures throughput with many clients at once.
+func BenchmarkNonStreamParallel(b *testing.B) {
+	e := newEnv(b)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, benchReply) })
+	c := benchClient()
+	post(b, c, e.base+"/v1/chat/completions", e.token)
+	b.SetParallelism(16)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			post(b, c, e.base+"/v1/chat/completions", e.token)
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
