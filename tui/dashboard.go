@@ -308,7 +308,7 @@ func (d *dashboard) totalLine(w int) string {
 	}
 	var all string
 	if b, ok := d.allBudget(); ok {
-		all = st.Muted.Render(fmt.Sprintf("Budget on everything (%s): ", b.Budget.Period)) +
+		all = st.Muted.Render(fmt.Sprintf("All budget (%s): ", b.Budget.Period)) +
 			st.state(b.State).Render(fmt.Sprintf("%s of %s", b.Spent, b.Budget.Limit)) + " " +
 			st.bar(b.Percent/100, 12, b.State) + " " + st.state(b.State).Render(percent(b.Percent))
 		if b.Projected {

@@ -42,9 +42,9 @@ func TestEndToEndInTmux(t *testing.T) {
 	shell := fmt.Sprintf("BYOK_HOME= %s demo --home %s --events 3000; echo EXIT=$?; sleep 60", bin, home)
 	tm.run("new-session", "-d", "-s", "byok", "-x", "120", "-y", "40", shell)
 
-	tm.waitFor("Total $", "Budget on everything", "%", "openai", "anthropic", "LAST 30 DAYS")
+	tm.waitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 
-	views := []string{"to filter", "›Prompt", "Compare", "secrets live in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "Budget on everything"}
+	views := []string{"to filter", "›Prompt", "Compare", "secrets live in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
 	for _, want := range views {
 		tm.keys("Tab")
 		tm.waitFor(want)

@@ -183,23 +183,27 @@ func (p *keysPage) addForm() dialog {
 	if len(opts) > 0 {
 		v.provider = opts[0].Value
 	}
-	form := huh.NewForm(huh.NewGroup(
-		huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&v.provider).Height(6),
-		huh.NewInput().Title("Label").Description("to tell several keys of one provider apart: work, personal…").Value(&v.label).
-			Validate(func(s string) error {
-				if strings.TrimSpace(s) == "" {
-					return errors.New("a label is needed")
+	form := huh.NewForm(
+		huh.NewGroup(
+			huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&v.provider).Height(min(8, max(p.c.height-12, 3))),
+			huh.NewInput().Title("Label").Description("work, personal… to tell keys apart").Value(&v.label).
+				Validate(func(s string) error {
+					if strings.TrimSpace(s) == "" {
+						return errors.New("a label is needed")
+					}
+					return nil
+				}),
+		),
+		huh.NewGroup(
+			huh.NewInput().Title("Key").DescriptionFunc(func() string {
+				if spec, ok := p.c.app.Registry.Get(v.provider); ok && spec.Structured {
+					return "the credentials as one JSON value; kept in the keychain only"
 				}
-				return nil
-			}),
-		huh.NewInput().Title("Key").DescriptionFunc(func() string {
-			if spec, ok := p.c.app.Registry.Get(v.provider); ok && spec.Structured {
-				return "paste the credentials as one JSON value; it is stored in the keychain only"
-			}
-			return "paste the key; it is stored in the keychain only, never shown again"
-		}, &v.provider).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
-		huh.NewConfirm().Title("Check the key with the provider now?").Value(&v.validate),
-	))
+				return "kept in the keychain only; never shown again"
+			}, &v.provider).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
+			huh.NewConfirm().Title("Check it with the provider now?").Value(&v.validate),
+		),
+	)
 	return newFormDialog(p.c, "Add a key", form, "Checking and saving the key…", func() tea.Cmd {
 		ctx, a := p.c.ctx, p.c.app
 		provider, label, secret, validate := v.provider, strings.TrimSpace(v.label), v.secret, v.validate

@@ -28,7 +28,7 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	if p.model != "fake/test-model" || hs.m.dialog != nil {
 		t.Fatalf("picked %q (dialog open: %v), want fake/test-model", p.model, hs.m.dialog != nil)
 	}
-	hs.contains("no price known for this model")
+	hs.contains("no price known")
 
 	hs.press("ctrl+s")
 	hs.contains("the prompt is empty")

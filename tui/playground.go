@@ -19,6 +19,7 @@ import (
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 )
@@ -114,7 +115,22 @@ func newPlayground(c *common) *playground {
 	return p
 }
 
-func (p *playground) Keys() help.KeyMap { return p.keys }
+// Keys shows the editing keys while a field has focus.
+func (p *playground) Keys() help.KeyMap {
+	if p.editing {
+		return editingKeys{p.keys}
+	}
+	return p.keys
+}
+
+// editingKeys are the playground's keys while typing.
+type editingKeys struct{ playgroundKeys }
+
+// ShortHelp implements help.KeyMap.
+func (k editingKeys) ShortHelp() []key.Binding {
+	leave := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done"))
+	return []key.Binding{k.Send, leave, k.NextField}
+}
 func (p *playground) Editing() bool     { return p.editing }
 func (p *playground) Busy() bool        { return p.streaming }
 
@@ -532,10 +548,10 @@ func (p *playground) estimateLine() string {
 	}
 	worst := "worst case " + p.worst.String()
 	if p.worst == 0 {
-		worst = "no price known for this model (it will be recorded as unpriced)"
+		worst = "no price known (recorded as unpriced)"
 	}
 	if len(p.warnings) == 0 {
-		return st.Muted.Render(worst + " · within every budget · ctrl+s sends")
+		return st.Muted.Render(worst + " · within budgets · ctrl+s sends")
 	}
 	b := p.warnings[0]
 	warn := fmt.Sprintf("⚠ %s could cross the %s budget on %s (%s of %s spent)", worst, b.Budget.Period, b.Budget.Scope, b.Spent, b.Budget.Limit)
@@ -557,26 +573,30 @@ func (p *playground) statusLine() string {
 				Output: providers.EstimateTokens(p.reply), Estimated: true}
 		}
 		cost := p.c.app.Catalog().Price(prov, model, u, p.c.app.Config.Markup(prov))
+		money := "~" + cost.Total.String()
+		if cost.State == pricing.Unpriced {
+			money = "unpriced"
+		}
 		ttft := "waiting for the first token"
 		if !p.firstAt.IsZero() {
 			ttft = "first token " + millis(p.firstAt.Sub(p.started))
 		}
-		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s in · %s out · ~%s · %s · esc stops", count(u.Prompt()), count(u.Output), cost.Total, ttft))
+		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s in · %s out · %s · %s · esc stops", count(u.Prompt()), count(u.Output), money, ttft))
 	case p.out != nil:
 		e := p.out.Event
 		state := st.OK.Render(string(e.Status))
 		if e.Status != store.StatusOK {
 			state = st.Warn.Render(string(e.Status))
 		}
-		cost := p.out.Cost.Total.String()
-		if e.CostState == "unpriced" {
-			cost = st.Warn.Render("unpriced")
+		cost := st.Strong.Render(p.out.Cost.Total.String()) + st.Muted.Render(" "+string(e.CostState))
+		if e.CostState == pricing.Unpriced {
+			cost = st.Warn.Render("unpriced") + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
 		}
 		line := state + fmt.Sprintf(" · %s in · %s out", count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens))
 		if e.ReasoningTokens > 0 {
 			line += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
 		}
-		line += " · " + st.Strong.Render(cost) + st.Muted.Render(" "+string(e.CostState)) +
+		line += " · " + cost +
 			fmt.Sprintf(" · %s · first token %s · #%d", millis(e.Latency), millis(e.TTFT), e.ID)
 		return line
 	case p.runErr != nil:

@@ -495,11 +495,16 @@ func (m *model) render() string {
 	if m.anyBusy() {
 		status = m.spin.View() + " " + status
 	}
-	keys := p.Keys()
-	if m.dialog != nil {
-		keys = m.dialog.Keys()
+	keys := p.Keys().ShortHelp()
+	switch {
+	case m.dialog != nil:
+		keys = m.dialog.Keys().ShortHelp()
+	case p.Editing():
+		// q and ? are text here.
+	default:
+		keys = append(keys, m.keys.ShortHelp()...)
 	}
-	short := m.help.ShortHelpView(append(keys.ShortHelp(), m.keys.ShortHelp()...))
+	short := m.help.ShortHelpView(keys)
 	return strings.Join([]string{
 		m.tabs(),
 		block(body, m.width, m.c.height),

@@ -76,7 +76,7 @@ func TestOnboardingDemo(t *testing.T) {
 func TestDashboard(t *testing.T) {
 	a := testApp(t, "", true)
 	hs := newHarness(t, a, Options{Now: fixedClock}, 120, 40)
-	hs.contains("Month", "Total $", "Budget on everything (monthly)", "unacknowledged alert", "LAST 30 DAYS", "prices of ")
+	hs.contains("Month", "Total $", "All budget (monthly)", "unacknowledged alert", "LAST 30 DAYS", "prices of ")
 	d := hs.m.pages[pageDashboard].(*dashboard)
 	month := d.sum.Total.Cost
 
