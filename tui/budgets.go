@@ -132,7 +132,7 @@ func (p *budgets) form(b *store.Budget) dialog {
 		}
 		v.thresholds = strings.Join(ts, ",")
 	}
-	scope := huh.NewInput().Title("Scope").Description("all, provider:openai, key:openai/work or model:openai/gpt-4o-mini").
+	scope := huh.NewInput().Title("Scope").Description("all, provider:ID, key:PROVIDER/LABEL, model:PROVIDER/MODEL").
 		Value(&v.scope).Validate(func(s string) error { _, err := budget.ParseScope(s); return err })
 	amount := huh.NewInput().Title("Amount (USD)").Description("per period, e.g. 50 or 12.50").Value(&v.amount).
 		Validate(func(s string) error {
@@ -142,15 +142,19 @@ func (p *budgets) form(b *store.Budget) dialog {
 			}
 			return err
 		})
-	fields := []huh.Field{scope, amount,
+	first := []huh.Field{scope, amount,
 		huh.NewSelect[string]().Title("Period").Options(huh.NewOptions("daily", "weekly", "monthly")...).Value(&v.period),
-		huh.NewInput().Title("Alert at (percent)").Value(&v.thresholds).Validate(func(s string) error { _, err := budget.ParseThresholds(s); return err }),
-		huh.NewConfirm().Title("Hard limit?").Description("a hard budget refuses requests once it is reached").Value(&v.hard),
 	}
 	if b != nil {
-		fields = fields[1:]
+		first = first[1:]
 	}
-	form := huh.NewForm(huh.NewGroup(fields...))
+	form := huh.NewForm(
+		huh.NewGroup(first...),
+		huh.NewGroup(
+			huh.NewInput().Title("Alert at (percent)").Value(&v.thresholds).Validate(func(s string) error { _, err := budget.ParseThresholds(s); return err }),
+			huh.NewConfirm().Title("Hard limit?").Description("a hard budget refuses requests once reached").Value(&v.hard),
+		),
+	)
 	return newFormDialog(p.c, title, form, "Saving…", func() tea.Cmd {
 		ctx, a := p.c.ctx, p.c.app
 		in := *v

@@ -14,6 +14,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 )
@@ -226,7 +227,7 @@ func (p *compare) View() string {
 	if p.running == 0 {
 		sumH = len(p.cols) + 2
 	}
-	colH := max(h-len(lines)-sumH, 3)
+	colH := max(h-lineCount(lines)-sumH, 3)
 	n := len(p.cols)
 	cw := (w - (n - 1)) / n
 	blocks := make([]string, 0, 2*n-1)
@@ -251,6 +252,8 @@ func (p *compare) column(i, w, h int) string {
 	switch {
 	case !c.done:
 		status = st.Warn.Render(fmt.Sprintf("streaming · %s out", count(max(c.usage.Output, providers.EstimateTokens(c.reply)))))
+	case c.out != nil && c.out.Event.CostState == pricing.Unpriced:
+		status = st.OK.Render(string(c.out.Event.Status)) + " " + st.Warn.Render("unpriced")
 	case c.out != nil:
 		status = st.OK.Render(string(c.out.Event.Status)) + " " + c.out.Cost.Total.String()
 	default:
@@ -281,7 +284,7 @@ func (p *compare) summary(w int) string {
 		if c.out != nil {
 			e := c.out.Event
 			cost := c.out.Cost.Total.String()
-			if e.CostState == "unpriced" {
+			if e.CostState == pricing.Unpriced {
 				cost = "unpriced"
 			}
 			r = []string{p.models[i], string(e.Status), cost, millis(e.Latency), millis(e.TTFT),

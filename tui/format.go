@@ -235,3 +235,12 @@ func wrap(s string, w int) string {
 func stripANSI(s string) string { return ansi.Strip(s) }
 
 func joinLines(ls []string) string { return strings.Join(ls, "\n") }
+
+// lineCount counts the screen lines of parts that may hold several each.
+func lineCount(parts []string) int {
+	n := 0
+	for _, p := range parts {
+		n += strings.Count(p, "\n") + 1
+	}
+	return n
+}

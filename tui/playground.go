@@ -131,8 +131,8 @@ func (k editingKeys) ShortHelp() []key.Binding {
 	leave := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done"))
 	return []key.Binding{k.Send, leave, k.NextField}
 }
-func (p *playground) Editing() bool     { return p.editing }
-func (p *playground) Busy() bool        { return p.streaming }
+func (p *playground) Editing() bool { return p.editing }
+func (p *playground) Busy() bool    { return p.streaming }
 
 // stop cancels a request still streaming when the program ends; the app
 // records it as cancelled.
@@ -521,7 +521,7 @@ func (p *playground) View() string {
 	lines = append(lines, fit(p.estimateLine(), w, false))
 	lines = append(lines, st.Muted.Render(strings.Repeat("─", w)))
 	lines = append(lines, fit(p.statusLine(), w, false))
-	paneH := max(h-len(lines), 1)
+	paneH := max(h-lineCount(lines), 1)
 	p.pane.SetWidth(w)
 	p.pane.SetHeight(paneH)
 	body := p.pane.View()
