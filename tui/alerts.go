@@ -137,6 +137,9 @@ func (p *alerts) View() string {
 	}
 	loc := p.c.app.Location()
 	cols := []col{{"", 1, false}, {"TIME", 12, false}, {"KIND", 9, false}, {"SCOPE", 18, false}, {"MESSAGE", 0, false}}
+	if w >= 110 {
+		cols[3].width = 30
+	}
 	rows := make([][]string, len(p.list))
 	for i, a := range p.list {
 		mark := st.Warn.Render("●")

@@ -214,7 +214,7 @@ func (p *budgets) View() string {
 	}
 	cols := []col{{"SCOPE", 0, false}, {"PERIOD", 7, false}, {"SPENT OF LIMIT", 17, true}, {"", barW, false}, {"%", 5, true}, {"FORECAST", 9, true}, {"RESETS", 7, true}}
 	if w >= 110 {
-		cols = append(cols, col{"ALERTS AT", 11, false})
+		cols = append(cols, col{"ALERTS AT", 13, false})
 	}
 	rows := make([][]string, len(p.list))
 	for i, b := range p.list {

@@ -59,14 +59,14 @@ func testApp(t *testing.T, fakeURL string, seed bool) *app.App {
 // harness drives the root model like a program would: it runs commands,
 // feeds their messages back into Update, and forwards what streams send.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	m    *model
 	mu   sync.Mutex
 	sent []tea.Msg
 	quit bool
 }
 
-func newHarness(t *testing.T, a *app.App, opt Options, w, h int) *harness {
+func newHarness(t testing.TB, a *app.App, opt Options, w, h int) *harness {
 	t.Helper()
 	hs := &harness{t: t}
 	hs.m = newModel(context.Background(), a, opt)

@@ -387,6 +387,16 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
+	case tea.MouseClickMsg:
+		if m.dialog == nil && msg.Y == 0 {
+			_, _, spans := tabLayout(m.width)
+			for i, r := range spans {
+				if msg.X >= r[0] && msg.X < r[1] {
+					return m.activate(pageID(i))
+				}
+			}
+		}
+		return nil
 	case tea.MouseWheelMsg:
 		if m.dialog != nil {
 			return nil
@@ -513,18 +523,30 @@ func (m *model) render() string {
 	}, "\n")
 }
 
-func (m *model) tabs() string {
-	st := m.c.st
+// tabLayout returns the tab labels for a width and the columns each
+// covers on the first line (for mouse clicks).
+func tabLayout(width int) (brand bool, labels [pageCount]string, spans [pageCount][2]int) {
 	names := pageTabs[:]
-	if m.width >= 110 {
-		names = pageTitles[:]
-	}
-	parts := make([]string, 0, pageCount+1)
-	if m.width >= 110 {
-		parts = append(parts, st.Title.Render("byok"))
+	x := 0
+	if width >= 110 {
+		names, brand, x = pageTitles[:], true, len("byok")+2
 	}
 	for i, n := range names {
-		label := fmt.Sprintf("%d %s", i+1, n)
+		labels[i] = fmt.Sprintf("%d %s", i+1, n)
+		spans[i] = [2]int{x, x + len(labels[i])}
+		x += len(labels[i]) + 2
+	}
+	return brand, labels, spans
+}
+
+func (m *model) tabs() string {
+	st := m.c.st
+	brand, labels, _ := tabLayout(m.width)
+	parts := make([]string, 0, pageCount+1)
+	if brand {
+		parts = append(parts, st.Title.Render("byok"))
+	}
+	for i, label := range labels {
 		if pageID(i) == m.tabIndex() {
 			parts = append(parts, st.TabOn.Render(label))
 		} else {

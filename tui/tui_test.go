@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
@@ -208,4 +210,34 @@ func TestParseFilter(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMouse(t *testing.T) {
+	a := testApp(t, "", true)
+	tests := []struct {
+		name string
+		msg  tea.Msg
+		want pageID
+	}{
+		{name: "click on the Keys tab", msg: tea.MouseClickMsg{X: 39, Y: 0, Button: tea.MouseLeft}, want: pageKeys},
+		{name: "click on the Dash tab", msg: tea.MouseClickMsg{X: 2, Y: 0, Button: tea.MouseLeft}, want: pageDashboard},
+		{name: "click below the tabs", msg: tea.MouseClickMsg{X: 39, Y: 5, Button: tea.MouseLeft}, want: pageDashboard},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
+			hs.send(tt.msg)
+			if hs.m.active != tt.want {
+				t.Errorf("active = %s, want %s", hs.m.active, tt.want)
+			}
+		})
+	}
+	t.Run("the wheel moves the cursor", func(t *testing.T) {
+		hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
+		hs.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		hs.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		if c := hs.m.pages[pageHistory].(*history).cursor; c != 2 {
+			t.Errorf("cursor = %d after two wheel turns, want 2", c)
+		}
+	})
 }
