@@ -172,7 +172,10 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-type customRangeMsg struct{ from, to time.Time }
+type customRangeMsg struct {
+	result
+	from, to time.Time
+}
 
 // customForm asks for a custom range; times are read by the app, so the
 // same forms work as in `byok usage --since/--until`.
@@ -190,7 +193,7 @@ func (d *dashboard) customForm() dialog {
 		if !to.After(from) {
 			return tea.Batch(closeDialog, failure(fmt.Errorf("the range ends before it starts: %s → %s", v.from, v.to)))
 		}
-		return func() tea.Msg { return customRangeMsg{from: from, to: to} }
+		return func() tea.Msg { return customRangeMsg{result: result{page: pageDashboard}, from: from, to: to} }
 	})
 }
 

@@ -247,6 +247,11 @@ func (hs *harness) golden(name string) {
 func fakeOpenAI(t *testing.T, reply string, hold bool) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/models") {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"object":"list","data":[{"id":"test-model","object":"model","created":1,"owned_by":"fake"},{"id":"big-model","object":"model","created":1,"owned_by":"fake"}]}`)
+			return
+		}
 		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 			http.Error(w, `{"error":{"message":"not found","type":"invalid_request_error"}}`, http.StatusNotFound)
 			return

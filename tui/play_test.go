@@ -30,6 +30,14 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	}
 	hs.contains("no price known")
 
+	// L lists the provider's own models and offers them in the picker.
+	hs.press("L")
+	if got := p.live["fake"]; len(got) != 2 || hs.m.dialog == nil {
+		t.Fatalf("live models %v, picker open %v", got, hs.m.dialog != nil)
+	}
+	hs.contains("fake lists 2 models", "fake/big-model", "fake/test-model")
+	hs.press("esc")
+
 	hs.press("ctrl+s")
 	hs.contains("the prompt is empty")
 

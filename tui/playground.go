@@ -72,6 +72,10 @@ type playground struct {
 	out       *app.Outcome
 	runErr    error
 
+	live     map[string][]string // provider → models it listed itself
+	liveID   int
+	liveBusy bool
+
 	pane       viewport.Model
 	rendered   string
 	renderedAt time.Time
@@ -96,6 +100,14 @@ type estimateMsg struct {
 // estimateDueMsg fires after typing pauses.
 type estimateDueMsg struct{ result }
 
+// liveModelsMsg is a provider's own model list.
+type liveModelsMsg struct {
+	result
+	provider string
+	models   []string
+	err      error
+}
+
 // pickedModelMsg is the model picker's choice.
 type pickedModelMsg struct {
 	result
@@ -103,7 +115,7 @@ type pickedModelMsg struct {
 }
 
 func newPlayground(c *common) *playground {
-	p := &playground{c: c, keys: newPlaygroundKeys(), pane: viewport.New()}
+	p := &playground{c: c, keys: newPlaygroundKeys(), pane: viewport.New(), live: map[string][]string{}}
 	p.system = newInput("", "optional system prompt")
 	p.maxTok = newInput("", "default")
 	p.maxTok.CharLimit = 7
@@ -215,6 +227,16 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 	case pickedModelMsg:
 		p.model, p.label = msg.model, ""
 		return p.estimateSoon()
+	case liveModelsMsg:
+		if msg.id != p.liveID {
+			return nil
+		}
+		p.liveBusy = false
+		if msg.err != nil {
+			return failure(msg.err)
+		}
+		p.live[msg.provider] = msg.models
+		return tea.Batch(notice("%s lists %d models", msg.provider, len(msg.models)), p.pickModelFilter(msg.provider+"/"))
 	case rerunMsg:
 		p.stop()
 		p.model, p.label = msg.provider+"/"+msg.model, msg.keyLabel
@@ -304,6 +326,8 @@ func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.focus = (p.focus + 1) % fieldCount
 	case key.Matches(msg, k.Model):
 		return p.pickModel()
+	case key.Matches(msg, k.Live):
+		return p.listLive()
 	case key.Matches(msg, k.PrevKey), key.Matches(msg, k.NextKey):
 		arrow := msg.String() == "left" || msg.String() == "right"
 		if p.focus == fieldKey || arrow {
@@ -347,12 +371,52 @@ func (p *playground) edit() tea.Cmd {
 	return p.prompt.Focus()
 }
 
-func (p *playground) pickModel() tea.Cmd {
+func (p *playground) pickModel() tea.Cmd { return p.pickModelFilter("") }
+
+// pickModelFilter opens the model picker over the catalog and the live
+// lists fetched so far, with filter typed in.
+func (p *playground) pickModelFilter(filter string) tea.Cmd {
 	a := p.c.app
 	r := result{pagePlayground, 0}
-	return openDialog(newPicker(p.c, "Model", modelChoices(a), p.model, freeModel(a), func(v string) tea.Cmd {
+	items := modelChoices(a)
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		seen[it] = true
+	}
+	for prov, ms := range p.live {
+		for _, m := range ms {
+			if !seen[prov+"/"+m] {
+				items = append(items, prov+"/"+m)
+			}
+		}
+	}
+	d := newPicker(p.c, "Model", items, p.model, freeModel(a), func(v string) tea.Cmd {
 		return func() tea.Msg { return pickedModelMsg{result: r, model: v} }
-	}))
+	})
+	if filter != "" {
+		d.input.SetValue(filter)
+		d.filter()
+	}
+	return openDialog(d)
+}
+
+// listLive asks the current model's provider for the models it serves,
+// with the chosen key.
+func (p *playground) listLive() tea.Cmd {
+	prov, _ := splitModel(p.model)
+	if prov == "" {
+		return failure(errors.New("pick a model first (m); L then lists what its provider serves"))
+	}
+	if spec, ok := p.c.app.Registry.Get(prov); ok {
+		prov = spec.ID
+	}
+	p.liveID = p.c.nextID()
+	p.liveBusy = true
+	id, ctx, a, label := p.liveID, p.c.ctx, p.c.app, p.label
+	return func() tea.Msg {
+		ms, err := a.ListModels(ctx, prov, label)
+		return liveModelsMsg{result: result{pagePlayground, id}, provider: prov, models: ms, err: err}
+	}
 }
 
 // cycleKey moves through "default" and the provider's key labels.

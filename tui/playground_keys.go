@@ -3,7 +3,7 @@ package tui
 import "charm.land/bubbles/v2/key"
 
 type playgroundKeys struct {
-	Up, Down, Edit, Model, PrevKey, NextKey, Send, Cancel, Rerun, Copy, NextField, Leave, ScrollUp, ScrollDown key.Binding
+	Up, Down, Edit, Model, Live, PrevKey, NextKey, Send, Cancel, Rerun, Copy, NextField, Leave, ScrollUp, ScrollDown key.Binding
 }
 
 func newPlaygroundKeys() playgroundKeys {
@@ -12,6 +12,7 @@ func newPlaygroundKeys() playgroundKeys {
 		Down:       key.NewBinding(key.WithKeys("down", "j")),
 		Edit:       key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter", "edit field")),
 		Model:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "model")),
+		Live:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "provider's live model list")),
 		PrevKey:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "key")),
 		NextKey:    key.NewBinding(key.WithKeys("right", "l")),
 		Send:       key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
@@ -32,5 +33,5 @@ func (k playgroundKeys) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k playgroundKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Edit, k.NextField, k.Cancel}, {k.Model, k.PrevKey, k.Send, k.Rerun}, {k.Copy, k.ScrollUp}}
+	return [][]key.Binding{{k.Up, k.Edit, k.NextField, k.Cancel}, {k.Model, k.Live, k.PrevKey, k.Send, k.Rerun}, {k.Copy, k.ScrollUp}}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -95,6 +96,18 @@ func TestDashboard(t *testing.T) {
 	if d.sum.Total.Cost == 999*money.Dollar {
 		t.Fatal("a stale summary replaced the current one")
 	}
+
+	// A custom range through the form: the last 7 days up to now.
+	hs.press("c")
+	hs.contains("Custom range", "From")
+	hs.press("enter", "enter")
+	if hs.m.dialog != nil || d.sum.Period != "custom" {
+		t.Fatalf("after the custom form: dialog open %v, period %q", hs.m.dialog != nil, d.sum.Period)
+	}
+	if want := testNow.Add(-7 * 24 * time.Hour); !d.sum.From.Equal(want) || !d.sum.To.Equal(testNow) {
+		t.Errorf("custom range %s – %s, want %s – %s", d.sum.From, d.sum.To, want, testNow)
+	}
+	hs.contains("Custom", "[c]ustom")
 
 	hs.press("m", "enter")
 	if d.drill != d.sum.Providers[0].Key || len(d.models) == 0 || len(d.keysOfProv) == 0 {
