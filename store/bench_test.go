@@ -73,9 +73,11 @@ func benchStore(b *testing.B) *Store {
 			return
 		}
 		defer s.Close()
+		// Events arrive in time order, as they do in use.
 		rng := rand.New(rand.NewPCG(7, 7))
-		for i := 0; i < 100; i++ {
-			if err := s.RecordBatch(context.Background(), benchEvents(rng, 10_000)); err != nil {
+		all := benchEvents(rng, 1_000_000)
+		for i := 0; i < len(all); i += 10_000 {
+			if err := s.RecordBatch(context.Background(), all[i:i+10_000]); err != nil {
 				benchError = err
 				return
 			}

@@ -41,6 +41,17 @@ ON CONFLICT (hour, provider) DO UPDATE SET
 	markup = markup + excluded.markup, unpriced = unpriced + excluded.unpriced,
 	fallback = fallback + excluded.fallback`
 
+const upsertQuarterRollupSQL = `INSERT INTO rollup_quarter_provider (quarter, provider,
+	requests, errors, input, cache_read, cache_write, output, reasoning, cost, markup, unpriced, fallback)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (quarter, provider) DO UPDATE SET
+	requests = requests + excluded.requests, errors = errors + excluded.errors,
+	input = input + excluded.input, cache_read = cache_read + excluded.cache_read,
+	cache_write = cache_write + excluded.cache_write, output = output + excluded.output,
+	reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost,
+	markup = markup + excluded.markup, unpriced = unpriced + excluded.unpriced,
+	fallback = fallback + excluded.fallback`
+
 // validate checks what the schema cannot: an event must name its provider
 // and model, carry a known status and cost state, and never hold negative
 // counts or money.
@@ -118,7 +129,7 @@ func hourOf(t time.Time) int64 {
 
 // recorder holds the prepared statements of one write transaction.
 type recorder struct {
-	event, text, rollup, prov *sql.Stmt
+	event, text, rollup, prov, quarter *sql.Stmt
 }
 
 // prepare readies the writer's statements once; every transaction then
@@ -138,6 +149,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	if r.prov, err = s.w.PrepareContext(ctx, upsertProviderRollupSQL); err != nil {
 		return err
 	}
+	if r.quarter, err = s.w.PrepareContext(ctx, upsertQuarterRollupSQL); err != nil {
+		return err
+	}
 	s.rec = &r
 	return nil
 }
@@ -145,15 +159,16 @@ func (s *Store) prepare(ctx context.Context) error {
 // in returns the statements bound to a transaction.
 func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
 	return &recorder{
-		event:  tx.StmtContext(ctx, r.event),
-		text:   tx.StmtContext(ctx, r.text),
-		rollup: tx.StmtContext(ctx, r.rollup),
-		prov:   tx.StmtContext(ctx, r.prov),
+		event:   tx.StmtContext(ctx, r.event),
+		text:    tx.StmtContext(ctx, r.text),
+		rollup:  tx.StmtContext(ctx, r.rollup),
+		prov:    tx.StmtContext(ctx, r.prov),
+		quarter: tx.StmtContext(ctx, r.quarter),
 	}
 }
 
 func (r *recorder) close() {
-	for _, s := range []*sql.Stmt{r.event, r.text, r.rollup, r.prov} {
+	for _, s := range []*sql.Stmt{r.event, r.text, r.rollup, r.prov, r.quarter} {
 		if s != nil {
 			s.Close()
 		}
@@ -179,6 +194,26 @@ func (r *recorder) insert(ctx context.Context, e *Event) (int64, error) {
 		}
 	}
 	return id, nil
+}
+
+func (r *recorder) quarters(ctx context.Context, rows map[[2]any]*delta) error {
+	for k, d := range rows {
+		if _, err := r.quarter.ExecContext(ctx, k[0], k[1],
+			d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning,
+			d.cost, d.markup, d.unpriced, d.fallback); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func quarterOf(t time.Time) int64 {
+	s := t.Unix()
+	q := s - s%900
+	if s < 0 && s%900 != 0 {
+		q -= 900
+	}
+	return q
 }
 
 func (r *recorder) rollups(ctx context.Context, rows map[rollupKey]*delta) error {
@@ -248,6 +283,7 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		r := s.rec.in(ctx, tx)
 		var err error
 		rows := make(map[rollupKey]*delta)
+		quarters := make(map[[2]any]*delta)
 		for i, e := range es {
 			if ids[i], err = r.insert(ctx, e); err != nil {
 				return err
@@ -259,8 +295,18 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 				rows[k] = d
 			}
 			d.add(e)
+			qk := [2]any{quarterOf(e.Time), e.Provider}
+			q := quarters[qk]
+			if q == nil {
+				q = &delta{}
+				quarters[qk] = q
+			}
+			q.add(e)
 		}
 		if err := r.rollups(ctx, rows); err != nil {
+			return err
+		}
+		if err := r.quarters(ctx, quarters); err != nil {
 			return err
 		}
 		// Touch last-used times of the keys in the batch.

@@ -181,6 +181,11 @@ func TestMigrateEveryEarlierVersion(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("%d events after migrating, want the 1 written before", n)
 			}
+			// The quarter-hour rollups were filled from the old events.
+			var q int
+			if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM rollup_quarter_provider").Scan(&q); err != nil || q != 1 {
+				t.Fatalf("quarter rollups hold %d requests (%v), want 1", q, err)
+			}
 			backups, _ := filepath.Glob(path + ".v" + strconv.Itoa(v) + "-*.bak")
 			if len(backups) != 1 {
 				t.Fatalf("backups %v, want one", backups)
@@ -568,7 +573,11 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv("BYOK_STORE_CRASH_DB"); path != "" {
 		os.Exit(crashChild(path))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchPath != "" {
+		os.RemoveAll(filepath.Dir(benchPath))
+	}
+	os.Exit(code)
 }
 
 const childEvents = 300

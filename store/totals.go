@@ -128,19 +128,23 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 
 	// Raw segments: the partial hours at both ends and around every
 	// interior bound that is not on the hour.
+	// A segment with a split bound covers the hour around an interior
+	// bound in one query: rows before split go to bucket, the rest to
+	// bucket+1.
 	type seg struct {
 		from, to time.Time
 		bucket   int
+		split    time.Time
 	}
 	var raw []seg
 	partial := map[int64]bool{}
 	if !hLo.Before(hHi) {
 		for i := 0; i+1 < len(bounds); i++ {
-			raw = append(raw, seg{bounds[i], bounds[i+1], i})
+			raw = append(raw, seg{from: bounds[i], to: bounds[i+1], bucket: i})
 		}
 	} else {
 		if lo.Before(hLo) {
-			raw = append(raw, seg{lo, hLo, 0})
+			raw = append(raw, seg{from: lo, to: hLo})
 		}
 		for i := 1; i+1 < len(bounds); i++ {
 			bd := bounds[i]
@@ -149,24 +153,68 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 			}
 			h := floorHour(bd)
 			partial[h.Unix()] = true
-			raw = append(raw, seg{maxTime(h, bounds[i-1]), bd, i - 1}, seg{bd, minTime(h.Add(time.Hour), bounds[i+1]), i})
+			raw = append(raw, seg{from: maxTime(h, bounds[i-1]), to: minTime(h.Add(time.Hour), bounds[i+1]), bucket: i - 1, split: bd})
 		}
 		if hHi.Before(hi) {
-			raw = append(raw, seg{hHi, hi, len(bounds) - 2})
+			raw = append(raw, seg{from: hHi, to: hi, bucket: len(bounds) - 2})
 		}
 		if err := s.sumRollups(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
 			return nil, err
 		}
 	}
+	quarterly := providerOnly(sc, expr)
 	for _, r := range raw {
 		if !r.from.Before(r.to) {
 			continue
 		}
-		if err := s.sumRaw(ctx, b, sc, r.from, r.to, r.bucket, expr); err != nil {
+		var err error
+		if quarterly && quarterAligned(r.from) && quarterAligned(r.to) && (r.split.IsZero() || quarterAligned(r.split)) {
+			err = s.sumQuarters(ctx, b, sc, r.from, r.to, r.bucket, r.split, expr)
+		} else {
+			err = s.sumRaw(ctx, b, sc, r.from, r.to, r.bucket, r.split, expr)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
+}
+
+// providerOnly reports whether the per-provider rollups can answer a scope
+// and grouping.
+func providerOnly(sc Scope, expr string) bool {
+	return sc.Model == "" && sc.KeyID == 0 && sc.Source == "" && (expr == "''" || expr == "provider")
+}
+
+func quarterAligned(t time.Time) bool { return t.UnixNano()%int64(15*time.Minute) == 0 }
+
+// sumQuarters is sumRaw over the quarter-hour rollups.
+func (s *Store) sumQuarters(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"quarter >= ?", "quarter < ?"}, where...)
+	args = append([]any{from.Unix(), to.Unix()}, args...)
+	side := "0"
+	if !split.IsZero() {
+		side = fmt.Sprintf("quarter >= %d", split.Unix())
+	}
+	q := "SELECT " + expr + ", " + side + ", " + rollupSums + " FROM rollup_quarter_provider WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sum quarter rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var after int
+		t, err := scanSums(rows, &key, &after)
+		if err != nil {
+			return fmt.Errorf("sum quarter rollups: %w", err)
+		}
+		if t.Requests > 0 {
+			b.add(bucket+after, key, t)
+		}
+	}
+	return rows.Err()
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -185,7 +233,7 @@ func minTime(a, b time.Time) time.Time {
 
 func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
 	table := "rollup_hour"
-	if sc.Model == "" && sc.KeyID == 0 && sc.Source == "" && (expr == "''" || expr == "provider") {
+	if providerOnly(sc, expr) {
 		table = "rollup_hour_provider"
 	}
 	where, args := scopeWhere("", sc)
@@ -226,11 +274,15 @@ func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to t
 	return rows.Err()
 }
 
-func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, expr string) error {
+func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
 	where, args := scopeWhere("", sc)
 	where = append([]string{"ts >= ?", "ts < ?"}, where...)
 	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
-	q := "SELECT " + expr + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	side := "0"
+	if !split.IsZero() {
+		side = fmt.Sprintf("ts >= %d", split.UnixNano())
+	}
+	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum events: %w", err)
@@ -238,12 +290,13 @@ func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.
 	defer rows.Close()
 	for rows.Next() {
 		var key string
-		t, err := scanSums(rows, &key)
+		var after int
+		t, err := scanSums(rows, &key, &after)
 		if err != nil {
 			return fmt.Errorf("sum events: %w", err)
 		}
 		if t.Requests > 0 {
-			b.add(bucket, key, t)
+			b.add(bucket+after, key, t)
 		}
 	}
 	return rows.Err()
