@@ -23,12 +23,13 @@ type dialog interface {
 
 // dialogKeys are the keys shown while a dialog is open.
 type dialogKeys struct {
-	Submit, Cancel, Up, Down key.Binding
+	Submit, Back, Cancel, Up, Down key.Binding
 }
 
 func newDialogKeys(submit string) dialogKeys {
 	return dialogKeys{
 		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", submit)),
+		Back:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Up:     key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↑", "up")),
 		Down:   key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "down")),
@@ -36,7 +37,7 @@ func newDialogKeys(submit string) dialogKeys {
 }
 
 // ShortHelp implements help.KeyMap.
-func (k dialogKeys) ShortHelp() []key.Binding { return []key.Binding{k.Submit, k.Cancel} }
+func (k dialogKeys) ShortHelp() []key.Binding { return []key.Binding{k.Submit, k.Back, k.Cancel} }
 
 // FullHelp implements help.KeyMap.
 func (k dialogKeys) FullHelp() [][]key.Binding {
@@ -94,7 +95,7 @@ func (d *formDialog) View() string {
 	if d.busy {
 		body = st.Warn.Render(d.working)
 	}
-	return st.Box.Render(st.Title.Render(d.title) + "\n\n" + body + "\n" + st.Muted.Render("enter next · shift+tab back · esc cancel"))
+	return st.Box.Render(st.Title.Render(d.title) + "\n\n" + body)
 }
 
 // confirmDialog asks yes or no before something that cannot be undone.
@@ -163,6 +164,7 @@ func newPicker(c *common, title string, items []string, current string, free fun
 	in.SetWidth(min(60, c.width-10))
 	in.Focus()
 	d := &pickerDialog{c: c, title: title, items: items, input: in, free: free, pick: pick, keys: newDialogKeys("pick")}
+	d.keys.Back.SetEnabled(false)
 	d.filter()
 	for i, it := range d.shown {
 		if it == current {

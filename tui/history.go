@@ -342,7 +342,7 @@ func (h *history) View() string {
 	head := h.filter.View()
 	if !h.filter.Focused() {
 		if h.query == "" {
-			head = st.Muted.Render("/ to filter: provider:openai model:openai/gpt-4o key:openai/work status:error source:proxy words")
+			head = st.Muted.Render("/ to filter by provider: model: key: status: source: or words")
 		} else {
 			head = st.Key.Render("filter ") + h.query + st.Muted.Render("  (x clears)")
 		}

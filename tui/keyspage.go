@@ -241,7 +241,7 @@ func (p *keysPage) View() string {
 			due++
 		}
 	}
-	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d stored · secrets live in the keychain; only the last 4 characters are shown", len(p.list)))
+	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d · secrets stay in the keychain; only their last 4 characters show", len(p.list)))
 	out = append(out, fit(title, w, false))
 	if due > 0 {
 		out = append(out, st.Warn.Render(fmt.Sprintf("⚠ %d key%s due for rotation: press r on it to replace the secret", due, plural(due))))

@@ -486,6 +486,21 @@ func (m *model) View() tea.View {
 func (m *model) render() string {
 	st := m.c.st
 	p := m.pages[m.active]
+	// An error may take up to three lines; the page gives them up.
+	var status []string
+	switch {
+	case m.notice != "" && m.noticeErr:
+		status = strings.Split(st.Over.Render(wrap("✗ "+m.notice, m.width)), "\n")
+		status = status[:min(len(status), 3)]
+	case m.notice != "":
+		status = []string{st.OK.Render("✓ " + m.notice)}
+	default:
+		status = []string{""}
+	}
+	if m.anyBusy() {
+		status[0] = m.spin.View() + " " + status[0]
+	}
+	m.c.height = max(m.height-2-len(status), 4)
 	var body string
 	switch {
 	case m.showHelp:
@@ -494,16 +509,6 @@ func (m *model) render() string {
 		body = lipgloss.Place(m.c.width, m.c.height, lipgloss.Center, lipgloss.Center, m.dialog.View())
 	default:
 		body = p.View()
-	}
-	status := ""
-	switch {
-	case m.notice != "" && m.noticeErr:
-		status = st.Over.Render("✗ " + m.notice)
-	case m.notice != "":
-		status = st.OK.Render("✓ " + m.notice)
-	}
-	if m.anyBusy() {
-		status = m.spin.View() + " " + status
 	}
 	keys := p.Keys().ShortHelp()
 	switch {
@@ -514,13 +519,11 @@ func (m *model) render() string {
 	default:
 		keys = append(keys, m.keys.ShortHelp()...)
 	}
-	short := m.help.ShortHelpView(keys)
-	return strings.Join([]string{
-		m.tabs(),
-		block(body, m.width, m.c.height),
-		fit(status, m.width, false),
-		fit(short, m.width, false),
-	}, "\n")
+	lines := []string{m.tabs(), block(body, m.width, m.c.height)}
+	for _, l := range status {
+		lines = append(lines, fit(l, m.width, false))
+	}
+	return strings.Join(append(lines, fit(m.help.ShortHelpView(keys), m.width, false)), "\n")
 }
 
 // tabLayout returns the tab labels for a width and the columns each
