@@ -309,3 +309,38 @@ func childProc(t *testing.T, c *cli, up *upstream, scan *leakScan, secret string
 		t.Errorf("child keys add printed %q", out.String())
 	}
 }
+
+// TestKeysNeverFromArgv: there is no way to give a key on the command
+// line, where shell history and /proc/PID/cmdline would keep it. Every
+// attempt is a usage error that does not echo the key and stores nothing.
+func TestKeysNeverFromArgv(t *testing.T) {
+	c := newCLI(t, "keyring = \"file\"\n")
+	t.Setenv("BYOK_PASSPHRASE", "argv test passphrase")
+	secret := "sk-LEAKTEST-ARGV-" + randomTail(32)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"add with the key as an argument", []string{"keys", "add", "openai", secret}},
+		{"add with a --key flag", []string{"keys", "add", "openai", "--key", secret}},
+		{"add with a --secret= flag", []string{"keys", "add", "openai", "--secret=" + secret}},
+		{"rotate with the key as an argument", []string{"keys", "rotate", "1", secret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.run("", tc.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr %q", r.code, exitUsage, r.err)
+			}
+			for _, needle := range []string{secret, secret[len(secret)-12:]} {
+				if strings.Contains(r.out+r.err, needle) {
+					t.Errorf("the key given in argv was printed back: %q", r.out+r.err)
+				}
+			}
+		})
+	}
+	var ks []map[string]any
+	decode(t, c.ok("", "keys", "list", "--json"), &ks)
+	if len(ks) != 0 {
+		t.Fatalf("a key given in argv was stored: %+v", ks)
+	}
+}
