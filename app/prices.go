@@ -7,8 +7,11 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
 )
 
 // SetPrice stores a user price for provider/model (it wins over the
@@ -58,26 +61,6 @@ func (a *App) RemovePrice(ctx context.Context, provider, model string) error {
 	return nil
 }
 
-// ImportPrices reads a LiteLLM-format file and stores its prices as
-// overrides named after the file. It returns how many were imported.
-func (a *App) ImportPrices(ctx context.Context, r io.Reader, name string) (int, error) {
-	ps, err := pricing.ImportLiteLLM(r)
-	if err != nil {
-		return 0, fmt.Errorf("import %s: %w", name, err)
-	}
-	date := a.now().In(a.Location()).Format("2006-01-02")
-	for i := range ps {
-		ps[i].Source = "import:" + name
-		ps[i].Date = date
-		ps[i].Ref = "import:" + date + ":" + ps[i].Provider + "/" + ps[i].Model
-	}
-	if err := a.putOverrides(ctx, ps, nil); err != nil {
-		return 0, err
-	}
-	a.audit(ctx, "price.import", name, fmt.Sprintf("%d prices", len(ps)))
-	return len(ps), nil
-}
-
 // putOverrides adds (replacing same-named) and removes overrides, stores
 // them and rebuilds the catalog.
 func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[string]bool) error {
@@ -114,4 +97,82 @@ func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[
 		return fmt.Errorf("save price overrides: %w", err)
 	}
 	return a.reloadCatalog(ctx)
+}
+
+// Reprice prices the metered events since a time again with the current
+// catalog and overrides. Without apply it only reports the change.
+func (a *App) Reprice(ctx context.Context, since time.Time, apply bool) ([]store.RepriceDiff, error) {
+	cat := a.Catalog()
+	diffs, err := a.Store.Reprice(ctx, since, func(e store.Event) store.Repriced {
+		u := providers.Usage{Input: e.InputTokens, CacheRead: e.CacheReadTokens, CacheWrite5m: e.CacheWrite5mTokens,
+			CacheWrite1h: e.CacheWrite1hTokens, Output: e.OutputTokens, Reasoning: e.ReasoningTokens,
+			Estimated: e.CostState == pricing.Estimated}
+		b := cat.Price(e.Provider, e.Model, u, a.Config.Markup(e.Provider))
+		return store.Repriced{Cost: b.Total, Markup: b.Markup, Fallback: b.Fallback, State: b.State, Ref: b.Ref}
+	}, apply)
+	if err != nil {
+		return nil, err
+	}
+	if apply {
+		n := int64(0)
+		for _, d := range diffs {
+			n += d.Events
+		}
+		a.audit(ctx, "price.reprice", "events", fmt.Sprintf("%d events since %s", n, since.Format(time.RFC3339)))
+	}
+	return diffs, nil
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Added, Changed, Unchanged int
+	Ignored                   []pricing.Skipped
+}
+
+// ImportPriceFile reads prices in LiteLLM's format ("litellm") or byok's
+// own catalog format ("byok"), stores them as overrides, and reports what
+// was added, changed, unchanged and ignored (and why).
+func (a *App) ImportPriceFile(ctx context.Context, r io.Reader, name, format string) (ImportReport, error) {
+	var rep ImportReport
+	var ps []pricing.Price
+	switch format {
+	case "", "litellm":
+		imp, err := pricing.ParseLiteLLM(r)
+		if err != nil {
+			return rep, fmt.Errorf("import %s: %w", name, err)
+		}
+		ps, rep.Ignored = imp.Prices, imp.Skipped
+	case "byok":
+		cat, err := pricing.ReadCatalog(r)
+		if err != nil {
+			return rep, fmt.Errorf("import %s: %w", name, err)
+		}
+		for _, p := range cat.Providers() {
+			ps = append(ps, cat.Models(p)...)
+		}
+	default:
+		return rep, fmt.Errorf("unknown price file format %q: use litellm or byok", format)
+	}
+	cur := a.Catalog()
+	date := a.now().In(a.Location()).Format("2006-01-02")
+	for i := range ps {
+		p := &ps[i]
+		old, ok := cur.Lookup(p.Provider, p.Model)
+		switch {
+		case !ok || old.Provider != p.Provider || old.Model != p.Model:
+			rep.Added++
+		case old.Rates == p.Rates && len(old.Tiers) == len(p.Tiers):
+			rep.Unchanged++
+		default:
+			rep.Changed++
+		}
+		p.Source = "import:" + name
+		p.Date = date
+		p.Ref = "import:" + date + ":" + p.Provider + "/" + p.Model
+	}
+	if err := a.putOverrides(ctx, ps, nil); err != nil {
+		return rep, err
+	}
+	a.audit(ctx, "price.import", name, fmt.Sprintf("%d added, %d changed, %d unchanged, %d ignored", rep.Added, rep.Changed, rep.Unchanged, len(rep.Ignored)))
+	return rep, nil
 }

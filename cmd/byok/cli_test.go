@@ -322,11 +322,34 @@ func TestPricingCommands(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "prices.json")
 	mustWrite(t, file, []byte(`{"mycorp-llama": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-7, "output_cost_per_token": 2e-7}}`))
-	if out := c.ok("", "pricing", "import", file); !strings.Contains(out, "Imported 1") {
+	if out := c.ok("", "pricing", "import", file); !strings.Contains(out, "1 added") {
 		t.Fatalf("import: %s", out)
 	}
 	if out := c.ok("", "pricing", "cost", "openai/mycorp-llama", "--input", "1000000", "--output", "1000000", "--json"); !strings.Contains(out, `"cost_usd": "0.3"`) {
 		t.Fatalf("imported price: %s", out)
+	}
+
+	// Reprice: history keeps its price until the user asks, and a dry run
+	// writes nothing.
+	c.ok("", "spend", "add", "openai", "1")
+	c.ok("", "demo", "--events", "500", "--days", "5", "--no-tui", "--home", c.home)
+	before := c.ok("", "usage", "--since", "10d", "--json")
+	c.ok("", "pricing", "set", "openai/gpt-4o-mini", "--input", "100", "--output", "100")
+	dry := c.ok("", "pricing", "reprice", "--since", "10d")
+	if !strings.Contains(dry, "openai") || !strings.Contains(dry, "Nothing was written") {
+		t.Fatalf("reprice dry run: %s", dry)
+	}
+	if after := c.ok("", "usage", "--since", "10d", "--json"); after != before {
+		t.Fatal("a dry run changed the totals")
+	}
+	if out := c.ok("", "pricing", "reprice", "--since", "10d", "--yes"); !strings.Contains(out, "written") {
+		t.Fatalf("reprice --yes: %s", out)
+	}
+	if after := c.ok("", "usage", "--since", "10d", "--json"); after == before {
+		t.Fatal("reprice --yes changed nothing")
+	}
+	if out := c.ok("", "pricing", "reprice", "--since", "10d"); !strings.Contains(out, "already has today's price") {
+		t.Fatalf("second reprice: %s", out)
 	}
 }
 

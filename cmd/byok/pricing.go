@@ -79,8 +79,8 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Short: "Import prices from a LiteLLM-format JSON file as overrides",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "litellm" {
-				return usageErrorf("--format %q: only litellm is supported", format)
+			if format != "litellm" && format != "byok" {
+				return usageErrorf("--format %q: use litellm or byok", format)
 			}
 			fh, err := os.Open(args[0])
 			if err != nil {
@@ -91,15 +91,33 @@ func newPricingCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := a.ImportPrices(cmd.Context(), fh, filepath.Base(args[0]))
+			rep, err := a.ImportPriceFile(cmd.Context(), fh, filepath.Base(args[0]), format)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.Out, "Imported %d prices from %s; they win over the catalog.\n", n, args[0])
+			fmt.Fprintf(f.IO.Out, "Imported %s: %d added, %d changed, %d unchanged (they win over the catalog), %d ignored.\n",
+				args[0], rep.Added, rep.Changed, rep.Unchanged, len(rep.Ignored))
+			reasons := map[string]int{}
+			for _, s := range rep.Ignored {
+				reasons[s.Reason]++
+			}
+			for r, n := range reasons {
+				fmt.Fprintf(f.IO.Out, "  ignored %d: %s\n", n, r)
+			}
 			return nil
 		},
 	}
-	imp.Flags().StringVar(&format, "format", "litellm", "file format (litellm)")
+	imp.Flags().StringVar(&format, "format", "litellm", "file format: litellm, or byok (the catalog's own format)")
+	var since string
+	var yes bool
+	reprice := &cobra.Command{
+		Use:   "reprice [--since D] [--yes]",
+		Short: "Price past requests again with today's prices; writes only with --yes",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runReprice(cmd.Context(), f, since, yes) },
+	}
+	reprice.Flags().StringVar(&since, "since", "", "from this time (default: start of this month)")
+	reprice.Flags().BoolVar(&yes, "yes", false, "write the new costs")
 	var c costFlags
 	cost := &cobra.Command{
 		Use:   "cost PROVIDER/MODEL --input N --output N",
@@ -110,7 +128,7 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
 	}
 	c.bind(cost)
-	cmd.AddCommand(list, show, setCmd, rm, imp, cost)
+	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost)
 	return cmd
 }
 
@@ -386,5 +404,38 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	t.row("total", "", "", b.Total.String())
 	t.flush()
 	fmt.Fprintf(w, "\n%s exactly; %s price (%s).\n", b.Total.Decimal(), b.State, source)
+	return nil
+}
+
+func runReprice(ctx context.Context, f *Factory, since string, yes bool) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	from, _, err := rangeFlags(a, since, "")
+	if err != nil {
+		return err
+	}
+	diffs, err := a.Reprice(ctx, from, yes)
+	if err != nil {
+		return err
+	}
+	w := f.IO.Out
+	if len(diffs) == 0 {
+		fmt.Fprintf(w, "Every request since %s already has today's price.\n", from.In(a.Location()).Format("2006-01-02 15:04"))
+		return nil
+	}
+	t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
+	for _, d := range diffs {
+		t.row(d.Provider, count(d.Events), d.Old.String(), d.New.String(), (d.New - d.Old).String())
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if yes {
+		fmt.Fprintln(w, "\nThe new costs are written; budgets and totals use them now.")
+	} else {
+		fmt.Fprintln(w, "\nNothing was written. Run again with --yes to apply these costs.")
+	}
 	return nil
 }
