@@ -50,6 +50,8 @@ func TestMain(m *testing.M) {
 		}
 		ios := &IOStreams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 		os.Exit(Main(context.Background(), args, ios))
+	case panicPlain, panicValue:
+		os.Exit(panicChild(os.Getenv(childEnv)))
 	default:
 		os.Exit(concurrencyChild(os.Getenv(childEnv)))
 	}
