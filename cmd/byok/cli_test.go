@@ -232,8 +232,19 @@ func TestDemoUsageLogSpend(t *testing.T) {
 	if out := c.ok(""); !strings.Contains(out, "Spent this month") || !strings.Contains(out, "BUDGET") {
 		t.Fatalf("dashboard: %s", out)
 	}
-	if out := c.ok("", "status"); !strings.HasPrefix(out, "byok $") {
+	if out := c.ok("", "status"); !strings.Contains(out, "openai $") || !strings.Contains(out, "alert") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("status: %q", out)
+	}
+	var st map[string]any
+	decode(t, c.ok("", "status", "--json"), &st)
+	if _, ok := st["budgets"].([]any); !ok || st["today_usd"] == nil {
+		t.Fatalf("status --json: %+v", st)
+	}
+	if out := c.ok("", "status", "--format", "{{len .Budgets}} budgets, {{.Alerts}} alerts"); !strings.Contains(out, "5 budgets") {
+		t.Fatalf("status --format: %q", out)
+	}
+	if r := c.run("", "status", "--format", "{{.Nope"); r.code != exitUsage {
+		t.Fatalf("bad --format: exit %d", r.code)
 	}
 }
 
@@ -279,7 +290,7 @@ func TestBudgetsAndAlerts(t *testing.T) {
 		t.Fatalf("status --check under the limit: exit %d", r.code)
 	}
 	c.ok("", "spend", "add", "openai", "2")
-	if r := c.run("", "status", "--check"); r.code != 1 || !strings.Contains(r.out, "OVER") {
+	if r := c.run("", "status", "--check"); r.code != 1 || !strings.Contains(r.out, "BLOCKED") {
 		t.Fatalf("status --check over the limit: exit %d %q", r.code, r.out)
 	}
 	c.ok("", "budget", "rm", "provider:openai")

@@ -141,6 +141,9 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 	if err != nil {
 		return err
 	}
+	if run.WorstCase > 0 && !o.json {
+		fmt.Fprintf(f.IO.Err, "— up to %s for this request\n", run.WorstCase)
+	}
 	for _, w := range run.Warnings {
 		fmt.Fprintf(f.IO.Err, "warning: this request could cost up to %s, which would take the %s budget %s past its %s limit (%s spent).\n",
 			run.WorstCase, w.Budget.Period, w.Budget.Scope, w.Budget.Limit, w.Spent)
