@@ -304,20 +304,25 @@ func (h *history) rerun() tea.Cmd {
 		return nil
 	}
 	e := h.events[h.cursor]
-	if h.detail != nil && h.detail.ID == e.ID {
-		e = *h.detail
-	}
 	if e.Source == store.SourceManual {
 		return failure(fmt.Errorf("#%d is a manual spend entry, not a request", e.ID))
 	}
 	if e.Status == store.StatusOK {
 		return failure(fmt.Errorf("#%d succeeded; re-run is for failed, partial and cancelled requests (open the playground to send it again)", e.ID))
 	}
-	label := ""
-	if _, l, ok := strings.Cut(e.KeyName, "/"); ok && e.KeyID != 0 {
-		label = l
+	// The listing has no text; read the event whole for its prompt.
+	ctx, a := h.c.ctx, h.c.app
+	return func() tea.Msg {
+		full, err := a.Store.Event(ctx, e.ID)
+		if err != nil {
+			return noticeMsg{text: err.Error(), err: true}
+		}
+		label := ""
+		if _, l, ok := strings.Cut(full.KeyName, "/"); ok && full.KeyID != 0 {
+			label = l
+		}
+		return gotoMsg{page: pagePlayground, msg: rerunMsg{provider: full.Provider, model: full.Model, keyLabel: label, prompt: full.Prompt}}
 	}
-	return goTo(pagePlayground, rerunMsg{provider: e.Provider, model: e.Model, keyLabel: label, prompt: e.Prompt})
 }
 
 func (h *history) rows() int { return max(h.c.height-3, 1) }

@@ -219,3 +219,27 @@ func TestCompare(t *testing.T) {
 		t.Errorf("the reply shows %d times, want once per column", got)
 	}
 }
+
+func TestRerunFailedRequest(t *testing.T) {
+	srv := fakeOpenAI(t, "worked the second time", false)
+	a := testApp(t, srv.URL, false)
+	ctx := context.Background()
+	// A failed request with its prompt stored, as the app records one.
+	failed := store.Event{Time: testNow.Add(-time.Minute), Source: store.SourceCLI, Provider: "fake", Model: "test-model",
+		Status: store.StatusError, ErrorClass: "server", ErrorMessage: "fake: the server failed", HTTPStatus: 500,
+		CostState: "unpriced", Prompt: "try this again", Response: ""}
+	if _, err := a.Store.Record(ctx, &failed); err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
+	hs.contains("fake/test-model", "error")
+	hs.press("R")
+	p := hs.m.pages[pagePlayground].(*playground)
+	if hs.m.active != pagePlayground || p.model != "fake/test-model" || p.prompt.Value() != "try this again" {
+		t.Fatalf("R opened %s with model %q prompt %q", hs.m.active, p.model, p.prompt.Value())
+	}
+	hs.press("ctrl+s")
+	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != "worked the second time" {
+		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
+	}
+}

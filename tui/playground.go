@@ -305,13 +305,14 @@ func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Leave):
 			p.blur()
 			return nil
-		case key.Matches(msg, k.NextField):
+		case key.Matches(msg, k.NextField), msg.String() == "shift+tab":
+			// tab moves among the text fields only: system, max, prompt.
+			step := 1
+			if msg.String() == "shift+tab" {
+				step = 2
+			}
 			p.blur()
-			p.focus = (p.focus + 1) % fieldCount
-			return p.edit()
-		case msg.String() == "shift+tab":
-			p.blur()
-			p.focus = (p.focus + fieldCount - 1) % fieldCount
+			p.focus = fieldSystem + (p.focus-fieldSystem+step)%3
 			return p.edit()
 		case msg.String() == "enter" && p.focus != fieldPrompt:
 			p.blur()
