@@ -49,7 +49,8 @@ var faultMatrix = []struct {
 			gap: "an Anthropic stream that ends without message_stop is taken as a complete, empty reply"}}},
 	{fault: fault{name: "empty body", exit: exitOK, attempts: 1, status: "ok", http: 200,
 		gap: "a 200 stream that ends without its API's final event is taken as a complete, empty reply"}},
-	{fault: fault{name: "50 MB body", exit: exitError, attempts: 1, class: "", status: "error", http: 200},
+	// A stream line too long to read ends the reply as a transport failure.
+	{fault: fault{name: "50 MB body", exit: exitError, attempts: 1, class: "network", status: "error", http: 200},
 		over: map[string]fault{apiGemini: {name: "50 MB body", exit: exitOK, attempts: 1, status: "ok", http: 200,
 			gap: "a Gemini stream of unparseable data that ends without finishReason is taken as a complete, empty reply"}}},
 }
@@ -64,7 +65,7 @@ func (m fault) forAPI(over map[string]fault, api string) fault {
 
 // faultTimeout stands in for a client timeout: the CLI has no timeout
 // setting of its own, so the caller's context bounds the request.
-const faultTimeout = 500 * time.Millisecond
+const faultTimeout = time.Second
 
 // lastEvent is the newest event as stored.
 type storedEvent struct {
