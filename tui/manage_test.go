@@ -81,6 +81,20 @@ func TestKeys(t *testing.T) {
 			p.cursor = i
 		}
 	}
+	const rotated = "sk-tuitest-rotated-0123456789NEW1"
+	hs.press("r")
+	hs.contains("Rotate openai/default", "…WXYZ")
+	hs.typeText(rotated)
+	hs.press("enter", "left", "enter")
+	if k, err := a.Store.KeyByID(ctx, added.ID); err != nil || k.Last4 != "NEW1" || k.RotatedAt.IsZero() {
+		t.Fatalf("after rotating: %+v %v", k, err)
+	}
+	if got, _ := sec.Get(ctx, "openai/default"); got != rotated {
+		t.Fatal("the keyring still holds the old secret")
+	}
+	hs.contains("openai/default rotated", "…NEW1")
+	hs.lacks(rotated)
+
 	hs.press("t")
 	hs.contains("rejected the key")
 
@@ -130,11 +144,21 @@ func TestBudgets(t *testing.T) {
 	}
 	hs.contains("provider:groq", "$12.50")
 
+	// Edit: the scope stays, the amount changes.
 	for i, s := range p.list {
 		if s.Budget.Scope == "provider:groq" {
 			p.cursor = i
 		}
 	}
+	hs.press("e")
+	hs.contains("Edit the budget on provider:groq")
+	hs.press("ctrl+u")
+	hs.typeText("20")
+	hs.press("enter", "enter", "enter", "enter")
+	if b, err := a.Store.BudgetByScope(ctx, "provider:groq"); err != nil || b.Limit != 20*money.Dollar || b.Period != store.Weekly {
+		t.Fatalf("after editing: %+v %v", b, err)
+	}
+
 	hs.press("d", "y")
 	if _, err := a.Store.BudgetByScope(ctx, "provider:groq"); err == nil {
 		t.Fatal("the budget is still stored after deleting")
