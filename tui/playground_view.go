@@ -1,0 +1,178 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/glamour/v2"
+
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+)
+
+// render draws the reply as markdown into the pane.
+func (p *playground) render() {
+	w := max(p.c.width-2, 20)
+	if p.renderer == nil || p.rendererW != w {
+		style := "dark"
+		if !p.c.st.dark {
+			style = "light"
+		}
+		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w-4))
+		if err == nil {
+			p.renderer, p.rendererW = r, w
+		}
+	}
+	text := p.reply
+	if p.renderer != nil && text != "" {
+		if out, err := p.renderer.Render(text); err == nil {
+			text = strings.Trim(out, "\n")
+		}
+	} else {
+		text = wrap(text, w)
+	}
+	atBottom := p.pane.AtBottom()
+	p.rendered, p.renderLen, p.renderedAt = text, len(p.reply), time.Now()
+	p.pane.SetContent(text)
+	if atBottom {
+		p.pane.GotoBottom()
+	}
+}
+
+func (p *playground) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	label := func(f int, name string) string {
+		n := fit(name, 8, false)
+		if f == p.focus {
+			return st.Key.Render("›" + n)
+		}
+		return st.Muted.Render(" " + n)
+	}
+	var lines []string
+	model := p.model
+	if model == "" {
+		model = st.Warn.Render("none — press m to pick one")
+	}
+	keyText := "default"
+	if p.label != "" {
+		keyText = p.label
+	}
+	for _, k := range p.providerKeys() {
+		if k.Label == p.label || p.label == "" && k.Default {
+			keyText += st.Muted.Render(fmt.Sprintf(" (%s …%s)", k.Name(), k.Last4))
+			break
+		}
+	}
+	lines = append(lines, label(fieldModel, "Model")+model)
+	lines = append(lines, label(fieldKey, "Key")+keyText+st.Muted.Render("  ←/→"))
+	p.system.SetWidth(w - 12)
+	lines = append(lines, label(fieldSystem, "System")+p.system.View())
+	p.maxTok.SetWidth(10)
+	lines = append(lines, label(fieldMax, "Max out")+p.maxTok.View())
+	lines = append(lines, label(fieldPrompt, "Prompt"))
+	ph := 4
+	if h >= 34 {
+		ph = 8
+	}
+	p.prompt.SetWidth(w - 2)
+	p.prompt.SetHeight(ph)
+	lines = append(lines, p.prompt.View())
+	lines = append(lines, fit(p.estimateLine(), w, false))
+	lines = append(lines, st.Muted.Render(strings.Repeat("─", w)))
+	lines = append(lines, fit(p.statusLine(), w, false))
+	paneH := max(h-lineCount(lines), 1)
+	p.pane.SetWidth(w)
+	p.pane.SetHeight(paneH)
+	body := p.pane.View()
+	switch {
+	case p.runErr != nil && !p.streaming && (p.out == nil || !stopped(*p.out)):
+		body = p.errorText(w) + "\n" + body
+	case p.reply == "" && !p.streaming && p.out == nil:
+		body = st.Muted.Render("The reply appears here, rendered as markdown. Nothing is sent until you press ctrl+s.")
+	}
+	lines = append(lines, body)
+	return strings.Join(lines, "\n")
+}
+
+func (p *playground) estimateLine() string {
+	st := p.c.st
+	if p.model == "" {
+		return ""
+	}
+	if p.estErr != nil {
+		if errors.Is(p.estErr, budget.ErrBudgetExceeded) {
+			return st.Over.Render("✗ blocked: " + p.estErr.Error())
+		}
+		return st.Warn.Render(p.estErr.Error())
+	}
+	worst := "worst case " + p.worst.String()
+	if p.worst == 0 {
+		worst = "no price known (recorded as unpriced)"
+	}
+	if len(p.warnings) == 0 {
+		return st.Muted.Render(worst + " · within budgets · ctrl+s sends")
+	}
+	b := p.warnings[0]
+	warn := fmt.Sprintf("⚠ %s could cross the %s budget on %s (%s of %s spent)", worst, b.Budget.Period, b.Budget.Scope, b.Spent, b.Budget.Limit)
+	if p.confirm {
+		warn += " — ctrl+s again sends"
+	}
+	return st.Warn.Render(warn)
+}
+
+// statusLine shows the live or final tokens, cost and timings.
+func (p *playground) statusLine() string {
+	st := p.c.st
+	switch {
+	case p.streaming:
+		prov, model := splitModel(p.sent.Provider + "/" + p.sent.Model)
+		u := p.usage
+		if !p.hasUsage {
+			u = providers.Usage{Input: providers.EstimateTokens(p.sent.Request.System + p.sent.Request.Messages[0].Content),
+				Output: providers.EstimateTokens(p.reply), Estimated: true}
+		}
+		cost := p.c.app.Catalog().Price(prov, model, u, p.c.app.Config.Markup(prov))
+		money := "~" + cost.Total.String()
+		if cost.State == pricing.Unpriced {
+			money = "unpriced"
+		}
+		ttft := "waiting for the first token"
+		if !p.firstAt.IsZero() {
+			ttft = "first token " + millis(p.firstAt.Sub(p.started))
+		}
+		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s in · %s out · %s · %s · esc stops", count(u.Prompt()), count(u.Output), money, ttft))
+	case p.out != nil:
+		e := p.out.Event
+		state := st.OK.Render(string(e.Status))
+		if e.Status != store.StatusOK {
+			state = st.Warn.Render(string(e.Status))
+		}
+		cost := st.Strong.Render(p.out.Cost.Total.String()) + st.Muted.Render(" "+string(e.CostState))
+		if e.CostState == pricing.Unpriced {
+			cost = st.Warn.Render("unpriced") + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
+		}
+		line := state + fmt.Sprintf(" · %s in · %s out", count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens))
+		if e.ReasoningTokens > 0 {
+			line += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
+		}
+		line += " · " + cost +
+			fmt.Sprintf(" · %s · first token %s · #%d", millis(e.Latency), millis(e.TTFT), e.ID)
+		return line
+	case p.runErr != nil:
+		return st.Over.Render("not sent")
+	}
+	return st.Header.Render("REPLY")
+}
+
+func (p *playground) errorText(w int) string {
+	st := p.c.st
+	if errors.Is(p.runErr, budget.ErrBudgetExceeded) {
+		return st.Over.Render(wrap("Refused by a hard budget: "+p.runErr.Error(), w))
+	}
+	return st.Over.Render(wrap(p.runErr.Error(), w))
+}
