@@ -512,4 +512,3 @@ func (p *playground) done(msg streamDoneMsg) tea.Cmd {
 	p.render()
 	return tea.Batch(append(cmds, p.estimateSoon())...)
 }
-
