@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/term"
 	_ "modernc.org/sqlite" // raw reads of the database file
 )
 
@@ -48,7 +49,8 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
-		ios := &IOStreams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+		ios := &IOStreams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+			InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: term.IsTerminal(int(os.Stdout.Fd()))}
 		os.Exit(Main(context.Background(), args, ios))
 	case panicPlain, panicValue:
 		os.Exit(panicChild(os.Getenv(childEnv)))
