@@ -19,38 +19,74 @@ const insertEventSQL = `INSERT INTO events (
 	cost, markup, fallback, cost_state, price_ref, note
 ) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
-const upsertRollupSQL = `INSERT INTO rollup_hour (hour, provider, model, key_id, source,
-	requests, errors, input, cache_read, cache_write, output, reasoning, cost, markup, unpriced, fallback)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (hour, provider, model, key_id, source) DO UPDATE SET
-	requests = requests + excluded.requests, errors = errors + excluded.errors,
-	input = input + excluded.input, cache_read = cache_read + excluded.cache_read,
-	cache_write = cache_write + excluded.cache_write, output = output + excluded.output,
-	reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost,
-	markup = markup + excluded.markup, unpriced = unpriced + excluded.unpriced,
-	fallback = fallback + excluded.fallback`
+// rollupTable is one rollup table: its name and key columns. Every table
+// has the same sum columns, and every write adds to them.
+type rollupTable struct {
+	name string
+	keys []string
+}
 
-const upsertProviderRollupSQL = `INSERT INTO rollup_hour_provider (hour, provider,
-	requests, errors, input, cache_read, cache_write, output, reasoning, cost, markup, unpriced, fallback)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (hour, provider) DO UPDATE SET
-	requests = requests + excluded.requests, errors = errors + excluded.errors,
-	input = input + excluded.input, cache_read = cache_read + excluded.cache_read,
-	cache_write = cache_write + excluded.cache_write, output = output + excluded.output,
-	reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost,
-	markup = markup + excluded.markup, unpriced = unpriced + excluded.unpriced,
-	fallback = fallback + excluded.fallback`
+// rollupTables are written for every event, in the same transaction.
+var rollupTables = []rollupTable{
+	{"rollup_hour", []string{"hour", "provider", "model", "key_id", "source"}},
+	{"rollup_hour_provider", []string{"hour", "provider"}},
+	{"rollup_quarter_provider", []string{"quarter", "provider"}},
+	{"rollup_hour_model", []string{"provider", "model", "hour"}},
+	{"rollup_hour_key", []string{"key_id", "hour", "provider"}},
+}
 
-const upsertQuarterRollupSQL = `INSERT INTO rollup_quarter_provider (quarter, provider,
-	requests, errors, input, cache_read, cache_write, output, reasoning, cost, markup, unpriced, fallback)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (quarter, provider) DO UPDATE SET
-	requests = requests + excluded.requests, errors = errors + excluded.errors,
-	input = input + excluded.input, cache_read = cache_read + excluded.cache_read,
-	cache_write = cache_write + excluded.cache_write, output = output + excluded.output,
-	reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost,
-	markup = markup + excluded.markup, unpriced = unpriced + excluded.unpriced,
-	fallback = fallback + excluded.fallback`
+// rollupKeyOf returns the row of table t an event adds to.
+func rollupKeyOf(t int, e *Event) rollupKey {
+	h := hourOf(e.Time)
+	switch t {
+	case 0:
+		return rollupKey{h, e.Provider, e.Model, e.KeyID, e.Source}
+	case 1:
+		return rollupKey{hour: h, provider: e.Provider}
+	case 2:
+		return rollupKey{hour: quarterOf(e.Time), provider: e.Provider}
+	case 3:
+		return rollupKey{hour: h, provider: e.Provider, model: e.Model}
+	default:
+		return rollupKey{hour: h, keyID: e.KeyID, provider: e.Provider}
+	}
+}
+
+func (t rollupTable) upsertSQL() string {
+	sums := []string{"requests", "errors", "input", "cache_read", "cache_write", "output", "reasoning", "cost", "markup", "unpriced", "fallback"}
+	cols := append(append([]string{}, t.keys...), sums...)
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",")
+	sets := make([]string, len(sums))
+	for i, c := range sums {
+		sets[i] = c + " = " + c + " + excluded." + c
+	}
+	pk := t.keys
+	if t.name == "rollup_hour_key" {
+		pk = t.keys[:2] // provider rides along; key ids are unique
+	}
+	return "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES (" + marks + ") ON CONFLICT (" +
+		strings.Join(pk, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+}
+
+// keyArgs are the key column values of row k in table t, in column order.
+func (t rollupTable) keyArgs(k rollupKey) []any {
+	args := make([]any, len(t.keys))
+	for i, c := range t.keys {
+		switch c {
+		case "hour", "quarter":
+			args[i] = k.hour
+		case "provider":
+			args[i] = k.provider
+		case "model":
+			args[i] = k.model
+		case "key_id":
+			args[i] = k.keyID
+		case "source":
+			args[i] = string(k.source)
+		}
+	}
+	return args
+}
 
 // validate checks what the schema cannot: an event must name its provider
 // and model, carry a known status and cost state, and never hold negative
@@ -85,7 +121,7 @@ func (e *Event) validate() error {
 	return nil
 }
 
-// rollupKey is one row of rollup_hour.
+// rollupKey is one row of a rollup table (unused fields are zero).
 type rollupKey struct {
 	hour     int64
 	provider string
@@ -127,15 +163,17 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// recorder holds the prepared statements of one write transaction.
+// recorder holds the writer's prepared statements.
 type recorder struct {
-	event, text, rollup, prov, quarter *sql.Stmt
+	event, text *sql.Stmt
+	rollup      []*sql.Stmt // one per rollupTables entry
 }
 
 // prepare readies the writer's statements once; every transaction then
 // binds them on the one writer connection instead of preparing anew.
 func (s *Store) prepare(ctx context.Context) error {
-	var r recorder
+	r := &recorder{}
+	s.rec = r
 	var err error
 	if r.event, err = s.w.PrepareContext(ctx, insertEventSQL); err != nil {
 		return err
@@ -143,32 +181,27 @@ func (s *Store) prepare(ctx context.Context) error {
 	if r.text, err = s.w.PrepareContext(ctx, `INSERT INTO event_text (event_id, prompt, response) VALUES (?,?,?)`); err != nil {
 		return err
 	}
-	if r.rollup, err = s.w.PrepareContext(ctx, upsertRollupSQL); err != nil {
-		return err
+	for _, t := range rollupTables {
+		st, err := s.w.PrepareContext(ctx, t.upsertSQL())
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", t.name, err)
+		}
+		r.rollup = append(r.rollup, st)
 	}
-	if r.prov, err = s.w.PrepareContext(ctx, upsertProviderRollupSQL); err != nil {
-		return err
-	}
-	if r.quarter, err = s.w.PrepareContext(ctx, upsertQuarterRollupSQL); err != nil {
-		return err
-	}
-	s.rec = &r
 	return nil
 }
 
 // in returns the statements bound to a transaction.
 func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
-	return &recorder{
-		event:   tx.StmtContext(ctx, r.event),
-		text:    tx.StmtContext(ctx, r.text),
-		rollup:  tx.StmtContext(ctx, r.rollup),
-		prov:    tx.StmtContext(ctx, r.prov),
-		quarter: tx.StmtContext(ctx, r.quarter),
+	b := &recorder{event: tx.StmtContext(ctx, r.event), text: tx.StmtContext(ctx, r.text)}
+	for _, st := range r.rollup {
+		b.rollup = append(b.rollup, tx.StmtContext(ctx, st))
 	}
+	return b
 }
 
 func (r *recorder) close() {
-	for _, s := range []*sql.Stmt{r.event, r.text, r.rollup, r.prov, r.quarter} {
+	for _, s := range append([]*sql.Stmt{r.event, r.text}, r.rollup...) {
 		if s != nil {
 			s.Close()
 		}
@@ -196,12 +229,39 @@ func (r *recorder) insert(ctx context.Context, e *Event) (int64, error) {
 	return id, nil
 }
 
-func (r *recorder) quarters(ctx context.Context, rows map[[2]any]*delta) error {
-	for k, d := range rows {
-		if _, err := r.quarter.ExecContext(ctx, k[0], k[1],
-			d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning,
-			d.cost, d.markup, d.unpriced, d.fallback); err != nil {
-			return err
+// rollupSet gathers what a batch adds to every rollup table, so each row
+// is written once per transaction.
+type rollupSet []map[rollupKey]*delta
+
+func newRollupSet() rollupSet {
+	rs := make(rollupSet, len(rollupTables))
+	for i := range rs {
+		rs[i] = map[rollupKey]*delta{}
+	}
+	return rs
+}
+
+// add adds d (an event's own delta, or a correction) to the rows of e.
+func (rs rollupSet) add(e *Event, d *delta) {
+	for t := range rs {
+		k := rollupKeyOf(t, e)
+		cur := rs[t][k]
+		if cur == nil {
+			cur = &delta{}
+			rs[t][k] = cur
+		}
+		cur.merge(d)
+	}
+}
+
+func (r *recorder) writeRollups(ctx context.Context, rs rollupSet) error {
+	for t, rows := range rs {
+		for k, d := range rows {
+			args := append(rollupTables[t].keyArgs(k), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite,
+				d.output, d.reasoning, d.cost, d.markup, d.unpriced, d.fallback)
+			if _, err := r.rollup[t].ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("update %s: %w", rollupTables[t].name, err)
+			}
 		}
 	}
 	return nil
@@ -214,32 +274,6 @@ func quarterOf(t time.Time) int64 {
 		q -= 900
 	}
 	return q
-}
-
-func (r *recorder) rollups(ctx context.Context, rows map[rollupKey]*delta) error {
-	prov := map[[2]any]*delta{}
-	for k, d := range rows {
-		if _, err := r.rollup.ExecContext(ctx, k.hour, k.provider, k.model, k.keyID, string(k.source),
-			d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning,
-			d.cost, d.markup, d.unpriced, d.fallback); err != nil {
-			return err
-		}
-		pk := [2]any{k.hour, k.provider}
-		p := prov[pk]
-		if p == nil {
-			p = &delta{}
-			prov[pk] = p
-		}
-		p.merge(d)
-	}
-	for k, d := range prov {
-		if _, err := r.prov.ExecContext(ctx, k[0], k[1],
-			d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning,
-			d.cost, d.markup, d.unpriced, d.fallback); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (d *delta) merge(o *delta) {
@@ -282,31 +316,16 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		}
 		r := s.rec.in(ctx, tx)
 		var err error
-		rows := make(map[rollupKey]*delta)
-		quarters := make(map[[2]any]*delta)
+		rs := newRollupSet()
 		for i, e := range es {
 			if ids[i], err = r.insert(ctx, e); err != nil {
 				return err
 			}
-			k := rollupKey{hourOf(e.Time), e.Provider, e.Model, e.KeyID, e.Source}
-			d := rows[k]
-			if d == nil {
-				d = &delta{}
-				rows[k] = d
-			}
+			var d delta
 			d.add(e)
-			qk := [2]any{quarterOf(e.Time), e.Provider}
-			q := quarters[qk]
-			if q == nil {
-				q = &delta{}
-				quarters[qk] = q
-			}
-			q.add(e)
+			rs.add(e, &d)
 		}
-		if err := r.rollups(ctx, rows); err != nil {
-			return err
-		}
-		if err := r.quarters(ctx, quarters); err != nil {
+		if err := r.writeRollups(ctx, rs); err != nil {
 			return err
 		}
 		// Touch last-used times of the keys in the batch.

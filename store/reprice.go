@@ -100,8 +100,7 @@ func (s *Store) applyReprice(ctx context.Context, tx *sql.Tx, old []Event, news 
 	}
 	defer upd.Close()
 	r := s.rec.in(ctx, tx)
-	rows := map[rollupKey]*delta{}
-	quarters := map[[2]any]*delta{}
+	rs := newRollupSet()
 	for i, e := range old {
 		n := news[i]
 		if _, err := upd.ExecContext(ctx, int64(n.Cost), int64(n.Markup), int64(n.Fallback), string(n.State), n.Ref, e.ID); err != nil {
@@ -115,19 +114,7 @@ func (s *Store) applyReprice(ctx context.Context, tx *sql.Tx, old []Event, news 
 		was.add(&e)
 		now.add(&after)
 		diff := delta{cost: now.cost - was.cost, markup: now.markup - was.markup, unpriced: now.unpriced - was.unpriced, fallback: now.fallback - was.fallback}
-		k := rollupKey{hourOf(e.Time), e.Provider, e.Model, e.KeyID, e.Source}
-		if rows[k] == nil {
-			rows[k] = &delta{}
-		}
-		rows[k].merge(&diff)
-		qk := [2]any{quarterOf(e.Time), e.Provider}
-		if quarters[qk] == nil {
-			quarters[qk] = &delta{}
-		}
-		quarters[qk].merge(&diff)
+		rs.add(&e, &diff)
 	}
-	if err := r.rollups(ctx, rows); err != nil {
-		return err
-	}
-	return r.quarters(ctx, quarters)
+	return r.writeRollups(ctx, rs)
 }

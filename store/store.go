@@ -208,6 +208,9 @@ func (s *Store) checkReadable(ctx context.Context) error {
 	if ver > int64(len(migrations())) {
 		return fmt.Errorf("%s has schema version %d but this byok knows only %d; upgrade byok: %w", s.path, ver, len(migrations()), ErrNewerSchema)
 	}
+	if ver < int64(len(migrations())) {
+		return fmt.Errorf("%s has schema version %d; open it once for writing (any byok command) to upgrade it to %d: %w", s.path, ver, len(migrations()), ErrOldSchema)
+	}
 	return nil
 }
 

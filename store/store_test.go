@@ -155,8 +155,26 @@ func openAtVersion(t *testing.T, path string, version int) {
 	if _, err := db.Exec(fmt.Sprintf("PRAGMA application_id=%d; PRAGMA user_version=%d", applicationID, version)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(insertEventSQL, time.Now().UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
+	// One event with the rollup rows that version kept for it.
+	at := time.Now()
+	if _, err := db.Exec(insertEventSQL, at.UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
 		t.Fatal(err)
+	}
+	e := ev(at, "openai", "gpt-4o", 1000)
+	var d delta
+	d.add(e)
+	for i, tb := range rollupTables {
+		var exists int
+		if err := db.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = ?", tb.name).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		if exists == 0 {
+			continue
+		}
+		args := append(tb.keyArgs(rollupKeyOf(i, e)), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning, d.cost, d.markup, d.unpriced, d.fallback)
+		if _, err := db.Exec(tb.upsertSQL(), args...); err != nil {
+			t.Fatalf("%s: %v", tb.name, err)
+		}
 	}
 }
 
@@ -181,10 +199,12 @@ func TestMigrateEveryEarlierVersion(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("%d events after migrating, want the 1 written before", n)
 			}
-			// The quarter-hour rollups were filled from the old events.
-			var q int
-			if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM rollup_quarter_provider").Scan(&q); err != nil || q != 1 {
-				t.Fatalf("quarter rollups hold %d requests (%v), want 1", q, err)
+			// Every rollup table, old or new, counts the old event once.
+			for _, tb := range rollupTables {
+				var q int
+				if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM " + tb.name).Scan(&q); err != nil || q != 1 {
+					t.Fatalf("%s holds %d requests (%v), want 1", tb.name, q, err)
+				}
 			}
 			backups, _ := filepath.Glob(path + ".v" + strconv.Itoa(v) + "-*.bak")
 			if len(backups) != 1 {
@@ -352,13 +372,19 @@ func TestPeriodBoundaries(t *testing.T) {
 					if rng.IntN(7) == 0 {
 						e.Status = StatusCancelled
 					}
+					// A key belongs to one provider: openai's are 1 and 2,
+					// anthropic's 3; 0 is no key.
+					e.KeyID = int64(rng.IntN(3))
+					if e.Provider == "anthropic" && e.KeyID != 0 {
+						e.KeyID = 3
+					}
 					es = append(es, e)
 				}
 			}
 			if err := s.RecordBatch(ctx, es); err != nil {
 				t.Fatal(err)
 			}
-			for _, sc := range []Scope{{}, {Provider: "openai"}, {Provider: "anthropic", Model: "m"}} {
+			for _, sc := range []Scope{{}, {Provider: "openai"}, {Provider: "anthropic", Model: "m"}, {KeyID: 1}, {Provider: "openai", KeyID: 2}, {Source: SourceCLI}} {
 				days, err := s.Breakdown(ctx, sc, from, to, ByDay, loc)
 				if err != nil {
 					t.Fatal(err)

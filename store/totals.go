@@ -180,6 +180,20 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 	return b, nil
 }
 
+// hourTable picks the smallest hourly rollup that can answer a scope and
+// grouping: per provider, per model, per key, or the full one.
+func hourTable(sc Scope, expr string) string {
+	switch {
+	case providerOnly(sc, expr):
+		return "rollup_hour_provider"
+	case sc.Model != "" && sc.KeyID == 0 && sc.Source == "" && expr != "source" && !strings.Contains(expr, "key_id"):
+		return "rollup_hour_model"
+	case sc.KeyID != 0 && sc.Model == "" && sc.Source == "" && (expr == "''" || expr == "provider" || strings.Contains(expr, "key_id")):
+		return "rollup_hour_key"
+	}
+	return "rollup_hour"
+}
+
 // providerOnly reports whether the per-provider rollups can answer a scope
 // and grouping.
 func providerOnly(sc Scope, expr string) bool {
@@ -232,10 +246,7 @@ func minTime(a, b time.Time) time.Time {
 }
 
 func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
-	table := "rollup_hour"
-	if providerOnly(sc, expr) {
-		table = "rollup_hour_provider"
-	}
+	table := hourTable(sc, expr)
 	where, args := scopeWhere("", sc)
 	where = append([]string{"hour >= ?", "hour < ?"}, where...)
 	args = append([]any{from.Unix(), to.Unix()}, args...)

@@ -14,6 +14,8 @@ var (
 	ErrNewerSchema = errors.New("database was written by a newer byok")
 	ErrNotDatabase = errors.New("not a byok database")
 	ErrDuplicate   = errors.New("already exists")
+	// ErrOldSchema: a read-only open found a database that needs migrating.
+	ErrOldSchema = errors.New("database needs upgrading")
 )
 
 // Source is what started a request.

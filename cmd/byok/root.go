@@ -18,6 +18,7 @@ import (
 	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
 
@@ -79,6 +80,10 @@ func (f *Factory) ReadOnlyApp(ctx context.Context) (*app.App, error) {
 		return f.app, nil
 	}
 	a, err := app.Open(ctx, app.Options{Home: f.Home, Now: f.Now, ReadOnly: true})
+	if errors.Is(err, store.ErrOldSchema) {
+		// An older database: open it for writing once, which upgrades it.
+		return f.App(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
