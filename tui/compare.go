@@ -294,3 +294,6 @@ func (p *compare) summary(w int) string {
 	}
 	return st.table(cols, rows, w, len(rows)+1, -1, 0)
 }
+
+// restyle follows the terminal's background.
+func (p *compare) restyle(dark bool) { restyleTextarea(&p.prompt, dark) }

@@ -551,3 +551,6 @@ func (h *history) costLines(e *store.Event) []string {
 	}
 	return out
 }
+
+// restyle follows the terminal's background.
+func (h *history) restyle(dark bool) { restyleInput(&h.filter, dark) }

@@ -17,6 +17,20 @@ func newInput(prompt, placeholder string) textinput.Model {
 	return in
 }
 
+// restyleInput gives a field the colours of the terminal's background.
+func restyleInput(in *textinput.Model, dark bool) {
+	s := textinput.DefaultStyles(dark)
+	s.Cursor.Blink = false
+	in.SetStyles(s)
+}
+
+// restyleTextarea gives a text area the colours of the terminal's background.
+func restyleTextarea(ta *textarea.Model, dark bool) {
+	s := textarea.DefaultStyles(dark)
+	s.Cursor.Blink = false
+	ta.SetStyles(s)
+}
+
 // newTextarea is a multi-line field with a steady cursor.
 func newTextarea(placeholder string) textarea.Model {
 	ta := textarea.New()

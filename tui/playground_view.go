@@ -176,3 +176,15 @@ func (p *playground) errorText(w int) string {
 	}
 	return st.Over.Render(wrap(p.runErr.Error(), w))
 }
+
+// restyle follows the terminal's background; the reply is drawn again in
+// the matching markdown style.
+func (p *playground) restyle(dark bool) {
+	restyleInput(&p.system, dark)
+	restyleInput(&p.maxTok, dark)
+	restyleTextarea(&p.prompt, dark)
+	p.renderer = nil
+	if p.reply != "" {
+		p.render()
+	}
+}

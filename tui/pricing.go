@@ -293,3 +293,6 @@ func (p *pricingPage) View() string {
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
 }
+
+// restyle follows the terminal's background.
+func (p *pricingPage) restyle(dark bool) { restyleInput(&p.search, dark) }

@@ -343,6 +343,11 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		*m.c.st = *newStyles(msg.IsDark())
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		for _, p := range m.pages {
+			if r, ok := p.(interface{ restyle(dark bool) }); ok {
+				r.restyle(msg.IsDark())
+			}
+		}
 		return nil
 	case spinner.TickMsg:
 		if !m.anyBusy() {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"image/color"
 	"strings"
 	"testing"
 	"time"
@@ -253,4 +254,26 @@ func TestMouse(t *testing.T) {
 			t.Errorf("cursor = %d after two wheel turns, want 2", c)
 		}
 	})
+}
+
+func TestBackgroundColour(t *testing.T) {
+	a := testApp(t, "", true)
+	tests := []struct {
+		name string
+		bg   color.Color
+		dark bool
+	}{
+		{name: "light terminal", bg: color.White, dark: false},
+		{name: "dark terminal", bg: color.Black, dark: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+			hs.send(tea.BackgroundColorMsg{Color: tt.bg})
+			if hs.m.c.st.dark != tt.dark {
+				t.Errorf("styles dark = %v, want %v", hs.m.c.st.dark, tt.dark)
+			}
+			hs.contains("Prompt")
+		})
+	}
 }
