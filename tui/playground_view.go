@@ -188,3 +188,12 @@ func (p *playground) restyle(dark bool) {
 		p.render()
 	}
 }
+
+// wheel scrolls the reply.
+func (p *playground) wheel(up bool) {
+	if up {
+		p.pane.ScrollUp(3)
+	} else {
+		p.pane.ScrollDown(3)
+	}
+}

@@ -308,11 +308,6 @@ func (m *model) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.c.width, m.c.height = w, max(h-3, 4)
 	m.help.SetWidth(w)
-	for _, p := range m.pages {
-		if r, ok := p.(interface{ resize() }); ok {
-			r.resize()
-		}
-	}
 }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -406,8 +401,14 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		if m.dialog != nil {
 			return nil
 		}
+		up := msg.Button == tea.MouseWheelUp
+		if w, ok := m.pages[m.active].(interface{ wheel(up bool) }); ok {
+			w.wheel(up)
+			return nil
+		}
+		// Lists scroll by moving their cursor.
 		k := tea.KeyPressMsg{Code: tea.KeyDown}
-		if msg.Button == tea.MouseWheelUp {
+		if up {
 			k = tea.KeyPressMsg{Code: tea.KeyUp}
 		}
 		return m.pages[m.active].Update(k)
