@@ -212,22 +212,30 @@ func (p *budgets) View() string {
 	if w >= 110 {
 		barW = 24
 	}
-	cols := []col{{"SCOPE", 0, false}, {"PERIOD", 7, false}, {"SPENT OF LIMIT", 17, true}, {"", barW, false}, {"%", 5, true}, {"FORECAST", 9, true}, {"RESETS", 7, true}}
+	// At 80 columns the forecast moves to the line under the table.
+	narrow := w < 90
+	cols := []col{{"SCOPE", 0, false}, {"PERIOD", 7, false}, {"HARD", 4, false}, {"SPENT OF LIMIT", 17, true}, {"", barW, false}, {"%", 5, true}, {"FORECAST", 9, true}, {"RESETS", 7, true}}
+	if narrow {
+		cols = append(cols[:6], cols[7])
+	}
 	if w >= 110 {
 		cols = append(cols, col{"ALERTS AT", 13, false})
 	}
 	rows := make([][]string, len(p.list))
 	for i, b := range p.list {
-		scope := b.Budget.Scope
+		hard := ""
 		if b.Budget.Hard {
-			scope += " " + st.Over.Render("hard")
+			hard = st.Over.Render("yes")
 		}
 		fc := b.Forecast.String()
 		if !b.Projected {
 			fc = st.Muted.Render("–")
 		}
-		r := []string{scope, string(b.Budget.Period), st.state(b.State).Render(b.Spent.String()) + " of " + b.Budget.Limit.String(),
+		r := []string{b.Budget.Scope, string(b.Budget.Period), hard, st.state(b.State).Render(b.Spent.String()) + " of " + b.Budget.Limit.String(),
 			st.bar(b.Percent/100, barW, b.State), st.state(b.State).Render(percent(b.Percent)), fc, until(now, b.End)}
+		if narrow {
+			r = append(r[:6], r[7])
+		}
 		if w >= 110 {
 			ts := make([]string, len(b.Budget.Thresholds))
 			for j, t := range b.Budget.Thresholds {
@@ -243,8 +251,11 @@ func (p *budgets) View() string {
 	if p.cursor < len(p.list) {
 		b := p.list[p.cursor]
 		line := fmt.Sprintf("%s resets %s", b.Budget.Scope, b.End.In(p.c.app.Location()).Format("Mon Jan 2 15:04"))
+		if b.Projected {
+			line += " · forecast " + b.Forecast.String()
+		}
 		if b.Unpriced > 0 {
-			line += fmt.Sprintf(" · includes %d unpriced requests at a fallback price", b.Unpriced)
+			line += fmt.Sprintf(" · %d unpriced at a fallback price", b.Unpriced)
 		}
 		out = append(out, "", st.Muted.Render(line))
 	}
