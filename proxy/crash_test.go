@@ -79,48 +79,15 @@ func TestKilledProxyLosesNoAnsweredRequest(t *testing.T) {
 	}))
 	defer up.Close()
 
-	home := t.TempDir()
-	cfg := fmt.Sprintf("keyring = \"file\"\n\n[providers.openai]\nbase_url = %q\n", up.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home, env := childHome(t, up.URL)
 	ctx := context.Background()
-	env := func(k string) string {
-		if k == "BYOK_PASSPHRASE" {
-			return childPass
-		}
-		return ""
-	}
-	a, err := app.Open(ctx, app.Options{Home: home, Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.AddKey(ctx, "openai", "work", openaiKey, false); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
 	token := "byok-proxy-crash-test-token-0123456789"
 
 	received := map[string]bool{}
 	var mu sync.Mutex
 	for round := range 3 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childHomeEnv+"="+home, childTokenEnv+"="+token, "BYOK_PASSPHRASE="+childPass)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		addr, err := bufio.NewReader(out).ReadString('\n')
-		if err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait() // killed: the exit status says so
-			t.Fatalf("round %d: the child proxy did not start: %v", round, err)
-		}
-		url := "http://" + strings.TrimSpace(addr) + "/v1/chat/completions"
+		cmd, addr := startChild(t, home, token)
+		url := "http://" + addr + "/v1/chat/completions"
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
@@ -155,7 +122,7 @@ func TestKilledProxyLosesNoAnsweredRequest(t *testing.T) {
 		t.Fatalf("only %d responses arrived in full: the load did not run", len(received))
 	}
 
-	a, err = app.Open(ctx, app.Options{Home: home, Env: env})
+	a, err := app.Open(ctx, app.Options{Home: home, Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +175,55 @@ func send(c *http.Client, url, token string) (string, bool) {
 		return "", false
 	}
 	return resp.Header.Get("X-Request-Id"), true
+}
+
+// childHome prepares a home for child proxies: a file keyring with an
+// OpenAI key, and OpenAI's base URL pointing at upstream. env gives the
+// keyring passphrase to apps opened on it.
+func childHome(t testing.TB, upstream string) (home string, env func(string) string) {
+	t.Helper()
+	home = t.TempDir()
+	cfg := fmt.Sprintf("keyring = \"file\"\n\n[providers.openai]\nbase_url = %q\n", upstream+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = func(k string) string {
+		if k == "BYOK_PASSPHRASE" {
+			return childPass
+		}
+		return ""
+	}
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{Home: home, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.AddKey(ctx, "openai", "work", openaiKey, false); err != nil {
+		t.Fatal(err)
+	}
+	return home, env
+}
+
+// startChild starts a proxy in a child process on home and returns it with
+// its address once it listens.
+func startChild(t testing.TB, home, token string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childHomeEnv+"="+home, childTokenEnv+"="+token, "BYOK_PASSPHRASE="+childPass)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed: the exit status says so
+		t.Fatalf("the child proxy did not start: %v", err)
+	}
+	return cmd, strings.TrimSpace(addr)
 }

@@ -35,7 +35,7 @@ const (
 // churn memory. SSE lines longer than the reader's buffer are gathered
 // across reads, so a small buffer is enough.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 2<<10) }}
 	bufPool    = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 )
 

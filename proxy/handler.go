@@ -61,12 +61,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	run, err := s.app.Begin(ctx, app.Call{
+	call := app.Call{
 		Provider: t.spec.ID, Model: t.model, KeyLabel: strings.TrimSpace(r.Header.Get(headerKey)),
 		Source: store.SourceProxy, Client: clientName(r.UserAgent()),
 		PromptText: promptText(t.body),
 		Request:    requestOf(t),
-	})
+	}
+	run, err := s.app.Begin(ctx, call)
 	if err != nil {
 		status, code := beginStatus(err)
 		writeError(w, t.shape, status, code, err.Error())

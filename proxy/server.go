@@ -95,6 +95,9 @@ func defaultUpstream() *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   15 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		// Small buffers: a thousand streams at once hold one each.
+		WriteBufferSize: 2 << 10,
+		ReadBufferSize:  4 << 10,
 	}
 	return &http.Client{
 		Transport: tr,

@@ -1,0 +1,158 @@
+package proxy_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
+)
+
+// BenchmarkConcurrentStreams holds 1,000 chat streams open at once through
+// a proxy in a child process, then lets them finish. It reports the
+// child's resident memory idle, after one request, and with every stream
+// open, and how long the 1,000 streams took to finish and be recorded.
+func BenchmarkConcurrentStreams(b *testing.B) {
+	const streams = 1000
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(readBody(r), `"stream":true`) {
+			writeJSON(w, 200, benchReply)
+			return
+		}
+		sse(w, chatChunk1)
+		<-release
+		for _, ev := range []string{chatChunk2, chatChunkStop, chatUsage, sseDone} {
+			if _, err := io.WriteString(w, ev+"\n\n"); err != nil {
+				return
+			}
+		}
+	}))
+	defer up.Close()
+	home, env := childHome(b, up.URL)
+	token := "byok-proxy-load-test-token-0123456789"
+	cmd, addr := startChild(b, home, token)
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed: the exit status says so
+	}()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: streams, MaxConnsPerHost: 0}}
+	body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`
+
+	// One request first, so that what the app loads once (the price
+	// catalog, the token counter) is not counted against the streams.
+	idle, _ := procMemory(b, cmd.Process.Pid)
+	warm, err := http.NewRequest("POST", "http://"+addr+"/v1/chat/completions", strings.NewReader(benchBody))
+	if err != nil {
+		b.Fatal(err)
+	}
+	warm.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(warm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	base, _ := procMemory(b, cmd.Process.Pid)
+
+	var opened, done sync.WaitGroup
+	errs := make(chan error, streams)
+	b.ResetTimer()
+	for range streams {
+		opened.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			first := true
+			defer func() {
+				if first {
+					opened.Done()
+				}
+			}()
+			req, _ := http.NewRequest("POST", "http://"+addr+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			br := bufio.NewReader(resp.Body)
+			if _, err := br.ReadString('\n'); err != nil {
+				errs <- err
+				return
+			}
+			first = false
+			opened.Done()
+			if _, err := io.ReadAll(br); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	opened.Wait()
+	rss, hwm := procMemory(b, cmd.Process.Pid)
+	start := time.Now()
+	close(release)
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatalf("a stream failed: %v", err)
+	}
+	a, err := app.Open(context.Background(), app.Options{Home: home, Env: env})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	for {
+		evs, err := a.Store.Events(context.Background(), store.Filter{Scope: store.Scope{Source: store.SourceProxy}, Limit: streams + 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(evs) == streams+1 {
+			break
+		}
+		if time.Since(start) > time.Minute {
+			b.Fatalf("%d of %d streams recorded after a minute", len(evs), streams)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.ReportMetric(float64(idle)/1024, "idle-rss-MB")
+	b.ReportMetric(float64(base)/1024, "warm-rss-MB")
+	b.ReportMetric(float64(rss-base)/streams, "KB/stream")
+	b.ReportMetric(float64(rss)/1024, "rss-MB")
+	b.ReportMetric(float64(hwm)/1024, "peak-rss-MB")
+	b.ReportMetric(time.Since(start).Seconds(), "finish-s")
+}
+
+// procMemory reads a process's resident and peak resident memory, in KiB.
+func procMemory(b *testing.B, pid int) (rss, hwm int64) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		b.Skipf("cannot read process memory here: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = n
+		case "VmHWM:":
+			hwm = n
+		}
+	}
+	return rss, hwm
+}
