@@ -68,8 +68,13 @@ func (p *playground) View() string {
 			break
 		}
 	}
+	keyText += st.Muted.Render("  ←/→")
+	prov, _ := splitModel(p.model)
+	if spec, ok := p.c.app.Registry.Get(prov); ok && spec.NoKey {
+		keyText = st.Muted.Render("none needed")
+	}
 	lines = append(lines, label(fieldModel, "Model")+model)
-	lines = append(lines, label(fieldKey, "Key")+keyText+st.Muted.Render("  ←/→"))
+	lines = append(lines, label(fieldKey, "Key")+keyText)
 	p.system.SetWidth(w - 12)
 	lines = append(lines, label(fieldSystem, "System")+p.system.View())
 	p.maxTok.SetWidth(10)
