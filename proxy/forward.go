@@ -492,7 +492,12 @@ func copyResponseHeaders(dst, src http.Header) {
 			ck == "Content-Length" {
 			continue
 		}
-		dst[ck] = append([]string(nil), vs...)
+		// A provider (or a middlebox) may echo the key back in a header.
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = redact.String(v)
+		}
+		dst[ck] = out
 	}
 }
 

@@ -107,6 +107,8 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		{name: "unknown provider", path: "/p/nope/chat/completions", status: 404},
 		{name: "model nobody serves", path: "/v1/chat/completions", body: `{"model":"no-such-model-xyz","messages":[]}`, status: 400},
 		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400},
+		{name: "unknown key label", path: "/v1/chat/completions", status: 400,
+			edit: func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "nope") }},
 		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400},
 	}
 	e := newEnv(t)

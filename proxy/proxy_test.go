@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -31,6 +32,7 @@ func TestOpenAIChatStreamUsage(t *testing.T) {
 	}{
 		{"client did not ask for usage", `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`, false},
 		{"client asked for usage", `{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello"}]}`, true},
+		{"client sent null stream options", `{"model":"gpt-4o-mini","stream":true,"stream_options":null,"messages":[{"role":"user","content":"Say hello"}]}`, false},
 		{"client turned usage off", `{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":false},"messages":[{"role":"user","content":"Say hello"}]}`, false},
 	}
 	for _, tt := range tests {
@@ -259,21 +261,99 @@ func TestAPIsRecordUsage(t *testing.T) {
 	}
 }
 
-func TestModelListingIsFree(t *testing.T) {
-	e := newEnv(t)
-	e.upstream(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, `{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}`)
-	})
-	resp, body := e.do(e.request("GET", "/v1/models", ""))
-	if resp.StatusCode != 200 || !strings.Contains(body, `"gpt-4o"`) {
-		t.Fatalf("status %d: %s", resp.StatusCode, body)
+func TestFreeCallsAreRecordedAtNoCost(t *testing.T) {
+	tests := []struct {
+		name, method, path, body, reply string
+		headers                         []string
+		wantPath, wantModel, wantProv   string
+	}{
+		{name: "openai model list", method: "GET", path: "/v1/models",
+			reply:    `{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}`,
+			wantPath: "/v1/models", wantProv: "openai", wantModel: "(GET models)"},
+		{name: "anthropic count tokens", method: "POST", path: "/anthropic/v1/messages/count_tokens",
+			body:     `{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"Hi"}]}`,
+			headers:  []string{"Authorization", "", "X-Api-Key", "TOKEN"},
+			reply:    `{"input_tokens":12}`,
+			wantPath: "/v1/messages/count_tokens", wantProv: "anthropic", wantModel: "claude-haiku-4-5"},
+		{name: "gemini model list", method: "GET", path: "/gemini/v1beta/models?pageSize=1",
+			headers:  []string{"Authorization", "", "X-Goog-Api-Key", "TOKEN"},
+			reply:    `{"models":[{"name":"models/gemini-2.5-flash"}]}`,
+			wantPath: "/v1beta/models", wantProv: "google", wantModel: "(GET v1beta/models)"},
 	}
-	if call := e.lastCall(); call.Path != "/v1/models" || call.Method != "GET" {
-		t.Errorf("upstream got %s %s", call.Method, call.Path)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, tt.reply) })
+			hdr := make([]string, len(tt.headers))
+			for i, h := range tt.headers {
+				hdr[i] = strings.ReplaceAll(h, "TOKEN", e.token)
+			}
+			resp, body := e.do(e.request(tt.method, tt.path, tt.body, hdr...))
+			if resp.StatusCode != 200 || body != tt.reply {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if call := e.lastCall(); call.Path != tt.wantPath || call.Method != tt.method {
+				t.Errorf("upstream got %s %s, want %s %s", call.Method, call.Path, tt.method, tt.wantPath)
+			}
+			ev := e.waitEvents(1)[0]
+			if ev.Provider != tt.wantProv || ev.Model != tt.wantModel || ev.Cost != 0 || ev.Fallback != 0 ||
+				ev.InputTokens != 0 || ev.OutputTokens != 0 || ev.Status != store.StatusOK {
+				t.Errorf("recorded %s %s cost=%s fallback=%s in=%d out=%d %s, want a free ok event",
+					ev.Provider, ev.Model, ev.Cost, ev.Fallback, ev.InputTokens, ev.OutputTokens, ev.Status)
+			}
+		})
 	}
-	ev := e.waitEvents(1)[0]
-	if ev.Provider != "openai" || ev.Cost != 0 || ev.Fallback != 0 || ev.InputTokens != 0 || ev.Status != store.StatusOK {
-		t.Errorf("listing recorded as %+v, want a free ok event", ev)
+}
+
+func TestAzureThroughItsJSONSecret(t *testing.T) {
+	tests := []struct {
+		name, label, path, secret string
+		wantPath, wantQuery       string
+	}{
+		{name: "v1 API", label: "v1", path: "/v1/chat/completions",
+			secret:   `{"endpoint":"UP","deployment":"mini","api_version":"v1","api_key":"azkey-v1-0123456789abcdef"}`,
+			wantPath: "/openai/v1/chat/completions"},
+		{name: "dated API", label: "dated", path: "/v1/chat/completions",
+			secret:   `{"endpoint":"UP","deployment":"mini","api_version":"2024-10-21","api_key":"azkey-dated-0123456789abcdef"}`,
+			wantPath: "/openai/deployments/mini/chat/completions", wantQuery: "api-version=2024-10-21"},
+		{name: "pass-through", label: "pass", path: "/p/azure/openai/v1/chat/completions",
+			secret:   `{"endpoint":"UP","deployment":"mini","api_version":"v1","api_key":"azkey-pass-0123456789abcdef"}`,
+			wantPath: "/openai/v1/chat/completions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			secret := strings.ReplaceAll(tt.secret, "UP", e.up.URL)
+			if _, err := e.app.AddKey(context.Background(), "azure", tt.label, secret, false); err != nil {
+				t.Fatal(err)
+			}
+			e.upstream(func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}`)
+			})
+			resp, body := e.do(e.request("POST", tt.path, `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}`,
+				"X-Byok-Provider", "azure", "X-Byok-Key", tt.label))
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			call := e.lastCall()
+			if call.Path != tt.wantPath || call.Query != tt.wantQuery {
+				t.Errorf("upstream got %s?%s, want %s?%s", call.Path, call.Query, tt.wantPath, tt.wantQuery)
+			}
+			var key struct {
+				APIKey string `json:"api_key"`
+			}
+			if err := json.Unmarshal([]byte(secret), &key); err != nil {
+				t.Fatal(err)
+			}
+			if call.Header.Get("Api-Key") != key.APIKey || call.Header.Get("Authorization") != "" {
+				t.Errorf("upstream api-key %q, Authorization %q: want the Azure key in api-key only",
+					call.Header.Get("Api-Key"), call.Header.Get("Authorization"))
+			}
+			ev := e.waitEvents(1)[0]
+			if ev.Provider != "azure" || ev.InputTokens != 7 || ev.OutputTokens != 3 || ev.KeyName != "azure/"+tt.label {
+				t.Errorf("recorded %s %s in=%d out=%d", ev.Provider, ev.KeyName, ev.InputTokens, ev.OutputTokens)
+			}
+		})
 	}
 }
 

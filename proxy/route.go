@@ -223,7 +223,12 @@ func (t *target) askStreamUsage() error {
 	if gjson.GetBytes(t.body, "stream_options.include_usage").Bool() {
 		return nil
 	}
-	b, err := sjson.SetBytes(t.body, "stream_options.include_usage", true)
+	path, value := "stream_options.include_usage", []byte("true")
+	if !gjson.GetBytes(t.body, "stream_options").IsObject() {
+		// Absent or null: set the whole object.
+		path, value = "stream_options", []byte(`{"include_usage":true}`)
+	}
+	b, err := sjson.SetRawBytes(t.body, path, value)
 	if err != nil {
 		return badRequest("the request body is not JSON the proxy can edit: %v", err)
 	}

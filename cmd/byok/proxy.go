@@ -124,7 +124,8 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return fmt.Errorf("proxy stopped: %w", err)
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight…")
+	stop() // a second Ctrl-C stops at once
+	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
