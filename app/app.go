@@ -258,13 +258,18 @@ func (a *App) SetSecrets(s keychain.Secrets) {
 	a.mu.Unlock()
 }
 
+// requestTimeout bounds one whole provider request, reply included.
+const requestTimeout = 15 * time.Minute
+
 // providerOptions are the HTTP options of every provider call.
 func (a *App) providerOptions(client string) providers.Options {
 	ua := "byok"
 	if client != "" {
 		ua = "byok (for " + client + ")"
 	}
-	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua}
+	// A provider that accepts the connection and never answers must not
+	// hang a prompt forever; long reasoning replies still fit.
+	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout}
 }
 
 // DataDir returns the directory holding the database.

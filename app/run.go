@@ -268,6 +268,14 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		e.ErrorMessage = redact.String(callErr.Error())
 	}
 	u := res.Usage
+	if res.HasUsage && callErr != nil && res.Text != "" {
+		// A cut stream may carry an early usage report (Gemini sends one
+		// with every chunk) that predates most of the text: never count
+		// less output than was seen.
+		if est := providers.EstimateTokens(res.Text); u.Output < est {
+			u.Output, u.Estimated = est, true
+		}
+	}
 	if !res.HasUsage {
 		// The provider said nothing: count locally, and say so. A request
 		// refused before any output costs its prompt at most.

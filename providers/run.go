@@ -118,6 +118,14 @@ func (r *run) result() Result {
 // returned, which is classified here.
 func (r *run) done(err error) (Result, error) {
 	res := r.result()
+	if err == nil && !r.hasUsage && r.text.Len() == 0 && r.reasoning.Len() == 0 && r.ctx.Err() == nil {
+		// A 200 reply with nothing byok could read in it — an empty body,
+		// or data of another API — is not an empty answer: nothing was
+		// generated, and the user should hear why.
+		status, _, _ := r.x.snapshot()
+		return res, &Error{Class: ClassServer, Status: status, Provider: r.spec.ID,
+			Message: "the provider answered but sent no reply byok could read (empty or malformed body): retry, or check that the base URL points at the right API"}
+	}
 	if err == nil {
 		return res, nil
 	}

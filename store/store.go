@@ -133,6 +133,15 @@ func checkFile(path string, readOnly bool) error {
 	switch {
 	case err == nil:
 		defer f.Close()
+		// Spend, key metadata and prompts are nobody else's business.
+		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && !readOnly {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return fmt.Errorf("make %s private (chmod 600): %w", path, err)
+			}
+			for _, side := range []string{"-wal", "-shm"} {
+				_ = os.Chmod(path+side, 0o600)
+			}
+		}
 		head := make([]byte, 16)
 		n, err := io.ReadFull(f, head)
 		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
@@ -156,6 +165,15 @@ func checkFile(path string, readOnly bool) error {
 		}
 		probe.Close()
 		os.Remove(probe.Name())
+		// Create the file private: SQLite gives the -wal and -shm files the
+		// database's mode.
+		db, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create the database %s: %w", path, err)
+		}
+		if db != nil {
+			db.Close()
+		}
 		return nil
 	default:
 		return fmt.Errorf("cannot read the database %s: %w", path, err)

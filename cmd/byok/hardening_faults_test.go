@@ -40,19 +40,14 @@ var faultMatrix = []struct {
 	{fault: fault{name: "500", exit: exitError, attempts: 3, class: "server", status: "error", http: 500}},
 	{fault: fault{name: "overloaded", exit: exitError, attempts: 3, class: "overloaded", status: "error", http: -1}},
 	{fault: fault{name: "timeout", exit: exitError, attempts: 1, class: "timeout", status: "error", http: 0}},
-	{fault: fault{name: "reset mid-stream", exit: exitError, attempts: 1, class: "network", status: "partial", http: 200},
-		over: map[string]fault{apiGemini: {name: "reset mid-stream", exit: exitError, attempts: 1, class: "network", status: "partial", http: 200,
-			gap: "a cut Gemini stream keeps the partial usageMetadata (output 0) instead of estimating the output it streamed"}}},
+	{fault: fault{name: "reset mid-stream", exit: exitError, attempts: 1, class: "network", status: "partial", http: 200}},
 	// Unparseable stream data before any output is a server fault, retried.
-	{fault: fault{name: "malformed JSON", exit: exitError, attempts: 3, class: "server", status: "error", http: 200},
-		over: map[string]fault{apiAnthropic: {name: "malformed JSON", exit: exitOK, attempts: 1, status: "ok", http: 200,
-			gap: "an Anthropic stream that ends without message_stop is taken as a complete, empty reply"}}},
-	{fault: fault{name: "empty body", exit: exitOK, attempts: 1, status: "ok", http: 200,
-		gap: "a 200 stream that ends without its API's final event is taken as a complete, empty reply"}},
+	{fault: fault{name: "malformed JSON", exit: exitError, attempts: 3, class: "server", status: "error", http: 200}},
+	// A 200 with nothing readable in it is a server fault too, not an empty answer.
+	{fault: fault{name: "empty body", exit: exitError, attempts: 3, class: "server", status: "error", http: 200}},
 	// A stream line too long to read ends the reply as a transport failure.
 	{fault: fault{name: "50 MB body", exit: exitError, attempts: 1, class: "network", status: "error", http: 200},
-		over: map[string]fault{apiGemini: {name: "50 MB body", exit: exitOK, attempts: 1, status: "ok", http: 200,
-			gap: "a Gemini stream of unparseable data that ends without finishReason is taken as a complete, empty reply"}}},
+		over: map[string]fault{apiGemini: {name: "50 MB body", exit: exitError, attempts: 3, class: "server", status: "error", http: 200}}},
 }
 
 // expect is the row of a fault for one API.

@@ -126,9 +126,7 @@ func TestSecretLeakScan(t *testing.T) {
 		"env":          "sk-LEAKTEST-ENV-" + randomTail(32),
 		"child":        "sk-LEAKTEST-CHILD-" + randomTail(32),
 	}
-	scan := &leakScan{t: t, gaps: map[string]string{
-		"proxy reply headers": "the proxy copies the provider's response headers to the client unredacted (proxy/forward.go copyResponseHeaders)",
-	}}
+	scan := &leakScan{t: t}
 	for _, k := range keys {
 		scan.secrets = append(scan.secrets, k)
 	}
@@ -385,7 +383,7 @@ func TestPanicInACommand(t *testing.T) {
 		gap  string
 	}{
 		{panicPlain, ""},
-		{panicValue, "a panic value is printed unredacted: run() in cmd/byok/root.go has no recover"},
+		{panicValue, ""},
 	} {
 		t.Run(tc.role, func(t *testing.T) {
 			secret := "sk-LEAKTEST-PANIC-" + randomTail(32)

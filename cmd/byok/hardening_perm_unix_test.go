@@ -30,8 +30,7 @@ func TestFilesArePrivate(t *testing.T) {
 		gap     string
 	}{
 		{name: "byok creates its directories"},
-		{name: "the data directory already exists", preMake: true,
-			gap: "store.Open leaves byok.db, -wal and -shm at the umask's mode (0644): fine inside byok's own 0700 directory, readable by others inside an existing open one"},
+		{name: "the data directory already exists", preMake: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

@@ -175,7 +175,10 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 	for _, al := range out.Alerts {
 		fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
 	}
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("timed out; the request was recorded as %s", e.Status)
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return fmt.Errorf("cancelled; the request was recorded as %s", e.Status)
 	}
 	return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -155,8 +156,16 @@ func Main(ctx context.Context, args []string, ios *IOStreams) int {
 	return run(ctx, args, &Factory{IO: ios})
 }
 
-func run(ctx context.Context, args []string, f *Factory) int {
+func run(ctx context.Context, args []string, f *Factory) (code int) {
 	defer f.close()
+	defer func() {
+		// A panic must not print a secret it happens to quote: show it, and
+		// where it happened, redacted.
+		if v := recover(); v != nil {
+			fmt.Fprintf(f.IO.Err, "byok: internal error: %s\n%s", redact.String(fmt.Sprint(v)), redact.String(string(debug.Stack())))
+			code = exitError
+		}
+	}()
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
