@@ -36,7 +36,7 @@ type history struct {
 	detail     *store.Event // the event shown in the pane, with text
 	price      string       // its price record, as stored
 	detailID   int
-	detailOpen bool // narrow screens: the pane replaces the table
+	detailOpen bool // the keys scroll the pane; on narrow screens it replaces the table
 	pane       viewport.Model
 }
 
@@ -266,10 +266,12 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		h.filter.SetValue("")
 		return h.Load()
 	case key.Matches(msg, k.Detail):
+		// Wide screens show the pane already; enter moves the keys into it
+		// to scroll.
+		h.detailOpen = true
 		if h.wide() {
 			return nil
 		}
-		h.detailOpen = true
 		h.detail = nil
 		return h.loadDetail()
 	case key.Matches(msg, k.Rerun):
@@ -351,6 +353,9 @@ func (h *history) View() string {
 		} else {
 			head = st.Key.Render("filter ") + h.query + st.Muted.Render("  (x clears)")
 		}
+	}
+	if h.detailOpen {
+		head = st.Muted.Render("↑/↓ scroll the details · R re-run · esc back to the list")
 	}
 	head = fit(head, w, false)
 	if h.detailOpen && !h.wide() {

@@ -191,6 +191,27 @@ func TestHistory(t *testing.T) {
 	}
 }
 
+func TestHistoryWide(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
+	h := hs.m.pages[pageHistory].(*history)
+	hs.contains("TOKENS", "COST", "price catalog:")
+	first := h.detail.ID
+	hs.press("down")
+	if h.cursor != 1 || h.detail == nil || h.detail.ID == first {
+		t.Fatalf("down: cursor %d, detail follows the cursor: %v", h.cursor, h.detail != nil && h.detail.ID != first)
+	}
+	hs.press("enter", "down")
+	if h.cursor != 1 {
+		t.Errorf("with the pane focused, down moved the list to %d", h.cursor)
+	}
+	hs.contains("scroll the details")
+	hs.press("esc", "down")
+	if h.cursor != 2 {
+		t.Errorf("after esc, down moved the list to %d, want 2", h.cursor)
+	}
+}
+
 func TestParseFilter(t *testing.T) {
 	tests := []struct {
 		name    string
