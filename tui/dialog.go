@@ -69,11 +69,13 @@ func (d *formDialog) Busy() bool { return d.busy }
 func (d *formDialog) Keys() help.KeyMap { return d.keys }
 
 func (d *formDialog) Update(msg tea.Msg) tea.Cmd {
-	if d.busy {
-		return nil
-	}
+	// esc closes the dialog even while its work runs; the result still
+	// arrives as a notice.
 	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, d.keys.Cancel) {
 		return closeDialog
+	}
+	if d.busy {
+		return nil
 	}
 	f, cmd := d.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
