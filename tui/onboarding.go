@@ -23,16 +23,6 @@ type onboarding struct {
 	reqID   int
 }
 
-type onboardingKeys struct{ AddKey, Playground, Demo, Dashboard key.Binding }
-
-// ShortHelp implements help.KeyMap.
-func (k onboardingKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.AddKey, k.Playground, k.Demo, k.Dashboard}
-}
-
-// FullHelp implements help.KeyMap.
-func (k onboardingKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
-
 type seededMsg struct {
 	result
 	rep app.DemoReport
@@ -40,12 +30,7 @@ type seededMsg struct {
 }
 
 func newOnboarding(c *common) *onboarding {
-	return &onboarding{c: c, keys: onboardingKeys{
-		AddKey:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add a key")),
-		Playground: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "playground")),
-		Demo:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "load demo data")),
-		Dashboard:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "dashboard")),
-	}}
+	return &onboarding{c: c, keys: newOnboardingKeys()}
 }
 
 func (o *onboarding) Load() tea.Cmd     { return nil }
