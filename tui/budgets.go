@@ -93,9 +93,10 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Delete):
 			if p.cursor < len(p.list) {
 				b := p.list[p.cursor].Budget
+				ctx, st := p.c.ctx, p.c.app.Store
 				return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
 					return p.work(func() (string, error) {
-						return "Deleted the budget on " + b.Scope, p.c.app.Store.DeleteBudget(p.c.ctx, b.Scope)
+						return "Deleted the budget on " + b.Scope, st.DeleteBudget(ctx, b.Scope)
 					})
 				}))
 			}

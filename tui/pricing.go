@@ -158,9 +158,10 @@ func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if pr.Source != "override" && !strings.HasPrefix(pr.Source, "import:") {
 			return failure(fmt.Errorf("%s/%s has the catalog price; only overrides can be removed", pr.Provider, pr.Model))
 		}
+		ctx, a := p.c.ctx, p.c.app
 		return openDialog(newConfirm(p.c, fmt.Sprintf("Remove your price for %s/%s and go back to the catalog's?", pr.Provider, pr.Model), func() tea.Cmd {
 			return p.work(func() (string, error) {
-				return "Removed the override for " + pr.Provider + "/" + pr.Model, p.c.app.RemovePrice(p.c.ctx, pr.Provider, pr.Model)
+				return "Removed the override for " + pr.Provider + "/" + pr.Model, a.RemovePrice(ctx, pr.Provider, pr.Model)
 			})
 		}))
 	case key.Matches(msg, k.PageDown):
