@@ -465,7 +465,7 @@ func (h *history) detailText(w int) string {
 	}
 	add("key", key)
 	status := string(e.Status)
-	if e.ErrorClass != "" {
+	if e.ErrorClass != "" && e.ErrorClass != string(e.Status) {
 		status += " (" + e.ErrorClass + ")"
 	}
 	if e.HTTPStatus != 0 {
