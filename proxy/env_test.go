@@ -57,11 +57,13 @@ type env struct {
 	mu      sync.Mutex
 	calls   []upstreamCall
 	served  chan error
+	// recorded receives what the server's Recorded hook is given.
+	recorded chan store.Event
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, served: make(chan error, 1)}
+	e := &env{t: t, served: make(chan error, 1), recorded: make(chan store.Event, 4096)}
 	e.handler.Store(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no handler", http.StatusTeapot)
 	}))
@@ -121,7 +123,13 @@ base_url = %[1]q
 	var b [16]byte
 	rand.Read(b[:])
 	e.token = "byok-proxy-test" + hex.EncodeToString(b[:])
-	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10})
+	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10,
+		Recorded: func(ev store.Event) {
+			select {
+			case e.recorded <- ev:
+			default: // benchmarks record more than anyone reads
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,8 +115,13 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 // finish records the request; a failure to record is logged, since the
 // client has its answer already.
 func (s *Server) finish(ctx context.Context, run *app.Run, res providers.Result, callErr error) {
-	if _, err := run.Finish(ctx, res, callErr); err != nil {
+	out, err := run.Finish(ctx, res, callErr)
+	if err != nil {
 		s.app.Log.Error("proxy: record request", "provider", run.Spec.ID, "model", run.Call.Model, "err", err)
+		return
+	}
+	if s.recorded != nil {
+		s.recorded(out.Event)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
@@ -82,6 +83,14 @@ func TestOpenAIChatStreamUsage(t *testing.T) {
 				Status: store.StatusOK, HTTPStatus: 200, InputTokens: 19, OutputTokens: 10, Cost: chatCost,
 				CostState: pricing.Computed, KeyName: "openai/work", RequestID: "req_chat_1"}
 			checkEvent(t, ev, want)
+			select {
+			case got := <-e.recorded:
+				if got.ID != ev.ID {
+					t.Errorf("the Recorded hook got event %d, want %d", got.ID, ev.ID)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the Recorded hook was not called")
+			}
 		})
 	}
 }

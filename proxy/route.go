@@ -311,10 +311,11 @@ func promptText(body []byte) string {
 		if depth > 32 {
 			return
 		}
+		inList := textList && v.IsArray()
 		v.ForEach(func(k, e gjson.Result) bool {
-			named := k.Type == gjson.String && promptKeys[k.Str]
+			named := !inList && k.Type == gjson.String && promptKeys[k.Str]
 			switch {
-			case e.Type == gjson.String && (named || (textList && k.Type == gjson.Null)):
+			case e.Type == gjson.String && (named || inList):
 				add(e.Str)
 			case e.IsArray():
 				walk(e, depth+1, named)

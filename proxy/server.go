@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 // Options configure a Server.
@@ -32,6 +33,10 @@ type Options struct {
 	// Upstream sends requests to the providers; nil means a client made
 	// for streaming (no overall timeout, no redirects followed).
 	Upstream *http.Client
+	// Recorded, when set, is called with every request's event once it is
+	// recorded (the command prints a line per request). It is called from
+	// many goroutines at once.
+	Recorded func(store.Event)
 }
 
 // Server is the proxy. Create it with New.
@@ -41,6 +46,7 @@ type Server struct {
 	token    string
 	maxBody  int64
 	upstream *http.Client
+	recorded func(store.Event)
 	srv      *http.Server
 	// port is the port the server listens on, set by Serve; the Host
 	// header of every request must name it.
@@ -71,7 +77,7 @@ func New(a *app.App, o Options) (*Server, error) {
 	if o.Upstream == nil {
 		o.Upstream = defaultUpstream()
 	}
-	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream}
+	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,

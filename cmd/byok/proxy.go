@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
 
@@ -105,7 +108,14 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token})
+	var logMu sync.Mutex
+	logLine := func(e store.Event) {
+		line := proxyLogLine(e, a.Location())
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintln(f.IO.Err, line)
+	}
+	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine})
 	if err != nil {
 		return err
 	}
@@ -138,6 +148,29 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	return nil
 }
 
+// proxyLogLine is the line printed for each proxied request:
+// "15:04:05 OpenAI/Go → openai/gpt-4o-mini ok 19→10 tokens $0.0000089 (computed) 412ms".
+func proxyLogLine(e store.Event, loc *time.Location) string {
+	client := e.Client
+	if client == "" {
+		client = "-"
+	}
+	status := string(e.Status)
+	if e.ErrorClass != "" {
+		status += " " + e.ErrorClass
+	}
+	if e.HTTPStatus != 0 && e.HTTPStatus != 200 {
+		status += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
+	}
+	cost := e.Cost.String()
+	if e.CostState == pricing.Unpriced {
+		cost = "unpriced"
+	}
+	in := e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
+	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s (%s) %s", e.Time.In(loc).Format("15:04:05"), client,
+		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.CostState, e.Latency.Round(time.Millisecond))
+}
+
 func printProxyBanner(f *Factory, base, token string, created bool) {
 	out := f.IO.Out
 	fmt.Fprintf(out, "byok proxy listening on %s (Ctrl-C stops it)\n\n", base)
@@ -152,4 +185,5 @@ func printProxyBanner(f *Factory, base, token string, created bool) {
 	}
 	fmt.Fprintf(out, "API key: the proxy token%s, ending %s; print it with `byok proxy token`.\n", note, keychain.Last4(token))
 	fmt.Fprintln(out, "Headers: x-byok-provider: ID picks the provider (or name models PROVIDER/MODEL); x-byok-key: LABEL picks a key.")
+	fmt.Fprintln(out, "Each request is recorded (see `byok log`) and printed below.")
 }
