@@ -34,7 +34,7 @@ func shapeOfKind(k providers.Kind) shape {
 // before the provider is known.
 func shapeOfPath(p string) shape {
 	switch {
-	case strings.HasPrefix(p, "/anthropic/"):
+	case strings.HasPrefix(p, "/anthropic/"), p == "/v1/messages", strings.HasPrefix(p, "/v1/messages/"):
 		return shapeAnthropic
 	case strings.HasPrefix(p, "/gemini/"):
 		return shapeGemini

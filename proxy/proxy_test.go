@@ -157,6 +157,15 @@ func TestAPIsRecordUsage(t *testing.T) {
 				Cost: money.USD(25*1000 + 100*100 + 15*5000), CostState: pricing.Computed},
 		},
 		{
+			name: "anthropic SDK pointed at the root", method: "POST", path: "/v1/messages",
+			body:    `{"model":"claude-haiku-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hi"}]}`,
+			headers: []string{"Authorization", "", "X-Api-Key", "TOKEN", "User-Agent", "Anthropic/Go 1.60.0"},
+			stream:  anthropicStream, wantPath: "/v1/messages", wantAuthHeader: "X-Api-Key", wantAuth: anthropicKey,
+			want: store.Event{Client: "Anthropic/Go", Provider: "anthropic", Model: "claude-haiku-4-5", KeyName: "anthropic/work",
+				InputTokens: 25, CacheReadTokens: 100, OutputTokens: 15,
+				Cost: money.USD(25*1000 + 100*100 + 15*5000), CostState: pricing.Computed},
+		},
+		{
 			name: "gemini stream with key in query", method: "POST", path: "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=TOKEN",
 			body:    `{"contents":[{"role":"user","parts":[{"text":"Hi"}]}]}`,
 			headers: []string{"Authorization", "", "User-Agent", "google-genai-sdk/1.77.0 gl-go/1.26"},

@@ -60,6 +60,10 @@ func badRequest(format string, args ...any) *routeError {
 // the proxy does not serve.
 func routeFamily(p string) (family, rest string) {
 	switch {
+	case p == "/v1/messages" || strings.HasPrefix(p, "/v1/messages/"):
+		// An Anthropic SDK pointed at the proxy's root rather than at
+		// /anthropic: no OpenAI-compatible API has this path.
+		return "anthropic", strings.TrimPrefix(p, "/")
 	case strings.HasPrefix(p, "/v1/"):
 		return "openai", strings.TrimPrefix(p, "/v1/")
 	case strings.HasPrefix(p, "/anthropic/"):
