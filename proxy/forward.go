@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,9 +71,11 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		clean := []byte(redact.String(string(body)))
 		copyResponseHeaders(w.Header(), resp.Header)
-		w.Header().Set("Content-Length", strconv.Itoa(len(clean)))
 		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(clean) // recorded below whether or not the client read it
+		// Sent at once but, like any reply, finished only once recorded.
+		if _, err := w.Write(clean); err == nil {
+			_ = http.NewResponseController(w).Flush() // a client that went away is recorded all the same
+		}
 		res.Latency = time.Since(start)
 		pe := upstreamError(t.spec.ID, resp.StatusCode, body)
 		pe.RequestID = res.RequestID

@@ -82,8 +82,8 @@ func New(a *app.App, o Options) (*Server, error) {
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          nil,
 	}
 	return s, nil
 }
