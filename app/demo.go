@@ -156,7 +156,8 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			}
 			at := day.Add(time.Duration(hour * float64(time.Hour))).Add(time.Duration(rng.Int64N(int64(time.Minute))))
 			if at.After(now) {
-				at = now.Add(-time.Duration(rng.Int64N(int64(time.Hour))))
+				// Today: spread over the part of the day that has passed.
+				at = day.Add(time.Duration(rng.Int64N(int64(now.Sub(day)) + 1)))
 			}
 			i := sortSearch(cum, rng.IntN(total))
 			batch = append(batch, demoEvent(rng, at, demoModels[i], prices[i], priced[i], cat, keyIDs, a.Config.Markup(demoModels[i].provider)))

@@ -33,6 +33,7 @@ var rollupTables = []rollupTable{
 	{"rollup_quarter_provider", []string{"quarter", "provider"}},
 	{"rollup_hour_model", []string{"provider", "model", "hour"}},
 	{"rollup_hour_key", []string{"key_id", "hour", "provider"}},
+	{"rollup_hour_all", []string{"hour"}},
 }
 
 // rollupKeyOf returns the row of table t an event adds to.
@@ -47,8 +48,10 @@ func rollupKeyOf(t int, e *Event) rollupKey {
 		return rollupKey{hour: quarterOf(e.Time), provider: e.Provider}
 	case 3:
 		return rollupKey{hour: h, provider: e.Provider, model: e.Model}
-	default:
+	case 4:
 		return rollupKey{hour: h, keyID: e.KeyID, provider: e.Provider}
+	default:
+		return rollupKey{hour: h}
 	}
 }
 

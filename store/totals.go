@@ -184,6 +184,8 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 // grouping: per provider, per model, per key, or the full one.
 func hourTable(sc Scope, expr string) string {
 	switch {
+	case sc == (Scope{}) && expr == "''":
+		return "rollup_hour_all"
 	case providerOnly(sc, expr):
 		return "rollup_hour_provider"
 	case sc.Model != "" && sc.KeyID == 0 && sc.Source == "" && expr != "source" && !strings.Contains(expr, "key_id"):
