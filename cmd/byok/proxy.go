@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
@@ -124,6 +125,9 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	// Load the local token counter now rather than on the first request,
+	// which would otherwise wait for it.
+	go providers.EstimateTokens("byok")
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
