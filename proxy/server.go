@@ -54,7 +54,8 @@ type Server struct {
 }
 
 // New returns a proxy for a. It refuses a non-loopback address and an
-// empty token.
+// empty token. The app's keyring reads then go through a short-lived
+// in-memory cache (secretTTL): the proxy reads a key for every request.
 func New(a *app.App, o Options) (*Server, error) {
 	if a == nil {
 		return nil, errors.New("proxy: no app")
@@ -76,6 +77,11 @@ func New(a *app.App, o Options) (*Server, error) {
 	}
 	if o.Upstream == nil {
 		o.Upstream = defaultUpstream()
+	}
+	if sec, err := a.Secrets(); err == nil {
+		if _, cached := sec.(*secretCache); !cached {
+			a.SetSecrets(newSecretCache(sec, secretTTL, time.Now))
+		}
 	}
 	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded}
 	s.port.Store("")
