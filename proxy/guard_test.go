@@ -64,8 +64,10 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		edit   func(r *http.Request, e *env)
 		status int
 		shape  string
+		// wantText is a part of the message, when the case checks it.
+		wantText string
 	}{
-		{name: "no token", path: "/v1/chat/completions", status: 401,
+		{name: "no token", path: "/v1/chat/completions", status: 401, wantText: "byok proxy token",
 			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization") }},
 		{name: "wrong token", path: "/v1/chat/completions", status: 401,
 			edit: func(r *http.Request, _ *env) { r.Header.Set("Authorization", "Bearer byok-proxy-wrong") }},
@@ -75,7 +77,7 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization"); r.Header.Set("X-Api-Key", anthropicKey) }},
 		{name: "query key outside the Gemini routes", path: "/v1/chat/completions?key=TOKEN", status: 401,
 			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization") }},
-		{name: "Host evil.example", path: "/v1/chat/completions", status: 403,
+		{name: "Host evil.example", path: "/v1/chat/completions", status: 403, wantText: "not this proxy",
 			edit: func(r *http.Request, _ *env) { r.Host = "evil.example" }},
 		{name: "Host evil.example with the proxy port", path: "/v1/chat/completions", status: 403,
 			edit: func(r *http.Request, e *env) { r.Host = "evil.example:" + portOf(e) }},
@@ -83,7 +85,7 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 			edit: func(r *http.Request, e *env) { r.Host = "localhost.evil.com:" + portOf(e) }},
 		{name: "Host with another port", path: "/v1/chat/completions", status: 403,
 			edit: func(r *http.Request, _ *env) { r.Host = "127.0.0.1:1" }},
-		{name: "cross-site Origin with text/plain", path: "/v1/chat/completions", status: 403,
+		{name: "cross-site Origin with text/plain", path: "/v1/chat/completions", status: 403, wantText: "cross-site",
 			edit: func(r *http.Request, _ *env) {
 				r.Header.Set("Origin", "https://evil.example")
 				r.Header.Set("Content-Type", "text/plain")
@@ -97,7 +99,7 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 				r.Header.Set("Origin", "https://evil.example")
 				r.Header.Set("Access-Control-Request-Method", "POST")
 			}},
-		{name: "body over the limit", path: "/v1/chat/completions", body: big, status: 413},
+		{name: "body over the limit", path: "/v1/chat/completions", body: big, status: 413, wantText: "limit of 64 KB"},
 		{name: "body over the limit without a length", path: "/v1/chat/completions", body: big, status: 413,
 			edit: func(r *http.Request, _ *env) {
 				r.ContentLength = -1
@@ -106,8 +108,8 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		{name: "unknown route", path: "/v2/chat", status: 404},
 		{name: "unknown provider", path: "/p/nope/chat/completions", status: 404},
 		{name: "model nobody serves", path: "/v1/chat/completions", body: `{"model":"no-such-model-xyz","messages":[]}`, status: 400},
-		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400},
-		{name: "unknown key label", path: "/v1/chat/completions", status: 400,
+		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400, wantText: "SigV4"},
+		{name: "unknown key label", path: "/v1/chat/completions", status: 400, wantText: "no key openai/nope",
 			edit: func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "nope") }},
 		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400},
 	}
@@ -131,6 +133,9 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 				t.Errorf("status %d, want %d: %s", resp.StatusCode, tt.status, got)
 			}
 			checkShape(t, tt.shape, resp.StatusCode, got)
+			if !strings.Contains(got, tt.wantText) {
+				t.Errorf("the answer does not say %q: %s", tt.wantText, got)
+			}
 			if strings.Contains(got, e.token) {
 				t.Errorf("the answer shows the token: %s", got)
 			}

@@ -44,7 +44,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeError(w, sh, http.StatusRequestEntityTooLarge, "byok_body_too_large",
-				fmt.Sprintf("the request body is over the proxy's limit of %d MB: raise [proxy] max_body_mb in config.toml", s.maxBody>>20))
+				fmt.Sprintf("the request body is over the proxy's limit of %s: raise [proxy] max_body_mb in config.toml", sizeText(s.maxBody)))
 			return
 		}
 		writeError(w, sh, http.StatusBadRequest, "byok_bad_body", "could not read the request body: "+err.Error())
@@ -74,6 +74,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.forward(ctx, w, r, t, run)
+}
+
+// sizeText writes a byte count in whole MB, or KB below a megabyte.
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
 }
 
 // readBody reads the whole request body within the size limit.
