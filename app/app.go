@@ -58,6 +58,14 @@ type App struct {
 	httpClient *http.Client
 	logFile    *os.File
 
+	// bg counts alert evaluations running after their request (see
+	// Run.DeferAlerts); Close waits for them.
+	bg sync.WaitGroup
+
+	// priceRefs remembers the price records this process has stored, so
+	// each is written once rather than with every request.
+	priceRefs sync.Map
+
 	mu      sync.Mutex
 	catalog *pricing.Catalog
 	secrets keychain.Secrets
@@ -116,6 +124,7 @@ func (w redactWriter) Write(p []byte) (int, error) {
 
 // Close closes the store and the log.
 func (a *App) Close() error {
+	a.bg.Wait()
 	err := a.Store.Close()
 	if a.logFile != nil {
 		a.logFile.Close()

@@ -40,9 +40,13 @@ type Run struct {
 	// WorstCase is the most the request can cost (estimated input plus max
 	// output at the catalog price); zero when the model is unpriced.
 	WorstCase money.USD
-	secret    string
-	started   time.Time
-	finished  bool
+	// DeferAlerts evaluates alerts after Finish returns, in the
+	// background (the proxy: the client's reply must not wait for them).
+	// Outcome.Alerts is then empty; App.Close waits for the evaluation.
+	DeferAlerts bool
+	secret      string
+	started     time.Time
+	finished    bool
 }
 
 // Outcome is what a finished request left behind.
@@ -88,7 +92,16 @@ func (a *App) worstCase(provider string, c Call) money.USD {
 	if maxOut <= 0 {
 		maxOut = defaultMaxOutput
 	}
-	return pricing.WorstCase(p, providers.EstimateTokens(c.promptText()), maxOut)
+	return pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
+}
+
+// worstInputTokens bounds a prompt's token count from above without a
+// tokenizer: real tokenizers average about 4 bytes of text a token, so a
+// token every 3 bytes overestimates, as a worst case should. (Loading a
+// BPE tokenizer costs ~70 MB and tens of milliseconds per process — too
+// much for a check that runs before every request, the proxy's included.)
+func worstInputTokens(text string) int64 {
+	return int64(len(text)+2) / 3
 }
 
 func (c Call) promptText() string {
@@ -291,11 +304,13 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	if a.Config.StoreText && r.Call.Source != store.SourceProxy {
 		e.Prompt, e.Response = redact.String(r.Call.promptText()), redact.String(res.Text)
 	}
-	if cost.Ref != "" {
+	if _, stored := a.priceRefs.Load(cost.Ref); cost.Ref != "" && !stored {
 		if p, ok := a.Catalog().Lookup(r.Call.Provider, r.Call.Model); ok {
 			if body, err := json.Marshal(p); err == nil {
 				if err := a.Store.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
 					a.Log.Warn("store price record", "ref", cost.Ref, "err", err)
+				} else {
+					a.priceRefs.Store(cost.Ref, true)
 				}
 			}
 		}
@@ -304,13 +319,27 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
 	out := Outcome{Event: e, Cost: cost}
-	alerts, err := a.Budget.Evaluate(ctx, r.target())
+	if r.DeferAlerts {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.evaluate(ctx, r.target())
+		}()
+		return out, nil
+	}
+	out.Alerts = a.evaluate(ctx, r.target())
+	return out, nil
+}
+
+// evaluate raises and delivers the alerts a recorded request is due;
+// failures are logged, never returned: the request is recorded already.
+func (a *App) evaluate(ctx context.Context, t budget.Target) []store.Alert {
+	alerts, err := a.Budget.Evaluate(ctx, t)
 	if err != nil {
 		a.Log.Warn("evaluate alerts", "err", err)
 	}
-	out.Alerts = alerts
 	a.deliver(ctx, alerts)
-	return out, nil
+	return alerts
 }
 
 // deliver sends new alerts to the desktop and the user's command; failures

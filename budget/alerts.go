@@ -123,38 +123,67 @@ func (e *Engine) anomalies(ctx context.Context, t Target, now time.Time) ([]stor
 		scopes = append(scopes, scoped{"key:" + k.Name(), store.Scope{Provider: k.Provider, KeyID: k.ID}})
 	}
 	loc := e.loc()
-	today, _ := Bounds(store.Daily, now, loc)
+	today, tomorrow := Bounds(store.Daily, now, loc)
 	y, m, d := today.In(loc).Date()
 	from := midnight(y, m, d-AnomalyDays, loc)
 	var out []store.Alert
+	dayKey := today.In(loc).Format(time.DateOnly)
 	for _, s := range scopes {
-		days, err := e.Store.Breakdown(ctx, s.sc, from, now, store.ByDay, loc)
+		// Up to the end of today rather than now: nothing is recorded in
+		// the future, and whole days read rollups only.
+		tot, err := e.Store.Totals(ctx, s.sc, today, tomorrow)
 		if err != nil {
 			return nil, fmt.Errorf("anomaly check for %s: %w", s.scope, err)
 		}
-		if len(days) != AnomalyDays+1 {
-			continue // now is at the very start of today: nothing spent yet
+		spent := tot.BudgetSpend()
+		if spent < AnomalyMinimum {
+			continue
 		}
-		spent := days[AnomalyDays].BudgetSpend()
-		history := make([]money.USD, AnomalyDays)
-		active := 0
-		for i := range history {
-			history[i] = days[i].BudgetSpend()
-			if history[i] > 0 {
-				active++
-			}
+		base, err := e.baseline(ctx, s.scope, s.sc, from, today, dayKey, loc)
+		if err != nil {
+			return nil, err
 		}
-		med := median(history)
-		if active < AnomalyMinDays || spent < AnomalyMinimum || spent <= AnomalyFactor*med {
+		if base.active < AnomalyMinDays || spent <= AnomalyFactor*base.median {
 			continue
 		}
 		out = append(out, store.Alert{
-			Kind: store.AlertAnomaly, Scope: s.scope, PeriodKey: days[AnomalyDays].Key,
+			Kind: store.AlertAnomaly, Scope: s.scope, PeriodKey: dayKey,
 			Message: fmt.Sprintf("%s spent %s today (%s), %s its usual %s a day (the median of the previous %d days)",
-				s.scope, spent, days[AnomalyDays].Key, ratio(spent, med), med, AnomalyDays),
+				s.scope, spent, dayKey, ratio(spent, base.median), base.median, AnomalyDays),
 		})
 	}
 	return out, nil
+}
+
+// baseline returns the median daily spend of a scope over [from, today),
+// computed once per scope and day.
+func (e *Engine) baseline(ctx context.Context, scope string, sc store.Scope, from, today time.Time, dayKey string, loc *time.Location) (baseline, error) {
+	key := scope + "|" + dayKey
+	e.mu.Lock()
+	b, ok := e.baselines[key]
+	e.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	days, err := e.Store.Breakdown(ctx, sc, from, today, store.ByDay, loc)
+	if err != nil {
+		return baseline{}, fmt.Errorf("anomaly check for %s: %w", scope, err)
+	}
+	history := make([]money.USD, len(days))
+	for i, d := range days {
+		history[i] = d.BudgetSpend()
+		if history[i] > 0 {
+			b.active++
+		}
+	}
+	b.median = median(history)
+	e.mu.Lock()
+	if e.baselines == nil || len(e.baselines) > 1000 {
+		e.baselines = map[string]baseline{}
+	}
+	e.baselines[key] = b
+	e.mu.Unlock()
+	return b, nil
 }
 
 // median returns the median of vs (the mean of the middle two for an even

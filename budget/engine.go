@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/byokhq/byok/money"
@@ -36,6 +37,18 @@ type Engine struct {
 	// this period still counts. Nil means looking the key up with
 	// Store.KeyByName.
 	KeyID func(ctx context.Context, provider, label string) (int64, error)
+
+	// baselines caches each scope's anomaly baseline (the median of the
+	// previous days) for the day it was computed: past days do not change,
+	// so the check after every request reads only today's spend.
+	mu        sync.Mutex
+	baselines map[string]baseline
+}
+
+// baseline is a scope's spend history before one day.
+type baseline struct {
+	median money.USD
+	active int // days with any spend
 }
 
 // NewEngine returns an engine over s whose periods follow loc's calendar
@@ -152,7 +165,9 @@ func (e *Engine) status(ctx context.Context, b store.Budget, sc Scope, now time.
 	}
 	st.Forecast = st.Spent
 	if st.Projected && st.Spent > 0 {
-		rt, err := e.Store.Totals(ctx, ss, recentFrom, now)
+		// Up to the period's end rather than now: nothing is recorded in
+		// the future, and an aligned range reads rollups only.
+		rt, err := e.Store.Totals(ctx, ss, recentFrom, st.End)
 		if err != nil {
 			return Status{}, fmt.Errorf("budget %s: sum recent spend: %w", b.Scope, err)
 		}

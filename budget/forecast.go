@@ -41,7 +41,9 @@ func forecastReady(p store.Period, start, now time.Time) (recentFrom time.Time, 
 	if now.Sub(start) < need {
 		return time.Time{}, false
 	}
-	recentFrom = now.Add(-RecentWindow)
+	// Start the window on a whole hour, so its sum comes from the hourly
+	// rollups without scanning raw events.
+	recentFrom = now.Add(-RecentWindow).Truncate(time.Hour)
 	if recentFrom.Before(start) {
 		recentFrom = start
 	}

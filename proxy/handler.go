@@ -73,6 +73,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, t.shape, status, code, err.Error())
 		return
 	}
+	// The reply ends once the request is recorded; its alerts follow.
+	run.DeferAlerts = true
 	s.forward(ctx, w, r, t, run)
 }
 

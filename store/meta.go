@@ -63,7 +63,7 @@ func scanBudget(sc scanner) (Budget, error) {
 
 // Budgets lists every budget, ordered by scope ("all" first).
 func (s *Store) Budgets(ctx context.Context) ([]Budget, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+budgetColumns+` FROM budgets ORDER BY scope != 'all', scope`)
+	rows, err := s.query(ctx, `SELECT `+budgetColumns+` FROM budgets ORDER BY scope != 'all', scope`)
 	if err != nil {
 		return nil, fmt.Errorf("list budgets: %w", err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) Budgets(ctx context.Context) ([]Budget, error) {
 
 // BudgetByScope returns the budget of one scope.
 func (s *Store) BudgetByScope(ctx context.Context, scope string) (Budget, error) {
-	b, err := scanBudget(s.r.QueryRowContext(ctx, `SELECT `+budgetColumns+` FROM budgets WHERE scope = ?`, scope))
+	b, err := scanBudget(s.queryRow(ctx, `SELECT `+budgetColumns+` FROM budgets WHERE scope = ?`, scope))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Budget{}, fmt.Errorf("no budget for %s: %w", scope, ErrNotFound)
 	}
@@ -132,7 +132,7 @@ func (s *Store) Alerts(ctx context.Context, all bool) ([]Alert, error) {
 	if !all {
 		q += ` WHERE acked_at = 0`
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY ts DESC, id DESC`)
+	rows, err := s.query(ctx, q+` ORDER BY ts DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
@@ -220,7 +220,7 @@ func scanKey(sc scanner) (Key, error) {
 
 // Keys lists every key's metadata, revoked ones included, by provider and label.
 func (s *Store) Keys(ctx context.Context) ([]Key, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY provider, label`)
+	rows, err := s.query(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY provider, label`)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
@@ -238,7 +238,7 @@ func (s *Store) Keys(ctx context.Context) ([]Key, error) {
 
 // KeyByID returns one key's metadata.
 func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
-	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
+	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, fmt.Errorf("no key with id %d (see `byok keys list`): %w", id, ErrNotFound)
 	}
@@ -247,7 +247,7 @@ func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 
 // KeyByName returns the key provider/label.
 func (s *Store) KeyByName(ctx context.Context, provider, label string) (Key, error) {
-	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE provider = ? AND label = ?`, provider, label))
+	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE provider = ? AND label = ?`, provider, label))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, fmt.Errorf("no key %s/%s (see `byok keys list`): %w", provider, label, ErrNotFound)
 	}

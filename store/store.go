@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -53,7 +54,12 @@ type Store struct {
 	r    *sql.DB // reader pool
 	ver  *sql.Conn
 	rec  *recorder // the writer's prepared statements
-	now  func() time.Time
+
+	// stmts caches prepared read statements by their SQL: the dashboard,
+	// budget checks and the proxy run the same few shapes over and over,
+	// and preparing them anew costs more than running them.
+	stmts sync.Map
+	now   func() time.Time
 }
 
 func dsn(path string, readOnly bool) string {
@@ -375,6 +381,10 @@ func (s *Store) Close() error {
 
 func (s *Store) closeAll() error {
 	var errs []error
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	if s.rec != nil {
 		s.rec.close()
 	}
@@ -407,6 +417,38 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.ver.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
 	return v, err
+}
+
+// query runs a read through the statement cache.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if v, ok := s.stmts.Load(q); ok {
+		return v.(*sql.Stmt).QueryContext(ctx, args...)
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = v.(*sql.Stmt)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is query for one row.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if v, ok := s.stmts.Load(q); ok {
+		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, q, args...) // reports the same error
+	}
+	if v, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = v.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // writeTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN).

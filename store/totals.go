@@ -209,12 +209,13 @@ func (s *Store) sumQuarters(ctx context.Context, b *buckets, sc Scope, from, to 
 	where, args := scopeWhere("", sc)
 	where = append([]string{"quarter >= ?", "quarter < ?"}, where...)
 	args = append([]any{from.Unix(), to.Unix()}, args...)
-	side := "0"
+	side, sideArgs := "0", []any(nil)
 	if !split.IsZero() {
-		side = fmt.Sprintf("quarter >= %d", split.Unix())
+		side, sideArgs = "quarter >= ?", []any{split.Unix()}
 	}
+	args = append(sideArgs, args...)
 	q := "SELECT " + expr + ", " + side + ", " + rollupSums + " FROM rollup_quarter_provider WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum quarter rollups: %w", err)
 	}
@@ -263,7 +264,7 @@ func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to t
 	if !single {
 		q += ", 2"
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum rollups: %w", err)
 	}
@@ -291,12 +292,13 @@ func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.
 	where, args := scopeWhere("", sc)
 	where = append([]string{"ts >= ?", "ts < ?"}, where...)
 	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
-	side := "0"
+	side, sideArgs := "0", []any(nil)
 	if !split.IsZero() {
-		side = fmt.Sprintf("ts >= %d", split.UnixNano())
+		side, sideArgs = "ts >= ?", []any{split.UnixNano()}
 	}
+	args = append(sideArgs, args...)
 	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum events: %w", err)
 	}
