@@ -162,13 +162,25 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
+// BenchmarkRecordBatch records batches whose events come from one hour (a
+// burst, or an import of a day's log in hourly batches) and, as the worst
+// case, batches spread over 90 days, where no two events share a rollup row.
 func BenchmarkRecordBatch(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+	for _, tc := range []struct {
+		n      int
+		spread string
+	}{{1000, "one-hour"}, {10000, "one-hour"}, {1000, "90-days"}} {
+		b.Run(fmt.Sprintf("%d/%s", tc.n, tc.spread), func(b *testing.B) {
+			n := tc.n
 			s := openTest(b)
 			ctx := context.Background()
 			rng := rand.New(rand.NewPCG(1, 2))
 			es := benchEvents(rng, n)
+			if tc.spread == "one-hour" {
+				for i, e := range es {
+					e.Time = benchNow.Add(time.Duration(i) * time.Hour / time.Duration(n))
+				}
+			}
 			for b.Loop() {
 				if err := s.RecordBatch(ctx, es); err != nil {
 					b.Fatal(err)

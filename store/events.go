@@ -168,8 +168,8 @@ func hourOf(t time.Time) int64 {
 
 // recorder holds the writer's prepared statements.
 type recorder struct {
-	event, text *sql.Stmt
-	rollup      []*sql.Stmt // one per rollupTables entry
+	event, text, touch *sql.Stmt
+	rollup             []*sql.Stmt // one per rollupTables entry
 }
 
 // prepare readies the writer's statements once; every transaction then
@@ -184,6 +184,11 @@ func (s *Store) prepare(ctx context.Context) error {
 	if r.text, err = s.w.PrepareContext(ctx, `INSERT INTO event_text (event_id, prompt, response) VALUES (?,?,?)`); err != nil {
 		return err
 	}
+	// A key's last use is kept to the minute: most requests then leave the
+	// keys table (and its page in the commit) untouched.
+	if r.touch, err = s.w.PrepareContext(ctx, `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 - 60000000000`); err != nil {
+		return err
+	}
 	for _, t := range rollupTables {
 		st, err := s.w.PrepareContext(ctx, t.upsertSQL())
 		if err != nil {
@@ -196,7 +201,7 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // in returns the statements bound to a transaction.
 func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
-	b := &recorder{event: tx.StmtContext(ctx, r.event), text: tx.StmtContext(ctx, r.text)}
+	b := &recorder{event: tx.StmtContext(ctx, r.event), text: tx.StmtContext(ctx, r.text), touch: tx.StmtContext(ctx, r.touch)}
 	for _, st := range r.rollup {
 		b.rollup = append(b.rollup, tx.StmtContext(ctx, st))
 	}
@@ -204,7 +209,7 @@ func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
 }
 
 func (r *recorder) close() {
-	for _, s := range append([]*sql.Stmt{r.event, r.text}, r.rollup...) {
+	for _, s := range append([]*sql.Stmt{r.event, r.text, r.touch}, r.rollup...) {
 		if s != nil {
 			s.Close()
 		}
@@ -339,7 +344,7 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 			}
 		}
 		for id, t := range last {
-			if _, err := tx.ExecContext(ctx, `UPDATE keys SET last_used_at = max(last_used_at, ?) WHERE id = ?`, t, id); err != nil {
+			if _, err := r.touch.ExecContext(ctx, t, id); err != nil {
 				return err
 			}
 		}

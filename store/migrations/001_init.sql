@@ -32,7 +32,6 @@ CREATE TABLE events (
 	note             TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX events_ts ON events (ts);
-CREATE INDEX events_key ON events (key_id, ts);
 
 -- Prompt and response text, only when the config allows storing them.
 CREATE TABLE event_text (
