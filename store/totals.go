@@ -169,9 +169,9 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 		}
 		var err error
 		if quarterly && quarterAligned(r.from) && quarterAligned(r.to) && (r.split.IsZero() || quarterAligned(r.split)) {
-			err = s.sumQuarters(ctx, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			err = s.sumSegment(ctx, quarters, b, sc, r.from, r.to, r.bucket, r.split, expr)
 		} else {
-			err = s.sumRaw(ctx, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			err = s.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr)
 		}
 		if err != nil {
 			return nil, err
@@ -203,36 +203,6 @@ func providerOnly(sc Scope, expr string) bool {
 }
 
 func quarterAligned(t time.Time) bool { return t.UnixNano()%int64(15*time.Minute) == 0 }
-
-// sumQuarters is sumRaw over the quarter-hour rollups.
-func (s *Store) sumQuarters(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
-	where, args := scopeWhere("", sc)
-	where = append([]string{"quarter >= ?", "quarter < ?"}, where...)
-	args = append([]any{from.Unix(), to.Unix()}, args...)
-	side, sideArgs := "0", []any(nil)
-	if !split.IsZero() {
-		side, sideArgs = "quarter >= ?", []any{split.Unix()}
-	}
-	args = append(sideArgs, args...)
-	q := "SELECT " + expr + ", " + side + ", " + rollupSums + " FROM rollup_quarter_provider WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sum quarter rollups: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var after int
-		t, err := scanSums(rows, &key, &after)
-		if err != nil {
-			return fmt.Errorf("sum quarter rollups: %w", err)
-		}
-		if t.Requests > 0 {
-			b.add(bucket+after, key, t)
-		}
-	}
-	return rows.Err()
-}
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
@@ -288,19 +258,33 @@ func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to t
 	return rows.Err()
 }
 
-func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
+// segmentSource is where a partial range is summed: the raw events (time
+// in nanoseconds) or the quarter-hour rollups (time in seconds).
+type segmentSource struct {
+	table, column, sums string
+	unit                func(time.Time) int64
+}
+
+var (
+	rawEvents = segmentSource{"events", "ts", rawSums, func(t time.Time) int64 { return t.UnixNano() }}
+	quarters  = segmentSource{"rollup_quarter_provider", "quarter", rollupSums, func(t time.Time) int64 { return t.Unix() }}
+)
+
+// sumSegment sums [from, to) into bucket, or, with a split time, the part
+// before it into bucket and the rest into bucket+1, in one query.
+func (s *Store) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
 	where, args := scopeWhere("", sc)
-	where = append([]string{"ts >= ?", "ts < ?"}, where...)
-	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
+	where = append([]string{src.column + " >= ?", src.column + " < ?"}, where...)
+	args = append([]any{src.unit(from), src.unit(to)}, args...)
 	side, sideArgs := "0", []any(nil)
 	if !split.IsZero() {
-		side, sideArgs = "ts >= ?", []any{split.UnixNano()}
+		side, sideArgs = src.column+" >= ?", []any{src.unit(split)}
 	}
 	args = append(sideArgs, args...)
-	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	q := "SELECT " + expr + ", " + side + ", " + src.sums + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("sum events: %w", err)
+		return fmt.Errorf("sum %s: %w", src.table, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -308,7 +292,7 @@ func (s *Store) sumRaw(ctx context.Context, b *buckets, sc Scope, from, to time.
 		var after int
 		t, err := scanSums(rows, &key, &after)
 		if err != nil {
-			return fmt.Errorf("sum events: %w", err)
+			return fmt.Errorf("sum %s: %w", src.table, err)
 		}
 		if t.Requests > 0 {
 			b.add(bucket+after, key, t)
