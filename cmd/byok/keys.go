@@ -14,7 +14,7 @@ import (
 func newKeysCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "API keys in the OS keychain: add, list, test, rotate, remove",
+		Short: "Keys in the OS keychain: add, list, test, rotate, remove",
 		Long: `Keys live in the OS keychain (service "byok", account "provider/label");
 byok's database keeps only metadata: the last 4 characters, a fingerprint and
 dates. Keys are read from stdin or a hidden prompt, never from the command line.

@@ -208,7 +208,7 @@ Run it without arguments for the dashboard.`,
 			return runDashboard(cmd.Context(), f)
 		},
 	}
-	root.PersistentFlags().StringVar(&f.Home, "home", "", "keep config, database and file secrets in `DIR` (or set BYOK_HOME)")
+	root.PersistentFlags().StringVar(&f.Home, "home", "", "keep config, database and file secrets in this directory (or set BYOK_HOME)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if f.Home != "" {
 			if fi, err := os.Stat(f.Home); err == nil && !fi.IsDir() {
