@@ -110,7 +110,13 @@ func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 		return r.done(nil)
 	}
 	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
-	st := s.svc.NewStreaming(r.ctx, p)
+	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), chatChunk)
+}
+
+// consumeOpenAIStream reads an openai-go stream (chat chunks or Responses
+// events), applying each item's raw JSON with apply, which reports whether
+// the item ended the reply with an error.
+func consumeOpenAIStream[T interface{ RawJSON() string }](r *run, st *ssestream.Stream[T], apply func(*run, gjson.Result) bool) (Result, error) {
 	defer st.Close()
 	for st.Next() {
 		raw := []byte(st.Current().RawJSON())
@@ -118,7 +124,7 @@ func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 		if !ok {
 			continue
 		}
-		if failed := chatChunk(r, doc); failed {
+		if failed := apply(r, doc); failed {
 			return r.streamFailure(raw, nil)
 		}
 	}

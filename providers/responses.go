@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
 	"github.com/tidwall/gjson"
@@ -84,26 +83,7 @@ func (s *responsesStreamer) Stream(ctx context.Context, req Request, emit func(E
 		}
 		return r.done(nil)
 	}
-	st := s.svc.NewStreaming(r.ctx, p)
-	defer st.Close()
-	for st.Next() {
-		raw := []byte(st.Current().RawJSON())
-		doc, ok := parseJSON(raw)
-		if !ok {
-			continue
-		}
-		if failed := responsesEvent(r, doc); failed {
-			return r.streamFailure(raw, nil)
-		}
-	}
-	if err := st.Err(); err != nil {
-		var se *ssestream.StreamError
-		if errors.As(err, &se) {
-			return r.streamFailure(se.Event.Data, err)
-		}
-		return r.done(err)
-	}
-	return r.done(nil)
+	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), responsesEvent)
 }
 
 // responsesEvent applies one streamed event; it reports whether the event
