@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -328,11 +329,7 @@ func runKeyHistory(ctx context.Context, f *Factory, a *app.App, id int64, limit 
 	if !k.CreatedAt.IsZero() {
 		lines = append(lines, line{k.CreatedAt, []string{k.CreatedAt.In(loc).Format("2006-01-02 15:04"), "created", "", "", ""}})
 	}
-	for i := 1; i < len(lines); i++ {
-		for j := i; j > 0 && lines[j].at.After(lines[j-1].at); j-- {
-			lines[j], lines[j-1] = lines[j-1], lines[j]
-		}
-	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.After(lines[j].at) })
 	for _, l := range lines {
 		t.row(l.cells...)
 	}
