@@ -268,7 +268,7 @@ func demoEvent(rng *rand.Rand, at time.Time, m demoModel, p pricing.Price, price
 	switch r := rng.IntN(10); {
 	case r < 5:
 		e.Source = store.SourceProxy
-		e.Client = []string{"Cursor", "aider", "Claude Code", "continue.dev"}[rng.IntN(4)]
+		e.Client = []string{"Cursor", "aider", "Zed", "continue.dev"}[rng.IntN(4)]
 	case r < 8:
 		e.Source = store.SourceTUI
 	}
