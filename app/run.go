@@ -27,6 +27,9 @@ type Call struct {
 	// PromptText is what the request sends, for local token estimates and,
 	// when config allows, storage. Empty means it is built from Request.
 	PromptText string
+	// API picks another API the provider serves (openai and azure serve
+	// the Responses API too); empty means the provider's own.
+	API providers.Kind
 }
 
 // Run is a request that passed the budget check and holds its key. Finish
@@ -127,6 +130,13 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 		return nil, err
 	}
 	c.Provider = spec.ID
+	if c.API != "" && c.API != spec.Kind {
+		alt, err := spec.WithKind(c.API)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", spec.Name, err)
+		}
+		spec = alt
+	}
 	if c.Model == "" {
 		return nil, fmt.Errorf("no model given: name one as %s/MODEL (see `byok models %s`)", spec.ID, spec.ID)
 	}

@@ -547,3 +547,35 @@ func checkErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPromptOverResponsesAPI sends a prompt to OpenAI's Responses API with
+// --api responses and records its usage (cached and reasoning tokens).
+func TestPromptOverResponsesAPI(t *testing.T) {
+	var path string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path = r.URL.Path
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, ev := range [][2]string{
+			{"response.created", `{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"o4-mini","output":[]}}`},
+			{"response.output_text.delta", `{"type":"response.output_text.delta","sequence_number":1,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi!"}`},
+			{"response.completed", `{"type":"response.completed","sequence_number":2,"response":{"id":"resp_1","object":"response","status":"completed","model":"o4-mini","output":[],"usage":{"input_tokens":2100,"input_tokens_details":{"cached_tokens":1024},"output_tokens":300,"output_tokens_details":{"reasoning_tokens":256},"total_tokens":2400}}}`},
+		} {
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev[0], ev[1])
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newCLI(t, fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1"))
+	t.Setenv("OPENAI_API_KEY", "sk-fake-responses-key-000011112222")
+	if r := c.run("", "prompt", "-m", "openai/o4-mini", "--api", "chat", "hi"); r.code != exitUsage {
+		t.Fatalf("--api chat: exit %d", r.code)
+	}
+	out := c.ok("", "prompt", "-m", "openai/o4-mini", "--api", "responses", "hi")
+	if out != "Hi!\n" || path != "/v1/responses" {
+		t.Fatalf("reply %q via %s", out, path)
+	}
+	var rows []map[string]any
+	decode(t, c.ok("", "log", "--json", "--limit", "1"), &rows)
+	if rows[0]["input_tokens"] != 1076.0 || rows[0]["cache_read_tokens"] != 1024.0 || rows[0]["reasoning_tokens"] != 256.0 || rows[0]["cost_state"] != "computed" {
+		t.Fatalf("recorded %+v", rows[0])
+	}
+}

@@ -23,6 +23,7 @@ const maxPromptBytes = 8 << 20
 
 type promptOptions struct {
 	model, key, system string
+	api                string
 	maxTokens          int
 	noStream, json     bool
 	effort             string
@@ -52,6 +53,7 @@ func newPromptCmd(f *Factory) *cobra.Command {
 	fl.IntVar(&o.maxTokens, "max-tokens", 0, "cap the reply length in tokens")
 	fl.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming")
 	fl.StringVar(&o.effort, "reasoning-effort", "", "low, medium or high, for reasoning models")
+	fl.StringVar(&o.api, "api", "", "use another API the provider serves: responses (openai, azure)")
 	fl.BoolVar(&o.json, "json", false, "print the reply and its cost as JSON")
 	return cmd
 }
@@ -137,6 +139,13 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 		return err
 	}
 	call.Request.NoStream = o.noStream
+	switch o.api {
+	case "":
+	case "responses":
+		call.API = providers.KindResponses
+	default:
+		return usageErrorf("--api %q: the only other API is responses (for openai and azure)", o.api)
+	}
 	run, err := a.Begin(ctx, call)
 	if err != nil {
 		return err
