@@ -21,6 +21,7 @@ type alerts struct {
 	all     bool
 	cursor  int
 	offset  int
+	rowsTop int // the body line of the first row, for clicks
 	reqID   int
 	loading bool
 	workID  int
@@ -154,9 +155,18 @@ func (p *alerts) View() string {
 	}
 	th := h - len(out) - 3
 	p.offset = scroll(p.cursor, p.offset, th-1)
+	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	if p.cursor < len(p.list) {
 		out = append(out, "", wrap(p.list[p.cursor].Message, w))
 	}
 	return strings.Join(out, "\n")
+}
+
+// click selects the clicked row.
+func (p *alerts) click(line, _ int) tea.Cmd {
+	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
+		p.cursor = i
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ type budgets struct {
 	list    []budget.Status
 	cursor  int
 	offset  int
+	rowsTop int // the body line of the first row, for clicks
 	reqID   int
 	loading bool
 	workID  int
@@ -248,6 +249,7 @@ func (p *budgets) View() string {
 	}
 	th := h - len(out) - 2
 	p.offset = scroll(p.cursor, p.offset, th-1)
+	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	if p.cursor < len(p.list) {
 		b := p.list[p.cursor]
@@ -261,4 +263,12 @@ func (p *budgets) View() string {
 		out = append(out, "", st.Muted.Render(line))
 	}
 	return strings.Join(out, "\n")
+}
+
+// click selects the clicked row.
+func (p *budgets) click(line, _ int) tea.Cmd {
+	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
+		p.cursor = i
+	}
+	return nil
 }

@@ -244,3 +244,14 @@ func lineCount(parts []string) int {
 	}
 	return n
 }
+
+// rowAt returns the list index under a clicked body line, for a table whose
+// first row is on line top and which is scrolled by offset; ok is false
+// outside the rows.
+func rowAt(line, top, offset, n int) (int, bool) {
+	i := offset + line - top
+	if line < top || i < 0 || i >= n {
+		return 0, false
+	}
+	return i, true
+}

@@ -559,3 +559,16 @@ func (h *history) costLines(e *store.Event) []string {
 
 // restyle follows the terminal's background.
 func (h *history) restyle(dark bool) { restyleInput(&h.filter, dark) }
+
+// click selects the clicked request and shows its details.
+func (h *history) click(line, x int) tea.Cmd {
+	if h.detailOpen && !h.wide() || x >= h.tableWidth() {
+		return nil
+	}
+	// The filter line, then the table's header.
+	if i, ok := rowAt(line, 2, h.offset, len(h.events)); ok {
+		h.cursor = i
+		return h.loadDetail()
+	}
+	return nil
+}

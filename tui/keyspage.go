@@ -22,6 +22,7 @@ type keysPage struct {
 	list    []app.KeyView
 	cursor  int
 	offset  int
+	rowsTop int // the body line of the first row, for clicks
 	reqID   int
 	loading bool
 	working string // a test or removal in flight
@@ -287,6 +288,15 @@ func (p *keysPage) View() string {
 	}
 	th := h - len(out)
 	p.offset = scroll(p.cursor, p.offset, th-1)
+	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
+}
+
+// click selects the clicked row.
+func (p *keysPage) click(line, _ int) tea.Cmd {
+	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
+		p.cursor = i
+	}
+	return nil
 }

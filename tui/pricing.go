@@ -27,6 +27,7 @@ type pricingPage struct {
 	date    string
 	cursor  int
 	offset  int
+	rowsTop int // the body line of the first row, for clicks
 	reqID   int
 	loading bool
 	workID  int
@@ -291,9 +292,18 @@ func (p *pricingPage) View() string {
 		out = append(out, st.Muted.Render("No model matches."))
 		return strings.Join(out, "\n")
 	}
+	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
 }
 
 // restyle follows the terminal's background.
 func (p *pricingPage) restyle(dark bool) { restyleInput(&p.search, dark) }
+
+// click selects the clicked row.
+func (p *pricingPage) click(line, _ int) tea.Cmd {
+	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.shown)); ok {
+		p.cursor = i
+	}
+	return nil
+}

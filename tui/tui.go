@@ -388,13 +388,21 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.MouseClickMsg:
-		if m.dialog == nil && msg.Y == 0 {
+		if m.dialog != nil || m.showHelp {
+			return nil
+		}
+		if msg.Y == 0 {
 			_, _, spans := tabLayout(m.width)
 			for i, r := range spans {
 				if msg.X >= r[0] && msg.X < r[1] {
 					return m.activate(pageID(i))
 				}
 			}
+			return nil
+		}
+		// A click on a list row selects it (the page body starts on line 1).
+		if c, ok := m.pages[m.active].(interface{ click(line, x int) tea.Cmd }); ok {
+			return c.click(msg.Y-1, msg.X)
 		}
 		return nil
 	case tea.MouseWheelMsg:
