@@ -27,6 +27,9 @@ type Call struct {
 	// PromptText is what the request sends, for local token estimates and,
 	// when config allows, storage. Empty means it is built from Request.
 	PromptText string
+	// Free marks a call providers do not bill (a model listing, a token
+	// count): it is recorded, at a computed $0, never as unpriced.
+	Free bool
 	// API picks another API the provider serves (openai and azure serve
 	// the Responses API too); empty means the provider's own.
 	API providers.Kind
@@ -308,6 +311,9 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		}
 	}
 	cost := a.Catalog().Price(r.Call.Provider, r.Call.Model, u, a.Config.Markup(r.Call.Provider))
+	if r.Call.Free {
+		cost = pricing.Breakdown{State: pricing.Computed}
+	}
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref

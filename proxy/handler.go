@@ -66,6 +66,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Source: store.SourceProxy, Client: clientName(r.UserAgent()),
 		PromptText: promptText(t.body),
 		Request:    requestOf(t),
+		Free:       t.free,
 	}
 	run, err := s.app.Begin(ctx, call)
 	if err != nil {

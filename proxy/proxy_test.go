@@ -315,7 +315,7 @@ func TestFreeCallsAreRecordedAtNoCost(t *testing.T) {
 			}
 			ev := e.waitEvents(1)[0]
 			if ev.Provider != tt.wantProv || ev.Model != tt.wantModel || ev.Cost != 0 || ev.Fallback != 0 ||
-				ev.InputTokens != 0 || ev.OutputTokens != 0 || ev.Status != store.StatusOK {
+				ev.InputTokens != 0 || ev.OutputTokens != 0 || ev.Status != store.StatusOK || ev.CostState != pricing.Computed {
 				t.Errorf("recorded %s %s cost=%s fallback=%s in=%d out=%d %s, want a free ok event",
 					ev.Provider, ev.Model, ev.Cost, ev.Fallback, ev.InputTokens, ev.OutputTokens, ev.Status)
 			}
