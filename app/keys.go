@@ -374,26 +374,8 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 
 // defaultKey returns the provider's default live key, if any.
 func (a *App) defaultKey(ctx context.Context, provider string) (store.Key, bool) {
-	ks, err := a.Store.Keys(ctx)
-	if err != nil {
-		return store.Key{}, false
-	}
-	var first *store.Key
-	for i, k := range ks {
-		if k.Provider != provider || k.Revoked() || k.Source == store.KeyEnv {
-			continue
-		}
-		if k.Default {
-			return k, true
-		}
-		if first == nil {
-			first = &ks[i]
-		}
-	}
-	if first != nil {
-		return *first, true
-	}
-	return store.Key{}, false
+	k, err := a.Store.DefaultKey(ctx, provider)
+	return k, err == nil
 }
 
 // resolveKey picks the key of a request: the named label, else the

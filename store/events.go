@@ -24,35 +24,42 @@ const insertEventSQL = `INSERT INTO events (
 type rollupTable struct {
 	name string
 	keys []string
+	// unique is how many leading key columns form the primary key; the
+	// rest ride along (a key id belongs to one provider). 0 means all.
+	unique int
 }
 
 // rollupTables are written for every event, in the same transaction.
 var rollupTables = []rollupTable{
-	{"rollup_hour", []string{"hour", "provider", "model", "key_id", "source"}},
-	{"rollup_hour_provider", []string{"hour", "provider"}},
-	{"rollup_quarter_provider", []string{"quarter", "provider"}},
-	{"rollup_hour_model", []string{"provider", "model", "hour"}},
-	{"rollup_hour_key", []string{"key_id", "hour", "provider"}},
-	{"rollup_hour_all", []string{"hour"}},
+	{name: "rollup_hour", keys: []string{"hour", "provider", "model", "key_id", "source"}},
+	{name: "rollup_hour_provider", keys: []string{"hour", "provider"}},
+	{name: "rollup_quarter_provider", keys: []string{"quarter", "provider"}},
+	{name: "rollup_hour_model", keys: []string{"provider", "model", "hour"}},
+	{name: "rollup_hour_key", keys: []string{"key_id", "hour", "provider"}, unique: 2},
+	{name: "rollup_hour_all", keys: []string{"hour"}},
 }
 
-// rollupKeyOf returns the row of table t an event adds to.
-func rollupKeyOf(t int, e *Event) rollupKey {
-	h := hourOf(e.Time)
-	switch t {
-	case 0:
-		return rollupKey{h, e.Provider, e.Model, e.KeyID, e.Source}
-	case 1:
-		return rollupKey{hour: h, provider: e.Provider}
-	case 2:
-		return rollupKey{hour: quarterOf(e.Time), provider: e.Provider}
-	case 3:
-		return rollupKey{hour: h, provider: e.Provider, model: e.Model}
-	case 4:
-		return rollupKey{hour: h, keyID: e.KeyID, provider: e.Provider}
-	default:
-		return rollupKey{hour: h}
+// keyOf returns the row of t an event adds to: the event's values of the
+// table's key columns.
+func (t rollupTable) keyOf(e *Event) rollupKey {
+	var k rollupKey
+	for _, c := range t.keys {
+		switch c {
+		case "hour":
+			k.hour = hourOf(e.Time)
+		case "quarter":
+			k.hour = quarterOf(e.Time)
+		case "provider":
+			k.provider = e.Provider
+		case "model":
+			k.model = e.Model
+		case "key_id":
+			k.keyID = e.KeyID
+		case "source":
+			k.source = e.Source
+		}
 	}
+	return k
 }
 
 func (t rollupTable) upsertSQL() string {
@@ -64,8 +71,8 @@ func (t rollupTable) upsertSQL() string {
 		sets[i] = c + " = " + c + " + excluded." + c
 	}
 	pk := t.keys
-	if t.name == "rollup_hour_key" {
-		pk = t.keys[:2] // provider rides along; key ids are unique
+	if t.unique > 0 {
+		pk = t.keys[:t.unique]
 	}
 	return "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES (" + marks + ") ON CONFLICT (" +
 		strings.Join(pk, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
@@ -252,7 +259,7 @@ func newRollupSet() rollupSet {
 // add adds d (an event's own delta, or a correction) to the rows of e.
 func (rs rollupSet) add(e *Event, d *delta) {
 	for t := range rs {
-		k := rollupKeyOf(t, e)
+		k := rollupTables[t].keyOf(e)
 		cur := rs[t][k]
 		if cur == nil {
 			cur = &delta{}

@@ -245,6 +245,17 @@ func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 	return k, err
 }
 
+// DefaultKey returns a provider's default live keychain or file key, or
+// its first by label when none is marked; env keys are not candidates.
+func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
+	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys
+		WHERE provider = ? AND revoked_at = 0 AND source != 'env' ORDER BY is_default DESC, label LIMIT 1`, provider))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Key{}, fmt.Errorf("no key for %s: %w", provider, ErrNotFound)
+	}
+	return k, err
+}
+
 // KeyByName returns the key provider/label.
 func (s *Store) KeyByName(ctx context.Context, provider, label string) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE provider = ? AND label = ?`, provider, label))

@@ -367,8 +367,8 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	return tx.Commit()
 }
 
-// SchemaVersion returns the database's schema version.
-func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+// schemaVersion returns the database's schema version.
+func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err

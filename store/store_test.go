@@ -37,7 +37,7 @@ func ev(at time.Time, provider, model string, cost money.USD) *Event {
 
 func TestOpenCreatesCurrentSchema(t *testing.T) {
 	s := openTest(t)
-	v, err := s.SchemaVersion(context.Background())
+	v, err := s.schemaVersion(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func openAtVersion(t *testing.T, path string, version int) {
 	e := ev(at, "openai", "gpt-4o", 1000)
 	var d delta
 	d.add(e)
-	for i, tb := range rollupTables {
+	for _, tb := range rollupTables {
 		var exists int
 		if err := db.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = ?", tb.name).Scan(&exists); err != nil {
 			t.Fatal(err)
@@ -171,7 +171,7 @@ func openAtVersion(t *testing.T, path string, version int) {
 		if exists == 0 {
 			continue
 		}
-		args := append(tb.keyArgs(rollupKeyOf(i, e)), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning, d.cost, d.markup, d.unpriced, d.fallback)
+		args := append(tb.keyArgs(tb.keyOf(e)), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite, d.output, d.reasoning, d.cost, d.markup, d.unpriced, d.fallback)
 		if _, err := db.Exec(tb.upsertSQL(), args...); err != nil {
 			t.Fatalf("%s: %v", tb.name, err)
 		}
@@ -188,7 +188,7 @@ func TestMigrateEveryEarlierVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			got, _ := s.SchemaVersion(context.Background())
+			got, _ := s.schemaVersion(context.Background())
 			if got != len(migrations()) {
 				t.Fatalf("version %d after migrating", got)
 			}
@@ -566,9 +566,18 @@ func TestBudgetsAndKeys(t *testing.T) {
 	if len(ks) != 2 || ks[0].Label != "personal" || !ks[0].Default || ks[1].Default {
 		t.Fatalf("keys after default change: %+v", ks)
 	}
+	if d, err := s.DefaultKey(ctx, "openai"); err != nil || d.ID != k2.ID {
+		t.Fatalf("default key %+v %v, want personal", d, err)
+	}
 	k2.RevokedAt = time.Now()
 	if err := s.PutKey(ctx, k2); err != nil {
 		t.Fatal(err)
+	}
+	if d, err := s.DefaultKey(ctx, "openai"); err != nil || d.ID != k1.ID {
+		t.Fatalf("default key after revoking personal: %+v %v, want work", d, err)
+	}
+	if _, err := s.DefaultKey(ctx, "anthropic"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("default key of a provider without keys: %v", err)
 	}
 	if err := s.SetDefaultKey(ctx, k2.ID); err == nil {
 		t.Fatal("a revoked key became the default")
