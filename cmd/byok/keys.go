@@ -183,13 +183,9 @@ func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Cont
 }
 
 func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validate bool) error {
-	a, err := f.App(ctx)
+	a, spec, err := f.appFor(ctx, provider)
 	if err != nil {
 		return err
-	}
-	spec, err := a.Provider(provider)
-	if err != nil {
-		return usageError{err}
 	}
 	prompt := fmt.Sprintf("%s key: ", spec.Name)
 	if spec.Structured {

@@ -137,23 +137,26 @@ func readSecret(f *Factory, prompt string) (string, error) {
 		}
 		return s, nil
 	}
-	fmt.Fprint(f.IO.Err, prompt)
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(f.IO.Err)
+	s, err := hiddenLine(f, prompt)
 	if err != nil {
 		return "", fmt.Errorf("read the key: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(s), nil
+}
+
+// hiddenLine asks on the terminal and reads a line without echoing it.
+func hiddenLine(f *Factory, prompt string) (string, error) {
+	fmt.Fprint(f.IO.Err, prompt)
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(f.IO.Err)
+	return string(b), err
 }
 
 func (f *Factory) passphrase() (string, error) {
 	if !f.IO.InTTY {
 		return "", fmt.Errorf("the file keyring needs its passphrase: set BYOK_PASSPHRASE")
 	}
-	fmt.Fprint(f.IO.Err, "Passphrase for the byok file keyring: ")
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(f.IO.Err)
-	return string(b), err
+	return hiddenLine(f, "Passphrase for the byok file keyring: ")
 }
 
 // parseAmount reads a positive dollar amount ("12", "12.50", "$12.50").

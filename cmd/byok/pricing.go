@@ -189,13 +189,9 @@ func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) er
 	if err != nil {
 		return err
 	}
-	a, err := f.App(ctx)
+	a, spec, err := f.appFor(ctx, prov)
 	if err != nil {
 		return err
-	}
-	spec, err := a.Provider(prov)
-	if err != nil {
-		return usageError{err}
 	}
 	p, ok := a.Catalog().Lookup(spec.ID, model)
 	if !ok {
@@ -359,13 +355,9 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	if c.reasoning > c.output {
 		return usageErrorf("--reasoning (%d) is part of --output (%d) and cannot exceed it", c.reasoning, c.output)
 	}
-	a, err := f.App(ctx)
+	a, spec, err := f.appFor(ctx, prov)
 	if err != nil {
 		return err
-	}
-	spec, err := a.Provider(prov)
-	if err != nil {
-		return usageError{err}
 	}
 	u := providers.Usage{Input: c.input, Output: c.output, CacheRead: c.cacheRead, CacheWrite5m: c.cacheWrite, CacheWrite1h: c.cacheWrite1h, Reasoning: c.reasoning}
 	b := a.Catalog().Price(spec.ID, model, u, a.Config.Markup(spec.ID))

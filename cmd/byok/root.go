@@ -75,6 +75,20 @@ func (f *Factory) App(ctx context.Context) (*app.App, error) {
 	return a, nil
 }
 
+// appFor opens the app and finds a provider by id or alias; an unknown
+// provider is the user's mistake (exit 2).
+func (f *Factory) appFor(ctx context.Context, provider string) (*app.App, providers.Spec, error) {
+	a, err := f.App(ctx)
+	if err != nil {
+		return nil, providers.Spec{}, err
+	}
+	spec, err := a.Provider(provider)
+	if err != nil {
+		return nil, providers.Spec{}, usageError{err}
+	}
+	return a, spec, nil
+}
+
 // ReadOnlyApp opens the app without write access (the status line).
 func (f *Factory) ReadOnlyApp(ctx context.Context) (*app.App, error) {
 	if f.app != nil {

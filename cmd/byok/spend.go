@@ -35,13 +35,9 @@ func runSpendAdd(ctx context.Context, f *Factory, provider, amount, note, date s
 	if err != nil {
 		return err
 	}
-	a, err := f.App(ctx)
+	a, spec, err := f.appFor(ctx, provider)
 	if err != nil {
 		return err
-	}
-	spec, err := a.Provider(provider)
-	if err != nil {
-		return usageError{err}
 	}
 	var at time.Time
 	if date != "" {
