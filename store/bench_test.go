@@ -82,6 +82,15 @@ func benchStore(b *testing.B) *Store {
 				return
 			}
 		}
+		// The readers' worst case: as many events as may wait outside the
+		// rollups, recorded one by one over the last day.
+		for i, e := range benchEvents(rng, foldEvery-1) {
+			e.Time = benchNow.Add(-time.Duration(i+1) * 5 * time.Minute)
+			if _, err := s.Record(context.Background(), e); err != nil {
+				benchError = err
+				return
+			}
+		}
 	})
 	if benchError != nil {
 		b.Fatal(benchError)

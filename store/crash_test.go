@@ -123,16 +123,23 @@ func TestCrashSafety(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged events are missing after %d kills", missing, len(acked), runs)
 	}
-	// The rollups still equal the raw sums.
-	var raw, rolled int64
+	// The rollups plus the events waiting for the next fold still equal
+	// the raw sums.
+	var raw, rolled, waiting int64
 	if err := s.r.QueryRow("SELECT count(*) FROM events").Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM rollup_hour").Scan(&rolled); err != nil {
 		t.Fatal(err)
 	}
-	if raw != rolled {
-		t.Fatalf("rollups count %d requests, raw events %d", rolled, raw)
+	if err := s.r.QueryRow("SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)").Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	if waiting >= foldEvery {
+		t.Errorf("%d events wait outside the rollups, more than %d", waiting, foldEvery-1)
+	}
+	if raw != rolled+waiting {
+		t.Fatalf("rollups count %d requests and %d wait, raw events %d", rolled, waiting, raw)
 	}
 	t.Logf("%d kills, %d acknowledged events, %d stored", runs, len(acked), raw)
 }

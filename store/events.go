@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -173,58 +174,89 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// recorder holds the writer's prepared statements.
+// foldEvery is how many events may wait outside the rollups. A single
+// Record writes only its event (the rollups' six rows cost more than the
+// event itself); every foldEvery-th write folds the waiting events into the
+// rollups at once, and readers add the waiting ones from the raw table.
+const foldEvery = 256
+
+// The writer's prepared statements, by index into recorder.prepared.
+const (
+	stEvent = iota
+	stText
+	stTouch
+	stMark
+	stSetMark
+	stWait
+	stRollups // one per rollupTables entry from here on
+)
+
+// recorder holds the writer's prepared statements. A recorder bound to a
+// transaction (see in) binds each statement the first time it is used, so
+// a single Record does not pay for the statements a fold would need.
 type recorder struct {
-	event, text, touch *sql.Stmt
-	rollup             []*sql.Stmt // one per rollupTables entry
+	prepared []*sql.Stmt
+
+	// seen is the highest rollup mark this store has read. The mark only
+	// grows, so while fewer than foldEvery events lie above it no fold is
+	// due and the mark need not be read again.
+	seen int64
+
+	base  *recorder // for a bound recorder: the one holding the statements
+	ctx   context.Context
+	tx    *sql.Tx
+	bound []*sql.Stmt
 }
 
 // prepare readies the writer's statements once; every transaction then
 // binds them on the one writer connection instead of preparing anew.
 func (s *Store) prepare(ctx context.Context) error {
-	r := &recorder{}
-	s.rec = r
-	var err error
-	if r.event, err = s.w.PrepareContext(ctx, insertEventSQL); err != nil {
-		return err
-	}
-	if r.text, err = s.w.PrepareContext(ctx, `INSERT INTO event_text (event_id, prompt, response) VALUES (?,?,?)`); err != nil {
-		return err
-	}
-	// A key's last use is kept to the minute: most requests then leave the
-	// keys table (and its page in the commit) untouched.
-	if r.touch, err = s.w.PrepareContext(ctx, `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 - 60000000000`); err != nil {
-		return err
+	queries := []string{
+		stEvent: insertEventSQL,
+		stText:  `INSERT INTO event_text (event_id, prompt, response) VALUES (?,?,?)`,
+		// A key's last use is kept to the minute: most requests then leave
+		// the keys table (and its page in the commit) untouched.
+		stTouch:   `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 - 60000000000`,
+		stMark:    `SELECT event_id FROM rollup_mark`,
+		stSetMark: `UPDATE rollup_mark SET event_id = ?`,
+		stWait:    `SELECT ` + eventColumns + ` FROM events e WHERE e.id > ? AND e.id < ?`,
 	}
 	for _, t := range rollupTables {
-		st, err := s.w.PrepareContext(ctx, t.upsertSQL())
+		queries = append(queries, t.upsertSQL())
+	}
+	r := &recorder{}
+	s.rec = r
+	for _, q := range queries {
+		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
-			return fmt.Errorf("prepare %s: %w", t.name, err)
+			return fmt.Errorf("prepare %q: %w", q, err)
 		}
-		r.rollup = append(r.rollup, st)
+		r.prepared = append(r.prepared, st)
 	}
 	return nil
 }
 
-// in returns the statements bound to a transaction.
+// in returns the recorder bound to a transaction.
 func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
-	b := &recorder{event: tx.StmtContext(ctx, r.event), text: tx.StmtContext(ctx, r.text), touch: tx.StmtContext(ctx, r.touch)}
-	for _, st := range r.rollup {
-		b.rollup = append(b.rollup, tx.StmtContext(ctx, st))
+	return &recorder{base: r, ctx: ctx, tx: tx, bound: make([]*sql.Stmt, len(r.prepared))}
+}
+
+// st returns statement i bound to the recorder's transaction.
+func (r *recorder) st(i int) *sql.Stmt {
+	if r.bound[i] == nil {
+		r.bound[i] = r.tx.StmtContext(r.ctx, r.base.prepared[i])
 	}
-	return b
+	return r.bound[i]
 }
 
 func (r *recorder) close() {
-	for _, s := range append([]*sql.Stmt{r.event, r.text, r.touch}, r.rollup...) {
-		if s != nil {
-			s.Close()
-		}
+	for _, s := range r.prepared {
+		s.Close()
 	}
 }
 
 func (r *recorder) insert(ctx context.Context, e *Event) (int64, error) {
-	res, err := r.event.ExecContext(ctx, e.Time.UnixNano(), string(e.Source), e.Client, e.Provider, e.Model,
+	res, err := r.st(stEvent).ExecContext(ctx, e.Time.UnixNano(), string(e.Source), e.Client, e.Provider, e.Model,
 		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
 		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
 		e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens,
@@ -237,7 +269,7 @@ func (r *recorder) insert(ctx context.Context, e *Event) (int64, error) {
 		return 0, err
 	}
 	if e.Prompt != "" || e.Response != "" {
-		if _, err := r.text.ExecContext(ctx, id, e.Prompt, e.Response); err != nil {
+		if _, err := r.st(stText).ExecContext(ctx, id, e.Prompt, e.Response); err != nil {
 			return 0, err
 		}
 	}
@@ -274,7 +306,7 @@ func (r *recorder) writeRollups(ctx context.Context, rs rollupSet) error {
 		for k, d := range rows {
 			args := append(rollupTables[t].keyArgs(k), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite,
 				d.output, d.reasoning, d.cost, d.markup, d.unpriced, d.fallback)
-			if _, err := r.rollup[t].ExecContext(ctx, args...); err != nil {
+			if _, err := r.st(stRollups+t).ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("update %s: %w", rollupTables[t].name, err)
 			}
 		}
@@ -305,8 +337,9 @@ func (d *delta) merge(o *delta) {
 	d.fallback += o.fallback
 }
 
-// Record inserts one event and its rollups in one transaction and returns
-// the event's id (also set on e). Times are stored in UTC.
+// Record inserts one event in one transaction and returns its id (also
+// set on e). Times are stored in UTC. The event reaches the rollups with
+// the next fold (see foldEvery); sums include it either way.
 func (s *Store) Record(ctx context.Context, e *Event) (int64, error) {
 	if err := s.RecordBatch(ctx, []*Event{e}); err != nil {
 		return 0, err
@@ -314,15 +347,19 @@ func (s *Store) Record(ctx context.Context, e *Event) (int64, error) {
 	return e.ID, nil
 }
 
-// RecordBatch inserts events in one transaction, setting their IDs. The
-// rollup deltas are summed in memory first, so a batch touches each rollup
-// row once.
+// RecordBatch inserts events in one transaction, setting their IDs. A
+// batch of foldEvery or more, or one that brings the waiting events to
+// foldEvery, is folded into the rollups in the same transaction, its
+// deltas summed in memory first so each rollup row is written once.
 func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 	for i, e := range es {
 		e.Time = e.Time.UTC()
 		if err := e.validate(); err != nil {
 			return fmt.Errorf("record event %d of %d: %w", i+1, len(es), err)
 		}
+	}
+	if len(es) == 0 {
+		return nil
 	}
 	ids := make([]int64, len(es))
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -331,17 +368,10 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		}
 		r := s.rec.in(ctx, tx)
 		var err error
-		rs := newRollupSet()
 		for i, e := range es {
 			if ids[i], err = r.insert(ctx, e); err != nil {
 				return err
 			}
-			var d delta
-			d.add(e)
-			rs.add(e, &d)
-		}
-		if err := r.writeRollups(ctx, rs); err != nil {
-			return err
 		}
 		// Touch last-used times of the keys in the batch.
 		last := map[int64]int64{}
@@ -351,18 +381,81 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 			}
 		}
 		for id, t := range last {
-			if _, err := r.touch.ExecContext(ctx, t, id); err != nil {
+			if _, err := r.st(stTouch).ExecContext(ctx, t, id); err != nil {
 				return err
 			}
 		}
-		return nil
+		return r.fold(ctx, es, ids, false)
 	})
 	if err != nil {
+		if s.rec != nil {
+			s.rec.seen = 0 // a fold may have been rolled back with the rest
+		}
 		return fmt.Errorf("record %d events: %w", len(es), err)
 	}
 	for i, e := range es {
 		e.ID = ids[i]
 	}
+	return nil
+}
+
+// fold adds the waiting events and fresh (just inserted with ids, the
+// highest ids in the table) to the rollups and moves the mark past them —
+// when there are foldEvery of them, or always with force. Without fresh
+// events it folds whatever waits.
+func (r *recorder) fold(ctx context.Context, fresh []*Event, ids []int64, force bool) error {
+	next := int64(math.MaxInt64) // the first fresh id: older ones are read back
+	var top int64
+	if len(ids) > 0 {
+		next, top = ids[0], ids[len(ids)-1]
+	}
+	if !force && top-r.base.seen < foldEvery {
+		return nil
+	}
+	var mark int64
+	if err := r.st(stMark).QueryRowContext(ctx).Scan(&mark); err != nil {
+		return fmt.Errorf("read rollup mark: %w", err)
+	}
+	r.base.seen = mark
+	top = max(top, mark)
+	if !force && top-mark < foldEvery {
+		return nil
+	}
+	rs := newRollupSet()
+	rows, err := r.st(stWait).QueryContext(ctx, mark, next)
+	if err != nil {
+		return fmt.Errorf("read waiting events: %w", err)
+	}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("read waiting events: %w", err)
+		}
+		var d delta
+		d.add(&e)
+		rs.add(&e, &d)
+		top = max(top, e.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read waiting events: %w", err)
+	}
+	for _, e := range fresh {
+		var d delta
+		d.add(e)
+		rs.add(e, &d)
+	}
+	if top == mark {
+		return nil
+	}
+	if err := r.writeRollups(ctx, rs); err != nil {
+		return err
+	}
+	if _, err := r.st(stSetMark).ExecContext(ctx, top); err != nil {
+		return fmt.Errorf("move rollup mark: %w", err)
+	}
+	r.base.seen = top
 	return nil
 }
 

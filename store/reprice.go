@@ -100,6 +100,11 @@ func (s *Store) applyReprice(ctx context.Context, tx *sql.Tx, old []Event, news 
 	}
 	defer upd.Close()
 	r := s.rec.in(ctx, tx)
+	// Fold the waiting events first: the corrections below move rollup
+	// rows, which must already hold the events' old costs.
+	if err := r.fold(ctx, nil, nil, true); err != nil {
+		return err
+	}
 	rs := newRollupSet()
 	for i, e := range old {
 		n := news[i]

@@ -419,10 +419,12 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// query runs a read through the statement cache.
-func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// stmt returns the reader pool's prepared statement for q, preparing it
+// once: the dashboard, budget checks and the proxy run the same few shapes
+// over and over, and preparing them anew costs more than running them.
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if v, ok := s.stmts.Load(q); ok {
-		return v.(*sql.Stmt).QueryContext(ctx, args...)
+		return v.(*sql.Stmt), nil
 	}
 	st, err := s.r.PrepareContext(ctx, q)
 	if err != nil {
@@ -432,21 +434,23 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 		st.Close()
 		st = v.(*sql.Stmt)
 	}
+	return st, nil
+}
+
+// query runs a read through the statement cache.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	return st.QueryContext(ctx, args...)
 }
 
 // queryRow is query for one row.
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if v, ok := s.stmts.Load(q); ok {
-		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
-	}
-	st, err := s.r.PrepareContext(ctx, q)
+	st, err := s.stmt(ctx, q)
 	if err != nil {
 		return s.r.QueryRowContext(ctx, q, args...) // reports the same error
-	}
-	if v, loaded := s.stmts.LoadOrStore(q, st); loaded {
-		st.Close()
-		st = v.(*sql.Stmt)
 	}
 	return st.QueryRowContext(ctx, args...)
 }

@@ -350,8 +350,12 @@ func naive(es []*Event, sc Scope, from, to time.Time) Totals {
 func TestPeriodBoundaries(t *testing.T) {
 	ctx := context.Background()
 	zones := []string{"UTC", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"}
-	for _, zone := range zones {
-		t.Run(zone, func(t *testing.T) {
+	// Sums must not depend on whether events are in the rollups yet: all
+	// folded, all waiting (recorded one by one), or half and half.
+	modes := []string{"folded", "waiting", "mixed"}
+	for i, zone := range zones {
+		mode := modes[i%len(modes)]
+		t.Run(zone+"/"+mode, func(t *testing.T) {
 			loc, err := time.LoadLocation(zone)
 			if err != nil {
 				t.Skipf("no tzdata for %s: %v", zone, err)
@@ -381,9 +385,7 @@ func TestPeriodBoundaries(t *testing.T) {
 					es = append(es, e)
 				}
 			}
-			if err := s.RecordBatch(ctx, es); err != nil {
-				t.Fatal(err)
-			}
+			recordIn(t, s, mode, rng, es)
 			for _, sc := range []Scope{{}, {Provider: "openai"}, {Provider: "anthropic", Model: "m"}, {KeyID: 1}, {Provider: "openai", KeyID: 2}, {Source: SourceCLI}} {
 				days, err := s.Breakdown(ctx, sc, from, to, ByDay, loc)
 				if err != nil {
@@ -417,6 +419,40 @@ func TestPeriodBoundaries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// recordIn records es so that all of them are folded into the rollups, all
+// wait outside them, or about half of each, in a random order.
+func recordIn(t *testing.T, s *Store, mode string, rng *rand.Rand, es []*Event) {
+	t.Helper()
+	ctx := context.Background()
+	if len(es) >= foldEvery {
+		t.Fatalf("%d events would fold on their own; use fewer than %d", len(es), foldEvery)
+	}
+	order := rng.Perm(len(es))
+	cut := map[string]int{"folded": len(es), "waiting": 0, "mixed": len(es) / 2}[mode]
+	for i, j := range order {
+		if i == cut {
+			if err := s.writeTx(ctx, func(tx *sql.Tx) error { return s.rec.in(ctx, tx).fold(ctx, nil, nil, true) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Record(ctx, es[j]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cut == len(es) {
+		if err := s.writeTx(ctx, func(tx *sql.Tx) error { return s.rec.in(ctx, tx).fold(ctx, nil, nil, true) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var waiting int
+	if err := s.r.QueryRow(`SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)`).Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(es) - cut; waiting != want {
+		t.Fatalf("%d events wait outside the rollups, want %d", waiting, want)
 	}
 }
 

@@ -125,6 +125,15 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 	}
 	lo, hi := bounds[0], bounds[len(bounds)-1]
 	hLo, hHi := ceilHour(lo), floorHour(hi)
+	// One read transaction: the rollups, the raw edges and the events
+	// waiting outside the rollups must come from the same snapshot, or a
+	// fold in between would count events twice or not at all.
+	tx, err := s.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sum: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	rd := snapshot{s: s, tx: tx}
 
 	// Raw segments: the partial hours at both ends and around every
 	// interior bound that is not on the hour.
@@ -158,26 +167,83 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 		if hHi.Before(hi) {
 			raw = append(raw, seg{from: hHi, to: hi, bucket: len(bounds) - 2})
 		}
-		if err := s.sumRollups(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
+		if err := rd.sumRollups(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
 			return nil, err
 		}
 	}
 	quarterly := providerOnly(sc, expr)
+	rolled := hLo.Before(hHi) // whether any part was read from rollups
+	var rawRead [][2]time.Time
 	for _, r := range raw {
 		if !r.from.Before(r.to) {
 			continue
 		}
 		var err error
 		if quarterly && quarterAligned(r.from) && quarterAligned(r.to) && (r.split.IsZero() || quarterAligned(r.split)) {
-			err = s.sumSegment(ctx, quarters, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			err = rd.sumSegment(ctx, quarters, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			rolled = true
 		} else {
-			err = s.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			err = rd.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr)
+			rawRead = append(rawRead, [2]time.Time{r.from, r.to})
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	if rolled {
+		if err := rd.addWaiting(ctx, b, sc, lo, hi, expr, rawRead); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
+}
+
+// snapshot reads inside one read transaction, through the statement cache.
+type snapshot struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (rd snapshot) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := rd.s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return rd.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
+// addWaiting adds the events in [from, to) that wait outside the rollups
+// (see foldEvery) to the buckets, except those in ranges already summed
+// from the raw events.
+func (rd snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, rawRead [][2]time.Time) error {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"id > (SELECT event_id FROM rollup_mark)", "+ts >= ?", "+ts < ?"}, where...)
+	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
+	q := "SELECT " + expr + ", ts, 1, status IN ('error', 'cancelled'), input_tokens, cache_read, cache_write_5m + cache_write_1h, " +
+		"output_tokens, reasoning_tokens, cost, markup, cost_state = 'unpriced', CASE WHEN cost_state = 'unpriced' THEN fallback ELSE 0 END " +
+		"FROM events WHERE " + strings.Join(where, " AND ")
+	rows, err := rd.query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sum waiting events: %w", err)
+	}
+	defer rows.Close()
+next:
+	for rows.Next() {
+		var key string
+		var ts int64
+		t, err := scanSums(rows, &key, &ts)
+		if err != nil {
+			return fmt.Errorf("sum waiting events: %w", err)
+		}
+		at := time.Unix(0, ts)
+		for _, r := range rawRead {
+			if !at.Before(r[0]) && at.Before(r[1]) {
+				continue next
+			}
+		}
+		b.add(b.index(at), key, t)
+	}
+	return rows.Err()
 }
 
 // hourTable picks the smallest hourly rollup that can answer a scope and
@@ -218,7 +284,7 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+func (rd snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
 	table := hourTable(sc, expr)
 	where, args := scopeWhere("", sc)
 	where = append([]string{"hour >= ?", "hour < ?"}, where...)
@@ -234,7 +300,7 @@ func (s *Store) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to t
 	if !single {
 		q += ", 2"
 	}
-	rows, err := s.query(ctx, q, args...)
+	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum rollups: %w", err)
 	}
@@ -272,7 +338,7 @@ var (
 
 // sumSegment sums [from, to) into bucket, or, with a split time, the part
 // before it into bucket and the rest into bucket+1, in one query.
-func (s *Store) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
+func (rd snapshot) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
 	where, args := scopeWhere("", sc)
 	where = append([]string{src.column + " >= ?", src.column + " < ?"}, where...)
 	args = append([]any{src.unit(from), src.unit(to)}, args...)
@@ -282,7 +348,7 @@ func (s *Store) sumSegment(ctx context.Context, src segmentSource, b *buckets, s
 	}
 	args = append(sideArgs, args...)
 	q := "SELECT " + expr + ", " + side + ", " + src.sums + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
-	rows, err := s.query(ctx, q, args...)
+	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum %s: %w", src.table, err)
 	}
