@@ -61,6 +61,10 @@ type App struct {
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.
 	bg sync.WaitGroup
+	// pending holds the targets whose deferred evaluation is running, and
+	// whether another request for the same target came in meanwhile.
+	pendingMu sync.Mutex
+	pending   map[budget.Target]bool
 
 	// priceRefs remembers the price records this process has stored, so
 	// each is written once rather than with every request.

@@ -336,15 +336,46 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	}
 	out := Outcome{Event: e, Cost: cost}
 	if r.DeferAlerts {
-		a.bg.Add(1)
-		go func() {
-			defer a.bg.Done()
-			a.evaluate(ctx, r.target())
-		}()
+		a.evaluateLater(ctx, r.target())
 		return out, nil
 	}
 	out.Alerts = a.evaluate(ctx, r.target())
 	return out, nil
+}
+
+// evaluateLater evaluates t's alerts in the background. Under load many
+// requests for one target finish at once; their evaluations coalesce: while
+// one runs, further requests only ask for one more run after it, which
+// still starts after every one of them was recorded.
+func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
+	a.pendingMu.Lock()
+	defer a.pendingMu.Unlock()
+	if a.pending == nil {
+		a.pending = map[budget.Target]bool{}
+	}
+	if _, running := a.pending[t]; running {
+		a.pending[t] = true
+		return
+	}
+	a.pending[t] = false
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		for {
+			a.evaluate(ctx, t)
+			a.pendingMu.Lock()
+			again := a.pending[t]
+			if again {
+				a.pending[t] = false
+			} else {
+				delete(a.pending, t)
+			}
+			a.pendingMu.Unlock()
+			if !again {
+				return
+			}
+		}
+	}()
 }
 
 // evaluate raises and delivers the alerts a recorded request is due;

@@ -214,20 +214,33 @@ func (rd snapshot) query(ctx context.Context, q string, args ...any) (*sql.Rows,
 
 // addWaiting adds the events in [from, to) that wait outside the rollups
 // (see foldEvery) to the buckets, except those in ranges already summed
-// from the raw events.
+// from the raw events. With one bucket SQLite sums them; with several each
+// waiting event is placed by its time.
 func (rd snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, rawRead [][2]time.Time) error {
 	where, args := scopeWhere("", sc)
+	// The unary plus keeps SQLite on the id range (a few hundred rows at
+	// most) instead of the time index.
 	where = append([]string{"id > (SELECT event_id FROM rollup_mark)", "+ts >= ?", "+ts < ?"}, where...)
 	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
-	q := "SELECT " + expr + ", ts, 1, status IN ('error', 'cancelled'), input_tokens, cache_read, cache_write_5m + cache_write_1h, " +
-		"output_tokens, reasoning_tokens, cost, markup, cost_state = 'unpriced', CASE WHEN cost_state = 'unpriced' THEN fallback ELSE 0 END " +
-		"FROM events WHERE " + strings.Join(where, " AND ")
+	for _, r := range rawRead {
+		where = append(where, "NOT (+ts >= ? AND +ts < ?)")
+		args = append(args, r[0].UnixNano(), r[1].UnixNano())
+	}
+	single := len(b.bounds) == 2
+	q := "SELECT " + expr + ", 0, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ")
+	if expr != "''" {
+		q += " GROUP BY 1" // without a grouping SQLite sums without sorting
+	}
+	if !single {
+		q = "SELECT " + expr + ", ts, 1, status IN ('error', 'cancelled'), input_tokens, cache_read, cache_write_5m + cache_write_1h, " +
+			"output_tokens, reasoning_tokens, cost, markup, cost_state = 'unpriced', CASE WHEN cost_state = 'unpriced' THEN fallback ELSE 0 END " +
+			"FROM events WHERE " + strings.Join(where, " AND ")
+	}
 	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum waiting events: %w", err)
 	}
 	defer rows.Close()
-next:
 	for rows.Next() {
 		var key string
 		var ts int64
@@ -235,13 +248,13 @@ next:
 		if err != nil {
 			return fmt.Errorf("sum waiting events: %w", err)
 		}
-		at := time.Unix(0, ts)
-		for _, r := range rawRead {
-			if !at.Before(r[0]) && at.Before(r[1]) {
-				continue next
-			}
+		switch {
+		case t.Requests == 0: // the one row of an ungrouped sum over nothing
+		case single:
+			b.add(0, key, t)
+		default:
+			b.add(b.index(time.Unix(0, ts)), key, t)
 		}
-		b.add(b.index(at), key, t)
 	}
 	return rows.Err()
 }
