@@ -38,6 +38,7 @@ var rollupTables = []rollupTable{
 	{name: "rollup_hour_model", keys: []string{"provider", "model", "hour"}},
 	{name: "rollup_hour_key", keys: []string{"key_id", "hour", "provider"}, unique: 2},
 	{name: "rollup_hour_all", keys: []string{"hour"}},
+	{name: "rollup_day_provider", keys: []string{"day", "provider"}},
 }
 
 // keyOf returns the row of t an event adds to: the event's values of the
@@ -50,6 +51,8 @@ func (t rollupTable) keyOf(e *Event) rollupKey {
 			k.hour = hourOf(e.Time)
 		case "quarter":
 			k.hour = quarterOf(e.Time)
+		case "day":
+			k.hour = dayOf(e.Time)
 		case "provider":
 			k.provider = e.Provider
 		case "model":
@@ -84,7 +87,7 @@ func (t rollupTable) keyArgs(k rollupKey) []any {
 	args := make([]any, len(t.keys))
 	for i, c := range t.keys {
 		switch c {
-		case "hour", "quarter":
+		case "hour", "quarter", "day":
 			args[i] = k.hour
 		case "provider":
 			args[i] = k.provider
@@ -134,7 +137,7 @@ func (e *Event) validate() error {
 
 // rollupKey is one row of a rollup table (unused fields are zero).
 type rollupKey struct {
-	hour     int64
+	hour     int64 // the hour, quarter or day, whichever the table keys on
 	provider string
 	model    string
 	keyID    int64
@@ -312,6 +315,16 @@ func (r *recorder) writeRollups(ctx context.Context, rs rollupSet) error {
 		}
 	}
 	return nil
+}
+
+// dayOf returns the start of t's UTC day in Unix seconds.
+func dayOf(t time.Time) int64 {
+	s := t.Unix()
+	d := s - s%86400
+	if s < 0 && s%86400 != 0 {
+		d -= 86400
+	}
+	return d
 }
 
 func quarterOf(t time.Time) int64 {

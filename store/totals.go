@@ -86,6 +86,16 @@ func ceilHour(t time.Time) time.Time {
 	return f.Add(time.Hour)
 }
 
+func floorDay(t time.Time) time.Time { return time.Unix(dayOf(t), 0).UTC() }
+
+func ceilDay(t time.Time) time.Time {
+	f := floorDay(t)
+	if f.Equal(t) {
+		return f
+	}
+	return f.Add(24 * time.Hour)
+}
+
 func aligned(t time.Time) bool { return floorHour(t).Equal(t) }
 
 // buckets holds the sums of consecutive ranges [bounds[i], bounds[i+1]),
@@ -167,7 +177,7 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 		if hHi.Before(hi) {
 			raw = append(raw, seg{from: hHi, to: hi, bucket: len(bounds) - 2})
 		}
-		if err := rd.sumRollups(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
+		if err := rd.sumWhole(ctx, b, sc, hLo, hHi, expr, partial); err != nil {
 			return nil, err
 		}
 	}
@@ -295,6 +305,43 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// sumWhole sums the whole hours [from, to): for one bucket of provider
+// totals, whole UTC days from the daily rollups and the hours around them
+// from the hourly ones; otherwise all from the hourly rollups.
+func (rd snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+	dLo, dHi := ceilDay(from), floorDay(to)
+	if len(b.bounds) != 2 || !providerOnly(sc, expr) || !dLo.Before(dHi) {
+		return rd.sumRollups(ctx, b, sc, from, to, expr, partial)
+	}
+	where, args := scopeWhere("", sc)
+	where = append([]string{"day >= ?", "day < ?"}, where...)
+	args = append([]any{dLo.Unix(), dHi.Unix()}, args...)
+	rows, err := rd.query(ctx, "SELECT "+expr+", "+rollupSums+" FROM rollup_day_provider WHERE "+strings.Join(where, " AND ")+" GROUP BY 1", args...)
+	if err != nil {
+		return fmt.Errorf("sum daily rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		t, err := scanSums(rows, &key)
+		if err != nil {
+			return fmt.Errorf("sum daily rollups: %w", err)
+		}
+		b.add(0, key, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sum daily rollups: %w", err)
+	}
+	for _, r := range [][2]time.Time{{from, dLo}, {dHi, to}} {
+		if r[0].Before(r[1]) {
+			if err := rd.sumRollups(ctx, b, sc, r[0], r[1], expr, partial); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (rd snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
