@@ -375,7 +375,9 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		return nil
 	}
 	ids := make([]int64, len(es))
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	// Events change no budget or key that the meta cache holds (a key's
+	// last use aside), so the cache stays.
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		if s.rec == nil {
 			return errors.New("the store was opened read-only")
 		}

@@ -63,6 +63,17 @@ func scanBudget(sc scanner) (Budget, error) {
 
 // Budgets lists every budget, ordered by scope ("all" first).
 func (s *Store) Budgets(ctx context.Context) ([]Budget, error) {
+	if bs, ok := s.meta.budgets(); ok {
+		return bs, nil
+	}
+	bs, err := s.readBudgets(ctx)
+	if err == nil {
+		s.meta.setBudgets(bs)
+	}
+	return bs, err
+}
+
+func (s *Store) readBudgets(ctx context.Context) ([]Budget, error) {
 	rows, err := s.query(ctx, `SELECT `+budgetColumns+` FROM budgets ORDER BY scope != 'all', scope`)
 	if err != nil {
 		return nil, fmt.Errorf("list budgets: %w", err)
@@ -248,10 +259,16 @@ func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 // DefaultKey returns a provider's default live keychain or file key, or
 // its first by label when none is marked; env keys are not candidates.
 func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
+	if k, ok := s.meta.defaultKey(provider); ok {
+		return k, nil
+	}
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys
 		WHERE provider = ? AND revoked_at = 0 AND source != 'env' ORDER BY is_default DESC, label LIMIT 1`, provider))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, fmt.Errorf("no key for %s: %w", provider, ErrNotFound)
+	}
+	if err == nil {
+		s.meta.setDefaultKey(provider, k)
 	}
 	return k, err
 }

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -59,7 +60,10 @@ type Store struct {
 	// budget checks and the proxy run the same few shapes over and over,
 	// and preparing them anew costs more than running them.
 	stmts sync.Map
-	now   func() time.Time
+	meta  metaCache
+	// lastVer is the data version DataVersion saw last.
+	lastVer atomic.Int64
+	now     func() time.Time
 }
 
 func dsn(path string, readOnly bool) string {
@@ -415,8 +419,15 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 		s.ver = c
 	}
 	var v int64
-	err := s.ver.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
-	return v, err
+	if err := s.ver.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		return 0, err
+	}
+	// Whoever watches for changes reads what changed next: the cached
+	// budgets and keys must not hide another process's edit from them.
+	if s.lastVer.Swap(v) != v {
+		s.meta.clear()
+	}
+	return v, nil
 }
 
 // stmt returns the reader pool's prepared statement for q, preparing it
@@ -455,8 +466,15 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
-// writeTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN).
+// writeTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN)
+// and forgets the cached budgets and default keys it may have changed.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.meta.clear()
+	return s.write(ctx, fn)
+}
+
+// write runs fn in a write transaction.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.w == nil {
 		return errors.New("the store was opened read-only")
 	}
