@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/pricing"
-	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
@@ -125,9 +124,8 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
-	// Load the local token counter now rather than on the first request,
-	// which would otherwise wait for it.
-	go providers.EstimateTokens("byok")
+	// The local token counter (about 25 MB) loads only when a cut stream or
+	// a reply without usage needs it: most proxies never do.
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

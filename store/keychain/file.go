@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 
 	"github.com/byokhq/byok/redact"
@@ -353,6 +354,9 @@ func (f *fileStore) aead(kdf kdfParams) (cipher.AEAD, error) {
 			return nil, fmt.Errorf("derive key: %w", err)
 		}
 		f.key, f.salt = key, bytes.Clone(kdf.salt)
+		// scrypt's work area (tens of MB) is garbage now; hand it back to
+		// the system rather than keep it resident in a long-running proxy.
+		debug.FreeOSMemory()
 	}
 	block, err := aes.NewCipher(f.key)
 	if err != nil {
