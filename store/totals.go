@@ -184,21 +184,27 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 	quarterly := providerOnly(sc, expr)
 	rolled := hLo.Before(hHi) // whether any part was read from rollups
 	var rawRead [][2]time.Time
+	var qs []int64 // quarters summed from the quarter-hour rollups
 	for _, r := range raw {
 		if !r.from.Before(r.to) {
 			continue
 		}
-		var err error
 		if quarterly && quarterAligned(r.from) && quarterAligned(r.to) && (r.split.IsZero() || quarterAligned(r.split)) {
-			err = rd.sumSegment(ctx, quarters, b, sc, r.from, r.to, r.bucket, r.split, expr)
-			rolled = true
-		} else {
-			err = rd.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr)
-			rawRead = append(rawRead, [2]time.Time{r.from, r.to})
+			for q := r.from; q.Before(r.to); q = q.Add(15 * time.Minute) {
+				qs = append(qs, q.Unix())
+			}
+			continue
 		}
-		if err != nil {
+		if err := rd.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr); err != nil {
 			return nil, err
 		}
+		rawRead = append(rawRead, [2]time.Time{r.from, r.to})
+	}
+	if len(qs) > 0 {
+		if err := rd.sumQuarters(ctx, b, sc, qs, expr); err != nil {
+			return nil, err
+		}
+		rolled = true
 	}
 	if rolled {
 		if err := rd.addWaiting(ctx, b, sc, lo, hi, expr, rawRead); err != nil {
@@ -391,10 +397,35 @@ type segmentSource struct {
 	unit                func(time.Time) int64
 }
 
-var (
-	rawEvents = segmentSource{"events", "ts", rawSums, func(t time.Time) int64 { return t.UnixNano() }}
-	quarters  = segmentSource{"rollup_quarter_provider", "quarter", rollupSums, func(t time.Time) int64 { return t.Unix() }}
-)
+var rawEvents = segmentSource{"events", "ts", rawSums, func(t time.Time) int64 { return t.UnixNano() }}
+
+// sumQuarters adds the quarter-hour rollup rows of the quarters qs (Unix
+// seconds) to the buckets holding them, in one query: a month's daily
+// series in a half-hour time zone needs thirty such partial hours.
+func (rd snapshot) sumQuarters(ctx context.Context, b *buckets, sc Scope, qs []int64, expr string) error {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"quarter IN (" + strings.TrimSuffix(strings.Repeat("?,", len(qs)), ",") + ")"}, where...)
+	qargs := make([]any, len(qs))
+	for i, q := range qs {
+		qargs[i] = q
+	}
+	args = append(qargs, args...)
+	rows, err := rd.query(ctx, "SELECT "+expr+", quarter, "+rollupSums+" FROM rollup_quarter_provider WHERE "+strings.Join(where, " AND ")+" GROUP BY 1, 2", args...)
+	if err != nil {
+		return fmt.Errorf("sum quarter rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var q int64
+		t, err := scanSums(rows, &key, &q)
+		if err != nil {
+			return fmt.Errorf("sum quarter rollups: %w", err)
+		}
+		b.add(b.index(time.Unix(q, 0)), key, t)
+	}
+	return rows.Err()
+}
 
 // sumSegment sums [from, to) into bucket, or, with a split time, the part
 // before it into bucket and the rest into bucket+1, in one query.
