@@ -168,14 +168,18 @@ func (d *delta) add(e *Event) {
 	}
 }
 
-func hourOf(t time.Time) int64 {
+// floorUnix returns the start, in Unix seconds, of the span of the given
+// length (in seconds) holding t; spans start at the Unix epoch.
+func floorUnix(t time.Time, span int64) int64 {
 	s := t.Unix()
-	h := s - s%3600
-	if s < 0 && s%3600 != 0 {
-		h -= 3600
+	f := s - s%span
+	if s < 0 && s%span != 0 {
+		f -= span
 	}
-	return h
+	return f
 }
+
+func hourOf(t time.Time) int64 { return floorUnix(t, 3600) }
 
 // foldEvery is how many events may wait outside the rollups. A single
 // Record writes only its event (the rollups' six rows cost more than the
@@ -318,23 +322,9 @@ func (r *recorder) writeRollups(ctx context.Context, rs rollupSet) error {
 }
 
 // dayOf returns the start of t's UTC day in Unix seconds.
-func dayOf(t time.Time) int64 {
-	s := t.Unix()
-	d := s - s%86400
-	if s < 0 && s%86400 != 0 {
-		d -= 86400
-	}
-	return d
-}
+func dayOf(t time.Time) int64 { return floorUnix(t, 86400) }
 
-func quarterOf(t time.Time) int64 {
-	s := t.Unix()
-	q := s - s%900
-	if s < 0 && s%900 != 0 {
-		q -= 900
-	}
-	return q
-}
+func quarterOf(t time.Time) int64 { return floorUnix(t, 900) }
 
 func (d *delta) merge(o *delta) {
 	d.requests += o.requests
