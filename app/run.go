@@ -343,6 +343,11 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	return out, nil
 }
 
+// evaluateGap is the least time between two deferred evaluations of one
+// target: an alert is at most this late, and a busy proxy spends its CPU on
+// requests rather than on checking the same budgets over and over.
+const evaluateGap = 100 * time.Millisecond
+
 // evaluateLater evaluates t's alerts in the background. Under load many
 // requests for one target finish at once; their evaluations coalesce: while
 // one runs, further requests only ask for one more run after it, which
@@ -362,6 +367,7 @@ func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
 	go func() {
 		defer a.bg.Done()
 		for {
+			began := time.Now()
 			a.evaluate(ctx, t)
 			a.pendingMu.Lock()
 			again := a.pending[t]
@@ -374,6 +380,9 @@ func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
 			if !again {
 				return
 			}
+			// Under steady load, evaluate at most every evaluateGap: the
+			// requests that arrive meanwhile are all in the next run.
+			time.Sleep(time.Until(began.Add(evaluateGap)))
 		}
 	}()
 }

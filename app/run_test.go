@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
@@ -174,5 +175,62 @@ func TestRetriesOnlyRetryableBeforeOutput(t *testing.T) {
 	statuses = []int{401}
 	if _, err := a.Prompt(ctx, call("hi"), nil); err == nil || calls != 1 {
 		t.Fatalf("auth error: %v after %d calls", err, calls)
+	}
+}
+
+// Deferred alert evaluations coalesce under load, but the last one starts
+// after the last request was recorded: a budget crossed by many requests
+// at once still raises its alerts, and Close waits for them.
+func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("hi"))
+		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":0,\"total_tokens\":1000}}\n\ndata: [DONE]\n\n")
+	}, "")
+	ctx := context.Background()
+	// $1 per million input tokens: each request costs $0.001.
+	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	const requests = 40
+	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, requests)
+	for range requests {
+		go func() {
+			r, err := a.Begin(ctx, call("hello"))
+			if err != nil {
+				errs <- err
+				return
+			}
+			r.DeferAlerts = true
+			_, err = r.Stream(ctx, nil)
+			errs <- err
+		}()
+	}
+	for range requests {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.bg.Wait()
+	alerts, err := a.Store.Alerts(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[int]bool{}
+	for _, al := range alerts {
+		if al.Kind == store.AlertThreshold && al.Scope == "provider:fake" {
+			fired[al.Threshold] = true
+		}
+	}
+	if !fired[50] || !fired[100] {
+		t.Fatalf("threshold alerts fired: %v (all alerts %+v)", fired, alerts)
+	}
+	a.pendingMu.Lock()
+	defer a.pendingMu.Unlock()
+	if len(a.pending) != 0 {
+		t.Fatalf("evaluations still pending after they finished: %v", a.pending)
 	}
 }

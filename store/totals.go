@@ -142,8 +142,8 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 	if err != nil {
 		return nil, fmt.Errorf("sum: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // read only
-	rd := snapshot{s: s, tx: tx}
+	rd := &snapshot{s: s, tx: tx}
+	defer rd.done(ctx)
 
 	// Raw segments: the partial hours at both ends and around every
 	// interior bound that is not on the hour.
@@ -216,23 +216,38 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 
 // snapshot reads inside one read transaction, through the statement cache.
 type snapshot struct {
-	s  *Store
-	tx *sql.Tx
+	s      *Store
+	tx     *sql.Tx
+	misses []string // queries not prepared yet
 }
 
-func (rd snapshot) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := rd.s.stmt(ctx, q)
-	if err != nil {
-		return nil, err
+// query runs q in the snapshot, through the statement cache when q is in
+// it. A new query runs unprepared: preparing it on the pool would need a
+// second connection while this one is held, and readers holding every
+// connection would wait on each other forever. done prepares it after.
+func (rd *snapshot) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if v, ok := rd.s.stmts.Load(q); ok {
+		return rd.tx.StmtContext(ctx, v.(*sql.Stmt)).QueryContext(ctx, args...)
 	}
-	return rd.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	rd.misses = append(rd.misses, q)
+	return rd.tx.QueryContext(ctx, q, args...)
+}
+
+// done ends the read transaction, then prepares the queries it missed.
+func (rd *snapshot) done(ctx context.Context) {
+	_ = rd.tx.Rollback() // read only: nothing to lose
+	for _, q := range rd.misses {
+		if _, err := rd.s.stmt(ctx, q); err != nil {
+			return // the query reported its error already
+		}
+	}
 }
 
 // addWaiting adds the events in [from, to) that wait outside the rollups
 // (see foldEvery) to the buckets, except those in ranges already summed
 // from the raw events. With one bucket SQLite sums them; with several each
 // waiting event is placed by its time.
-func (rd snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, rawRead [][2]time.Time) error {
+func (rd *snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, rawRead [][2]time.Time) error {
 	where, args := scopeWhere("", sc)
 	// The unary plus keeps SQLite on the id range (a few hundred rows at
 	// most) instead of the time index.
@@ -316,7 +331,7 @@ func minTime(a, b time.Time) time.Time {
 // sumWhole sums the whole hours [from, to): for one bucket of provider
 // totals, whole UTC days from the daily rollups and the hours around them
 // from the hourly ones; otherwise all from the hourly rollups.
-func (rd snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+func (rd *snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
 	dLo, dHi := ceilDay(from), floorDay(to)
 	if len(b.bounds) != 2 || !providerOnly(sc, expr) || !dLo.Before(dHi) {
 		return rd.sumRollups(ctx, b, sc, from, to, expr, partial)
@@ -350,7 +365,7 @@ func (rd snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to 
 	return nil
 }
 
-func (rd snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+func (rd *snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
 	table := hourTable(sc, expr)
 	where, args := scopeWhere("", sc)
 	where = append([]string{"hour >= ?", "hour < ?"}, where...)
@@ -402,7 +417,7 @@ var rawEvents = segmentSource{"events", "ts", rawSums, func(t time.Time) int64 {
 // sumQuarters adds the quarter-hour rollup rows of the quarters qs (Unix
 // seconds) to the buckets holding them, in one query: a month's daily
 // series in a half-hour time zone needs thirty such partial hours.
-func (rd snapshot) sumQuarters(ctx context.Context, b *buckets, sc Scope, qs []int64, expr string) error {
+func (rd *snapshot) sumQuarters(ctx context.Context, b *buckets, sc Scope, qs []int64, expr string) error {
 	where, args := scopeWhere("", sc)
 	where = append([]string{"quarter IN (" + strings.TrimSuffix(strings.Repeat("?,", len(qs)), ",") + ")"}, where...)
 	qargs := make([]any, len(qs))
@@ -429,7 +444,7 @@ func (rd snapshot) sumQuarters(ctx context.Context, b *buckets, sc Scope, qs []i
 
 // sumSegment sums [from, to) into bucket, or, with a split time, the part
 // before it into bucket and the rest into bucket+1, in one query.
-func (rd snapshot) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
+func (rd *snapshot) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
 	where, args := scopeWhere("", sc)
 	where = append([]string{src.column + " >= ?", src.column + " < ?"}, where...)
 	args = append([]any{src.unit(from), src.unit(to)}, args...)
