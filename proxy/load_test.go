@@ -3,10 +3,12 @@ package proxy_test
 import (
 	"bufio"
 	"context"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +24,16 @@ import (
 // child's resident memory idle, after one request, and with every stream
 // open, and how long the 1,000 streams took to finish and be recorded.
 func BenchmarkConcurrentStreams(b *testing.B) {
+	b.Run("http1", func(b *testing.B) { concurrentStreams(b, false) })
+	// Providers' real APIs speak HTTP/2 over TLS, where the proxy's streams
+	// to one provider share a connection.
+	b.Run("h2-tls", func(b *testing.B) { concurrentStreams(b, true) })
+}
+
+func concurrentStreams(b *testing.B, h2 bool) {
 	const streams = 1000
 	release := make(chan struct{})
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(readBody(r), `"stream":true`) {
 			writeJSON(w, 200, benchReply)
 			return
@@ -37,6 +46,19 @@ func BenchmarkConcurrentStreams(b *testing.B) {
 			}
 		}
 	}))
+	if h2 {
+		up.EnableHTTP2 = true
+		up.StartTLS()
+		// The child proxy trusts the test server's certificate through
+		// the standard variable Go reads its roots from.
+		ca := filepath.Join(b.TempDir(), "upstream.pem")
+		if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: up.Certificate().Raw}), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.Setenv("SSL_CERT_FILE", ca)
+	} else {
+		up.Start()
+	}
 	defer up.Close()
 	home, env := childHome(b, up.URL)
 	token := "byok-proxy-load-test-token-0123456789"
