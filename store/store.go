@@ -5,6 +5,11 @@
 // pool of reader connections serves queries, so a TUI reading and a proxy
 // writing (in two processes) both keep working. Pragmas live in the DSN so
 // every connection gets them.
+//
+// Events are summed through rollups (hourly, quarter-hourly, daily). A
+// single event does not update them at once: up to foldEvery-1 events wait
+// above rollup_mark, and every sum adds those from the raw table within the
+// same read transaction, so totals always equal the raw events.
 package store
 
 import (
