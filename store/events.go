@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/byokhq/byok/money"
@@ -182,7 +183,7 @@ func floorUnix(t time.Time, span int64) int64 {
 func hourOf(t time.Time) int64 { return floorUnix(t, 3600) }
 
 // foldEvery is how many events may wait outside the rollups. A single
-// Record writes only its event (the rollups' six rows cost more than the
+// Record writes only its event (the rollups' seven rows cost more than the
 // event itself); every foldEvery-th write folds the waiting events into the
 // rollups at once, and readers add the waiting ones from the raw table.
 const foldEvery = 256
@@ -198,18 +199,21 @@ const (
 	stRollups // one per rollupTables entry from here on
 )
 
-// recorder holds the writer's prepared statements. A recorder bound to a
-// transaction (see in) binds each statement the first time it is used, so
-// a single Record does not pay for the statements a fold would need.
+// recorder holds the writer's prepared statements.
 type recorder struct {
 	prepared []*sql.Stmt
 
 	// seen is the highest rollup mark this store has read. The mark only
 	// grows, so while fewer than foldEvery events lie above it no fold is
 	// due and the mark need not be read again.
-	seen int64
+	seen atomic.Int64
+}
 
-	base  *recorder // for a bound recorder: the one holding the statements
+// txRecorder is the recorder bound to one transaction. It binds each
+// statement the first time it is used, so a single Record does not pay for
+// the statements a fold would need.
+type txRecorder struct {
+	base  *recorder
 	ctx   context.Context
 	tx    *sql.Tx
 	bound []*sql.Stmt
@@ -244,12 +248,12 @@ func (s *Store) prepare(ctx context.Context) error {
 }
 
 // in returns the recorder bound to a transaction.
-func (r *recorder) in(ctx context.Context, tx *sql.Tx) *recorder {
-	return &recorder{base: r, ctx: ctx, tx: tx, bound: make([]*sql.Stmt, len(r.prepared))}
+func (r *recorder) in(ctx context.Context, tx *sql.Tx) *txRecorder {
+	return &txRecorder{base: r, ctx: ctx, tx: tx, bound: make([]*sql.Stmt, len(r.prepared))}
 }
 
-// st returns statement i bound to the recorder's transaction.
-func (r *recorder) st(i int) *sql.Stmt {
+// st returns statement i bound to the transaction.
+func (r *txRecorder) st(i int) *sql.Stmt {
 	if r.bound[i] == nil {
 		r.bound[i] = r.tx.StmtContext(r.ctx, r.base.prepared[i])
 	}
@@ -262,7 +266,7 @@ func (r *recorder) close() {
 	}
 }
 
-func (r *recorder) insert(ctx context.Context, e *Event) (int64, error) {
+func (r *txRecorder) insert(ctx context.Context, e *Event) (int64, error) {
 	res, err := r.st(stEvent).ExecContext(ctx, e.Time.UnixNano(), string(e.Source), e.Client, e.Provider, e.Model,
 		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
 		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
@@ -295,6 +299,13 @@ func newRollupSet() rollupSet {
 	return rs
 }
 
+// addEvent adds event e to its rows.
+func (rs rollupSet) addEvent(e *Event) {
+	var d delta
+	d.add(e)
+	rs.add(e, &d)
+}
+
 // add adds d (an event's own delta, or a correction) to the rows of e.
 func (rs rollupSet) add(e *Event, d *delta) {
 	for t := range rs {
@@ -308,7 +319,7 @@ func (rs rollupSet) add(e *Event, d *delta) {
 	}
 }
 
-func (r *recorder) writeRollups(ctx context.Context, rs rollupSet) error {
+func (r *txRecorder) writeRollups(ctx context.Context, rs rollupSet) error {
 	for t, rows := range rs {
 		for k, d := range rows {
 			args := append(rollupTables[t].keyArgs(k), d.requests, d.errors, d.input, d.cacheRead, d.cacheWrite,
@@ -394,7 +405,7 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 	})
 	if err != nil {
 		if s.rec != nil {
-			s.rec.seen = 0 // a fold may have been rolled back with the rest
+			s.rec.seen.Store(0) // a fold may have been rolled back with the rest
 		}
 		return fmt.Errorf("record %d events: %w", len(es), err)
 	}
@@ -408,20 +419,20 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 // highest ids in the table) to the rollups and moves the mark past them —
 // when there are foldEvery of them, or always with force. Without fresh
 // events it folds whatever waits.
-func (r *recorder) fold(ctx context.Context, fresh []*Event, ids []int64, force bool) error {
+func (r *txRecorder) fold(ctx context.Context, fresh []*Event, ids []int64, force bool) error {
 	next := int64(math.MaxInt64) // the first fresh id: older ones are read back
 	var top int64
 	if len(ids) > 0 {
 		next, top = ids[0], ids[len(ids)-1]
 	}
-	if !force && top-r.base.seen < foldEvery {
+	if !force && top-r.base.seen.Load() < foldEvery {
 		return nil
 	}
 	var mark int64
 	if err := r.st(stMark).QueryRowContext(ctx).Scan(&mark); err != nil {
 		return fmt.Errorf("read rollup mark: %w", err)
 	}
-	r.base.seen = mark
+	r.base.seen.Store(mark)
 	top = max(top, mark)
 	if !force && top-mark < foldEvery {
 		return nil
@@ -437,9 +448,7 @@ func (r *recorder) fold(ctx context.Context, fresh []*Event, ids []int64, force 
 			rows.Close()
 			return fmt.Errorf("read waiting events: %w", err)
 		}
-		var d delta
-		d.add(&e)
-		rs.add(&e, &d)
+		rs.addEvent(&e)
 		top = max(top, e.ID)
 	}
 	rows.Close()
@@ -447,9 +456,7 @@ func (r *recorder) fold(ctx context.Context, fresh []*Event, ids []int64, force 
 		return fmt.Errorf("read waiting events: %w", err)
 	}
 	for _, e := range fresh {
-		var d delta
-		d.add(e)
-		rs.add(e, &d)
+		rs.addEvent(e)
 	}
 	if top == mark {
 		return nil
@@ -460,7 +467,7 @@ func (r *recorder) fold(ctx context.Context, fresh []*Event, ids []int64, force 
 	if _, err := r.st(stSetMark).ExecContext(ctx, top); err != nil {
 		return fmt.Errorf("move rollup mark: %w", err)
 	}
-	r.base.seen = top
+	r.base.seen.Store(top)
 	return nil
 }
 
