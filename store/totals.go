@@ -195,7 +195,7 @@ func (s *Store) sum(ctx context.Context, sc Scope, bounds []time.Time, by GroupB
 			}
 			continue
 		}
-		if err := rd.sumSegment(ctx, rawEvents, b, sc, r.from, r.to, r.bucket, r.split, expr); err != nil {
+		if err := rd.sumSegment(ctx, b, sc, r.from, r.to, r.bucket, r.split, expr); err != nil {
 			return nil, err
 		}
 		rawRead = append(rawRead, [2]time.Time{r.from, r.to})
@@ -258,27 +258,14 @@ func (rd *snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, 
 		args = append(args, r[0].UnixNano(), r[1].UnixNano())
 	}
 	single := len(b.bounds) == 2
-	q := "SELECT " + expr + ", 0, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ")
-	if expr != "''" {
-		q += " GROUP BY 1" // without a grouping SQLite sums without sorting
-	}
-	if !single {
-		q = "SELECT " + expr + ", ts, 1, status IN ('error', 'cancelled'), input_tokens, cache_read, cache_write_5m + cache_write_1h, " +
-			"output_tokens, reasoning_tokens, cost, markup, cost_state = 'unpriced', CASE WHEN cost_state = 'unpriced' THEN fallback ELSE 0 END " +
-			"FROM events WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := rd.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sum waiting events: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var ts int64
-		t, err := scanSums(rows, &key, &ts)
-		if err != nil {
-			return fmt.Errorf("sum waiting events: %w", err)
+	q := "SELECT " + expr + ", ts, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	if single {
+		q = "SELECT " + expr + ", 0, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ")
+		if expr != "''" {
+			q += " GROUP BY 1" // without a grouping SQLite sums without sorting
 		}
+	}
+	return rd.eachSum(ctx, "waiting events", q, args, func(key string, ts int64, t Totals) {
 		switch {
 		case t.Requests == 0: // the one row of an ungrouped sum over nothing
 		case single:
@@ -286,8 +273,7 @@ func (rd *snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, 
 		default:
 			b.add(b.index(time.Unix(0, ts)), key, t)
 		}
-	}
-	return rows.Err()
+	})
 }
 
 // hourTable picks the smallest hourly rollup that can answer a scope and
@@ -339,21 +325,9 @@ func (rd *snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to
 	where, args := scopeWhere("", sc)
 	where = append([]string{"day >= ?", "day < ?"}, where...)
 	args = append([]any{dLo.Unix(), dHi.Unix()}, args...)
-	rows, err := rd.query(ctx, "SELECT "+expr+", "+rollupSums+" FROM rollup_day_provider WHERE "+strings.Join(where, " AND ")+" GROUP BY 1", args...)
-	if err != nil {
-		return fmt.Errorf("sum daily rollups: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		t, err := scanSums(rows, &key)
-		if err != nil {
-			return fmt.Errorf("sum daily rollups: %w", err)
-		}
-		b.add(0, key, t)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sum daily rollups: %w", err)
+	q := "SELECT " + expr + ", 0, " + rollupSums + " FROM rollup_day_provider WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	if err := rd.eachSum(ctx, "daily rollups", q, args, func(key string, _ int64, t Totals) { b.add(0, key, t) }); err != nil {
+		return err
 	}
 	for _, r := range [][2]time.Time{{from, dLo}, {dHi, to}} {
 		if r[0].Before(r[1]) {
@@ -365,54 +339,47 @@ func (rd *snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to
 	return nil
 }
 
-func (rd *snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
-	table := hourTable(sc, expr)
-	where, args := scopeWhere("", sc)
-	where = append([]string{"hour >= ?", "hour < ?"}, where...)
-	args = append([]any{from.Unix(), to.Unix()}, args...)
-	single := len(b.bounds) == 2
-	q := "SELECT " + expr + ", "
-	if single {
-		q += "0, "
-	} else {
-		q += "hour, "
-	}
-	q += rollupSums + " FROM " + table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
-	if !single {
-		q += ", 2"
-	}
+// eachSum runs q, whose rows are a group key, a time (or side) and the
+// eleven sums, and hands each row to fn.
+func (rd *snapshot) eachSum(ctx context.Context, what, q string, args []any, fn func(key string, at int64, t Totals)) error {
 	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("sum rollups: %w", err)
+		return fmt.Errorf("sum %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var key string
-		var hour int64
-		t, err := scanSums(rows, &key, &hour)
+		var at int64
+		t, err := scanSums(rows, &key, &at)
 		if err != nil {
-			return fmt.Errorf("sum rollups: %w", err)
+			return fmt.Errorf("sum %s: %w", what, err)
 		}
-		if single {
-			b.add(0, key, t)
-			continue
-		}
-		if partial[hour] {
-			continue
-		}
-		b.add(b.index(time.Unix(hour, 0)), key, t)
+		fn(key, at, t)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sum %s: %w", what, err)
+	}
+	return nil
 }
 
-// segmentSource is where a partial range is summed: the raw events (time
-// in nanoseconds) or the quarter-hour rollups (time in seconds).
-type segmentSource struct {
-	table, column, sums string
-	unit                func(time.Time) int64
+func (rd *snapshot) sumRollups(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, partial map[int64]bool) error {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"hour >= ?", "hour < ?"}, where...)
+	args = append([]any{from.Unix(), to.Unix()}, args...)
+	single := len(b.bounds) == 2
+	q := "SELECT " + expr + ", hour, " + rollupSums + " FROM " + hourTable(sc, expr) + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	if single {
+		q = "SELECT " + expr + ", 0, " + rollupSums + " FROM " + hourTable(sc, expr) + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	}
+	return rd.eachSum(ctx, "rollups", q, args, func(key string, hour int64, t Totals) {
+		switch {
+		case single:
+			b.add(0, key, t)
+		case !partial[hour]:
+			b.add(b.index(time.Unix(hour, 0)), key, t)
+		}
+	})
 }
-
-var rawEvents = segmentSource{"events", "ts", rawSums, func(t time.Time) int64 { return t.UnixNano() }}
 
 // sumQuarters adds the quarter-hour rollup rows of the quarters qs (Unix
 // seconds) to the buckets holding them, in one query: a month's daily
@@ -424,53 +391,30 @@ func (rd *snapshot) sumQuarters(ctx context.Context, b *buckets, sc Scope, qs []
 	for i, q := range qs {
 		qargs[i] = q
 	}
-	args = append(qargs, args...)
-	rows, err := rd.query(ctx, "SELECT "+expr+", quarter, "+rollupSums+" FROM rollup_quarter_provider WHERE "+strings.Join(where, " AND ")+" GROUP BY 1, 2", args...)
-	if err != nil {
-		return fmt.Errorf("sum quarter rollups: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var q int64
-		t, err := scanSums(rows, &key, &q)
-		if err != nil {
-			return fmt.Errorf("sum quarter rollups: %w", err)
-		}
+	q := "SELECT " + expr + ", quarter, " + rollupSums + " FROM rollup_quarter_provider WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	return rd.eachSum(ctx, "quarter rollups", q, append(qargs, args...), func(key string, q int64, t Totals) {
 		b.add(b.index(time.Unix(q, 0)), key, t)
-	}
-	return rows.Err()
+	})
 }
 
-// sumSegment sums [from, to) into bucket, or, with a split time, the part
-// before it into bucket and the rest into bucket+1, in one query.
-func (rd *snapshot) sumSegment(ctx context.Context, src segmentSource, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
+// sumSegment sums the raw events of [from, to) into bucket, or, with a
+// split time, the part before it into bucket and the rest into bucket+1, in
+// one query.
+func (rd *snapshot) sumSegment(ctx context.Context, b *buckets, sc Scope, from, to time.Time, bucket int, split time.Time, expr string) error {
 	where, args := scopeWhere("", sc)
-	where = append([]string{src.column + " >= ?", src.column + " < ?"}, where...)
-	args = append([]any{src.unit(from), src.unit(to)}, args...)
-	side, sideArgs := "0", []any(nil)
+	where = append([]string{"ts >= ?", "ts < ?"}, where...)
+	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
+	side := "0"
 	if !split.IsZero() {
-		side, sideArgs = src.column+" >= ?", []any{src.unit(split)}
+		side = "ts >= ?"
+		args = append([]any{split.UnixNano()}, args...)
 	}
-	args = append(sideArgs, args...)
-	q := "SELECT " + expr + ", " + side + ", " + src.sums + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
-	rows, err := rd.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sum %s: %w", src.table, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var after int
-		t, err := scanSums(rows, &key, &after)
-		if err != nil {
-			return fmt.Errorf("sum %s: %w", src.table, err)
-		}
+	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	return rd.eachSum(ctx, "raw events", q, args, func(key string, after int64, t Totals) {
 		if t.Requests > 0 {
-			b.add(bucket+after, key, t)
+			b.add(bucket+int(after), key, t)
 		}
-	}
-	return rows.Err()
+	})
 }
 
 // Totals sums a scope over [from, to).
