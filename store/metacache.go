@@ -13,17 +13,17 @@ const metaTTL = time.Second
 
 // metaCache keeps the budgets and each provider's default key for metaTTL.
 type metaCache struct {
-	mu       sync.Mutex
-	until    time.Time // budgets valid until
-	list     []Budget
-	keys     map[string]Key
-	keysTill time.Time
+	mu          sync.Mutex
+	budgetsTill time.Time
+	list        []Budget
+	keys        map[string]Key
+	keysTill    time.Time
 }
 
 func (c *metaCache) budgets() ([]Budget, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Now().After(c.until) {
+	if time.Now().After(c.budgetsTill) {
 		return nil, false
 	}
 	return cloneBudgets(c.list), true
@@ -40,7 +40,7 @@ func cloneBudgets(bs []Budget) []Budget {
 func (c *metaCache) setBudgets(bs []Budget) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.list, c.until = cloneBudgets(bs), time.Now().Add(metaTTL)
+	c.list, c.budgetsTill = cloneBudgets(bs), time.Now().Add(metaTTL)
 }
 
 func (c *metaCache) defaultKey(provider string) (Key, bool) {
@@ -67,5 +67,5 @@ func (c *metaCache) setDefaultKey(provider string, k Key) {
 func (c *metaCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.until, c.list, c.keys = time.Time{}, nil, nil
+	c.budgetsTill, c.list, c.keys = time.Time{}, nil, nil
 }
