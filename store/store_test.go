@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,6 +154,10 @@ func openAtVersion(t *testing.T, path string, version int) {
 			t.Fatal(err)
 		}
 	}
+	// The first byok's schema also made these two indexes.
+	if _, err := db.Exec("CREATE INDEX events_provider ON events (provider, ts); CREATE INDEX events_key ON events (key_id, ts)"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.Exec(fmt.Sprintf("PRAGMA application_id=%d; PRAGMA user_version=%d", applicationID, version)); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +184,27 @@ func openAtVersion(t *testing.T, path string, version int) {
 	}
 }
 
+// schema lists a database's tables and indexes as their SQL.
+func schema(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.r.Query("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 func TestMigrateEveryEarlierVersion(t *testing.T) {
+	fresh := schema(t, openTest(t))
 	for v := 1; v < len(migrations()); v++ {
 		t.Run("from v"+strconv.Itoa(v), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "byok.db")
@@ -205,6 +231,10 @@ func TestMigrateEveryEarlierVersion(t *testing.T) {
 				if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM " + tb.name).Scan(&q); err != nil || q != 1 {
 					t.Fatalf("%s holds %d requests (%v), want 1", tb.name, q, err)
 				}
+			}
+			// The migrated schema is the one a new database gets.
+			if got := schema(t, s); !slices.Equal(got, fresh) {
+				t.Fatalf("schema after migrating differs from a new database's:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(fresh, "\n"))
 			}
 			backups, _ := filepath.Glob(path + ".v" + strconv.Itoa(v) + "-*.bak")
 			if len(backups) != 1 {

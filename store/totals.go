@@ -249,18 +249,18 @@ func (rd *snapshot) done(ctx context.Context) {
 // waiting event is placed by its time.
 func (rd *snapshot) addWaiting(ctx context.Context, b *buckets, sc Scope, from, to time.Time, expr string, rawRead [][2]time.Time) error {
 	where, args := scopeWhere("", sc)
-	// The unary plus keeps SQLite on the id range (a few hundred rows at
-	// most) instead of the time index.
-	where = append([]string{"id > (SELECT event_id FROM rollup_mark)", "+ts >= ?", "+ts < ?"}, where...)
+	// NOT INDEXED keeps SQLite on the id range (a few hundred rows at most)
+	// instead of an index that would walk every event.
+	where = append([]string{"id > (SELECT event_id FROM rollup_mark)", "ts >= ?", "ts < ?"}, where...)
 	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
 	for _, r := range rawRead {
-		where = append(where, "NOT (+ts >= ? AND +ts < ?)")
+		where = append(where, "NOT (ts >= ? AND ts < ?)")
 		args = append(args, r[0].UnixNano(), r[1].UnixNano())
 	}
 	single := len(b.bounds) == 2
-	q := "SELECT " + expr + ", ts, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	q := "SELECT " + expr + ", ts, " + rawSums + " FROM events NOT INDEXED WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
 	if single {
-		q = "SELECT " + expr + ", 0, " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ")
+		q = "SELECT " + expr + ", 0, " + rawSums + " FROM events NOT INDEXED WHERE " + strings.Join(where, " AND ")
 		if expr != "''" {
 			q += " GROUP BY 1" // without a grouping SQLite sums without sorting
 		}
@@ -409,7 +409,7 @@ func (rd *snapshot) sumSegment(ctx context.Context, b *buckets, sc Scope, from, 
 		side = "ts >= ?"
 		args = append([]any{split.UnixNano()}, args...)
 	}
-	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events NOT INDEXED WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
 	return rd.eachSum(ctx, "raw events", q, args, func(key string, after int64, t Totals) {
 		if t.Requests > 0 {
 			b.add(bucket+int(after), key, t)
