@@ -779,3 +779,81 @@ func TestReadOnlyOpen(t *testing.T) {
 		t.Fatal("data_version did not change after another connection wrote")
 	}
 }
+
+// TestSumsNeverScanEvents checks the plan of every query behind the sums:
+// none may walk the events table, and the waiting events are read by id,
+// even with indexes that tempt the planner (the first schema had two). A scan costs seconds and hundreds of
+// megabytes of mapped pages at a million events.
+func TestSumsNeverScanEvents(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	if _, err := s.w.Exec("CREATE INDEX events_provider ON events (provider, ts); CREATE INDEX events_key ON events (key_id, ts)"); err != nil {
+		t.Fatal(err)
+	}
+	k := &Key{Provider: "openai", Label: "work", Source: KeyKeychain}
+	if err := s.PutKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(7, 7))
+	var es []*Event
+	for i := range 200 {
+		e := ev(start.Add(time.Duration(rng.Int64N(int64(72*time.Hour)))), []string{"openai", "groq"}[i%2], "m", money.Cent)
+		e.KeyID = k.ID
+		es = append(es, e)
+	}
+	recordIn(t, s, "mixed", rng, es)
+
+	type query struct {
+		q    string
+		args []any
+	}
+	var seen []query
+	onSum = func(q string, args []any) { seen = append(seen, query{q, args}) }
+	defer func() { onSum = func(string, []any) {} }()
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := start.Add(95*time.Minute+7*time.Second), start.Add(50*time.Hour+3*time.Second)
+	for _, sc := range []Scope{{}, {Provider: "openai"}, {Model: "m"}, {KeyID: k.ID}, {Source: SourceCLI}} {
+		if _, err := s.Totals(ctx, sc, from, to); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Totals(ctx, sc, start, start.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []GroupBy{ByProvider, ByModel, ByKey, BySource, ByDay} {
+			for _, loc := range []*time.Location{time.UTC, kolkata} {
+				if _, err := s.Breakdown(ctx, sc, from, to, by, loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if len(seen) < 50 {
+		t.Fatalf("saw %d sum queries; the hook is not reached", len(seen))
+	}
+	for _, q := range seen {
+		rows, err := s.r.Query("EXPLAIN QUERY PLAN "+q.q, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(detail, "SCAN events") {
+				t.Errorf("%s\nwalks the events table: %s", q.q, detail)
+			}
+			// The waiting events are a short id range; any index on time,
+			// provider or key would read far more.
+			if strings.Contains(q.q, "rollup_mark") && strings.HasPrefix(detail, "SEARCH events") && !strings.Contains(detail, "INTEGER PRIMARY KEY") {
+				t.Errorf("%s\nreads the waiting events by an index: %s", q.q, detail)
+			}
+		}
+		rows.Close()
+	}
+}

@@ -243,6 +243,9 @@ func (rd *snapshot) done(ctx context.Context) {
 	}
 }
 
+// onSum lets a test see every sum query and its arguments.
+var onSum = func(q string, args []any) {}
+
 // addWaiting adds the events in [from, to) that wait outside the rollups
 // (see foldEvery) to the buckets, except those in ranges already summed
 // from the raw events. With one bucket SQLite sums them; with several each
@@ -342,6 +345,7 @@ func (rd *snapshot) sumWhole(ctx context.Context, b *buckets, sc Scope, from, to
 // eachSum runs q, whose rows are a group key, a time (or side) and the
 // eleven sums, and hands each row to fn.
 func (rd *snapshot) eachSum(ctx context.Context, what, q string, args []any, fn func(key string, at int64, t Totals)) error {
+	onSum(q, args)
 	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sum %s: %w", what, err)
@@ -409,7 +413,7 @@ func (rd *snapshot) sumSegment(ctx context.Context, b *buckets, sc Scope, from, 
 		side = "ts >= ?"
 		args = append([]any{split.UnixNano()}, args...)
 	}
-	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events NOT INDEXED WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
+	q := "SELECT " + expr + ", " + side + ", " + rawSums + " FROM events WHERE " + strings.Join(where, " AND ") + " GROUP BY 1, 2"
 	return rd.eachSum(ctx, "raw events", q, args, func(key string, after int64, t Totals) {
 		if t.Requests > 0 {
 			b.add(bucket+int(after), key, t)
