@@ -49,6 +49,24 @@ func (p PerMillion) USD() USD { return USD(int64(p) * 1000) }
 // String formats the price as dollars per million, e.g. "2.5".
 func (p PerMillion) String() string { return USD(int64(p) * 1000).Decimal() }
 
+// Dollars formats the price per million for people, exactly: at least two
+// decimals and every further digit it has, "$3.00", "$0.075", "$0.01875".
+// Rounding a price to the cent would misstate the cheap models by a third.
+func (p PerMillion) Dollars() string {
+	d := p.USD().Decimal()
+	neg := strings.HasPrefix(d, "-")
+	d = strings.TrimPrefix(d, "-")
+	whole, frac, _ := strings.Cut(d, ".")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	s := "$" + whole + "." + frac
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
 // ParsePerMillion parses a dollars-per-million price such as "2.50" or
 // "0.075". It accepts up to 6 decimal places (micro-dollar resolution).
 func ParsePerMillion(s string) (PerMillion, error) {
@@ -97,23 +115,58 @@ func (a USD) String() string {
 	case a == 0:
 		s = "$0.00"
 	case a >= Cent:
-		// Round half up to the cent.
-		cents := (int64(a) + int64(Cent)/2) / int64(Cent)
-		s = fmt.Sprintf("$%d.%02d", cents/100, cents%100)
+		s = cents(a)
 	default:
-		// Below a cent: four significant digits at most.
-		d := a.Decimal()
-		i := strings.IndexFunc(d[2:], func(r rune) bool { return r != '0' })
-		end := 2 + i + 4
-		if end > len(d) {
-			end = len(d)
-		}
-		s = "$" + strings.TrimRight(d[:end], "0")
+		s = significant(a)
 	}
 	if neg {
 		s = "-" + s
 	}
 	return s
+}
+
+// Precise formats the cost of one request, where cents are too coarse: a
+// request of $0.01403 is not one of $0.01. Below a dollar it shows four
+// significant digits at most ("$0.01403", "$0.0001653"); from a dollar up,
+// cents.
+func (a USD) Precise() string {
+	neg := a < 0
+	if neg {
+		a = -a
+	}
+	var s string
+	switch {
+	case a == 0:
+		s = "$0.00"
+	case a >= Dollar:
+		s = cents(a)
+	default:
+		s = significant(a)
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// cents formats a positive amount rounded half up to the cent.
+func cents(a USD) string {
+	c := (int64(a) + int64(Cent)/2) / int64(Cent)
+	return fmt.Sprintf("$%d.%02d", c/100, c%100)
+}
+
+// significant formats a positive amount below a dollar with four
+// significant digits at most, cut rather than rounded, and at least two
+// decimals.
+func significant(a USD) string {
+	d := a.Decimal() // "0.…"
+	i := strings.IndexFunc(d[2:], func(r rune) bool { return r != '0' })
+	end := min(2+i+4, len(d))
+	d = strings.TrimRight(d[:end], "0")
+	for len(d) < 4 {
+		d += "0"
+	}
+	return "$" + d
 }
 
 // Float returns the amount in dollars as a float64, for drawing charts and

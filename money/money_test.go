@@ -70,6 +70,43 @@ func TestFormatting(t *testing.T) {
 	}
 }
 
+func TestPrecise(t *testing.T) {
+	tests := []struct {
+		in   USD
+		want string
+	}{
+		{0, "$0.00"},
+		// 2,822 in and 371 out on claude-sonnet-4-5 ($3 and $15 per 1M).
+		{14_031_000, "$0.01403"},
+		{10 * Cent, "$0.10"},
+		{99*Cent + 9_999_999, "$0.9999"},
+		{165_300, "$0.0001653"},
+		{Dollar + 234*Cent/100, "$1.02"},
+		{12*Dollar + 40*Cent, "$12.40"},
+		{-14_031_000, "-$0.01403"},
+	}
+	for _, tt := range tests {
+		if got := tt.in.Precise(); got != tt.want {
+			t.Errorf("USD(%d).Precise() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPerMillionDollars(t *testing.T) {
+	for in, want := range map[string]string{
+		"3": "$3.00", "0.3": "$0.30", "0.075": "$0.075", "0.01875": "$0.01875",
+		"15": "$15.00", "0.000001": "$0.000001", "0": "$0.00",
+	} {
+		p, err := ParsePerMillion(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Dollars(); got != want {
+			t.Errorf("%s per 1M: Dollars() = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestJSONRoundTrip(t *testing.T) {
 	in := struct {
 		Cost USD `json:"cost_usd"`

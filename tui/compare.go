@@ -255,7 +255,7 @@ func (p *compare) column(i, w, h int) string {
 	case c.out != nil && c.out.Event.CostState == pricing.Unpriced:
 		status = st.OK.Render(string(c.out.Event.Status)) + " " + st.Warn.Render("unpriced")
 	case c.out != nil:
-		status = st.OK.Render(string(c.out.Event.Status)) + " " + c.out.Cost.Total.String()
+		status = st.OK.Render(string(c.out.Event.Status)) + " " + c.out.Cost.Total.Precise()
 	default:
 		status = st.Over.Render("not sent")
 	}
@@ -283,7 +283,7 @@ func (p *compare) summary(w int) string {
 		r := []string{p.models[i], "not sent", "–", "–", "–", "–", "–"}
 		if c.out != nil {
 			e := c.out.Event
-			cost := c.out.Cost.Total.String()
+			cost := c.out.Cost.Total.Precise()
 			if e.CostState == pricing.Unpriced {
 				cost = "unpriced"
 			}

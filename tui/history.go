@@ -425,7 +425,7 @@ func (h *history) table(w, ht int) string {
 		case store.StatusCancelled, store.StatusPartial:
 			status = st.Warn.Render(status)
 		}
-		cost := usd(e.Cost)
+		cost := e.Cost.Precise()
 		switch e.CostState {
 		case pricing.Unpriced:
 			cost = st.Warn.Render("unpriced")
@@ -520,11 +520,11 @@ func costState(st *styles, e *store.Event) string {
 	case pricing.Unpriced:
 		return st.Warn.Render(fmt.Sprintf("unpriced — not in totals; budgets count %s", e.Fallback))
 	case pricing.Estimated:
-		return st.Warn.Render(e.Cost.String() + " estimated (tokens counted locally)")
+		return st.Warn.Render(e.Cost.Precise() + " estimated (tokens counted locally)")
 	case pricing.Reported:
-		return st.Strong.Render(e.Cost.String()) + st.Muted.Render(" reported by the provider")
+		return st.Strong.Render(e.Cost.Precise()) + st.Muted.Render(" reported by the provider")
 	}
-	return st.Strong.Render(e.Cost.String()) + st.Muted.Render(" "+string(e.CostState))
+	return st.Strong.Render(e.Cost.Precise()) + st.Muted.Render(" "+string(e.CostState))
 }
 
 // costLines re-derives the lines of the recorded cost from the price
@@ -538,7 +538,7 @@ func (h *history) costLines(e *store.Event) []string {
 	var p pricing.Price
 	if h.price == "" || json.Unmarshal([]byte(h.price), &p) != nil {
 		if e.Markup != 0 {
-			out = append(out, fmt.Sprintf("  platform fee %s", e.Markup))
+			out = append(out, fmt.Sprintf("  platform fee %s", e.Markup.Precise()))
 		}
 		return out
 	}
@@ -546,10 +546,10 @@ func (h *history) costLines(e *store.Event) []string {
 		CacheWrite1h: e.CacheWrite1hTokens, Output: e.OutputTokens, Reasoning: e.ReasoningTokens}
 	bd := pricing.Cost(p, u, 0)
 	for _, l := range bd.Lines {
-		out = append(out, fmt.Sprintf("  %-10s %7s × %s/M = %s", l.Name, count(l.Units), l.Rate.USD(), l.Amount))
+		out = append(out, fmt.Sprintf("  %-10s %7s × %s/M = %s", l.Name, count(l.Units), l.Rate.Dollars(), l.Amount.Precise()))
 	}
 	if e.Markup != 0 {
-		out = append(out, fmt.Sprintf("  %-10s %s", "fee", e.Markup))
+		out = append(out, fmt.Sprintf("  %-10s %s", "fee", e.Markup.Precise()))
 	}
 	if e.CostState == pricing.Computed && bd.Total+e.Markup != e.Cost {
 		out = append(out, st.Muted.Render("  (lines re-derived from the price record; the recorded total stands)"))

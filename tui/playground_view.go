@@ -142,7 +142,7 @@ func (p *playground) statusLine() string {
 				Output: providers.EstimateTokens(p.reply), Estimated: true}
 		}
 		cost := p.c.app.Catalog().Price(prov, model, u, p.c.app.Config.Markup(prov))
-		money := "~" + cost.Total.String()
+		money := "~" + cost.Total.Precise()
 		if cost.State == pricing.Unpriced {
 			money = "unpriced"
 		}
@@ -157,7 +157,7 @@ func (p *playground) statusLine() string {
 		if e.Status != store.StatusOK {
 			state = st.Warn.Render(string(e.Status))
 		}
-		cost := st.Strong.Render(p.out.Cost.Total.String()) + st.Muted.Render(" "+string(e.CostState))
+		cost := st.Strong.Render(p.out.Cost.Total.Precise()) + st.Muted.Render(" "+string(e.CostState))
 		if e.CostState == pricing.Unpriced {
 			cost = st.Warn.Render("unpriced") + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
 		}

@@ -237,7 +237,7 @@ func (p *pricingPage) form(pr pricing.Price) dialog {
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%s/%s now costs %s in, %s out per 1M tokens", saved.Provider, saved.Model, saved.Input.USD(), saved.Output.USD()), nil
+			return fmt.Sprintf("%s/%s now costs %s in, %s out per 1M tokens", saved.Provider, saved.Model, saved.Input.Dollars(), saved.Output.Dollars()), nil
 		})
 	})
 }
@@ -253,9 +253,9 @@ func (p *pricingPage) View() string {
 		}
 	}
 	out := []string{fit(head, w, false), ""}
-	cols := []col{{"MODEL", 0, false}, {"INPUT", 9, true}, {"OUTPUT", 9, true}, {"CACHE RD", 9, true}, {"SOURCE", 9, false}}
+	cols := []col{{"MODEL", 0, false}, {"INPUT", 10, true}, {"OUTPUT", 10, true}, {"CACHE RD", 10, true}, {"SOURCE", 9, false}}
 	if w >= 110 {
-		cols = append(cols[:4], col{"CACHE WR", 9, true}, col{"CONTEXT+", 9, true}, cols[4])
+		cols = append(cols[:4], col{"CACHE WR", 10, true}, col{"CONTEXT+", 9, true}, cols[4])
 	}
 	th := h - len(out)
 	p.offset = scroll(p.cursor, p.offset, th-1)
@@ -268,17 +268,17 @@ func (p *pricingPage) View() string {
 		pr := p.all[p.shown[i]]
 		cr := st.Muted.Render("–")
 		if pr.HasCacheRead {
-			cr = pr.CacheRead.USD().String()
+			cr = pr.CacheRead.Dollars()
 		}
 		src := pr.Source
 		if src == "override" || strings.HasPrefix(src, "import:") {
 			src = st.Warn.Render(src)
 		}
-		r := []string{pr.Provider + "/" + pr.Model, pr.Input.USD().String(), pr.Output.USD().String(), cr, src}
+		r := []string{pr.Provider + "/" + pr.Model, pr.Input.Dollars(), pr.Output.Dollars(), cr, src}
 		if w >= 110 {
 			cw := st.Muted.Render("–")
 			if pr.HasCacheWrite5m {
-				cw = pr.CacheWrite5m.USD().String()
+				cw = pr.CacheWrite5m.Dollars()
 			}
 			tier := st.Muted.Render("–")
 			if len(pr.Tiers) > 0 {

@@ -158,7 +158,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		if e.ErrorClass != "" && e.Status != store.StatusCancelled {
 			status += " (" + e.ErrorClass + ")"
 		}
-		cost := e.Cost.String()
+		cost := e.Cost.Precise()
 		switch e.CostState {
 		case "unpriced":
 			cost = "unpriced"

@@ -145,7 +145,7 @@ func rate(p money.PerMillion, has bool) string {
 	if !has {
 		return "-"
 	}
-	return "$" + p.String()
+	return p.Dollars()
 }
 
 func runPricingList(ctx context.Context, f *Factory, provider string, asJSON bool) error {
@@ -388,12 +388,12 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	}
 	t := newTable(w, "LINE", "TOKENS", "PER 1M", "COST")
 	for _, l := range b.Lines {
-		t.row(l.Name, count(l.Units), "$"+l.Rate.String(), l.Amount.String())
+		t.row(l.Name, count(l.Units), l.Rate.Dollars(), l.Amount.Precise())
 	}
 	if b.Markup > 0 {
-		t.row("markup", "", "", b.Markup.String())
+		t.row("markup", "", "", b.Markup.Precise())
 	}
-	t.row("total", "", "", b.Total.String())
+	t.row("total", "", "", b.Total.Precise())
 	t.flush()
 	fmt.Fprintf(w, "\n%s exactly; %s price (%s).\n", b.Total.Decimal(), b.State, source)
 	return nil

@@ -195,7 +195,7 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 
 // summaryLine is the one line about a finished request on stderr.
 func summaryLine(e store.Event) string {
-	cost := e.Cost.String()
+	cost := e.Cost.Precise()
 	switch e.CostState {
 	case "unpriced":
 		cost = "unpriced (set a price with `byok pricing set`)"
@@ -297,7 +297,7 @@ func runCompare(ctx context.Context, f *Factory, models []string, system string,
 	var errs []error
 	for i, m := range models {
 		e := res[i].out.Event
-		cost := e.Cost.String()
+		cost := e.Cost.Precise()
 		if e.CostState == "unpriced" {
 			cost = "unpriced"
 		}
