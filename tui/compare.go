@@ -36,6 +36,8 @@ type compare struct {
 	running int
 	cols    []compareCol
 	started time.Time
+	// keyed are the providers with a key, whose models the picker lists first.
+	keyed map[string]bool
 }
 
 // compareCol is one model's reply.
@@ -53,6 +55,11 @@ type pickedCompareMsg struct {
 	model string
 }
 
+type compareKeyedMsg struct {
+	result
+	keyed map[string]bool
+}
+
 func newCompare(c *common) *compare {
 	return &compare{c: c, keys: newCompareKeys(), prompt: newTextarea("One prompt for every model… (enter edits, ctrl+s sends)")}
 }
@@ -60,7 +67,13 @@ func newCompare(c *common) *compare {
 func (p *compare) Keys() help.KeyMap { return p.keys }
 func (p *compare) Editing() bool     { return p.editing }
 func (p *compare) Busy() bool        { return p.running > 0 }
-func (p *compare) Load() tea.Cmd     { return nil }
+func (p *compare) Load() tea.Cmd {
+	ctx, a := p.c.ctx, p.c.app
+	return func() tea.Msg {
+		ks, _ := a.Keys(ctx) // without them the picker lists every provider alike
+		return compareKeyedMsg{result: result{pageCompare, 0}, keyed: keyedProviders(ks)}
+	}
+}
 
 func (p *compare) stop() {
 	if p.cancel != nil {
@@ -70,6 +83,9 @@ func (p *compare) stop() {
 
 func (p *compare) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case compareKeyedMsg:
+		p.keyed = msg.keyed
+		return nil
 	case pickedCompareMsg:
 		for _, m := range p.models {
 			if m == msg.model {
@@ -148,7 +164,7 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 			return failure(fmt.Errorf("at most %d models side by side: remove one with d", maxCompare))
 		}
 		a := p.c.app
-		return openDialog(newPicker(p.c, "Add a model", modelChoices(a), "", freeModel(a), func(v string) tea.Cmd {
+		return openDialog(newPicker(p.c, "Add a model", modelChoices(a, p.keyed), "", freeModel(a), func(v string) tea.Cmd {
 			return func() tea.Msg { return pickedCompareMsg{result: result{pageCompare, 0}, model: v} }
 		}))
 	case key.Matches(msg, k.Remove):

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -188,6 +190,25 @@ func (d *pickerDialog) filter() {
 		return
 	}
 	ms := fuzzy.Find(q, d.items)
+	// A typed model name ("gpt-4o-mini") puts the models of exactly that
+	// name first, in the order of the items (providers with keys lead),
+	// before the closest fuzzy matches.
+	exact := func(s string) bool {
+		_, name, _ := strings.Cut(s, "/")
+		return strings.EqualFold(s, q) || strings.EqualFold(name, q)
+	}
+	slices.SortStableFunc(ms, func(a, b fuzzy.Match) int {
+		ea, eb := exact(a.Str), exact(b.Str)
+		switch {
+		case ea && eb:
+			return cmp.Compare(a.Index, b.Index)
+		case ea:
+			return -1
+		case eb:
+			return 1
+		}
+		return 0
+	})
 	d.shown = make([]string, len(ms))
 	for i, m := range ms {
 		d.shown[i] = m.Str

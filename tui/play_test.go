@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,14 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 
 	hs.press("enter")
 	hs.typeText("Say hello")
+	// A max out that is not a number is refused, not quietly dropped.
+	p.maxTok.SetValue("lots")
+	hs.press("ctrl+s")
+	hs.contains(`max out "lots" is not a number of tokens`)
+	if p.streaming || p.out != nil {
+		t.Fatal("a request with max out \"lots\" was sent")
+	}
+	p.maxTok.SetValue("")
 	hs.press("ctrl+s")
 	if p.streaming {
 		t.Fatal("the request is still streaming after the fake server finished")
@@ -241,5 +250,28 @@ func TestRerunFailedRequest(t *testing.T) {
 	hs.press("ctrl+s")
 	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != "worked the second time" {
 		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
+	}
+}
+
+// A typed model name lists the models of exactly that name first, those of
+// providers with keys ahead of the rest, then the fuzzy matches.
+func TestPickerPutsExactNamesFirst(t *testing.T) {
+	srv := fakeOpenAI(t, "hi", false)
+	a := testApp(t, srv.URL, true)
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	c := hs.m.pages[pagePlayground].(*playground).c
+	for _, tc := range []struct {
+		keyed map[string]bool
+		want  []string
+	}{
+		{map[string]bool{"openai": true}, []string{"openai/gpt-4o-mini", "azure/gpt-4o-mini"}},
+		{nil, []string{"azure/gpt-4o-mini", "openai/gpt-4o-mini"}},
+	} {
+		d := newPicker(c, "Model", modelChoices(a, tc.keyed), "", nil, nil)
+		d.input.SetValue("GPT-4o-mini")
+		d.filter()
+		if len(d.shown) < 3 || !slices.Equal(d.shown[:2], tc.want) {
+			t.Fatalf("keys for %v: the picker shows %q first, want %q", tc.keyed, d.shown[:min(3, len(d.shown))], tc.want)
+		}
 	}
 }

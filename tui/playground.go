@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -183,6 +184,19 @@ func (p *playground) call() app.Call {
 	return app.Call{Provider: prov, Model: model, KeyLabel: p.label, Source: store.SourceTUI,
 		Request: providers.Request{Model: model, System: p.system.Value(), MaxTokens: maxTok,
 			Messages: []providers.Message{{Role: providers.RoleUser, Content: p.prompt.Value()}}}}
+}
+
+// maxOutErr says what is wrong with the Max out field: it holds a whole
+// number of tokens, or nothing for the model's default.
+func (p *playground) maxOutErr() error {
+	v := strings.TrimSpace(p.maxTok.Value())
+	if v == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+		return fmt.Errorf("max out %q is not a number of tokens: write one such as 1024, or clear it for the model's default", v)
+	}
+	return nil
 }
 
 // estimateSoon asks for a new estimate once typing pauses.
@@ -377,7 +391,7 @@ func (p *playground) pickModel() tea.Cmd { return p.pickModelFilter("") }
 func (p *playground) pickModelFilter(filter string) tea.Cmd {
 	a := p.c.app
 	r := result{pagePlayground, 0}
-	items := modelChoices(a)
+	items := modelChoices(a, keyedProviders(p.all))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		seen[it] = true
@@ -456,6 +470,11 @@ func (p *playground) send(again bool) tea.Cmd {
 	}
 	if strings.TrimSpace(call.Request.Messages[0].Content) == "" {
 		return failure(errors.New("the prompt is empty: press enter to write one"))
+	}
+	if !again {
+		if err := p.maxOutErr(); err != nil {
+			return failure(err)
+		}
 	}
 	if !again && len(p.warnings) > 0 && !p.confirm && p.estErr == nil {
 		p.confirm = true

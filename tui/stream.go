@@ -52,7 +52,7 @@ func startStream(c *common, ctx context.Context, owner pageID, id, col int, call
 
 // modelChoices are the chat models of the catalog as "provider/model",
 // for the pickers.
-func modelChoices(a *app.App) []string {
+func modelChoices(a *app.App, keyed map[string]bool) []string {
 	cat := a.Catalog()
 	var out []string
 	for _, p := range cat.Providers() {
@@ -63,7 +63,26 @@ func modelChoices(a *app.App) []string {
 			}
 		}
 	}
-	sort.Strings(out)
+	// The providers the user has keys for come first, each part by name.
+	sort.Slice(out, func(i, j int) bool {
+		pi, _ := splitModel(out[i])
+		pj, _ := splitModel(out[j])
+		if keyed[pi] != keyed[pj] {
+			return keyed[pi]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// keyedProviders are the providers among keys with a key that is not revoked.
+func keyedProviders(keys []app.KeyView) map[string]bool {
+	out := map[string]bool{}
+	for _, k := range keys {
+		if !k.Revoked() {
+			out[k.Provider] = true
+		}
+	}
 	return out
 }
 
