@@ -73,6 +73,8 @@ type App struct {
 	mu      sync.Mutex
 	catalog *pricing.Catalog
 	secrets keychain.Secrets
+	// secretsSet says secrets was given by SetSecrets rather than opened.
+	secretsSet bool
 }
 
 // Open loads the config and opens the store.
@@ -267,7 +269,7 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 // SetSecrets replaces the keyring (tests and the demo use a private one).
 func (a *App) SetSecrets(s keychain.Secrets) {
 	a.mu.Lock()
-	a.secrets = s
+	a.secrets, a.secretsSet = s, true
 	a.mu.Unlock()
 }
 

@@ -1,10 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"time"
 
@@ -13,7 +17,68 @@ import (
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
 )
+
+// DemoKeyringService is the keychain namespace of demo homes. The demo's
+// keys carry common labels (openai/work): under the user's own namespace a
+// playground prompt in the demo would spend with their real key, and a
+// revocation would delete it.
+const DemoKeyringService = "byok-demo"
+
+// ErrNotDemoHome begins the errors of a home the demo must not fill.
+var ErrNotDemoHome = errors.New("not a home for the demo")
+
+// demoSetting marks a home the demo claimed.
+const demoSetting = "demo_home"
+
+// ClaimDemoHome readies the app's home for SeedDemo, or refuses it. A home
+// holding keys, budgets or requests that the demo did not make is someone's
+// own and is left alone. A claimed home keeps its keys apart from the
+// user's: its config.toml names DemoKeyringService (written, or put at the
+// top of an existing file), unless it already keeps secrets elsewhere.
+func (a *App) ClaimDemoHome(ctx context.Context) error {
+	home := a.Config.Paths.Home
+	if v, err := a.Store.Setting(ctx, demoSetting); err != nil || v != "1" {
+		keys, err := a.Store.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		budgets, err := a.Store.Budgets(ctx)
+		if err != nil {
+			return err
+		}
+		events, err := a.Store.Events(ctx, store.Filter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(keys)+len(budgets)+len(events) > 0 {
+			return fmt.Errorf("%w: %s holds keys, budgets or requests of its own, and the demo fills only a new directory (leave out --home for a throwaway one)", ErrNotDemoHome, home)
+		}
+	}
+	if a.Config.Keyring == keychain.BackendFile || a.Config.KeyringService != keychain.DefaultService {
+		return a.Store.SetSetting(ctx, demoSetting, "1")
+	}
+	path := a.Config.Paths.Config
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if bytes.Contains(old, []byte("keyring_service")) {
+		return fmt.Errorf("%w: %s would keep the demo's keys with your own (keyring_service = %q); remove that line, or use a new directory", ErrNotDemoHome, path, keychain.DefaultService)
+	}
+	head := fmt.Sprintf("# A byok demo home. Its keys live in the keychain under %q, apart\n# from your own, which a prompt or a revocation here never touches.\nkeyring_service = %q\n\n", DemoKeyringService, DemoKeyringService)
+	if err := os.WriteFile(path, append([]byte(head), old...), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	a.mu.Lock()
+	a.Config.KeyringService = DemoKeyringService
+	if !a.secretsSet {
+		a.secrets = nil // opened lazily again, in the demo's namespace
+	}
+	a.mu.Unlock()
+	return a.Store.SetSetting(ctx, demoSetting, "1")
+}
 
 // DemoOptions shape the sample data of `byok demo`.
 type DemoOptions struct {

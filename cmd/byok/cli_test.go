@@ -301,6 +301,8 @@ func TestBudgetsAndAlerts(t *testing.T) {
 
 func TestPricingCommands(t *testing.T) {
 	c := newCLI(t, "")
+	// Requests to reprice, in a home the demo fills (it fills only new ones).
+	c.ok("", "demo", "--events", "500", "--days", "5", "--no-tui", "--home", c.home)
 	var cost map[string]any
 	if err := json.Unmarshal([]byte(c.ok("", "pricing", "cost", "openai/gpt-4o", "--input", "1000", "--output", "500", "--json")), &cost); err != nil {
 		t.Fatal(err)
@@ -343,7 +345,6 @@ func TestPricingCommands(t *testing.T) {
 	// Reprice: history keeps its price until the user asks, and a dry run
 	// writes nothing.
 	c.ok("", "spend", "add", "openai", "1")
-	c.ok("", "demo", "--events", "500", "--days", "5", "--no-tui", "--home", c.home)
 	before := c.ok("", "usage", "--since", "10d", "--json")
 	c.ok("", "pricing", "set", "openai/gpt-4o-mini", "--input", "100", "--output", "100")
 	dry := c.ok("", "pricing", "reprice", "--since", "10d")
@@ -578,4 +579,64 @@ func TestPromptOverResponsesAPI(t *testing.T) {
 	if rows[0]["input_tokens"] != 1076.0 || rows[0]["cache_read_tokens"] != 1024.0 || rows[0]["reasoning_tokens"] != 256.0 || rows[0]["cost_state"] != "computed" {
 		t.Fatalf("recorded %+v", rows[0])
 	}
+}
+
+// TestDemoKeepsToItsOwnKeys runs the demo next to a real home whose key has
+// the label of a demo key, against a real Secret Service: nothing done in
+// the demo may read, send or delete that key, and the demo refuses to fill
+// the real home.
+func TestDemoKeepsToItsOwnKeys(t *testing.T) {
+	keychaintest.Start(t)
+	up := newFakeOpenAI(t, "")
+	c := newCLI(t, fmt.Sprintf("keyring = \"keychain\"\n\n[providers.openai]\nbase_url = %q\n", up.srv.URL+"/v1"))
+	secret := "sk-real-users-own-work-key-0123456789"
+	c.ok(secret+"\n", "keys", "add", "openai", "--label", "work", "--no-validate")
+	c.ok("", "spend", "add", "openai", "2.50")
+	before := c.ok("", "log", "--json")
+
+	// The real home is refused, and left as it was.
+	r := c.run("", "demo", "--events", "200", "--days", "3", "--no-tui", "--home", c.home)
+	if r.code != exitUsage || !strings.Contains(r.err, "holds keys, budgets or requests of its own") {
+		t.Fatalf("demo in the real home: exit %d, stderr %q", r.code, r.err)
+	}
+	if after := c.ok("", "log", "--json"); after != before {
+		t.Fatal("the refused demo changed the real home's requests")
+	}
+
+	// A new home: the demo's openai goes to the fake upstream, so a leak
+	// would show there.
+	demo := t.TempDir()
+	mustWrite(t, filepath.Join(demo, "config.toml"), []byte(fmt.Sprintf("[providers.openai]\nbase_url = %q\n", up.srv.URL+"/v1")))
+	c.ok("", "demo", "--events", "200", "--days", "3", "--no-tui", "--home", demo)
+	cfg, err := os.ReadFile(filepath.Join(demo, "config.toml"))
+	if err != nil || !strings.HasPrefix(string(cfg), "# A byok demo home") || !strings.Contains(string(cfg), `keyring_service = "byok-demo"`) ||
+		!strings.Contains(string(cfg), up.srv.URL) {
+		t.Fatalf("the demo home's config.toml:\n%s", cfg)
+	}
+	r = c.run("", "--home", demo, "prompt", "-m", "openai/gpt-4o-mini", "--key", "work", "hi")
+	if r.code == 0 || !strings.Contains(r.err, "no secret stored") {
+		t.Fatalf("a prompt with the demo's openai/work key: exit %d, stderr %q", r.code, r.err)
+	}
+	if auth, _ := up.lastAuth.Load().(string); up.hits.Load() != 0 || strings.Contains(auth, secret) {
+		t.Fatalf("the demo reached the provider %d times (auth %q)", up.hits.Load(), auth)
+	}
+	var ks []map[string]any
+	decode(t, c.ok("", "--home", demo, "keys", "list", "--json"), &ks)
+	for _, k := range ks {
+		if k["provider"] == "openai" && k["label"] == "work" {
+			c.ok("", "--home", demo, "keys", "rm", fmt.Sprint(k["id"]))
+		}
+	}
+	if _, err := exec.LookPath("secret-tool"); err == nil {
+		got, err := exec.Command("secret-tool", "lookup", "service", "byok", "username", "openai/work").Output()
+		if err != nil || strings.TrimSpace(string(got)) != secret {
+			t.Fatalf("after the demo the real key reads %q (%v)", got, err)
+		}
+	}
+	c.ok("", "prompt", "-m", "openai/gpt-4o-mini", "--key", "work", "hi") // the real home still has its key
+	if auth, _ := up.lastAuth.Load().(string); auth != "Bearer "+secret {
+		t.Fatalf("the real home sent %q", auth)
+	}
+	// A demo home is accepted again.
+	c.ok("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -25,7 +26,9 @@ func newDemoCmd(f *Factory) *cobra.Command {
 		Long: `Fill a throwaway home (a new temporary directory, or --home) with realistic
 usage — several providers, models and keys, errors, cancelled streams, unpriced
 requests, budgets and alerts — and open the dashboard. Your own data and
-keychain are never touched.`,
+keys are never touched: a --home that holds keys, budgets or requests of its
+own is refused, and the demo's keys live in the keychain under "byok-demo",
+apart from yours.`,
 		Example: `  byok demo
   byok demo --events 1000000 --days 90 --no-tui`,
 		Args: cobra.NoArgs,
@@ -54,6 +57,12 @@ func runDemo(ctx context.Context, f *Factory, o demoOptions) error {
 	}
 	a, err := f.App(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		if errors.Is(err, app.ErrNotDemoHome) {
+			return usageError{err}
+		}
 		return err
 	}
 	start := time.Now()
