@@ -236,6 +236,10 @@ func TestForecast(t *testing.T) {
 			if st.Projected != tt.projected || st.Forecast != tt.forecast {
 				t.Fatalf("forecast %s (projected %t), want %s (%t)", st.Forecast, st.Projected, tt.forecast, tt.projected)
 			}
+			// Too early to project: people see a dash, not the spend so far.
+			if want := map[bool]string{true: tt.forecast.String(), false: "–"}[tt.projected]; st.ForecastText() != want {
+				t.Errorf("ForecastText() = %q, want %q", st.ForecastText(), want)
+			}
 			if tt.fires && st.State != StateWarn {
 				t.Errorf("state %s, want warn for a budget on track to go over", st.State)
 			}

@@ -104,6 +104,16 @@ type Status struct {
 	State     string // StateOK, StateWarn or StateOver
 }
 
+// ForecastText is Forecast for people: "–" until enough of the period has
+// passed to project anything, where showing the spend so far as a forecast
+// would read as a promise that spending stops.
+func (s Status) ForecastText() string {
+	if !s.Projected {
+		return "–"
+	}
+	return s.Forecast.String()
+}
+
 // Over reports whether the period's spend has reached the limit.
 func (s Status) Over() bool { return s.Spent >= s.Budget.Limit }
 

@@ -229,9 +229,9 @@ func (p *budgets) View() string {
 		if b.Budget.Hard {
 			hard = st.Over.Render("yes")
 		}
-		fc := b.Forecast.String()
+		fc := b.ForecastText()
 		if !b.Projected {
-			fc = st.Muted.Render("–")
+			fc = st.Muted.Render(fc)
 		}
 		r := []string{b.Budget.Scope, string(b.Budget.Period), hard, st.state(b.State).Render(b.Spent.String()) + " of " + b.Budget.Limit.String(),
 			st.bar(b.Percent/100, barW, b.State), st.state(b.State).Render(percent(b.Percent)), fc, until(now, b.End)}

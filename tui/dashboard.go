@@ -347,7 +347,7 @@ func (d *dashboard) providerTable(w, h int) string {
 		if b, ok := d.providerBudget(g.Key); ok {
 			r[2] = st.bar(b.Percent/100, barW, b.State)
 			r[3] = st.state(b.State).Render(percent(b.Percent) + periodMark(b.Budget.Period))
-			r[4] = b.Forecast.String()
+			r[4] = b.ForecastText()
 		} else if total > 0 {
 			// No budget: the bar shows the provider's share of the total.
 			r[2] = st.bar(g.Cost.Float()/total.Float(), barW, "")

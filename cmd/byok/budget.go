@@ -144,6 +144,7 @@ type budgetRow struct {
 	SpentUSD    string `json:"spent_usd"`
 	Percent     string `json:"percent"`
 	ForecastUSD string `json:"forecast_usd"`
+	Projected   bool   `json:"projected"` // false: too early in the period, forecast_usd is the spend so far
 	Hard        bool   `json:"hard"`
 	State       string `json:"state"`
 	ResetsAt    any    `json:"resets_at"`
@@ -164,7 +165,7 @@ func runBudgetList(ctx context.Context, f *Factory, asJSON bool) error {
 		rows := make([]budgetRow, len(sts))
 		for i, s := range sts {
 			rows[i] = budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
-				fmt.Sprintf("%.1f", s.Percent), s.Forecast.Decimal(), s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
+				fmt.Sprintf("%.1f", s.Percent), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
 		}
 		return writeJSON(f.IO.Out, rows)
 	}
@@ -184,7 +185,7 @@ func runBudgetList(ctx context.Context, f *Factory, asJSON bool) error {
 			spent += fmt.Sprintf(" (%d unpriced at fallback)", s.Unpriced)
 		}
 		t.row(s.Budget.Scope, string(kind), spent, s.Budget.Limit.String(), fmt.Sprintf("%.0f%%", s.Percent),
-			s.Forecast.String(), s.State, s.End.In(loc).Format("2006-01-02 15:04"))
+			s.ForecastText(), s.State, s.End.In(loc).Format("2006-01-02 15:04"))
 	}
 	return t.flush()
 }

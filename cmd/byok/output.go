@@ -102,7 +102,7 @@ func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 				kind = "hard"
 			}
 			t.row(b.Budget.Scope, string(b.Budget.Period)+" "+kind, b.Spent.String(), b.Budget.Limit.String(),
-				fmt.Sprintf("%.0f%%", b.Percent), b.Forecast.String(), b.State, b.End.In(loc).Format("Jan 2 15:04"))
+				fmt.Sprintf("%.0f%%", b.Percent), b.ForecastText(), b.State, b.End.In(loc).Format("Jan 2 15:04"))
 		}
 		t.flush()
 	}
