@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/app"
 )
 
 // TestEndToEndInTmux runs the real binary in a tmux pane and uses it as a
@@ -69,6 +72,31 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	tm.keys("q")
 	tm.waitFor("EXIT=0")
+
+	// A new user's empty home: the welcome screen's demo opens in a
+	// throwaway home of its own, and q comes back with nothing recorded.
+	empty := filepath.Join(dir, "empty")
+	if err := os.MkdirAll(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm.run("kill-session", "-t", "byok")
+	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
+		fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
+	tm.waitFor("Welcome to byok", "look around the demo")
+	tm.keys("d")
+	tm.waitFor("Total $", "LAST 30 DAYS", "anthropic")
+	tm.keys("q")
+	tm.waitFor("Back in your own byok", "Welcome to byok")
+	tm.keys("q")
+	tm.waitFor("EXIT=0")
+	a, err := app.Open(context.Background(), app.Options{Home: empty, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if es, err := a.Store.Events(context.Background(), storeFilterOne); err != nil || len(es) != 0 {
+		t.Fatalf("the user's home holds %d events after the demo (%v)", len(es), err)
+	}
 }
 
 type tmux struct {

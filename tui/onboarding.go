@@ -2,12 +2,13 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store"
 )
 
@@ -17,17 +18,12 @@ var storeFilterOne = store.Filter{Limit: 1}
 
 // onboarding greets a new user on an empty database.
 type onboarding struct {
-	c       *common
-	keys    onboardingKeys
-	seeding bool
-	reqID   int
+	c    *common
+	keys onboardingKeys
 }
 
-type seededMsg struct {
-	result
-	rep app.DemoReport
-	err error
-}
+// demoExitedMsg says the demo the welcome screen started has ended.
+type demoExitedMsg struct{ err error }
 
 func newOnboarding(c *common) *onboarding {
 	return &onboarding{c: c, keys: newOnboardingKeys()}
@@ -36,24 +32,16 @@ func newOnboarding(c *common) *onboarding {
 func (o *onboarding) Load() tea.Cmd     { return nil }
 func (o *onboarding) Keys() help.KeyMap { return o.keys }
 func (o *onboarding) Editing() bool     { return false }
-func (o *onboarding) Busy() bool        { return o.seeding }
+func (o *onboarding) Busy() bool        { return false }
 
 func (o *onboarding) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case seededMsg:
-		if msg.id != o.reqID {
-			return nil
-		}
-		o.seeding = false
+	case demoExitedMsg:
 		if msg.err != nil {
-			return failure(msg.err)
+			return failure(fmt.Errorf("the demo ended with %w; run `byok demo` to try again", msg.err))
 		}
-		return tea.Batch(goTo(pageDashboard, dataChangedMsg{}),
-			notice("Loaded %s sample requests over 90 days (%s in total); the demo keys hold no secrets", count(int64(msg.rep.Events)), msg.rep.Spend))
+		return notice("Back in your own byok: the demo's sample data stayed in its throwaway home")
 	case tea.KeyPressMsg:
-		if o.seeding {
-			return nil
-		}
 		switch {
 		case key.Matches(msg, o.keys.AddKey):
 			return goTo(pageKeys, addKeyMsg{})
@@ -62,16 +50,25 @@ func (o *onboarding) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, o.keys.Dashboard):
 			return goTo(pageDashboard, nil)
 		case key.Matches(msg, o.keys.Demo):
-			o.seeding = true
-			o.reqID = o.c.nextID()
-			id, ctx, a := o.reqID, o.c.ctx, o.c.app
-			return func() tea.Msg {
-				rep, err := a.SeedDemo(ctx, app.DemoOptions{Events: 20000, Days: 90})
-				return seededMsg{result: result{pageOnboarding, id}, rep: rep, err: err}
-			}
+			return o.demo()
 		}
 	}
 	return nil
+}
+
+// demo runs `byok demo` in the terminal until the user quits it. The demo
+// fills a throwaway home of its own: sample data never mixes with the
+// user's requests, and its keys never meet theirs.
+func (o *onboarding) demo() tea.Cmd {
+	cmd := o.c.demoCommand
+	if cmd == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return failure(fmt.Errorf("find the byok program to start the demo: %w; run `byok demo` instead", err))
+		}
+		cmd = func() *exec.Cmd { return exec.Command(exe, "demo") }
+	}
+	return tea.ExecProcess(cmd(), func(err error) tea.Msg { return demoExitedMsg{err} })
 }
 
 func (o *onboarding) View() string {
@@ -87,12 +84,9 @@ func (o *onboarding) View() string {
 		"",
 		fmt.Sprintf("  %s  add a key (OpenAI, Anthropic, Google, OpenRouter, Groq, …)", k("a")),
 		fmt.Sprintf("  %s  open the playground and send a prompt", k("p")),
-		fmt.Sprintf("  %s  load demo data to look around (20,000 sample requests)", k("d")),
+		fmt.Sprintf("  %s  look around the demo: sample data in a throwaway home (q comes back)", k("d")),
 		"",
 		st.Muted.Render("Requests made with `byok prompt` or through `byok proxy` show up here live."),
-	}
-	if o.seeding {
-		lines = append(lines, "", st.Warn.Render("Loading demo data…"))
 	}
 	return wrap(joinLines(lines), o.c.width)
 }

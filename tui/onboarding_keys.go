@@ -17,7 +17,7 @@ func newOnboardingKeys() onboardingKeys {
 	return onboardingKeys{
 		AddKey:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add a key")),
 		Playground: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "playground")),
-		Demo:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "load demo data")),
+		Demo:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "demo")),
 		Dashboard:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "dashboard")),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Options struct {
 	// PollInterval is how often the database is checked for writes by
 	// other processes; zero means one second.
 	PollInterval time.Duration
+	// DemoCommand is what the welcome screen's demo runs; nil means this
+	// program with the demo command.
+	DemoCommand func() *exec.Cmd
 }
 
 // Run starts the program and blocks until the user quits or ctx ends.
@@ -96,6 +100,8 @@ type common struct {
 	// noTimers makes timed commands fire at once (tests drive Update
 	// without a program or a clock).
 	noTimers bool
+	// demoCommand is Options.DemoCommand.
+	demoCommand func() *exec.Cmd
 }
 
 // bell rings the terminal bell when alerts holds one newer than any seen
@@ -229,7 +235,7 @@ func newModel(ctx context.Context, a *app.App, opt Options) *model {
 	if opt.PollInterval <= 0 {
 		opt.PollInterval = time.Second
 	}
-	c := &common{ctx: ctx, app: a, now: now, st: newStyles(true), send: func(tea.Msg) {}}
+	c := &common{ctx: ctx, app: a, now: now, st: newStyles(true), send: func(tea.Msg) {}, demoCommand: opt.DemoCommand}
 	m := &model{c: c, opt: opt, keys: newGlobalKeys(), help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.pages = [...]page{
 		newDashboard(c), newHistory(c), newPlayground(c), newCompare(c),

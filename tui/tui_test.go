@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"image/color"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +57,7 @@ func TestOnboarding(t *testing.T) {
 	if hs.m.active != pageOnboarding {
 		t.Fatalf("an empty database opens %s, want the welcome screen", hs.m.active)
 	}
-	hs.contains("Welcome to byok", "load demo data")
+	hs.contains("Welcome to byok", "look around the demo")
 	hs.press("p")
 	if hs.m.active != pagePlayground {
 		t.Fatalf("p opened %s, want the playground", hs.m.active)
@@ -64,17 +66,29 @@ func TestOnboarding(t *testing.T) {
 	hs.contains("Nothing spent in this period.")
 }
 
+// The welcome screen's demo runs as a program of its own (the end-to-end
+// test runs the real one): nothing lands in the user's home.
 func TestOnboardingDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds 20,000 events")
-	}
 	a := testApp(t, "", false)
-	hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
-	hs.press("d")
-	if hs.m.active != pageDashboard {
-		t.Fatalf("after loading demo data the view is %s, want the dashboard", hs.m.active)
+	var ran []string
+	demo := func() *exec.Cmd {
+		c := exec.Command("true", "demo")
+		ran = append(ran, strings.Join(c.Args[1:], " "))
+		return c
 	}
-	hs.contains("Total $", "anthropic", "openai", "Loaded 20,000 sample requests")
+	hs := newHarness(t, a, Options{Now: fixedClock, DemoCommand: demo}, 80, 24)
+	hs.contains("look around the demo")
+	hs.press("d")
+	if len(ran) != 1 || ran[0] != "demo" {
+		t.Fatalf("d ran %q, want the demo once", ran)
+	}
+	hs.send(demoExitedMsg{})
+	hs.contains("Back in your own byok", "Welcome to byok")
+	if es, err := a.Store.Events(context.Background(), storeFilterOne); err != nil || len(es) != 0 {
+		t.Fatalf("the user's home holds %d events after the demo (%v)", len(es), err)
+	}
+	hs.send(demoExitedMsg{err: errors.New("exit status 1")})
+	hs.contains("the demo ended with exit status 1")
 }
 
 func TestDashboard(t *testing.T) {
