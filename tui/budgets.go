@@ -134,8 +134,16 @@ func (p *budgets) form(b *store.Budget) dialog {
 		}
 		v.thresholds = strings.Join(ts, ",")
 	}
+	// The scope is checked as typed, provider included: an unknown one
+	// found only on saving would close the form and lose what was typed.
 	scope := huh.NewInput().Title("Scope").Description("all, provider:ID, key:PROVIDER/LABEL, model:PROVIDER/MODEL").
-		Value(&v.scope).Validate(func(s string) error { _, err := budget.ParseScope(s); return err })
+		Value(&v.scope).Validate(func(s string) error {
+		sc, err := budget.ParseScope(s)
+		if err == nil && sc.Kind != budget.KindAll {
+			_, err = p.c.app.Provider(sc.Provider)
+		}
+		return err
+	})
 	amount := huh.NewInput().Title("Amount (USD)").Description("per period, e.g. 50 or 12.50").Value(&v.amount).
 		Validate(func(s string) error {
 			a, err := money.Parse(s)

@@ -122,7 +122,14 @@ func TestBudgets(t *testing.T) {
 	hs.press("a")
 	hs.contains("Add a budget", "Scope")
 	hs.press("ctrl+u")
-	hs.typeText("provider:groq")
+	// An unknown provider is refused in the field; the form stays open.
+	hs.typeText("provider:groq5")
+	hs.press("enter")
+	hs.contains(`unknown provider "groq5"`, "Add a budget")
+	if hs.m.dialog == nil {
+		t.Fatal("an unknown provider closed the form")
+	}
+	hs.press("backspace")
 	hs.press("enter")
 	hs.typeText("12.50")
 	hs.press("enter")
