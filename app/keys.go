@@ -85,6 +85,29 @@ func checkSecret(spec providers.Spec, secret string) (string, error) {
 	return secret, nil
 }
 
+// CheckKeyName says whether label can name a new key of provider, for forms
+// that check it as it is typed; AddKey checks the same.
+func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
+	spec, err := a.Provider(provider)
+	if err != nil {
+		return err
+	}
+	return a.checkKeyName(ctx, spec.ID, label)
+}
+
+// checkKeyName refuses a malformed label and the name of an existing key.
+func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
+	if !labelPattern.MatchString(label) || label == envLabel {
+		return fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)
+	}
+	if _, err := a.Store.KeyByName(ctx, provider, label); err == nil {
+		return fmt.Errorf("a key %s/%s exists already: rotate it to replace its secret, or pick another label: %w", provider, label, store.ErrDuplicate)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
 // AddKey stores a new key in the keyring and its metadata in the store,
 // after validating it with the provider unless validate is false.
 func (a *App) AddKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
@@ -98,16 +121,13 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 	if label == "" {
 		label = "default"
 	}
-	if !labelPattern.MatchString(label) || label == envLabel {
-		return store.Key{}, fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)
+	if err := a.checkKeyName(ctx, spec.ID, label); err != nil {
+		return store.Key{}, err
 	}
 	if secret, err = checkSecret(spec, secret); err != nil {
 		return store.Key{}, err
 	}
 	redact.Register(secret)
-	if _, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil {
-		return store.Key{}, fmt.Errorf("a key %s/%s exists already: use `byok keys rotate` to replace it, or pick another --label: %w", spec.ID, label, store.ErrDuplicate)
-	}
 	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain}
 	if a.Config.Keyring == "file" {
 		k.Source = store.KeyFile

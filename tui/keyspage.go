@@ -192,7 +192,7 @@ func (p *keysPage) addForm() dialog {
 					if strings.TrimSpace(s) == "" {
 						return errors.New("a label is needed")
 					}
-					return nil
+					return p.c.app.CheckKeyName(p.c.ctx, v.provider, strings.TrimSpace(s))
 				}),
 		),
 		huh.NewGroup(

@@ -51,7 +51,14 @@ func TestKeys(t *testing.T) {
 	}
 	hs.contains("Add a key", "Provider")
 	hs.press("enter") // the first provider: OpenAI
-	hs.press("enter") // label "default"
+	// A label that names a key already is refused in the field.
+	hs.press("ctrl+u")
+	hs.typeText("work")
+	hs.press("enter")
+	hs.contains("a key openai/work exists already", "Label")
+	hs.press("ctrl+u")
+	hs.typeText("default")
+	hs.press("enter")
 	hs.typeText(secret)
 	hs.lacks(secret)
 	hs.press("enter")
