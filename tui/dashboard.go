@@ -340,6 +340,12 @@ func (d *dashboard) providerTable(w, h int) string {
 		cols[4].title, cols[4].width = "FCAST", 9
 		cols[6].title, cols[6].width = "UNPR", 4
 	}
+	// Below 75 columns the bars go (the percent keeps its colour), so
+	// that the provider names still show.
+	bars := w >= 75
+	if !bars {
+		cols = append(cols[:2], cols[3:]...)
+	}
 	total := d.sum.Total.Cost
 	rows := make([][]string, 0, len(d.sum.Providers))
 	for _, g := range d.sum.Providers {
@@ -354,6 +360,9 @@ func (d *dashboard) providerTable(w, h int) string {
 		}
 		if g.Unpriced > 0 {
 			r[6] = st.Warn.Render(count(g.Unpriced))
+		}
+		if !bars {
+			r = append(r[:2], r[3:]...)
 		}
 		rows = append(rows, r)
 	}

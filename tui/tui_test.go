@@ -312,3 +312,11 @@ func TestBackgroundColour(t *testing.T) {
 		})
 	}
 }
+
+// Below 75 columns the dashboard drops its bars rather than the names.
+func TestDashboardNarrow(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{Now: fixedClock}, 60, 18)
+	hs.contains("PROVIDER", "openai", "anthropic", "%")
+	hs.lacks("ope…", "ant…")
+}
