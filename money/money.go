@@ -105,31 +105,17 @@ func (a USD) Decimal() string {
 // String formats the amount for people: "$12.40", "$0.0031", "$0.000002".
 // Amounts of a cent or more show two decimals; smaller ones show enough
 // significant digits to not read as zero.
-func (a USD) String() string {
-	neg := a < 0
-	if neg {
-		a = -a
-	}
-	var s string
-	switch {
-	case a == 0:
-		s = "$0.00"
-	case a >= Cent:
-		s = cents(a)
-	default:
-		s = significant(a)
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func (a USD) String() string { return a.format(Cent) }
 
 // Precise formats the cost of one request, where cents are too coarse: a
 // request of $0.01403 is not one of $0.01. Below a dollar it shows four
 // significant digits at most ("$0.01403", "$0.0001653"); from a dollar up,
 // cents.
-func (a USD) Precise() string {
+func (a USD) Precise() string { return a.format(Dollar) }
+
+// format shows amounts of centsFrom or more in cents and smaller ones with
+// four significant digits.
+func (a USD) format(centsFrom USD) string {
 	neg := a < 0
 	if neg {
 		a = -a
@@ -138,7 +124,7 @@ func (a USD) Precise() string {
 	switch {
 	case a == 0:
 		s = "$0.00"
-	case a >= Dollar:
+	case a >= centsFrom:
 		s = cents(a)
 	default:
 		s = significant(a)
