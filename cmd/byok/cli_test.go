@@ -380,6 +380,16 @@ func TestPromptRecordsCostAndErrors(t *testing.T) {
 		t.Fatal("the rejected key was printed")
 	}
 	c.ok("sk-fake-good-key-0123456789abcd\n", "keys", "add", "fakeai", "--label", "work")
+	// The same name again is refused before the key is read, with the
+	// command that replaces its secret.
+	before := up.hits.Load()
+	if r := c.run("sk-fake-good-key-0123456789abcd\n", "keys", "add", "fakeai", "--label", "work"); r.code != exitUsage ||
+		!strings.Contains(r.err, "fakeai/work exists already (id 1)") || !strings.Contains(r.err, "byok keys rotate 1") || strings.Contains(r.err, "key: ") {
+		t.Fatalf("a second fakeai/work: exit %d, stderr %q", r.code, r.err)
+	}
+	if up.hits.Load() != before {
+		t.Fatal("a refused key was checked with the provider")
+	}
 
 	out := c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "say hello")
 	if out.code != 0 || out.out != "Hello there\n" {

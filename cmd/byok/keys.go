@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 func newKeysCmd(f *Factory) *cobra.Command {
@@ -185,6 +187,18 @@ func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Cont
 func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validate bool) error {
 	a, spec, err := f.appFor(ctx, provider)
 	if err != nil {
+		return err
+	}
+	// A taken or malformed label is said before the key is asked for.
+	if label == "" {
+		label = "default"
+	}
+	if err := a.CheckKeyName(ctx, spec.ID, label); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			if k, kerr := a.Store.KeyByName(ctx, spec.ID, label); kerr == nil {
+				return usageErrorf("%s/%s exists already (id %d): replace its secret with `byok keys rotate %d`, or pick another --label", spec.ID, label, k.ID, k.ID)
+			}
+		}
 		return err
 	}
 	prompt := fmt.Sprintf("%s key: ", spec.Name)
