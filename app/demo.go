@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
@@ -64,12 +64,19 @@ func (a *App) ClaimDemoHome(ctx context.Context) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if bytes.Contains(old, []byte("keyring_service")) {
-		return fmt.Errorf("%w: %s would keep the demo's keys with your own (keyring_service = %q); remove that line, or use a new directory", ErrNotDemoHome, path, keychain.DefaultService)
-	}
 	head := fmt.Sprintf("# A byok demo home. Its keys live in the keychain under %q, apart\n# from your own, which a prompt or a revocation here never touches.\nkeyring_service = %q\n\n", DemoKeyringService, DemoKeyringService)
 	if err := os.WriteFile(path, append([]byte(head), old...), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// A file that names keyring_service itself ("byok") now names it twice:
+	// put it back as it was and refuse.
+	if c, err := config.Load(a.Config.Paths); err != nil || c.KeyringService != DemoKeyringService {
+		if old == nil {
+			_ = os.Remove(path)
+		} else {
+			_ = os.WriteFile(path, old, 0o600)
+		}
+		return fmt.Errorf("%w: %s keeps keys with your own (keyring_service = %q); remove that line, or use a new directory", ErrNotDemoHome, path, keychain.DefaultService)
 	}
 	a.mu.Lock()
 	a.Config.KeyringService = DemoKeyringService
