@@ -246,6 +246,12 @@ func TestDemoUsageLogSpend(t *testing.T) {
 	if r := c.run("", "status", "--format", "{{.Nope"); r.code != exitUsage {
 		t.Fatalf("bad --format: exit %d", r.code)
 	}
+	// A field that does not exist: nothing printed, the fields named, no Go
+	// type names.
+	if r := c.run("", "status", "--format", "spent {{.Today}}"); r.code != exitUsage || r.out != "" ||
+		!strings.Contains(r.err, "the fields are .TodayUSD") || strings.Contains(r.err, "statusData") {
+		t.Fatalf("unknown field in --format: exit %d, stdout %q, stderr %q", r.code, r.out, r.err)
+	}
 }
 
 func TestBudgetsAndAlerts(t *testing.T) {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"text/template"
 
@@ -31,7 +33,7 @@ any amount of history.`,
 	}
 	cmd.Flags().BoolVar(&o.check, "check", false, "exit 1 when any budget is over its limit or blocking")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
-	cmd.Flags().StringVar(&o.format, "format", "", "a Go template over .TodayUSD, .Budgets (.Name .Scope .SpentUSD .LimitUSD .Percent .State .Hard) and .Alerts")
+	cmd.Flags().StringVar(&o.format, "format", "", "a Go template over "+statusFields)
 	return cmd
 }
 
@@ -57,6 +59,13 @@ type statusBudget struct {
 	State    string `json:"state"`
 	Hard     bool   `json:"hard"`
 }
+
+// statusFields names what --format can use.
+const statusFields = ".TodayUSD, .Budgets (.Name .Scope .Period .SpentUSD .LimitUSD .Percent .State .Hard) and .Alerts"
+
+// goTypeName is the Go type a template error names, which means nothing
+// to the person who wrote the template.
+var goTypeName = regexp.MustCompile(` in type [\w.*\[\]]+`)
 
 // errOver makes `status --check` exit 1 without an error message.
 var errOver = errors.New("a budget is over its limit")
@@ -118,10 +127,13 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 			return err
 		}
 	case tmpl != nil:
-		if err := tmpl.Execute(f.IO.Out, data); err != nil {
-			return usageErrorf("--format: %v", err)
+		// Into a buffer first: a template that fails halfway prints nothing.
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, data); err != nil {
+			msg := goTypeName.ReplaceAllString(err.Error(), "")
+			return usageErrorf("--format: %s; the fields are %s", msg, statusFields)
 		}
-		fmt.Fprintln(f.IO.Out)
+		fmt.Fprintln(f.IO.Out, b.String())
 	default:
 		if len(parts) == 0 {
 			parts = append(parts, "byok "+today.BudgetSpend().String()+" today")
