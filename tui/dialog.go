@@ -182,17 +182,12 @@ func (d *pickerDialog) Init() tea.Cmd     { return nil }
 func (d *pickerDialog) Busy() bool        { return false }
 func (d *pickerDialog) Keys() help.KeyMap { return d.keys }
 
-func (d *pickerDialog) filter() {
-	q := strings.TrimSpace(d.input.Value())
-	if q == "" {
-		d.shown = d.items
-		d.cursor = min(d.cursor, max(len(d.shown)-1, 0))
-		return
-	}
-	ms := fuzzy.Find(q, d.items)
-	// A typed model name ("gpt-4o-mini") puts the models of exactly that
-	// name first, in the order of the items (providers with keys lead),
-	// before the closest fuzzy matches.
+// findModels filters "provider/model" names fuzzily. A typed model name
+// ("gpt-4o-mini") puts the models of exactly that name first, in the order
+// of the items (the playground lists providers with keys first), before
+// the closest fuzzy matches.
+func findModels(q string, items []string) []fuzzy.Match {
+	ms := fuzzy.Find(q, items)
 	exact := func(s string) bool {
 		_, name, _ := strings.Cut(s, "/")
 		return strings.EqualFold(s, q) || strings.EqualFold(name, q)
@@ -209,6 +204,17 @@ func (d *pickerDialog) filter() {
 		}
 		return 0
 	})
+	return ms
+}
+
+func (d *pickerDialog) filter() {
+	q := strings.TrimSpace(d.input.Value())
+	if q == "" {
+		d.shown = d.items
+		d.cursor = min(d.cursor, max(len(d.shown)-1, 0))
+		return
+	}
+	ms := findModels(q, d.items)
 	d.shown = make([]string, len(ms))
 	for i, m := range ms {
 		d.shown[i] = m.Str

@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/sahilm/fuzzy"
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
@@ -76,7 +75,7 @@ func (p *pricingPage) filter() {
 			p.shown = append(p.shown, i)
 		}
 	} else {
-		for _, m := range fuzzy.Find(q, p.names) {
+		for _, m := range findModels(q, p.names) {
 			p.shown = append(p.shown, m.Index)
 		}
 	}
