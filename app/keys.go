@@ -95,10 +95,18 @@ func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
 	return a.checkKeyName(ctx, spec.ID, label)
 }
 
-// checkKeyName refuses a malformed label and the name of an existing key.
-func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
+// CheckKeyLabel says whether label is well formed for a key.
+func CheckKeyLabel(label string) error {
 	if !labelPattern.MatchString(label) || label == envLabel {
 		return fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)
+	}
+	return nil
+}
+
+// checkKeyName refuses a malformed label and the name of an existing key.
+func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
+	if err := CheckKeyLabel(label); err != nil {
+		return err
 	}
 	if _, err := a.Store.KeyByName(ctx, provider, label); err == nil {
 		return fmt.Errorf("a key %s/%s exists already: rotate it to replace its secret, or pick another label: %w", provider, label, store.ErrDuplicate)

@@ -189,10 +189,21 @@ func (p *keysPage) addForm() dialog {
 			huh.NewSelect[string]().Title("Provider").Options(opts...).Value(&v.provider).Height(min(8, max(p.c.height-12, 3))),
 			huh.NewInput().Title("Label").Description("work, personal… to tell keys apart").Value(&v.label).
 				Validate(func(s string) error {
-					if strings.TrimSpace(s) == "" {
+					label := strings.TrimSpace(s)
+					if label == "" {
 						return errors.New("a label is needed")
 					}
-					return p.c.app.CheckKeyName(p.c.ctx, v.provider, strings.TrimSpace(s))
+					if err := app.CheckKeyLabel(label); err != nil {
+						return err
+					}
+					// Against the listed keys: Update does no I/O, and saving
+					// checks the database again.
+					for _, k := range p.list {
+						if k.Provider == v.provider && k.Label == label {
+							return fmt.Errorf("a key %s/%s exists already: press r on it to replace its secret, or pick another label", k.Provider, label)
+						}
+					}
+					return nil
 				}),
 		),
 		huh.NewGroup(
