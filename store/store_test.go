@@ -535,6 +535,34 @@ func TestBreakdown(t *testing.T) {
 	}
 }
 
+// Listings show the priced cost with the unpriced count beside it, so they
+// are ordered by that cost, not by what budgets count for unpriced requests.
+func TestBreakdownOrdersByShownCost(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	un := ev(at, "openrouter", "acme/frontier", 0)
+	un.CostState, un.Fallback = pricing.Unpriced, 90*money.Cent
+	if err := s.RecordBatch(ctx, []*Event{
+		ev(at, "openai", "gpt-4o", 5*money.Cent), ev(at, "openrouter", "qwen", 2*money.Cent), un,
+		ev(at, "groq", "llama", 2*money.Cent),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := s.Breakdown(ctx, Scope{}, at.Add(-time.Hour), at.Add(time.Hour), ByProvider, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range gs {
+		got = append(got, g.Key)
+	}
+	// openrouter ties groq on cost and leads it on what budgets count.
+	if want := "[openai openrouter groq]"; fmt.Sprint(got) != want {
+		t.Fatalf("order %v, want %s", got, want)
+	}
+}
+
 func TestAlertsFireOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "byok.db")

@@ -464,7 +464,12 @@ func (s *Store) Breakdown(ctx context.Context, sc Scope, from, to time.Time, by 
 		}
 		out = append(out, Group{Key: k, Totals: *v})
 	}
+	// Biggest priced cost first, as every listing shows it; unpriced
+	// requests (shown beside it) break ties by what budgets count for them.
 	sort.Slice(out, func(i, j int) bool {
+		if a, c := out[i].Cost, out[j].Cost; a != c {
+			return a > c
+		}
 		if a, c := out[i].BudgetSpend(), out[j].BudgetSpend(); a != c {
 			return a > c
 		}

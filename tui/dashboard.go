@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -119,8 +118,6 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		d.loading = false
 		d.err = msg.err
 		if msg.err == nil {
-			// Biggest spenders first (the store orders by what budgets count).
-			sort.SliceStable(msg.sum.Providers, func(i, j int) bool { return msg.sum.Providers[i].Cost > msg.sum.Providers[j].Cost })
 			d.sum, d.loaded = msg.sum, true
 			d.cursor = min(d.cursor, max(len(d.sum.Providers)-1, 0))
 			return d.c.bell(d.sum.Alerts)
