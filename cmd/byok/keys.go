@@ -296,7 +296,7 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		return err
 	}
 	if due > 0 {
-		fmt.Fprintf(f.IO.Out, "\n%d key(s) are due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", due)
+		fmt.Fprintf(f.IO.Out, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
 	}
 	return nil
 }

@@ -52,6 +52,15 @@ func count(n int64) string {
 	return b.String()
 }
 
+// counted writes n with the singular or plural words after it: "1 key is",
+// "3 keys are".
+func counted[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(int64(n)) + " " + many
+}
+
 // costText shows a total honestly: unpriced requests are never $0.
 func costText(t store.Totals) string {
 	switch t.Unpriced {
@@ -107,7 +116,7 @@ func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 		t.flush()
 	}
 	if len(s.Alerts) > 0 {
-		fmt.Fprintf(w, "\n%d unacknowledged alert(s) — see `byok alerts`:\n", len(s.Alerts))
+		fmt.Fprintf(w, "\n%s — see `byok alerts`:\n", counted(len(s.Alerts), "unacknowledged alert", "unacknowledged alerts"))
 		for i, al := range s.Alerts {
 			if i == 5 {
 				fmt.Fprintf(w, "  … and %d more\n", len(s.Alerts)-5)
