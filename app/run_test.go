@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +21,8 @@ func openWithUpstream(t *testing.T, handler http.HandlerFunc, extra string) *App
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
 	cfg := fmt.Sprintf("store_text = true\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n%s", srv.URL+"/v1", extra)
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), Options{Home: home})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
+	return openHome(t, t.TempDir(), cfg)
 }
 
 func chunk(text string) string {
