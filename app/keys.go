@@ -150,13 +150,29 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 	if err != nil {
 		return store.Key{}, err
 	}
-	if err := sec.Set(ctx, keychain.Account(spec.ID, label), secret); err != nil {
+	// The keychain is shared by every home with the same keyring_service:
+	// a different secret under this name is another home's key, which
+	// writing ours would silently replace.
+	account := keychain.Account(spec.ID, label)
+	held := false
+	switch cur, err := sec.Get(ctx, account); {
+	case err == nil && cur != secret:
+		return store.Key{}, fmt.Errorf("the keyring already holds another secret for %s (…%s), perhaps another byok home's: pick another label, "+
+			"give this home a keyring_service of its own in config.toml, or, if nothing uses that secret any more, delete it from the keychain first", account, keychain.Last4(cur))
+	case err == nil:
+		held = true
+	case !errors.Is(err, keychain.ErrNotFound):
+		return store.Key{}, fmt.Errorf("read the keyring: %w", err)
+	}
+	if err := sec.Set(ctx, account, secret); err != nil {
 		return store.Key{}, fmt.Errorf("save the key in the keyring: %w", err)
 	}
 	k.CreatedAt = a.now()
 	if err := a.Store.PutKey(ctx, &k); err != nil {
-		if derr := sec.Delete(ctx, keychain.Account(spec.ID, label)); derr != nil {
-			a.Log.Warn("undo keyring write", "key", k.Name(), "err", derr)
+		if !held { // a secret that was there already stays for whoever put it there
+			if derr := sec.Delete(ctx, account); derr != nil {
+				a.Log.Warn("undo keyring write", "key", k.Name(), "err", derr)
+			}
 		}
 		return store.Key{}, err
 	}
@@ -469,6 +485,13 @@ func (a *App) secretOf(ctx context.Context, spec providers.Spec, k store.Key) (s
 		return "", fmt.Errorf("read %s from the keyring: %w", k.Name(), err)
 	}
 	redact.Register(s)
+	// A secret that is not the one recorded was replaced outside this home
+	// (another home sharing the keychain, another tool): spending with it
+	// would charge a key the dashboard does not show.
+	if k.Fingerprint != "" && keychain.Fingerprint(s) != k.Fingerprint {
+		return "", fmt.Errorf("the keyring's secret for %s (…%s) is not the key this home recorded (…%s): something outside this home replaced it; "+
+			"store the key this home should use with `byok keys rotate %d`, or give this home a keyring_service of its own in config.toml", k.Name(), keychain.Last4(s), k.Last4, k.ID)
+	}
 	return s, nil
 }
 
