@@ -250,8 +250,12 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 		if p := a.env("BYOK_PASSPHRASE"); p != "" {
 			return p, nil
 		}
-		if a.passphrase != nil {
-			return a.passphrase()
+		// Read when asked, not when opened: the TUI replaces the prompt.
+		a.mu.Lock()
+		ask := a.passphrase
+		a.mu.Unlock()
+		if ask != nil {
+			return ask()
 		}
 		return "", errors.New("the file keyring needs a passphrase: set BYOK_PASSPHRASE or run byok in a terminal")
 	}
@@ -264,6 +268,14 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 	}
 	a.secrets = s
 	return s, nil
+}
+
+// SetPassphrase replaces how the file keyring asks for its passphrase when
+// BYOK_PASSPHRASE is unset (the TUI asks in a dialog, not on the terminal).
+func (a *App) SetPassphrase(ask func() (string, error)) {
+	a.mu.Lock()
+	a.passphrase = ask
+	a.mu.Unlock()
 }
 
 // SetSecrets replaces the keyring (tests and the demo use a private one).

@@ -89,6 +89,44 @@ func TestEndToEndInTmux(t *testing.T) {
 	tm.waitFor("Back in your own byok", "Welcome to byok")
 	tm.keys("q")
 	tm.waitFor("EXIT=0")
+	// A file keyring without BYOK_PASSPHRASE: the TUI asks in a dialog, not
+	// with a prompt that would fight it for the terminal.
+	locked := filepath.Join(dir, "locked")
+	if err := os.MkdirAll(locked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lockedCfg := fmt.Sprintf("keyring = \"file\"\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\n", srv.URL+"/v1")
+	if err := os.WriteFile(filepath.Join(locked, "config.toml"), []byte(lockedCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	add := exec.Command(bin, "--home", locked, "keys", "add", "fake", "--label", "work", "--no-validate")
+	add.Env = append(os.Environ(), "BYOK_HOME=", "BYOK_PASSPHRASE=e2e passphrase")
+	add.Stdin = strings.NewReader("sk-e2e-file-keyring-0123456789abcd\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("keys add: %v\n%s", err, out)
+	}
+	tm.run("kill-session", "-t", "byok")
+	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
+		fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
+	tm.waitFor("Nothing spent in this period")
+	tm.keys("3", "m")
+	tm.waitFor("type to filter")
+	tm.keys("-l", "fake/test-model")
+	tm.keys("Enter")
+	tm.waitFor("Model   fake/test-model", "fake/work")
+	tm.keys("Enter")
+	tm.keys("-l", "say hello")
+	tm.keys("C-s")
+	tm.waitFor("Unlock the file keyring", "Passphrase")
+	tm.keys("-l", "e2e passphrase")
+	tm.keys("Enter")
+	tm.waitFor("Hello from the fake model", "ok · ")
+	if screen := tm.run("capture-pane", "-p", "-t", "byok"); strings.Contains(screen, "e2e passphrase") || strings.Contains(screen, "Passphrase for the byok") {
+		t.Fatalf("the passphrase or a terminal prompt is on the screen:\n%s", screen)
+	}
+	tm.keys("q")
+	tm.waitFor("EXIT=0")
+
 	a, err := app.Open(context.Background(), app.Options{Home: empty, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -255,5 +256,40 @@ func TestPricing(t *testing.T) {
 	}
 	if got, _ := a.Catalog().Lookup("openai", sel.Model); got.Source == "override" {
 		t.Fatal("the catalog still applies the removed override")
+	}
+}
+
+// The file keyring's passphrase is asked in a dialog over whatever was open,
+// answered once, and the covered dialog comes back.
+func TestPassphraseDialog(t *testing.T) {
+	a := testApp(t, "", false)
+	hs := newHarness(t, a, Options{StartView: "budgets", Now: fixedClock}, 80, 24)
+	hs.press("a")
+	form := hs.m.dialog
+	if form == nil {
+		t.Fatal("a did not open the budget form")
+	}
+
+	reply := make(chan passphraseAnswer, 1)
+	hs.send(passphraseMsg{reply: reply})
+	hs.contains("Unlock the file keyring", "BYOK_PASSPHRASE")
+	hs.typeText("correct horse")
+	hs.lacks("correct horse")
+	hs.press("enter")
+	if got := <-reply; got.pass != "correct horse" || got.err != nil {
+		t.Fatalf("answer %+v", got)
+	}
+	if hs.m.dialog != form {
+		t.Fatalf("the budget form did not come back:\n%s", hs.screen())
+	}
+
+	hs.press("esc") // the form goes
+	hs.send(passphraseMsg{reply: reply})
+	hs.press("esc")
+	if got := <-reply; !errors.Is(got.err, errNoPassphrase) {
+		t.Fatalf("a cancelled dialog answered %+v", got)
+	}
+	if hs.m.dialog != nil {
+		t.Fatal("the cancelled dialog is still open")
 	}
 }

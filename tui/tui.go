@@ -47,6 +47,7 @@ func Run(ctx context.Context, a *app.App, opt Options) error {
 	m := newModel(ctx, a, opt)
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	m.c.send = p.Send
+	a.SetPassphrase(m.c.askPassphrase)
 	_, err := p.Run()
 	m.stopAll()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
@@ -387,6 +388,9 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		return cmd
 	case openDialogMsg:
 		m.dialog = msg.d
+		return m.dialog.Init()
+	case passphraseMsg:
+		m.dialog = newPassphraseDialog(m.c, msg.reply, m.dialog)
 		return m.dialog.Init()
 	case closeDialogMsg:
 		m.dialog = nil
