@@ -12,6 +12,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
 )
 
 // keysPage lists the stored keys (never more than their last 4
@@ -163,6 +164,14 @@ func (p *keysPage) work(label, what string, fn func() (store.Key, error)) tea.Cm
 	}
 }
 
+// keyring names where the secrets are kept, as the user configured it.
+func (p *keysPage) keyring() string {
+	if p.c.app.Config.Keyring == keychain.BackendFile {
+		return "the encrypted file"
+	}
+	return "the keychain"
+}
+
 // keyProviders are the providers a key can be added for.
 func (p *keysPage) keyProviders() []huh.Option[string] {
 	var opts []huh.Option[string]
@@ -209,9 +218,9 @@ func (p *keysPage) addForm() dialog {
 		huh.NewGroup(
 			huh.NewInput().Title("Key").DescriptionFunc(func() string {
 				if spec, ok := p.c.app.Registry.Get(v.provider); ok && spec.Structured {
-					return "the credentials as one JSON value; kept in the keychain only"
+					return "the credentials as one JSON value; kept in " + p.keyring() + " only"
 				}
-				return "kept in the keychain only; never shown again"
+				return "kept in " + p.keyring() + " only; never shown again"
 			}, &v.provider).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
 			huh.NewConfirm().Title("Check it with the provider now?").Value(&v.validate),
 		),
@@ -253,7 +262,7 @@ func (p *keysPage) View() string {
 			due++
 		}
 	}
-	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d · secrets stay in the keychain; only their last 4 characters show", len(p.list)))
+	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d · secrets stay in %s; only their last 4 characters show", len(p.list), p.keyring()))
 	out = append(out, fit(title, w, false))
 	if due > 0 {
 		out = append(out, st.Warn.Render(fmt.Sprintf("⚠ %d key%s due for rotation: press r on it to replace the secret", due, plural(due))))

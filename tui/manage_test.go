@@ -293,3 +293,21 @@ func TestPassphraseDialog(t *testing.T) {
 		t.Fatal("the cancelled dialog is still open")
 	}
 }
+
+// The keys view says where the secrets are: the keychain or the file.
+func TestKeysNameTheirKeyring(t *testing.T) {
+	for _, tc := range []struct{ cfg, want string }{
+		{"", "secrets stay in the keychain"},
+		{"keyring = \"file\"\n", "secrets stay in the encrypted file"},
+	} {
+		home := t.TempDir()
+		if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(tc.cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		hs := newHarness(t, testAppAt(t, home), Options{StartView: "keys", Now: fixedClock}, 100, 24)
+		hs.contains(tc.want)
+		hs.press("a")
+		hs.press("enter", "enter")
+		hs.contains("kept in " + strings.TrimPrefix(tc.want, "secrets stay in ") + " only")
+	}
+}
