@@ -77,7 +77,7 @@ func TestTUIScreensLeakNothing(t *testing.T) {
 	// Each view by its jump key, and a word it always shows.
 	views := []struct{ key, want string }{
 		{"1", "LAST 30 DAYS"}, {"2", "to filter"}, {"3", "Prompt"}, {"4", "Compare"},
-		{"5", "secrets stay in the keychain"}, {"6", "SPENT OF LIMIT"}, {"7", "unacknowledged"}, {"8", "catalog of"},
+		{"5", "secrets stay in the encrypted file"}, {"6", "SPENT OF LIMIT"}, {"7", "unacknowledged"}, {"8", "catalog of"},
 	}
 	s.waitFor(views[0].want)
 	for _, v := range views {
