@@ -57,14 +57,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	tm.keys("Escape")
 	tm.waitFor("LAST 30 DAYS")
 
-	tm.keys("3", "m")
-	tm.waitFor("type to filter")
-	tm.keys("-l", "fake/test-model")
-	tm.keys("Enter")
-	tm.waitFor("Model   fake/test-model", "no price known")
-	tm.keys("Enter")
-	tm.keys("-l", "say hello")
-	tm.keys("C-s")
+	tm.send("fake/test-model", "say hello", "no price known")
 	tm.waitFor("Hello from the fake model", "ok · ")
 
 	tm.keys("2")
@@ -109,14 +102,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
 		fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
 	tm.waitFor("Nothing spent in this period")
-	tm.keys("3", "m")
-	tm.waitFor("type to filter")
-	tm.keys("-l", "fake/test-model")
-	tm.keys("Enter")
-	tm.waitFor("Model   fake/test-model", "fake/work")
-	tm.keys("Enter")
-	tm.keys("-l", "say hello")
-	tm.keys("C-s")
+	tm.send("fake/test-model", "say hello", "fake/work")
 	tm.waitFor("Unlock the file keyring", "Passphrase")
 	tm.keys("-l", "e2e passphrase")
 	tm.keys("Enter")
@@ -149,6 +135,20 @@ func (tm *tmux) run(args ...string) string {
 		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// send picks model in the playground, waits for it and for picked (what
+// the playground shows about it), and sends text.
+func (tm *tmux) send(model, text string, picked ...string) {
+	tm.t.Helper()
+	tm.keys("3", "m")
+	tm.waitFor("type to filter")
+	tm.keys("-l", model)
+	tm.keys("Enter")
+	tm.waitFor(append([]string{"Model   " + model}, picked...)...)
+	tm.keys("Enter")
+	tm.keys("-l", text)
+	tm.keys("C-s")
 }
 
 // keys sends keys to the pane ("-l" first sends the rest literally).
