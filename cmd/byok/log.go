@@ -169,8 +169,12 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		if e.Client != "" {
 			src += ":" + e.Client
 		}
+		latency := "-" // recorded spend and imports took no time to measure
+		if e.Latency > 0 {
+			latency = fmt.Sprintf("%.1fs", e.Latency.Seconds())
+		}
 		t.row(itoa(e.ID), e.Time.In(loc).Format("01-02 15:04:05"), src, e.Provider+"/"+e.Model, e.KeyName, status,
-			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, fmt.Sprintf("%.1fs", e.Latency.Seconds()))
+			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, latency)
 	}
 	return t.flush()
 }
