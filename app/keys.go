@@ -85,12 +85,26 @@ func checkSecret(spec providers.Spec, secret string) (string, error) {
 	return secret, nil
 }
 
-// CheckKeyName says whether label can name a new key of provider, for forms
-// that check it as it is typed; AddKey checks the same.
+// KeyExistsError says a new key's name is taken; it carries the key that
+// has it, so callers can name the command that replaces its secret.
+type KeyExistsError struct{ Key store.Key }
+
+func (e *KeyExistsError) Error() string {
+	return fmt.Sprintf("a key %s exists already: rotate it to replace its secret, or pick another label", e.Key.Name())
+}
+
+// Unwrap makes the error match store.ErrDuplicate.
+func (e *KeyExistsError) Unwrap() error { return store.ErrDuplicate }
+
+// CheckKeyName says whether label ("default" when empty) can name a new key
+// of provider, before its secret is asked for; AddKey checks the same.
 func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
 	spec, err := a.Provider(provider)
 	if err != nil {
 		return err
+	}
+	if label == "" {
+		label = "default"
 	}
 	return a.checkKeyName(ctx, spec.ID, label)
 }
@@ -108,8 +122,8 @@ func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
 	if err := CheckKeyLabel(label); err != nil {
 		return err
 	}
-	if _, err := a.Store.KeyByName(ctx, provider, label); err == nil {
-		return fmt.Errorf("a key %s/%s exists already: rotate it to replace its secret, or pick another label: %w", provider, label, store.ErrDuplicate)
+	if k, err := a.Store.KeyByName(ctx, provider, label); err == nil {
+		return &KeyExistsError{Key: k}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

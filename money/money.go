@@ -53,18 +53,11 @@ func (p PerMillion) String() string { return USD(int64(p) * 1000).Decimal() }
 // decimals and every further digit it has, "$3.00", "$0.075", "$0.01875".
 // Rounding a price to the cent would misstate the cheap models by a third.
 func (p PerMillion) Dollars() string {
-	d := p.USD().Decimal()
-	neg := strings.HasPrefix(d, "-")
-	d = strings.TrimPrefix(d, "-")
-	whole, frac, _ := strings.Cut(d, ".")
+	whole, frac, _ := strings.Cut(p.USD().Decimal(), ".")
 	for len(frac) < 2 {
 		frac += "0"
 	}
-	s := "$" + whole + "." + frac
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return "$" + whole + "." + frac
 }
 
 // ParsePerMillion parses a dollars-per-million price such as "2.50" or

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
-	"github.com/byokhq/byok/store"
 )
 
 func newKeysCmd(f *Factory) *cobra.Command {
@@ -190,14 +189,10 @@ func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validat
 		return err
 	}
 	// A taken or malformed label is said before the key is asked for.
-	if label == "" {
-		label = "default"
-	}
 	if err := a.CheckKeyName(ctx, spec.ID, label); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			if k, kerr := a.Store.KeyByName(ctx, spec.ID, label); kerr == nil {
-				return usageErrorf("%s/%s exists already (id %d): replace its secret with `byok keys rotate %d`, or pick another --label", spec.ID, label, k.ID, k.ID)
-			}
+		var taken *app.KeyExistsError
+		if errors.As(err, &taken) {
+			return usageErrorf("%s exists already (id %d): replace its secret with `byok keys rotate %d`, or pick another --label", taken.Key.Name(), taken.Key.ID, taken.Key.ID)
 		}
 		return err
 	}

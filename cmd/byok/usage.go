@@ -136,8 +136,8 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 		return err
 	}
 	if total.Unpriced > 0 {
-		fmt.Fprintf(w, "\n%s no known price; budgets count %s at %s (the provider's highest price).\nSet a price with `byok pricing set`.\n",
-			counted(total.Unpriced, "request has", "requests have"), map[bool]string{true: "it", false: "them"}[total.Unpriced == 1], total.Fallback)
+		fmt.Fprintf(w, "\n%s no known price; budgets count %s for unpriced requests (the provider's highest price).\nSet a price with `byok pricing set`.\n",
+			counted(total.Unpriced, "request has", "requests have"), total.Fallback)
 	}
 	return nil
 }
