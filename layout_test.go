@@ -35,6 +35,7 @@ type rule struct {
 var rules = map[string]rule{
 	"money":          {},
 	"redact":         {},
+	"residency":      {},
 	"config":         {mayImport: []string{"money"}},
 	"providers":      {mayImport: []string{"money", "redact"}},
 	"pricing":        {mayImport: []string{"money", "providers"}},

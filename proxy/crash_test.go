@@ -22,6 +22,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/residency"
 	"github.com/byokhq/byok/store"
 )
 
@@ -59,6 +60,11 @@ func runChild(home, token string) int {
 		return 1
 	}
 	fmt.Println(ln.Addr().String())
+	// As `byok proxy` does once it listens.
+	if _, err := residency.ReleaseStartup(); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
 	if err := srv.Serve(ln); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 	}

@@ -124,6 +124,7 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	releaseStartup(a)
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
 
