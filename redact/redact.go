@@ -140,6 +140,9 @@ func findSpans(s string, secrets []string) []span {
 		}
 	}
 	for _, sh := range shapes {
+		if !sh.mayMatch(s) {
+			continue
+		}
 		for _, m := range sh.re.FindAllStringSubmatchIndex(s, -1) {
 			start, end := m[2*sh.group], m[2*sh.group+1]
 			if start < 0 || (sh.accept != nil && !sh.accept(s[start:end])) {
@@ -207,6 +210,38 @@ type shape struct {
 	re     *regexp.Regexp
 	group  int
 	accept func(string) bool
+	// hints are literals every match contains; the pattern runs only on
+	// text holding one of them (most text holds none), and fold compares
+	// them ignoring ASCII case.
+	hints []string
+	fold  bool
+}
+
+// mayMatch tells whether s holds one of the shape's hints.
+func (sh shape) mayMatch(s string) bool {
+	for _, h := range sh.hints {
+		if sh.fold && containsFoldASCII(s, h) || !sh.fold && strings.Contains(s, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether s contains sub, a lower-case ASCII
+// word, in any mix of cases.
+func containsFoldASCII(s, sub string) bool {
+	first := sub[:1] + strings.ToUpper(sub[:1])
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := strings.IndexAny(s[i:], first)
+		if j < 0 || i+j+len(sub) > len(s) {
+			return false
+		}
+		i += j
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // shapes are the key formats removed even when byok never saw the key.
@@ -215,13 +250,16 @@ type shape struct {
 var shapes = []shape{
 	// OpenAI sk-… and sk-proj-…, Anthropic sk-ant-api03-…, OpenRouter
 	// sk-or-v1-…, DeepSeek and many compatible providers: one prefix.
-	{name: "sk", re: regexp.MustCompile(`\bsk-[A-Za-z0-9_-]{16,}`), accept: hasDigit},
-	{name: "google", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{30,}`)},
-	{name: "groq", re: regexp.MustCompile(`\bgsk_[A-Za-z0-9]{20,}`)},
-	{name: "xai", re: regexp.MustCompile(`\bxai-[A-Za-z0-9]{20,}`)},
-	{name: "aws", re: regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
-	// The prefix stays so the text still reads as an auth header.
-	{name: "bearer", re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`), group: 1, accept: hasDigit},
+	{name: "sk", re: regexp.MustCompile(`\bsk-[A-Za-z0-9_-]{16,}`), accept: hasDigit, hints: []string{"sk-"}},
+	{name: "google", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{30,}`), hints: []string{"AIza"}},
+	{name: "groq", re: regexp.MustCompile(`\bgsk_[A-Za-z0-9]{20,}`), hints: []string{"gsk_"}},
+	{name: "xai", re: regexp.MustCompile(`\bxai-[A-Za-z0-9]{20,}`), hints: []string{"xai-"}},
+	{name: "aws", re: regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), hints: []string{"AKIA", "ASIA"}},
+	// The prefix stays so the text still reads as an auth header. None of
+	// the letters of "bearer" has a non-ASCII case twin, so (?i) and an
+	// ASCII fold agree.
+	{name: "bearer", re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`), group: 1, accept: hasDigit,
+		hints: []string{"bearer"}, fold: true},
 }
 
 // hasDigit tells a key (random, so practically always with a digit) from a

@@ -133,6 +133,9 @@ func TestRedactShapes(t *testing.T) {
 		{"aws access key id", "AccessKeyId=" + awsKeyID + ";", "AccessKeyId=[REDACTED …MPLE];"},
 		{"bearer keeps the scheme", "Authorization: Bearer " + bearerToken, "Authorization: Bearer [REDACTED …VyZQ]"},
 		{"bearer any case", "authorization: bearer 0123456789abcdefghij", "authorization: bearer [REDACTED …ghij]"},
+		{"bearer mixed case", "BeArEr 0123456789abcdefghij", "BeArEr [REDACTED …ghij]"},
+		{"bearer after a near miss", "b be bear BEARER 0123456789abcdefghij", "b be bear BEARER [REDACTED …ghij]"},
+		{"aws temporary key id", "ASIAIOSFODNN7EXAMPLE", "[REDACTED …MPLE]"},
 		{"bearer followed by a word is text", "Bearer authentication-required", "Bearer authentication-required"},
 		{"sk inside a word is text", "task-0123456789abcdefghij", "task-0123456789abcdefghij"},
 		{"sk word without digits is text", "sk-learn-compatible-models", "sk-learn-compatible-models"},
@@ -199,5 +202,13 @@ func TestMask(t *testing.T) {
 				t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// BenchmarkStringHeader redacts a response header value that holds no key,
+// as the proxy does for every header of every reply.
+func BenchmarkStringHeader(b *testing.B) {
+	for b.Loop() {
+		_ = String("req_8f2c4e1a9b7d4c0e8a6f3b2d1c0e9f8a")
 	}
 }
