@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -188,6 +189,10 @@ func hourOf(t time.Time) int64 { return floorUnix(t, 3600) }
 // rollups at once, and readers add the waiting ones from the raw table.
 const foldEvery = 256
 
+// touchResolution is how far a key's last use may lag its latest event: a
+// last use is moved only when it is at least this much older.
+const touchResolution = int64(time.Minute)
+
 // The writer's prepared statements, by index into recorder.prepared.
 const (
 	stEvent = iota
@@ -207,6 +212,42 @@ type recorder struct {
 	// grows, so while fewer than foldEvery events lie above it no fold is
 	// due and the mark need not be read again.
 	seen atomic.Int64
+
+	// touched holds, per key id, the latest use this store wrote (or
+	// found already written) to the keys table. Last uses are kept to the
+	// minute, so an event less than a minute after it has nothing to move.
+	touchMu sync.Mutex
+	touched map[int64]int64
+}
+
+// touchDue tells whether recording e may move its key's last use.
+func (r *recorder) touchDue(e *Event) bool {
+	if e.KeyID == 0 || e.Source == SourceManual {
+		return false
+	}
+	r.touchMu.Lock()
+	defer r.touchMu.Unlock()
+	last, ok := r.touched[e.KeyID]
+	return !ok || e.Time.UnixNano()-last >= touchResolution
+}
+
+// noteTouched records that key's last use was moved to t.
+func (r *recorder) noteTouched(key, t int64) {
+	r.touchMu.Lock()
+	defer r.touchMu.Unlock()
+	if r.touched == nil {
+		r.touched = map[int64]int64{}
+	}
+	r.touched[key] = max(r.touched[key], t)
+}
+
+// forget drops what the recorder believed was written, after a
+// transaction that may have written it was rolled back.
+func (r *recorder) forget() {
+	r.seen.Store(0)
+	r.touchMu.Lock()
+	defer r.touchMu.Unlock()
+	clear(r.touched)
 }
 
 // txRecorder is the recorder bound to one transaction. It binds each
@@ -227,7 +268,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		stText:  `INSERT INTO event_text (event_id, prompt, response) VALUES (?,?,?)`,
 		// A key's last use is kept to the minute: most requests then leave
 		// the keys table (and its page in the commit) untouched.
-		stTouch:   `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 - 60000000000`,
+		stTouch:   `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at <= ?1 - ?3`,
 		stMark:    `SELECT event_id FROM rollup_mark`,
 		stSetMark: `UPDATE rollup_mark SET event_id = ?`,
 		stWait:    `SELECT ` + eventColumns + ` FROM events e WHERE e.id > ? AND e.id < ?`,
@@ -267,11 +308,7 @@ func (r *recorder) close() {
 }
 
 func (r *txRecorder) insert(ctx context.Context, e *Event) (int64, error) {
-	res, err := r.st(stEvent).ExecContext(ctx, e.Time.UnixNano(), string(e.Source), e.Client, e.Provider, e.Model,
-		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
-		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
-		e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens,
-		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note)
+	res, err := r.st(stEvent).ExecContext(ctx, insertArgs(e)...)
 	if err != nil {
 		return 0, err
 	}
@@ -285,6 +322,15 @@ func (r *txRecorder) insert(ctx context.Context, e *Event) (int64, error) {
 		}
 	}
 	return id, nil
+}
+
+// insertArgs are the arguments of insertEventSQL for e.
+func insertArgs(e *Event) []any {
+	return []any{e.Time.UnixNano(), string(e.Source), e.Client, e.Provider, e.Model,
+		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
+		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
+		e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens,
+		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note}
 }
 
 // rollupSet gathers what a batch adds to every rollup table, so each row
@@ -351,14 +397,48 @@ func (d *delta) merge(o *delta) {
 	d.fallback += o.fallback
 }
 
-// Record inserts one event in one transaction and returns its id (also
-// set on e). Times are stored in UTC. The event reaches the rollups with
-// the next fold (see foldEvery); sums include it either way.
+// Record inserts one event and returns its id (also set on e). Times are
+// stored in UTC. The event reaches the rollups with the next fold (see
+// foldEvery); sums include it either way.
+//
+// Most events are a single INSERT that commits by itself: an explicit
+// transaction around it costs about as much again (BEGIN and COMMIT are
+// statements of their own), and it is what the proxy waits for before a
+// reply ends. An event with text, one whose key's last use is due to be
+// moved on, and one that makes a fold due go through RecordBatch.
 func (s *Store) Record(ctx context.Context, e *Event) (int64, error) {
-	if err := s.RecordBatch(ctx, []*Event{e}); err != nil {
-		return 0, err
+	e.Time = e.Time.UTC()
+	if s.rec == nil || e.Prompt != "" || e.Response != "" || s.rec.touchDue(e) {
+		if err := s.RecordBatch(ctx, []*Event{e}); err != nil {
+			return 0, err
+		}
+		return e.ID, nil
 	}
-	return e.ID, nil
+	if err := e.validate(); err != nil {
+		return 0, fmt.Errorf("record event: %w", err)
+	}
+	res, err := s.rec.prepared[stEvent].ExecContext(ctx, insertArgs(e)...)
+	if err != nil {
+		return 0, fmt.Errorf("record event: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("record event: %w", err)
+	}
+	e.ID = id
+	if id-s.rec.seen.Load() >= foldEvery {
+		// The event is in; folding it with those waiting before it is a
+		// transaction of its own, which reads the mark again (another
+		// process may have folded them meanwhile).
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			return s.rec.in(ctx, tx).fold(ctx, []*Event{e}, []int64{id}, false)
+		})
+		if err != nil {
+			s.rec.seen.Store(0)
+			return id, fmt.Errorf("fold recorded events into the rollups: %w", err)
+		}
+	}
+	return id, nil
 }
 
 // RecordBatch inserts events in one transaction, setting their IDs. A
@@ -376,6 +456,7 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		return nil
 	}
 	ids := make([]int64, len(es))
+	last := map[int64]int64{} // the latest use of each key in the batch, then those written
 	// Events change no budget or key that the meta cache holds (a key's
 	// last use aside), so the cache stays.
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -390,24 +471,31 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 			}
 		}
 		// Touch last-used times of the keys in the batch.
-		last := map[int64]int64{}
+		clear(last)
 		for _, e := range es {
 			if e.KeyID != 0 && e.Source != SourceManual && e.Time.UnixNano() > last[e.KeyID] {
 				last[e.KeyID] = e.Time.UnixNano()
 			}
 		}
 		for id, t := range last {
-			if _, err := r.st(stTouch).ExecContext(ctx, t, id); err != nil {
+			res, err := r.st(stTouch).ExecContext(ctx, t, id, touchResolution)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				delete(last, id) // kept as it was: nothing learnt about it
 			}
 		}
 		return r.fold(ctx, es, ids, false)
 	})
 	if err != nil {
 		if s.rec != nil {
-			s.rec.seen.Store(0) // a fold may have been rolled back with the rest
+			s.rec.forget() // a fold or a touch may have been rolled back with the rest
 		}
 		return fmt.Errorf("record %d events: %w", len(es), err)
+	}
+	for id, t := range last {
+		s.rec.noteTouched(id, t)
 	}
 	for i, e := range es {
 		e.ID = ids[i]
