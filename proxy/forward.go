@@ -145,6 +145,11 @@ func (rl *relay) write(b []byte) error {
 	if _, err := rl.w.Write(b); err != nil {
 		return err
 	}
+	return rl.flush()
+}
+
+// flush sends what the server holds for the client.
+func (rl *relay) flush() error {
 	if err := rl.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
@@ -209,8 +214,16 @@ func (rl *relay) body(ctx context.Context, body io.Reader) error {
 					acc.Write(buf[:n])
 				}
 			}
-			if rl.write(buf[:n]) != nil {
+			// What arrives is passed on at once, but the tail (a read
+			// that also ends the body, as every read of a reply with a
+			// length does) waits in the server's buffer for the final
+			// chunk, written once the request is recorded: one write to
+			// the client instead of two.
+			if _, err := rl.w.Write(buf[:n]); err != nil {
 				return context.Canceled // the client stopped reading
+			}
+			if rerr == nil && rl.flush() != nil {
+				return context.Canceled
 			}
 		}
 		if rerr != nil {
