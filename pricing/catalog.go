@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -631,15 +632,13 @@ func (c *Catalog) ProviderOf(model string) (string, bool) {
 	if m == "" {
 		return "", false
 	}
-	ranked := make(map[string]bool, len(providerRank))
 	for _, p := range providerRank {
-		ranked[p] = true
 		if _, ok := c.find(p, m, false); ok {
 			return p, true
 		}
 	}
 	for _, p := range c.Providers() {
-		if ranked[p] || c.local[p] {
+		if slices.Contains(providerRank, p) || c.local[p] {
 			continue
 		}
 		if _, ok := c.find(p, m, false); ok {

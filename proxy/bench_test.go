@@ -71,7 +71,11 @@ func benchProxy(b *testing.B) (up, proxy, token string) {
 func BenchmarkNonStream(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) {
 		e := newEnv(b)
-		e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, benchReply) })
+		e.uncounted.Store(true)
+		e.upstream(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			writeJSON(w, 200, benchReply)
+		})
 		nonStream(b, e.up.URL, e.base, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
@@ -104,7 +108,11 @@ func nonStream(b *testing.B, up, proxy, token string) {
 func BenchmarkNonStreamParallel(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) {
 		e := newEnv(b)
-		e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, benchReply) })
+		e.uncounted.Store(true)
+		e.upstream(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			writeJSON(w, 200, benchReply)
+		})
 		parallel(b, e.base, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
