@@ -271,7 +271,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		stTouch:   `UPDATE keys SET last_used_at = ?1 WHERE id = ?2 AND last_used_at <= ?1 - ?3`,
 		stMark:    `SELECT event_id FROM rollup_mark`,
 		stSetMark: `UPDATE rollup_mark SET event_id = ?`,
-		stWait:    `SELECT ` + eventColumns + ` FROM events e WHERE e.id > ? AND e.id < ?`,
+		stWait:    `SELECT ` + rollupColumns + ` FROM events WHERE id > ? AND id < ?`,
 	}
 	for _, t := range rollupTables {
 		queries = append(queries, t.upsertSQL())
@@ -531,7 +531,7 @@ func (r *txRecorder) fold(ctx context.Context, fresh []*Event, ids []int64, forc
 		return fmt.Errorf("read waiting events: %w", err)
 	}
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		e, err := scanRollupEvent(rows)
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("read waiting events: %w", err)
@@ -565,6 +565,27 @@ const eventColumns = `e.id, e.ts, e.source, e.client, e.provider, e.model, e.key
 	e.reasoning_tokens, e.cost, e.markup, e.fallback, e.cost_state, e.price_ref, e.note`
 
 type scanner interface{ Scan(dest ...any) error }
+
+// rollupColumns are the columns of an event the rollups sum or group by:
+// a fold reads back only these of the events waiting for it.
+const rollupColumns = `id, ts, source, provider, model, key_id, status, input_tokens, cache_read,
+	cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state`
+
+// scanRollupEvent reads a row of rollupColumns.
+func scanRollupEvent(sc scanner) (Event, error) {
+	var e Event
+	var ts, cost, markup, fallback int64
+	var source, status, state string
+	if err := sc.Scan(&e.ID, &ts, &source, &e.Provider, &e.Model, &e.KeyID, &status,
+		&e.InputTokens, &e.CacheReadTokens, &e.CacheWrite5mTokens, &e.CacheWrite1hTokens,
+		&e.OutputTokens, &e.ReasoningTokens, &cost, &markup, &fallback, &state); err != nil {
+		return Event{}, err
+	}
+	e.Time = fromNanos(ts)
+	e.Source, e.Status, e.CostState = Source(source), Status(status), pricing.State(state)
+	e.Cost, e.Markup, e.Fallback = money.USD(cost), money.USD(markup), money.USD(fallback)
+	return e, nil
+}
 
 func scanEvent(sc scanner, extra ...any) (Event, error) {
 	var e Event
