@@ -1,9 +1,16 @@
 package proxy_test
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -45,9 +52,10 @@ func post(b *testing.B, c *http.Client, url, token string) time.Duration {
 }
 
 // benchProxy starts a fake provider that answers every request with
-// benchReply and, in front of it, a proxy in a child process. It returns
-// the provider's and the proxy's base URLs and the proxy token.
-func benchProxy(b *testing.B) (up, proxy, token string) {
+// benchReply and, in front of it, a proxy and a bare reverse proxy in
+// child processes. It returns the provider's, the proxy's and the bare
+// proxy's base URLs and the proxy token.
+func benchProxy(b *testing.B) (up, proxy, bare, token string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		writeJSON(w, 200, benchReply)
@@ -60,14 +68,62 @@ func benchProxy(b *testing.B) (up, proxy, token string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait() // killed: the exit status says so
 	})
-	return srv.URL, "http://" + addr, token
+	bareCmd, bareAddr := startBare(b, srv.URL)
+	b.Cleanup(func() {
+		_ = bareCmd.Process.Kill()
+		_ = bareCmd.Wait() // killed: the exit status says so
+	})
+	return srv.URL, "http://" + addr, "http://" + bareAddr, token
+}
+
+// bareChildEnv makes the test binary a bare net/http reverse proxy to the
+// URL it holds, printing its address: the floor any Go proxy starts from.
+const bareChildEnv = "BYOK_PROXY_TEST_BARE_TO"
+
+func runBare(to string) int {
+	u, err := url.Parse(to)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bare child:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bare child:", err)
+		return 1
+	}
+	fmt.Println(ln.Addr().String())
+	fmt.Fprintln(os.Stderr, "bare child:", http.Serve(ln, httputil.NewSingleHostReverseProxy(u)))
+	return 1
+}
+
+// startBare starts a bare reverse proxy to up in a child process.
+func startBare(b *testing.B, up string) (*exec.Cmd, string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), bareChildEnv+"="+up)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed: the exit status says so
+		b.Fatalf("the bare proxy did not start: %v", err)
+	}
+	return cmd, strings.TrimSpace(addr)
 }
 
 // BenchmarkNonStream compares a non-streamed chat request sent straight
-// to the fake provider with the same request through the proxy, recording
-// on, and reports p50 and p99 latencies: with the proxy in the benchmark's
-// own process, and in a child process as `byok proxy` runs, where every
-// hop also wakes another process.
+// to the fake provider with the same request through a bare reverse proxy
+// (httputil's, which reads nothing and records nothing: the cost of the
+// second hop alone) and through byok's proxy, recording on. It reports p50
+// and p99 latencies: with the proxies in the benchmark's own process, and
+// in child processes as `byok proxy` runs, where every hop also wakes
+// another process.
 func BenchmarkNonStream(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) {
 		e := newEnv(b)
@@ -76,17 +132,24 @@ func BenchmarkNonStream(b *testing.B) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			writeJSON(w, 200, benchReply)
 		})
-		nonStream(b, e.up.URL, e.base, e.token)
+		u, err := url.Parse(e.up.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bare := httptest.NewServer(httputil.NewSingleHostReverseProxy(u))
+		b.Cleanup(bare.Close)
+		nonStream(b, e.up.URL, e.base, bare.URL, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
-		up, proxy, token := benchProxy(b)
-		nonStream(b, up, proxy, token)
+		up, proxy, bare, token := benchProxy(b)
+		nonStream(b, up, proxy, bare, token)
 	})
 }
 
-func nonStream(b *testing.B, up, proxy, token string) {
+func nonStream(b *testing.B, up, proxy, bare, token string) {
 	for _, tc := range []struct{ name, url string }{
 		{"direct", up + "/v1/chat/completions"},
+		{"bare-proxy", bare + "/v1/chat/completions"},
 		{"proxy", proxy + "/v1/chat/completions"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -116,7 +179,7 @@ func BenchmarkNonStreamParallel(b *testing.B) {
 		parallel(b, e.base, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
-		_, proxy, token := benchProxy(b)
+		_, proxy, _, token := benchProxy(b)
 		parallel(b, proxy, token)
 	})
 }

@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 	if home := os.Getenv(childHomeEnv); home != "" {
 		os.Exit(runChild(home, os.Getenv(childTokenEnv)))
 	}
+	if to := os.Getenv(bareChildEnv); to != "" {
+		os.Exit(runBare(to))
+	}
 	os.Exit(m.Run())
 }
 
