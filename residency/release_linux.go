@@ -16,8 +16,9 @@ import (
 //
 // Only mappings that can hold nothing but the file's own bytes are
 // released: private, not writable, and without a single page the process
-// changed (a relocated read-only segment would have some; dropping it
-// would bring back the unrelocated bytes). A page of such a mapping
+// changed, in memory or swapped out (a position-independent executable's
+// relocated read-only segment has some; dropping it would bring back the
+// unrelocated bytes). A page of such a mapping
 // dropped this way is read back from the page cache unchanged.
 func ReleaseStartup() (Released, error) {
 	exe, err := os.Executable()
@@ -50,7 +51,8 @@ func ReleaseStartup() (Released, error) {
 type span struct{ start, end uintptr }
 
 // cleanSpans reads smaps and returns the mappings of path that are private,
-// not writable and hold no page of the process's own (Anonymous: 0 kB).
+// not writable and hold no page of the process's own (Anonymous and Swap
+// both 0 kB).
 func cleanSpans(r io.Reader, path string) ([]span, error) {
 	var (
 		out     []span
@@ -78,7 +80,9 @@ func cleanSpans(r io.Reader, path string) ([]span, error) {
 				fields[1][1] != 'w' && fields[1][3] == 'p'
 			continue
 		}
-		if ours && fields[0] == "Anonymous:" && (len(fields) < 2 || fields[1] != "0") {
+		// Anonymous counts the pages the process changed that are in
+		// memory, Swap those swapped out.
+		if ours && (fields[0] == "Anonymous:" || fields[0] == "Swap:") && (len(fields) < 2 || fields[1] != "0") {
 			changed = true
 		}
 	}

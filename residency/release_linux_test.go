@@ -22,6 +22,9 @@ Rss:                  40 kB
 Anonymous:             8 kB
 04abb000-04d3a000 rw-p 0469b000 fd:01 42 /opt/byok
 Anonymous:             0 kB
+04d3a000-04e00000 r--p 0471a000 fd:01 42 /opt/byok
+Anonymous:             0 kB
+Swap:                  4 kB
 05000000-05001000 r--s 00000000 fd:01 42 /opt/byok
 Anonymous:             0 kB
 06000000-06100000 r--p 00000000 fd:01 43 /opt/byok-old
@@ -33,8 +36,9 @@ Anonymous:             0 kB
 `
 
 // Only private, read-only mappings of the executable the process never
-// wrote to are released: a relocated read-only segment (Anonymous pages),
-// the writable data, a shared mapping and other files are left alone.
+// wrote to are released: a relocated read-only segment (Anonymous pages,
+// or Swap ones), the writable data, a shared mapping and other files are
+// left alone.
 func TestCleanSpans(t *testing.T) {
 	got, err := cleanSpans(strings.NewReader(sampleSmaps), "/opt/byok")
 	if err != nil {
