@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +49,18 @@ func post(b *testing.B, c *http.Client, url, token string) time.Duration {
 	return d
 }
 
+// benchEnv is a proxy in this process whose fake provider answers every
+// request with benchReply.
+func benchEnv(b *testing.B) *env {
+	e := newEnv(b)
+	e.uncounted.Store(true)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		writeJSON(w, 200, benchReply)
+	})
+	return e
+}
+
 // benchProxy starts a fake provider that answers every request with
 // benchReply and, in front of it, a proxy and a bare reverse proxy in
 // child processes. It returns the provider's, the proxy's and the bare
@@ -68,7 +78,7 @@ func benchProxy(b *testing.B) (up, proxy, bare, token string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait() // killed: the exit status says so
 	})
-	bareCmd, bareAddr := startBare(b, srv.URL)
+	bareCmd, bareAddr := spawn(b, "the bare proxy", bareChildEnv+"="+srv.URL)
 	b.Cleanup(func() {
 		_ = bareCmd.Process.Kill()
 		_ = bareCmd.Wait() // killed: the exit status says so
@@ -96,27 +106,6 @@ func runBare(to string) int {
 	return 1
 }
 
-// startBare starts a bare reverse proxy to up in a child process.
-func startBare(b *testing.B, up string) (*exec.Cmd, string) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), bareChildEnv+"="+up)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // killed: the exit status says so
-		b.Fatalf("the bare proxy did not start: %v", err)
-	}
-	return cmd, strings.TrimSpace(addr)
-}
-
 // BenchmarkNonStream compares a non-streamed chat request sent straight
 // to the fake provider with the same request through a bare reverse proxy
 // (httputil's, which reads nothing and records nothing: the cost of the
@@ -126,12 +115,7 @@ func startBare(b *testing.B, up string) (*exec.Cmd, string) {
 // another process.
 func BenchmarkNonStream(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) {
-		e := newEnv(b)
-		e.uncounted.Store(true)
-		e.upstream(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			writeJSON(w, 200, benchReply)
-		})
+		e := benchEnv(b)
 		u, err := url.Parse(e.up.URL)
 		if err != nil {
 			b.Fatal(err)
@@ -170,12 +154,7 @@ func nonStream(b *testing.B, up, proxy, bare, token string) {
 // once, the proxy in process and in a child process.
 func BenchmarkNonStreamParallel(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) {
-		e := newEnv(b)
-		e.uncounted.Store(true)
-		e.upstream(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			writeJSON(w, 200, benchReply)
-		})
+		e := benchEnv(b)
 		parallel(b, e.base, e.token)
 	})
 	b.Run("child", func(b *testing.B) {

@@ -218,8 +218,15 @@ func childHome(t testing.TB, upstream string) (home string, env func(string) str
 // its address once it listens.
 func startChild(t testing.TB, home, token string) (*exec.Cmd, string) {
 	t.Helper()
+	return spawn(t, "the child proxy", childHomeEnv+"="+home, childTokenEnv+"="+token, "BYOK_PASSPHRASE="+childPass)
+}
+
+// spawn runs this test binary as a child server with env added to its
+// environment, and returns it with the address it prints once it listens.
+func spawn(t testing.TB, what string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childHomeEnv+"="+home, childTokenEnv+"="+token, "BYOK_PASSPHRASE="+childPass)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -232,7 +239,7 @@ func startChild(t testing.TB, home, token string) (*exec.Cmd, string) {
 	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait() // killed: the exit status says so
-		t.Fatalf("the child proxy did not start: %v", err)
+		t.Fatalf("%s did not start: %v", what, err)
 	}
 	return cmd, strings.TrimSpace(addr)
 }
