@@ -135,11 +135,11 @@ func TestCrashSafety(t *testing.T) {
 	if err := s.r.QueryRow("SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)").Scan(&waiting); err != nil {
 		t.Fatal(err)
 	}
-	// An event commits on its own and its fold follows in a second
-	// transaction, so a kill between them leaves foldEvery waiting (the
-	// next Record folds them); never more.
-	if waiting > foldEvery {
-		t.Errorf("%d events wait outside the rollups, more than %d", waiting, foldEvery)
+	// An event commits on its own and the upkeep folds it afterwards, so
+	// a kill can leave foldEvery waiting and what was recorded while the
+	// upkeep worked (the next Record asks for the fold again); no more.
+	if waiting >= 2*foldEvery {
+		t.Errorf("%d events wait outside the rollups, %d or more", waiting, 2*foldEvery)
 	}
 	if raw != rolled+waiting {
 		t.Fatalf("rollups count %d requests and %d wait, raw events %d", rolled, waiting, raw)

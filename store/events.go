@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -201,6 +202,7 @@ const (
 	stMark
 	stSetMark
 	stWait
+	stWaitNext
 	stRollups // one per rollupTables entry from here on
 )
 
@@ -272,6 +274,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		stMark:    `SELECT event_id FROM rollup_mark`,
 		stSetMark: `UPDATE rollup_mark SET event_id = ?`,
 		stWait:    `SELECT ` + rollupColumns + ` FROM events WHERE id > ? AND id < ?`,
+		stWaitNext: `SELECT ` + rollupColumns + ` FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ` +
+			strconv.Itoa(foldChunk),
 	}
 	for _, t := range rollupTables {
 		queries = append(queries, t.upsertSQL())
@@ -426,19 +430,57 @@ func (s *Store) Record(ctx context.Context, e *Event) (int64, error) {
 		return 0, fmt.Errorf("record event: %w", err)
 	}
 	e.ID = id
+	s.up.committed()
 	if id-s.rec.seen.Load() >= foldEvery {
-		// The event is in; folding it with those waiting before it is a
-		// transaction of its own, which reads the mark again (another
-		// process may have folded them meanwhile).
-		err := s.write(ctx, func(tx *sql.Tx) error {
-			return s.rec.in(ctx, tx).fold(ctx, []*Event{e}, []int64{id}, false)
-		})
-		if err != nil {
-			s.rec.seen.Store(0)
-			return id, fmt.Errorf("fold recorded events into the rollups: %w", err)
-		}
+		// The event is in; the upkeep folds it and those waiting before
+		// it, so that no request waits for that.
+		s.up.askFold(id)
 	}
 	return id, nil
+}
+
+// foldNext folds, in the transaction, up to foldChunk of the waiting
+// events with ids up to through, the oldest first, and moves the mark past
+// them. It reports whether none are left to fold up to through.
+func (r *txRecorder) foldNext(ctx context.Context, through int64) (done bool, err error) {
+	var mark int64
+	if err := r.st(stMark).QueryRowContext(ctx).Scan(&mark); err != nil {
+		return false, fmt.Errorf("read rollup mark: %w", err)
+	}
+	r.base.seen.Store(mark)
+	if mark >= through {
+		return true, nil
+	}
+	rs := newRollupSet()
+	top := mark
+	rows, err := r.st(stWaitNext).QueryContext(ctx, mark, through)
+	if err != nil {
+		return false, fmt.Errorf("read waiting events: %w", err)
+	}
+	for rows.Next() {
+		e, err := scanRollupEvent(rows)
+		if err != nil {
+			rows.Close()
+			return false, fmt.Errorf("read waiting events: %w", err)
+		}
+		rs.addEvent(&e)
+		top = e.ID
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read waiting events: %w", err)
+	}
+	if top == mark {
+		return true, nil // nothing left up to through
+	}
+	if err := r.writeRollups(ctx, rs); err != nil {
+		return false, err
+	}
+	if _, err := r.st(stSetMark).ExecContext(ctx, top); err != nil {
+		return false, fmt.Errorf("move rollup mark: %w", err)
+	}
+	r.base.seen.Store(top)
+	return top >= through, nil
 }
 
 // RecordBatch inserts events in one transaction, setting their IDs. A

@@ -60,6 +60,7 @@ type Store struct {
 	r    *sql.DB // reader pool
 	ver  *sql.Conn
 	rec  *recorder // the writer's prepared statements
+	up   *upkeep   // folds and checkpoints left for later; nil when read-only
 
 	// stmts caches prepared read statements by their SQL: the dashboard,
 	// budget checks and the proxy run the same few shapes over and over,
@@ -86,6 +87,8 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// Checkpoints are the upkeep's (see upkeep.go), not the commit's.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
@@ -123,6 +126,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 		if err := s.prepare(ctx); err != nil {
 			s.w.Close()
+			return nil, fmt.Errorf("open store %s: %w", abs, err)
+		}
+		if s.up, err = startUpkeep(s); err != nil {
+			_ = s.closeAll()
 			return nil, fmt.Errorf("open store %s: %w", abs, err)
 		}
 	}
@@ -394,6 +401,9 @@ func (s *Store) closeAll() error {
 		v.(*sql.Stmt).Close()
 		return true
 	})
+	if s.up != nil {
+		errs = append(errs, s.up.stop())
+	}
 	if s.rec != nil {
 		s.rec.close()
 	}
@@ -491,7 +501,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.up.committed()
+	return nil
 }
 
 func nanos(t time.Time) int64 {
