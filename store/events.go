@@ -186,8 +186,8 @@ func hourOf(t time.Time) int64 { return floorUnix(t, 3600) }
 
 // foldEvery is how many events may wait outside the rollups. A single
 // Record writes only its event (the rollups' seven rows cost more than the
-// event itself); every foldEvery-th write folds the waiting events into the
-// rollups at once, and readers add the waiting ones from the raw table.
+// event itself); once foldEvery wait they are folded into the rollups, and
+// readers add the waiting ones from the raw table.
 const foldEvery = 256
 
 // touchResolution is how far a key's last use may lag its latest event: a
@@ -408,8 +408,9 @@ func (d *delta) merge(o *delta) {
 // Most events are a single INSERT that commits by itself: an explicit
 // transaction around it costs about as much again (BEGIN and COMMIT are
 // statements of their own), and it is what the proxy waits for before a
-// reply ends. An event with text, one whose key's last use is due to be
-// moved on, and one that makes a fold due go through RecordBatch.
+// reply ends. An event with text and one whose key's last use is due to be
+// moved on go through RecordBatch. A fold the event makes due is the
+// upkeep's (see upkeep.go).
 func (s *Store) Record(ctx context.Context, e *Event) (int64, error) {
 	e.Time = e.Time.UTC()
 	if s.rec == nil || e.Prompt != "" || e.Response != "" || s.rec.touchDue(e) {

@@ -7,9 +7,11 @@
 // every connection gets them.
 //
 // Events are summed through rollups (hourly, quarter-hourly, daily). A
-// single event does not update them at once: up to foldEvery-1 events wait
-// above rollup_mark, and every sum adds those from the raw table within the
-// same read transaction, so totals always equal the raw events.
+// single event does not update them at once: events wait above rollup_mark
+// until foldEvery of them are folded in, and every sum adds the waiting ones
+// from the raw table within the same read transaction, so totals always
+// equal the raw events. Folds of single events and checkpoints of the
+// write-ahead log happen after the commits that call for them (upkeep.go).
 package store
 
 import (

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/byokhq/byok/app"
-	"github.com/byokhq/byok/residency"
 	"github.com/byokhq/byok/tui"
 )
 
@@ -13,16 +12,4 @@ func init() {
 		releaseStartup(a)
 		return tui.Run(ctx, a, tui.Options{})
 	}
-}
-
-// releaseStartup gives back the executable's pages that start-up touched,
-// before a long-running command (the TUI, the proxy) settles in. Failing
-// costs only memory, so it is logged, not reported.
-func releaseStartup(a *app.App) {
-	r, err := residency.ReleaseStartup()
-	if err != nil {
-		a.Log.Warn("release start-up pages", "err", err)
-		return
-	}
-	a.Log.Debug("released start-up pages", "mappings", r.Mappings, "bytes", r.Bytes)
 }
