@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -213,6 +214,23 @@ func TestDemoUsageLogSpend(t *testing.T) {
 		if _, ok := logRows[0][f]; !ok {
 			t.Errorf("log --json lacks %q", f)
 		}
+	}
+	// Latencies read as the TUI shows them: milliseconds below a second.
+	var fast, slow int
+	for _, line := range strings.Split(strings.TrimSpace(c.ok("", "log", "--limit", "1000")), "\n")[1:] {
+		f := strings.Fields(line)
+		switch lat := f[len(f)-1]; {
+		case regexp.MustCompile(`^[1-9][0-9]{0,2}ms$`).MatchString(lat):
+			fast++
+		case regexp.MustCompile(`^[0-9]+\.[0-9]s$`).MatchString(lat):
+			slow++
+		case lat == "-" && f[3] == "manual": // recorded spend
+		default:
+			t.Fatalf("log latency %q in %q", lat, line)
+		}
+	}
+	if fast == 0 || slow == 0 {
+		t.Fatalf("log showed %d latencies under a second and %d over", fast, slow)
 	}
 	csvOut := c.ok("", "usage", "--since", "30d", "--by", "day", "--csv")
 	if lines := strings.Count(csvOut, "\n"); lines < 30 {

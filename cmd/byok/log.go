@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -170,8 +171,11 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 			src += ":" + e.Client
 		}
 		latency := "-" // recorded spend and imports took no time to measure
-		if e.Latency > 0 {
+		switch {
+		case e.Latency >= time.Second:
 			latency = fmt.Sprintf("%.1fs", e.Latency.Seconds())
+		case e.Latency > 0:
+			latency = max(e.Latency.Round(time.Millisecond), time.Millisecond).String() // as the TUI shows it
 		}
 		t.row(itoa(e.ID), e.Time.In(loc).Format("01-02 15:04:05"), src, e.Provider+"/"+e.Model, e.KeyName, status,
 			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, latency)
