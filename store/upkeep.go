@@ -44,9 +44,8 @@ type upkeep struct {
 	err error // the last failure, reported by Close
 }
 
-// startUpkeep opens the checkpoint connection and starts the goroutine,
-// which first checkpoints what earlier processes left in the log (one that
-// was killed never checkpointed at its close).
+// startUpkeep readies the checkpoint connection (opened on first use) and
+// starts the goroutine.
 func startUpkeep(s *Store) (*upkeep, error) {
 	ck, err := sql.Open("sqlite", dsn(s.path, false))
 	if err != nil {
@@ -55,8 +54,6 @@ func startUpkeep(s *Store) (*upkeep, error) {
 	ck.SetMaxOpenConns(1)
 	u := &upkeep{s: s, folds: make(chan int64, 1), ckpt: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}), ck: ck}
-	u.pending.Add(1)
-	u.ckpt <- struct{}{}
 	go u.run()
 	return u, nil
 }
@@ -72,10 +69,15 @@ func (u *upkeep) askFold(id int64) {
 	}
 }
 
-// committed counts a commit of the store's and asks for a checkpoint every
-// checkpointEvery of them. A read-only store has no upkeep.
+// committed counts a commit of the store's and asks for a checkpoint after
+// the first (what earlier processes left in the log: one that was killed
+// never checkpointed as it closed) and every checkpointEvery-th. A store
+// that only reads checkpoints nothing; a read-only one has no upkeep.
 func (u *upkeep) committed() {
-	if u == nil || u.commits.Add(1)%checkpointEvery != 0 {
+	if u == nil {
+		return
+	}
+	if n := u.commits.Add(1); n != 1 && n%checkpointEvery != 0 {
 		return
 	}
 	u.pending.Add(1)
