@@ -1,6 +1,13 @@
 package main
 
-import "testing"
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestCounted(t *testing.T) {
 	for _, tt := range []struct {
@@ -15,5 +22,44 @@ func TestCounted(t *testing.T) {
 		if got := counted(tt.n, "key is", "keys are"); got != tt.want {
 			t.Errorf("counted(%d) = %q, want %q", tt.n, got, tt.want)
 		}
+	}
+}
+
+// A terminal that stops reading must not hold up the proxy: lines queue,
+// then are counted as dropped, and the count is shown once it reads again.
+func TestRequestLogNeverBlocks(t *testing.T) {
+	r, w := io.Pipe()
+	l := newRequestLog(w)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range requestLogBacklog + 500 {
+			l.add(fmt.Sprintf("request %d", i))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("adding lines blocked while nothing read the terminal")
+	}
+	if l.dropped.Load() == 0 {
+		t.Fatal("no line was dropped although the backlog overflowed")
+	}
+	// The terminal reads again: the backlog comes out in order, then how
+	// many lines were dropped, then new lines as they come.
+	sc := bufio.NewScanner(r)
+	next := 0
+	for sc.Scan() {
+		if line := sc.Text(); line != fmt.Sprintf("request %d", next) {
+			if next < requestLogBacklog || !strings.Contains(line, "request lines not shown while the terminal was not reading") {
+				t.Fatalf("after %d lines in order the terminal read %q", next, line)
+			}
+			break
+		}
+		next++
+	}
+	l.add("after the pause")
+	if !sc.Scan() || sc.Text() != "after the pause" {
+		t.Fatalf("after the notice the terminal read %q", sc.Text())
 	}
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os/signal"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,13 +109,8 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	if err != nil {
 		return err
 	}
-	var logMu sync.Mutex
-	logLine := func(e store.Event) {
-		line := proxyLogLine(e, a.Location())
-		logMu.Lock()
-		defer logMu.Unlock()
-		fmt.Fprintln(f.IO.Err, line)
-	}
+	lines := newRequestLog(f.IO.Err)
+	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
 	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine})
 	if err != nil {
 		return err
@@ -147,8 +143,54 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("proxy stopped: %w", err)
 	}
+	lines.flush(2 * time.Second)
 	fmt.Fprintln(f.IO.Err, "Proxy stopped.")
 	return nil
+}
+
+// requestLog prints the proxy's line per request from a goroutine of its
+// own, so that a terminal that stops reading (Ctrl-S, a paused pager) never
+// holds up a reply. With requestLogBacklog lines waiting, further ones are
+// dropped and counted, and the count is printed after the backlog once the
+// terminal reads again.
+type requestLog struct {
+	lines   chan string
+	dropped atomic.Int64
+}
+
+const requestLogBacklog = 1024
+
+func newRequestLog(w io.Writer) *requestLog {
+	l := &requestLog{lines: make(chan string, requestLogBacklog)}
+	go func() {
+		for line := range l.lines {
+			fmt.Fprintln(w, line)
+			if len(l.lines) > 0 {
+				continue
+			}
+			// The backlog is out; what came after it was dropped.
+			if n := l.dropped.Swap(0); n > 0 {
+				fmt.Fprintf(w, "(%s not shown while the terminal was not reading; `byok log` has them)\n", counted(n, "request line", "request lines"))
+			}
+		}
+	}()
+	return l
+}
+
+// add queues a line, or counts it as dropped when the backlog is full.
+func (l *requestLog) add(line string) {
+	select {
+	case l.lines <- line:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// flush waits, at most d, until every queued line is printed.
+func (l *requestLog) flush(d time.Duration) {
+	for deadline := time.Now().Add(d); len(l.lines) > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // proxyLogLine is the line printed for each proxied request:
