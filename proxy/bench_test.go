@@ -49,41 +49,31 @@ func post(b *testing.B, c *http.Client, url, token string) time.Duration {
 	return d
 }
 
-// benchEnv is a proxy in this process whose fake provider answers every
-// request with benchReply.
+// benchUpstream is the fake provider of the benchmarks: every request
+// gets benchReply.
+func benchUpstream(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	writeJSON(w, 200, benchReply)
+}
+
+// benchEnv is a proxy in this process in front of benchUpstream.
 func benchEnv(b *testing.B) *env {
 	e := newEnv(b)
 	e.uncounted.Store(true)
-	e.upstream(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		writeJSON(w, 200, benchReply)
-	})
+	e.upstream(benchUpstream)
 	return e
 }
 
-// benchProxy starts a fake provider that answers every request with
-// benchReply and, in front of it, a proxy and a bare reverse proxy in
-// child processes. It returns the provider's, the proxy's and the bare
-// proxy's base URLs and the proxy token.
-func benchProxy(b *testing.B) (up, proxy, bare, token string) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		writeJSON(w, 200, benchReply)
-	}))
+// benchChild starts benchUpstream and, in front of it, a proxy in a child
+// process. It returns the provider's and the proxy's base URLs and the
+// proxy token.
+func benchChild(b *testing.B) (up, proxy, token string) {
+	srv := httptest.NewServer(http.HandlerFunc(benchUpstream))
 	b.Cleanup(srv.Close)
 	home, _ := childHome(b, srv.URL)
 	token = "byok-proxy-bench-token-0123456789abcdef"
-	cmd, addr := startChild(b, home, token)
-	b.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // killed: the exit status says so
-	})
-	bareCmd, bareAddr := spawn(b, "the bare proxy", bareChildEnv+"="+srv.URL)
-	b.Cleanup(func() {
-		_ = bareCmd.Process.Kill()
-		_ = bareCmd.Wait() // killed: the exit status says so
-	})
-	return srv.URL, "http://" + addr, "http://" + bareAddr, token
+	_, addr := startChild(b, home, token)
+	return srv.URL, "http://" + addr, token
 }
 
 // bareChildEnv makes the test binary a bare net/http reverse proxy to the
@@ -125,8 +115,9 @@ func BenchmarkNonStream(b *testing.B) {
 		nonStream(b, e.up.URL, e.base, bare.URL, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
-		up, proxy, bare, token := benchProxy(b)
-		nonStream(b, up, proxy, bare, token)
+		up, proxy, token := benchChild(b)
+		_, bare := spawn(b, "the bare proxy", bareChildEnv+"="+up)
+		nonStream(b, up, proxy, "http://"+bare, token)
 	})
 }
 
@@ -158,7 +149,7 @@ func BenchmarkNonStreamParallel(b *testing.B) {
 		parallel(b, e.base, e.token)
 	})
 	b.Run("child", func(b *testing.B) {
-		_, proxy, _, token := benchProxy(b)
+		_, proxy, token := benchChild(b)
 		parallel(b, proxy, token)
 	})
 }

@@ -223,6 +223,7 @@ func startChild(t testing.TB, home, token string) (*exec.Cmd, string) {
 
 // spawn runs this test binary as a child server with env added to its
 // environment, and returns it with the address it prints once it listens.
+// The child is killed when the test ends, if it has not been already.
 func spawn(t testing.TB, what string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -235,6 +236,10 @@ func spawn(t testing.TB, what string, env ...string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed, or waited for already: either way it is gone
+	})
 	addr, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		_ = cmd.Process.Kill()

@@ -63,10 +63,6 @@ func concurrentStreams(b *testing.B, h2 bool) {
 	home, env := childHome(b, up.URL)
 	token := "byok-proxy-load-test-token-0123456789"
 	cmd, addr := startChild(b, home, token)
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // killed: the exit status says so
-	}()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: streams, MaxConnsPerHost: 0}}
 	body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`
 
