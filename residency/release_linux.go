@@ -18,8 +18,8 @@ import (
 // released: private, not writable, and without a single page the process
 // changed, in memory or swapped out (a position-independent executable's
 // relocated read-only segment has some; dropping it would bring back the
-// unrelocated bytes). A page of such a mapping
-// dropped this way is read back from the page cache unchanged.
+// unrelocated bytes). A page of such a mapping dropped this way is read
+// back from the page cache unchanged.
 func ReleaseStartup() (Released, error) {
 	exe, err := os.Executable()
 	if err != nil {

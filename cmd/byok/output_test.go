@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -61,5 +62,38 @@ func TestRequestLogNeverBlocks(t *testing.T) {
 	l.add("after the pause")
 	if !sc.Scan() || sc.Text() != "after the pause" {
 		t.Fatalf("after the notice the terminal read %q", sc.Text())
+	}
+}
+
+// lockedBuffer is a terminal a test can read while lines are printed.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	time.Sleep(100 * time.Microsecond) // a terminal slower than the proxy
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// When the proxy stops, the lines of the last requests are printed before
+// it says so.
+func TestRequestLogFlush(t *testing.T) {
+	var term lockedBuffer
+	l := newRequestLog(&term)
+	for i := range 200 {
+		l.add(fmt.Sprintf("request %d", i))
+	}
+	l.flush(10 * time.Second)
+	if got := strings.Count(term.String(), "\n"); got != 200 {
+		t.Fatalf("%d of 200 lines printed after flush", got)
 	}
 }

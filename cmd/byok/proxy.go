@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -155,6 +156,7 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 // terminal reads again.
 type requestLog struct {
 	lines   chan string
+	unseen  sync.WaitGroup // lines queued and not yet printed
 	dropped atomic.Int64
 }
 
@@ -165,6 +167,7 @@ func newRequestLog(w io.Writer) *requestLog {
 	go func() {
 		for line := range l.lines {
 			fmt.Fprintln(w, line)
+			l.unseen.Done()
 			if len(l.lines) > 0 {
 				continue
 			}
@@ -179,17 +182,22 @@ func newRequestLog(w io.Writer) *requestLog {
 
 // add queues a line, or counts it as dropped when the backlog is full.
 func (l *requestLog) add(line string) {
+	l.unseen.Add(1)
 	select {
 	case l.lines <- line:
 	default:
+		l.unseen.Done()
 		l.dropped.Add(1)
 	}
 }
 
 // flush waits, at most d, until every queued line is printed.
 func (l *requestLog) flush(d time.Duration) {
-	for deadline := time.Now().Add(d); len(l.lines) > 0 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	printed := make(chan struct{})
+	go func() { l.unseen.Wait(); close(printed) }()
+	select {
+	case <-printed:
+	case <-time.After(d):
 	}
 }
 
