@@ -163,11 +163,7 @@ func BenchmarkRecord(b *testing.B) {
 	s := openTest(b)
 	ctx := context.Background()
 	for i := range 6 {
-		k := &Key{Provider: "openai", Label: fmt.Sprintf("k%d", i+1), Source: KeyKeychain}
-		if err := s.PutKey(ctx, k); err != nil {
-			b.Fatal(err)
-		}
-		if k.ID != int64(i+1) {
+		if k := putKey(b, s, "openai", fmt.Sprintf("k%d", i+1)); k.ID != int64(i+1) {
 			b.Fatalf("key %d has id %d", i+1, k.ID)
 		}
 	}

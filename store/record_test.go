@@ -16,10 +16,7 @@ import (
 func TestRecordFoldsAsItGoes(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	k := &Key{Provider: "openai", Label: "work", Source: KeyKeychain}
-	if err := s.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	k := putKey(t, s, "openai", "work")
 	start := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	const n = 3*foldEvery + 10
 	var es []*Event
@@ -72,10 +69,7 @@ func TestRecordMovesKeyLastUseByTheMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	k := &Key{Provider: "openai", Label: "work", Source: KeyKeychain}
-	if err := s.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	k := putKey(t, s, "openai", "work")
 	t0 := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
 	record := func(s *Store, at time.Time) {
 		t.Helper()

@@ -30,6 +30,16 @@ func openTest(t testing.TB) *Store {
 	return s
 }
 
+// putKey stores the metadata of a keychain key.
+func putKey(t testing.TB, s *Store, provider, label string) *Key {
+	t.Helper()
+	k := &Key{Provider: provider, Label: label, Source: KeyKeychain}
+	if err := s.PutKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func ev(at time.Time, provider, model string, cost money.USD) *Event {
 	return &Event{
 		Time: at, Source: SourceCLI, Provider: provider, Model: model, Status: StatusOK,
@@ -489,10 +499,7 @@ func recordIn(t *testing.T, s *Store, mode string, rng *rand.Rand, es []*Event) 
 func TestBreakdown(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	k := &Key{Provider: "openai", Label: "work", Source: KeyKeychain}
-	if err := s.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	k := putKey(t, s, "openai", "work")
 	at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
 	a := ev(at, "openai", "gpt-4o", 5*money.Cent)
 	a.KeyID = k.ID
@@ -818,10 +825,7 @@ func TestSumsNeverScanEvents(t *testing.T) {
 	if _, err := s.w.Exec("CREATE INDEX events_provider ON events (provider, ts); CREATE INDEX events_key ON events (key_id, ts)"); err != nil {
 		t.Fatal(err)
 	}
-	k := &Key{Provider: "openai", Label: "work", Source: KeyKeychain}
-	if err := s.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
+	k := putKey(t, s, "openai", "work")
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(7, 7))
 	var es []*Event
