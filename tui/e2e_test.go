@@ -25,14 +25,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	srv := fakeOpenAI(t, "Hello from the fake model, end to end.", false)
 	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfg := fmt.Sprintf("store_text = true\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n", srv.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home := newHome(t, dir, "home", fmt.Sprintf("store_text = true\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n", srv.URL+"/v1"))
 	bin := filepath.Join(dir, "byok")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
 	build.Dir = ".."
@@ -68,10 +61,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	// A new user's empty home: the welcome screen's demo opens in a
 	// throwaway home of its own, and q comes back with nothing recorded.
-	empty := filepath.Join(dir, "empty")
-	if err := os.MkdirAll(empty, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	empty := newHome(t, dir, "empty", "")
 	tm.run("kill-session", "-t", "byok")
 	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
 		fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
@@ -84,14 +74,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	tm.waitFor("EXIT=0")
 	// A file keyring without BYOK_PASSPHRASE: the TUI asks in a dialog, not
 	// with a prompt that would fight it for the terminal.
-	locked := filepath.Join(dir, "locked")
-	if err := os.MkdirAll(locked, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	lockedCfg := fmt.Sprintf("keyring = \"file\"\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\n", srv.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(locked, "config.toml"), []byte(lockedCfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	locked := newHome(t, dir, "locked", fmt.Sprintf("keyring = \"file\"\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\n", srv.URL+"/v1"))
 	add := exec.Command(bin, "--home", locked, "keys", "add", "fake", "--label", "work", "--no-validate")
 	add.Env = append(os.Environ(), "BYOK_HOME=", "BYOK_PASSPHRASE=e2e passphrase")
 	add.Stdin = strings.NewReader("sk-e2e-file-keyring-0123456789abcd\n")
@@ -178,4 +161,20 @@ func (tm *tmux) waitFor(want ...string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	tm.t.Fatalf("the pane never showed %q; last screen:\n%s", want, screen)
+}
+
+// newHome makes the byok home dir/name, with config as its config.toml
+// unless that is empty.
+func newHome(t *testing.T, dir, name, config string) string {
+	t.Helper()
+	home := filepath.Join(dir, name)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if config != "" {
+		if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home
 }
