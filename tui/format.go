@@ -44,10 +44,20 @@ func (s *styles) table(cols []col, rows [][]string, width, height, cursor, offse
 	flex := -1
 	for i, c := range cols {
 		widths[i] = c.width
+		if c.right && c.width > 0 {
+			// Figures are never cut: a right-aligned column widens to
+			// its widest value (a sub-cent spend has four significant
+			// digits), at the flexible column's expense.
+			for _, r := range rows {
+				if i < len(r) {
+					widths[i] = max(widths[i], ansi.StringWidth(r[i]))
+				}
+			}
+		}
 		if c.width == 0 && flex < 0 {
 			flex = i
 		}
-		fixed += c.width + 1
+		fixed += widths[i] + 1
 	}
 	if flex >= 0 {
 		widths[flex] = max(4, width-fixed)
