@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
@@ -319,4 +320,14 @@ func TestDashboardNarrow(t *testing.T) {
 	hs := newHarness(t, a, Options{Now: fixedClock}, 60, 18)
 	hs.contains("PROVIDER", "openai", "anthropic", "%")
 	hs.lacks("ope…", "ant…")
+}
+
+// A figure is never cut: its column widens at the name column's expense.
+func TestTableKeepsFiguresWhole(t *testing.T) {
+	st := newStyles(true)
+	cols := []col{{"PROVIDER", 0, false}, {"SPEND", 6, true}}
+	out := ansi.Strip(st.table(cols, [][]string{{"openai", "$0.00004425"}, {"anthropic", "$1.20"}}, 30, 5, -1, 0))
+	if !strings.Contains(out, "$0.00004425") || strings.Contains(out, "…") {
+		t.Fatalf("the table cut a figure:\n%s", out)
+	}
 }
