@@ -44,15 +44,17 @@ func requestOf(t *target) providers.Request {
 	return providers.Request{Model: t.model, MaxTokens: maxTokensOf(t.body)}
 }
 
-// forward sends the request upstream, relays the answer and records it.
-// Finish runs after the last byte was written, whatever happened.
-func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Request, t *target, run *app.Run) {
+// send sends the request upstream. It returns the relay for a successful
+// reply, its status and headers written, or nil when the request is
+// answered and recorded already: no response, or an error reply (passed
+// on redacted).
+func (s *Server) send(ctx context.Context, w http.ResponseWriter, r *http.Request, t *target, run *app.Run) *relay {
 	req, err := s.upstreamRequest(ctx, r, t, run.Secret())
 	if err != nil {
 		pe := &providers.Error{Class: providers.ClassAuth, Provider: t.spec.ID, Message: redact.String(err.Error())}
 		writeError(w, t.shape, http.StatusBadRequest, "byok_bad_credentials", pe.Message)
 		s.finish(ctx, run, providers.Result{}, pe)
-		return
+		return nil
 	}
 	start := time.Now()
 	resp, err := s.upstream.Do(req)
@@ -62,12 +64,11 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 			writeError(w, t.shape, http.StatusBadGateway, "byok_upstream_unreachable", pe.Message)
 		}
 		s.finish(ctx, run, providers.Result{Latency: time.Since(start)}, pe)
-		return
+		return nil
 	}
-	defer resp.Body.Close()
-	res := providers.Result{Status: resp.StatusCode, RequestID: requestID(resp.Header)}
-	sse := strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/event-stream")
 	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		res := providers.Result{Status: resp.StatusCode, RequestID: requestID(resp.Header)}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		clean := []byte(redact.String(string(body)))
 		copyResponseHeaders(w.Header(), resp.Header)
@@ -80,9 +81,10 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 		pe := upstreamError(t.spec.ID, resp.StatusCode, body)
 		pe.RequestID = res.RequestID
 		s.finish(ctx, run, res, pe)
-		return
+		return nil
 	}
 	rl := &relay{
+		ctx: ctx, run: run, resp: resp,
 		t: t, w: w, rc: http.NewResponseController(w),
 		usage: providers.NewUsageReader(t.kind, t.spec.ID), start: start,
 	}
@@ -91,22 +93,32 @@ func (s *Server) forward(ctx context.Context, w http.ResponseWriter, r *http.Req
 	// that received a reply in full has its request in the database.
 	copyResponseHeaders(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
-	var callErr error
-	if sse {
-		callErr = rl.stream(ctx, resp.Body)
-	} else {
-		callErr = rl.body(ctx, resp.Body)
+	return rl
+}
+
+// copy relays the reply: event by event for a stream, read by read
+// otherwise.
+func (rl *relay) copy() error {
+	if strings.HasPrefix(strings.ToLower(rl.resp.Header.Get("Content-Type")), "text/event-stream") {
+		return rl.stream(rl.ctx, rl.resp.Body)
 	}
-	res.Latency = time.Since(start)
-	res.FirstToken = rl.first
-	res.Text = rl.text.String()
+	return rl.body(rl.ctx, rl.resp.Body)
+}
+
+// settle records a relayed reply once its bytes are out, all but the
+// final chunk. A reply the provider cut is then cut for the client too.
+func (s *Server) settle(rl *relay, callErr error) {
+	res := providers.Result{
+		Status: rl.resp.StatusCode, RequestID: requestID(rl.resp.Header),
+		Latency: time.Since(rl.start), FirstToken: rl.first, Text: rl.text.String(),
+	}
 	res.Usage, res.HasUsage = rl.usage.Usage()
-	if t.free && !res.HasUsage && callErr == nil {
+	if rl.t.free && !res.HasUsage && callErr == nil {
 		res.HasUsage = true // a listing or a token count costs nothing
 	}
-	s.finish(ctx, run, res, callErr)
+	s.finish(rl.ctx, rl.run, res, callErr)
 	var pe *providers.Error
-	if errors.As(callErr, &pe) && pe.Class == providers.ClassNetwork && ctx.Err() == nil {
+	if errors.As(callErr, &pe) && pe.Class == providers.ClassNetwork && rl.ctx.Err() == nil {
 		// The provider cut the reply: cut the client's too, so that it
 		// sees a broken reply rather than a complete short one.
 		panic(http.ErrAbortHandler)
@@ -129,6 +141,9 @@ func (s *Server) finish(ctx context.Context, run *app.Run, res providers.Result,
 // relay copies one successful response to the client, reading usage and
 // text as the bytes pass.
 type relay struct {
+	ctx   context.Context
+	run   *app.Run
+	resp  *http.Response
 	t     *target
 	w     http.ResponseWriter
 	rc    *http.ResponseController
