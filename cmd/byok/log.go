@@ -170,15 +170,8 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		if e.Client != "" {
 			src += ":" + e.Client
 		}
-		latency := "-" // recorded spend and imports took no time to measure
-		switch {
-		case e.Latency >= time.Second:
-			latency = fmt.Sprintf("%.1fs", e.Latency.Seconds())
-		case e.Latency > 0:
-			latency = max(e.Latency.Round(time.Millisecond), time.Millisecond).String() // as the TUI shows it
-		}
 		t.row(itoa(e.ID), e.Time.In(loc).Format("01-02 15:04:05"), src, e.Provider+"/"+e.Model, e.KeyName, status,
-			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, latency)
+			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, latencyText(e.Latency))
 	}
 	return t.flush()
 }
@@ -192,4 +185,17 @@ func cutModel(s string) (string, string, bool) {
 		}
 	}
 	return "", s, false
+}
+
+// latencyText writes how long a request took as the TUI does: tenths of a
+// second from one second on, whole milliseconds below, "-" for spend that
+// took no time to measure (recorded by hand or imported).
+func latencyText(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d > 0:
+		return max(d.Round(time.Millisecond), time.Millisecond).String()
+	}
+	return "-"
 }

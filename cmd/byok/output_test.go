@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
 )
 
 func TestCounted(t *testing.T) {
@@ -28,6 +31,31 @@ func TestCounted(t *testing.T) {
 
 // A terminal that stops reading must not hold up the proxy: lines queue,
 // then are counted as dropped, and the count is shown once it reads again.
+// The log and the line after a prompt write latency as the TUI does: a
+// sub-second request reads in milliseconds, not as "0.0s".
+func TestLatencyText(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "-"},
+		{300 * time.Microsecond, "1ms"},
+		{250*time.Millisecond + 400*time.Microsecond, "250ms"},
+		{999 * time.Millisecond, "999ms"},
+		{time.Second, "1.0s"},
+		{12340 * time.Millisecond, "12.3s"},
+	} {
+		if got := latencyText(tt.d); got != tt.want {
+			t.Errorf("latencyText(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+	e := store.Event{Provider: "openai", Model: "gpt-4o-mini", InputTokens: 9, OutputTokens: 2,
+		Cost: money.USD(2550), CostState: "computed", Latency: 250 * time.Millisecond, Status: store.StatusOK}
+	if got, want := summaryLine(e), "— openai/gpt-4o-mini · 9 in / 2 out · $0.00000255 computed · 250ms"; got != want {
+		t.Errorf("summaryLine = %q, want %q", got, want)
+	}
+}
+
 func TestRequestLogNeverBlocks(t *testing.T) {
 	r, w := io.Pipe()
 	l := newRequestLog(w)

@@ -212,7 +212,7 @@ func summaryLine(e store.Event) string {
 	if e.ReasoningTokens > 0 {
 		s += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
 	}
-	s += fmt.Sprintf(" · %s · %.1fs", cost, e.Latency.Seconds())
+	s += " · " + cost + " · " + latencyText(e.Latency)
 	if e.Status != store.StatusOK {
 		s += " · " + string(e.Status)
 	}
