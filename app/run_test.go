@@ -223,3 +223,35 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 		t.Fatalf("evaluations still pending after they finished: %v", a.pending)
 	}
 }
+
+// A request that takes a budget past several thresholds at once stores
+// each (none fires again this period) but announces only the highest.
+func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("hi"))
+		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":0,\"total_tokens\":1000}}\n\ndata: [DONE]\n\n")
+	}, "")
+	ctx := context.Background()
+	// $1 per million input tokens: the request costs $0.001, 125 % of the budget.
+	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.Prompt(ctx, call("hello"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Alerts) != 1 || out.Alerts[0].Threshold != 100 {
+		t.Fatalf("announced %+v, want the 100%% alert alone", out.Alerts)
+	}
+	stored, err := a.Store.Alerts(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 3 {
+		t.Fatalf("%d alerts stored, want 50, 80 and 100: %+v", len(stored), stored)
+	}
+}

@@ -33,10 +33,6 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		return store.Event{}, err
 	}
 	a.audit(ctx, "spend.add", spec.ID, fmt.Sprintf("%s %s", amount.Decimal(), note))
-	alerts, err := a.Budget.Evaluate(ctx, budget.Target{Provider: spec.ID})
-	if err != nil {
-		a.Log.Warn("evaluate alerts", "err", err)
-	}
-	a.deliver(ctx, alerts)
+	a.evaluate(ctx, budget.Target{Provider: spec.ID})
 	return e, nil
 }

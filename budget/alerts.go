@@ -90,6 +90,34 @@ func (e *Engine) Evaluate(ctx context.Context, t Target) ([]store.Alert, error) 
 	return out, nil
 }
 
+// Announced is what to tell the user of the alerts one evaluation raised:
+// all of them but the threshold alerts a higher threshold of the same
+// budget and period raised alongside. A request that takes a budget from
+// 40 % to 120 % stores the 50, 80 and 100 % alerts (so none fires later in
+// the period) but is announced once, at 100 %, on the screen, the desktop
+// and to the alert command.
+func Announced(alerts []store.Alert) []store.Alert {
+	type period struct {
+		budget int64
+		key    string
+	}
+	top := map[period]int{}
+	for _, a := range alerts {
+		if a.Kind == store.AlertThreshold {
+			p := period{a.BudgetID, a.PeriodKey}
+			top[p] = max(top[p], a.Threshold)
+		}
+	}
+	out := make([]store.Alert, 0, len(alerts))
+	for _, a := range alerts {
+		if a.Kind == store.AlertThreshold && a.Threshold < top[period{a.BudgetID, a.PeriodKey}] {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 func thresholdMessage(st Status, th int) string {
 	reset := formatReset(st.End, st.End.Location())
 	msg := fmt.Sprintf("%d%% of the %s budget %s reached: %s spent of %s; resets %s",
