@@ -33,7 +33,9 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Fatalf("build byok: %v\n%s", err, out)
 	}
 
-	tm := &tmux{t: t, socket: "byok-e2e-" + filepath.Base(dir)}
+	// The socket is this process's own: temporary directories of two test
+	// runs at once end alike ("001").
+	tm := &tmux{t: t, socket: fmt.Sprintf("byok-e2e-%d-%s", os.Getpid(), filepath.Base(dir))}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	shell := fmt.Sprintf("BYOK_HOME= %s demo --home %s --events 3000; echo EXIT=$?; sleep 60", bin, home)
 	tm.run("new-session", "-d", "-s", "byok", "-x", "120", "-y", "40", shell)

@@ -69,7 +69,9 @@ func TestTUIScreensLeakNothing(t *testing.T) {
 	}
 	up.setMode("")
 
-	s := &screen{t: t, socket: "byok-harden-" + filepath.Base(c.home)}
+	// The socket is this process's own: temporary directories of two test
+	// runs at once end alike ("001").
+	s := &screen{t: t, socket: fmt.Sprintf("byok-harden-%d-%s", os.Getpid(), filepath.Base(c.home))}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	shell := fmt.Sprintf("env BYOK_HOME=%q BYOK_PASSPHRASE=%q %s=cli %q -test.run='^$' --; echo EXIT=$?; sleep 30",
 		c.home, pass, childEnv, os.Args[0])
