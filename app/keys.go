@@ -436,6 +436,13 @@ func (a *App) defaultKey(ctx context.Context, provider string) (store.Key, bool)
 	return k, err == nil
 }
 
+// noKeyError says a provider has no key at all, and how to add one. It
+// is a store.ErrNotFound, as a missing key label is.
+type noKeyError struct{ provider, hint string }
+
+func (e *noKeyError) Error() string { return "no key for " + e.provider + ": " + e.hint }
+func (e *noKeyError) Unwrap() error { return store.ErrNotFound }
+
 // resolveKey picks the key of a request: the named label, else the
 // provider's default stored key, else its environment variable.
 func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string) (store.Key, string, error) {
@@ -471,7 +478,7 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 			if len(spec.KeyEnv) > 0 {
 				hint += " or set " + spec.KeyEnv[0]
 			}
-			return store.Key{}, "", fmt.Errorf("no key for %s: %s", spec.Name, hint)
+			return store.Key{}, "", &noKeyError{provider: spec.Name, hint: hint}
 		}
 	}
 	secret, err := a.secretOf(ctx, spec, k)

@@ -66,6 +66,8 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		shape  string
 		// wantText is a part of the message, when the case checks it.
 		wantText string
+		// code is the error code, when the case checks it.
+		code string
 	}{
 		{name: "no token", path: "/v1/chat/completions", status: 401, wantText: "byok proxy token",
 			edit: func(r *http.Request, _ *env) { r.Header.Del("Authorization") }},
@@ -109,9 +111,10 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		{name: "unknown provider", path: "/p/nope/chat/completions", status: 404},
 		{name: "model nobody serves", path: "/v1/chat/completions", body: `{"model":"no-such-model-xyz","messages":[]}`, status: 400},
 		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400, wantText: "SigV4"},
-		{name: "unknown key label", path: "/v1/chat/completions", status: 400, wantText: "no key openai/nope",
+		{name: "unknown key label", path: "/v1/chat/completions", status: 400, wantText: "no key openai/nope", code: "byok_no_key",
 			edit: func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "nope") }},
-		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400},
+		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400,
+			wantText: "byok keys add groq", code: "byok_no_key"},
 	}
 	e := newEnv(t)
 	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
@@ -135,6 +138,9 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 			checkShape(t, tt.shape, resp.StatusCode, got)
 			if !strings.Contains(got, tt.wantText) {
 				t.Errorf("the answer does not say %q: %s", tt.wantText, got)
+			}
+			if tt.code != "" && !strings.Contains(got, `"code":"`+tt.code+`"`) {
+				t.Errorf("the answer's code is not %s: %s", tt.code, got)
 			}
 			if strings.Contains(got, e.token) {
 				t.Errorf("the answer shows the token: %s", got)
