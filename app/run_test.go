@@ -170,17 +170,24 @@ func TestRetriesOnlyRetryableBeforeOutput(t *testing.T) {
 // Deferred alert evaluations coalesce under load, but the last one starts
 // after the last request was recorded: a budget crossed by many requests
 // at once still raises its alerts, and Close waits for them.
-func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
+// openThousandthDollar opens an app whose provider "fake" answers every
+// request with 1,000 input tokens at $1 per million: $0.001 a request.
+func openThousandthDollar(t *testing.T) *App {
+	t.Helper()
 	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, chunk("hi"))
 		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":0,\"total_tokens\":1000}}\n\ndata: [DONE]\n\n")
 	}, "")
-	ctx := context.Background()
-	// $1 per million input tokens: each request costs $0.001.
-	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
+	if _, err := a.SetPrice(context.Background(), pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
+	a := openThousandthDollar(t)
+	ctx := context.Background()
 	const requests = 40
 	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
 		t.Fatal(err)
@@ -227,16 +234,9 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 // A request that takes a budget past several thresholds at once stores
 // each (none fires again this period) but announces only the highest.
 func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
-	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, chunk("hi"))
-		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":0,\"total_tokens\":1000}}\n\ndata: [DONE]\n\n")
-	}, "")
+	a := openThousandthDollar(t)
 	ctx := context.Background()
-	// $1 per million input tokens: the request costs $0.001, 125 % of the budget.
-	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
-		t.Fatal(err)
-	}
+	// The request's $0.001 is 125 % of the budget.
 	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
 		t.Fatal(err)
 	}
