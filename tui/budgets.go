@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/money"
@@ -219,9 +220,6 @@ func (p *budgets) View() string {
 		return strings.Join(out, "\n")
 	}
 	barW := 10
-	if w >= 110 {
-		barW = 24
-	}
 	// At 80 columns the forecast moves to the line under the table.
 	narrow := w < 90
 	cols := []col{{"SCOPE", 0, false}, {"PERIOD", 7, false}, {"HARD", 4, false}, {"SPENT OF LIMIT", 17, true}, {"", barW, false}, {"%", 5, true}, {"FORECAST", 9, true}, {"RESETS", 7, true}}
@@ -230,6 +228,18 @@ func (p *budgets) View() string {
 	}
 	if w >= 110 {
 		cols = append(cols, col{"ALERTS AT", 13, false})
+		// The scope names the budget: the bar, 24 cells when there is
+		// room, gives up cells before a scope is cut.
+		scopeW := 0
+		for _, b := range p.list {
+			scopeW = max(scopeW, ansi.StringWidth(b.Budget.Scope))
+		}
+		rest := w // what the scope column gets with a 10-cell bar
+		for _, c := range cols {
+			rest -= c.width + 1
+		}
+		barW = min(24, max(barW, barW+rest-scopeW))
+		cols[4].width = barW
 	}
 	rows := make([][]string, len(p.list))
 	for i, b := range p.list {
