@@ -496,9 +496,11 @@ var hopHeaders = map[string]bool{
 }
 
 // dropRequest are client headers that never reach a provider: credentials,
-// browser context, the proxy's own steering headers.
+// browser context, the proxy's own steering headers, and Expect: the proxy
+// has read the whole body already, and a provider that ignored the
+// expectation would hold each request for the transport's wait.
 var dropRequest = map[string]bool{
-	"Host": true, "Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true,
+	"Expect": true, "Host": true, "Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true,
 	"Cookie": true, "Origin": true, "Referer": true, "Content-Length": true, "Accept-Encoding": true,
 	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
 	"X-Real-Ip": true,

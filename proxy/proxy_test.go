@@ -395,3 +395,37 @@ func TestCustomProviderOverHeader(t *testing.T) {
 		t.Errorf("recorded %s %s in=%d", ev.Provider, ev.Model, ev.InputTokens)
 	}
 }
+
+// TestClientOnlyHeadersStayWithTheProxy: what concerns only the hop from
+// the client — its cookies, where it came from, the expectation of a 100
+// Continue the proxy already answered by reading the body, the proxy's
+// own steering headers — never reaches the provider; the rest passes.
+func TestClientOnlyHeadersStayWithTheProxy(t *testing.T) {
+	e := newEnv(t)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, benchReply) })
+	req := e.request("POST", "/v1/chat/completions", chatBody,
+		"Expect", "100-continue",
+		"Cookie", "session=abc",
+		"Referer", "http://localhost:3000/app",
+		"X-Forwarded-For", "10.0.0.9",
+		"Connection", "keep-alive, X-Hop",
+		"X-Hop", "only for this hop",
+		"X-Byok-Key", "work",
+		"Openai-Organization", "org-kept",
+		"X-Stainless-Lang", "go")
+	resp, body := e.do(req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	h := e.lastCall().Header
+	for _, k := range []string{"Expect", "Cookie", "Referer", "X-Forwarded-For", "Connection", "X-Hop", "X-Byok-Key"} {
+		if v := h.Values(k); len(v) > 0 {
+			t.Errorf("the provider got %s: %q", k, v)
+		}
+	}
+	for k, want := range map[string]string{"Openai-Organization": "org-kept", "X-Stainless-Lang": "go", "Authorization": "Bearer " + openaiKey} {
+		if got := h.Get(k); got != want {
+			t.Errorf("the provider got %s = %q, want %q", k, got, want)
+		}
+	}
+}
