@@ -228,18 +228,6 @@ func (p *budgets) View() string {
 	}
 	if w >= 110 {
 		cols = append(cols, col{"ALERTS AT", 13, false})
-		// The scope names the budget: the bar, 24 cells when there is
-		// room, gives up cells before a scope is cut.
-		scopeW := 0
-		for _, b := range p.list {
-			scopeW = max(scopeW, ansi.StringWidth(b.Budget.Scope))
-		}
-		rest := w // what the scope column gets with a 10-cell bar
-		for _, c := range cols {
-			rest -= c.width + 1
-		}
-		barW = min(24, max(barW, barW+rest-scopeW))
-		cols[4].width = barW
 	}
 	rows := make([][]string, len(p.list))
 	for i, b := range p.list {
@@ -252,7 +240,7 @@ func (p *budgets) View() string {
 			fc = st.Muted.Render(fc)
 		}
 		r := []string{b.Budget.Scope, string(b.Budget.Period), hard, st.state(b.State).Render(b.Spent.String()) + " of " + b.Budget.Limit.String(),
-			st.bar(b.Percent/100, barW, b.State), st.state(b.State).Render(percent(b.Percent)), fc, until(now, b.End)}
+			"", st.state(b.State).Render(percent(b.Percent)), fc, until(now, b.End)}
 		if narrow {
 			r = append(r[:6], r[7])
 		}
@@ -264,6 +252,20 @@ func (p *budgets) View() string {
 			r = append(r, strings.Join(ts, " "))
 		}
 		rows[i] = r
+	}
+	if w >= 110 {
+		// The scope names the budget: the bar, 24 cells when there is
+		// room, gives up cells before a scope is cut.
+		widths := colWidths(cols, rows, w)
+		scopeW := 0
+		for _, b := range p.list {
+			scopeW = max(scopeW, ansi.StringWidth(b.Budget.Scope))
+		}
+		barW = min(24, max(barW, barW+widths[0]-scopeW)) // widths[0]: the scope's with a 10-cell bar
+		cols[4].width = barW
+	}
+	for i, b := range p.list {
+		rows[i][4] = st.bar(b.Percent/100, barW, b.State)
 	}
 	th := h - len(out) - 2
 	p.offset = scroll(p.cursor, p.offset, th-1)

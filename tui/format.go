@@ -35,10 +35,10 @@ func fit(s string, w int, right bool) string {
 	return s + strings.Repeat(" ", pad)
 }
 
-// table lays rows out under headers in width cells. Rows from offset are
-// drawn, at most height of them (header included); the row at cursor is
-// highlighted (cursor < 0 highlights none).
-func (s *styles) table(cols []col, rows [][]string, width, height, cursor, offset int) string {
+// colWidths is how table lays out cols in width cells: each column as
+// wide as it asks, a right-aligned one widened to its widest value, and
+// the first flexible column (width 0) given what is left.
+func colWidths(cols []col, rows [][]string, width int) []int {
 	widths := make([]int, len(cols))
 	fixed := 0
 	flex := -1
@@ -62,6 +62,14 @@ func (s *styles) table(cols []col, rows [][]string, width, height, cursor, offse
 	if flex >= 0 {
 		widths[flex] = max(4, width-fixed)
 	}
+	return widths
+}
+
+// table lays rows out under headers in width cells. Rows from offset are
+// drawn, at most height of them (header included); the row at cursor is
+// highlighted (cursor < 0 highlights none).
+func (s *styles) table(cols []col, rows [][]string, width, height, cursor, offset int) string {
+	widths := colWidths(cols, rows, width)
 	line := func(cells []string, st *lipgloss.Style) string {
 		parts := make([]string, len(cols))
 		for i := range cols {
