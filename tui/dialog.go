@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -57,6 +58,32 @@ type formDialog struct {
 	working string
 	busy    bool
 	keys    dialogKeys
+	// huh moves to another field by a command, whose message comes after
+	// the keys already waiting: typed or pasted quickly, the characters
+	// after a tab would land in the field being left. Keys that arrive
+	// while a move is under way are held (from is the field being left)
+	// and replayed once the focus has moved, or after moveWait when it
+	// does not (a value that fails validation).
+	moving bool
+	from   huh.Field
+	moveID int
+	held   []tea.Msg
+}
+
+// moveWait bounds how long keys are held for a field move that does not
+// happen.
+const moveWait = 150 * time.Millisecond
+
+// moveDoneMsg ends the hold of the move it names, if still under way.
+type moveDoneMsg struct{ id int }
+
+// movesFocus reports whether k may move the form to another field.
+func movesFocus(k tea.KeyPressMsg) bool {
+	switch k.String() {
+	case "tab", "shift+tab", "enter":
+		return true
+	}
+	return false
 }
 
 func newFormDialog(c *common, title string, form *huh.Form, working string, submit func() tea.Cmd) *formDialog {
@@ -79,6 +106,50 @@ func (d *formDialog) Update(msg tea.Msg) tea.Cmd {
 	if d.busy {
 		return nil
 	}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg, tea.PasteMsg:
+		if d.moving {
+			d.held = append(d.held, msg)
+			return nil
+		}
+		if k, ok := msg.(tea.KeyPressMsg); ok && movesFocus(k) {
+			d.moving, d.from = true, d.form.GetFocusedField()
+			d.moveID++
+			id := d.moveID
+			return tea.Batch(d.update(msg), d.c.after(moveWait, func(time.Time) tea.Msg { return moveDoneMsg{id} }))
+		}
+	case moveDoneMsg:
+		if d.moving && msg.id == d.moveID {
+			return d.replay()
+		}
+		return nil
+	}
+	cmd := d.update(msg)
+	if d.moving && d.form.GetFocusedField() != d.from {
+		return tea.Batch(cmd, d.replay())
+	}
+	return cmd
+}
+
+// replay ends a move and hands on the keys held during it, holding again
+// from the next key that moves the focus.
+func (d *formDialog) replay() tea.Cmd {
+	d.moving = false
+	held := d.held
+	d.held = nil
+	var cmds []tea.Cmd
+	for i, m := range held {
+		if d.moving {
+			d.held = append(d.held, held[i:]...)
+			break
+		}
+		cmds = append(cmds, d.Update(m))
+	}
+	return tea.Batch(cmds...)
+}
+
+// update passes msg to the form and acts on the state it leaves.
+func (d *formDialog) update(msg tea.Msg) tea.Cmd {
 	f, cmd := d.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
 		d.form = ff

@@ -162,6 +162,35 @@ func (hs *harness) press(keys ...string) {
 	}
 }
 
+// burst delivers keys one after another before any command they return
+// runs, as a terminal delivers a paste or fast typing; then it drives the
+// commands. Each key is a name press takes, or text typed character by
+// character when it is longer than one character and names no key.
+func (hs *harness) burst(keys ...string) {
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		msgs := []tea.KeyPressMsg{keyMsg(k)}
+		if len([]rune(k)) > 1 && !strings.Contains(k, "+") && !isKeyName(k) {
+			msgs = msgs[:0]
+			for _, r := range k {
+				msgs = append(msgs, tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+		for _, m := range msgs {
+			cmds = append(cmds, hs.feed(m))
+		}
+	}
+	hs.drive(tea.Batch(cmds...))
+}
+
+func isKeyName(k string) bool {
+	switch k {
+	case "enter", "esc", "tab", "up", "down", "left", "right", "backspace", "space":
+		return true
+	}
+	return false
+}
+
 // typeText types each character of s.
 func (hs *harness) typeText(s string) {
 	for _, r := range s {

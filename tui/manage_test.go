@@ -119,6 +119,28 @@ func TestKeys(t *testing.T) {
 	hs.contains("revoked")
 }
 
+// TestFormTakesABurstOfKeys types a whole form at once, as a paste or a
+// fast typist does: every character lands in the field it was typed for,
+// although the form moves between fields by a command that runs after
+// the keys already waiting.
+func TestFormTakesABurstOfKeys(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "budgets", Now: fixedClock}, 100, 30)
+	hs.press("a")
+	hs.contains("Add a budget")
+	hs.burst("ctrl+u", "provider:groq", "tab", "7.5", "tab", "up", "enter", "enter", "enter")
+	if hs.m.dialog != nil {
+		t.Fatalf("the form is still open:\n%s", hs.screen())
+	}
+	b, err := a.Store.BudgetByScope(context.Background(), "provider:groq")
+	if err != nil {
+		t.Fatalf("the budget was not saved: %v\n%s", err, hs.screen())
+	}
+	if b.Limit != 750*money.Cent || b.Period != store.Weekly {
+		t.Errorf("saved %s %s, want $7.50 weekly", b.Limit, b.Period)
+	}
+}
+
 func TestBudgets(t *testing.T) {
 	a := testApp(t, "", true)
 	ctx := context.Background()
