@@ -427,6 +427,14 @@ func TestPromptRecordsCostAndErrors(t *testing.T) {
 		t.Fatalf("recorded: %+v", rows)
 	}
 
+	// Compare writes its times as the log does: milliseconds below a
+	// second, not 0.00s.
+	r = c.run("", "compare", "-m", "fakeai/gpt-4o-mini", "-m", "fakeai/gpt-4o", "say hello")
+	if r.code != 0 || !regexp.MustCompile(`(?m)^fakeai/gpt-4o-mini +ok +\S+ +\S+ +\S+ +\d+ms +\d+ms *$`).MatchString(r.out) ||
+		!regexp.MustCompile(`all replies in \d+ms`).MatchString(r.err) {
+		t.Fatalf("compare: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+
 	// A hard budget that is used up refuses before contacting the provider.
 	c.ok("", "budget", "set", "provider:fakeai", "0.0001", "--hard")
 	hits := up.hits.Load()

@@ -302,12 +302,12 @@ func runCompare(ctx context.Context, f *Factory, models []string, system string,
 			cost = "unpriced"
 		}
 		t.row(m, string(e.Status), count(e.InputTokens+e.CacheReadTokens), count(e.OutputTokens), cost,
-			fmt.Sprintf("%.2fs", e.TTFT.Seconds()), fmt.Sprintf("%.2fs", e.Latency.Seconds()))
+			latencyText(e.TTFT), latencyText(e.Latency))
 		if res[i].err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", m, res[i].err))
 		}
 	}
 	t.flush()
-	fmt.Fprintf(f.IO.Err, "all replies in %.1fs\n", time.Since(start).Seconds())
+	fmt.Fprintf(f.IO.Err, "all replies in %s\n", latencyText(time.Since(start)))
 	return errors.Join(errs...)
 }
