@@ -128,7 +128,9 @@ func mapError(op, account string, err error) error {
 	case errors.Is(err, keyring.ErrSetDataTooBig):
 		return fmt.Errorf("keychain %s %q: the secret is too large for the keychain: %w", op, account, err)
 	case unavailable(err):
-		return fmt.Errorf("keychain %s %q: %w: %w", op, account, err, ErrUnavailable)
+		// What to do first, the D-Bus detail after: a screen that has room
+		// for a few lines keeps the advice.
+		return fmt.Errorf("keychain %s %q: %w (%w)", op, account, ErrUnavailable, err)
 	default:
 		return fmt.Errorf("keychain %s %q: %w", op, account, err)
 	}

@@ -77,6 +77,11 @@ func TestMapError(t *testing.T) {
 			if strings.Contains(got.Error(), secret) {
 				t.Errorf("error %q contains a secret", got)
 			}
+			// An unavailable keychain says what to do before the D-Bus
+			// detail, which a narrow screen may cut.
+			if tt.want == ErrUnavailable && !strings.HasPrefix(got.Error(), `keychain get "openai/work": `+ErrUnavailable.Error()) {
+				t.Errorf("error %q does not start with the advice", got)
+			}
 		})
 	}
 }
