@@ -175,6 +175,13 @@ func TestPlaygroundBudgets(t *testing.T) {
 		t.Fatalf("worst case %s with %d warnings, want a price and a warning", p.worst, len(p.warnings))
 	}
 	hs.contains("worst case $", "could cross the daily budget on model:openai/gpt-4o")
+	// Sending asks again, as a warning rather than a done deed.
+	hs.press("ctrl+s")
+	hs.contains("⚠ This request could cross a budget")
+	hs.lacks("✓ This request")
+	if p.streaming || p.out != nil {
+		t.Fatal("the first ctrl+s sent the request")
+	}
 
 	// A used-up hard budget refuses before anything is sent.
 	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Cent, Hard: true, Thresholds: []int{100}}); err != nil {

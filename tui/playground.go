@@ -478,7 +478,7 @@ func (p *playground) send(again bool) tea.Cmd {
 	}
 	if !again && len(p.warnings) > 0 && !p.confirm && p.estErr == nil {
 		p.confirm = true
-		return notice("This request could cross a budget; press ctrl+s again to send it anyway")
+		return warning("This request could cross a budget; press ctrl+s again to send it anyway")
 	}
 	p.blur()
 	p.confirm = false
@@ -525,7 +525,7 @@ func (p *playground) done(msg streamDoneMsg) tea.Cmd {
 		out := msg.out
 		p.out = &out
 		if len(out.Alerts) > 0 {
-			cmds = append(cmds, notice("%d new alert%s: %s", len(out.Alerts), plural(len(out.Alerts)), out.Alerts[0].Message), p.c.bell(out.Alerts))
+			cmds = append(cmds, warning("%d new alert%s: %s", len(out.Alerts), plural(len(out.Alerts)), out.Alerts[0].Message), p.c.bell(out.Alerts))
 		}
 	}
 	p.render()

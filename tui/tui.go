@@ -170,7 +170,8 @@ type (
 	// noticeMsg shows a line in the status bar for a while.
 	noticeMsg struct {
 		text string
-		err  bool
+		err  bool // a failure, shown with ✗
+		warn bool // a warning, shown with ⚠
 	}
 	noticeExpiredMsg struct{ id int }
 	// openDialogMsg puts a dialog over the active page.
@@ -189,6 +190,13 @@ type (
 func notice(format string, args ...any) tea.Cmd {
 	text := fmt.Sprintf(format, args...)
 	return func() tea.Msg { return noticeMsg{text: text} }
+}
+
+// warning is a notice that asks for care: a request that could cross a
+// budget, alerts a request raised.
+func warning(format string, args ...any) tea.Cmd {
+	text := fmt.Sprintf(format, args...)
+	return func() tea.Msg { return noticeMsg{text: text, warn: true} }
 }
 
 func failure(err error) tea.Cmd {
@@ -221,7 +229,9 @@ type model struct {
 
 	notice    string
 	noticeErr bool
-	noticeID  int
+	// noticeWarn marks a warning: shown with ⚠, not ✓.
+	noticeWarn bool
+	noticeID   int
 
 	version int64
 	width   int
@@ -367,7 +377,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case noticeMsg:
-		m.notice, m.noticeErr = msg.text, msg.err
+		m.notice, m.noticeErr, m.noticeWarn = msg.text, msg.err, msg.warn
 		m.noticeID++
 		id := m.noticeID
 		ttl := 5 * time.Second
@@ -516,6 +526,8 @@ func (m *model) render() string {
 	case m.notice != "" && m.noticeErr:
 		status = strings.Split(st.Over.Render(wrap("✗ "+m.notice, m.width)), "\n")
 		status = status[:min(len(status), 3)]
+	case m.notice != "" && m.noticeWarn:
+		status = []string{st.Warn.Render("⚠ " + m.notice)}
 	case m.notice != "":
 		status = []string{st.OK.Render("✓ " + m.notice)}
 	default:
