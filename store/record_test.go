@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -63,12 +62,7 @@ func TestRecordFoldsAsItGoes(t *testing.T) {
 // wrote meanwhile is not overwritten with an older time.
 func TestRecordMovesKeyLastUseByTheMinute(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "byok.db")
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTest(t)
 	k := putKey(t, s, "openai", "work")
 	t0 := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
 	record := func(s *Store, at time.Time) {
@@ -108,7 +102,7 @@ func TestRecordMovesKeyLastUseByTheMinute(t *testing.T) {
 	// +121s, then records +5m50s: within a minute of +5m, so the key keeps
 	// +5m. At +6m5s the use is a minute past +5m, and this store moves it
 	// on: it did not take the no-op at +5m50s for a write of its own.
-	other, err := Open(ctx, path, Options{})
+	other, err := Open(ctx, s.path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
