@@ -372,6 +372,47 @@ func (s *scanner) price() (Price, error) {
 			p.PerImage, err = s.usd("per_image")
 		case "per_second":
 			p.PerSecond, err = s.usd("per_second")
+		case "per_character":
+			p.PerCharacter, err = s.usd("per_character")
+		case "input_image":
+			p.InputImage, err = s.rate("input_image")
+			p.HasInputImage = true
+		case "output_image":
+			p.OutputImage, err = s.rate("output_image")
+			p.HasOutputImage = true
+		case "input_audio":
+			p.InputAudio, err = s.rate("input_audio")
+			p.HasInputAudio = true
+		case "output_audio":
+			p.OutputAudio, err = s.rate("output_audio")
+			p.HasOutputAudio = true
+		case "images":
+			err = s.array(func() error {
+				var ip ImagePrice
+				err := s.object(func(key []byte) error {
+					var err error
+					switch string(key) {
+					case "size":
+						ip.Size, err = s.str()
+					case "quality":
+						ip.Quality, err = s.str()
+					case "per_image":
+						ip.PerImage, err = s.usd("images.per_image")
+					default:
+						err = s.skip()
+					}
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if ip.Size == "" {
+					return errors.New("an image price needs a size (WIDTHxHEIGHT)")
+				}
+				p.Images = append(p.Images, ip)
+				return nil
+			})
+			sortImages(p.Images)
 		case "tiers":
 			err = s.array(func() error {
 				var t Tier
