@@ -350,7 +350,7 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		b.Total = u.ReportedCost + b.Markup
 		return b
 	}
-	if p, ok := c.Lookup(provider, model); ok && p.Covers(u) {
+	if p, ok := c.Lookup(provider, model); ok && !u.Unmeasured && p.Covers(u) {
 		return Cost(p, u, markupBP)
 	}
 	b := Breakdown{State: Unpriced}

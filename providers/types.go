@@ -57,6 +57,11 @@ type Usage struct {
 	// Estimated is true when the counts were made locally because the
 	// provider reported none (a cut or cancelled stream).
 	Estimated bool
+
+	// Unmeasured is true when the request was billed in units byok could
+	// not measure (an uploaded audio file it cannot time, a reply it could
+	// not read): such a request is unpriced, never $0.
+	Unmeasured bool
 }
 
 // CacheWrite returns all cache-write tokens, whatever their TTL.
