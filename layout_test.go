@@ -1,5 +1,5 @@
 // Package byok_test holds the repository-wide checks that keep the package
-// layout honest: dependency arrows point one way (DESIGN.md §1).
+// layout honest: dependency arrows point one way (docs/design.md §1).
 package byok_test
 
 import (
@@ -126,7 +126,7 @@ func TestDependencyArrows(t *testing.T) {
 				}
 			}
 			if !allowed {
-				t.Errorf("%s depends on %s: the arrow points the wrong way (see DESIGN.md §1)", rel, d)
+				t.Errorf("%s depends on %s: the arrow points the wrong way (see docs/design.md §1)", rel, d)
 			}
 		}
 	}
