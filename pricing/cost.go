@@ -350,14 +350,42 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		b.Total = u.ReportedCost + b.Markup
 		return b
 	}
-	if p, ok := c.Lookup(provider, model); ok && !u.Unmeasured && p.Covers(u) {
+	p, ok := c.Lookup(provider, model)
+	if ok && !u.Unmeasured && p.Covers(u) {
 		return Cost(p, u, markupBP)
 	}
 	b := Breakdown{State: Unpriced}
 	if fb, ok := c.Fallback(provider); ok {
 		b.Fallback = Cost(fb, u, markupBP).Total
 	}
+	if ok {
+		// A known model whose units went unpriced (a size it does not
+		// list, audio byok could not time): budgets count its dearest
+		// per-unit prices, at least a second of audio, at the least.
+		b.Fallback = max(b.Fallback, markup(dearestUnits(p, u), 10000+markupBP))
+	}
 	return b
+}
+
+// dearestUnits prices u's images at the model's dearest image, its audio
+// at the per-second price (a second at least when the length is unknown)
+// and its characters at the per-character price.
+func dearestUnits(p Price, u providers.Usage) money.USD {
+	var total money.USD
+	if u.Images > 0 {
+		each := p.PerImage
+		for _, ip := range p.Images {
+			each = max(each, ip.PerImage)
+		}
+		total += amount(u.Images, perUnit(each))
+	}
+	if p.PerSecond > 0 && (u.AudioMillis > 0 || u.Unmeasured) {
+		total += amount(max(Seconds(u.AudioMillis), 1), perUnit(p.PerSecond))
+	}
+	if p.PerCharacter > 0 {
+		total += amount(u.Characters, perUnit(p.PerCharacter))
+	}
+	return total
 }
 
 // WorstCase returns the most a request of inputTokens uncached prompt

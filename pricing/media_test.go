@@ -219,3 +219,17 @@ func TestMediaPriceJSON(t *testing.T) {
 		t.Fatalf("catalog scanner:\n got %+v\nwant %+v", prices[0], p)
 	}
 }
+
+// TestMediaFallback: an unpriced media request counts for budgets at the
+// model's dearest per-unit price, never at $0.
+func TestMediaFallback(t *testing.T) {
+	c := Default()
+	b := c.Price("openai", "dall-e-3", providers.Usage{Images: 2, ImageSize: "512x512"}, 0)
+	if b.State != Unpriced || b.Fallback != 240_000_000 { // 2 × $0.12, the dearest DALL·E 3 image
+		t.Errorf("dall-e-3 at an unlisted size: %s, fallback %d; want unpriced, 240000000", b.State, b.Fallback)
+	}
+	b = c.Price("openai", "whisper-1", providers.Usage{Unmeasured: true}, 0)
+	if b.State != Unpriced || b.Fallback != 100_000 { // a second at $0.0001
+		t.Errorf("whisper-1 of unknown length: %s, fallback %d; want unpriced, 100000", b.State, b.Fallback)
+	}
+}
