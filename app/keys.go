@@ -140,6 +140,9 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
 	}
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
 	if label == "" {
 		label = "default"
 	}
@@ -217,6 +220,9 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) 
 
 // RotateKey replaces the secret of a stored key: same id and history.
 func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
 	k, err := a.Store.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
