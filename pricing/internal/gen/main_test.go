@@ -48,8 +48,8 @@ func TestRunRejectsBadDate(t *testing.T) {
 func TestGoLiteral(t *testing.T) {
 	p := pricing.Price{
 		Provider: "p", Model: `m "q"`,
-		Rates: pricing.Rates{Input: 2_500_000, HasCacheRead: true},
-		Tiers: []pricing.Tier{{Above: 200_000, Rates: pricing.Rates{Input: 5}}},
+		Rates:        pricing.Rates{Input: 2_500_000, HasCacheRead: true},
+		Tiers:        []pricing.Tier{{Above: 200_000, Rates: pricing.Rates{Input: 5}}},
 		ServiceTiers: map[string]pricing.Rates{"priority": {Output: 7}, "batch": {Input: 1}},
 	}
 	var b strings.Builder
