@@ -24,6 +24,10 @@ const (
 	KindAzure     Kind = "azure"     // Azure OpenAI chat completions, structured credentials
 	KindBedrock   Kind = "bedrock"   // Amazon Bedrock Converse API, structured credentials
 	KindBFL       Kind = "bfl"       // Black Forest Labs' image API: submit, poll get_result, fetch
+	// KindDemo is byok's offline stand-in for a provider: replies are made
+	// up on this machine with realistic usage, pace and the occasional
+	// error. Demo homes (config offline_demo) switch every provider to it.
+	KindDemo Kind = "demo"
 )
 
 // Spec describes one provider: who it is, which API it speaks, where, and
@@ -244,6 +248,8 @@ func New(spec Spec, secret string, opt Options) (Streamer, error) {
 		return newBedrock(spec, secret, opt)
 	case KindBFL:
 		return nil, fmt.Errorf("%s makes images, not text replies: send its requests through `byok proxy` at /p/%s/v1/MODEL, where they are counted", spec.Name, spec.ID)
+	case KindDemo:
+		return newDemo(spec, secret, opt), nil
 	default:
 		return nil, fmt.Errorf("provider %s: unknown API kind %q (want openai, responses, anthropic, gemini, azure or bedrock)", spec.ID, spec.Kind)
 	}
