@@ -189,7 +189,7 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 	a := openThousandthDollar(t)
 	ctx := context.Background()
 	const requests = 40
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan error, requests)
@@ -237,7 +237,7 @@ func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
 	a := openThousandthDollar(t)
 	ctx := context.Background()
 	// The request's $0.001 is 125 % of the budget.
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := a.Prompt(ctx, call("hello"), nil)

@@ -132,7 +132,7 @@ func TestFormTakesABurstOfKeys(t *testing.T) {
 	if hs.m.dialog != nil {
 		t.Fatalf("the form is still open:\n%s", hs.screen())
 	}
-	b, err := a.Store.BudgetByScope(context.Background(), "provider:groq")
+	b, err := budgetOn(t, a, "provider:groq")
 	if err != nil {
 		t.Fatalf("the budget was not saved: %v\n%s", err, hs.screen())
 	}
@@ -143,7 +143,6 @@ func TestFormTakesABurstOfKeys(t *testing.T) {
 
 func TestBudgets(t *testing.T) {
 	a := testApp(t, "", true)
-	ctx := context.Background()
 	hs := newHarness(t, a, Options{StartView: "budgets", Now: fixedClock}, 80, 24)
 	p := hs.m.pages[pageBudgets].(*budgets)
 	n := len(p.list)
@@ -169,7 +168,7 @@ func TestBudgets(t *testing.T) {
 	if hs.m.dialog != nil {
 		t.Fatalf("the form is still open:\n%s", hs.screen())
 	}
-	b, err := a.Store.BudgetByScope(ctx, "provider:groq")
+	b, err := budgetOn(t, a, "provider:groq")
 	if err != nil {
 		t.Fatalf("the budget was not saved: %v\n%s", err, hs.screen())
 	}
@@ -192,12 +191,12 @@ func TestBudgets(t *testing.T) {
 	hs.press("ctrl+u")
 	hs.typeText("20")
 	hs.press("enter", "enter", "enter", "enter")
-	if b, err := a.Store.BudgetByScope(ctx, "provider:groq"); err != nil || b.Limit != 20*money.Dollar || b.Period != store.Weekly {
+	if b, err := budgetOn(t, a, "provider:groq"); err != nil || b.Limit != 20*money.Dollar || b.Period != store.Weekly {
 		t.Fatalf("after editing: %+v %v", b, err)
 	}
 
 	hs.press("d", "y")
-	if _, err := a.Store.BudgetByScope(ctx, "provider:groq"); err == nil {
+	if _, err := budgetOn(t, a, "provider:groq"); err == nil {
 		t.Fatal("the budget is still stored after deleting")
 	}
 	for _, s := range p.list {
