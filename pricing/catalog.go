@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:generate go run ./internal/gen -litellm ../../shared/data/litellm_model_prices.json -catwalk ../../shared/data/catwalk -date 2026-07-24 -out catalog.json
+//go:generate go run ./internal/gen -litellm internal/gen/testdata/litellm_model_prices.json -catwalk internal/gen/testdata/catwalk -date 2026-07-24 -out catalog.json
 
 //go:embed catalog.json
 var catalogJSON []byte

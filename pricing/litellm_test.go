@@ -10,13 +10,14 @@ import (
 	"github.com/byokhq/byok/money"
 )
 
-// litellmFile is the real LiteLLM catalog the embedded one is built from.
-const litellmFile = "../../shared/data/litellm_model_prices.json"
+// litellmFile is the real LiteLLM catalog the embedded one is built from,
+// kept with its licence among the generator's test data.
+const litellmFile = "internal/gen/testdata/litellm_model_prices.json"
 
 func TestImportRealLiteLLMFile(t *testing.T) {
 	f, err := os.Open(litellmFile)
 	if err != nil {
-		t.Skipf("LiteLLM file not available: %v", err)
+		t.Fatalf("the LiteLLM file belongs to the repository: %v", err)
 	}
 	defer f.Close()
 	imp, err := ParseLiteLLM(f)

@@ -27,7 +27,7 @@ const maxListBody = 32 << 20
 const maxPages = 50
 
 // CheckKey validates secret against spec with the provider's cheapest call
-// (API_REFERENCE §4): GET models for most, OpenRouter's /key, DeepSeek's
+// (docs/wire-formats.md §4): GET models for most, OpenRouter's /key, DeepSeek's
 // /user/balance, Bedrock's foundation-model list. It returns nil or an
 // *Error: auth for a rejected key, credit when the answer shows the account
 // cannot spend, network when the provider could not be reached.

@@ -214,6 +214,24 @@ type Key struct {
 	ValidatedAt time.Time
 	LastUsedAt  time.Time
 	RevokedAt   time.Time
+	// Admin marks an admin or management credential (OpenAI admin key,
+	// Anthropic Admin API key, OpenRouter management key): it reads the
+	// provider's usage, cost and balance reports and is never sent with a
+	// prompt, by the CLI, the TUI or the proxy.
+	Admin bool
+}
+
+// Key kinds as stored.
+const (
+	keyKindAPI   = "api"
+	keyKindAdmin = "admin"
+)
+
+func (k Key) kind() string {
+	if k.Admin {
+		return keyKindAdmin
+	}
+	return keyKindAPI
 }
 
 // Name returns "provider/label", the keychain account and the key's scope name.

@@ -26,7 +26,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// Exit codes (DESIGN §7).
+// Exit codes (docs/design.md §7).
 const (
 	exitOK        = 0
 	exitError     = 1

@@ -6,6 +6,10 @@
 // byok's built-in providers that LiteLLM does not list yet, with their base
 // input and output prices only. Only built-in providers are kept; Vertex AI
 // is left out (byok talks to the Gemini API).
+//
+// Both sources live, with their licences, in testdata/ next to this file
+// (testdata/SOURCES.md says where and when they were taken), so the catalog
+// can be rebuilt from the repository alone.
 package main
 
 import (
@@ -34,8 +38,8 @@ var builtin = map[string]bool{
 var local = []string{"lmstudio", "ollama"}
 
 func main() {
-	litellm := flag.String("litellm", "../../shared/data/litellm_model_prices.json", "LiteLLM price file")
-	catwalk := flag.String("catwalk", "../../shared/data/catwalk", "directory of catwalk provider files")
+	litellm := flag.String("litellm", "internal/gen/testdata/litellm_model_prices.json", "LiteLLM price file (relative to pricing/, where go generate runs)")
+	catwalk := flag.String("catwalk", "internal/gen/testdata/catwalk", "directory of catwalk provider files")
 	date := flag.String("date", "", "day the prices were taken (YYYY-MM-DD); required")
 	generated := flag.String("generated", time.Now().UTC().Format(time.DateOnly), "day of generation (YYYY-MM-DD)")
 	out := flag.String("out", "catalog.json", "catalog file to write")

@@ -13,11 +13,8 @@ import (
 // compares it with the committed pricing/catalog.json, so a changed
 // generator or importer cannot ship with a stale catalog.
 func TestCatalogUpToDate(t *testing.T) {
-	const data = "../../../../shared/data"
+	const data = "testdata"
 	litellm := filepath.Join(data, "litellm_model_prices.json")
-	if _, err := os.Stat(litellm); err != nil {
-		t.Skipf("price data not available: %v", err)
-	}
 	committed, err := os.ReadFile("../../catalog.json")
 	if err != nil {
 		t.Fatal(err)
