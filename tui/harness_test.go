@@ -328,21 +328,6 @@ func (hs *harness) deliver(msg tea.Msg) {
 	hs.drive(cmd)
 }
 
-// budgetOn returns the stored budget of a scope, as the app lists it.
-func budgetOn(t *testing.T, a *app.App, scope string) (store.Budget, error) {
-	t.Helper()
-	sts, err := a.Budgets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range sts {
-		if s.Budget.Scope == scope {
-			return s.Budget, nil
-		}
-	}
-	return store.Budget{}, fmt.Errorf("no budget on %s", scope)
-}
-
 // testStore opens the database of a as another process would, for tests
 // that put in place what no screen of byok writes (a failed request with
 // its prompt).
