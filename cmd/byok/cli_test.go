@@ -143,7 +143,11 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown flag", []string{"usage", "--colour"}, "unknown flag"},
-		{"bad group", []string{"usage", "--by", "weather"}, "use provider, model, key, day or source"},
+		{"bad group", []string{"usage", "--by", "weather"}, "use provider, model, key, day, source or session"},
+		{"bad source", []string{"usage", "--source", "claude"}, "claude-code, codex"},
+		{"import without source", []string{"import"}, "name a source"},
+		{"import unknown agent", []string{"import", "cursor"}, "unknown source"},
+		{"import all with path", []string{"import", "--all", "--path", "/tmp"}, "belongs to one source"},
 		{"bad since", []string{"usage", "--since", "last tuesday"}, "cannot read the time"},
 		{"negative amount", []string{"spend", "add", "openai", "-5"}, "must be positive"},
 		{"malformed amount", []string{"spend", "add", "openai", "12,50"}, "write dollars"},
