@@ -188,6 +188,19 @@ func buildRegistry(cfg *config.Config) *providers.Registry {
 		}
 		reg.Add(spec)
 	}
+	if cfg.OfflineDemo {
+		// Every built-in provider is simulated: same ids, names and prices,
+		// plain keys, and no request leaves the machine. A custom provider
+		// (kind set in config) is one the user pointed at on purpose, such
+		// as a local server, and stays as configured.
+		for _, spec := range reg.All() {
+			if cfg.Providers[spec.ID].Kind != "" {
+				continue
+			}
+			spec.Kind, spec.AltKinds, spec.Structured, spec.NoKey = providers.KindDemo, nil, false, false
+			reg.Add(spec)
+		}
+	}
 	return reg
 }
 
@@ -251,6 +264,9 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 		return a.secrets, nil
 	}
 	pass := func() (string, error) {
+		if a.Config.OfflineDemo {
+			return demoPassphrase, nil
+		}
 		if p := a.env("BYOK_PASSPHRASE"); p != "" {
 			return p, nil
 		}

@@ -158,6 +158,9 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
 	}
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
 	if admin && !reports.Capabilities(spec.ID).Admin {
 		return store.Key{}, fmt.Errorf("%s has no admin or management API byok can read (%s); add its ordinary key without --admin", spec.Name, reports.Capabilities(spec.ID).None)
 	}
@@ -277,6 +280,9 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) 
 
 // RotateKey replaces the secret of a stored key: same id and history.
 func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
 	k, err := a.Store.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
