@@ -246,7 +246,7 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 		})
 		rows[i] = r
 	}
-	if err := a.Store.StoreReport(ctx, f); err != nil {
+	if err := a.db.StoreReport(ctx, f); err != nil {
 		return nil, nil, err
 	}
 	a.audit(ctx, "reconcile", spec.ID, fmt.Sprintf("%s to %s: %d report rows, %d reconciled days", from.Format(time.DateOnly), to.Format(time.DateOnly), len(f.Rows), len(f.Reconciled)))
@@ -477,11 +477,11 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 	}
 	var out []ReconcileRow
 	for _, id := range ids {
-		rows, err := a.Store.ReportRows(ctx, id, from, to)
+		rows, err := a.db.ReportRows(ctx, id, from, to)
 		if err != nil {
 			return nil, err
 		}
-		days, err := a.Store.ReportDays(ctx, id, from, to)
+		days, err := a.db.ReportDays(ctx, id, from, to)
 		if err != nil {
 			return nil, err
 		}
@@ -492,7 +492,7 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 		for d := range days {
 			covered = append(covered, d)
 		}
-		keys, err := a.Store.ReportKeys(ctx, id)
+		keys, err := a.db.ReportKeys(ctx, id)
 		if err != nil {
 			return nil, err
 		}

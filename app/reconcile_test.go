@@ -118,7 +118,7 @@ func own(t *testing.T, a *App, at time.Time, dollars string) {
 	}
 	e := store.Event{Time: at, Source: store.SourceCLI, Provider: "openai", Model: "gpt-4o-mini", KeyID: k.ID, KeyName: k.Name(),
 		Status: store.StatusOK, Cost: amt, CostState: pricing.Computed, InputTokens: 10, OutputTokens: 5}
-	if _, err := a.Store.Record(context.Background(), &e); err != nil {
+	if _, err := a.db.Record(context.Background(), &e); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -253,10 +253,10 @@ func TestReconcileCountsUnseenSpendOnce(t *testing.T) {
 	}
 
 	// A hard budget counts the reconciled spend and refuses the next request.
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:openai", Period: store.Monthly, Limit: usd(t, "6.5"), Hard: true, Thresholds: []int{100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:openai", Period: store.Monthly, Limit: usd(t, "6.5"), Hard: true, Thresholds: []int{100}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.Budget.Check(ctx, budget.Target{Provider: "openai"}, 0)
+	_, err = a.budgets.Check(ctx, budget.Target{Provider: "openai"}, 0)
 	if !errors.Is(err, budget.ErrBudgetExceeded) {
 		t.Fatalf("a hard budget of $6.50 over $6.70 with reconciled spend: %v", err)
 	}
