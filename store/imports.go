@@ -34,8 +34,8 @@ const insertImportSQL = `INSERT INTO events (
 	ts, source, client, provider, model, key_id, key_name, status, error_class,
 	error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens,
 	cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens,
-	cost, markup, fallback, cost_state, price_ref, note, session, ext_id
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
+	cost, markup, fallback, cost_state, price_ref, note, units, session, ext_id
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
 
 // ImportCursors returns the stored cursors of a source by path.
 func (s *Store) ImportCursors(ctx context.Context, source Source) (map[string]ImportCursor, error) {

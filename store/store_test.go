@@ -176,7 +176,13 @@ func openAtVersion(t *testing.T, path string, version int) {
 	}
 	// One event with the rollup rows that version kept for it.
 	at := time.Now()
-	if _, err := db.Exec(insertEventSQL, at.UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
+	// The columns every version has (the first schema's); later ones add
+	// columns with defaults.
+	const v1Insert = `INSERT INTO events (ts, source, client, provider, model, key_id, key_name, status, error_class,
+		error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens, cache_read, cache_write_5m,
+		cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state, price_ref, note
+	) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	if _, err := db.Exec(v1Insert, at.UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	e := ev(at, "openai", "gpt-4o", 1000)
