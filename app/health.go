@@ -56,7 +56,7 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 	}
 	detail = redact.String(detail)
 	now := a.now()
-	prev, serr := a.Store.SetKeyHealth(ctx, k.ID, h, detail, now)
+	prev, serr := a.db.SetKeyHealth(ctx, k.ID, h, detail, now)
 	if serr != nil {
 		a.Log.Warn("store key health", "key", k.Name(), "err", serr)
 		return nil
@@ -76,7 +76,7 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 	al := store.Alert{Time: now, Kind: store.AlertKey, Scope: "key:" + k.Name(),
 		PeriodKey: now.UTC().Format(time.RFC3339Nano),
 		Message:   fmt.Sprintf("key %s %s (%s): %s", k.Name(), what, detail, fix)}
-	ok, aerr := a.Store.AddAlert(ctx, &al)
+	ok, aerr := a.db.AddAlert(ctx, &al)
 	if aerr != nil || !ok {
 		if aerr != nil {
 			a.Log.Warn("store key alert", "key", k.Name(), "err", aerr)
