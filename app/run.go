@@ -33,6 +33,10 @@ type Call struct {
 	// API picks another API the provider serves (openai and azure serve
 	// the Responses API too); empty means the provider's own.
 	API providers.Kind
+	// Units are what the request will make that is billed per unit (the
+	// images asked for, with their size and quality): the budget check
+	// counts them at the catalog's price before anything is sent.
+	Units providers.Usage
 }
 
 // Run is a request that passed the budget check and holds its key. Finish
@@ -98,7 +102,11 @@ func (a *App) worstCase(provider string, c Call) money.USD {
 	if maxOut <= 0 {
 		maxOut = defaultMaxOutput
 	}
-	return pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
+	worst := pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
+	if c.Units.HasUnits() {
+		worst += pricing.Cost(p, c.Units, 0).Total
+	}
+	return worst
 }
 
 // worstInputTokens bounds a prompt's token count from above without a
@@ -236,6 +244,17 @@ func retryAfter(err error, emitted bool, attempt int, waited time.Duration) (tim
 		return 0, false
 	}
 	return wait, true
+}
+
+// Images makes the images of req and finishes the run: priced from the
+// reply's tokens or per image, recorded, alerts evaluated.
+func (r *Run) Images(ctx context.Context, req providers.ImageRequest) ([]providers.Image, Outcome, error) {
+	images, res, err := providers.GenerateImages(ctx, r.Spec, r.secret, r.app.providerOptions(r.Call.Client), req)
+	out, ferr := r.Finish(ctx, res, err)
+	if err != nil {
+		return images, out, err
+	}
+	return images, out, ferr
 }
 
 // Prompt is the whole path in one call: Begin, then Stream.
