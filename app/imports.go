@@ -53,7 +53,7 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 	if len(sum.Roots) == 0 {
 		sum.Roots = agentlog.DefaultRoots(src, a.env)
 	}
-	stored, err := a.Store.ImportCursors(ctx, store.Source(src))
+	stored, err := a.db.ImportCursors(ctx, store.Source(src))
 	if err != nil {
 		return sum, err
 	}
@@ -74,7 +74,7 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		if len(events) == 0 && len(cs) == 0 {
 			return nil
 		}
-		r, err := a.Store.Import(ctx, events, cs)
+		r, err := a.db.Import(ctx, events, cs)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (a *App) importEvents(ctx context.Context, recs []agentlog.Record) []*store
 		if err != nil {
 			continue
 		}
-		if err := a.Store.PutPriceRecord(ctx, ref, string(body)); err != nil {
+		if err := a.db.PutPriceRecord(ctx, ref, string(body)); err != nil {
 			a.Log.Warn("store price record", "ref", ref, "err", err)
 			continue
 		}

@@ -90,15 +90,6 @@ func (s *Store) readBudgets(ctx context.Context) ([]Budget, error) {
 	return out, rows.Err()
 }
 
-// BudgetByScope returns the budget of one scope.
-func (s *Store) BudgetByScope(ctx context.Context, scope string) (Budget, error) {
-	b, err := scanBudget(s.queryRow(ctx, `SELECT `+budgetColumns+` FROM budgets WHERE scope = ?`, scope))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Budget{}, fmt.Errorf("no budget for %s: %w", scope, ErrNotFound)
-	}
-	return b, err
-}
-
 // DeleteBudget removes the budget of a scope.
 func (s *Store) DeleteBudget(ctx context.Context, scope string) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
