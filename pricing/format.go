@@ -1,6 +1,10 @@
 package pricing
 
-import "github.com/byokhq/byok/money"
+import (
+	"fmt"
+
+	"github.com/byokhq/byok/money"
+)
 
 // Form is how FormatCost writes an amount.
 type Form int
@@ -31,4 +35,18 @@ func FormatCost(cost money.USD, state State, form Form) string {
 		return "~" + s
 	}
 	return s
+}
+
+// FormatTotal is FormatCost for a sum of requests, cost being the sum of
+// the priced ones: "unpriced (3)" when none of them had a price, "$1.20 +
+// 3 unpriced" when some had none, the sum alone otherwise. An unpriced
+// request is never summed as $0.
+func FormatTotal(cost money.USD, requests, unpriced int64) string {
+	switch {
+	case unpriced <= 0:
+		return cost.String()
+	case unpriced >= requests:
+		return fmt.Sprintf("%s (%d)", Unpriced, unpriced)
+	}
+	return fmt.Sprintf("%s + %d %s", cost, unpriced, Unpriced)
 }
