@@ -1,5 +1,5 @@
 // Package byok_test holds the repository-wide checks that keep the package
-// layout honest: dependency arrows point one way (DESIGN.md §1).
+// layout honest: dependency arrows point one way (docs/design.md §1).
 package byok_test
 
 import (
@@ -39,10 +39,12 @@ var rules = map[string]rule{
 	"config":         {mayImport: []string{"money"}},
 	"providers":      {mayImport: []string{"money", "redact"}},
 	"pricing":        {mayImport: []string{"money", "providers"}},
+	"agentlog":       {mayImport: []string{"money", "providers"}},
 	"store":          {mayImport: []string{"money", "providers", "pricing", "redact"}},
 	"store/keychain": {mayImport: []string{"redact"}},
 	"budget":         {mayImport: []string{"money", "providers", "pricing", "store", "redact"}},
-	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact"}},
+	"reports":        {mayImport: []string{"money", "providers"}},
+	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog"}},
 	"proxy":          {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}},
 	"tui":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}, ui: true},
 	"cmd/byok":       {mayImport: []string{""}, ui: true},
@@ -125,7 +127,7 @@ func TestDependencyArrows(t *testing.T) {
 				}
 			}
 			if !allowed {
-				t.Errorf("%s depends on %s: the arrow points the wrong way (see DESIGN.md §1)", rel, d)
+				t.Errorf("%s depends on %s: the arrow points the wrong way (see docs/design.md §1)", rel, d)
 			}
 		}
 	}
