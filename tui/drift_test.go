@@ -14,12 +14,13 @@ import (
 func TestHistoryShowsDrift(t *testing.T) {
 	a := testApp(t, "", false)
 	ctx := context.Background()
+	st := testStore(t, a)
 	for _, e := range []store.Event{
 		{Provider: "openrouter", Model: "some/uncatalogued", Cost: 7 * money.Micro, CostState: pricing.Reported},
 		{Provider: "xai", Model: "grok-4", Cost: 5 * money.Micro * 1000, CostState: pricing.Reported, Computed: 4_500_000, HasComputed: true},
 	} {
 		e.Time, e.Source, e.Status, e.InputTokens, e.OutputTokens = fixedClock(), store.SourceProxy, store.StatusOK, 1000, 100
-		if _, err := a.Store.Record(ctx, &e); err != nil {
+		if _, err := st.Record(ctx, &e); err != nil {
 			t.Fatal(err)
 		}
 	}
