@@ -338,6 +338,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
 	e.Units = store.UnitsOf(u)
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref
+	e.Computed, e.HasComputed = cost.Computed, cost.HasComputed
 	if a.Config.StoreText && r.Call.Source != store.SourceProxy {
 		e.Prompt, e.Response = redact.String(r.Call.promptText()), redact.String(res.Text)
 	}
