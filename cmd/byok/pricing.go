@@ -128,7 +128,7 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
 	}
 	c.bind(cost)
-	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost)
+	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost, newPricingUpdateCmd(f))
 	return cmd
 }
 
