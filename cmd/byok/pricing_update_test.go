@@ -29,7 +29,9 @@ func TestPricingUpdate(t *testing.T) {
 				t.Error(err)
 			}
 			w.Header().Set("ETag", `"`+file+`"`)
-			w.Write(b)
+			if _, err := w.Write(b); err != nil {
+				t.Error(err)
+			}
 		case "/api/v1/models":
 			http.ServeFile(w, r, "../../app/testdata/prices/openrouter-models.json")
 		default:
