@@ -181,6 +181,9 @@ func runPricingList(ctx context.Context, f *Factory, provider string, asJSON boo
 		return err
 	}
 	fmt.Fprintf(f.IO.Out, "\n%d models; USD per million tokens; catalog of %s.\n", len(all), cat.Date())
+	if note := a.CatalogNote(); note != "" {
+		fmt.Fprintln(f.IO.Err, "Note: "+note+".")
+	}
 	return nil
 }
 

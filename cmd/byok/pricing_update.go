@@ -63,6 +63,9 @@ func runPricingUpdate(ctx context.Context, f *Factory, opts pricingUpdateOptions
 			return err
 		}
 	}
+	if note := a.CatalogNote(); note != "" {
+		fmt.Fprintln(f.IO.Err, "Note: "+note+".")
+	}
 	rep, err := a.UpdatePrices(ctx, uo)
 	if errors.Is(err, app.ErrOffline) {
 		return fmt.Errorf("no price update: %w", err)

@@ -99,3 +99,15 @@ func TestPricingUpdate(t *testing.T) {
 		t.Fatalf("update from a file while offline: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 }
+
+// TestDamagedSnapshotIsNamed: a snapshot byok cannot read leaves the
+// embedded catalog in use, and the pricing commands say so.
+func TestDamagedSnapshotIsNamed(t *testing.T) {
+	c := newCLI(t, "")
+	checkErr(t, os.MkdirAll(c.home+"/prices", 0o700))
+	mustWrite(t, c.home+"/prices/catalog-2099-01-01.json", []byte("{not json"))
+	r := c.run("", "pricing", "list", "anthropic")
+	if r.code != 0 || !strings.Contains(r.err, "catalog-2099-01-01.json cannot be read") || !strings.Contains(r.err, "byok pricing update") {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.err)
+	}
+}
