@@ -76,13 +76,13 @@ func (a *App) Estimate(ctx context.Context, c Call) (money.USD, []budget.Status,
 	worst := a.worstCase(spec.ID, c)
 	var keyID int64
 	if c.KeyLabel != "" {
-		if k, err := a.Store.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
+		if k, err := a.db.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
 			keyID = k.ID
 		}
 	} else if k, ok := a.defaultKey(ctx, spec.ID); ok {
 		keyID = k.ID
 	}
-	warn, err := a.Budget.Check(ctx, budget.Target{Provider: spec.ID, Model: c.Model, KeyID: keyID}, worst)
+	warn, err := a.budgets.Check(ctx, budget.Target{Provider: spec.ID, Model: c.Model, KeyID: keyID}, worst)
 	return worst, warn, err
 }
 
@@ -149,11 +149,12 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 	r := &Run{app: a, Call: c, Spec: spec, started: a.now()}
 	if !spec.NoKey {
 		if r.Key, r.secret, err = a.resolveKey(ctx, spec, c.KeyLabel); err != nil {
+			a.learnKeyHealth(ctx, r.Key, err, false)
 			return nil, err
 		}
 	}
 	r.WorstCase = a.worstCase(spec.ID, c)
-	r.Warnings, err = a.Budget.Check(ctx, r.target(), r.WorstCase)
+	r.Warnings, err = a.budgets.Check(ctx, r.target(), r.WorstCase)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +324,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	if _, stored := a.priceRefs.Load(cost.Ref); cost.Ref != "" && !stored {
 		if p, ok := a.Catalog().Lookup(r.Call.Provider, r.Call.Model); ok {
 			if body, err := json.Marshal(p); err == nil {
-				if err := a.Store.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
+				if err := a.db.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
 					a.Log.Warn("store price record", "ref", cost.Ref, "err", err)
 				} else {
 					a.priceRefs.Store(cost.Ref, true)
@@ -331,15 +332,16 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 			}
 		}
 	}
-	if _, err := a.Store.Record(ctx, &e); err != nil {
+	if _, err := a.db.Record(ctx, &e); err != nil {
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
 	out := Outcome{Event: e, Cost: cost}
+	out.Alerts = a.learnKeyHealth(ctx, r.Key, callErr, false)
 	if r.DeferAlerts {
 		a.evaluateLater(ctx, r.target())
 		return out, nil
 	}
-	out.Alerts = a.evaluate(ctx, r.target())
+	out.Alerts = append(out.Alerts, a.evaluate(ctx, r.target())...)
 	return out, nil
 }
 
@@ -391,7 +393,7 @@ func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
 // returns those to announce (budget.Announced); failures are logged, never
 // returned: the request is recorded already.
 func (a *App) evaluate(ctx context.Context, t budget.Target) []store.Alert {
-	alerts, err := a.Budget.Evaluate(ctx, t)
+	alerts, err := a.budgets.Evaluate(ctx, t)
 	if err != nil {
 		a.Log.Warn("evaluate alerts", "err", err)
 	}

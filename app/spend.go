@@ -29,7 +29,7 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		Time: at, Source: store.SourceManual, Provider: spec.ID, Model: "manual", Status: store.StatusOK,
 		Cost: amount, CostState: pricing.Reported, Note: note,
 	}
-	if _, err := a.Store.Record(ctx, &e); err != nil {
+	if _, err := a.db.Record(ctx, &e); err != nil {
 		return store.Event{}, err
 	}
 	a.audit(ctx, "spend.add", spec.ID, fmt.Sprintf("%s %s", amount.Decimal(), note))

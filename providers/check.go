@@ -32,6 +32,9 @@ const maxPages = 50
 // *Error: auth for a rejected key, credit when the answer shows the account
 // cannot spend, network when the provider could not be reached.
 func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error {
+	if spec.Kind == KindDemo {
+		return checkDemoKey(spec, secret)
+	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, DefaultCheckTimeout)
 	defer cancel()
 	c, err := newCaller(spec, secret, opt)
@@ -53,6 +56,10 @@ func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error 
 		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
 			Message: "the key is valid but the account has no usable balance: add credit at the provider, then retry"}
 	}
+	if v := doc.Get("credits"); spec.Kind == KindBFL && v.Type == gjson.Number && v.Float() <= 0 {
+		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
+			Message: "the key is valid but the account has no credits left: buy credits at the provider, then retry"}
+	}
 	if v := doc.Get("data.limit_remaining"); v.Type == gjson.Number && v.Float() <= 0 {
 		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
 			Message: "the key is valid but has reached its spending limit: raise the key's limit at the provider or use another key"}
@@ -64,6 +71,10 @@ func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error 
 // Azure answers with the secret's deployment, the only model its requests
 // reach.
 func ListModels(ctx context.Context, spec Spec, secret string, opt Options) ([]string, error) {
+	if spec.Kind == KindDemo {
+		return nil, &Error{Class: ClassBadRequest, Provider: spec.ID,
+			Message: "an offline demo home lists no live models: `byok models` shows the catalog's"}
+	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, DefaultCheckTimeout)
 	defer cancel()
 	c, err := newCaller(spec, secret, opt)
@@ -72,6 +83,10 @@ func ListModels(ctx context.Context, spec Spec, secret string, opt Options) ([]s
 	}
 	if c.azure != nil {
 		return []string{c.azure.Deployment}, nil
+	}
+	if c.kind == KindBFL {
+		return nil, &Error{Class: ClassNotFound, Provider: spec.ID,
+			Message: spec.Name + " publishes no model list: `byok models " + spec.ID + "` shows the catalog's models and prices"}
 	}
 	var ids []string
 	next := ""
@@ -171,7 +186,7 @@ func (c *caller) checkURL() (string, error) {
 	switch c.kind {
 	case KindAzure:
 		return c.azureModels(), nil
-	case KindOpenAI, KindResponses:
+	case KindOpenAI, KindResponses, KindBFL:
 		if c.spec.KeyCheckPath != "" {
 			return c.resolve(c.spec.KeyCheckPath)
 		}
@@ -273,6 +288,8 @@ func (c *caller) authorize(ctx context.Context, req *http.Request) error {
 		req.Header.Set("x-goog-api-key", c.key)
 	case KindAzure:
 		req.Header.Set("api-key", c.key)
+	case KindBFL:
+		req.Header.Set("x-key", c.key)
 	case KindBedrock:
 		s := c.bedrock
 		empty := sha256.Sum256(nil)

@@ -26,12 +26,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	srv := fakeOpenAI(t, "Hello from the fake model, end to end.", false)
 	dir := t.TempDir()
 	home := newHome(t, dir, "home", fmt.Sprintf("store_text = true\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n", srv.URL+"/v1"))
-	bin := filepath.Join(dir, "byok")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build byok: %v\n%s", err, out)
-	}
+	bin := buildByok(t, dir)
 
 	// The socket is this process's own: temporary directories of two test
 	// runs at once end alike ("001").
@@ -42,7 +37,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	tm.waitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 
-	views := []string{"to filter", "›Prompt", "Compare", "secrets stay in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
+	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
 	for _, want := range views {
 		tm.keys("Tab")
 		tm.waitFor(want)
@@ -64,9 +59,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	// A new user's empty home: the welcome screen's demo opens in a
 	// throwaway home of its own, and q comes back with nothing recorded.
 	empty := newHome(t, dir, "empty", "")
-	tm.run("kill-session", "-t", "byok")
-	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
-		fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
+	tm.restart(100, 30, fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
 	tm.waitFor("Welcome to byok", "look around the demo")
 	tm.keys("d")
 	tm.waitFor("Total $", "LAST 30 DAYS", "anthropic")
@@ -83,9 +76,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("keys add: %v\n%s", err, out)
 	}
-	tm.run("kill-session", "-t", "byok")
-	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
-		fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
+	tm.restart(100, 30, fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
 	tm.waitFor("Nothing spent in this period")
 	tm.send("fake/test-model", "say hello", "fake/work")
 	tm.waitFor("Unlock the file keyring", "Passphrase")
@@ -120,6 +111,16 @@ func (tm *tmux) run(args ...string) string {
 		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// restart replaces the session "byok" by a new one running shell. The new
+// session starts before the old one is killed: a server left without
+// sessions exits, and a new-session racing its exit fails.
+func (tm *tmux) restart(w, h int, shell string) {
+	tm.t.Helper()
+	tm.run("new-session", "-d", "-s", "byok-next", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), shell)
+	tm.run("kill-session", "-t", "byok")
+	tm.run("rename-session", "-t", "byok-next", "byok")
 }
 
 // send picks model in the playground, waits for it and for picked (what
@@ -167,6 +168,18 @@ func (tm *tmux) waitFor(want ...string) {
 
 // newHome makes the byok home dir/name, with config as its config.toml
 // unless that is empty.
+// buildByok builds the byok binary into dir and returns its path.
+func buildByok(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "byok")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build byok: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func newHome(t *testing.T, dir, name, config string) string {
 	t.Helper()
 	home := filepath.Join(dir, name)

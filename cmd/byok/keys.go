@@ -128,10 +128,10 @@ sends a prompt with it, from the CLI, the TUI or the proxy.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				if err := a.SetDefaultKey(ctx, id); err != nil {
+				k, err := a.SetDefaultKey(ctx, id)
+				if err != nil {
 					return err
 				}
-				k, _ := a.Store.KeyByID(ctx, id)
 				fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
 				return nil
 			})
@@ -273,6 +273,12 @@ type keyRow struct {
 	LastUsedAt  any    `json:"last_used_at"`
 	Status      string `json:"status"`
 	RotateDue   bool   `json:"rotate_due"`
+	// Health is what byok last learned about the key from a check or a
+	// request ("ok", "rejected", "no_credit", "missing_secret",
+	// "unreachable"; "" when nothing yet), when, and why.
+	Health       string `json:"health"`
+	HealthAt     any    `json:"health_at"`
+	HealthDetail string `json:"health_detail"`
 }
 
 func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
@@ -284,14 +290,12 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err != nil {
-		a.Log.Warn("rotation alerts", "err", err)
-	}
 	if asJSON {
 		rows := make([]keyRow, len(ks))
 		for i, k := range ks {
 			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
-				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue}
+				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue,
+				string(k.Health), timeJSON(k.HealthAt), k.HealthDetail}
 		}
 		return writeJSON(f.IO.Out, rows)
 	}
@@ -316,7 +320,11 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 			last = ago(now.Sub(k.LastUsedAt))
 		}
 		st := k.Status()
-		if k.RotateDue {
+		switch k.Health {
+		case store.HealthRejected, store.HealthNoCredit, store.HealthMissing:
+			st += " " + ago(now.Sub(k.HealthAt))
+		}
+		if k.RotateDue && st == "rotate" {
 			due++
 			st = "rotate (older than " + strconv.Itoa(a.Config.RotateAfterDays) + "d)"
 		}
