@@ -336,7 +336,7 @@ func (a *App) readLiteLLM(ctx context.Context, src string) (body []byte, validat
 	}
 	cache := filepath.Join(a.pricesDir(), "litellm.json")
 	var last liteLLMValidators
-	if v, err := a.Store.Setting(ctx, updateSetting); err == nil {
+	if v, err := a.db.Setting(ctx, updateSetting); err == nil {
 		_ = json.Unmarshal([]byte(v), &last)
 	}
 	if _, err := os.Stat(cache); err != nil || last.URL != src {
@@ -387,7 +387,7 @@ func (a *App) saveLiteLLM(ctx context.Context, body []byte, v liteLLMValidators)
 		}
 	}
 	b, _ := json.Marshal(v)
-	if err := a.Store.SetSetting(ctx, updateSetting, string(b)); err != nil {
+	if err := a.db.SetSetting(ctx, updateSetting, string(b)); err != nil {
 		a.Log.Warn("keep the LiteLLM validators", "err", err)
 	}
 }

@@ -87,7 +87,7 @@ func recordTerra(t *testing.T, a *App) int64 {
 	b := a.Catalog().Price("openai", "gpt-5.6-terra", u, 0)
 	e := &store.Event{Time: a.Now().UTC().Add(-time.Hour), Source: store.SourceCLI, Provider: "openai", Model: "gpt-5.6-terra",
 		Status: store.StatusOK, InputTokens: u.Input, OutputTokens: u.Output, Cost: b.Total, CostState: b.State, PriceRef: b.Ref}
-	id, err := a.Store.Record(context.Background(), e)
+	id, err := a.db.Record(context.Background(), e)
 	if err != nil {
 		t.Fatal(err)
 	}

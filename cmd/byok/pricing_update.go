@@ -59,7 +59,7 @@ func runPricingUpdate(ctx context.Context, f *Factory, opts pricingUpdateOptions
 	var uo app.UpdateOptions
 	uo.From = opts.from
 	if opts.repriceSince != "" {
-		if uo.RepriceSince, _, err = rangeFlags(a, opts.repriceSince, ""); err != nil {
+		if uo.RepriceSince, _, err = (rangeOptions{since: opts.repriceSince}).times(a); err != nil {
 			return err
 		}
 	}
