@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/byokhq/byok/filelock"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
@@ -105,24 +106,19 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := checkFile(abs, opt.ReadOnly); err != nil {
-		return nil, err
-	}
 	s := &Store{path: abs, now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.inspect(ctx); err != nil {
-		return nil, err
-	}
-	if !opt.ReadOnly {
-		if s.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-			return nil, fmt.Errorf("open store %s: %w", abs, err)
+	if opt.ReadOnly {
+		if err := checkFile(abs, true); err != nil {
+			return nil, err
 		}
-		s.w.SetMaxOpenConns(1)
-		s.w.SetMaxIdleConns(1)
-		s.w.SetConnMaxLifetime(0)
-		if err := s.migrate(ctx); err != nil {
+		if err := s.inspect(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := s.openWriter(ctx); err != nil {
 			_ = s.closeAll()
 			return nil, err
 		}
@@ -148,6 +144,36 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// openWriter creates, checks and migrates the database and opens the writer
+// connection. Processes that start at once on a new or older home take
+// turns through a lock file beside the database: one creates and migrates,
+// the others wait and then find the current schema. Without it they raced
+// to create the same tables and to write the same backup.
+func (s *Store) openWriter(ctx context.Context) (err error) {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the data directory %s: %w; make it writable or choose another with --home", dir, err)
+	}
+	lock, err := filelock.Acquire(s.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("the data directory %s is not writable (%v); fix its permissions or choose another with --home", dir, err)
+	}
+	defer lock.Unlock()
+	if err := checkFile(s.path, false); err != nil {
+		return err
+	}
+	if err := s.inspect(ctx); err != nil {
+		return err
+	}
+	if s.w, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+		return fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	return s.migrate(ctx)
 }
 
 // checkFile refuses, before SQLite touches anything, a file that is not an
