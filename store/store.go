@@ -536,6 +536,27 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// Times byok stores are nanoseconds since 1970 in an int64, which reach
+// from 1677 to 2262; MinTime and MaxTime keep well inside, so that no time
+// is ever stored as another. Every time read from a user or a file is
+// checked with CheckTime.
+var (
+	MinTime = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// ErrTimeRange is returned for a time outside MinTime…MaxTime.
+var ErrTimeRange = errors.New("outside the times byok can store")
+
+// CheckTime refuses a time byok cannot store, naming the accepted range.
+func CheckTime(t time.Time) error {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return fmt.Errorf("%s is %w: use a time from %s to %s", t.Format(time.RFC3339), ErrTimeRange,
+			MinTime.Format(time.DateOnly), MaxTime.Format(time.DateOnly))
+	}
+	return nil
+}
+
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

@@ -156,3 +156,69 @@ func TestConcurrentFirstOpens(t *testing.T) {
 		}
 	}
 }
+
+// Attack: huge manual spend, ten times. Before, every entry was accepted
+// and then every sum failed with "integer overflow" and nothing could
+// remove the entries. Now the amount is refused, a large but accepted
+// entry can be listed and removed, and totals stay readable.
+func TestSpendCannotOverflowSums(t *testing.T) {
+	c := newCLI(t, "")
+	for range 10 {
+		r := c.run("", "spend", "add", "openai", "1000000000")
+		if r.code != exitUsage || !strings.Contains(r.err, "at most $1000000.00") {
+			t.Fatalf("spend add openai 1000000000: exit %d, stderr %q; want exit 2 naming the limit", r.code, r.err)
+		}
+	}
+	c.ok("", "budget", "set", "provider:openai", "100")
+	for range 3 {
+		c.ok("", "spend", "add", "openai", "1000000", "--note", "big")
+	}
+	for _, args := range [][]string{{"status"}, {"usage"}, {"budget", "list"}, {"log"}} {
+		c.ok("", args...)
+	}
+	var rows []spendRow
+	decode(t, c.ok("", "spend", "list", "--json"), &rows)
+	if len(rows) != 3 || rows[0].CostUSD != "1000000" || rows[0].Note != "big" {
+		t.Fatalf("spend list = %+v, want the three entries", rows)
+	}
+	out := c.ok("", "spend", "rm", strconv.FormatInt(rows[0].ID, 10))
+	if !strings.Contains(out, "Removed spend entry") {
+		t.Fatalf("spend rm: %q", out)
+	}
+	var usage []struct {
+		CostUSD string `json:"cost_usd"`
+	}
+	decode(t, c.ok("", "usage", "--json"), &usage)
+	if len(usage) != 1 || usage[0].CostUSD != "2000000" {
+		t.Fatalf("usage after removing one entry = %+v, want $2,000,000", usage)
+	}
+	if r := c.run("", "spend", "rm", strconv.FormatInt(rows[0].ID, 10)); r.code != exitUsage || !strings.Contains(r.err, "spend list") {
+		t.Fatalf("removing it again: exit %d, stderr %q", r.code, r.err)
+	}
+}
+
+// Attack: dates outside what an int64 of nanoseconds holds were stored as
+// other dates (0001-01-01 as today, 1677-09-21 as 2262). Every place a
+// date is read refuses them, naming the accepted range, and stores nothing.
+func TestDatesOutOfRangeAreRefused(t *testing.T) {
+	c := newCLI(t, "")
+	for _, args := range [][]string{
+		{"spend", "add", "openai", "5", "--date", "0001-01-01"},
+		{"spend", "add", "openai", "5", "--date", "1677-09-21"},
+		{"spend", "add", "openai", "5", "--date", "1969-12-31"},
+		{"usage", "--since", "0001-01-01"},
+		{"usage", "--until", "9999-12-31"},
+		{"log", "--since", "1677-09-21"},
+		{"usage", "--since", "999999w"},
+	} {
+		r := c.run("", args...)
+		if r.code != exitUsage || !strings.Contains(r.err, "1971-01-01 to 2261-12-31") {
+			t.Errorf("byok %s: exit %d, stderr %q; want exit 2 naming the accepted range", strings.Join(args, " "), r.code, r.err)
+		}
+	}
+	var rows []spendRow
+	decode(t, c.ok("", "spend", "list", "--json"), &rows)
+	if len(rows) != 0 {
+		t.Fatalf("refused dates stored %d entries", len(rows))
+	}
+}

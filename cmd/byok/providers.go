@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/safetext"
 )
 
 func newProvidersCmd(f *Factory) *cobra.Command {
@@ -119,7 +120,7 @@ func runLiveModels(ctx context.Context, f *Factory, provider, key string, asJSON
 		return writeJSON(f.IO.Out, models)
 	}
 	for _, m := range models {
-		fmt.Fprintln(f.IO.Out, m)
+		fmt.Fprintln(f.IO.Out, safetext.Clean(m))
 	}
 	if cached {
 		fmt.Fprintln(f.IO.Err, "(from the cache of the last day)")
