@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/pricing"
-	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
