@@ -1,5 +1,5 @@
 // Package byok_test holds the repository-wide checks that keep the package
-// layout honest: dependency arrows point one way (DESIGN.md §1).
+// layout honest: dependency arrows point one way (docs/design.md §1).
 package byok_test
 
 import (
@@ -41,10 +41,12 @@ var rules = map[string]rule{
 	"config":         {mayImport: []string{"money"}},
 	"providers":      {mayImport: []string{"money", "redact"}},
 	"pricing":        {mayImport: []string{"money", "providers"}},
+	"agentlog":       {mayImport: []string{"money", "providers"}},
 	"store":          {mayImport: []string{"money", "providers", "pricing", "redact", "filelock"}},
 	"store/keychain": {mayImport: []string{"redact", "filelock"}},
 	"budget":         {mayImport: []string{"money", "providers", "pricing", "store", "redact"}},
-	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "safetext"}},
+	"reports":        {mayImport: []string{"money", "providers"}},
+	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog", "safetext"}},
 	"proxy":          {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app", "safetext"}},
 	"tui":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app", "safetext"}, ui: true},
 	"cmd/byok":       {mayImport: []string{""}, ui: true},
@@ -127,7 +129,7 @@ func TestDependencyArrows(t *testing.T) {
 				}
 			}
 			if !allowed {
-				t.Errorf("%s depends on %s: the arrow points the wrong way (see DESIGN.md §1)", rel, d)
+				t.Errorf("%s depends on %s: the arrow points the wrong way (see docs/design.md §1)", rel, d)
 			}
 		}
 	}

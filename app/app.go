@@ -75,6 +75,10 @@ type App struct {
 	secrets keychain.Secrets
 	// secretsSet says secrets was given by SetSecrets rather than opened.
 	secretsSet bool
+
+	// reportSleep waits before a report request is retried; nil means a
+	// real timer (tests replace it).
+	reportSleep func(ctx context.Context, d time.Duration) error
 }
 
 // Open loads the config and opens the store.
@@ -184,6 +188,19 @@ func buildRegistry(cfg *config.Config) *providers.Registry {
 		}
 		reg.Add(spec)
 	}
+	if cfg.OfflineDemo {
+		// Every built-in provider is simulated: same ids, names and prices,
+		// plain keys, and no request leaves the machine. A custom provider
+		// (kind set in config) is one the user pointed at on purpose, such
+		// as a local server, and stays as configured.
+		for _, spec := range reg.All() {
+			if cfg.Providers[spec.ID].Kind != "" {
+				continue
+			}
+			spec.Kind, spec.AltKinds, spec.Structured, spec.NoKey = providers.KindDemo, nil, false, false
+			reg.Add(spec)
+		}
+	}
 	return reg
 }
 
@@ -247,6 +264,9 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 		return a.secrets, nil
 	}
 	pass := func() (string, error) {
+		if a.Config.OfflineDemo {
+			return demoPassphrase, nil
+		}
 		if p := a.env("BYOK_PASSPHRASE"); p != "" {
 			return p, nil
 		}

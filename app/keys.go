@@ -11,6 +11,7 @@ import (
 
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -133,6 +134,23 @@ func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
 // AddKey stores a new key in the keyring and its metadata in the store,
 // after validating it with the provider unless validate is false.
 func (a *App) AddKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
+	return a.addKey(ctx, provider, label, secret, validate, false)
+}
+
+// AddAdminKey stores an admin or management credential (an OpenAI admin
+// key, an Anthropic Admin API key, an OpenRouter management key, xAI's
+// management key with its team id) like any key, after validating it with
+// the cheapest call only such a key may make. byok reads the provider's
+// usage, cost and balance reports with it and never sends a prompt with it.
+// The label defaults to "admin".
+func (a *App) AddAdminKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
+	if label == "" {
+		label = "admin"
+	}
+	return a.addKey(ctx, provider, label, secret, validate, true)
+}
+
+func (a *App) addKey(ctx context.Context, provider, label, secret string, validate, admin bool) (store.Key, error) {
 	spec, err := a.Provider(provider)
 	if err != nil {
 		return store.Key{}, err
@@ -140,22 +158,28 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
 	}
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
+	if admin && !reports.Capabilities(spec.ID).Admin {
+		return store.Key{}, fmt.Errorf("%s has no admin or management API byok can read (%s); add its ordinary key without --admin", spec.Name, reports.Capabilities(spec.ID).None)
+	}
 	if label == "" {
 		label = "default"
 	}
 	if err := a.checkKeyName(ctx, spec.ID, label); err != nil {
 		return store.Key{}, err
 	}
-	if secret, err = checkSecret(spec, secret); err != nil {
+	if secret, err = checkKeySecret(spec, secret, admin); err != nil {
 		return store.Key{}, err
 	}
 	redact.Register(secret)
-	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain}
+	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain, Admin: admin}
 	if a.Config.Keyring == "file" {
 		k.Source = store.KeyFile
 	}
 	if validate {
-		if err := a.checkKey(ctx, spec, secret); err != nil {
+		if err := a.validate(ctx, spec, secret, admin); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -190,8 +214,47 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 		}
 		return store.Key{}, err
 	}
-	a.audit(ctx, "key.add", k.Name(), "fingerprint "+k.Fingerprint)
+	detail := "fingerprint " + k.Fingerprint
+	if admin {
+		detail = "admin key, " + detail
+	}
+	a.audit(ctx, "key.add", k.Name(), detail)
 	return k, nil
+}
+
+// checkKeySecret checks the form of a secret: an xAI management
+// credential is a JSON value of its own, every other one as checkSecret.
+func checkKeySecret(spec providers.Spec, secret string, admin bool) (string, error) {
+	if admin && spec.ID == "xai" {
+		secret = strings.TrimSpace(secret)
+		if _, err := reports.ParseXAISecret(secret); err != nil {
+			return "", err
+		}
+		return secret, nil
+	}
+	return checkSecret(spec, secret)
+}
+
+// validate runs the check that fits the key: the provider's cheapest call
+// for an ordinary key, the cheapest admin call for an admin key.
+func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, admin bool) error {
+	if !admin {
+		return a.checkKey(ctx, spec, secret)
+	}
+	err := reports.CheckAdmin(ctx, spec, secret, a.reportOptions())
+	if err == nil {
+		return nil
+	}
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		switch pe.Class {
+		case providers.ClassAuth:
+			return fmt.Errorf("%s rejected the admin key; nothing was saved (use --no-validate to store it anyway): %w", spec.Name, err)
+		case providers.ClassNetwork, providers.ClassTimeout:
+			return fmt.Errorf("could not reach %s to check the admin key; check the network or use --no-validate: %w", spec.Name, err)
+		}
+	}
+	return fmt.Errorf("checking the admin key with %s failed: %w", spec.Name, err)
 }
 
 // checkKey runs the provider's key check with a message that says what
@@ -217,6 +280,9 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) 
 
 // RotateKey replaces the secret of a stored key: same id and history.
 func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
 	k, err := a.Store.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
@@ -231,12 +297,12 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	if err != nil {
 		return store.Key{}, err
 	}
-	if secret, err = checkSecret(spec, secret); err != nil {
+	if secret, err = checkKeySecret(spec, secret, k.Admin); err != nil {
 		return store.Key{}, err
 	}
 	redact.Register(secret)
 	if validate {
-		if err := a.checkKey(ctx, spec, secret); err != nil {
+		if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -271,7 +337,7 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	if err != nil {
 		return k, err
 	}
-	if err := a.checkKey(ctx, spec, secret); err != nil {
+	if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
 		a.audit(ctx, "key.test", k.Name(), "failed: "+redact.String(err.Error()))
 		return k, err
 	}
@@ -310,7 +376,7 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	if k.Default {
 		if ks, err := a.Store.Keys(ctx); err == nil {
 			for _, o := range ks {
-				if o.Provider == k.Provider && !o.Revoked() && o.ID != k.ID {
+				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.ID != k.ID {
 					if err := a.Store.SetDefaultKey(ctx, o.ID); err != nil {
 						a.Log.Warn("hand over the default key", "err", err)
 					}
@@ -463,6 +529,9 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 		}
 		if k.Revoked() {
 			return store.Key{}, "", fmt.Errorf("the key %s was removed; pick another with --key (see `byok keys list`)", k.Name())
+		}
+		if k.Admin {
+			return store.Key{}, "", fmt.Errorf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; pick another with --key (see `byok keys list`)", k.Name(), spec.Name)
 		}
 	default:
 		var ok bool

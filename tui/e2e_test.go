@@ -42,7 +42,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	tm.waitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 
-	views := []string{"to filter", "›Prompt", "Compare", "secrets stay in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
+	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
 	for _, want := range views {
 		tm.keys("Tab")
 		tm.waitFor(want)

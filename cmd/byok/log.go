@@ -42,7 +42,7 @@ func newLogCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-// logRow is one event in `log --json` (DESIGN §7).
+// logRow is one event in `log --json` (docs/design.md §7).
 type logRow struct {
 	ID               int64  `json:"id"`
 	Time             any    `json:"time"`

@@ -27,7 +27,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// Exit codes (DESIGN §7).
+// Exit codes (docs/design.md §7).
 const (
 	exitOK        = 0
 	exitError     = 1
@@ -251,6 +251,7 @@ func commands(f *Factory) []*cobra.Command {
 		newDemoCmd(f), newUsageCmd(f), newLogCmd(f), newSpendCmd(f), newStatusCmd(f),
 		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
 		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f), newProxyCmd(f),
+		newImportCmd(f),
 	}
 }
 

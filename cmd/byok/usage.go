@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/agentlog"
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store"
 )
@@ -16,6 +17,7 @@ import (
 type usageOptions struct {
 	since, until string
 	by           string
+	source       string
 	json, csv    bool
 }
 
@@ -23,16 +25,18 @@ func newUsageCmd(f *Factory) *cobra.Command {
 	var o usageOptions
 	cmd := &cobra.Command{
 		Use:   "usage",
-		Short: "Spend and tokens grouped by provider, model, key, day or source",
+		Short: "Spend and tokens grouped by provider, model, key, day, source or session",
 		Example: `  byok usage                       this month by provider
   byok usage --since 7d --by model
+  byok usage --source claude-code --by session
   byok usage --since 2026-10-01 --until 2026-11-01 --by day --csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUsage(cmd.Context(), f, o) },
 	}
 	cmd.Flags().StringVar(&o.since, "since", "", "start: a date, RFC 3339 time, today, or an age like 7d (default: start of this month)")
 	cmd.Flags().StringVar(&o.until, "until", "", "end (exclusive), same forms as --since (default: now)")
-	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day or source")
+	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
+	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, claude-code, codex, gemini-cli, opencode)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&o.csv, "csv", false, "print CSV")
 	return cmd
@@ -85,9 +89,12 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	}
 	by := store.GroupBy(o.by)
 	switch by {
-	case store.ByProvider, store.ByModel, store.ByKey, store.ByDay, store.BySource:
+	case store.ByProvider, store.ByModel, store.ByKey, store.ByDay, store.BySource, store.BySession:
 	default:
-		return usageErrorf("--by %q: use provider, model, key, day or source", o.by)
+		return usageErrorf("--by %q: use provider, model, key, day, source or session", o.by)
+	}
+	if o.source != "" && !knownSource(o.source) {
+		return usageErrorf("--source %q: use tui, cli, proxy, manual, claude-code, codex, gemini-cli or opencode", o.source)
 	}
 	a, err := f.App(ctx)
 	if err != nil {
@@ -97,7 +104,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if err != nil {
 		return err
 	}
-	groups, err := a.Store.Breakdown(ctx, store.Scope{}, from, to, by, a.Location())
+	groups, err := a.Store.Breakdown(ctx, store.Scope{Source: store.Source(o.source)}, from, to, by, a.Location())
 	if err != nil {
 		return err
 	}
@@ -142,3 +149,13 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// knownSource tells whether events can have this source.
+func knownSource(s string) bool {
+	switch store.Source(s) {
+	case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual:
+		return true
+	}
+	_, err := agentlog.ParseSource(s)
+	return err == nil
+}
