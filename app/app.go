@@ -44,13 +44,36 @@ type Options struct {
 	Env func(string) string
 }
 
+// Reader is the read side of the store: what the CLI and the TUI may query
+// directly. Every write, and every decision on what to write, goes through
+// App's methods, so the CLI, the TUI and the proxy cannot drift apart;
+// layout_test.go keeps this interface free of writes.
+type Reader interface {
+	Events(ctx context.Context, f store.Filter) ([]store.Event, error)
+	Event(ctx context.Context, id int64) (store.Event, error)
+	PriceRecord(ctx context.Context, ref string) (string, error)
+	Totals(ctx context.Context, sc store.Scope, from, to time.Time) (store.Totals, error)
+	Breakdown(ctx context.Context, sc store.Scope, from, to time.Time, by store.GroupBy, loc *time.Location) ([]store.Group, error)
+	Alerts(ctx context.Context, all bool) ([]store.Alert, error)
+	Keys(ctx context.Context) ([]store.Key, error)
+	KeyByID(ctx context.Context, id int64) (store.Key, error)
+	KeyByName(ctx context.Context, provider, label string) (store.Key, error)
+	DataVersion(ctx context.Context) (int64, error)
+}
+
+var _ Reader = (*store.Store)(nil)
+
 // App holds everything a byok command needs.
 type App struct {
-	Config   *config.Config
-	Store    *store.Store
+	Config *config.Config
+	// Store reads the database; App's methods write it.
+	Store    Reader
 	Registry *providers.Registry
-	Budget   *budget.Engine
 	Log      *slog.Logger
+
+	db       *store.Store
+	budgets  *budget.Engine
+	readOnly bool
 
 	now        func() time.Time
 	env        func(string) string
@@ -91,7 +114,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, now: opt.Now, env: opt.Env, passphrase: opt.Passphrase, httpClient: opt.HTTPClient}
+	a := &App{Config: cfg, now: opt.Now, env: opt.Env, passphrase: opt.Passphrase, httpClient: opt.HTTPClient, readOnly: opt.ReadOnly}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -103,7 +126,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Store = st
+	a.db, a.Store = st, st
 	a.Log = slog.New(slog.DiscardHandler)
 	if !opt.ReadOnly {
 		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
@@ -114,7 +137,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 			log.SetOutput(redactWriter{f})
 		}
 	}
-	a.Budget = budget.NewEngine(st, cfg.Location(), a.now)
+	a.budgets = budget.NewEngine(st, cfg.Location(), a.now)
 	if err := a.reloadCatalog(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -135,7 +158,7 @@ func (w redactWriter) Write(p []byte) (int, error) {
 // Close closes the store and the log.
 func (a *App) Close() error {
 	a.bg.Wait()
-	err := a.Store.Close()
+	err := a.db.Close()
 	if a.logFile != nil {
 		a.logFile.Close()
 	}
@@ -241,7 +264,7 @@ func (a *App) reloadCatalog(ctx context.Context) error {
 
 // Overrides returns the user's price overrides and imports.
 func (a *App) Overrides(ctx context.Context) ([]pricing.Price, error) {
-	v, err := a.Store.Setting(ctx, overridesSetting)
+	v, err := a.db.Setting(ctx, overridesSetting)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

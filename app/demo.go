@@ -40,16 +40,16 @@ const demoSetting = "demo_home"
 // already keeps secrets elsewhere.
 func (a *App) ClaimDemoHome(ctx context.Context) error {
 	home := a.Config.Paths.Home
-	if v, err := a.Store.Setting(ctx, demoSetting); err != nil || v != "1" {
-		keys, err := a.Store.Keys(ctx)
+	if v, err := a.db.Setting(ctx, demoSetting); err != nil || v != "1" {
+		keys, err := a.db.Keys(ctx)
 		if err != nil {
 			return err
 		}
-		budgets, err := a.Store.Budgets(ctx)
+		budgets, err := a.db.Budgets(ctx)
 		if err != nil {
 			return err
 		}
-		events, err := a.Store.Events(ctx, store.Filter{Limit: 1})
+		events, err := a.db.Events(ctx, store.Filter{Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (a *App) ClaimDemoHome(ctx context.Context) error {
 	}
 	ownService := a.Config.Keyring == keychain.BackendFile || a.Config.KeyringService != keychain.DefaultService
 	if ownService && a.Config.OfflineDemo {
-		return a.Store.SetSetting(ctx, demoSetting, "1")
+		return a.db.SetSetting(ctx, demoSetting, "1")
 	}
 	path := a.Config.Paths.Config
 	old, err := os.ReadFile(path)
@@ -106,7 +106,7 @@ func (a *App) ClaimDemoHome(ctx context.Context) error {
 		a.secrets = nil // opened lazily again, in the demo's namespace
 	}
 	a.mu.Unlock()
-	return a.Store.SetSetting(ctx, demoSetting, "1")
+	return a.db.SetSetting(ctx, demoSetting, "1")
 }
 
 // demoPassphrase locks the file keyring of a demo home on a machine without
@@ -242,9 +242,9 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 		if k.label == "side-project" {
 			key.CreatedAt = now.AddDate(0, 0, -150) // due for rotation
 		}
-		if existing, err := a.Store.KeyByName(ctx, k.provider, k.label); err == nil {
+		if existing, err := a.db.KeyByName(ctx, k.provider, k.label); err == nil {
 			key = existing
-		} else if err := a.Store.PutKey(ctx, &key); err != nil {
+		} else if err := a.db.PutKey(ctx, &key); err != nil {
 			return rep, err
 		}
 		if k.label != "old-laptop" {
@@ -297,7 +297,7 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			return nil
 		}
 		sort.Slice(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
-		err := a.Store.RecordBatch(ctx, batch)
+		err := a.db.RecordBatch(ctx, batch)
 		rep.Events += len(batch)
 		batch = batch[:0]
 		return err
@@ -362,10 +362,10 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			return rep, err
 		}
 		b := store.Budget{Scope: sc.String(), Period: f.period, Hard: f.hard, Thresholds: []int{50, 80, 100}, Limit: money.Dollar}
-		if err := a.Store.PutBudget(ctx, &b); err != nil {
+		if err := a.db.PutBudget(ctx, &b); err != nil {
 			return rep, err
 		}
-		st, err := a.Budget.Status(ctx, b)
+		st, err := a.budgets.Status(ctx, b)
 		if err != nil {
 			return rep, err
 		}
@@ -379,22 +379,22 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			limit = money.Cent
 		}
 		b.Limit = limit
-		if err := a.Store.PutBudget(ctx, &b); err != nil {
+		if err := a.db.PutBudget(ctx, &b); err != nil {
 			return rep, err
 		}
 		rep.Budgets++
 	}
 	for _, t := range []budget.Target{{Provider: "openai"}, {Provider: "anthropic", KeyID: keyIDs["anthropic"][0].ID}, {Provider: "google", Model: "gemini-2.5-pro"}} {
-		as, err := a.Budget.Evaluate(ctx, t)
+		as, err := a.budgets.Evaluate(ctx, t)
 		if err != nil {
 			return rep, err
 		}
 		rep.Alerts += len(as)
 	}
-	if as, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err == nil {
+	if as, err := a.budgets.RotationAlerts(ctx, a.Config.RotateAfterDays); err == nil {
 		rep.Alerts += len(as)
 	}
-	tot, err := a.Store.Totals(ctx, store.Scope{}, start, now.Add(time.Hour))
+	tot, err := a.db.Totals(ctx, store.Scope{}, start, now.Add(time.Hour))
 	if err != nil {
 		return rep, err
 	}

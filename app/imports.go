@@ -53,7 +53,7 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 	if len(sum.Roots) == 0 {
 		sum.Roots = agentlog.DefaultRoots(src, a.env)
 	}
-	stored, err := a.Store.ImportCursors(ctx, store.Source(src))
+	stored, err := a.db.ImportCursors(ctx, store.Source(src))
 	if err != nil {
 		return sum, err
 	}
@@ -93,7 +93,7 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		if len(chunk) == 0 && len(cs) == 0 {
 			break
 		}
-		r, err := a.Store.Import(ctx, chunk, cs)
+		r, err := a.db.Import(ctx, chunk, cs)
 		if err != nil {
 			return sum, err
 		}
@@ -163,7 +163,7 @@ func (a *App) importEvents(ctx context.Context, recs []agentlog.Record) []*store
 		if err != nil {
 			continue
 		}
-		if err := a.Store.PutPriceRecord(ctx, ref, string(body)); err != nil {
+		if err := a.db.PutPriceRecord(ctx, ref, string(body)); err != nil {
 			a.Log.Warn("store price record", "ref", ref, "err", err)
 			continue
 		}

@@ -72,7 +72,7 @@ func TestImportAgentLogs(t *testing.T) {
 
 	// Claude Code's cost: the reported costUSD for the older line, the
 	// catalog (5-minute and 1-hour cache writes apart) for the others.
-	es, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Source: "claude-code"}})
+	es, err := a.db.Events(ctx, store.Filter{Scope: store.Scope{Source: "claude-code"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestImportAgentLogs(t *testing.T) {
 	// Days follow the configured zone: 00:30 UTC on the 21st is the
 	// evening of the 20th in New York.
 	from := time.Date(2026, 11, 19, 0, 0, 0, 0, a.Location())
-	days, err := a.Store.Breakdown(ctx, store.Scope{Source: "claude-code"}, from, from.AddDate(0, 0, 3), store.ByDay, a.Location())
+	days, err := a.db.Breakdown(ctx, store.Scope{Source: "claude-code"}, from, from.AddDate(0, 0, 3), store.ByDay, a.Location())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +107,10 @@ func TestImportAgentLogs(t *testing.T) {
 
 	// A budget over everything sees agent spend and alerts on it.
 	total := first.Cost + codex.Cost
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "all", Period: store.Monthly, Limit: total + total/2, Thresholds: []int{50, 80, 100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "all", Period: store.Monthly, Limit: total + total/2, Thresholds: []int{50, 80, 100}}); err != nil {
 		t.Fatal(err)
 	}
-	sts, err := a.Budget.Statuses(ctx)
+	sts, err := a.budgets.Statuses(ctx)
 	if err != nil || len(sts) != 1 || sts[0].Spent != total {
 		t.Fatalf("budget %+v %v, want %s spent", sts, err, total)
 	}
@@ -130,7 +130,7 @@ func TestImportAgentLogs(t *testing.T) {
 	if len(more.Alerts) != 1 || more.Alerts[0].Threshold != 100 {
 		t.Fatalf("alerts %+v, want the 100%% threshold", more.Alerts)
 	}
-	if sts, _ := a.Budget.Statuses(ctx); sts[0].Spent != total+more.Cost || more.Cost < money.Dollar/2 {
+	if sts, _ := a.budgets.Statuses(ctx); sts[0].Spent != total+more.Cost || more.Cost < money.Dollar/2 {
 		t.Fatalf("budget after %+v, want %s more", sts[0], more.Cost)
 	}
 }

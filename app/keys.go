@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -123,7 +124,7 @@ func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
 	if err := CheckKeyLabel(label); err != nil {
 		return err
 	}
-	if k, err := a.Store.KeyByName(ctx, provider, label); err == nil {
+	if k, err := a.db.KeyByName(ctx, provider, label); err == nil {
 		return &KeyExistsError{Key: k}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -175,7 +176,7 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 	}
 	redact.Register(secret)
 	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain, Admin: admin}
-	if a.Config.Keyring == "file" {
+	if a.Config.Keyring == keychain.BackendFile {
 		k.Source = store.KeyFile
 	}
 	if validate {
@@ -206,7 +207,7 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 		return store.Key{}, fmt.Errorf("save the key in the keyring: %w", err)
 	}
 	k.CreatedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		if !held { // a secret that was there already stays for whoever put it there
 			if derr := sec.Delete(ctx, account); derr != nil {
 				a.Log.Warn("undo keyring write", "key", k.Name(), "err", derr)
@@ -283,7 +284,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	if a.Config.OfflineDemo {
 		return store.Key{}, ErrDemoKey
 	}
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -316,7 +317,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	}
 	old := k.Fingerprint
 	k.Last4, k.Fingerprint, k.RotatedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return store.Key{}, err
 	}
 	a.audit(ctx, "key.rotate", k.Name(), fmt.Sprintf("fingerprint %s -> %s", old, k.Fingerprint))
@@ -325,7 +326,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 
 // TestKey runs the provider's key check on a stored or env key.
 func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -342,7 +343,7 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 		return k, err
 	}
 	k.ValidatedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return k, err
 	}
 	a.audit(ctx, "key.test", k.Name(), "ok")
@@ -352,7 +353,7 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 // RemoveKey deletes the secret from the keyring and marks the metadata
 // revoked, so history still names it.
 func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -369,15 +370,15 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 		}
 	}
 	k.RevokedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return k, err
 	}
 	// Hand the default to another live key of the provider.
 	if k.Default {
-		if ks, err := a.Store.Keys(ctx); err == nil {
+		if ks, err := a.db.Keys(ctx); err == nil {
 			for _, o := range ks {
 				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.ID != k.ID {
-					if err := a.Store.SetDefaultKey(ctx, o.ID); err != nil {
+					if err := a.db.SetDefaultKey(ctx, o.ID); err != nil {
 						a.Log.Warn("hand over the default key", "err", err)
 					}
 					break
@@ -389,9 +390,16 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	return k, nil
 }
 
-// SetDefaultKey makes a key its provider's default.
-func (a *App) SetDefaultKey(ctx context.Context, id int64) error {
-	return a.Store.SetDefaultKey(ctx, id)
+// SetDefaultKey makes a key its provider's default and returns it.
+func (a *App) SetDefaultKey(ctx context.Context, id int64) (store.Key, error) {
+	if err := a.db.SetDefaultKey(ctx, id); err != nil {
+		return store.Key{}, err
+	}
+	k, err := a.db.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, fmt.Errorf("read the new default key: %w", err)
+	}
+	return k, nil
 }
 
 // Keys lists stored keys and the keys visible in the environment.
@@ -399,7 +407,7 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 	if err := a.syncEnvKeys(ctx); err != nil {
 		a.Log.Warn("sync environment keys", "err", err)
 	}
-	ks, err := a.Store.Keys(ctx)
+	ks, err := a.db.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -435,10 +443,10 @@ func (a *App) envSecret(spec providers.Spec) (string, string) {
 // like stored ones; a changed variable shows as a rotation, an unset one
 // as revoked.
 func (a *App) syncEnvKeys(ctx context.Context) error {
-	if a.Store == nil {
+	if a.db == nil {
 		return nil
 	}
-	ks, err := a.Store.Keys(ctx)
+	ks, err := a.db.Keys(ctx)
 	if err != nil {
 		return err
 	}
@@ -455,16 +463,16 @@ func (a *App) syncEnvKeys(ctx context.Context) error {
 		switch {
 		case secret == "" && exists && !k.Revoked():
 			k.RevokedAt = a.now()
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		case secret == "":
 		case !exists:
 			redact.Register(secret)
 			k = store.Key{Provider: spec.ID, Label: envLabel, Source: store.KeyEnv, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret)}
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		case k.Fingerprint != keychain.Fingerprint(secret) || k.Revoked():
 			redact.Register(secret)
 			k.Last4, k.Fingerprint, k.RotatedAt, k.RevokedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now(), time.Time{}
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		}
 	}
 	return errors.Join(errs...)
@@ -483,7 +491,7 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 		if secret == "" {
 			continue
 		}
-		if k, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
+		if k, err := a.db.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
 			continue // imported before
 		}
 		k, err := a.AddKey(ctx, spec.ID, label, secret, validate)
@@ -498,7 +506,7 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 
 // defaultKey returns the provider's default live key, if any.
 func (a *App) defaultKey(ctx context.Context, provider string) (store.Key, bool) {
-	k, err := a.Store.DefaultKey(ctx, provider)
+	k, err := a.db.DefaultKey(ctx, provider)
 	return k, err == nil
 }
 
@@ -516,12 +524,12 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 	switch {
 	case label != "":
 		var err error
-		if k, err = a.Store.KeyByName(ctx, spec.ID, label); err != nil {
+		if k, err = a.db.KeyByName(ctx, spec.ID, label); err != nil {
 			if label == envLabel {
 				if serr := a.syncEnvKeys(ctx); serr != nil {
 					return store.Key{}, "", serr
 				}
-				k, err = a.Store.KeyByName(ctx, spec.ID, label)
+				k, err = a.db.KeyByName(ctx, spec.ID, label)
 			}
 			if err != nil {
 				return store.Key{}, "", err
@@ -540,7 +548,7 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 				if err := a.syncEnvKeys(ctx); err != nil {
 					return store.Key{}, "", err
 				}
-				k, err := a.Store.KeyByName(ctx, spec.ID, envLabel)
+				k, err := a.db.KeyByName(ctx, spec.ID, envLabel)
 				return k, secret, err
 			}
 			hint := fmt.Sprintf("add one with `byok keys add %s`", spec.ID)
@@ -587,35 +595,68 @@ func (a *App) secretOf(ctx context.Context, spec providers.Spec, k store.Key) (s
 
 // KeyHistory returns a key's lifecycle changes and its recent requests.
 func (a *App) KeyHistory(ctx context.Context, id int64, limit int) (store.Key, []store.AuditEntry, []store.Event, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, nil, nil, err
 	}
-	log, err := a.Store.AuditLog(ctx, k.Name(), limit)
+	log, err := a.db.AuditLog(ctx, k.Name(), limit)
 	if err != nil {
 		return k, nil, nil, err
 	}
-	evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{KeyID: k.ID}, Limit: limit})
+	evs, err := a.db.Events(ctx, store.Filter{Scope: store.Scope{KeyID: k.ID}, Limit: limit})
 	return k, log, evs, err
 }
 
 func (a *App) audit(ctx context.Context, action, subject, detail string) {
-	if err := a.Store.Audit(ctx, store.AuditEntry{Action: action, Subject: subject, Detail: redact.String(detail)}); err != nil {
+	if err := a.db.Audit(ctx, store.AuditEntry{Action: action, Subject: subject, Detail: redact.String(detail)}); err != nil {
 		a.Log.Warn("audit", "action", action, "err", err)
 	}
 }
 
-// ListModels asks a provider for its model list with the resolved key.
-func (a *App) ListModels(ctx context.Context, provider, label string) ([]string, error) {
+// ModelList is a provider's own list of the models it serves.
+type ModelList struct {
+	Models []string `json:"models"`
+	// At is when the provider was asked.
+	At time.Time `json:"at"`
+	// Cached says the list is the one asked for within the last day.
+	Cached bool `json:"-"`
+}
+
+// modelListTTL is how long a provider's model list is kept: lists change
+// a few times a month, and asking costs a round trip with the user's key.
+const modelListTTL = 24 * time.Hour
+
+// ListModels asks a provider for its model list with the resolved key, or
+// returns the list asked for within the last day.
+func (a *App) ListModels(ctx context.Context, provider, label string) (ModelList, error) {
 	spec, err := a.Provider(provider)
 	if err != nil {
-		return nil, err
+		return ModelList{}, inputError{err}
+	}
+	cacheKey := "models.live." + spec.ID
+	if v, err := a.db.Setting(ctx, cacheKey); err == nil {
+		var c ModelList
+		if json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.At) < modelListTTL {
+			c.Cached = true
+			return c, nil
+		}
 	}
 	secret := ""
 	if !spec.NoKey {
 		if _, secret, err = a.resolveKey(ctx, spec, label); err != nil {
-			return nil, err
+			return ModelList{}, err
 		}
 	}
-	return providers.ListModels(ctx, spec, secret, a.providerOptions(""))
+	models, err := providers.ListModels(ctx, spec, secret, a.providerOptions(""))
+	if err != nil {
+		return ModelList{}, err
+	}
+	sort.Strings(models)
+	list := ModelList{Models: models, At: a.now()}
+	if b, err := json.Marshal(list); err == nil {
+		if err := a.db.SetSetting(ctx, cacheKey, string(b)); err != nil {
+			a.Log.Warn("cache the model list", "err", err)
+		}
+	}
+	return list, nil
 }

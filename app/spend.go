@@ -45,7 +45,7 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		Time: at, Source: store.SourceManual, Provider: spec.ID, Model: "manual", Status: store.StatusOK,
 		Cost: amount, CostState: pricing.Reported, Note: note,
 	}
-	if _, err := a.Store.Record(ctx, &e); err != nil {
+	if _, err := a.db.Record(ctx, &e); err != nil {
 		return store.Event{}, err
 	}
 	a.audit(ctx, "spend.add", spec.ID, fmt.Sprintf("%s %s", amount.Decimal(), note))
@@ -74,7 +74,7 @@ var ErrNotSpendEntry = errors.New("not a manual spend entry")
 // RemoveSpend deletes the manual spend entry id; totals and budgets drop
 // by its amount. Requests byok metered cannot be removed.
 func (a *App) RemoveSpend(ctx context.Context, id int64) (store.Event, error) {
-	e, err := a.Store.DeleteManual(ctx, id)
+	e, err := a.db.DeleteManual(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return store.Event{}, fmt.Errorf("no spend entry %d: see `byok spend list` for their ids: %w", id, ErrNotSpendEntry)

@@ -337,13 +337,13 @@ func TestKeysNameTheirKeyring(t *testing.T) {
 // storedBudget reads the budget of scope as the store holds it, so a test
 // sees what a form saved rather than what the view shows.
 func storedBudget(ctx context.Context, a *app.App, scope string) (store.Budget, error) {
-	bs, err := a.Store.Budgets(ctx)
+	sts, err := a.Budgets(ctx)
 	if err != nil {
 		return store.Budget{}, err
 	}
-	for _, b := range bs {
-		if b.Scope == scope {
-			return b, nil
+	for _, s := range sts {
+		if s.Budget.Scope == scope {
+			return s.Budget, nil
 		}
 	}
 	return store.Budget{}, fmt.Errorf("no budget for %s: %w", scope, store.ErrNotFound)

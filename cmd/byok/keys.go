@@ -128,10 +128,10 @@ sends a prompt with it, from the CLI, the TUI or the proxy.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				if err := a.SetDefaultKey(ctx, id); err != nil {
+				k, err := a.SetDefaultKey(ctx, id)
+				if err != nil {
 					return err
 				}
-				k, _ := a.Store.KeyByID(ctx, id)
 				fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
 				return nil
 			})
@@ -283,9 +283,6 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 	ks, err := a.Keys(ctx)
 	if err != nil {
 		return err
-	}
-	if _, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err != nil {
-		a.Log.Warn("rotation alerts", "err", err)
 	}
 	if asJSON {
 		rows := make([]keyRow, len(ks))

@@ -53,7 +53,7 @@ type IOStreams struct {
 type Factory struct {
 	IO   *IOStreams
 	Home string
-	// Now and HTTPClient are injected by tests.
+	// Now is the clock and Secrets the keyring; tests inject both.
 	Now     func() time.Time
 	Secrets keychain.Secrets
 
@@ -135,7 +135,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &se):
 		return se.code
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue), errors.Is(err, app.ErrInput), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, budget.ErrBudgetExceeded):
 		return exitBudget

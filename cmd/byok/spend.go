@@ -74,9 +74,9 @@ func runSpendAdd(ctx context.Context, f *Factory, o spendAddOptions) error {
 }
 
 type spendListOptions struct {
-	provider  string
-	limit     int
-	json, csv bool
+	provider string
+	limit    int
+	output   outputOptions
 }
 
 // spendRow is one entry in `spend list --json`.
@@ -101,14 +101,13 @@ func newSpendListCmd(f *Factory) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&o.provider, "provider", "", "only this provider's entries")
 	fl.IntVar(&o.limit, "limit", 100, "how many entries to show")
-	fl.BoolVar(&o.json, "json", false, "print JSON")
-	fl.BoolVar(&o.csv, "csv", false, "print CSV")
+	o.output.addFlags(cmd, true)
 	return cmd
 }
 
 func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
-	if o.json && o.csv {
-		return usageErrorf("choose one of --json and --csv")
+	if err := o.output.check(); err != nil {
+		return err
 	}
 	if o.limit <= 0 || o.limit > 100000 {
 		return usageErrorf("--limit %d: use 1 to 100000", o.limit)
@@ -127,9 +126,9 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 	}
 	w := f.IO.Out
 	switch {
-	case o.json:
+	case o.output.json:
 		return writeJSON(w, rows)
-	case o.csv:
+	case o.output.csv:
 		cw := newCSV(w)
 		cw.Write([]string{"id", "time", "provider", "cost_usd", "note"})
 		for _, r := range rows {

@@ -5,20 +5,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/agentlog"
-	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store"
 )
 
 type usageOptions struct {
-	since, until string
-	by           string
-	source       string
-	json, csv    bool
+	span   rangeOptions
+	by     string
+	source string
+	output outputOptions
 }
 
 func newUsageCmd(f *Factory) *cobra.Command {
@@ -33,34 +31,11 @@ func newUsageCmd(f *Factory) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUsage(cmd.Context(), f, o) },
 	}
-	cmd.Flags().StringVar(&o.since, "since", "", "start: a date, RFC 3339 time, today, or an age like 7d (default: start of this month)")
-	cmd.Flags().StringVar(&o.until, "until", "", "end (exclusive), same forms as --since (default: now)")
+	o.span.addFlags(cmd, "start of this month")
 	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
 	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, claude-code, codex, gemini-cli, opencode)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&o.csv, "csv", false, "print CSV")
+	o.output.addFlags(cmd, true)
 	return cmd
-}
-
-// rangeFlags reads --since/--until with the month-to-date default.
-func rangeFlags(a *app.App, since, until string) (time.Time, time.Time, error) {
-	from, _, _ := a.PeriodRange("month")
-	to := a.Now()
-	var err error
-	if since != "" {
-		if from, err = a.ParseTime(since); err != nil {
-			return from, to, usageError{err}
-		}
-	}
-	if until != "" {
-		if to, err = a.ParseTime(until); err != nil {
-			return from, to, usageError{err}
-		}
-	}
-	if !from.Before(to) {
-		return from, to, usageErrorf("--since (%s) must be before --until (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
-	}
-	return from, to, nil
 }
 
 type usageRow struct {
@@ -84,8 +59,8 @@ func toUsageRow(g store.Group) usageRow {
 }
 
 func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
-	if o.json && o.csv {
-		return usageErrorf("choose one of --json and --csv")
+	if err := o.output.check(); err != nil {
+		return err
 	}
 	by := store.GroupBy(o.by)
 	switch by {
@@ -100,7 +75,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := rangeFlags(a, o.since, o.until)
+	from, to, err := o.span.monthToDate(a)
 	if err != nil {
 		return err
 	}
@@ -116,9 +91,9 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	}
 	w := f.IO.Out
 	switch {
-	case o.json:
+	case o.output.json:
 		return writeJSON(w, rows)
-	case o.csv:
+	case o.output.csv:
 		cw := newCSV(w)
 		cw.Write([]string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
 		for _, r := range rows {
