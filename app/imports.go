@@ -74,7 +74,20 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		}
 		sum.Reasons = append(sum.Reasons, r.String())
 	}
-	events := a.importEvents(ctx, res.Records)
+	// A log line dated where byok cannot store a time is refused like an
+	// unreadable one, rather than failing the whole import.
+	recs := res.Records[:0:0]
+	for _, r := range res.Records {
+		if err := store.CheckTime(r.Time); err != nil {
+			sum.Refused++
+			if len(sum.Reasons) < maxReasons {
+				sum.Reasons = append(sum.Reasons, fmt.Sprintf("%s request %s: its time %v", src, r.ID, err))
+			}
+			continue
+		}
+		recs = append(recs, r)
+	}
+	events := a.importEvents(ctx, recs)
 	newCursors := make([]store.ImportCursor, len(res.Cursors))
 	for i, c := range res.Cursors {
 		newCursors[i] = store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
