@@ -39,7 +39,7 @@ func TestBoundsAreRefused(t *testing.T) {
 	if _, err := s.Record(ctx, ok()); err != nil {
 		t.Fatalf("an event within the bounds: %v", err)
 	}
-	err := s.StoreReport(ctx, ReportFetch{Provider: "openai", From: at.Truncate(24 * time.Hour), To: at.Truncate(24 * time.Hour).AddDate(0, 0, 1),
+	err := s.StoreReport(ctx, ReportFetch{Provider: "openai", From: at.Truncate(24 * time.Hour), To: at.Truncate(24*time.Hour).AddDate(0, 0, 1),
 		Rows: []ReportRow{{Provider: "openai", Day: at.Truncate(24 * time.Hour), Kind: ReportCost, Cost: money.USD(1 << 62), HasCost: true}}})
 	if err == nil || !strings.Contains(err.Error(), "outside $0") {
 		t.Fatalf("a report row of 2^62 nano-dollars: %v", err)
