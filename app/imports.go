@@ -62,73 +62,81 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		cursors[p] = agentlog.Cursor{Path: c.Path, Size: c.Size, ModTime: c.ModTime, Offset: c.Offset,
 			HeadLen: c.HeadLen, Head: c.HeadHash, State: c.State}
 	}
-	res, err := agentlog.Read(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env})
-	if err != nil {
-		return sum, fmt.Errorf("read the %s logs: %w", src, err)
+	// Files are read in parallel and handed over in order; their events
+	// are written in chunks while later files are still being read, each
+	// chunk with the cursors of the files it completes. A crash leaves the
+	// cursors of unwritten files where they were, and what was written
+	// before is found again as duplicates.
+	targets := map[budget.Target]bool{}
+	var events []*store.Event
+	var cs []store.ImportCursor
+	flush := func() error {
+		if len(events) == 0 && len(cs) == 0 {
+			return nil
+		}
+		r, err := a.db.Import(ctx, events, cs)
+		if err != nil {
+			return err
+		}
+		sum.Added += r.Added
+		sum.Updated += r.Updated
+		sum.Duplicates += r.Duplicates
+		for _, e := range events {
+			if e.ID == 0 {
+				continue
+			}
+			targets[budget.Target{Provider: e.Provider, Model: e.Model}] = true
+			if e.CostState == pricing.Unpriced {
+				sum.Unpriced++
+			} else {
+				sum.Cost += e.Cost
+			}
+		}
+		events, cs = events[:0], cs[:0]
+		return nil
 	}
-	sum.Files, sum.FilesRead, sum.Lines, sum.Duplicates = res.Files, res.Read, res.Lines, res.Duplicates
-	sum.Refused = len(res.Refused)
+	var badTimes []string
+	res, err := agentlog.Stream(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env}, func(r agentlog.Result) error {
+		// A log line dated where byok cannot store a time is refused like
+		// an unreadable one, rather than failing the whole import.
+		recs := r.Records[:0:0]
+		for _, rec := range r.Records {
+			if err := store.CheckTime(rec.Time); err != nil {
+				badTimes = append(badTimes, fmt.Sprintf("%s request %s: its time %v", src, rec.ID, err))
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		events = append(events, a.importEvents(ctx, recs)...)
+		for _, c := range r.Cursors {
+			cs = append(cs, store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
+				Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State})
+		}
+		if len(events) >= importChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return sum, fmt.Errorf("import the %s logs: %w", src, err)
+	}
+	sum.Files, sum.FilesRead, sum.Lines = res.Files, res.Read, res.Lines
+	sum.Duplicates += res.Duplicates
+	sum.Refused = len(res.Refused) + len(badTimes)
 	for i, r := range res.Refused {
 		if i == maxReasons {
 			break
 		}
 		sum.Reasons = append(sum.Reasons, r.String())
 	}
-	// A log line dated where byok cannot store a time is refused like an
-	// unreadable one, rather than failing the whole import.
-	recs := res.Records[:0:0]
-	for _, r := range res.Records {
-		if err := store.CheckTime(r.Time); err != nil {
-			sum.Refused++
-			if len(sum.Reasons) < maxReasons {
-				sum.Reasons = append(sum.Reasons, fmt.Sprintf("%s request %s: its time %v", src, r.ID, err))
-			}
-			continue
-		}
-		recs = append(recs, r)
-	}
-	events := a.importEvents(ctx, recs)
-	newCursors := make([]store.ImportCursor, len(res.Cursors))
-	for i, c := range res.Cursors {
-		newCursors[i] = store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
-			Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State}
-	}
-	targets := map[budget.Target]bool{}
-	for start := 0; start < len(events) || start == 0; start += importChunk {
-		chunk := events[start:min(start+importChunk, len(events))]
-		var cs []store.ImportCursor
-		if start+importChunk >= len(events) {
-			// The cursors go with the last chunk: until it is in, a crash
-			// leaves them where they were, and the events written before
-			// are found again as duplicates.
-			cs = newCursors
-		}
-		if len(chunk) == 0 && len(cs) == 0 {
+	for _, r := range badTimes {
+		if len(sum.Reasons) == maxReasons {
 			break
 		}
-		r, err := a.db.Import(ctx, chunk, cs)
-		if err != nil {
-			return sum, err
-		}
-		sum.Added += r.Added
-		sum.Updated += r.Updated
-		sum.Duplicates += r.Duplicates
-		for _, e := range chunk {
-			if e.ID == 0 {
-				continue
-			}
-			targets[budget.Target{Provider: e.Provider, Model: e.Model}] = true
-		}
-	}
-	for _, e := range events {
-		if e.ID == 0 {
-			continue
-		}
-		if e.CostState == pricing.Unpriced {
-			sum.Unpriced++
-		} else {
-			sum.Cost += e.Cost
-		}
+		sum.Reasons = append(sum.Reasons, r)
 	}
 	if sum.Added+sum.Updated > 0 {
 		a.audit(ctx, "import", string(src), fmt.Sprintf("%d events added, %d updated from %d files", sum.Added, sum.Updated, sum.FilesRead))
