@@ -17,7 +17,7 @@ type importOptions struct {
 	source string
 	all    bool
 	paths  []string
-	json   bool
+	output outputOptions
 }
 
 func newImportCmd(f *Factory) *cobra.Command {
@@ -49,7 +49,7 @@ of project folders).`,
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "import every agent whose logs are found")
 	cmd.Flags().StringArrayVar(&o.paths, "path", nil, "read the logs in this folder instead (repeat for several)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON summary")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -117,7 +117,7 @@ func runImport(ctx context.Context, f *Factory, o importOptions) error {
 		}
 		sums = append(sums, s)
 	}
-	if o.json {
+	if o.output.json {
 		if !o.all {
 			return writeJSON(f.IO.Out, toImportJSON(sums[0]))
 		}

@@ -32,14 +32,15 @@ any amount of history.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), f, o) },
 	}
 	cmd.Flags().BoolVar(&o.check, "check", false, "exit 1 when any budget is over its limit or blocking")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
 	cmd.Flags().StringVar(&o.format, "format", "", "a Go template over "+statusFields)
 	return cmd
 }
 
 type statusOptions struct {
-	check, json bool
-	format      string
+	check  bool
+	output outputOptions
+	format string
 }
 
 // statusData is what `status` shows, for --json and --format.
@@ -122,7 +123,7 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 		parts = append(parts, fmt.Sprintf("%s %s/%s %d%%%s", name, s.Spent, shortLimit(s.Budget.Limit), pct, mark))
 	}
 	switch {
-	case o.json:
+	case o.output.json:
 		if err := writeJSON(f.IO.Out, data); err != nil {
 			return err
 		}
