@@ -48,18 +48,20 @@ var rules = map[string]rule{
 	"money":            {},
 	"redact":           {},
 	"residency":        {},
+	"filelock":         {},
+	"safetext":         {},
 	"config":           {mayImport: []string{"money"}},
 	"providers":        {mayImport: []string{"money", "redact"}},
 	"pricing":          {mayImport: []string{"money", "providers"}},
 	"agentlog":         {mayImport: []string{"money", "providers"}},
 	"internal/genlogs": {}, // benchmark logs in the agents' formats
-	"store":            {mayImport: []string{"money", "providers", "pricing", "redact"}},
-	"store/keychain":   {mayImport: []string{"redact"}},
+	"store":            {mayImport: []string{"money", "providers", "pricing", "redact", "filelock"}},
+	"store/keychain":   {mayImport: []string{"redact", "filelock"}},
 	"budget":           {mayImport: []string{"money", "providers", "pricing", "store", "redact"}},
 	"reports":          {mayImport: []string{"money", "providers"}},
-	"app":              {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog"}},
-	"proxy":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}},
-	"tui":              {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}, ui: true, viaApp: true},
+	"app":              {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog", "safetext"}},
+	"proxy":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app", "safetext"}},
+	"tui":              {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app", "safetext"}, ui: true, viaApp: true},
 	"cmd/byok":         {mayImport: []string{""}, ui: true, viaApp: true},
 }
 
@@ -208,7 +210,7 @@ func checkViaApp(t *testing.T, rel string, p listedPackage) {
 			}
 			for _, w := range writers[pkg] {
 				if sel.Sel.Name == w {
-					t.Errorf("%s: %s uses %s.%s: %s writes and decides through app only (DESIGN.md §1); give app the use case",
+					t.Errorf("%s: %s uses %s.%s: %s writes and decides through app only (docs/design.md §1); give app the use case",
 						fset.Position(sel.Pos()), rel, pkg, w, rel)
 				}
 			}

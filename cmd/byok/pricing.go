@@ -20,7 +20,7 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Short: "The price catalog, your overrides, and what a request costs",
 	}
 	cmd.AddCommand(newPricingListCmd(f), newPricingShowCmd(f), newPricingSetCmd(f), newPricingRmCmd(f),
-		newPricingImportCmd(f), newPricingRepriceCmd(f), newPricingCostCmd(f))
+		newPricingImportCmd(f), newPricingRepriceCmd(f), newPricingCostCmd(f), newPricingUpdateCmd(f))
 	return cmd
 }
 
@@ -204,10 +204,15 @@ type pricingCostOptions struct {
 func newPricingCostCmd(f *Factory) *cobra.Command {
 	var o pricingCostOptions
 	cmd := &cobra.Command{
-		Use:   "cost PROVIDER/MODEL --input N --output N",
-		Short: "What a request of these (disjoint) token counts costs",
+		Use:   "cost PROVIDER/MODEL [--input N --output N] [--images N --size S --quality Q] [--seconds S] [--characters N]",
+		Short: "What a request of these (disjoint) token counts, images, audio seconds or characters costs",
 		Example: `  byok pricing cost openai/gpt-4o --input 1000 --output 500
-  byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json`,
+  byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json
+  byok pricing cost openai/dall-e-3 --images 2 --size 1792x1024 --quality hd
+  byok pricing cost openai/gpt-image-1 --input 50 --image-input 40 --output 4160 --image-output 4160
+  byok pricing cost openai/whisper-1 --seconds 95.4
+  byok pricing cost openai/tts-1 --characters 1200
+  byok pricing cost bfl/flux-pro-1.1 --images 1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.model = args[0]
@@ -267,6 +272,9 @@ func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error
 		return err
 	}
 	fmt.Fprintf(f.IO.Out, "\n%d models; USD per million tokens; catalog of %s.\n", len(all), cat.Date())
+	if note := a.CatalogNote(); note != "" {
+		fmt.Fprintln(f.IO.Err, "Note: "+note+".")
+	}
 	return nil
 }
 

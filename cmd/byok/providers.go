@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/safetext"
 )
 
 type providersOptions struct {
@@ -121,7 +123,7 @@ func runModels(ctx context.Context, f *Factory, o modelsOptions) error {
 		return writeJSON(f.IO.Out, list.Models)
 	}
 	for _, m := range list.Models {
-		fmt.Fprintln(f.IO.Out, m)
+		fmt.Fprintln(f.IO.Out, safetext.Clean(m))
 	}
 	if list.Cached {
 		fmt.Fprintln(f.IO.Err, "(from the cache of the last day)")
