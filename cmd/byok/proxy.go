@@ -7,9 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"strings"
 	"syscall"
 	"time"
 
