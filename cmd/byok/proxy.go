@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -132,6 +133,15 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	stopWatch, err := a.WatchConfigured(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWatch()
+	if w := a.Config.Import.Watch; len(w) > 0 {
+		fmt.Fprintf(f.IO.Err, "Following the logs of %s ([import] watch).\n", strings.Join(w, ", "))
+	}
 	releaseStartup(a)
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
