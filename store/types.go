@@ -187,6 +187,8 @@ const (
 	AlertForecast  AlertKind = "forecast"
 	AlertAnomaly   AlertKind = "anomaly"
 	AlertRotation  AlertKind = "rotation"
+	// AlertBalance: a provider's balance fell below [alerts] low_balance_usd.
+	AlertBalance AlertKind = "balance"
 )
 
 // Alert is a stored alert. (Kind, Scope, PeriodKey, Threshold) is unique, so
