@@ -149,6 +149,7 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 	r := &Run{app: a, Call: c, Spec: spec, started: a.now()}
 	if !spec.NoKey {
 		if r.Key, r.secret, err = a.resolveKey(ctx, spec, c.KeyLabel); err != nil {
+			a.learnKeyHealth(ctx, r.Key, err, false)
 			return nil, err
 		}
 	}
@@ -317,6 +318,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref
+	e.Computed, e.HasComputed = cost.Computed, cost.HasComputed
 	if a.Config.StoreText && r.Call.Source != store.SourceProxy {
 		e.Prompt, e.Response = redact.String(r.Call.promptText()), redact.String(res.Text)
 	}
@@ -335,11 +337,12 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
 	out := Outcome{Event: e, Cost: cost}
+	out.Alerts = a.learnKeyHealth(ctx, r.Key, callErr, false)
 	if r.DeferAlerts {
 		a.evaluateLater(ctx, r.target())
 		return out, nil
 	}
-	out.Alerts = a.evaluate(ctx, r.target())
+	out.Alerts = append(out.Alerts, a.evaluate(ctx, r.target())...)
 	return out, nil
 }
 

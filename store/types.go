@@ -75,6 +75,11 @@ type Event struct {
 	Fallback  money.USD
 	CostState pricing.State
 	PriceRef  string // the price record the cost was computed with
+	// Computed is what byok's catalog made of the usage of an event whose
+	// cost the provider reported (markup included), when HasComputed: the
+	// two side by side show the drift.
+	Computed    money.USD
+	HasComputed bool
 
 	Prompt   string // stored only when config allows
 	Response string
@@ -187,6 +192,7 @@ const (
 	AlertForecast  AlertKind = "forecast"
 	AlertAnomaly   AlertKind = "anomaly"
 	AlertRotation  AlertKind = "rotation"
+	AlertKey       AlertKind = "key" // a key was rejected or ran out of credit
 	// AlertBalance: a provider's balance fell below [alerts] low_balance_usd.
 	AlertBalance AlertKind = "balance"
 )
@@ -235,7 +241,25 @@ type Key struct {
 	// provider's usage, cost and balance reports and is never sent with a
 	// prompt, by the CLI, the TUI or the proxy.
 	Admin bool
+	// Health is what byok last learned about the key from a check or a
+	// request sent with it, when, and why (redacted).
+	Health       KeyHealth
+	HealthAt     time.Time
+	HealthDetail string
 }
+
+// KeyHealth is what byok last learned about a key.
+type KeyHealth string
+
+// Key health states; the zero value means nothing was learned yet.
+const (
+	HealthUnknown     KeyHealth = ""
+	HealthOK          KeyHealth = "ok"
+	HealthRejected    KeyHealth = "rejected"       // the provider refused it (401/403)
+	HealthNoCredit    KeyHealth = "no_credit"      // valid, but the account cannot spend
+	HealthMissing     KeyHealth = "missing_secret" // the keyring no longer holds its secret
+	HealthUnreachable KeyHealth = "unreachable"    // the last check could not reach the provider
+)
 
 // Key kinds as stored.
 const (

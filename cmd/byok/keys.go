@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -273,6 +274,12 @@ type keyRow struct {
 	LastUsedAt  any    `json:"last_used_at"`
 	Status      string `json:"status"`
 	RotateDue   bool   `json:"rotate_due"`
+	// Health is what byok last learned about the key from a check or a
+	// request ("ok", "rejected", "no_credit", "missing_secret",
+	// "unreachable"; "" when nothing yet), when, and why.
+	Health       string `json:"health"`
+	HealthAt     any    `json:"health_at"`
+	HealthDetail string `json:"health_detail"`
 }
 
 func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
@@ -288,7 +295,8 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		rows := make([]keyRow, len(ks))
 		for i, k := range ks {
 			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
-				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue}
+				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue,
+				string(k.Health), timeJSON(k.HealthAt), k.HealthDetail}
 		}
 		return writeJSON(f.IO.Out, rows)
 	}
@@ -313,7 +321,11 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 			last = ago(now.Sub(k.LastUsedAt))
 		}
 		st := k.Status()
-		if k.RotateDue {
+		switch k.Health {
+		case store.HealthRejected, store.HealthNoCredit, store.HealthMissing:
+			st += " " + ago(now.Sub(k.HealthAt))
+		}
+		if k.RotateDue && st == "rotate" {
 			due++
 			st = "rotate (older than " + strconv.Itoa(a.Config.RotateAfterDays) + "d)"
 		}
@@ -374,7 +386,7 @@ func runKeyHistory(ctx context.Context, f *Factory, a *app.App, id int64, limit 
 		if e.ErrorClass != "" {
 			detail += " (" + e.ErrorClass + ")"
 		}
-		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, e.Cost.String(), detail}})
+		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, pricing.FormatCost(e.Cost, e.CostState, pricing.Screen), detail}})
 	}
 	if !k.CreatedAt.IsZero() {
 		lines = append(lines, line{k.CreatedAt, []string{k.CreatedAt.In(loc).Format("2006-01-02 15:04"), "created", "", "", ""}})
