@@ -80,6 +80,12 @@ no_key = true
 		}},
 		{"bad low balance", "[alerts]\nlow_balance_usd = \"five\"\n", "expected an amount of dollars", nil},
 		{"reconcile too often", "[reconcile]\nevery = \"1m\"\n", "config.toml:2: reconcile every", nil},
+		{"unknown agent to watch", "timezone = \"UTC\"\n[import]\nwatch = [\"claude-code\", \"cursor\"]\n", `config.toml:3: import watch: "cursor" is not an agent`, nil},
+		{"agents to watch", "[import]\nwatch = [\"claude-code\", \"codex\"]\n", "", func(t *testing.T, c Config) {
+			if strings.Join(c.Import.Watch, ",") != "claude-code,codex" {
+				t.Fatalf("watch %v", c.Import.Watch)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
