@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
@@ -135,6 +137,36 @@ func TestImportAgentLogs(t *testing.T) {
 	}
 }
 
+// An agent's log line dated where byok cannot store a time (year 1) is
+// refused with its reason, and the rest of the import goes in.
+func TestImportRefusesTimesOutOfRange(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "projects", "-home-ada-src-app")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	line := func(id, ts string) string {
+		return `{"parentUuid":null,"isSidechain":false,"sessionId":"s-1","message":{"id":"` + id + `","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":10,"output_tokens":5}},"requestId":"req_` + id + `","type":"assistant","uuid":"a-` + id + `","timestamp":"` + ts + `"}` + "\n"
+	}
+	body := line("msg_old", "0001-01-01T00:00:00Z") + line("msg_ok", "2026-11-20T10:00:00Z")
+	if err := os.WriteFile(filepath.Join(dir, "s-1.jsonl"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	a, err := Open(ctx, Options{Home: t.TempDir(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	sum, err := a.Import(ctx, agentlog.ClaudeCode, ImportOptions{Paths: []string{filepath.Dir(dir)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Added != 1 || sum.Refused != 1 || len(sum.Reasons) != 1 {
+		t.Fatalf("import %+v, want one added and the year-1 line refused", sum)
+	}
+}
+
 func TestImportGeminiChatRewritten(t *testing.T) {
 	ctx := context.Background()
 	logs := agentLogs(t)
@@ -163,4 +195,61 @@ func TestImportGeminiChatRewritten(t *testing.T) {
 	if err != nil || second.Added != 1 || second.Duplicates != 2 || second.Refused != 0 {
 		t.Fatalf("second %+v %v", second, err)
 	}
+}
+
+func TestConfigNamesEveryAgent(t *testing.T) {
+	var names []string
+	for _, s := range agentlog.Sources() {
+		names = append(names, string(s))
+	}
+	if strings.Join(names, ",") != strings.Join(config.ImportSources, ",") {
+		t.Fatalf("config knows %v, agentlog reads %v", config.ImportSources, names)
+	}
+}
+
+func TestWatchConfiguredFollowsDefaultFolders(t *testing.T) {
+	ctx := context.Background()
+	logs := agentLogs(t)
+	// The user's home, where Claude Code keeps ~/.claude/projects.
+	userHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(userHome, ".claude"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(logs, "claude", "projects"), filepath.Join(userHome, ".claude", "projects")); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("[import]\nwatch = [\"claude-code\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "HOME" {
+			return userHome
+		}
+		return ""
+	}
+	a, err := Open(ctx, Options{Home: home, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	stop, err := a.WatchConfigured(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		es, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Source: "claude-code"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events after 10 s, want the 3 of ~/.claude/projects", len(es))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
 }

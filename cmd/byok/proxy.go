@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -121,6 +123,15 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	stopWatch, err := a.WatchConfigured(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWatch()
+	if w := a.Config.Import.Watch; len(w) > 0 {
+		fmt.Fprintf(f.IO.Err, "Following the logs of %s ([import] watch).\n", strings.Join(w, ", "))
+	}
 	releaseStartup(a)
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
@@ -166,7 +177,7 @@ func newRequestLog(w io.Writer) *requestLog {
 	l := &requestLog{lines: make(chan string, requestLogBacklog)}
 	go func() {
 		for line := range l.lines {
-			fmt.Fprintln(w, line)
+			fmt.Fprintln(w, safetext.Clean(line))
 			l.unseen.Done()
 			if len(l.lines) > 0 {
 				continue

@@ -19,6 +19,7 @@ import (
 	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -194,7 +195,7 @@ func run(ctx context.Context, args []string, f *Factory) (code int) {
 			// Whatever an error carries, secrets never reach the terminal.
 			// The message is printed as written: fang's default styling
 			// title-cases words, which mangles paths and commands.
-			msg := redact.String(err.Error())
+			msg := safetext.Clean(redact.String(err.Error()))
 			if f.IO.OutTTY {
 				fmt.Fprintln(w, styles.ErrorHeader.String())
 				fmt.Fprintf(w, "  %s\n", msg)
@@ -263,6 +264,13 @@ func runDashboard(ctx context.Context, f *Factory) error {
 		return err
 	}
 	if tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+		// Agents named in [import] watch are followed while the dashboard
+		// is open, so their spend shows within seconds.
+		stopWatch, err := a.WatchConfigured(ctx)
+		if err != nil {
+			return err
+		}
+		defer stopWatch()
 		return tuiRunner(ctx, a, f)
 	}
 	return printDashboard(ctx, a, f.IO.Out)
