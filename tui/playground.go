@@ -155,7 +155,7 @@ func (p *playground) draft() string {
 	}
 	return ""
 }
-func (p *playground) Busy() bool    { return p.streaming }
+func (p *playground) Busy() bool { return p.streaming }
 
 // stop cancels a request still streaming when the program ends; the app
 // records it as cancelled.
