@@ -17,12 +17,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/byokhq/byok/money"
 )
 
 // Config is the content of config.toml with defaults filled in.
@@ -48,6 +51,8 @@ type Config struct {
 
 	Proxy     Proxy               `toml:"proxy"`
 	Alerts    Alerts              `toml:"alerts"`
+	Reconcile Reconcile           `toml:"reconcile"`
+	Import    Import              `toml:"import"`
 	Providers map[string]Provider `toml:"providers"`
 
 	// Where the files are; not read from the file.
@@ -61,11 +66,70 @@ type Proxy struct {
 	MaxBodyMB int    `toml:"max_body_mb"`
 }
 
+// Import configures the import of coding agents' logs.
+type Import struct {
+	// Watch names the agents whose logs the TUI and the proxy follow while
+	// they run ("claude-code", "codex", "gemini-cli", "opencode"), so their
+	// spend reaches the dashboard, budgets and alerts within seconds.
+	Watch []string `toml:"watch"`
+}
+
+// ImportSources are the agents whose logs byok can import.
+var ImportSources = []string{"claude-code", "codex", "gemini-cli", "opencode"}
+
 // Alerts configures alert delivery beyond the stored alert.
 type Alerts struct {
 	Bell    bool   `toml:"bell"`
 	Desktop bool   `toml:"desktop"`
 	Command string `toml:"command"`
+	// LowBalanceUSD raises an alert, once per crossing, when a provider's
+	// balance or credits (in USD) fall below it; unset means never.
+	LowBalanceUSD Dollars `toml:"low_balance_usd"`
+}
+
+// Reconcile configures the automatic reconcile of the TUI and the proxy.
+type Reconcile struct {
+	// Every is how often providers with an admin key are reconciled while
+	// the TUI or the proxy runs, as a Go duration ("6h"); "0" turns it off.
+	Every string `toml:"every"`
+	every time.Duration
+}
+
+// Interval returns the automatic reconcile's interval; 0 means off.
+func (r Reconcile) Interval() time.Duration { return r.every }
+
+// Dollars is an amount of dollars in config.toml, written as a number
+// (5, 2.50) or a string ("2.50"). It is read as the decimal written and
+// kept in nano-dollars, never as a float.
+type Dollars struct {
+	USD money.USD
+	Set bool
+}
+
+// UnmarshalTOML reads a number or a decimal string.
+func (d *Dollars) UnmarshalTOML(v any) error {
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case int64:
+		text = strconv.FormatInt(x, 10)
+	case float64:
+		// The shortest text that reads back as the same float is the
+		// decimal the user wrote, for any amount written to the cent.
+		text = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Errorf("expected an amount of dollars such as 5 or \"2.50\"")
+	}
+	a, err := money.Parse(text)
+	if err != nil {
+		return fmt.Errorf("expected an amount of dollars such as 5 or \"2.50\": %w", err)
+	}
+	if a < 0 {
+		return fmt.Errorf("the amount must not be negative, not %s", text)
+	}
+	d.USD, d.Set = a, true
+	return nil
 }
 
 // Provider overrides a built-in provider or, with Kind, defines a custom one.
@@ -104,6 +168,7 @@ func Default() Config {
 		RotateAfterDays: 90,
 		Proxy:           Proxy{Addr: "127.0.0.1:8787", MaxBodyMB: 32},
 		Alerts:          Alerts{Bell: true},
+		Reconcile:       Reconcile{Every: "6h"},
 		Providers:       map[string]Provider{},
 	}
 }
@@ -269,8 +334,22 @@ func (c *Config) check(name string, b []byte) error {
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the proxy listens on loopback only (127.0.0.1 or ::1)", c.Proxy.Addr))
 	}
+	for _, w := range c.Import.Watch {
+		if !slices.Contains(ImportSources, w) {
+			errs = append(errs, bad(toml.Key{"import", "watch"}, "import watch: %q is not an agent byok reads; use %s", w, strings.Join(ImportSources, ", ")))
+		}
+	}
 	if c.Proxy.MaxBodyMB <= 0 || c.Proxy.MaxBodyMB > 1024 {
 		errs = append(errs, bad(toml.Key{"proxy", "max_body_mb"}, "proxy max_body_mb must be between 1 and 1024, not %d", c.Proxy.MaxBodyMB))
+	}
+	if c.Reconcile.Every == "" || c.Reconcile.Every == "0" || c.Reconcile.Every == "off" {
+		c.Reconcile.every = 0
+	} else if d, err := time.ParseDuration(c.Reconcile.Every); err != nil || d < 0 {
+		errs = append(errs, bad(toml.Key{"reconcile", "every"}, "reconcile every %q: write a duration such as \"6h\" or \"30m\", or \"0\" to turn it off", c.Reconcile.Every))
+	} else if d < 5*time.Minute {
+		errs = append(errs, bad(toml.Key{"reconcile", "every"}, "reconcile every %q: at least 5m; the providers' reports change a few times a day at most", c.Reconcile.Every))
+	} else {
+		c.Reconcile.every = d
 	}
 	ids := make([]string, 0, len(c.Providers))
 	for id := range c.Providers {

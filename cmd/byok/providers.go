@@ -8,18 +8,23 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/safetext"
 )
 
+type providersOptions struct {
+	output outputOptions
+}
+
 func newProvidersCmd(f *Factory) *cobra.Command {
-	var asJSON bool
+	var o providersOptions
 	cmd := &cobra.Command{
 		Use:   "providers",
 		Short: "Supported providers, their base URLs and which have keys",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runProviders(cmd.Context(), f, asJSON) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runProviders(cmd.Context(), f, o) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -33,9 +38,26 @@ type providerRow struct {
 	Local   bool     `json:"local"`
 	Aliases []string `json:"aliases,omitempty"`
 	Priced  int      `json:"priced_models"`
+	// Reports and Balance say whether byok can read the provider's own
+	// usage and cost reports (reconcile) and its balance.
+	Reports bool `json:"reports"`
+	Balance bool `json:"balance"`
 }
 
-func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
+// spendAPI says in a word what byok can read of a provider's own books.
+func spendAPI(c reports.Capability) string {
+	switch {
+	case c.Reports && c.Balance:
+		return "reports, balance"
+	case c.Reports:
+		return "reports"
+	case c.Balance:
+		return "balance"
+	}
+	return "none"
+}
+
+func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
@@ -52,13 +74,15 @@ func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
 	}
 	var rows []providerRow
 	for _, s := range a.Registry.All() {
-		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID))})
+		c := reports.Capabilities(s.ID)
+		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID)), c.Reports, c.Balance})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, rows)
 	}
-	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS")
+	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
+	var none []string
 	for _, r := range rows {
 		key := "-"
 		switch {
@@ -67,48 +91,65 @@ func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
 		case r.HasKey:
 			key = "yes"
 		}
-		t.row(r.ID, r.Name, r.Kind, r.BaseURL, strings.Join(r.KeyEnv, ","), key, itoa(int64(r.Priced)))
+		c := reports.Capabilities(r.ID)
+		if !r.Local && !c.Reports && !c.Balance {
+			none = append(none, r.Name)
+		}
+		t.row(r.ID, r.Name, r.Kind, r.BaseURL, strings.Join(r.KeyEnv, ","), key, itoa(int64(r.Priced)), spendAPI(c))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "\nSPEND API: what byok can read of the provider's own books. reports: daily usage and cost per key for\n"+
+		"`byok reconcile` (an admin key: `byok keys add PROVIDER --admin`); balance: credits or balance for `byok balance`.\n"+
+		"No usage or balance API for keys (see their consoles): %s.\n", strings.Join(none, ", "))
+	return nil
+}
+
+type modelsOptions struct {
+	provider string
+	live     bool
+	key      string // the key label --live asks with
+	output   outputOptions
 }
 
 func newModelsCmd(f *Factory) *cobra.Command {
-	var live, asJSON bool
-	var key string
+	var o modelsOptions
 	cmd := &cobra.Command{
 		Use:   "models [PROVIDER]",
 		Short: "Models from the catalog with prices, or the provider's own list with --live",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if live {
-				if len(args) == 0 {
-					return usageErrorf("--live needs a provider, e.g. `byok models openai --live`")
-				}
-				return runLiveModels(cmd.Context(), f, args[0], key, asJSON)
-			}
-			p := ""
 			if len(args) == 1 {
-				p = args[0]
+				o.provider = args[0]
 			}
-			return runPricingList(cmd.Context(), f, p, asJSON)
+			return runModels(cmd.Context(), f, o)
 		},
 	}
-	cmd.Flags().BoolVar(&live, "live", false, "ask the provider for its current model list (cached for a day)")
-	cmd.Flags().StringVar(&key, "key", "", "the key label to ask with")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.live, "live", false, "ask the provider for its current model list (cached for a day)")
+	cmd.Flags().StringVar(&o.key, "key", "", "the key label to ask with")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
-func runLiveModels(ctx context.Context, f *Factory, provider, key string, asJSON bool) error {
-	a, spec, err := f.appFor(ctx, provider)
+// runModels lists the catalog's models, as `pricing list` does, or with
+// --live the provider's own list.
+func runModels(ctx context.Context, f *Factory, o modelsOptions) error {
+	if !o.live {
+		return runPricingList(ctx, f, pricingListOptions{provider: o.provider, output: o.output})
+	}
+	if o.provider == "" {
+		return usageErrorf("--live needs a provider, e.g. `byok models openai --live`")
+	}
+	a, spec, err := f.appFor(ctx, o.provider)
 	if err != nil {
 		return err
 	}
-	list, err := a.ListModels(ctx, spec.ID, key)
+	list, err := a.ListModels(ctx, spec.ID, o.key)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, list.Models)
 	}
 	for _, m := range list.Models {

@@ -251,7 +251,7 @@ func commands(f *Factory) []*cobra.Command {
 		newDemoCmd(f), newUsageCmd(f), newLogCmd(f), newSpendCmd(f), newStatusCmd(f),
 		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
 		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f), newProxyCmd(f),
-		newReconcileCmd(f), newImportCmd(f),
+		newReconcileCmd(f), newBalanceCmd(f), newImportCmd(f),
 	}
 }
 
@@ -264,6 +264,13 @@ func runDashboard(ctx context.Context, f *Factory) error {
 		return err
 	}
 	if tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+		// Agents named in [import] watch are followed while the dashboard
+		// is open, so their spend shows within seconds.
+		stopWatch, err := a.WatchConfigured(ctx)
+		if err != nil {
+			return err
+		}
+		defer stopWatch()
 		return tuiRunner(ctx, a, f)
 	}
 	return printDashboard(ctx, a, f.IO.Out)
