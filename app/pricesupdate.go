@@ -19,9 +19,9 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
-// LiteLLMPricesURL is where LiteLLM publishes its price file: the raw file
+// liteLLMPricesURL is where LiteLLM publishes its price file: the raw file
 // on its main branch, the one the embedded catalog was generated from.
-const LiteLLMPricesURL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+const liteLLMPricesURL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 
 // updateSetting keeps the validators of the last LiteLLM download (ETag,
 // Last-Modified), so the next update asks only for a changed file.
@@ -40,7 +40,7 @@ var ErrOffline = errors.New("no connection")
 // UpdateOptions say where `byok pricing update` reads prices from.
 type UpdateOptions struct {
 	// From is a URL or a file in LiteLLM's format; empty means
-	// LiteLLMPricesURL.
+	// liteLLMPricesURL.
 	From string
 	// RepriceSince, when set, prices the metered events since then again
 	// with the new catalog.
@@ -150,7 +150,7 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	a.mu.Unlock()
 	rep := UpdateReport{Source: o.From, Previous: cur.Date()}
 	if rep.Source == "" {
-		rep.Source = LiteLLMPricesURL
+		rep.Source = liteLLMPricesURL
 	}
 	today := a.now().In(a.Location()).Format(time.DateOnly)
 	rep.Date = today
@@ -351,7 +351,7 @@ func (a *App) readLiteLLM(ctx context.Context, src string) (body []byte, validat
 		}
 	})
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("cannot fetch LiteLLM's price file: %w", err)
+		return nil, nil, false, fmt.Errorf("cannot fetch LiteLLM's price file: %w; check the connection, or pass a downloaded file with --from FILE", err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -447,7 +447,7 @@ func (a *App) get(ctx context.Context, target string, header func(http.Header)) 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("cannot reach %s: %w (%v); check the connection, or pass a downloaded file with --from FILE", req.URL.Host, ErrOffline, err)
+		return nil, fmt.Errorf("cannot reach %s: %w (%v)", req.URL.Host, ErrOffline, err)
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	return resp, nil

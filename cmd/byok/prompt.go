@@ -30,6 +30,7 @@ type promptOptions struct {
 	maxTokens          int
 	noStream, json     bool
 	effort             string
+	image              imageOptions
 }
 
 func newPromptCmd(f *Factory) *cobra.Command {
@@ -39,7 +40,8 @@ func newPromptCmd(f *Factory) *cobra.Command {
 		Short: "Send a prompt to a model and stream the reply; the cost is recorded",
 		Example: `  byok prompt -m openai/gpt-4o-mini "Write a haiku about invoices"
   git diff | byok prompt -m anthropic/claude-sonnet-4-5 --system "Review this diff" -
-  byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"`,
+  byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"
+  byok prompt -m openai/dall-e-3 --image --size 1792x1024 --quality hd "a lighthouse at dusk"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -57,6 +59,7 @@ func newPromptCmd(f *Factory) *cobra.Command {
 	fl.StringVar(&o.effort, "reasoning-effort", "", "low, medium or high, for reasoning models")
 	fl.StringVar(&o.api, "api", "", "use another API the provider serves: responses (openai, azure)")
 	fl.BoolVar(&o.json, "json", false, "print the reply and its cost as JSON")
+	o.image.bind(cmd)
 	return cmd
 }
 
@@ -121,12 +124,15 @@ type promptJSON struct {
 	Status    string `json:"status"`
 	Input     int64  `json:"input_tokens"`
 	CacheRead int64  `json:"cache_read_tokens"`
-	Output    int64  `json:"output_tokens"`
-	Reasoning int64  `json:"reasoning_tokens"`
-	CostUSD   string `json:"cost_usd"`
-	CostState string `json:"cost_state"`
-	LatencyMS int64  `json:"latency_ms"`
-	TTFTMS    int64  `json:"ttft_ms"`
+	// CacheWrite counts the prompt tokens written to the cache (5-minute
+	// and 1-hour), billed like every other class.
+	CacheWrite int64  `json:"cache_write_tokens"`
+	Output     int64  `json:"output_tokens"`
+	Reasoning  int64  `json:"reasoning_tokens"`
+	CostUSD    string `json:"cost_usd"`
+	CostState  string `json:"cost_state"`
+	LatencyMS  int64  `json:"latency_ms"`
+	TTFTMS     int64  `json:"ttft_ms"`
 }
 
 func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
@@ -143,6 +149,9 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 		return err
 	}
 	call.Request.NoStream = o.noStream
+	if o.image.on {
+		return runImage(ctx, f, a, call, o, text)
+	}
 	switch o.api {
 	case "":
 	case "responses":
@@ -181,7 +190,7 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 		if e.CostState == "unpriced" {
 			cost = ""
 		}
-		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), e.InputTokens, e.CacheReadTokens, e.OutputTokens, e.ReasoningTokens, cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
+		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(), e.OutputTokens, e.ReasoningTokens, cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
 			return jerr
 		}
 	} else if e.ID != 0 {
