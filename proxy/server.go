@@ -34,17 +34,27 @@ type Options struct {
 	// Upstream sends requests to the providers; nil means a client made
 	// for streaming (no overall timeout, no redirects followed).
 	Upstream *http.Client
+	// BodyTimeout bounds the reading of one request's body, as the
+	// server's ReadHeaderTimeout bounds its headers; zero means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	// Recorded, when set, is called with every request's event once it is
 	// recorded (the command prints a line per request). It is called from
 	// many goroutines at once.
 	Recorded func(store.Event)
 }
 
+// DefaultBodyTimeout is how long a client may take to send a request body.
+// Bodies are at most max_body_mb and come over loopback: a client slower
+// than this is holding a connection open, not uploading.
+const DefaultBodyTimeout = time.Minute
+
 // Server is the proxy. Create it with New.
 type Server struct {
 	app      *app.App
 	token    string
 	maxBody  int64
+	bodyWait time.Duration
 	upstream *http.Client
 	recorded func(store.Event)
 	srv      *http.Server
@@ -83,7 +93,10 @@ func New(a *app.App, o Options) (*Server, error) {
 			a.SetSecrets(newSecretCache(sec, secretTTL, time.Now))
 		}
 	}
-	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,
