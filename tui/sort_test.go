@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // sortedBy reports whether vals are in order, descending when desc.
