@@ -70,6 +70,15 @@ type App struct {
 	// each is written once rather than with every request.
 	priceRefs sync.Map
 
+	// readOnly says the store was opened for reading only: such a process
+	// never exports.
+	readOnly bool
+	// cursorOnce and pumpOnce set up the export outbox once per process;
+	// pump is nil until this process records or StartExport runs.
+	cursorOnce sync.Once
+	pumpOnce   sync.Once
+	pump       *pump
+
 	mu      sync.Mutex
 	catalog *pricing.Catalog
 	secrets keychain.Secrets
@@ -87,7 +96,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, now: opt.Now, env: opt.Env, passphrase: opt.Passphrase, httpClient: opt.HTTPClient}
+	a := &App{Config: cfg, now: opt.Now, env: opt.Env, passphrase: opt.Passphrase, httpClient: opt.HTTPClient, readOnly: opt.ReadOnly}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -131,6 +140,7 @@ func (w redactWriter) Write(p []byte) (int, error) {
 // Close closes the store and the log.
 func (a *App) Close() error {
 	a.bg.Wait()
+	a.stopExport()
 	err := a.Store.Close()
 	if a.logFile != nil {
 		a.logFile.Close()

@@ -331,9 +331,11 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 			}
 		}
 	}
+	a.beforeRecord(ctx)
 	if _, err := a.Store.Record(ctx, &e); err != nil {
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
+	a.afterRecord()
 	out := Outcome{Event: e, Cost: cost}
 	if r.DeferAlerts {
 		a.evaluateLater(ctx, r.target())

@@ -50,6 +50,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 			"missing or wrong proxy token: use the token `byok proxy token` prints as your API key")
 		return nil, nil
 	}
+	if s.serveMetrics(w, r) {
+		return nil, nil
+	}
 	if family == "" {
 		writeError(w, sh, http.StatusNotFound, "byok_no_route",
 			fmt.Sprintf("the proxy does not serve %s: use /v1/... (OpenAI), /anthropic/v1/messages, /gemini/v1beta/... or /p/PROVIDER/...", r.URL.Path))

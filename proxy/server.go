@@ -37,6 +37,9 @@ type Options struct {
 	// recorded (the command prints a line per request). It is called from
 	// many goroutines at once.
 	Recorded func(store.Event)
+	// Metrics, when set, serves GET /metrics (Prometheus) behind the
+	// same checks as every other route.
+	Metrics http.Handler
 }
 
 // Server is the proxy. Create it with New.
@@ -47,6 +50,7 @@ type Server struct {
 	maxBody  int64
 	upstream *http.Client
 	recorded func(store.Event)
+	metrics  http.Handler
 	srv      *http.Server
 	// port is the port the server listens on, set by Serve; the Host
 	// header of every request must name it.
@@ -83,7 +87,7 @@ func New(a *app.App, o Options) (*Server, error) {
 			a.SetSecrets(newSecretCache(sec, secretTTL, time.Now))
 		}
 	}
-	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded}
+	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,

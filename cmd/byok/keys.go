@@ -184,9 +184,16 @@ func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Cont
 }
 
 func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validate bool) error {
-	a, spec, err := f.appFor(ctx, provider)
+	a, err := f.App(ctx)
 	if err != nil {
 		return err
+	}
+	spec, err := a.KeySpec(provider)
+	if err != nil {
+		return usageError{err}
+	}
+	if spec.ID == app.ExportSecretProvider {
+		validate = false
 	}
 	// A taken or malformed label is said before the key is asked for.
 	if err := a.CheckKeyName(ctx, spec.ID, label); err != nil {

@@ -112,7 +112,7 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	}
 	lines := newRequestLog(f.IO.Err)
 	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
-	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine})
+	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine, Metrics: a.MetricsHandler()})
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,8 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
 	releaseStartup(a)
+	// A running proxy sends what others left in the export outbox too.
+	a.StartExport()
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
 
@@ -231,7 +233,8 @@ func printProxyBanner(f *Factory, base, token string, created bool) {
 	fmt.Fprintf(out, "  OpenAI and compatible  %s/v1           (OPENAI_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Anthropic              %s/anthropic    (ANTHROPIC_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Gemini                 %s/gemini\n", base)
-	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n\n", base)
+	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n", base)
+	fmt.Fprintf(out, "  Prometheus metrics     %s/metrics      (the token as a bearer token)\n\n", base)
 	note := ""
 	if created {
 		note = " (just created)"
