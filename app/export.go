@@ -52,6 +52,8 @@ type pump struct {
 	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
+	// stopOnce lets Close run more than once.
+	stopOnce sync.Once
 
 	sender *export.OTLP
 	batch  *export.Batch
@@ -121,7 +123,7 @@ func (a *App) stopExport() {
 	if p == nil {
 		return
 	}
-	close(p.stop)
+	p.stopOnce.Do(func() { close(p.stop) })
 	select {
 	case <-p.done:
 	case <-time.After(exportCloseWait + time.Second):
