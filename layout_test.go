@@ -1,13 +1,21 @@
 // Package byok_test holds the repository-wide checks that keep the package
-// layout honest: dependency arrows point one way (DESIGN.md §1).
+// layout honest: dependency arrows point one way (docs/design.md §1).
 package byok_test
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/byokhq/byok/app"
 )
 
 const module = "github.com/byokhq/byok"
@@ -28,6 +36,10 @@ var uiLibraries = []string{
 type rule struct {
 	mayImport []string // our packages allowed, as prefixes below the module
 	ui        bool
+	// viaApp says the package writes and decides only through app: it may
+	// use the store's types and read through app.Reader, but never hold a
+	// store, an engine or a keyring of its own (see writers).
+	viaApp bool
 }
 
 // rules names every package of ours that has a place in the layout. A package
@@ -39,21 +51,39 @@ var rules = map[string]rule{
 	"config":         {mayImport: []string{"money"}},
 	"providers":      {mayImport: []string{"money", "redact"}},
 	"pricing":        {mayImport: []string{"money", "providers"}},
+	"agentlog":       {mayImport: []string{"money", "providers"}},
 	"store":          {mayImport: []string{"money", "providers", "pricing", "redact"}},
 	"store/keychain": {mayImport: []string{"redact"}},
 	"budget":         {mayImport: []string{"money", "providers", "pricing", "store", "redact"}},
 	"export":         {mayImport: []string{"money", "store"}},
-	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "export"}},
+	"reports":        {mayImport: []string{"money", "providers"}},
+	"app":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog", "export"}},
 	"proxy":          {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}},
-	"tui":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}, ui: true},
-	"cmd/byok":       {mayImport: []string{""}, ui: true},
+	"tui":            {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "app"}, ui: true, viaApp: true},
+	"cmd/byok":       {mayImport: []string{""}, ui: true, viaApp: true},
 }
 
 type listedPackage struct {
 	ImportPath string
+	Dir        string
+	GoFiles    []string // the package's own files, tests excluded
 	Imports    []string // direct imports: the arrows of the layout
 	Deps       []string // everything reached: no UI library may hide here
 }
+
+// writers are the names through which a package could write the database,
+// alerts or the keyring without app: opening a store or a keyring, or
+// building a budget engine (whose Evaluate stores alerts). Packages marked
+// viaApp may not name them.
+var writers = map[string][]string{
+	"store":          {"Open", "Store"},
+	"store/keychain": {"Open"},
+	"budget":         {"NewEngine", "Engine"},
+}
+
+// writeVerbs begin the names of the store's writing methods; app.Reader,
+// the store as the CLI and the TUI see it, has none of them.
+var writeVerbs = []string{"Put", "Set", "Delete", "Add", "Ack", "Record", "Reprice", "Audit", "Close", "Claim", "Mark", "Replace", "Import", "Upsert", "Insert", "Update", "Prune", "Vacuum"}
 
 // ruleFor finds the rule of a package: its own entry, or that of the nearest
 // listed parent (sub-packages such as tui/dashboard or
@@ -74,7 +104,7 @@ func ruleFor(rel string) (string, rule, bool) {
 }
 
 func TestDependencyArrows(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps=false", "-json=ImportPath,Imports,Deps", "./...").Output()
+	out, err := exec.Command("go", "list", "-deps=false", "-json=ImportPath,Dir,GoFiles,Imports,Deps", "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -100,6 +130,9 @@ func TestDependencyArrows(t *testing.T) {
 			continue
 		}
 		seen++
+		if r.viaApp {
+			checkViaApp(t, rel, p)
+		}
 		for _, dep := range p.Deps {
 			if r.ui {
 				break
@@ -126,11 +159,77 @@ func TestDependencyArrows(t *testing.T) {
 				}
 			}
 			if !allowed {
-				t.Errorf("%s depends on %s: the arrow points the wrong way (see DESIGN.md §1)", rel, d)
+				t.Errorf("%s depends on %s: the arrow points the wrong way (see docs/design.md §1)", rel, d)
 			}
 		}
 	}
 	if seen == 0 {
 		t.Fatal("go list found none of our packages")
+	}
+}
+
+// checkViaApp fails for every use, in p's own (non-test) files, of a name
+// that would let it write around app.
+func checkViaApp(t *testing.T, rel string, p listedPackage) {
+	t.Helper()
+	fset := token.NewFileSet()
+	for _, name := range p.GoFiles {
+		path := filepath.Join(p.Dir, name)
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		// The local name of each watched import in this file.
+		local := map[string]string{}
+		for _, im := range f.Imports {
+			ip, _ := strconv.Unquote(im.Path.Value)
+			pkg, ok := strings.CutPrefix(ip, module+"/")
+			if _, watched := writers[pkg]; !ok || !watched {
+				continue
+			}
+			n := pkg[strings.LastIndex(pkg, "/")+1:]
+			if im.Name != nil {
+				n = im.Name.Name
+			}
+			local[n] = pkg
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			id, ok := sel.X.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			pkg, ok := local[id.Name]
+			if !ok {
+				return true
+			}
+			for _, w := range writers[pkg] {
+				if sel.Sel.Name == w {
+					t.Errorf("%s: %s uses %s.%s: %s writes and decides through app only (DESIGN.md §1); give app the use case",
+						fset.Position(sel.Pos()), rel, pkg, w, rel)
+				}
+			}
+			return true
+		})
+	}
+}
+
+// TestReaderOnlyReads keeps app.Reader, the store the CLI and the TUI see,
+// free of writing methods.
+func TestReaderOnlyReads(t *testing.T) {
+	rt := reflect.TypeFor[app.Reader]()
+	if rt.NumMethod() == 0 {
+		t.Fatal("app.Reader has no methods")
+	}
+	for i := range rt.NumMethod() {
+		m := rt.Method(i).Name
+		for _, v := range writeVerbs {
+			if strings.HasPrefix(m, v) {
+				t.Errorf("app.Reader.%s writes (it begins with %q): give app a use case for it instead", m, v)
+			}
+		}
 	}
 }

@@ -44,13 +44,36 @@ type Options struct {
 	Env func(string) string
 }
 
+// Reader is the read side of the store: what the CLI and the TUI may query
+// directly. Every write, and every decision on what to write, goes through
+// App's methods, so the CLI, the TUI and the proxy cannot drift apart;
+// layout_test.go keeps this interface free of writes.
+type Reader interface {
+	Events(ctx context.Context, f store.Filter) ([]store.Event, error)
+	Event(ctx context.Context, id int64) (store.Event, error)
+	PriceRecord(ctx context.Context, ref string) (string, error)
+	Totals(ctx context.Context, sc store.Scope, from, to time.Time) (store.Totals, error)
+	Breakdown(ctx context.Context, sc store.Scope, from, to time.Time, by store.GroupBy, loc *time.Location) ([]store.Group, error)
+	Alerts(ctx context.Context, all bool) ([]store.Alert, error)
+	Keys(ctx context.Context) ([]store.Key, error)
+	KeyByID(ctx context.Context, id int64) (store.Key, error)
+	KeyByName(ctx context.Context, provider, label string) (store.Key, error)
+	DataVersion(ctx context.Context) (int64, error)
+}
+
+var _ Reader = (*store.Store)(nil)
+
 // App holds everything a byok command needs.
 type App struct {
-	Config   *config.Config
-	Store    *store.Store
+	Config *config.Config
+	// Store reads the database; App's methods write it.
+	Store    Reader
 	Registry *providers.Registry
-	Budget   *budget.Engine
 	Log      *slog.Logger
+
+	db       *store.Store
+	budgets  *budget.Engine
+	readOnly bool
 
 	now        func() time.Time
 	env        func(string) string
@@ -70,9 +93,6 @@ type App struct {
 	// each is written once rather than with every request.
 	priceRefs sync.Map
 
-	// readOnly says the store was opened for reading only: such a process
-	// never exports.
-	readOnly bool
 	// cursorOnce and pumpOnce set up the export outbox once per process;
 	// pump is nil until this process records or StartExport runs.
 	cursorOnce sync.Once
@@ -84,6 +104,10 @@ type App struct {
 	secrets keychain.Secrets
 	// secretsSet says secrets was given by SetSecrets rather than opened.
 	secretsSet bool
+
+	// reportSleep waits before a report request is retried; nil means a
+	// real timer (tests replace it).
+	reportSleep func(ctx context.Context, d time.Duration) error
 }
 
 // Open loads the config and opens the store.
@@ -108,7 +132,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Store = st
+	a.db, a.Store = st, st
 	a.Log = slog.New(slog.DiscardHandler)
 	if !opt.ReadOnly {
 		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
@@ -119,7 +143,7 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 			log.SetOutput(redactWriter{f})
 		}
 	}
-	a.Budget = budget.NewEngine(st, cfg.Location(), a.now)
+	a.budgets = budget.NewEngine(st, cfg.Location(), a.now)
 	if err := a.reloadCatalog(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -141,7 +165,7 @@ func (w redactWriter) Write(p []byte) (int, error) {
 func (a *App) Close() error {
 	a.bg.Wait()
 	a.stopExport()
-	err := a.Store.Close()
+	err := a.db.Close()
 	if a.logFile != nil {
 		a.logFile.Close()
 	}
@@ -194,6 +218,19 @@ func buildRegistry(cfg *config.Config) *providers.Registry {
 		}
 		reg.Add(spec)
 	}
+	if cfg.OfflineDemo {
+		// Every built-in provider is simulated: same ids, names and prices,
+		// plain keys, and no request leaves the machine. A custom provider
+		// (kind set in config) is one the user pointed at on purpose, such
+		// as a local server, and stays as configured.
+		for _, spec := range reg.All() {
+			if cfg.Providers[spec.ID].Kind != "" {
+				continue
+			}
+			spec.Kind, spec.AltKinds, spec.Structured, spec.NoKey = providers.KindDemo, nil, false, false
+			reg.Add(spec)
+		}
+	}
 	return reg
 }
 
@@ -234,7 +271,7 @@ func (a *App) reloadCatalog(ctx context.Context) error {
 
 // Overrides returns the user's price overrides and imports.
 func (a *App) Overrides(ctx context.Context) ([]pricing.Price, error) {
-	v, err := a.Store.Setting(ctx, overridesSetting)
+	v, err := a.db.Setting(ctx, overridesSetting)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -257,6 +294,9 @@ func (a *App) Secrets() (keychain.Secrets, error) {
 		return a.secrets, nil
 	}
 	pass := func() (string, error) {
+		if a.Config.OfflineDemo {
+			return demoPassphrase, nil
+		}
 		if p := a.env("BYOK_PASSPHRASE"); p != "" {
 			return p, nil
 		}

@@ -34,21 +34,22 @@ const demoSetting = "demo_home"
 
 // ClaimDemoHome readies the app's home for SeedDemo, or refuses it. A home
 // holding keys, budgets or requests that the demo did not make is someone's
-// own and is left alone. A claimed home keeps its keys apart from the
-// user's: its config.toml names DemoKeyringService (written, or put at the
-// top of an existing file), unless it already keeps secrets elsewhere.
+// own and is left alone. A claimed home simulates every provider
+// (offline_demo, put at the top of its config.toml) and keeps its keys apart
+// from the user's: its config.toml names DemoKeyringService, unless it
+// already keeps secrets elsewhere.
 func (a *App) ClaimDemoHome(ctx context.Context) error {
 	home := a.Config.Paths.Home
-	if v, err := a.Store.Setting(ctx, demoSetting); err != nil || v != "1" {
-		keys, err := a.Store.Keys(ctx)
+	if v, err := a.db.Setting(ctx, demoSetting); err != nil || v != "1" {
+		keys, err := a.db.Keys(ctx)
 		if err != nil {
 			return err
 		}
-		budgets, err := a.Store.Budgets(ctx)
+		budgets, err := a.db.Budgets(ctx)
 		if err != nil {
 			return err
 		}
-		events, err := a.Store.Events(ctx, store.Filter{Limit: 1})
+		events, err := a.db.Events(ctx, store.Filter{Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -56,35 +57,75 @@ func (a *App) ClaimDemoHome(ctx context.Context) error {
 			return fmt.Errorf("%w: %s holds keys, budgets or requests of its own, and the demo fills only a new directory (leave out --home for a throwaway one)", ErrNotDemoHome, home)
 		}
 	}
-	if a.Config.Keyring == keychain.BackendFile || a.Config.KeyringService != keychain.DefaultService {
-		return a.Store.SetSetting(ctx, demoSetting, "1")
+	ownService := a.Config.Keyring == keychain.BackendFile || a.Config.KeyringService != keychain.DefaultService
+	if ownService && a.Config.OfflineDemo {
+		return a.db.SetSetting(ctx, demoSetting, "1")
 	}
 	path := a.Config.Paths.Config
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	head := fmt.Sprintf("# A byok demo home. Its keys live in the keychain under %q, apart\n# from your own, which a prompt or a revocation here never touches.\nkeyring_service = %q\n\n", DemoKeyringService, DemoKeyringService)
-	if err := os.WriteFile(path, append([]byte(head), old...), 0o600); err != nil {
+	head := "# A byok demo home. Every provider here is simulated on this machine: replies\n# are made up, usage and cost are recorded as for real ones, nothing is sent.\n"
+	if !a.Config.OfflineDemo {
+		head += "offline_demo = true\n"
+	}
+	service, backend := a.Config.KeyringService, a.Config.Keyring
+	switch {
+	case ownService:
+	case demoKeychainWorks(ctx):
+		service = DemoKeyringService
+		head += fmt.Sprintf("# Its keys live in the keychain under %q, apart from your own,\n# which a prompt or a revocation here never touches.\nkeyring_service = %q\n", DemoKeyringService, DemoKeyringService)
+	default:
+		// No Secret Service here: the demo's made-up keys go to a file
+		// keyring of the home's own, locked with the demo's passphrase.
+		backend = keychain.BackendFile
+		head += "# This machine has no usable keychain: the demo's made-up keys live in\n# secrets.enc beside this file.\nkeyring = \"file\"\n"
+	}
+	if err := os.WriteFile(path, append([]byte(head+"\n"), old...), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	// A file that names keyring_service itself ("byok") now names it twice:
 	// put it back as it was and refuse.
-	if c, err := config.Load(a.Config.Paths); err != nil || c.KeyringService != DemoKeyringService {
+	if c, err := config.Load(a.Config.Paths); err != nil || c.KeyringService != service || c.Keyring != backend || !c.OfflineDemo {
 		if old == nil {
 			_ = os.Remove(path)
 		} else {
 			_ = os.WriteFile(path, old, 0o600)
 		}
-		return fmt.Errorf("%w: %s keeps keys with your own (keyring_service = %q); remove that line, or use a new directory", ErrNotDemoHome, path, keychain.DefaultService)
+		if !ownService {
+			return fmt.Errorf("%w: %s keeps keys with your own (keyring_service = %q); remove that line, or use a new directory", ErrNotDemoHome, path, keychain.DefaultService)
+		}
+		return fmt.Errorf("%w: %s says offline_demo = false; remove that line, or use a new directory", ErrNotDemoHome, path)
 	}
 	a.mu.Lock()
-	a.Config.KeyringService = DemoKeyringService
+	a.Config.KeyringService, a.Config.Keyring = service, backend
+	a.Config.OfflineDemo = true
+	a.Registry = buildRegistry(a.Config)
 	if !a.secretsSet {
 		a.secrets = nil // opened lazily again, in the demo's namespace
 	}
 	a.mu.Unlock()
-	return a.Store.SetSetting(ctx, demoSetting, "1")
+	return a.db.SetSetting(ctx, demoSetting, "1")
+}
+
+// demoPassphrase locks the file keyring of a demo home on a machine without
+// a Secret Service. It is no secret: such a file holds the demo's made-up
+// keys only, since an offline demo home refuses real ones (see AddKey).
+const demoPassphrase = "byok offline demo: made-up keys only"
+
+// ErrDemoKey refuses a real key in an offline demo home.
+var ErrDemoKey = errors.New("this is an offline demo home: its providers are simulated and need no real key; add your keys in a home of your own (byok keys add, without --home)")
+
+// demoKeychainWorks reports whether the keychain can hold the demo's keys
+// under DemoKeyringService: a Secret Service answers, even with "not found".
+func demoKeychainWorks(ctx context.Context) bool {
+	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendKeychain, Service: DemoKeyringService})
+	if err != nil {
+		return false
+	}
+	_, err = sec.Get(ctx, "demo/probe")
+	return err == nil || errors.Is(err, keychain.ErrNotFound)
 }
 
 // DemoOptions shape the sample data of `byok demo`.
@@ -98,6 +139,25 @@ type DemoOptions struct {
 type DemoReport struct {
 	Events, Providers, Models, Keys, Budgets, Alerts int
 	Spend                                            money.USD
+	// SecretsErr says why the demo keys' secrets could not be stored (no
+	// Secret Service): the data is there, but sending needs the keys.
+	SecretsErr error
+}
+
+// storeDemoSecrets puts the demo keys' made-up secrets in the keychain, so
+// the simulated providers can be sent to as real ones are: through a key
+// resolved from the keyring and checked against its fingerprint.
+func (a *App) storeDemoSecrets(ctx context.Context) error {
+	sec, err := a.Secrets()
+	if err != nil {
+		return err
+	}
+	for _, k := range demoKeys {
+		if err := sec.Set(ctx, keychain.Account(k.provider, k.label), demoSecret(k.provider, k.label, k.last4)); err != nil {
+			return fmt.Errorf("store the demo key %s/%s: %w", k.provider, k.label, err)
+		}
+	}
+	return nil
 }
 
 // demoModel is one model of the demo mix with its usage shape.
@@ -135,12 +195,26 @@ var demoKeys = []struct{ provider, label, last4 string }{
 	{"anthropic", "side-project", "Hh3z"}, {"google", "default", "c8Rt"}, {"deepseek", "default", "p0Ve"},
 	{"groq", "default", "Zq4n"}, {"mistral", "default", "mM2s"}, {"openrouter", "default", "t6Yb"},
 	{"xai", "default", "Lw9d"},
+	// A key its (simulated) provider no longer accepts, for the Keys view
+	// to show what a rejected key looks like.
+	{"openai", "old-laptop", "r3Vk"},
+}
+
+// demoSecret is the made-up secret of a demo key. It is the same in every
+// demo home, so homes sharing the demo's keychain service agree on it.
+func demoSecret(provider, label, last4 string) string {
+	if label == "old-laptop" {
+		return providers.DemoRevokedPrefix + provider + "-" + label + "-" + last4
+	}
+	return "demo-" + provider + "-" + label + "-offline-" + last4
 }
 
 // SeedDemo fills the store with realistic usage: a weekday/weekend and
 // working-hours rhythm, several keys, a few errors, cancelled streams and
 // unpriced requests, budgets at different fill levels and the alerts they
-// raise. The keys are metadata only; the demo holds no secrets.
+// raise. In a claimed demo home (offline_demo) the keys' made-up secrets go
+// to the keychain too, so the simulated providers answer; elsewhere (tests,
+// benchmarks) the keys are metadata only.
 func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error) {
 	if opt.Events <= 0 {
 		opt.Events = 20000
@@ -154,19 +228,33 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 
 	keyIDs := map[string][]store.Key{}
 	for i, k := range demoKeys {
-		key := store.Key{Provider: k.provider, Label: k.label, Last4: k.last4, Fingerprint: fmt.Sprintf("%08x", rng.Uint32()),
+		if k.label != "old-laptop" {
+			// Fingerprints were drawn at random once; the draw stays so
+			// that a seed still gives the requests it always gave.
+			rng.Uint32()
+		}
+		secret := demoSecret(k.provider, k.label, k.last4)
+		key := store.Key{Provider: k.provider, Label: k.label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret),
 			Source: store.KeyKeychain, CreatedAt: now.AddDate(0, 0, -20-i*6)}
+		if a.Config.Keyring == keychain.BackendFile {
+			key.Source = store.KeyFile
+		}
 		if k.label == "side-project" {
 			key.CreatedAt = now.AddDate(0, 0, -150) // due for rotation
 		}
-		if existing, err := a.Store.KeyByName(ctx, k.provider, k.label); err == nil {
+		if existing, err := a.db.KeyByName(ctx, k.provider, k.label); err == nil {
 			key = existing
-		} else if err := a.Store.PutKey(ctx, &key); err != nil {
+		} else if err := a.db.PutKey(ctx, &key); err != nil {
 			return rep, err
 		}
-		keyIDs[k.provider] = append(keyIDs[k.provider], key)
+		if k.label != "old-laptop" {
+			keyIDs[k.provider] = append(keyIDs[k.provider], key)
+		}
 	}
 	rep.Keys = len(demoKeys)
+	if a.Config.OfflineDemo {
+		rep.SecretsErr = a.storeDemoSecrets(ctx)
+	}
 
 	cat := a.Catalog()
 	prices := make([]pricing.Price, len(demoModels))
@@ -209,7 +297,7 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			return nil
 		}
 		sort.Slice(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
-		err := a.Store.RecordBatch(ctx, batch)
+		err := a.db.RecordBatch(ctx, batch)
 		rep.Events += len(batch)
 		batch = batch[:0]
 		return err
@@ -274,10 +362,10 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			return rep, err
 		}
 		b := store.Budget{Scope: sc.String(), Period: f.period, Hard: f.hard, Thresholds: []int{50, 80, 100}, Limit: money.Dollar}
-		if err := a.Store.PutBudget(ctx, &b); err != nil {
+		if err := a.db.PutBudget(ctx, &b); err != nil {
 			return rep, err
 		}
-		st, err := a.Budget.Status(ctx, b)
+		st, err := a.budgets.Status(ctx, b)
 		if err != nil {
 			return rep, err
 		}
@@ -291,22 +379,22 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 			limit = money.Cent
 		}
 		b.Limit = limit
-		if err := a.Store.PutBudget(ctx, &b); err != nil {
+		if err := a.db.PutBudget(ctx, &b); err != nil {
 			return rep, err
 		}
 		rep.Budgets++
 	}
 	for _, t := range []budget.Target{{Provider: "openai"}, {Provider: "anthropic", KeyID: keyIDs["anthropic"][0].ID}, {Provider: "google", Model: "gemini-2.5-pro"}} {
-		as, err := a.Budget.Evaluate(ctx, t)
+		as, err := a.budgets.Evaluate(ctx, t)
 		if err != nil {
 			return rep, err
 		}
 		rep.Alerts += len(as)
 	}
-	if as, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err == nil {
+	if as, err := a.budgets.RotationAlerts(ctx, a.Config.RotateAfterDays); err == nil {
 		rep.Alerts += len(as)
 	}
-	tot, err := a.Store.Totals(ctx, store.Scope{}, start, now.Add(time.Hour))
+	tot, err := a.db.Totals(ctx, store.Scope{}, start, now.Add(time.Hour))
 	if err != nil {
 		return rep, err
 	}

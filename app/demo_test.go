@@ -9,7 +9,24 @@ import (
 	"testing"
 
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain"
+	"github.com/byokhq/byok/store/keychain/keychaintest"
 )
+
+// fileSecrets is a private encrypted-file keyring, so a test never writes
+// to the keychain of the machine it runs on.
+func fileSecrets(t *testing.T) keychain.Secrets {
+	t.Helper()
+	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(t.TempDir(), "secrets.enc"),
+		Passphrase: func() (string, error) { return "a demo test passphrase", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sec
+}
 
 // openHome opens an app on home, with config.toml holding cfg when it is
 // not empty.
@@ -29,6 +46,7 @@ func openHome(t *testing.T, home, cfg string) *App {
 }
 
 func TestClaimDemoHome(t *testing.T) {
+	keychaintest.Start(t) // a Secret Service, for the demo's keys to go to
 	ctx := context.Background()
 	read := func(home string) string {
 		b, _ := os.ReadFile(filepath.Join(home, "config.toml"))
@@ -51,6 +69,7 @@ func TestClaimDemoHome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			home := t.TempDir()
 			a := openHome(t, home, tt.cfg)
+			a.SetSecrets(fileSecrets(t))
 			if tt.spend {
 				if _, err := a.AddSpend(ctx, "openai", money.Dollar, "", a.now()); err != nil {
 					t.Fatal(err)
@@ -90,5 +109,113 @@ func TestClaimDemoHome(t *testing.T) {
 				t.Errorf("claiming a demo home again: %v", err)
 			}
 		})
+	}
+}
+
+// A demo home sends: every provider is simulated on the machine, the demo
+// keys' secrets are in its keyring, and a reply is recorded and priced at the
+// provider's real price like any other. The revoked stand-in key is refused
+// by its check and by a request alike.
+func TestOfflineDemoSends(t *testing.T) {
+	ctx := context.Background()
+	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
+	a.SetSecrets(fileSecrets(t))
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.SeedDemo(ctx, DemoOptions{Events: 100, Days: 3})
+	if err != nil || rep.SecretsErr != nil {
+		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
+	}
+	if spec, _ := a.Provider("anthropic"); spec.Kind != providers.KindDemo {
+		t.Fatalf("anthropic speaks %s in a demo home, want the offline demo", spec.Kind)
+	}
+	var text strings.Builder
+	var sent int
+	for attempt := 0; attempt < 5; attempt++ { // the demo fails now and then, as providers do
+		call := Call{Provider: "openai", Model: "gpt-4o-mini", KeyLabel: "work", Source: store.SourceCLI,
+			Request: providers.Request{Model: "gpt-4o-mini", Messages: []providers.Message{{Role: providers.RoleUser, Content: "How do budgets reset?"}}}}
+		text.Reset()
+		out, err := a.Prompt(ctx, call, func(e providers.Event) {
+			if e.Type == providers.EventText {
+				text.WriteString(e.Text)
+			}
+		})
+		sent++
+		if err != nil {
+			if out.Event.ID == 0 {
+				t.Fatalf("a failed demo request was not recorded: %v", err)
+			}
+			continue
+		}
+		e := out.Event
+		if e.Status != store.StatusOK || e.CostState != pricing.Computed || e.Cost <= 0 || e.InputTokens == 0 || e.OutputTokens == 0 {
+			t.Fatalf("demo reply recorded as %+v", e)
+		}
+		p, ok := a.Catalog().Lookup("openai", "gpt-4o-mini")
+		if !ok || e.Cost != pricing.Cost(p, providers.Usage{Input: e.InputTokens, CacheRead: e.CacheReadTokens, Output: e.OutputTokens}, 0).Total {
+			t.Fatalf("demo reply cost %v is not gpt-4o-mini's price for its tokens", e.Cost)
+		}
+		if !strings.Contains(text.String(), "How do budgets reset?") || !strings.Contains(text.String(), "offline demo") {
+			t.Fatalf("demo reply %q", text.String())
+		}
+		break
+	}
+	if text.Len() == 0 {
+		t.Fatalf("no demo reply in %d attempts", sent)
+	}
+
+	keys, err := a.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revoked store.Key
+	for _, k := range keys {
+		if k.Label == "old-laptop" {
+			revoked = k.Key
+		}
+	}
+	if revoked.ID == 0 {
+		t.Fatal("the demo has no revoked key")
+	}
+	_, err = a.TestKey(ctx, revoked.ID)
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Class != providers.ClassAuth {
+		t.Fatalf("testing the revoked demo key: %v", err)
+	}
+	good := keys[0]
+	if _, err := a.TestKey(ctx, good.ID); err != nil {
+		t.Fatalf("testing demo key %s: %v", good.Name(), err)
+	}
+}
+
+// On a machine without a Secret Service the demo still sends: its made-up
+// keys go to a file keyring of the home's own, opened without asking.
+func TestDemoHomeWithoutKeychain(t *testing.T) {
+	keychaintest.NoBus(t)
+	ctx := context.Background()
+	home := t.TempDir()
+	a := openHome(t, home, "")
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.Config.Keyring != keychain.BackendFile {
+		t.Fatalf("keyring %q without a Secret Service, want the file", a.Config.Keyring)
+	}
+	rep, err := a.SeedDemo(ctx, DemoOptions{Events: 20, Days: 2})
+	if err != nil || rep.SecretsErr != nil {
+		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
+	}
+	a.Close()
+	again := openHome(t, home, "")
+	keys, err := again.Keys(ctx)
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys: %v", err)
+	}
+	if _, err := again.TestKey(ctx, keys[0].ID); err != nil {
+		t.Fatalf("testing %s in the reopened demo home: %v", keys[0].Name(), err)
+	}
+	if _, err := again.AddKey(ctx, "openai", "mine", "sk-a-real-looking-key-0000000000000000", false); !errors.Is(err, ErrDemoKey) {
+		t.Fatalf("a real key added to the demo home: %v", err)
 	}
 }

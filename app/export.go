@@ -77,7 +77,7 @@ func (a *App) beforeRecord(ctx context.Context) {
 		return
 	}
 	a.cursorOnce.Do(func() {
-		if err := a.Store.EnsureExportCursor(ctx, SinkOTLP); err != nil {
+		if err := a.db.EnsureExportCursor(ctx, SinkOTLP); err != nil {
 			a.Log.Warn("export cursor", "err", err)
 		}
 	})
@@ -191,7 +191,7 @@ func (p *pump) finish(failing bool) {
 		default:
 		}
 	}
-	if err := p.a.Store.ReleaseExport(context.Background(), p.sink, p.holder); err != nil {
+	if err := p.a.db.ReleaseExport(context.Background(), p.sink, p.holder); err != nil {
 		p.a.Log.Warn("release export lease", "err", err)
 	}
 	if p.sender != nil {
@@ -216,12 +216,12 @@ func nextBackoff(cur, _ time.Duration) time.Duration {
 // above the cursor, send them, move the cursor. It returns how many events
 // were delivered.
 func (p *pump) step(ctx context.Context) (int, error) {
-	cur, err := p.a.Store.ClaimExport(ctx, p.sink, p.holder, exportLease)
+	cur, err := p.a.db.ClaimExport(ctx, p.sink, p.holder, exportLease)
 	if err != nil {
 		return 0, err
 	}
 	if p.batch == nil || p.from != cur.EventID {
-		events, err := p.a.Store.EventsAfter(ctx, cur.EventID, exportBatch, p.a.Config.Export.OTLP.Content)
+		events, err := p.a.db.EventsAfter(ctx, cur.EventID, exportBatch, p.a.Config.Export.OTLP.Content)
 		if err != nil {
 			return 0, err
 		}
@@ -242,7 +242,7 @@ func (p *pump) step(ctx context.Context) (int, error) {
 	}
 	events := p.batch.Events
 	p.batch = nil
-	if err := p.a.Store.AdvanceExport(ctx, p.sink, p.holder, p.from, events[len(events)-1].ID); err != nil {
+	if err := p.a.db.AdvanceExport(ctx, p.sink, p.holder, p.from, events[len(events)-1].ID); err != nil {
 		return 0, err
 	}
 	p.mu.Lock()
@@ -256,7 +256,7 @@ func (p *pump) note(ctx context.Context, err error) {
 	p.mu.Lock()
 	p.lastErr = err
 	p.mu.Unlock()
-	if werr := p.a.Store.NoteExportFailure(ctx, p.sink, p.holder, redact.String(err.Error())); werr != nil {
+	if werr := p.a.db.NoteExportFailure(ctx, p.sink, p.holder, redact.String(err.Error())); werr != nil {
 		p.a.Log.Warn("note export failure", "err", werr)
 	}
 }
@@ -272,7 +272,7 @@ func (a *App) NewOTLPSender(ctx context.Context) (*export.OTLP, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst, err := a.Store.InstanceID(ctx)
+	inst, err := a.db.InstanceID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func (a *App) ExportNow(ctx context.Context, progress func(sent int64)) (ExportR
 	host, _ := os.Hostname()
 	p := &pump{a: a, sink: SinkOTLP, holder: fmt.Sprintf("%s:%d:%08x", host, os.Getpid(), rand.Uint32())}
 	defer func() {
-		if err := a.Store.ReleaseExport(context.WithoutCancel(ctx), p.sink, p.holder); err != nil {
+		if err := a.db.ReleaseExport(context.WithoutCancel(ctx), p.sink, p.holder); err != nil {
 			a.Log.Warn("release export lease", "err", err)
 		}
 		if p.sender != nil {
@@ -344,7 +344,7 @@ func (a *App) ExportNow(ctx context.Context, progress func(sent int64)) (ExportR
 			progress(res.Events)
 		}
 		if n == 0 {
-			c, err := a.Store.ExportStatus(ctx, SinkOTLP)
+			c, err := a.db.ExportStatus(ctx, SinkOTLP)
 			res.Cursor = c.EventID
 			return res, err
 		}
@@ -363,7 +363,7 @@ func (a *App) ResendSince(ctx context.Context, since time.Time, metrics bool, pr
 	defer sender.Shutdown(context.WithoutCancel(ctx))
 	var after, sent int64
 	for {
-		events, err := a.Store.EventsSince(ctx, since, after, exportBatch, a.Config.Export.OTLP.Content)
+		events, err := a.db.EventsSince(ctx, since, after, exportBatch, a.Config.Export.OTLP.Content)
 		if err != nil {
 			return sent, err
 		}
@@ -384,7 +384,7 @@ func (a *App) ResendSince(ctx context.Context, since time.Time, metrics bool, pr
 
 // ExportStatus returns the OTLP cursor and what waits above it.
 func (a *App) ExportStatus(ctx context.Context) (store.ExportCursor, error) {
-	return a.Store.ExportStatus(ctx, SinkOTLP)
+	return a.db.ExportStatus(ctx, SinkOTLP)
 }
 
 // exportHolderOf is the process part of a lease holder, for display.

@@ -402,7 +402,7 @@ func TestExportToCollector(t *testing.T) {
 	}
 	col.stop()
 
-	events, err := a.Store.EventsAfter(ctx, 0, 100, false)
+	events, err := a.db.EventsAfter(ctx, 0, 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestExportToCollector(t *testing.T) {
 	if got.resource["service.name"] != "byok" || got.resource["host.name"] == "" || got.resource["deployment.environment"] != "test" {
 		t.Errorf("resource attributes: %v", got.resource)
 	}
-	inst, err := a.Store.InstanceID(ctx)
+	inst, err := a.db.InstanceID(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

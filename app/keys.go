@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -131,7 +133,7 @@ func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
 	if err := CheckKeyLabel(label); err != nil {
 		return err
 	}
-	if k, err := a.Store.KeyByName(ctx, provider, label); err == nil {
+	if k, err := a.db.KeyByName(ctx, provider, label); err == nil {
 		return &KeyExistsError{Key: k}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -142,6 +144,23 @@ func (a *App) checkKeyName(ctx context.Context, provider, label string) error {
 // AddKey stores a new key in the keyring and its metadata in the store,
 // after validating it with the provider unless validate is false.
 func (a *App) AddKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
+	return a.addKey(ctx, provider, label, secret, validate, false)
+}
+
+// AddAdminKey stores an admin or management credential (an OpenAI admin
+// key, an Anthropic Admin API key, an OpenRouter management key, xAI's
+// management key with its team id) like any key, after validating it with
+// the cheapest call only such a key may make. byok reads the provider's
+// usage, cost and balance reports with it and never sends a prompt with it.
+// The label defaults to "admin".
+func (a *App) AddAdminKey(ctx context.Context, provider, label, secret string, validate bool) (store.Key, error) {
+	if label == "" {
+		label = "admin"
+	}
+	return a.addKey(ctx, provider, label, secret, validate, true)
+}
+
+func (a *App) addKey(ctx context.Context, provider, label, secret string, validate, admin bool) (store.Key, error) {
 	spec, err := a.KeySpec(provider)
 	if err != nil {
 		return store.Key{}, err
@@ -152,22 +171,28 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
 	}
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
+	if admin && !reports.Capabilities(spec.ID).Admin {
+		return store.Key{}, fmt.Errorf("%s has no admin or management API byok can read (%s); add its ordinary key without --admin", spec.Name, reports.Capabilities(spec.ID).None)
+	}
 	if label == "" {
 		label = "default"
 	}
 	if err := a.checkKeyName(ctx, spec.ID, label); err != nil {
 		return store.Key{}, err
 	}
-	if secret, err = checkSecret(spec, secret); err != nil {
+	if secret, err = checkKeySecret(spec, secret, admin); err != nil {
 		return store.Key{}, err
 	}
 	redact.Register(secret)
-	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain}
-	if a.Config.Keyring == "file" {
+	k := store.Key{Provider: spec.ID, Label: label, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret), Source: store.KeyKeychain, Admin: admin}
+	if a.Config.Keyring == keychain.BackendFile {
 		k.Source = store.KeyFile
 	}
 	if validate {
-		if err := a.checkKey(ctx, spec, secret); err != nil {
+		if err := a.validate(ctx, spec, secret, admin); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -194,7 +219,7 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 		return store.Key{}, fmt.Errorf("save the key in the keyring: %w", err)
 	}
 	k.CreatedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		if !held { // a secret that was there already stays for whoever put it there
 			if derr := sec.Delete(ctx, account); derr != nil {
 				a.Log.Warn("undo keyring write", "key", k.Name(), "err", derr)
@@ -202,8 +227,47 @@ func (a *App) AddKey(ctx context.Context, provider, label, secret string, valida
 		}
 		return store.Key{}, err
 	}
-	a.audit(ctx, "key.add", k.Name(), "fingerprint "+k.Fingerprint)
+	detail := "fingerprint " + k.Fingerprint
+	if admin {
+		detail = "admin key, " + detail
+	}
+	a.audit(ctx, "key.add", k.Name(), detail)
 	return k, nil
+}
+
+// checkKeySecret checks the form of a secret: an xAI management
+// credential is a JSON value of its own, every other one as checkSecret.
+func checkKeySecret(spec providers.Spec, secret string, admin bool) (string, error) {
+	if admin && spec.ID == "xai" {
+		secret = strings.TrimSpace(secret)
+		if _, err := reports.ParseXAISecret(secret); err != nil {
+			return "", err
+		}
+		return secret, nil
+	}
+	return checkSecret(spec, secret)
+}
+
+// validate runs the check that fits the key: the provider's cheapest call
+// for an ordinary key, the cheapest admin call for an admin key.
+func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, admin bool) error {
+	if !admin {
+		return a.checkKey(ctx, spec, secret)
+	}
+	err := reports.CheckAdmin(ctx, spec, secret, a.reportOptions())
+	if err == nil {
+		return nil
+	}
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		switch pe.Class {
+		case providers.ClassAuth:
+			return fmt.Errorf("%s rejected the admin key; nothing was saved (use --no-validate to store it anyway): %w", spec.Name, err)
+		case providers.ClassNetwork, providers.ClassTimeout:
+			return fmt.Errorf("could not reach %s to check the admin key; check the network or use --no-validate: %w", spec.Name, err)
+		}
+	}
+	return fmt.Errorf("checking the admin key with %s failed: %w", spec.Name, err)
 }
 
 // checkKey runs the provider's key check with a message that says what
@@ -229,7 +293,10 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) 
 
 // RotateKey replaces the secret of a stored key: same id and history.
 func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	if a.Config.OfflineDemo {
+		return store.Key{}, ErrDemoKey
+	}
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -246,12 +313,12 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	if spec.ID == ExportSecretProvider {
 		validate = false
 	}
-	if secret, err = checkSecret(spec, secret); err != nil {
+	if secret, err = checkKeySecret(spec, secret, k.Admin); err != nil {
 		return store.Key{}, err
 	}
 	redact.Register(secret)
 	if validate {
-		if err := a.checkKey(ctx, spec, secret); err != nil {
+		if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -265,7 +332,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	}
 	old := k.Fingerprint
 	k.Last4, k.Fingerprint, k.RotatedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return store.Key{}, err
 	}
 	a.audit(ctx, "key.rotate", k.Name(), fmt.Sprintf("fingerprint %s -> %s", old, k.Fingerprint))
@@ -274,7 +341,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 
 // TestKey runs the provider's key check on a stored or env key.
 func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -289,12 +356,12 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	if err != nil {
 		return k, err
 	}
-	if err := a.checkKey(ctx, spec, secret); err != nil {
+	if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
 		a.audit(ctx, "key.test", k.Name(), "failed: "+redact.String(err.Error()))
 		return k, err
 	}
 	k.ValidatedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return k, err
 	}
 	a.audit(ctx, "key.test", k.Name(), "ok")
@@ -304,7 +371,7 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 // RemoveKey deletes the secret from the keyring and marks the metadata
 // revoked, so history still names it.
 func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -321,15 +388,15 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 		}
 	}
 	k.RevokedAt = a.now()
-	if err := a.Store.PutKey(ctx, &k); err != nil {
+	if err := a.db.PutKey(ctx, &k); err != nil {
 		return k, err
 	}
 	// Hand the default to another live key of the provider.
 	if k.Default {
-		if ks, err := a.Store.Keys(ctx); err == nil {
+		if ks, err := a.db.Keys(ctx); err == nil {
 			for _, o := range ks {
-				if o.Provider == k.Provider && !o.Revoked() && o.ID != k.ID {
-					if err := a.Store.SetDefaultKey(ctx, o.ID); err != nil {
+				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.ID != k.ID {
+					if err := a.db.SetDefaultKey(ctx, o.ID); err != nil {
 						a.Log.Warn("hand over the default key", "err", err)
 					}
 					break
@@ -341,9 +408,16 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	return k, nil
 }
 
-// SetDefaultKey makes a key its provider's default.
-func (a *App) SetDefaultKey(ctx context.Context, id int64) error {
-	return a.Store.SetDefaultKey(ctx, id)
+// SetDefaultKey makes a key its provider's default and returns it.
+func (a *App) SetDefaultKey(ctx context.Context, id int64) (store.Key, error) {
+	if err := a.db.SetDefaultKey(ctx, id); err != nil {
+		return store.Key{}, err
+	}
+	k, err := a.db.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, fmt.Errorf("read the new default key: %w", err)
+	}
+	return k, nil
 }
 
 // Keys lists stored keys and the keys visible in the environment.
@@ -351,7 +425,7 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 	if err := a.syncEnvKeys(ctx); err != nil {
 		a.Log.Warn("sync environment keys", "err", err)
 	}
-	ks, err := a.Store.Keys(ctx)
+	ks, err := a.db.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -387,10 +461,10 @@ func (a *App) envSecret(spec providers.Spec) (string, string) {
 // like stored ones; a changed variable shows as a rotation, an unset one
 // as revoked.
 func (a *App) syncEnvKeys(ctx context.Context) error {
-	if a.Store == nil {
+	if a.db == nil {
 		return nil
 	}
-	ks, err := a.Store.Keys(ctx)
+	ks, err := a.db.Keys(ctx)
 	if err != nil {
 		return err
 	}
@@ -407,16 +481,16 @@ func (a *App) syncEnvKeys(ctx context.Context) error {
 		switch {
 		case secret == "" && exists && !k.Revoked():
 			k.RevokedAt = a.now()
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		case secret == "":
 		case !exists:
 			redact.Register(secret)
 			k = store.Key{Provider: spec.ID, Label: envLabel, Source: store.KeyEnv, Last4: keychain.Last4(secret), Fingerprint: keychain.Fingerprint(secret)}
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		case k.Fingerprint != keychain.Fingerprint(secret) || k.Revoked():
 			redact.Register(secret)
 			k.Last4, k.Fingerprint, k.RotatedAt, k.RevokedAt = keychain.Last4(secret), keychain.Fingerprint(secret), a.now(), time.Time{}
-			errs = append(errs, a.Store.PutKey(ctx, &k))
+			errs = append(errs, a.db.PutKey(ctx, &k))
 		}
 	}
 	return errors.Join(errs...)
@@ -435,7 +509,7 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 		if secret == "" {
 			continue
 		}
-		if k, err := a.Store.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
+		if k, err := a.db.KeyByName(ctx, spec.ID, label); err == nil && k.Fingerprint == keychain.Fingerprint(secret) && !k.Revoked() {
 			continue // imported before
 		}
 		k, err := a.AddKey(ctx, spec.ID, label, secret, validate)
@@ -450,7 +524,7 @@ func (a *App) ImportEnv(ctx context.Context, label string, validate bool) ([]sto
 
 // defaultKey returns the provider's default live key, if any.
 func (a *App) defaultKey(ctx context.Context, provider string) (store.Key, bool) {
-	k, err := a.Store.DefaultKey(ctx, provider)
+	k, err := a.db.DefaultKey(ctx, provider)
 	return k, err == nil
 }
 
@@ -468,12 +542,12 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 	switch {
 	case label != "":
 		var err error
-		if k, err = a.Store.KeyByName(ctx, spec.ID, label); err != nil {
+		if k, err = a.db.KeyByName(ctx, spec.ID, label); err != nil {
 			if label == envLabel {
 				if serr := a.syncEnvKeys(ctx); serr != nil {
 					return store.Key{}, "", serr
 				}
-				k, err = a.Store.KeyByName(ctx, spec.ID, label)
+				k, err = a.db.KeyByName(ctx, spec.ID, label)
 			}
 			if err != nil {
 				return store.Key{}, "", err
@@ -482,6 +556,9 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 		if k.Revoked() {
 			return store.Key{}, "", fmt.Errorf("the key %s was removed; pick another with --key (see `byok keys list`)", k.Name())
 		}
+		if k.Admin {
+			return store.Key{}, "", fmt.Errorf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; pick another with --key (see `byok keys list`)", k.Name(), spec.Name)
+		}
 	default:
 		var ok bool
 		if k, ok = a.defaultKey(ctx, spec.ID); !ok {
@@ -489,7 +566,7 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 				if err := a.syncEnvKeys(ctx); err != nil {
 					return store.Key{}, "", err
 				}
-				k, err := a.Store.KeyByName(ctx, spec.ID, envLabel)
+				k, err := a.db.KeyByName(ctx, spec.ID, envLabel)
 				return k, secret, err
 			}
 			hint := fmt.Sprintf("add one with `byok keys add %s`", spec.ID)
@@ -536,35 +613,68 @@ func (a *App) secretOf(ctx context.Context, spec providers.Spec, k store.Key) (s
 
 // KeyHistory returns a key's lifecycle changes and its recent requests.
 func (a *App) KeyHistory(ctx context.Context, id int64, limit int) (store.Key, []store.AuditEntry, []store.Event, error) {
-	k, err := a.Store.KeyByID(ctx, id)
+	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, nil, nil, err
 	}
-	log, err := a.Store.AuditLog(ctx, k.Name(), limit)
+	log, err := a.db.AuditLog(ctx, k.Name(), limit)
 	if err != nil {
 		return k, nil, nil, err
 	}
-	evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{KeyID: k.ID}, Limit: limit})
+	evs, err := a.db.Events(ctx, store.Filter{Scope: store.Scope{KeyID: k.ID}, Limit: limit})
 	return k, log, evs, err
 }
 
 func (a *App) audit(ctx context.Context, action, subject, detail string) {
-	if err := a.Store.Audit(ctx, store.AuditEntry{Action: action, Subject: subject, Detail: redact.String(detail)}); err != nil {
+	if err := a.db.Audit(ctx, store.AuditEntry{Action: action, Subject: subject, Detail: redact.String(detail)}); err != nil {
 		a.Log.Warn("audit", "action", action, "err", err)
 	}
 }
 
-// ListModels asks a provider for its model list with the resolved key.
-func (a *App) ListModels(ctx context.Context, provider, label string) ([]string, error) {
+// ModelList is a provider's own list of the models it serves.
+type ModelList struct {
+	Models []string `json:"models"`
+	// At is when the provider was asked.
+	At time.Time `json:"at"`
+	// Cached says the list is the one asked for within the last day.
+	Cached bool `json:"-"`
+}
+
+// modelListTTL is how long a provider's model list is kept: lists change
+// a few times a month, and asking costs a round trip with the user's key.
+const modelListTTL = 24 * time.Hour
+
+// ListModels asks a provider for its model list with the resolved key, or
+// returns the list asked for within the last day.
+func (a *App) ListModels(ctx context.Context, provider, label string) (ModelList, error) {
 	spec, err := a.Provider(provider)
 	if err != nil {
-		return nil, err
+		return ModelList{}, inputError{err}
+	}
+	cacheKey := "models.live." + spec.ID
+	if v, err := a.db.Setting(ctx, cacheKey); err == nil {
+		var c ModelList
+		if json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.At) < modelListTTL {
+			c.Cached = true
+			return c, nil
+		}
 	}
 	secret := ""
 	if !spec.NoKey {
 		if _, secret, err = a.resolveKey(ctx, spec, label); err != nil {
-			return nil, err
+			return ModelList{}, err
 		}
 	}
-	return providers.ListModels(ctx, spec, secret, a.providerOptions(""))
+	models, err := providers.ListModels(ctx, spec, secret, a.providerOptions(""))
+	if err != nil {
+		return ModelList{}, err
+	}
+	sort.Strings(models)
+	list := ModelList{Models: models, At: a.now()}
+	if b, err := json.Marshal(list); err == nil {
+		if err := a.db.SetSetting(ctx, cacheKey, string(b)); err != nil {
+			a.Log.Warn("cache the model list", "err", err)
+		}
+	}
+	return list, nil
 }

@@ -14,21 +14,21 @@ import (
 func (a *App) MetricsSnapshot(ctx context.Context) (export.Snapshot, error) {
 	var s export.Snapshot
 	var err error
-	if s.Usage, err = a.Store.UsageTotals(ctx); err != nil {
+	if s.Usage, err = a.db.UsageTotals(ctx); err != nil {
 		return s, err
 	}
-	budgets, err := a.Store.Budgets(ctx)
+	budgets, err := a.db.Budgets(ctx)
 	if err != nil {
 		return s, fmt.Errorf("read budgets: %w", err)
 	}
 	for _, b := range budgets {
-		st, err := a.Budget.Status(ctx, b)
+		st, err := a.budgets.Status(ctx, b)
 		if err != nil {
 			return s, fmt.Errorf("budget %s: %w", b.Scope, err)
 		}
 		s.Budgets = append(s.Budgets, export.BudgetRow{Scope: b.Scope, Period: string(b.Period), Hard: b.Hard, Limit: b.Limit, Spent: st.Spent})
 	}
-	if s.Alerts, err = a.Store.AlertCounts(ctx); err != nil {
+	if s.Alerts, err = a.db.AlertCounts(ctx); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -93,7 +93,7 @@ func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[
 		}
 		body = string(b)
 	}
-	if err := a.Store.SetSetting(ctx, overridesSetting, body); err != nil {
+	if err := a.db.SetSetting(ctx, overridesSetting, body); err != nil {
 		return fmt.Errorf("save price overrides: %w", err)
 	}
 	return a.reloadCatalog(ctx)
@@ -103,7 +103,7 @@ func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[
 // catalog and overrides. Without apply it only reports the change.
 func (a *App) Reprice(ctx context.Context, since time.Time, apply bool) ([]store.RepriceDiff, error) {
 	cat := a.Catalog()
-	diffs, err := a.Store.Reprice(ctx, since, func(e store.Event) store.Repriced {
+	diffs, err := a.db.Reprice(ctx, since, func(e store.Event) store.Repriced {
 		u := providers.Usage{Input: e.InputTokens, CacheRead: e.CacheReadTokens, CacheWrite5m: e.CacheWrite5mTokens,
 			CacheWrite1h: e.CacheWrite1hTokens, Output: e.OutputTokens, Reasoning: e.ReasoningTokens,
 			Estimated: e.CostState == pricing.Estimated}

@@ -76,13 +76,13 @@ func (a *App) Estimate(ctx context.Context, c Call) (money.USD, []budget.Status,
 	worst := a.worstCase(spec.ID, c)
 	var keyID int64
 	if c.KeyLabel != "" {
-		if k, err := a.Store.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
+		if k, err := a.db.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
 			keyID = k.ID
 		}
 	} else if k, ok := a.defaultKey(ctx, spec.ID); ok {
 		keyID = k.ID
 	}
-	warn, err := a.Budget.Check(ctx, budget.Target{Provider: spec.ID, Model: c.Model, KeyID: keyID}, worst)
+	warn, err := a.budgets.Check(ctx, budget.Target{Provider: spec.ID, Model: c.Model, KeyID: keyID}, worst)
 	return worst, warn, err
 }
 
@@ -153,7 +153,7 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 		}
 	}
 	r.WorstCase = a.worstCase(spec.ID, c)
-	r.Warnings, err = a.Budget.Check(ctx, r.target(), r.WorstCase)
+	r.Warnings, err = a.budgets.Check(ctx, r.target(), r.WorstCase)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	if _, stored := a.priceRefs.Load(cost.Ref); cost.Ref != "" && !stored {
 		if p, ok := a.Catalog().Lookup(r.Call.Provider, r.Call.Model); ok {
 			if body, err := json.Marshal(p); err == nil {
-				if err := a.Store.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
+				if err := a.db.PutPriceRecord(ctx, cost.Ref, string(body)); err != nil {
 					a.Log.Warn("store price record", "ref", cost.Ref, "err", err)
 				} else {
 					a.priceRefs.Store(cost.Ref, true)
@@ -332,7 +332,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		}
 	}
 	a.beforeRecord(ctx)
-	if _, err := a.Store.Record(ctx, &e); err != nil {
+	if _, err := a.db.Record(ctx, &e); err != nil {
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
 	a.afterRecord()
@@ -393,7 +393,7 @@ func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
 // returns those to announce (budget.Announced); failures are logged, never
 // returned: the request is recorded already.
 func (a *App) evaluate(ctx context.Context, t budget.Target) []store.Alert {
-	alerts, err := a.Budget.Evaluate(ctx, t)
+	alerts, err := a.budgets.Evaluate(ctx, t)
 	if err != nil {
 		a.Log.Warn("evaluate alerts", "err", err)
 	}

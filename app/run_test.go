@@ -71,7 +71,7 @@ func TestFinishRecordsEveryEnding(t *testing.T) {
 	if err == nil {
 		t.Fatal("a cut stream reported success")
 	}
-	e, gerr := a.Store.Event(ctx, out.Event.ID)
+	e, gerr := a.db.Event(ctx, out.Event.ID)
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
@@ -93,7 +93,7 @@ func TestFinishRecordsEveryEnding(t *testing.T) {
 	if err == nil {
 		t.Fatal("a cancelled request reported success")
 	}
-	e, _ = a.Store.Event(ctx, out.Event.ID)
+	e, _ = a.db.Event(ctx, out.Event.ID)
 	if e.Status != store.StatusCancelled || e.CostState != pricing.Estimated {
 		t.Fatalf("cancelled request recorded as %+v", e)
 	}
@@ -154,7 +154,7 @@ func TestRetriesOnlyRetryableBeforeOutput(t *testing.T) {
 	if err != nil || out.Event.Status != store.StatusOK || calls != 3 {
 		t.Fatalf("after two retryable failures: %v, %d calls, %+v", err, calls, out.Event)
 	}
-	es, _ := a.Store.Events(ctx, store.Filter{})
+	es, _ := a.db.Events(ctx, store.Filter{})
 	if len(es) != 3 || es[1].Status != store.StatusError || es[2].ErrorClass != "rate_limit" {
 		t.Fatalf("every attempt is recorded: %+v", es)
 	}
@@ -189,7 +189,7 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 	a := openThousandthDollar(t)
 	ctx := context.Background()
 	const requests = 40
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.USD(requests) * money.Dollar / 1000, Thresholds: []int{50, 100}}); err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan error, requests)
@@ -211,7 +211,7 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 		}
 	}
 	a.bg.Wait()
-	alerts, err := a.Store.Alerts(ctx, true)
+	alerts, err := a.db.Alerts(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
 	a := openThousandthDollar(t)
 	ctx := context.Background()
 	// The request's $0.001 is 125 % of the budget.
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Dollar * 8 / 10_000, Thresholds: []int{50, 80, 100}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := a.Prompt(ctx, call("hello"), nil)
@@ -247,7 +247,7 @@ func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
 	if len(out.Alerts) != 1 || out.Alerts[0].Threshold != 100 {
 		t.Fatalf("announced %+v, want the 100%% alert alone", out.Alerts)
 	}
-	stored, err := a.Store.Alerts(ctx, true)
+	stored, err := a.db.Alerts(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		Cost: amount, CostState: pricing.Reported, Note: note,
 	}
 	a.beforeRecord(ctx)
-	if _, err := a.Store.Record(ctx, &e); err != nil {
+	if _, err := a.db.Record(ctx, &e); err != nil {
 		return store.Event{}, err
 	}
 	a.afterRecord()

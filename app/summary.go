@@ -63,22 +63,22 @@ func (a *App) Summarize(ctx context.Context, period string) (Summary, error) {
 func (a *App) SummarizeRange(ctx context.Context, label string, from, to time.Time) (Summary, error) {
 	s := Summary{Period: label, From: from, To: to, CatalogDate: a.Catalog().Date()}
 	var err error
-	if s.Total, err = a.Store.Totals(ctx, store.Scope{}, from, to); err != nil {
+	if s.Total, err = a.db.Totals(ctx, store.Scope{}, from, to); err != nil {
 		return s, err
 	}
-	if s.Providers, err = a.Store.Breakdown(ctx, store.Scope{}, from, to, store.ByProvider, a.Location()); err != nil {
+	if s.Providers, err = a.db.Breakdown(ctx, store.Scope{}, from, to, store.ByProvider, a.Location()); err != nil {
 		return s, err
 	}
-	if s.Budgets, err = a.Budget.Statuses(ctx); err != nil {
+	if s.Budgets, err = a.budgets.Statuses(ctx); err != nil {
 		return s, err
 	}
-	if s.Alerts, err = a.Store.Alerts(ctx, false); err != nil {
+	if s.Alerts, err = a.db.Alerts(ctx, false); err != nil {
 		return s, err
 	}
 	now := a.now()
 	dayFrom := store.DayStart(now, a.Location())
 	dayFrom = time.Date(dayFrom.Year(), dayFrom.Month(), dayFrom.Day()-29, 0, 0, 0, 0, a.Location())
-	if s.Days, err = a.Store.Breakdown(ctx, store.Scope{}, dayFrom, now.Add(time.Nanosecond), store.ByDay, a.Location()); err != nil {
+	if s.Days, err = a.db.Breakdown(ctx, store.Scope{}, dayFrom, now.Add(time.Nanosecond), store.ByDay, a.Location()); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -42,6 +42,10 @@ type Config struct {
 	KeyringService string `toml:"keyring_service"`
 	// RotateAfterDays is when keys list starts suggesting rotation.
 	RotateAfterDays int `toml:"rotate_after_days"`
+	// OfflineDemo simulates every provider on this machine (byok demo sets
+	// it in the homes it makes): replies are made up, usage and cost are
+	// recorded as for real ones, and nothing is sent anywhere.
+	OfflineDemo bool `toml:"offline_demo"`
 
 	Proxy     Proxy               `toml:"proxy"`
 	Alerts    Alerts              `toml:"alerts"`

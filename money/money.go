@@ -36,13 +36,6 @@ func (p PerMillion) Times(n int64) USD {
 	return USD(n * int64(p) / 1000)
 }
 
-// TimesExact is Times with the remainder kept, for callers that sum many
-// small parts and want to round once (sub-nano-dollar fractions).
-func (p PerMillion) TimesExact(n int64) (whole USD, rem int64) {
-	v := n * int64(p)
-	return USD(v / 1000), v % 1000
-}
-
 // USD returns the price of one million units as an amount.
 func (p PerMillion) USD() USD { return USD(int64(p) * 1000) }
 

@@ -2,7 +2,6 @@ package pricing
 
 import (
 	"bytes"
-	_ "embed" // the default catalog is embedded
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,19 +12,16 @@ import (
 	"sync"
 )
 
-//go:generate go run ./internal/gen -litellm ../../shared/data/litellm_model_prices.json -catwalk ../../shared/data/catwalk -date 2026-07-24 -out catalog.json
+//go:generate go run ./internal/gen -litellm internal/gen/testdata/litellm_model_prices.json -catwalk internal/gen/testdata/catwalk -date 2026-07-24 -out catalog_gen.go
 
-//go:embed catalog.json
-var catalogJSON []byte
+// embedded builds a catalog from the generated prices (catalog_gen.go). The
+// prices are Go values already, so this costs only the look-up indexes; it
+// works on a copy so that no catalog shares storage with another.
+func embedded() *Catalog {
+	return newOwnedCatalog(catalogInfo, slices.Clone(catalogPrices))
+}
 
-var defaultCatalog = sync.OnceValue(func() *Catalog {
-	c, err := ReadCatalog(bytes.NewReader(catalogJSON))
-	if err != nil {
-		// The file is generated and tested; a broken one is a build defect.
-		panic("pricing: the embedded catalog.json is invalid, regenerate it with go generate ./pricing: " + err.Error())
-	}
-	return c
-})
+var defaultCatalog = sync.OnceValue(embedded)
 
 // Default returns the catalog embedded in the binary, parsed once. It is
 // shared: never modify the prices it returns.
@@ -124,23 +120,40 @@ func newOwnedCatalog(info CatalogInfo, prices []Price) *Catalog {
 }
 
 // ReadCatalog reads a catalog in byok's own JSON format, as WriteJSON
-// writes it and as catalog.json holds it.
+// writes it (`byok pricing import --format byok` takes such a file).
 func ReadCatalog(r io.Reader) (*Catalog, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
+	var f catalogFile
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("read price catalog: %w", err)
 	}
-	info, prices, err := decodeCatalog(b)
-	if err != nil {
-		return nil, fmt.Errorf("read price catalog: %w", err)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("read price catalog: unexpected data after the catalog")
 	}
-	if info.Date == "" {
+	if f.Date == "" {
 		return nil, fmt.Errorf("read price catalog: no date; a catalog must say when its prices were taken")
 	}
-	for i := range prices {
-		prices[i].Source, prices[i].Date, prices[i].Ref = "", "", ""
+	prices := make([]Price, len(f.Models))
+	for i := range f.Models {
+		pj := &f.Models[i]
+		if pj.Provider == "" || pj.Model == "" {
+			return nil, fmt.Errorf("read price catalog: model %d has no provider or model name", i)
+		}
+		p, err := pj.toPrice()
+		if err != nil {
+			return nil, fmt.Errorf("read price catalog: %w", err)
+		}
+		p.Source, p.Date, p.Ref = "", "", ""
+		prices[i] = p
 	}
-	return newOwnedCatalog(info, prices), nil
+	return newOwnedCatalog(f.CatalogInfo, prices), nil
+}
+
+// catalogFile is the JSON form of a catalog: its description and its
+// prices, one object per model.
+type catalogFile struct {
+	CatalogInfo
+	Models []priceJSON `json:"models"`
 }
 
 // WriteJSON writes the catalog's own prices (not overrides) in byok's

@@ -175,14 +175,14 @@ func TestCostEmbedded(t *testing.T) {
 func TestCostAfterImport(t *testing.T) {
 	f, err := os.Open(litellmFile)
 	if err != nil {
-		t.Skipf("LiteLLM file not available: %v", err)
+		t.Fatalf("the LiteLLM file belongs to the repository: %v", err)
 	}
 	defer f.Close()
-	ps, err := ImportLiteLLM(f)
+	imp, err := ParseLiteLLM(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCatalog(CatalogInfo{Date: "2026-07-24"}, ps)
+	c := NewCatalog(CatalogInfo{Date: "2026-07-24"}, imp.Prices)
 	for _, tt := range costCases() {
 		t.Run(tt.name, func(t *testing.T) { checkCase(t, c, tt) })
 	}

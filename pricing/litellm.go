@@ -80,16 +80,6 @@ type LiteLLMImport struct {
 	Skipped []Skipped
 }
 
-// ImportLiteLLM reads a file in LiteLLM's model_prices_and_context_window.json
-// format and returns its prices. See ParseLiteLLM for the rules.
-func ImportLiteLLM(r io.Reader) ([]Price, error) {
-	imp, err := ParseLiteLLM(r)
-	if err != nil {
-		return nil, err
-	}
-	return imp.Prices, nil
-}
-
 // ParseLiteLLM reads a LiteLLM-format price file. Per-token prices (USD per
 // token) become micro-dollars per million by shifting the decimal point of
 // the number's own text, never through a float; a price finer than a

@@ -27,11 +27,14 @@ const maxListBody = 32 << 20
 const maxPages = 50
 
 // CheckKey validates secret against spec with the provider's cheapest call
-// (API_REFERENCE §4): GET models for most, OpenRouter's /key, DeepSeek's
+// (docs/wire-formats.md §4): GET models for most, OpenRouter's /key, DeepSeek's
 // /user/balance, Bedrock's foundation-model list. It returns nil or an
 // *Error: auth for a rejected key, credit when the answer shows the account
 // cannot spend, network when the provider could not be reached.
 func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error {
+	if spec.Kind == KindDemo {
+		return checkDemoKey(spec, secret)
+	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, DefaultCheckTimeout)
 	defer cancel()
 	c, err := newCaller(spec, secret, opt)
@@ -64,6 +67,10 @@ func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error 
 // Azure answers with the secret's deployment, the only model its requests
 // reach.
 func ListModels(ctx context.Context, spec Spec, secret string, opt Options) ([]string, error) {
+	if spec.Kind == KindDemo {
+		return nil, &Error{Class: ClassBadRequest, Provider: spec.ID,
+			Message: "an offline demo home lists no live models: `byok models` shows the catalog's"}
+	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, DefaultCheckTimeout)
 	defer cancel()
 	c, err := newCaller(spec, secret, opt)

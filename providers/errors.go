@@ -36,7 +36,7 @@ type failure struct {
 }
 
 // providerError is what byok reads from an error body, whatever envelope the
-// provider uses (API_REFERENCE §3).
+// provider uses (docs/wire-formats.md §3).
 type providerError struct {
 	message    string
 	typ        string // OpenAI error.type, Anthropic error.type

@@ -23,6 +23,10 @@ const (
 	KindGemini    Kind = "gemini"    // Google Gemini API (generativelanguage)
 	KindAzure     Kind = "azure"     // Azure OpenAI chat completions, structured credentials
 	KindBedrock   Kind = "bedrock"   // Amazon Bedrock Converse API, structured credentials
+	// KindDemo is byok's offline stand-in for a provider: replies are made
+	// up on this machine with realistic usage, pace and the occasional
+	// error. Demo homes (config offline_demo) switch every provider to it.
+	KindDemo Kind = "demo"
 )
 
 // Spec describes one provider: who it is, which API it speaks, where, and
@@ -237,6 +241,8 @@ func New(spec Spec, secret string, opt Options) (Streamer, error) {
 		return newAzure(spec, secret, opt, false)
 	case KindBedrock:
 		return newBedrock(spec, secret, opt)
+	case KindDemo:
+		return newDemo(spec, secret, opt), nil
 	default:
 		return nil, fmt.Errorf("provider %s: unknown API kind %q (want openai, responses, anthropic, gemini, azure or bedrock)", spec.ID, spec.Kind)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // This file holds the one conversion per API kind from the provider's usage
-// shape to the disjoint Usage (API_REFERENCE §2 and §6). The adapters and
+// shape to the disjoint Usage (docs/wire-formats.md §2 and §6). The adapters and
 // the proxy's UsageReader both call these functions; there is no second copy.
 //
 // Counts are read leniently: null, missing, negative, fractional, string or

@@ -155,7 +155,7 @@ func TestKilledProxyLosesNoAnsweredRequest(t *testing.T) {
 	}
 	t.Logf("%d responses received in full, %d events recorded, %d upstream requests", len(received), len(evs), ids.Load())
 
-	db, err := sql.Open("sqlite", a.Store.Path())
+	db, err := sql.Open("sqlite", a.Config.Paths.Database)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/store"
@@ -240,7 +241,7 @@ func TestNonLoopbackAddressesAreRefused(t *testing.T) {
 func TestHardBudgetAnswers402InEachShape(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if err := e.app.Store.PutBudget(ctx, &store.Budget{Scope: "all", Period: store.Monthly, Limit: money.Dollar / 2, Hard: true, Thresholds: []int{50, 80, 100}}); err != nil {
+	if _, err := e.app.SetBudget(ctx, app.BudgetInput{Scope: "all", Period: store.Monthly, Limit: money.Dollar / 2, Hard: true, Thresholds: []int{50, 80, 100}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.app.AddSpend(ctx, "openai", money.Dollar, "console", time.Time{}); err != nil {

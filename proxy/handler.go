@@ -73,6 +73,11 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 		writeError(w, sh, http.StatusBadRequest, "byok_bad_body", "could not read the request body: "+err.Error())
 		return nil, nil
 	}
+	if s.app.Config.OfflineDemo {
+		writeError(w, sh, http.StatusServiceUnavailable, "byok_offline_demo",
+			"this is an offline demo home: its providers are simulated on this machine and cannot be reached through the proxy; run `byok proxy` in a home of your own")
+		return nil, nil
+	}
 	t, err := s.resolve(r, family, rest, body)
 	if err != nil {
 		var re *routeError

@@ -13,7 +13,7 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
-// Documented chat chunks (API_REFERENCE §2.1).
+// Documented chat chunks (docs/wire-formats.md §2.1).
 const (
 	chatChunk1    = `data: {"id":"chatcmpl-abc123","object":"chat.completion.chunk","created":1760000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}],"usage":null}`
 	chatChunk2    = `data: {"id":"chatcmpl-abc123","object":"chat.completion.chunk","created":1760000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"lo!"},"finish_reason":null}],"usage":null}`

@@ -22,8 +22,9 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// Addr is where ListenAndServe listens: a loopback address with a port,
-	// such as 127.0.0.1:8787. Empty means the config's proxy.addr.
+	// Addr is the address the caller will serve on (see Listen and Serve):
+	// a loopback address with a port, such as 127.0.0.1:8787. New refuses
+	// any other before anything listens; empty means the config's proxy.addr.
 	Addr string
 	// Token is the secret clients must send as their API key. Required.
 	Token string
@@ -45,7 +46,6 @@ type Options struct {
 // Server is the proxy. Create it with New.
 type Server struct {
 	app      *app.App
-	addr     string
 	token    string
 	maxBody  int64
 	upstream *http.Client
@@ -87,7 +87,7 @@ func New(a *app.App, o Options) (*Server, error) {
 			a.SetSecrets(newSecretCache(sec, secretTTL, time.Now))
 		}
 	}
-	s := &Server{app: a, addr: o.Addr, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
+	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,
@@ -123,9 +123,6 @@ func defaultUpstream() *http.Client {
 	}
 }
 
-// Addr returns the address the server was configured with.
-func (s *Server) Addr() string { return s.addr }
-
 // Listen opens a TCP listener on addr after checking that addr is a
 // loopback address.
 func Listen(addr string) (net.Listener, error) {
@@ -137,16 +134,6 @@ func Listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("proxy: listen on %s: %w (is another proxy running? pick another port with --addr)", addr, err)
 	}
 	return l, nil
-}
-
-// ListenAndServe listens on the configured address and serves until
-// Shutdown. It returns http.ErrServerClosed after a Shutdown.
-func (s *Server) ListenAndServe() error {
-	l, err := Listen(s.addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
 }
 
 // Serve serves on l, which must listen on a loopback address. It returns

@@ -90,15 +90,6 @@ func (s *Store) readBudgets(ctx context.Context) ([]Budget, error) {
 	return out, rows.Err()
 }
 
-// BudgetByScope returns the budget of one scope.
-func (s *Store) BudgetByScope(ctx context.Context, scope string) (Budget, error) {
-	b, err := scanBudget(s.queryRow(ctx, `SELECT `+budgetColumns+` FROM budgets WHERE scope = ?`, scope))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Budget{}, fmt.Errorf("no budget for %s: %w", scope, ErrNotFound)
-	}
-	return b, err
-}
-
 // DeleteBudget removes the budget of a scope.
 func (s *Store) DeleteBudget(ctx context.Context, scope string) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -191,17 +182,17 @@ func (s *Store) PutKey(ctx context.Context, k *Key) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		if k.ID == 0 {
 			var others int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM keys WHERE provider = ? AND is_default = 1 AND revoked_at = 0`, k.Provider).Scan(&others); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM keys WHERE provider = ? AND is_default = 1 AND revoked_at = 0 AND kind = 'api'`, k.Provider).Scan(&others); err != nil {
 				return err
 			}
-			if others == 0 && !k.Revoked() {
+			if others == 0 && !k.Revoked() && !k.Admin {
 				k.Default = true
 			}
 			err := tx.QueryRowContext(ctx, `INSERT INTO keys (provider, label, last4, fingerprint, source, is_default,
-				created_at, rotated_at, validated_at, last_used_at, revoked_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				created_at, rotated_at, validated_at, last_used_at, revoked_at, kind)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), k.Default, nanos(k.CreatedAt),
-				nanos(k.RotatedAt), nanos(k.ValidatedAt), nanos(k.LastUsedAt), nanos(k.RevokedAt)).Scan(&k.ID)
+				nanos(k.RotatedAt), nanos(k.ValidatedAt), nanos(k.LastUsedAt), nanos(k.RevokedAt), k.kind()).Scan(&k.ID)
 			if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 				return fmt.Errorf("a key named %s exists already: pick another --label or rotate it: %w", k.Name(), ErrDuplicate)
 			}
@@ -215,16 +206,17 @@ func (s *Store) PutKey(ctx context.Context, k *Key) error {
 	})
 }
 
-const keyColumns = `id, provider, label, last4, fingerprint, source, is_default, created_at, rotated_at, validated_at, last_used_at, revoked_at`
+const keyColumns = `id, provider, label, last4, fingerprint, source, is_default, created_at, rotated_at, validated_at, last_used_at, revoked_at, kind`
 
 func scanKey(sc scanner) (Key, error) {
 	var k Key
-	var source string
+	var source, kind string
 	var c, r, v, u, x int64
-	if err := sc.Scan(&k.ID, &k.Provider, &k.Label, &k.Last4, &k.Fingerprint, &source, &k.Default, &c, &r, &v, &u, &x); err != nil {
+	if err := sc.Scan(&k.ID, &k.Provider, &k.Label, &k.Last4, &k.Fingerprint, &source, &k.Default, &c, &r, &v, &u, &x, &kind); err != nil {
 		return Key{}, err
 	}
 	k.Source = KeySource(source)
+	k.Admin = kind == keyKindAdmin
 	k.CreatedAt, k.RotatedAt, k.ValidatedAt, k.LastUsedAt, k.RevokedAt = fromNanos(c), fromNanos(r), fromNanos(v), fromNanos(u), fromNanos(x)
 	return k, nil
 }
@@ -257,13 +249,14 @@ func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 }
 
 // DefaultKey returns a provider's default live keychain or file key, or
-// its first by label when none is marked; env keys are not candidates.
+// its first by label when none is marked; env keys and admin keys are not
+// candidates.
 func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
 	if k, ok := s.meta.defaultKey(provider); ok {
 		return k, nil
 	}
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys
-		WHERE provider = ? AND revoked_at = 0 AND source != 'env' ORDER BY is_default DESC, label LIMIT 1`, provider))
+		WHERE provider = ? AND revoked_at = 0 AND source != 'env' AND kind = 'api' ORDER BY is_default DESC, label LIMIT 1`, provider))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, fmt.Errorf("no key for %s: %w", provider, ErrNotFound)
 	}
@@ -294,6 +287,9 @@ func (s *Store) SetDefaultKey(ctx context.Context, id int64) error {
 		}
 		if k.Revoked() {
 			return fmt.Errorf("key %s was removed and cannot be the default", k.Name())
+		}
+		if k.Admin {
+			return fmt.Errorf("key %s is an admin key, which byok uses only to read the provider's reports, never for requests: it cannot be the default", k.Name())
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE keys SET is_default = (id = ?) WHERE provider = ?`, id, k.Provider); err != nil {
 			return err

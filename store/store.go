@@ -385,13 +385,6 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	return tx.Commit()
 }
 
-// schemaVersion returns the database's schema version.
-func (s *Store) schemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
-}
-
 // Close closes both pools.
 func (s *Store) Close() error {
 	return s.closeAll()

@@ -438,10 +438,34 @@ func (s *Store) Totals(ctx context.Context, sc Scope, from, to time.Time) (Total
 // returns one row for every calendar day in loc that overlaps the range,
 // oldest first, empty days included; the others are sorted by cost,
 // highest first. Group keys: provider id, "provider/model", the key's
-// "provider/label" ("provider/(no key)" for none), source, or "2006-01-02".
+// "provider/label" ("provider/(no key)" for none), source, session
+// ("(no session)" for events not imported) or "2006-01-02".
 func (s *Store) Breakdown(ctx context.Context, sc Scope, from, to time.Time, by GroupBy, loc *time.Location) ([]Group, error) {
 	if by == ByDay {
 		return s.days(ctx, sc, from, to, loc)
+	}
+	out, err := s.groups(ctx, sc, from, to, by)
+	if err != nil {
+		return nil, err
+	}
+	// Biggest priced cost first, as every listing shows it; unpriced
+	// requests (shown beside it) break ties by what budgets count for them.
+	sort.Slice(out, func(i, j int) bool {
+		if a, c := out[i].Cost, out[j].Cost; a != c {
+			return a > c
+		}
+		if a, c := out[i].BudgetSpend(), out[j].BudgetSpend(); a != c {
+			return a > c
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+// groups sums a scope over [from, to) by one dimension other than day.
+func (s *Store) groups(ctx context.Context, sc Scope, from, to time.Time, by GroupBy) ([]Group, error) {
+	if by == BySession {
+		return s.sessions(ctx, sc, from, to)
 	}
 	b, err := s.sum(ctx, sc, []time.Time{from, to}, by)
 	if err != nil {
@@ -464,17 +488,6 @@ func (s *Store) Breakdown(ctx context.Context, sc Scope, from, to time.Time, by 
 		}
 		out = append(out, Group{Key: k, Totals: *v})
 	}
-	// Biggest priced cost first, as every listing shows it; unpriced
-	// requests (shown beside it) break ties by what budgets count for them.
-	sort.Slice(out, func(i, j int) bool {
-		if a, c := out[i].Cost, out[j].Cost; a != c {
-			return a > c
-		}
-		if a, c := out[i].BudgetSpend(), out[j].BudgetSpend(); a != c {
-			return a > c
-		}
-		return out[i].Key < out[j].Key
-	})
 	return out, nil
 }
 

@@ -79,6 +79,18 @@ type Event struct {
 	Prompt   string // stored only when config allows
 	Response string
 	Note     string // manual spend note
+
+	// Session and ExternalID belong to events imported from a coding
+	// agent's logs (see Store.Import): the agent's session, for grouping,
+	// and the event's identity within its source, which keeps a line read
+	// twice from being stored twice.
+	Session    string
+	ExternalID string
+	// CopyOf, on an imported event, is an external-id prefix: when an
+	// event of the same source is stored under an id starting with it, this
+	// one is a copy of it (an agent's side conversation replaying a
+	// message) and is not stored.
+	CopyOf string
 }
 
 // CacheWriteTokens returns the 5-minute and 1-hour cache writes together.
@@ -121,10 +133,12 @@ const (
 	ByKey      GroupBy = "key"
 	BySource   GroupBy = "source"
 	ByDay      GroupBy = "day"
+	BySession  GroupBy = "session"
 )
 
 // Group is one row of a breakdown: Key is the provider id, "provider/model",
-// key name, source or day ("2006-01-02" in the requested time zone).
+// key name, source, day ("2006-01-02" in the requested time zone) or the
+// session of an imported event ("(no session)" for the others).
 type Group struct {
 	Key string
 	Totals
@@ -214,6 +228,24 @@ type Key struct {
 	ValidatedAt time.Time
 	LastUsedAt  time.Time
 	RevokedAt   time.Time
+	// Admin marks an admin or management credential (OpenAI admin key,
+	// Anthropic Admin API key, OpenRouter management key): it reads the
+	// provider's usage, cost and balance reports and is never sent with a
+	// prompt, by the CLI, the TUI or the proxy.
+	Admin bool
+}
+
+// Key kinds as stored.
+const (
+	keyKindAPI   = "api"
+	keyKindAdmin = "admin"
+)
+
+func (k Key) kind() string {
+	if k.Admin {
+		return keyKindAdmin
+	}
+	return keyKindAPI
 }
 
 // Name returns "provider/label", the keychain account and the key's scope name.

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -51,7 +50,7 @@ func (p *alerts) Load() tea.Cmd {
 	p.loading = true
 	id, ctx, a, all := p.reqID, p.c.ctx, p.c.app, p.all
 	return func() tea.Msg {
-		l, err := a.Store.Alerts(ctx, all)
+		l, err := a.Alerts(ctx, all)
 		return alertListMsg{result: result{pageAlerts, id}, list: l, err: err}
 	}
 }
@@ -111,11 +110,7 @@ func (p *alerts) ack(ids []int64) tea.Cmd {
 	p.workID = p.c.nextID()
 	id, ctx, a := p.workID, p.c.ctx, p.c.app
 	return func() tea.Msg {
-		var errs []error
-		for _, aid := range ids {
-			errs = append(errs, a.Store.AckAlert(ctx, aid))
-		}
-		return alertAckedMsg{result: result{pageAlerts, id}, n: len(ids), err: errors.Join(errs...)}
+		return alertAckedMsg{result: result{pageAlerts, id}, n: len(ids), err: a.AckAlerts(ctx, ids...)}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
@@ -40,6 +41,7 @@ type budgetListMsg struct {
 type budgetDoneMsg struct {
 	result
 	text string
+	warn bool // the save raised alerts or warnings: shown with ⚠
 	err  error
 }
 
@@ -54,7 +56,7 @@ func (p *budgets) Load() tea.Cmd {
 	p.loading = true
 	id, ctx, a := p.reqID, p.c.ctx, p.c.app
 	return func() tea.Msg {
-		l, err := a.Budget.Statuses(ctx)
+		l, err := a.Budgets(ctx)
 		return budgetListMsg{result: result{pageBudgets, id}, list: l, err: err}
 	}
 }
@@ -79,7 +81,11 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return tea.Batch(closeDialog, failure(msg.err))
 		}
-		return tea.Batch(closeDialog, notice("%s", msg.text), p.Load())
+		note := notice("%s", msg.text)
+		if msg.warn {
+			note = warning("%s", msg.text)
+		}
+		return tea.Batch(closeDialog, note, p.Load())
 	case dataChangedMsg:
 		return p.Load()
 	case tea.KeyPressMsg:
@@ -95,10 +101,11 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Delete):
 			if p.cursor < len(p.list) {
 				b := p.list[p.cursor].Budget
-				ctx, st := p.c.ctx, p.c.app.Store
+				ctx, a := p.c.ctx, p.c.app
 				return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
-					return p.work(func() (string, error) {
-						return "Deleted the budget on " + b.Scope, st.DeleteBudget(ctx, b.Scope)
+					return p.work(func() (budgetDoneMsg, error) {
+						_, err := a.DeleteBudget(ctx, b.Scope)
+						return budgetDoneMsg{text: "Deleted the budget on " + b.Scope}, err
 					})
 				}))
 			}
@@ -109,12 +116,13 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (p *budgets) work(fn func() (string, error)) tea.Cmd {
+func (p *budgets) work(fn func() (budgetDoneMsg, error)) tea.Cmd {
 	p.workID = p.c.nextID()
 	id := p.workID
 	return func() tea.Msg {
-		text, err := fn()
-		return budgetDoneMsg{result: result{pageBudgets, id}, text: text, err: err}
+		msg, err := fn()
+		msg.result, msg.err = result{pageBudgets, id}, err
+		return msg
 	}
 }
 
@@ -169,40 +177,38 @@ func (p *budgets) form(b *store.Budget) dialog {
 	return newFormDialog(p.c, title, form, "Saving…", func() tea.Cmd {
 		ctx, a := p.c.ctx, p.c.app
 		in := *v
-		return p.work(func() (string, error) {
-			sc, err := budget.ParseScope(in.scope)
-			if err != nil {
-				return "", err
-			}
-			if sc.Kind != budget.KindAll {
-				spec, err := a.Provider(sc.Provider)
-				if err != nil {
-					return "", err
-				}
-				sc.Provider = spec.ID
-			}
+		return p.work(func() (budgetDoneMsg, error) {
 			amount, err := money.Parse(in.amount)
 			if err != nil {
-				return "", err
+				return budgetDoneMsg{}, err
 			}
 			period, err := budget.ParsePeriod(in.period)
 			if err != nil {
-				return "", err
+				return budgetDoneMsg{}, err
 			}
 			ths, err := budget.ParseThresholds(in.thresholds)
 			if err != nil {
-				return "", err
+				return budgetDoneMsg{}, err
 			}
-			nb := store.Budget{Scope: sc.String(), Period: period, Limit: amount, Hard: in.hard, Thresholds: ths}
-			if b != nil {
-				nb.ID, nb.CreatedAt = b.ID, b.CreatedAt
+			saved, err := a.SetBudget(ctx, app.BudgetInput{Scope: in.scope, Limit: amount, Period: period, Hard: in.hard, Thresholds: ths})
+			if err != nil {
+				return budgetDoneMsg{}, err
 			}
-			if err := a.Store.PutBudget(ctx, &nb); err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("Budget on %s: %s %s", nb.Scope, nb.Limit, nb.Period), nil
+			return savedBudgetNotice(saved), nil
 		})
 	})
+}
+
+// savedBudgetNotice says what saving a budget did, warnings and the
+// alerts it raised first: they are what the user must read.
+func savedBudgetNotice(saved app.SavedBudget) budgetDoneMsg {
+	b := saved.Status.Budget
+	parts := []string{fmt.Sprintf("Budget on %s: %s %s", b.Scope, b.Limit, b.Period)}
+	parts = append(parts, saved.Warnings...)
+	for _, al := range saved.Alerts {
+		parts = append(parts, al.Message)
+	}
+	return budgetDoneMsg{text: strings.Join(parts, " · "), warn: len(parts) > 1}
 }
 
 func (p *budgets) View() string {

@@ -26,12 +26,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	srv := fakeOpenAI(t, "Hello from the fake model, end to end.", false)
 	dir := t.TempDir()
 	home := newHome(t, dir, "home", fmt.Sprintf("store_text = true\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\nno_key = true\n", srv.URL+"/v1"))
-	bin := filepath.Join(dir, "byok")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build byok: %v\n%s", err, out)
-	}
+	bin := buildByok(t, dir)
 
 	// The socket is this process's own: temporary directories of two test
 	// runs at once end alike ("001").
@@ -42,7 +37,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	tm.waitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 
-	views := []string{"to filter", "›Prompt", "Compare", "secrets stay in the keychain", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
+	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
 	for _, want := range views {
 		tm.keys("Tab")
 		tm.waitFor(want)
@@ -167,6 +162,18 @@ func (tm *tmux) waitFor(want ...string) {
 
 // newHome makes the byok home dir/name, with config as its config.toml
 // unless that is empty.
+// buildByok builds the byok binary into dir and returns its path.
+func buildByok(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "byok")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/byok")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build byok: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func newHome(t *testing.T, dir, name, config string) string {
 	t.Helper()
 	home := filepath.Join(dir, name)

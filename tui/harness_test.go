@@ -21,6 +21,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -325,4 +326,17 @@ func testAppAt(t *testing.T, home string) *app.App {
 func (hs *harness) deliver(msg tea.Msg) {
 	_, cmd := hs.m.Update(msg)
 	hs.drive(cmd)
+}
+
+// testStore opens the database of a as another process would, for tests
+// that put in place what no screen of byok writes (a failed request with
+// its prompt).
+func testStore(t *testing.T, a *app.App) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), a.Config.Paths.Database, store.Options{Now: fixedClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

@@ -317,7 +317,7 @@ func (h *history) rerun() tea.Cmd {
 	return func() tea.Msg {
 		full, err := a.Store.Event(ctx, e.ID)
 		if err != nil {
-			return noticeMsg{text: err.Error(), err: true}
+			return noticeMsg{text: err.Error(), kind: noticeError}
 		}
 		label := ""
 		if _, l, ok := strings.Cut(full.KeyName, "/"); ok && full.KeyID != 0 {

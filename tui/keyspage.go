@@ -146,9 +146,7 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if sel.Revoked() || sel.Source == store.KeyEnv {
 			return failure(fmt.Errorf("%s cannot be the default: pick a stored key", sel.Name()))
 		}
-		return p.work("", "is now the default", func() (store.Key, error) {
-			return sel.Key, a.SetDefaultKey(ctx, sel.ID)
-		})
+		return p.work("", "is now the default", func() (store.Key, error) { return a.SetDefaultKey(ctx, sel.ID) })
 	}
 	return nil
 }

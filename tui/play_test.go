@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
@@ -164,7 +165,7 @@ func TestPlaygroundBudgets(t *testing.T) {
 	p := hs.m.pages[pagePlayground].(*playground)
 
 	// A priced model near a soft budget warns and asks again.
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "model:openai/gpt-4o", Period: store.Daily, Limit: money.Cent / 100, Thresholds: []int{100}}); err != nil {
+	if _, err := a.SetBudget(ctx, app.BudgetInput{Scope: "model:openai/gpt-4o", Period: store.Daily, Limit: money.Cent / 100, Thresholds: []int{100}}); err != nil {
 		t.Fatal(err)
 	}
 	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "openai/gpt-4o"})
@@ -184,7 +185,7 @@ func TestPlaygroundBudgets(t *testing.T) {
 	}
 
 	// A used-up hard budget refuses before anything is sent.
-	if err := a.Store.PutBudget(ctx, &store.Budget{Scope: "provider:fake", Period: store.Monthly, Limit: money.Cent, Hard: true, Thresholds: []int{100}}); err != nil {
+	if _, err := a.SetBudget(ctx, app.BudgetInput{Scope: "provider:fake", Period: store.Monthly, Limit: money.Cent, Hard: true, Thresholds: []int{100}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.AddSpend(ctx, "fake", money.Dollar, "over", testNow.Add(-time.Hour)); err != nil {
@@ -244,7 +245,7 @@ func TestRerunFailedRequest(t *testing.T) {
 	failed := store.Event{Time: testNow.Add(-time.Minute), Source: store.SourceCLI, Provider: "fake", Model: "test-model",
 		Status: store.StatusError, ErrorClass: "server", ErrorMessage: "fake: the server failed", HTTPStatus: 500,
 		CostState: "unpriced", Prompt: "try this again", Response: ""}
-	if _, err := a.Store.Record(ctx, &failed); err != nil {
+	if _, err := testStore(t, a).Record(ctx, &failed); err != nil {
 		t.Fatal(err)
 	}
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)

@@ -427,8 +427,8 @@ func (p *playground) listLive() tea.Cmd {
 	p.liveBusy = true
 	id, ctx, a, label := p.liveID, p.c.ctx, p.c.app, p.label
 	return func() tea.Msg {
-		ms, err := a.ListModels(ctx, prov, label)
-		return liveModelsMsg{result: result{pagePlayground, id}, provider: prov, models: ms, err: err}
+		list, err := a.ListModels(ctx, prov, label)
+		return liveModelsMsg{result: result{pagePlayground, id}, provider: prov, models: list.Models, err: err}
 	}
 }
 

@@ -170,8 +170,7 @@ type (
 	// noticeMsg shows a line in the status bar for a while.
 	noticeMsg struct {
 		text string
-		err  bool // a failure, shown with ✗
-		warn bool // a warning, shown with ⚠
+		kind noticeKind
 	}
 	noticeExpiredMsg struct{ id int }
 	// openDialogMsg puts a dialog over the active page.
@@ -187,6 +186,15 @@ type (
 	dataChangedMsg struct{}
 )
 
+// noticeKind says how a notice reads in the status line.
+type noticeKind int
+
+const (
+	noticeInfo  noticeKind = iota // a done deed, shown with ✓
+	noticeWarn                    // something that asks for care, shown with ⚠
+	noticeError                   // a failure, shown with ✗ for longer
+)
+
 func notice(format string, args ...any) tea.Cmd {
 	text := fmt.Sprintf(format, args...)
 	return func() tea.Msg { return noticeMsg{text: text} }
@@ -196,11 +204,11 @@ func notice(format string, args ...any) tea.Cmd {
 // budget, alerts a request raised.
 func warning(format string, args ...any) tea.Cmd {
 	text := fmt.Sprintf(format, args...)
-	return func() tea.Msg { return noticeMsg{text: text, warn: true} }
+	return func() tea.Msg { return noticeMsg{text: text, kind: noticeWarn} }
 }
 
 func failure(err error) tea.Cmd {
-	return func() tea.Msg { return noticeMsg{text: err.Error(), err: true} }
+	return func() tea.Msg { return noticeMsg{text: err.Error(), kind: noticeError} }
 }
 
 func goTo(p pageID, msg tea.Msg) tea.Cmd {
@@ -227,10 +235,8 @@ type model struct {
 	spin     spinner.Model
 	spinning bool
 
-	notice    string
-	noticeErr bool
-	// noticeWarn marks a warning: shown with ⚠, not ✓.
-	noticeWarn bool
+	notice     string
+	noticeKind noticeKind
 	noticeID   int
 
 	version int64
@@ -377,11 +383,11 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case noticeMsg:
-		m.notice, m.noticeErr, m.noticeWarn = msg.text, msg.err, msg.warn
+		m.notice, m.noticeKind = msg.text, msg.kind
 		m.noticeID++
 		id := m.noticeID
 		ttl := 5 * time.Second
-		if msg.err {
+		if msg.kind == noticeError {
 			ttl = 12 * time.Second
 		}
 		return m.c.after(ttl, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
@@ -523,10 +529,10 @@ func (m *model) render() string {
 	// An error may take up to three lines; the page gives them up.
 	var status []string
 	switch {
-	case m.notice != "" && m.noticeErr:
+	case m.notice != "" && m.noticeKind == noticeError:
 		status = strings.Split(st.Over.Render(wrap("✗ "+m.notice, m.width)), "\n")
 		status = status[:min(len(status), 3)]
-	case m.notice != "" && m.noticeWarn:
+	case m.notice != "" && m.noticeKind == noticeWarn:
 		status = []string{st.Warn.Render("⚠ " + m.notice)}
 	case m.notice != "":
 		status = []string{st.OK.Render("✓ " + m.notice)}

@@ -8,8 +8,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+type alertsOptions struct {
+	all    bool
+	output outputOptions
+}
+
 func newAlertsCmd(f *Factory) *cobra.Command {
-	var all, asJSON bool
+	var o alertsOptions
 	cmd := &cobra.Command{
 		Use:   "alerts",
 		Short: "Budget, forecast, anomaly and key-rotation alerts",
@@ -17,31 +22,11 @@ func newAlertsCmd(f *Factory) *cobra.Command {
   byok alerts --all --json
   byok alerts ack 12`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runAlerts(cmd.Context(), f, all, asJSON) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAlerts(cmd.Context(), f, o) },
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "include acknowledged alerts")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	ack := &cobra.Command{
-		Use:   "ack ID",
-		Short: "Acknowledge an alert",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil || id <= 0 {
-				return usageErrorf("alert id %q: use the number shown by `byok alerts`", args[0])
-			}
-			a, err := f.App(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := a.Store.AckAlert(cmd.Context(), id); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.Out, "Acknowledged alert %d.\n", id)
-			return nil
-		},
-	}
-	cmd.AddCommand(ack)
+	cmd.Flags().BoolVar(&o.all, "all", false, "include acknowledged alerts")
+	o.output.addFlags(cmd, false)
+	cmd.AddCommand(newAlertsAckCmd(f))
 	return cmd
 }
 
@@ -56,19 +41,16 @@ type alertRow struct {
 	Acked     bool   `json:"acked"`
 }
 
-func runAlerts(ctx context.Context, f *Factory, all, asJSON bool) error {
+func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err != nil {
-		a.Log.Warn("rotation alerts", "err", err)
-	}
-	as, err := a.Store.Alerts(ctx, all)
+	as, err := a.Alerts(ctx, o.all)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if o.output.json {
 		rows := make([]alertRow, len(as))
 		for i, al := range as {
 			rows[i] = alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
@@ -80,7 +62,7 @@ func runAlerts(ctx context.Context, f *Factory, all, asJSON bool) error {
 		return writeJSON(f.IO.Out, rows)
 	}
 	if len(as) == 0 {
-		if all {
+		if o.all {
 			fmt.Fprintln(f.IO.Out, "No alerts yet.")
 		} else {
 			fmt.Fprintln(f.IO.Out, "No unacknowledged alerts. (`byok alerts --all` shows acknowledged ones.)")
@@ -96,4 +78,43 @@ func runAlerts(ctx context.Context, f *Factory, all, asJSON bool) error {
 		t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
 	}
 	return t.flush()
+}
+
+type alertsAckOptions struct {
+	ids []int64
+}
+
+func newAlertsAckCmd(f *Factory) *cobra.Command {
+	var o alertsAckOptions
+	return &cobra.Command{
+		Use:   "ack ID…",
+		Short: "Acknowledge alerts",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range args {
+				id, err := strconv.ParseInt(s, 10, 64)
+				if err != nil || id <= 0 {
+					return usageErrorf("alert id %q: use the number shown by `byok alerts`", s)
+				}
+				o.ids = append(o.ids, id)
+			}
+			return runAlertsAck(cmd.Context(), f, o)
+		},
+	}
+}
+
+func runAlertsAck(ctx context.Context, f *Factory, o alertsAckOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.AckAlerts(ctx, o.ids...); err != nil {
+		return err
+	}
+	if len(o.ids) == 1 {
+		fmt.Fprintf(f.IO.Out, "Acknowledged alert %d.\n", o.ids[0])
+	} else {
+		fmt.Fprintf(f.IO.Out, "Acknowledged %d alerts.\n", len(o.ids))
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
-	"github.com/byokhq/byok/store"
 )
 
 func newBudgetCmd(f *Factory) *cobra.Command {
@@ -20,9 +19,19 @@ your configured time zone. Scopes: all, provider:ID, key:PROVIDER/LABEL,
 model:PROVIDER/MODEL. A hard budget refuses new requests once reached; a soft one
 only alerts, at 50, 80 and 100 % unless --alerts says otherwise.`,
 	}
-	var period, alerts string
-	var hard bool
-	set := &cobra.Command{
+	cmd.AddCommand(newBudgetSetCmd(f), newBudgetListCmd(f), newBudgetRmCmd(f))
+	return cmd
+}
+
+type budgetSetOptions struct {
+	scope, amount  string
+	period, alerts string
+	hard           bool
+}
+
+func newBudgetSetCmd(f *Factory) *cobra.Command {
+	var o budgetSetOptions
+	cmd := &cobra.Command{
 		Use:   "set SCOPE AMOUNT",
 		Short: "Create or change a budget",
 		Example: `  byok budget set all 100
@@ -30,111 +39,67 @@ only alerts, at 50, 80 and 100 % unless --alerts says otherwise.`,
   byok budget set model:anthropic/claude-opus-4-1 5 --period daily --alerts 80,100`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBudgetSet(cmd.Context(), f, args[0], args[1], period, alerts, hard)
+			o.scope, o.amount = args[0], args[1]
+			return runBudgetSet(cmd.Context(), f, o)
 		},
 	}
-	set.Flags().StringVar(&period, "period", "monthly", "daily, weekly or monthly")
-	set.Flags().BoolVar(&hard, "hard", false, "refuse requests once the limit is reached")
-	set.Flags().StringVar(&alerts, "alerts", "50,80,100", "alert thresholds in percent")
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "Budgets with spend, forecast and reset time",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runBudgetList(cmd.Context(), f, asJSON) },
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	rm := &cobra.Command{
-		Use:   "rm SCOPE",
-		Short: "Remove a budget",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, sc, err := budgetScope(cmd.Context(), f, args[0])
-			if err != nil {
-				return err
-			}
-			if err := a.Store.DeleteBudget(cmd.Context(), sc.String()); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.Out, "Removed the budget for %s.\n", sc)
-			return nil
-		},
-	}
-	cmd.AddCommand(set, list, rm)
+	cmd.Flags().StringVar(&o.period, "period", "monthly", "daily, weekly or monthly")
+	cmd.Flags().BoolVar(&o.hard, "hard", false, "refuse requests once the limit is reached")
+	cmd.Flags().StringVar(&o.alerts, "alerts", "50,80,100", "alert thresholds in percent")
 	return cmd
 }
 
-// budgetScope parses a scope and resolves provider aliases.
-func budgetScope(ctx context.Context, f *Factory, s string) (*app.App, budget.Scope, error) {
-	sc, err := budget.ParseScope(s)
+func runBudgetSet(ctx context.Context, f *Factory, o budgetSetOptions) error {
+	amt, err := parseAmount(o.amount)
 	if err != nil {
-		return nil, sc, usageError{err}
+		return err
+	}
+	p, err := budget.ParsePeriod(o.period)
+	if err != nil {
+		return usageError{err}
+	}
+	ths, err := budget.ParseThresholds(o.alerts)
+	if err != nil {
+		return usageError{err}
 	}
 	a, err := f.App(ctx)
 	if err != nil {
-		return nil, sc, err
+		return err
 	}
-	if sc.Provider != "" {
-		spec, err := a.Provider(sc.Provider)
-		if err != nil {
-			return nil, sc, usageError{err}
-		}
-		sc.Provider = spec.ID
-	}
-	return a, sc, nil
-}
-
-func runBudgetSet(ctx context.Context, f *Factory, scope, amount, period, alerts string, hard bool) error {
-	amt, err := parseAmount(amount)
+	saved, err := a.SetBudget(ctx, app.BudgetInput{Scope: o.scope, Limit: amt, Period: p, Hard: o.hard, Thresholds: ths})
 	if err != nil {
 		return err
 	}
-	p, err := budget.ParsePeriod(period)
-	if err != nil {
-		return usageError{err}
+	for _, w := range saved.Warnings {
+		fmt.Fprintf(f.IO.Err, "warning: %s\n", w)
 	}
-	ths, err := budget.ParseThresholds(alerts)
-	if err != nil {
-		return usageError{err}
-	}
-	a, sc, err := budgetScope(ctx, f, scope)
-	if err != nil {
-		return err
-	}
-	if sc.Kind == budget.KindKey {
-		if _, err := a.Store.KeyByName(ctx, sc.Provider, sc.Label); err != nil {
-			return usageErrorf("no key %s/%s: see `byok keys list`", sc.Provider, sc.Label)
-		}
-	}
-	b := store.Budget{Scope: sc.String(), Period: p, Limit: amt, Hard: hard, Thresholds: ths}
-	if err := a.Store.PutBudget(ctx, &b); err != nil {
-		return err
-	}
-	st, err := a.Budget.Status(ctx, b)
-	if err != nil {
-		return err
-	}
+	st := saved.Status
 	kind := "soft"
-	if hard {
+	if st.Budget.Hard {
 		kind = "hard"
 	}
 	fmt.Fprintf(f.IO.Out, "%s budget for %s: %s %s; %s spent so far (%.0f%%), resets %s.\n",
-		kind, sc, amt, p, st.Spent, st.Percent, st.End.In(a.Location()).Format("2006-01-02 15:04 MST"))
-	if _, err := a.Budget.Evaluate(ctx, targetOf(ctx, a, sc)); err != nil {
-		a.Log.Warn("evaluate alerts", "err", err)
+		kind, st.Budget.Scope, st.Budget.Limit, st.Budget.Period, st.Spent, st.Percent, st.End.In(a.Location()).Format("2006-01-02 15:04 MST"))
+	for _, al := range saved.Alerts {
+		fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
 	}
 	return nil
 }
 
-// targetOf turns a scope into the request target whose alerts it covers.
-func targetOf(ctx context.Context, a *app.App, sc budget.Scope) budget.Target {
-	t := budget.Target{Provider: sc.Provider, Model: sc.Model}
-	if sc.Kind == budget.KindKey {
-		if k, err := a.Store.KeyByName(ctx, sc.Provider, sc.Label); err == nil {
-			t.KeyID = k.ID
-		}
+type budgetListOptions struct {
+	output outputOptions
+}
+
+func newBudgetListCmd(f *Factory) *cobra.Command {
+	var o budgetListOptions
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Budgets with spend, forecast and reset time",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runBudgetList(cmd.Context(), f, o) },
 	}
-	return t
+	o.output.addFlags(cmd, false)
+	return cmd
 }
 
 type budgetRow struct {
@@ -152,16 +117,16 @@ type budgetRow struct {
 	Thresholds  []int  `json:"alerts"`
 }
 
-func runBudgetList(ctx context.Context, f *Factory, asJSON bool) error {
+func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	sts, err := a.Budget.Statuses(ctx)
+	sts, err := a.Budgets(ctx)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if o.output.json {
 		rows := make([]budgetRow, len(sts))
 		for i, s := range sts {
 			rows[i] = budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
@@ -188,4 +153,34 @@ func runBudgetList(ctx context.Context, f *Factory, asJSON bool) error {
 			s.ForecastText(), s.State, s.End.In(loc).Format("2006-01-02 15:04"))
 	}
 	return t.flush()
+}
+
+type budgetRmOptions struct {
+	scope string
+}
+
+func newBudgetRmCmd(f *Factory) *cobra.Command {
+	var o budgetRmOptions
+	return &cobra.Command{
+		Use:   "rm SCOPE",
+		Short: "Remove a budget",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.scope = args[0]
+			return runBudgetRm(cmd.Context(), f, o)
+		},
+	}
+}
+
+func runBudgetRm(ctx context.Context, f *Factory, o budgetRmOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	sc, err := a.DeleteBudget(ctx, o.scope)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Removed the budget for %s.\n", sc)
+	return nil
 }

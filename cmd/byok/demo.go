@@ -73,6 +73,11 @@ func runDemo(ctx context.Context, f *Factory, o demoOptions) error {
 	}
 	fmt.Fprintf(f.IO.Err, "Seeded %d requests, %d providers, %d models, %d keys, %d budgets, %d alerts (%s in total) in %.1fs.\n",
 		rep.Events, rep.Providers, rep.Models, rep.Keys, rep.Budgets, rep.Alerts, rep.Spend, time.Since(start).Seconds())
+	if rep.SecretsErr != nil {
+		fmt.Fprintf(f.IO.Err, "The demo's keys could not be put in the keychain, so its simulated providers cannot be sent to: %v\n", rep.SecretsErr)
+	} else {
+		fmt.Fprintln(f.IO.Err, "Every provider in this home is simulated offline: send prompts, compare models and test keys freely; nothing leaves this machine.")
+	}
 	fmt.Fprintf(f.IO.Err, "Explore it again with: byok --home %s\n\n", a.DataDir())
 	if !o.noTUI && tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
 		return tuiRunner(ctx, a, f)

@@ -39,6 +39,9 @@ const childEnv = "BYOK_HARDEN_CHILD"
 func TestMain(m *testing.M) {
 	switch os.Getenv(childEnv) {
 	case "":
+		// No test may reach the keychain of the machine it runs on: tests
+		// that need one start their own (keychaintest), the rest find none.
+		os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/byok-test-bus")
 		os.Exit(m.Run())
 	case "cli":
 		// byok itself: the arguments after "--" are the command line.
@@ -250,7 +253,7 @@ func sse(w http.ResponseWriter, events ...string) {
 	}
 }
 
-// Documented stream events of each API (API_REFERENCE §2), split in a
+// Documented stream events of each API (docs/wire-formats.md §2), split in a
 // first part (some text) and the rest (more text and the usage).
 var streams = map[string][2][]string{
 	apiChat: {{
@@ -336,7 +339,7 @@ type statusBody struct {
 }
 
 // faultBodies are the error responses of each API, in the provider's own
-// shape (API_REFERENCE §3).
+// shape (docs/wire-formats.md §3).
 var faultBodies = map[string]map[string]statusBody{
 	"unauthorized": {
 		apiChat:      {401, `{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}`},

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 func newKeysCmd(f *Factory) *cobra.Command {
@@ -22,21 +23,33 @@ byok's database keeps only metadata: the last 4 characters, a fingerprint and
 dates. Keys are read from stdin or a hidden prompt, never from the command line.
 Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
 	}
-	var label string
-	var noValidate bool
+	var addOpts keysAddOptions
 	add := &cobra.Command{
 		Use:   "add PROVIDER",
 		Short: "Store a key (from stdin or a hidden prompt) after checking it",
+		Long: `Store a key (from stdin or a hidden prompt) after checking it with the
+provider's cheapest call.
+
+With --admin the key is an admin or management credential: an OpenAI admin
+key (sk-admin-…), an Anthropic Admin API key (sk-ant-admin…), an OpenRouter
+management key, or xAI's management key and team id as one JSON value
+({"management_key": "…", "team_id": "…"}). byok reads the provider's usage,
+cost and balance reports with it (byok reconcile, byok balance) and never
+sends a prompt with it, from the CLI, the TUI or the proxy.`,
 		Example: `  byok keys add openai                     prompts for the key
   pass show openai | byok keys add openai --label work
-  byok keys add azure < azure-credentials.json`,
+  byok keys add azure < azure-credentials.json
+  byok keys add openai --admin             an admin key, for byok reconcile`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runKeysAdd(cmd.Context(), f, args[0], label, !noValidate)
+			addOpts.Provider = args[0]
+			addOpts.LabelSet = cmd.Flags().Changed("label")
+			return runKeysAdd(cmd.Context(), f, addOpts)
 		},
 	}
-	add.Flags().StringVar(&label, "label", "default", "a name for this key, e.g. work or personal")
-	add.Flags().BoolVar(&noValidate, "no-validate", false, "store the key without asking the provider")
+	add.Flags().StringVar(&addOpts.Label, "label", "default", `a name for this key, e.g. work or personal ("admin" with --admin)`)
+	add.Flags().BoolVar(&addOpts.NoValidate, "no-validate", false, "store the key without asking the provider")
+	add.Flags().BoolVar(&addOpts.Admin, "admin", false, "an admin or management key, used only to read the provider's reports and balance")
 
 	var asJSON bool
 	list := &cobra.Command{
@@ -115,10 +128,10 @@ Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				if err := a.SetDefaultKey(ctx, id); err != nil {
+				k, err := a.SetDefaultKey(ctx, id)
+				if err != nil {
 					return err
 				}
-				k, _ := a.Store.KeyByID(ctx, id)
 				fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
 				return nil
 			})
@@ -183,17 +196,30 @@ func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Cont
 	return fn(ctx, a, id)
 }
 
-func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validate bool) error {
+// keysAddOptions are the arguments of `byok keys add`.
+type keysAddOptions struct {
+	Provider   string
+	Label      string
+	LabelSet   bool // --label was given (an admin key defaults to "admin")
+	NoValidate bool
+	Admin      bool
+}
+
+func runKeysAdd(ctx context.Context, f *Factory, opts keysAddOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	spec, err := a.KeySpec(provider)
+	spec, err := a.KeySpec(opts.Provider)
 	if err != nil {
 		return usageError{err}
 	}
+	label, validate := opts.Label, !opts.NoValidate
 	if spec.ID == app.ExportSecretProvider {
-		validate = false
+		validate = false // an export header has no provider to ask
+	}
+	if opts.Admin && !opts.LabelSet {
+		label = "admin"
 	}
 	// A taken or malformed label is said before the key is asked for.
 	if err := a.CheckKeyName(ctx, spec.ID, label); err != nil {
@@ -204,7 +230,12 @@ func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validat
 		return err
 	}
 	prompt := fmt.Sprintf("%s key: ", spec.Name)
-	if spec.Structured {
+	switch {
+	case opts.Admin && spec.ID == "xai":
+		prompt = `xAI management key and team id as {"management_key": "…", "team_id": "…"}: `
+	case opts.Admin:
+		prompt = fmt.Sprintf("%s admin key: ", spec.Name)
+	case spec.Structured:
 		prompt = fmt.Sprintf("%s credentials as one JSON value: ", spec.Name)
 	}
 	secret, err := readSecret(f, prompt)
@@ -214,13 +245,20 @@ func runKeysAdd(ctx context.Context, f *Factory, provider, label string, validat
 	if validate {
 		fmt.Fprintf(f.IO.Err, "Checking the key with %s …\n", spec.Name)
 	}
-	k, err := a.AddKey(ctx, spec.ID, label, secret, validate)
+	add := a.AddKey
+	if opts.Admin {
+		add = a.AddAdminKey
+	}
+	k, err := add(ctx, spec.ID, label, secret, validate)
 	if err != nil {
 		return err
 	}
 	def := ""
 	if k.Default {
 		def = ", the default for " + spec.ID
+	}
+	if k.Admin {
+		def = ", admin: for reports and balances only"
 	}
 	fmt.Fprintf(f.IO.Out, "Stored %s (id %d, …%s%s) in the %s.\n", k.Name(), k.ID, k.Last4, def, a.Config.Keyring)
 	return nil
@@ -233,6 +271,7 @@ type keyRow struct {
 	Last4       string `json:"last4"`
 	Fingerprint string `json:"fingerprint"`
 	Source      string `json:"source"`
+	Kind        string `json:"kind"`
 	Env         string `json:"env,omitempty"`
 	Default     bool   `json:"default"`
 	CreatedAt   any    `json:"created_at"`
@@ -252,13 +291,10 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Budget.RotationAlerts(ctx, a.Config.RotateAfterDays); err != nil {
-		a.Log.Warn("rotation alerts", "err", err)
-	}
 	if asJSON {
 		rows := make([]keyRow, len(ks))
 		for i, k := range ks {
-			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), k.Env, k.Default,
+			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
 				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue}
 		}
 		return writeJSON(f.IO.Out, rows)
@@ -268,7 +304,7 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		return nil
 	}
 	now := a.Now()
-	t := newTable(f.IO.Out, "ID", "PROVIDER", "LABEL", "KEY", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
+	t := newTable(f.IO.Out, "ID", "PROVIDER", "LABEL", "KEY", "KIND", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
 	due := 0
 	for _, k := range ks {
 		src := string(k.Source)
@@ -292,7 +328,7 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		if k.Last4 != "" {
 			masked = "…" + k.Last4
 		}
-		t.row(itoa(k.ID), k.Provider, k.Label, masked, src, def, ago(k.Age(now)), last, st)
+		t.row(itoa(k.ID), k.Provider, k.Label, masked, keyKind(k.Key), src, def, ago(k.Age(now)), last, st)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -301,6 +337,15 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		fmt.Fprintf(f.IO.Out, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
 	}
 	return nil
+}
+
+// keyKind is "admin" for an admin or management key, which reads reports
+// only, and "api" for a key that sends requests.
+func keyKind(k store.Key) string {
+	if k.Admin {
+		return "admin"
+	}
+	return "api"
 }
 
 func ago(d time.Duration) string {

@@ -14,8 +14,9 @@ import (
 type logOptions struct {
 	limit                        int
 	provider, model, status, src string
-	search, since, until         string
-	json, csv                    bool
+	search                       string
+	span                         rangeOptions
+	output                       outputOptions
 }
 
 func newLogCmd(f *Factory) *cobra.Command {
@@ -36,14 +37,12 @@ func newLogCmd(f *Factory) *cobra.Command {
 	fl.StringVar(&o.status, "status", "", "only ok, error, cancelled or partial")
 	fl.StringVar(&o.src, "source", "", "only cli, tui, proxy or manual")
 	fl.StringVar(&o.search, "search", "", "text in the model, key, error, note, prompt or reply")
-	fl.StringVar(&o.since, "since", "", "from this time (a date, RFC 3339, today, or an age like 7d)")
-	fl.StringVar(&o.until, "until", "", "before this time")
-	fl.BoolVar(&o.json, "json", false, "print JSON")
-	fl.BoolVar(&o.csv, "csv", false, "print CSV")
+	o.span.addFlags(cmd, "the first request")
+	o.output.addFlags(cmd, true)
 	return cmd
 }
 
-// logRow is one event in `log --json` (DESIGN §7).
+// logRow is one event in `log --json` (docs/design.md §7).
 type logRow struct {
 	ID               int64  `json:"id"`
 	Time             any    `json:"time"`
@@ -69,8 +68,8 @@ type logRow struct {
 }
 
 func runLog(ctx context.Context, f *Factory, o logOptions) error {
-	if o.json && o.csv {
-		return usageErrorf("choose one of --json and --csv")
+	if err := o.output.check(); err != nil {
+		return err
 	}
 	if o.limit <= 0 || o.limit > 100000 {
 		return usageErrorf("--limit %d: use 1 to 100000", o.limit)
@@ -111,15 +110,8 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 			return usageErrorf("--model %q: write it as provider/model, or add --provider", o.model)
 		}
 	}
-	if o.since != "" {
-		if flt.Since, err = a.ParseTime(o.since); err != nil {
-			return usageError{err}
-		}
-	}
-	if o.until != "" {
-		if flt.Until, err = a.ParseTime(o.until); err != nil {
-			return usageError{err}
-		}
+	if flt.Since, flt.Until, err = o.span.times(a); err != nil {
+		return err
 	}
 	es, err := a.Store.Events(ctx, flt)
 	if err != nil {
@@ -136,9 +128,9 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	}
 	w := f.IO.Out
 	switch {
-	case o.json:
+	case o.output.json:
 		return writeJSON(w, rows)
-	case o.csv:
+	case o.output.csv:
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "latency_ms", "ttft_ms"})
 		for _, r := range rows {

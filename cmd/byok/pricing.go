@@ -404,7 +404,7 @@ func runReprice(ctx context.Context, f *Factory, since string, yes bool) error {
 	if err != nil {
 		return err
 	}
-	from, _, err := rangeFlags(a, since, "")
+	from, _, err := rangeOptions{since: since}.monthToDate(a)
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/byokhq/byok/app"
 )
 
 func newProvidersCmd(f *Factory) *cobra.Command {
@@ -101,54 +97,23 @@ func newModelsCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type liveCache struct {
-	At     time.Time `json:"at"`
-	Models []string  `json:"models"`
-}
-
 func runLiveModels(ctx context.Context, f *Factory, provider, key string, asJSON bool) error {
-	a, err := f.App(ctx)
+	a, spec, err := f.appFor(ctx, provider)
 	if err != nil {
 		return err
 	}
-	models, cached, err := liveModels(ctx, a, provider, key)
+	list, err := a.ListModels(ctx, spec.ID, key)
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		return writeJSON(f.IO.Out, models)
+		return writeJSON(f.IO.Out, list.Models)
 	}
-	for _, m := range models {
+	for _, m := range list.Models {
 		fmt.Fprintln(f.IO.Out, m)
 	}
-	if cached {
+	if list.Cached {
 		fmt.Fprintln(f.IO.Err, "(from the cache of the last day)")
 	}
 	return nil
-}
-
-// liveModels returns a provider's model list, cached in the store for a day.
-func liveModels(ctx context.Context, a *app.App, provider, key string) ([]string, bool, error) {
-	spec, err := a.Provider(provider)
-	if err != nil {
-		return nil, false, usageError{err}
-	}
-	cacheKey := "models.live." + spec.ID
-	if v, err := a.Store.Setting(ctx, cacheKey); err == nil {
-		var c liveCache
-		if json.Unmarshal([]byte(v), &c) == nil && a.Now().Sub(c.At) < 24*time.Hour {
-			return c.Models, true, nil
-		}
-	}
-	models, err := a.ListModels(ctx, spec.ID, key)
-	if err != nil {
-		return nil, false, err
-	}
-	sort.Strings(models)
-	if b, err := json.Marshal(liveCache{a.Now(), models}); err == nil {
-		if err := a.Store.SetSetting(ctx, cacheKey, string(b)); err != nil {
-			a.Log.Warn("cache the model list", "err", err)
-		}
-	}
-	return models, false, nil
 }

@@ -26,7 +26,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// Exit codes (DESIGN §7).
+// Exit codes (docs/design.md §7).
 const (
 	exitOK        = 0
 	exitError     = 1
@@ -52,7 +52,7 @@ type IOStreams struct {
 type Factory struct {
 	IO   *IOStreams
 	Home string
-	// Now and HTTPClient are injected by tests.
+	// Now is the clock and Secrets the keyring; tests inject both.
 	Now     func() time.Time
 	Secrets keychain.Secrets
 
@@ -134,7 +134,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &se):
 		return se.code
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue), errors.Is(err, app.ErrInput), isCobraUsage(err):
 		return exitUsage
 	case errors.Is(err, budget.ErrBudgetExceeded):
 		return exitBudget
@@ -251,6 +251,7 @@ func commands(f *Factory) []*cobra.Command {
 		newDemoCmd(f), newUsageCmd(f), newLogCmd(f), newSpendCmd(f), newStatusCmd(f),
 		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
 		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f), newProxyCmd(f),
+		newImportCmd(f),
 		newExportCmd(f), newServeCmd(f),
 	}
 }

@@ -91,7 +91,7 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	sts, err := a.Budget.Statuses(ctx)
+	sts, err := a.Budgets(ctx)
 	if err != nil {
 		return err
 	}

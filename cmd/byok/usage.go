@@ -6,58 +6,37 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/agentlog"
 	"github.com/byokhq/byok/store"
 )
 
 type usageOptions struct {
-	since, until string
-	by           string
-	json, csv    bool
+	span   rangeOptions
+	by     string
+	source string
+	output outputOptions
 }
 
 func newUsageCmd(f *Factory) *cobra.Command {
 	var o usageOptions
 	cmd := &cobra.Command{
 		Use:   "usage",
-		Short: "Spend and tokens grouped by provider, model, key, day or source",
+		Short: "Spend and tokens grouped by provider, model, key, day, source or session",
 		Example: `  byok usage                       this month by provider
   byok usage --since 7d --by model
+  byok usage --source claude-code --by session
   byok usage --since 2026-10-01 --until 2026-11-01 --by day --csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUsage(cmd.Context(), f, o) },
 	}
-	cmd.Flags().StringVar(&o.since, "since", "", "start: a date, RFC 3339 time, today, or an age like 7d (default: start of this month)")
-	cmd.Flags().StringVar(&o.until, "until", "", "end (exclusive), same forms as --since (default: now)")
-	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day or source")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&o.csv, "csv", false, "print CSV")
+	o.span.addFlags(cmd, "start of this month")
+	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
+	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, claude-code, codex, gemini-cli, opencode)")
+	o.output.addFlags(cmd, true)
 	return cmd
-}
-
-// rangeFlags reads --since/--until with the month-to-date default.
-func rangeFlags(a *app.App, since, until string) (time.Time, time.Time, error) {
-	from, _, _ := a.PeriodRange("month")
-	to := a.Now()
-	var err error
-	if since != "" {
-		if from, err = a.ParseTime(since); err != nil {
-			return from, to, usageError{err}
-		}
-	}
-	if until != "" {
-		if to, err = a.ParseTime(until); err != nil {
-			return from, to, usageError{err}
-		}
-	}
-	if !from.Before(to) {
-		return from, to, usageErrorf("--since (%s) must be before --until (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
-	}
-	return from, to, nil
 }
 
 type usageRow struct {
@@ -81,24 +60,27 @@ func toUsageRow(g store.Group) usageRow {
 }
 
 func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
-	if o.json && o.csv {
-		return usageErrorf("choose one of --json and --csv")
+	if err := o.output.check(); err != nil {
+		return err
 	}
 	by := store.GroupBy(o.by)
 	switch by {
-	case store.ByProvider, store.ByModel, store.ByKey, store.ByDay, store.BySource:
+	case store.ByProvider, store.ByModel, store.ByKey, store.ByDay, store.BySource, store.BySession:
 	default:
-		return usageErrorf("--by %q: use provider, model, key, day or source", o.by)
+		return usageErrorf("--by %q: use provider, model, key, day, source or session", o.by)
+	}
+	if o.source != "" && !knownSource(o.source) {
+		return usageErrorf("--source %q: use tui, cli, proxy, manual, claude-code, codex, gemini-cli or opencode", o.source)
 	}
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	from, to, err := rangeFlags(a, o.since, o.until)
+	from, to, err := o.span.monthToDate(a)
 	if err != nil {
 		return err
 	}
-	groups, err := a.Store.Breakdown(ctx, store.Scope{}, from, to, by, a.Location())
+	groups, err := a.Store.Breakdown(ctx, store.Scope{Source: store.Source(o.source)}, from, to, by, a.Location())
 	if err != nil {
 		return err
 	}
@@ -110,9 +92,9 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	}
 	w := f.IO.Out
 	switch {
-	case o.json:
+	case o.output.json:
 		return writeJSON(w, rows)
-	case o.csv:
+	case o.output.csv:
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
 		for _, r := range rows {
@@ -143,3 +125,13 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// knownSource tells whether events can have this source.
+func knownSource(s string) bool {
+	switch store.Source(s) {
+	case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual:
+		return true
+	}
+	_, err := agentlog.ParseSource(s)
+	return err == nil
+}

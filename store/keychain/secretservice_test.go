@@ -70,7 +70,7 @@ func TestSecretServiceRoundTrip(t *testing.T) {
 		t.Fatalf("Get = (%d bytes, %v), want the stored key", len(got), err)
 	}
 
-	// Other tools find it where DESIGN §3 says: service byok, account
+	// Other tools find it where docs/design.md §3 says: service byok, account
 	// provider/label (go-keyring's attributes "service" and "username").
 	found, err := secretTool(t, "lookup", "service", "byok", "username", "openai/work")
 	if err != nil || found != workKey {

@@ -1,0 +1,283 @@
+package agentlog
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/providers"
+)
+
+// copyTree copies testdata/<name> into a temporary folder, so tests may
+// append to and rewrite the logs.
+func copyTree(t *testing.T, name string) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("testdata", name)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func read(t *testing.T, src Source, root string, cursors map[string]Cursor) Result {
+	t.Helper()
+	res, err := Read(context.Background(), src, Options{Roots: []string{root}, Cursors: cursors})
+	if err != nil {
+		t.Fatalf("read %s: %v", src, err)
+	}
+	return res
+}
+
+func cursorsOf(res Result, old map[string]Cursor) map[string]Cursor {
+	m := map[string]Cursor{}
+	for k, v := range old {
+		m[k] = v
+	}
+	for _, c := range res.Cursors {
+		m[c.Path] = c
+	}
+	return m
+}
+
+func byID(rs []Record) map[string]Record {
+	m := map[string]Record{}
+	for _, r := range rs {
+		m[r.ID] = r
+	}
+	return m
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const claudeSession = "5b1e2c3d-0000-4000-8000-000000000001"
+
+func TestClaudeCodeRules(t *testing.T) {
+	root := filepath.Join(copyTree(t, "claude"), "projects")
+	res := read(t, ClaudeCode, root, nil)
+	got := byID(res.Records)
+	want := map[string]providers.Usage{
+		// Three lines of one reply: counted once, with the fullest usage;
+		// its side conversation's copy (another request id) not at all.
+		"msg_01AAA:req_011AAA": {Input: 4, CacheRead: 15000, CacheWrite5m: 1000, CacheWrite1h: 200, Output: 340, ServiceTier: "standard"},
+		// An older version's line carrying its cost.
+		"msg_01BBB:req_011BBB": {Input: 2000, Output: 50, ServiceTier: "standard", ReportedCost: 33_750_000, CostReported: true},
+		// The side conversation's own reply counts.
+		"msg_01DDD:req_011DDD": {Input: 300, CacheRead: 2000, Output: 25, ServiceTier: "standard"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("records %v, want %d", keys(got), len(want))
+	}
+	for id, u := range want {
+		r, ok := got[id]
+		if !ok {
+			t.Fatalf("no record %s (have %v)", id, keys(got))
+		}
+		if r.Usage != u {
+			t.Errorf("%s usage %+v, want %+v", id, r.Usage, u)
+		}
+		if r.Provider != "anthropic" || r.Session != claudeSession || r.Source != ClaudeCode {
+			t.Errorf("%s: provider %q session %q source %q", id, r.Provider, r.Session, r.Source)
+		}
+	}
+	if r := got["msg_01AAA:req_011AAA"]; r.Time.Format("15:04:05.000") != "22:58:04.100" || r.Model != "claude-sonnet-4-5-20250929" {
+		t.Errorf("first reply: time %s (the first line's), model %s", r.Time, r.Model)
+	}
+	if res.Duplicates != 3 {
+		t.Errorf("duplicates %d, want 3 (two more lines of one reply, one side-conversation copy)", res.Duplicates)
+	}
+	if len(res.Refused) != 0 {
+		t.Errorf("refused %v: the synthetic and API-error lines carry no spend and are no error, the last line is unfinished", res.Refused)
+	}
+	if res.Files != 2 || res.Read != 2 || res.Lines != 10 {
+		t.Errorf("files %d read %d lines %d, want 2, 2 and 10 (the unfinished line is not read yet)", res.Files, res.Read, res.Lines)
+	}
+
+	// The unfinished line is read once the agent finishes it, and nothing
+	// read before comes back.
+	cur := cursorsOf(res, nil)
+	main := filepath.Join(root, "-home-ada-src-app", claudeSession+".jsonl")
+	// Only the file with the unfinished line is looked at again, from
+	// where that line starts.
+	if again := read(t, ClaudeCode, root, cur); len(again.Records) != 0 || again.Read != 1 || again.Lines != 0 {
+		t.Fatalf("nothing new, yet read %d files, %d lines, %d records", again.Read, again.Lines, len(again.Records))
+	}
+	appendFile(t, main, `ens":5000,"output_tokens":60,"service_tier":"standard"}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}`+"\n")
+	next := read(t, ClaudeCode, root, cur)
+	if len(next.Records) != 1 || next.Records[0].ID != "msg_01CCC:req_011CCC" || next.Records[0].Usage.CacheRead != 5000 {
+		t.Fatalf("after the line was finished: %+v", next.Records)
+	}
+	if next.Read != 1 || next.Lines != 1 {
+		t.Errorf("read %d files and %d lines, want only the finished line", next.Read, next.Lines)
+	}
+
+	// A file rewritten in place is read from its start again.
+	b, _ := os.ReadFile(main)
+	lines := strings.SplitAfter(string(b), "\n")
+	rewritten := strings.Replace(strings.Join(lines[:6], ""), `"cwd":"/home/ada/src/app"`, `"cwd":"/home/ada/src/app2"`, 1)
+	if err := os.WriteFile(main, []byte(rewritten), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur = cursorsOf(next, cur)
+	re := read(t, ClaudeCode, root, cur)
+	if ids := keys(byID(re.Records)); strings.Join(ids, ",") != "msg_01AAA:req_011AAA,msg_01BBB:req_011BBB" {
+		t.Errorf("after a rewrite read %v, want the two replies it holds", ids)
+	}
+}
+
+func TestClaudeCodeRefusesBrokenLines(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "proj")
+	os.MkdirAll(dir, 0o755)
+	body := `{"type":"assistant","message":{"id":"msg_x","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":2}},"requestId":"r","timestamp":"not a time"}` + "\n" +
+		`{"type":"assistant","message":{"usage":{"input_tokens":1` + "\n" +
+		"garbage\n"
+	os.WriteFile(filepath.Join(dir, "s.jsonl"), []byte(body), 0o644)
+	res := read(t, ClaudeCode, root, nil)
+	if len(res.Records) != 0 || len(res.Refused) != 3 {
+		t.Fatalf("records %v refused %v, want none and three", res.Records, res.Refused)
+	}
+	for i, want := range []string{"valid timestamp", "not valid JSON", "not a JSON object"} {
+		if !strings.Contains(res.Refused[i].Reason, want) {
+			t.Errorf("refusal %d: %s, want %q", i, res.Refused[i], want)
+		}
+	}
+	if c := res.Cursors[0]; c.Offset != int64(len(body)) {
+		t.Errorf("cursor at %d, want past the refused lines (%d): they are reported once", c.Offset, len(body))
+	}
+}
+
+func keys(m map[string]Record) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+const (
+	codexA   = "0199a1b2-0000-7000-8000-00000000000a"
+	codexOld = "0188f0e1-0000-7000-8000-00000000000b"
+	codexSub = "0199a1b2-0000-7000-8000-00000000000c"
+)
+
+func TestCodexRules(t *testing.T) {
+	home := copyTree(t, "codex")
+	res := read(t, Codex, home, nil)
+	want := []struct {
+		id, model string
+		u         providers.Usage
+	}{
+		// Totals only: the first turn is the total, the second the difference.
+		{codexOld + ":5300", "gpt-5", providers.Usage{Input: 5000, Output: 300, Reasoning: 100}},
+		{codexOld + ":11700", "gpt-5", providers.Usage{Input: 1200, CacheRead: 4800, Output: 400, Reasoning: 150}},
+		// input_tokens holds the cached ones; the rate-limit repeat is no turn;
+		// the model follows turn_context.
+		{codexA + ":12500", "gpt-5-codex", providers.Usage{Input: 9000, CacheRead: 3000, Output: 500, Reasoning: 200}},
+		{codexA + ":30900", "gpt-5.1-codex-max", providers.Usage{Input: 1000, CacheRead: 17000, Output: 400, Reasoning: 100}},
+		// The sub-agent's replay of its parent's counts is the parent's.
+		{codexSub + ":2120", "gpt-5.1-codex-mini", providers.Usage{Input: 1500, CacheRead: 500, Output: 120, Reasoning: 40}},
+	}
+	if len(res.Records) != len(want) {
+		t.Fatalf("%d records, want %d: %+v", len(res.Records), len(want), res.Records)
+	}
+	for i, w := range want {
+		r := res.Records[i]
+		if r.ID != w.id || r.Model != w.model || r.Usage != w.u || r.Provider != "openai" {
+			t.Errorf("record %d: %s %s %s %+v, want %s %s %+v", i, r.ID, r.Provider, r.Model, r.Usage, w.id, w.model, w.u)
+		}
+	}
+	if res.Records[3].Time.Format("15:04:05") != "09:01:20" || res.Records[3].Session != codexA {
+		t.Errorf("time %s session %s", res.Records[3].Time, res.Records[3].Session)
+	}
+
+	// An archived copy of a session adds nothing.
+	arch := filepath.Join(home, "archived")
+	os.MkdirAll(arch, 0o755)
+	name := "rollout-2026-11-20T09-00-00-" + codexA + ".jsonl"
+	b, _ := os.ReadFile(filepath.Join(home, "sessions/2026/11/20", name))
+	os.WriteFile(filepath.Join(arch, name), b, 0o644)
+	both := read(t, Codex, home, nil)
+	if len(both.Records) != len(want) || both.Duplicates != 2 {
+		t.Errorf("with an archived copy: %d records, %d duplicates; want %d and 2", len(both.Records), both.Duplicates, len(want))
+	}
+}
+
+func TestCodexSubAgentReadInPieces(t *testing.T) {
+	home := copyTree(t, "codex")
+	dir := filepath.Join(home, "sessions/2026/11/20")
+	name := filepath.Join(dir, "rollout-2026-11-20T09-03-00-"+codexSub+".jsonl")
+	full, _ := os.ReadFile(name)
+	lines := strings.SplitAfter(string(full), "\n")
+	// Only the first replayed count is written: whether it is a replay
+	// is not known yet, so it is neither counted nor passed.
+	os.WriteFile(name, []byte(strings.Join(lines[:3], "")), 0o644)
+	res := read(t, Codex, dir, nil)
+	for _, r := range res.Records {
+		if r.Session == codexSub {
+			t.Fatalf("counted %s before its replay was known", r.ID)
+		}
+	}
+	cur := cursorsOf(res, nil)
+	if c := cur[name]; c.Offset != int64(len(lines[0])+len(lines[1])) {
+		t.Fatalf("cursor at %d, want %d (before the undecided line)", c.Offset, len(lines[0])+len(lines[1]))
+	}
+	appendFile(t, name, strings.Join(lines[3:], ""))
+	res = read(t, Codex, dir, cur)
+	if len(res.Records) != 1 || res.Records[0].ID != codexSub+":2120" || res.Records[0].Model != "gpt-5.1-codex-mini" {
+		t.Fatalf("after the rest: %+v", res.Records)
+	}
+}
+
+func TestUSDOf(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want money.USD
+	}{{"0.03375", 33_750_000}, {"1.5e-05", 15_000}, {"0", 0}, {"2.0000000004", 2_000_000_000}, {"2.0000000005", 2_000_000_001}} {
+		got, ok := usdOf(gjsonNumber(c.raw))
+		if !ok || got != c.want {
+			t.Errorf("%s: %d %v, want %d", c.raw, got, ok, c.want)
+		}
+	}
+}
+
+func gjsonNumber(raw string) gjson.Result { return gjson.Parse(raw) }

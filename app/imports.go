@@ -1,0 +1,197 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/store"
+)
+
+// importChunk is how many events one transaction of an import writes: big
+// enough that the rollups are written once per chunk, small enough that a
+// proxy recording meanwhile waits a moment, not the whole import.
+const importChunk = 20_000
+
+// maxReasons is how many refused lines an import names.
+const maxReasons = 5
+
+// ImportSummary says what importing one agent's logs did.
+type ImportSummary struct {
+	Source     agentlog.Source
+	Roots      []string // the folders read
+	Files      int      // log files found
+	FilesRead  int      // of them, new or changed since the last import
+	Lines      int      // complete lines (or messages) read
+	Added      int      // events added
+	Updated    int      // events a fuller copy of the same request replaced
+	Duplicates int      // requests already imported, or read twice
+	Refused    int      // lines that could not be read
+	Reasons    []string // the first few refusals, with file and offset
+	Cost       money.USD
+	Unpriced   int           // added events with no known price
+	Alerts     []store.Alert // alerts the added spend raised
+}
+
+// ImportOptions configure an import.
+type ImportOptions struct {
+	// Paths are folders holding the source's layout; empty means where
+	// the agent keeps its logs by its own settings.
+	Paths []string
+}
+
+// Import reads an agent's logs from where the last import stopped, prices
+// the requests found, records them in large batches together with the new
+// cursors, and evaluates alerts for what was added.
+func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions) (ImportSummary, error) {
+	sum := ImportSummary{Source: src, Roots: opt.Paths}
+	if len(sum.Roots) == 0 {
+		sum.Roots = agentlog.DefaultRoots(src, a.env)
+	}
+	stored, err := a.db.ImportCursors(ctx, store.Source(src))
+	if err != nil {
+		return sum, err
+	}
+	cursors := make(map[string]agentlog.Cursor, len(stored))
+	for p, c := range stored {
+		cursors[p] = agentlog.Cursor{Path: c.Path, Size: c.Size, ModTime: c.ModTime, Offset: c.Offset,
+			HeadLen: c.HeadLen, Head: c.HeadHash, State: c.State}
+	}
+	res, err := agentlog.Read(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env})
+	if err != nil {
+		return sum, fmt.Errorf("read the %s logs: %w", src, err)
+	}
+	sum.Files, sum.FilesRead, sum.Lines, sum.Duplicates = res.Files, res.Read, res.Lines, res.Duplicates
+	sum.Refused = len(res.Refused)
+	for i, r := range res.Refused {
+		if i == maxReasons {
+			break
+		}
+		sum.Reasons = append(sum.Reasons, r.String())
+	}
+	events := a.importEvents(ctx, res.Records)
+	newCursors := make([]store.ImportCursor, len(res.Cursors))
+	for i, c := range res.Cursors {
+		newCursors[i] = store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
+			Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State}
+	}
+	targets := map[budget.Target]bool{}
+	for start := 0; start < len(events) || start == 0; start += importChunk {
+		chunk := events[start:min(start+importChunk, len(events))]
+		var cs []store.ImportCursor
+		if start+importChunk >= len(events) {
+			// The cursors go with the last chunk: until it is in, a crash
+			// leaves them where they were, and the events written before
+			// are found again as duplicates.
+			cs = newCursors
+		}
+		if len(chunk) == 0 && len(cs) == 0 {
+			break
+		}
+		a.beforeRecord(ctx)
+		r, err := a.db.Import(ctx, chunk, cs)
+		if err != nil {
+			return sum, err
+		}
+		if r.Added > 0 {
+			a.afterRecord()
+		}
+		sum.Added += r.Added
+		sum.Updated += r.Updated
+		sum.Duplicates += r.Duplicates
+		for _, e := range chunk {
+			if e.ID == 0 {
+				continue
+			}
+			targets[budget.Target{Provider: e.Provider, Model: e.Model}] = true
+		}
+	}
+	for _, e := range events {
+		if e.ID == 0 {
+			continue
+		}
+		if e.CostState == pricing.Unpriced {
+			sum.Unpriced++
+		} else {
+			sum.Cost += e.Cost
+		}
+	}
+	if sum.Added+sum.Updated > 0 {
+		a.audit(ctx, "import", string(src), fmt.Sprintf("%d events added, %d updated from %d files", sum.Added, sum.Updated, sum.FilesRead))
+	}
+	sum.Alerts = a.evaluateAll(ctx, targets)
+	return sum, nil
+}
+
+// importEvents prices the records and turns them into events.
+func (a *App) importEvents(ctx context.Context, recs []agentlog.Record) []*store.Event {
+	cat := a.Catalog()
+	events := make([]*store.Event, len(recs))
+	backing := make([]store.Event, len(recs))
+	refs := map[string][2]string{}
+	for i, r := range recs {
+		provider := r.Provider
+		if spec, ok := a.Registry.Get(provider); ok {
+			provider = spec.ID
+		} else {
+			provider = agentlog.ProviderOf(r.Model, provider)
+		}
+		cost := cat.Price(provider, r.Model, r.Usage, a.Config.Markup(provider))
+		e := &backing[i]
+		*e = store.Event{
+			Time: r.Time, Source: store.Source(r.Source), Provider: provider, Model: r.Model, Status: store.StatusOK,
+			InputTokens: r.Usage.Input, CacheReadTokens: r.Usage.CacheRead, CacheWrite5mTokens: r.Usage.CacheWrite5m,
+			CacheWrite1hTokens: r.Usage.CacheWrite1h, OutputTokens: r.Usage.Output, ReasoningTokens: r.Usage.Reasoning,
+			Cost: cost.Total, Markup: cost.Markup, Fallback: cost.Fallback, CostState: cost.State, PriceRef: cost.Ref,
+			Session: r.Session, ExternalID: r.ID, CopyOf: r.CopyOf,
+		}
+		if cost.Ref != "" {
+			refs[cost.Ref] = [2]string{provider, r.Model}
+		}
+		events[i] = e
+	}
+	for ref, pm := range refs {
+		if _, stored := a.priceRefs.Load(ref); stored {
+			continue
+		}
+		p, ok := cat.Lookup(pm[0], pm[1])
+		if !ok {
+			continue
+		}
+		body, err := json.Marshal(p)
+		if err != nil {
+			continue
+		}
+		if err := a.db.PutPriceRecord(ctx, ref, string(body)); err != nil {
+			a.Log.Warn("store price record", "ref", ref, "err", err)
+			continue
+		}
+		a.priceRefs.Store(ref, true)
+	}
+	return events
+}
+
+// evaluateAll evaluates the alerts of every target, in a stable order, and
+// returns those announced.
+func (a *App) evaluateAll(ctx context.Context, targets map[budget.Target]bool) []store.Alert {
+	ts := make([]budget.Target, 0, len(targets))
+	for t := range targets {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Provider != ts[j].Provider {
+			return ts[i].Provider < ts[j].Provider
+		}
+		return ts[i].Model < ts[j].Model
+	})
+	var out []store.Alert
+	for _, t := range ts {
+		out = append(out, a.evaluate(ctx, t)...)
+	}
+	return out
+}

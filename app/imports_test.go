@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+// agentLogs copies agentlog's fixtures (real formats of Claude Code and
+// Codex logs) into a temporary folder the test may append to.
+func agentLogs(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("..", "agentlog", "testdata")
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestImportAgentLogs(t *testing.T) {
+	ctx := context.Background()
+	logs := agentLogs(t)
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("timezone = \"America/New_York\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	a, err := Open(ctx, Options{Home: home, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	claude := ImportOptions{Paths: []string{filepath.Join(logs, "claude", "projects")}}
+
+	first, err := a.Import(ctx, agentlog.ClaudeCode, claude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Added != 3 || first.Duplicates != 3 || first.Refused != 0 || first.Unpriced != 0 || first.Cost <= 0 {
+		t.Fatalf("first import %+v", first)
+	}
+	codex, err := a.Import(ctx, agentlog.Codex, ImportOptions{Paths: []string{filepath.Join(logs, "codex")}})
+	if err != nil || codex.Added != 5 {
+		t.Fatalf("codex import %+v %v", codex, err)
+	}
+	again, err := a.Import(ctx, agentlog.ClaudeCode, claude)
+	if err != nil || again.Added != 0 || again.Updated != 0 || again.Lines != 0 {
+		t.Fatalf("re-import %+v %v, want nothing", again, err)
+	}
+
+	// Claude Code's cost: the reported costUSD for the older line, the
+	// catalog (5-minute and 1-hour cache writes apart) for the others.
+	es, err := a.db.Events(ctx, store.Filter{Scope: store.Scope{Source: "claude-code"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byModel := map[string]store.Event{}
+	for _, e := range es {
+		byModel[e.Model] = e
+	}
+	if e := byModel["claude-opus-4-1-20250805"]; e.Cost != 33_750_000 || e.CostState != "reported" || e.Provider != "anthropic" {
+		t.Errorf("reported line: %+v", e)
+	}
+	sonnet := byModel["claude-sonnet-4-5-20250929"]
+	p, ok := a.Catalog().Lookup("anthropic", "claude-sonnet-4-5-20250929")
+	if !ok {
+		t.Fatal("no catalog price for claude-sonnet-4-5")
+	}
+	// 4 input, 15,000 cache reads, 1,000 5-minute and 200 1-hour writes, 340 output.
+	want := p.Input.Times(4) + p.CacheRead.Times(15000) + p.CacheWrite5m.Times(1000) + p.CacheWrite1h.Times(200) + p.Output.Times(340)
+	if sonnet.Cost != want || sonnet.CostState != "computed" || sonnet.CacheWrite1hTokens != 200 {
+		t.Errorf("computed line: cost %s (%s), want %s; %+v", sonnet.Cost.Precise(), sonnet.CostState, want.Precise(), sonnet)
+	}
+
+	// Days follow the configured zone: 00:30 UTC on the 21st is the
+	// evening of the 20th in New York.
+	from := time.Date(2026, 11, 19, 0, 0, 0, 0, a.Location())
+	days, err := a.db.Breakdown(ctx, store.Scope{Source: "claude-code"}, from, from.AddDate(0, 0, 3), store.ByDay, a.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[1].Key != "2026-11-20" || days[1].Requests != 3 || days[2].Requests != 0 {
+		t.Errorf("days %+v", days)
+	}
+
+	// A budget over everything sees agent spend and alerts on it.
+	total := first.Cost + codex.Cost
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "all", Period: store.Monthly, Limit: total + total/2, Thresholds: []int{50, 80, 100}}); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := a.budgets.Statuses(ctx)
+	if err != nil || len(sts) != 1 || sts[0].Spent != total {
+		t.Fatalf("budget %+v %v, want %s spent", sts, err, total)
+	}
+	main := filepath.Join(logs, "claude", "projects", "-home-ada-src-app", "5b1e2c3d-0000-4000-8000-000000000001.jsonl")
+	line := `{"parentUuid":"a-0006","isSidechain":false,"sessionId":"5b1e2c3d-0000-4000-8000-000000000001","version":"2.0.14","message":{"id":"msg_01EEE","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}},"costUSD":0.5,"requestId":"req_011EEE","type":"assistant","uuid":"a-0008","timestamp":"2026-11-21T11:59:00.000Z"}` + "\n"
+	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The unfinished line is finished first, then one more reply.
+	f.WriteString(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}` + "\n" + line)
+	f.Close()
+	more, err := a.Import(ctx, agentlog.ClaudeCode, claude)
+	if err != nil || more.Added != 2 || more.Lines != 2 {
+		t.Fatalf("after appending %+v %v", more, err)
+	}
+	if len(more.Alerts) != 1 || more.Alerts[0].Threshold != 100 {
+		t.Fatalf("alerts %+v, want the 100%% threshold", more.Alerts)
+	}
+	if sts, _ := a.budgets.Statuses(ctx); sts[0].Spent != total+more.Cost || more.Cost < money.Dollar/2 {
+		t.Fatalf("budget after %+v, want %s more", sts[0], more.Cost)
+	}
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/app"
+)
+
+type importOptions struct {
+	source string
+	all    bool
+	paths  []string
+	json   bool
+}
+
+func newImportCmd(f *Factory) *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import {claude-code|codex|gemini-cli|opencode} | import --all",
+		Short: "Import coding agents' usage from their local logs",
+		Long: `Import the requests a coding agent logged on this machine — Claude Code, Codex,
+Gemini CLI or opencode — with their tokens and cost, so that they count in
+totals, budgets and alerts like any other. Each import reads only what was
+written since the last one; a request is never counted twice.
+
+Logs are read where each agent keeps them by its own settings: Claude Code's
+projects folders (CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude), Codex's
+sessions and archived_sessions under CODEX_HOME (~/.codex), Gemini CLI's
+~/.gemini/tmp, opencode's database (OPENCODE_DATA_DIR, ~/.local/share/opencode).
+--path reads another folder holding the same layout (for Claude Code, a folder
+of project folders).`,
+		Example: `  byok import claude-code
+  byok import codex --path /mnt/backup/.codex/sessions --json
+  byok import --all`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.source = args[0]
+			}
+			return runImport(cmd.Context(), f, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.all, "all", false, "import every agent whose logs are found")
+	cmd.Flags().StringArrayVar(&o.paths, "path", nil, "read the logs in this folder instead (repeat for several)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON summary")
+	return cmd
+}
+
+// importSources checks the arguments and returns the sources to import.
+func importSources(o importOptions) ([]agentlog.Source, error) {
+	switch {
+	case o.all && o.source != "":
+		return nil, usageErrorf("name one source or use --all, not both")
+	case o.all && len(o.paths) > 0:
+		return nil, usageErrorf("--path belongs to one source: name it (byok import claude-code --path DIR)")
+	case o.all:
+		return agentlog.Sources(), nil
+	case o.source == "":
+		return nil, usageErrorf("name a source (claude-code, codex, gemini-cli or opencode), or use --all")
+	}
+	src, err := agentlog.ParseSource(o.source)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return []agentlog.Source{src}, nil
+}
+
+type importJSON struct {
+	Source     string   `json:"source"`
+	Paths      []string `json:"paths"`
+	Files      int      `json:"files"`
+	FilesRead  int      `json:"files_read"`
+	Lines      int      `json:"lines"`
+	Added      int      `json:"events_added"`
+	Updated    int      `json:"events_updated"`
+	Duplicates int      `json:"duplicates_skipped"`
+	Refused    int      `json:"lines_refused"`
+	Reasons    []string `json:"refused_reasons"`
+	CostUSD    string   `json:"cost_usd"`
+	Unpriced   int      `json:"unpriced_events"`
+}
+
+func toImportJSON(s app.ImportSummary) importJSON {
+	reasons := s.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return importJSON{Source: string(s.Source), Paths: s.Roots, Files: s.Files, FilesRead: s.FilesRead, Lines: s.Lines,
+		Added: s.Added, Updated: s.Updated, Duplicates: s.Duplicates, Refused: s.Refused, Reasons: reasons,
+		CostUSD: s.Cost.Decimal(), Unpriced: s.Unpriced}
+}
+
+func runImport(ctx context.Context, f *Factory, o importOptions) error {
+	srcs, err := importSources(o)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	var sums []app.ImportSummary
+	for _, src := range srcs {
+		s, err := a.Import(ctx, src, app.ImportOptions{Paths: o.paths})
+		if err != nil {
+			return err
+		}
+		if o.all && s.Files == 0 {
+			continue // not used on this machine
+		}
+		sums = append(sums, s)
+	}
+	if o.json {
+		if !o.all {
+			return writeJSON(f.IO.Out, toImportJSON(sums[0]))
+		}
+		out := make([]importJSON, 0, len(sums))
+		for _, s := range sums {
+			out = append(out, toImportJSON(s))
+		}
+		return writeJSON(f.IO.Out, out)
+	}
+	if len(sums) == 0 {
+		fmt.Fprintln(f.IO.Out, "No coding agent's logs were found (looked for Claude Code, Codex, Gemini CLI and opencode).")
+		return nil
+	}
+	for _, s := range sums {
+		printImport(f.IO.Out, s)
+		for _, al := range s.Alerts {
+			fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
+		}
+	}
+	return nil
+}
+
+func printImport(w io.Writer, s app.ImportSummary) {
+	if s.Files == 0 {
+		fmt.Fprintf(w, "%s: no logs found in %s\n", s.Source, strings.Join(s.Roots, ", "))
+		return
+	}
+	fmt.Fprintf(w, "%s: %s (%d new or changed), %s read\n", s.Source, counted(s.Files, "file", "files"), s.FilesRead, counted(s.Lines, "line", "lines"))
+	added := fmt.Sprintf("  %s added", counted(s.Added, "request", "requests"))
+	if s.Added > 0 {
+		added += " (" + s.Cost.String()
+		if s.Unpriced > 0 {
+			added += fmt.Sprintf(" + %d unpriced", s.Unpriced)
+		}
+		added += ")"
+	}
+	if s.Updated > 0 {
+		added += fmt.Sprintf(", %d updated", s.Updated)
+	}
+	fmt.Fprintf(w, "%s, %s skipped\n", added, counted(s.Duplicates, "duplicate", "duplicates"))
+	if s.Refused > 0 {
+		fmt.Fprintf(w, "  %s refused:\n", counted(s.Refused, "line", "lines"))
+		for _, r := range s.Reasons {
+			fmt.Fprintf(w, "    %s\n", r)
+		}
+		if s.Refused > len(s.Reasons) {
+			fmt.Fprintf(w, "    … and %d more\n", s.Refused-len(s.Reasons))
+		}
+	}
+}

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ImportCursor is how far one log file of a source was read (see
+// agentlog.Cursor): the file's size and modification time (Unix
+// nanoseconds) when it was read, the offset of the first line not yet
+// taken, a hash of its first HeadLen bytes, and the reader's own state.
+type ImportCursor struct {
+	Source   Source
+	Path     string
+	Size     int64
+	ModTime  int64
+	Offset   int64
+	HeadLen  int64
+	HeadHash string
+	State    string
+}
+
+// ImportResult says what an Import did with its events.
+type ImportResult struct {
+	Added      int // events stored for the first time
+	Duplicates int // events stored before (same source and external id), or copies of one
+	Updated    int // stored events that a later, fuller copy replaced
+}
+
+const insertImportSQL = `INSERT INTO events (
+	ts, source, client, provider, model, key_id, key_name, status, error_class,
+	error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens,
+	cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens,
+	cost, markup, fallback, cost_state, price_ref, note, session, ext_id
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
+
+// ImportCursors returns the stored cursors of a source by path.
+func (s *Store) ImportCursors(ctx context.Context, source Source) (map[string]ImportCursor, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT path, size, mtime, offset, head_len, head_hash, state
+		FROM import_cursors WHERE source = ?`, string(source))
+	if err != nil {
+		return nil, fmt.Errorf("read import cursors: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]ImportCursor{}
+	for rows.Next() {
+		c := ImportCursor{Source: source}
+		if err := rows.Scan(&c.Path, &c.Size, &c.ModTime, &c.Offset, &c.HeadLen, &c.HeadHash, &c.State); err != nil {
+			return nil, fmt.Errorf("read import cursors: %w", err)
+		}
+		out[c.Path] = c
+	}
+	return out, rows.Err()
+}
+
+// Import stores events read from an agent's logs and the cursors that say
+// how far the logs were read, in one transaction, so that a crash leaves
+// either both or neither. Every event must carry an ExternalID. An event
+// whose source and external id are stored already is a duplicate and is
+// skipped — unless it carries more tokens than the stored one (an agent
+// that logs a reply's usage while it streams writes growing copies), in
+// which case it replaces the stored one and the rollups move by the
+// difference. An event with CopyOf is skipped when an event of its source
+// is stored under an id starting with that prefix.
+func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor) (ImportResult, error) {
+	var res ImportResult
+	for i, e := range es {
+		e.Time = e.Time.UTC()
+		if err := e.validate(); err != nil {
+			return res, fmt.Errorf("import event %d of %d: %w", i+1, len(es), err)
+		}
+		if e.ExternalID == "" {
+			return res, fmt.Errorf("import event %d of %d: it has no external id", i+1, len(es))
+		}
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if s.rec == nil {
+			return fmt.Errorf("the store was opened read-only")
+		}
+		res = ImportResult{}
+		ins, err := tx.PrepareContext(ctx, insertImportSQL)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		var copyOf *sql.Stmt
+		var fresh []*Event
+		var ids []int64
+		var again []*Event // stored before: maybe a fuller copy
+		for _, e := range es {
+			if e.CopyOf != "" {
+				if copyOf == nil {
+					// The range reads the unique index: ids starting with
+					// the prefix sort between it and the prefix with its
+					// last byte raised.
+					if copyOf, err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM events
+						WHERE source = ? AND ext_id >= ? AND ext_id < ? AND ext_id != '')`); err != nil {
+						return err
+					}
+					defer copyOf.Close()
+				}
+				var found bool
+				if err := copyOf.QueryRowContext(ctx, string(e.Source), e.CopyOf, prefixEnd(e.CopyOf)).Scan(&found); err != nil {
+					return fmt.Errorf("look for the original of an imported copy: %w", err)
+				}
+				if found {
+					res.Duplicates++
+					continue
+				}
+			}
+			r, err := ins.ExecContext(ctx, append(insertArgs(e), e.Session, e.ExternalID)...)
+			if err != nil {
+				return err
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				again = append(again, e)
+				continue
+			}
+			id, err := r.LastInsertId()
+			if err != nil {
+				return err
+			}
+			e.ID = id
+			fresh = append(fresh, e)
+			ids = append(ids, id)
+		}
+		res.Added = len(fresh)
+		rec := s.rec.in(ctx, tx)
+		if err := rec.fold(ctx, fresh, ids, false); err != nil {
+			return err
+		}
+		if len(again) > 0 {
+			n, err := s.replaceFuller(ctx, tx, rec, again)
+			if err != nil {
+				return err
+			}
+			res.Updated = n
+			res.Duplicates += len(again) - n
+		}
+		return putCursors(ctx, tx, cursors)
+	})
+	if err != nil {
+		s.rec.forget()
+		return ImportResult{}, fmt.Errorf("import %d events: %w", len(es), err)
+	}
+	return res, nil
+}
+
+// prefixEnd returns the least string above every string starting with p.
+func prefixEnd(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return p + "\xff"
+}
+
+// replaceFuller replaces the stored events that a copy in es outgrows (more
+// tokens in all) and returns how many it replaced. The waiting events are
+// folded first, so the rollups hold every stored event and move by the
+// difference.
+func (s *Store) replaceFuller(ctx context.Context, tx *sql.Tx, rec *txRecorder, es []*Event) (int, error) {
+	get, err := tx.PrepareContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.source = ? AND e.ext_id = ? AND e.ext_id != ''`)
+	if err != nil {
+		return 0, err
+	}
+	defer get.Close()
+	var olds, news []*Event
+	for _, e := range es {
+		old, err := scanEvent(get.QueryRowContext(ctx, string(e.Source), e.ExternalID))
+		if err != nil {
+			return 0, fmt.Errorf("read the stored copy of %s %s: %w", e.Source, e.ExternalID, err)
+		}
+		if tokens(e) <= tokens(&old) {
+			continue
+		}
+		olds, news = append(olds, &old), append(news, e)
+	}
+	if len(news) == 0 {
+		return 0, nil
+	}
+	if err := rec.fold(ctx, nil, nil, true); err != nil {
+		return 0, err
+	}
+	upd, err := tx.PrepareContext(ctx, `UPDATE events SET ts = ?, model = ?, input_tokens = ?, cache_read = ?,
+		cache_write_5m = ?, cache_write_1h = ?, output_tokens = ?, reasoning_tokens = ?, cost = ?, markup = ?,
+		fallback = ?, cost_state = ?, price_ref = ? WHERE id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer upd.Close()
+	rs := newRollupSet()
+	for i, n := range news {
+		o := olds[i]
+		if _, err := upd.ExecContext(ctx, o.Time.UnixNano(), o.Model, n.InputTokens, n.CacheReadTokens, n.CacheWrite5mTokens,
+			n.CacheWrite1hTokens, n.OutputTokens, n.ReasoningTokens, int64(n.Cost), int64(n.Markup), int64(n.Fallback),
+			string(n.CostState), n.PriceRef, o.ID); err != nil {
+			return 0, err
+		}
+		// The stored event keeps its time and model (so its rollup rows),
+		// and the rows move by what the fuller copy adds.
+		after := *o
+		after.InputTokens, after.CacheReadTokens, after.CacheWrite5mTokens, after.CacheWrite1hTokens = n.InputTokens, n.CacheReadTokens, n.CacheWrite5mTokens, n.CacheWrite1hTokens
+		after.OutputTokens, after.ReasoningTokens = n.OutputTokens, n.ReasoningTokens
+		after.Cost, after.Markup, after.Fallback, after.CostState = n.Cost, n.Markup, n.Fallback, n.CostState
+		var was, now delta
+		was.add(o)
+		now.add(&after)
+		diff := delta{input: now.input - was.input, cacheRead: now.cacheRead - was.cacheRead, cacheWrite: now.cacheWrite - was.cacheWrite,
+			output: now.output - was.output, reasoning: now.reasoning - was.reasoning, cost: now.cost - was.cost,
+			markup: now.markup - was.markup, unpriced: now.unpriced - was.unpriced, fallback: now.fallback - was.fallback}
+		rs.add(o, &diff)
+		n.ID = o.ID
+	}
+	if err := rec.writeRollups(ctx, rs); err != nil {
+		return 0, err
+	}
+	return len(news), nil
+}
+
+// tokens counts every token of an event.
+func tokens(e *Event) int64 {
+	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens
+}
+
+func putCursors(ctx context.Context, tx *sql.Tx, cursors []ImportCursor) error {
+	if len(cursors) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO import_cursors (source, path, size, mtime, offset, head_len, head_hash, state)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,
+		offset = excluded.offset, head_len = excluded.head_len, head_hash = excluded.head_hash, state = excluded.state`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, c := range cursors {
+		if _, err := st.ExecContext(ctx, string(c.Source), c.Path, c.Size, c.ModTime, c.Offset, c.HeadLen, c.HeadHash, c.State); err != nil {
+			return fmt.Errorf("save the cursor of %s: %w", c.Path, err)
+		}
+	}
+	return nil
+}
+
+// sessions sums a scope over [from, to) per session of imported events,
+// from the raw events: sessions are not in the rollups, and a range's
+// events are found through the time index.
+func (s *Store) sessions(ctx context.Context, sc Scope, from, to time.Time) ([]Group, error) {
+	where, args := scopeWhere("", sc)
+	where = append([]string{"ts >= ?", "ts < ?"}, where...)
+	args = append([]any{from.UnixNano(), to.UnixNano()}, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT session, `+rawSums+` FROM events WHERE `+strings.Join(where, " AND ")+` GROUP BY session`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum by session: %w", err)
+	}
+	defer rows.Close()
+	var out []Group
+	for rows.Next() {
+		var key string
+		t, err := scanSums(rows, &key)
+		if err != nil {
+			return nil, fmt.Errorf("sum by session: %w", err)
+		}
+		if key == "" {
+			key = "(no session)"
+		}
+		out = append(out, Group{Key: key, Totals: t})
+	}
+	return out, rows.Err()
+}

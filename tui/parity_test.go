@@ -1,0 +1,163 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/store"
+)
+
+// TestBudgetsAlikeThroughCLIAndTUI sets the same budgets with `byok budget
+// set` and with the Budgets view's form, each in a home of its own holding
+// the same spend, and compares what each refused, warned, stored and
+// raised: both go through app.SetBudget, so nothing may differ.
+func TestBudgetsAlikeThroughCLIAndTUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := buildByok(t, dir)
+	config := "[providers.fake]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nno_key = true\n"
+	// Both homes run on the real clock: the binary has no other.
+	open := func(name string) *app.App {
+		home := newHome(t, dir, name, config)
+		a, err := app.Open(context.Background(), app.Options{Home: home, Env: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		if _, err := a.AddSpend(context.Background(), "fake", money.Dollar, "console", a.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	cliApp, tuiApp := open("cli"), open("tui")
+	hs := newHarness(t, tuiApp, Options{StartView: "budgets"}, 100, 30)
+
+	type outcome struct {
+		failed   bool
+		message  string   // the error
+		shown    []string // the warnings and alerts, as the user reads them
+		budget   string
+		alerts   []string
+		exitCode int
+	}
+	cli := func(args ...string) outcome {
+		cmd := exec.Command(bin, append([]string{"--home", cliApp.DataDir(), "budget", "set"}, args...)...)
+		cmd.Env = append(os.Environ(), "BYOK_HOME=")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var o outcome
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			o.failed, o.exitCode = true, ee.ExitCode()
+			o.message = strings.TrimSpace(strings.TrimPrefix(stderr.String(), "byok: "))
+		} else if err != nil {
+			t.Fatalf("run byok: %v", err)
+		}
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			if w, ok := strings.CutPrefix(l, "warning: "); ok {
+				o.shown = append(o.shown, w)
+			}
+			if al, ok := strings.CutPrefix(l, "alert: "); ok {
+				o.shown = append(o.shown, al)
+			}
+		}
+		return o
+	}
+	tuiSet := func(scope, amount string) outcome {
+		hs.m.notice = ""
+		hs.press("a")
+		hs.contains("Add a budget")
+		hs.press("ctrl+u")
+		hs.typeText(scope)
+		hs.press("enter")
+		hs.typeText(amount)
+		hs.press("enter", "enter", "enter", "enter") // monthly, 50,80,100, soft
+		if hs.m.dialog != nil {
+			t.Fatalf("the form is still open:\n%s", hs.screen())
+		}
+		o := outcome{failed: hs.m.noticeKind == noticeError}
+		if o.failed {
+			o.message = hs.m.notice
+		} else if hs.m.noticeKind == noticeWarn {
+			// The notice names the budget, then each warning and alert.
+			o.shown = strings.Split(hs.m.notice, " · ")[1:]
+		}
+		return o
+	}
+	// stored reads a home afresh: an app open for a while reuses the
+	// budgets it read within the last second.
+	stored := func(home string, o *outcome, scope string) {
+		a, err := app.Open(context.Background(), app.Options{Home: home, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		sts, err := a.Budgets(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sts {
+			if s.Budget.Scope == scope {
+				b := s.Budget
+				o.budget = fmt.Sprintf("%s %s %s hard=%t at %v", b.Scope, b.Limit, b.Period, b.Hard, b.Thresholds)
+			}
+		}
+		as, err := a.Store.Alerts(context.Background(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, al := range as {
+			if al.Kind != store.AlertAnomaly {
+				o.alerts = append(o.alerts, fmt.Sprintf("%s %s %d%%: %s", al.Kind, al.Scope, al.Threshold, al.Message))
+			}
+		}
+		slices.Sort(o.alerts)
+	}
+
+	for _, tc := range []struct {
+		name, scope, amount string
+		wantFailed          bool
+		wantMessage         string // part of the error or of what is shown
+		wantAlert           string // part of a stored alert
+	}{
+		{"unknown key", "key:fake/typo", "5", true, "no key fake/typo", ""},
+		{"below the spend", "provider:fake", "1.50", false, "50% of the monthly budget provider:fake reached", "threshold provider:fake 50%"},
+		{"unknown model", "model:fake/no-such-model", "20", false, "not in the price catalog", "threshold provider:fake 50%"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cli(tc.scope, tc.amount)
+			u := tuiSet(tc.scope, tc.amount)
+			stored(cliApp.DataDir(), &c, tc.scope)
+			stored(tuiApp.DataDir(), &u, tc.scope)
+			if c.failed && c.exitCode != 2 {
+				t.Errorf("the CLI exited %d, want 2 (the user's input)", c.exitCode)
+			}
+			c.exitCode = 0
+			said := c.message + "\n" + strings.Join(c.shown, "\n")
+			if c.failed != tc.wantFailed || !strings.Contains(said, tc.wantMessage) {
+				t.Errorf("CLI: failed=%t, said %q; want failed=%t and %q", c.failed, said, tc.wantFailed, tc.wantMessage)
+			}
+			if !strings.Contains(strings.Join(c.alerts, "\n"), tc.wantAlert) || (tc.wantAlert == "") != (len(c.alerts) == 0) {
+				t.Errorf("CLI: alerts %q, want one with %q", c.alerts, tc.wantAlert)
+			}
+			if tc.wantFailed == (c.budget != "") {
+				t.Errorf("CLI: stored %q", c.budget)
+			}
+			if !slices.Equal(c.alerts, u.alerts) || !slices.Equal(c.shown, u.shown) || c.failed != u.failed || c.message != u.message || c.budget != u.budget {
+				t.Errorf("the CLI and the TUI differ:\nCLI %+v\nTUI %+v", c, u)
+			}
+		})
+	}
+}
