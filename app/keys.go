@@ -40,13 +40,25 @@ func (k KeyView) Age(now time.Time) time.Duration {
 	return now.Sub(t)
 }
 
-// Status is "ok", "revoked", "rotate" (due for rotation) or "env".
+// Status is the one word the key lists show: "revoked"; what byok last
+// learned that makes the key unusable ("rejected", "no credit", "missing
+// secret"); "rotate" (due for rotation); "unchecked" for a key byok has
+// neither checked nor sent with; otherwise "ok", which a provider that could
+// not be reached at the last check does not take away.
 func (k KeyView) Status() string {
 	switch {
 	case k.Revoked():
 		return "revoked"
+	case k.Health == store.HealthRejected:
+		return "rejected"
+	case k.Health == store.HealthNoCredit:
+		return "no credit"
+	case k.Health == store.HealthMissing:
+		return "missing secret"
 	case k.RotateDue:
 		return "rotate"
+	case k.Health == store.HealthUnknown && k.ValidatedAt.IsZero() && k.LastUsedAt.IsZero():
+		return "unchecked"
 	}
 	return "ok"
 }
@@ -354,13 +366,20 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	}
 	secret, err := a.secretOf(ctx, spec, k)
 	if err != nil {
+		a.learnKeyHealth(ctx, k, err, true)
 		return k, err
 	}
-	if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
+	err = a.validate(ctx, spec, secret, k.Admin)
+	a.learnKeyHealth(ctx, k, err, true)
+	if err != nil {
 		a.audit(ctx, "key.test", k.Name(), "failed: "+redact.String(err.Error()))
+		if fresh, ferr := a.db.KeyByID(ctx, id); ferr == nil {
+			k = fresh
+		}
 		return k, err
 	}
 	k.ValidatedAt = a.now()
+	k.Health, k.HealthAt, k.HealthDetail = store.HealthOK, k.ValidatedAt, ""
 	if err := a.db.PutKey(ctx, &k); err != nil {
 		return k, err
 	}

@@ -149,6 +149,7 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 	r := &Run{app: a, Call: c, Spec: spec, started: a.now()}
 	if !spec.NoKey {
 		if r.Key, r.secret, err = a.resolveKey(ctx, spec, c.KeyLabel); err != nil {
+			a.learnKeyHealth(ctx, r.Key, err, false)
 			return nil, err
 		}
 	}
@@ -337,11 +338,12 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	}
 	a.afterRecord()
 	out := Outcome{Event: e, Cost: cost}
+	out.Alerts = a.learnKeyHealth(ctx, r.Key, callErr, false)
 	if r.DeferAlerts {
 		a.evaluateLater(ctx, r.target())
 		return out, nil
 	}
-	out.Alerts = a.evaluate(ctx, r.target())
+	out.Alerts = append(out.Alerts, a.evaluate(ctx, r.target())...)
 	return out, nil
 }
 

@@ -43,6 +43,13 @@ const (
 	LineReasoning    = "reasoning"
 	LineWebSearch    = "web search"
 	LineRequest      = "request"
+	LineInputImage   = "image input"
+	LineInputAudio   = "audio input"
+	LineOutputImage  = "image output"
+	LineOutputAudio  = "audio output"
+	LineImage        = "image"
+	LineSecond       = "audio second"
+	LineCharacter    = "character"
 	LineReported     = "reported by provider"
 )
 
@@ -195,7 +202,10 @@ func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 		}
 		b.Lines = append(b.Lines, Line{Name: name, Units: units, Rate: rate, Amount: amount(units, rate)})
 	}
-	add(LineInput, u.Input, r.Input)
+	inImage, inAudio := modalParts(u.Input, u.InputImage, u.InputAudio)
+	add(LineInput, u.Input-inImage-inAudio, r.Input)
+	add(LineInputImage, inImage, orRate(p.HasInputImage, p.InputImage, r.Input))
+	add(LineInputAudio, inAudio, orRate(p.HasInputAudio, p.InputAudio, r.Input))
 	readRate := r.Input
 	if r.HasCacheRead {
 		readRate = r.CacheRead
@@ -211,16 +221,41 @@ func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 	}
 	add(LineCacheWrite5m, u.CacheWrite5m, write5m)
 	add(LineCacheWrite1h, u.CacheWrite1h, write1h)
-	reasoning := min(max(u.Reasoning, 0), max(u.Output, 0))
+	outImage, outAudio := modalParts(u.Output, u.OutputImage, u.OutputAudio)
+	outText := u.Output - outImage - outAudio
+	reasoning := min(max(u.Reasoning, 0), max(outText, 0))
 	if r.HasReasoning && reasoning > 0 {
-		add(LineOutput, u.Output-reasoning, r.Output)
+		add(LineOutput, outText-reasoning, r.Output)
 		add(LineReasoning, reasoning, r.Reasoning)
 	} else {
-		add(LineOutput, u.Output, r.Output)
+		add(LineOutput, outText, r.Output)
 	}
+	add(LineOutputImage, outImage, orRate(p.HasOutputImage, p.OutputImage, r.Output))
+	add(LineOutputAudio, outAudio, orRate(p.HasOutputAudio, p.OutputAudio, r.Output))
 	label = ""
 	if p.PerWebSearch > 0 {
 		add(LineWebSearch, u.WebSearches, perUnit(p.PerWebSearch))
+	}
+	if !tokenBilled(p, u) && u.HasUnits() {
+		// Images, seconds and characters are billed only when no tokens
+		// are: GPT Image and the gpt-4o audio models report the tokens
+		// their images and audio were billed as, and those win. A model
+		// billed by the token whose tokens went unreported is priced by
+		// its per-unit price as an estimate.
+		if u.Images > 0 {
+			if each, ok := p.ImageFor(u.ImageSize, u.ImageQuality); ok {
+				add(LineImage, u.Images, perUnit(each))
+			}
+		}
+		if p.PerSecond > 0 {
+			add(LineSecond, Seconds(u.AudioMillis), perUnit(p.PerSecond))
+		}
+		if p.PerCharacter > 0 {
+			add(LineCharacter, u.Characters, perUnit(p.PerCharacter))
+		}
+		if tokenPriced(p) {
+			b.State = Estimated
+		}
 	}
 	if p.PerRequest > 0 {
 		add(LineRequest, 1, perUnit(p.PerRequest))
@@ -235,6 +270,69 @@ func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 	b.Markup = markup(sum, markupBP)
 	b.Total = sum + b.Markup
 	return b
+}
+
+// modalParts caps the image and audio parts of a token count so that
+// together they never exceed it.
+func modalParts(total, image, audio int64) (int64, int64) {
+	total = max(total, 0)
+	image = min(max(image, 0), total)
+	audio = min(max(audio, 0), total-image)
+	return image, audio
+}
+
+func orRate(has bool, v, otherwise money.PerMillion) money.PerMillion {
+	if has {
+		return v
+	}
+	return otherwise
+}
+
+// Seconds returns the whole seconds a duration in milliseconds is billed
+// as: OpenAI bills audio by the second, rounded to the nearest one.
+func Seconds(ms int64) int64 {
+	if ms <= 0 {
+		return 0
+	}
+	return (ms + 500) / 1000
+}
+
+// Covers reports whether p can price everything u used: a request that
+// made images, audio seconds or speech characters needs a price for those
+// units unless the provider reported the tokens they were billed as (GPT
+// Image, gpt-4o-transcribe). A price that cannot cover a request leaves it
+// unpriced rather than charging it the tokens alone.
+func (p Price) Covers(u providers.Usage) bool {
+	if !u.HasUnits() || tokenBilled(p, u) {
+		return true
+	}
+	if u.Images > 0 {
+		if _, ok := p.ImageFor(u.ImageSize, u.ImageQuality); !ok {
+			return false
+		}
+	}
+	switch {
+	case u.AudioMillis > 0 && u.Characters > 0:
+		// Speech: billed by the character (tts-1) or by the second of
+		// what was spoken.
+		return p.PerCharacter > 0 || p.PerSecond > 0
+	case u.AudioMillis > 0:
+		return p.PerSecond > 0
+	case u.Characters > 0:
+		return p.PerCharacter > 0
+	}
+	return true
+}
+
+// tokenPriced reports whether p charges for tokens at all.
+func tokenPriced(p Price) bool {
+	return p.Input > 0 || p.Output > 0 || p.InputImage > 0 || p.OutputImage > 0 || p.InputAudio > 0 || p.OutputAudio > 0
+}
+
+// tokenBilled reports whether the request is billed by its tokens: the
+// provider reported some and the model has token prices.
+func tokenBilled(p Price, u providers.Usage) bool {
+	return (u.Input > 0 || u.Output > 0 || u.CacheRead > 0 || u.CacheWrite() > 0) && tokenPriced(p)
 }
 
 // Price prices a request of model at provider. A cost the provider
@@ -252,14 +350,42 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		b.Total = u.ReportedCost + b.Markup
 		return b
 	}
-	if p, ok := c.Lookup(provider, model); ok {
+	p, ok := c.Lookup(provider, model)
+	if ok && !u.Unmeasured && p.Covers(u) {
 		return Cost(p, u, markupBP)
 	}
 	b := Breakdown{State: Unpriced}
 	if fb, ok := c.Fallback(provider); ok {
 		b.Fallback = Cost(fb, u, markupBP).Total
 	}
+	if ok {
+		// A known model whose units went unpriced (a size it does not
+		// list, audio byok could not time): budgets count its dearest
+		// per-unit prices, at least a second of audio, at the least.
+		b.Fallback = max(b.Fallback, markup(dearestUnits(p, u), 10000+markupBP))
+	}
 	return b
+}
+
+// dearestUnits prices u's images at the model's dearest image, its audio
+// at the per-second price (a second at least when the length is unknown)
+// and its characters at the per-character price.
+func dearestUnits(p Price, u providers.Usage) money.USD {
+	var total money.USD
+	if u.Images > 0 {
+		each := p.PerImage
+		for _, ip := range p.Images {
+			each = max(each, ip.PerImage)
+		}
+		total += amount(u.Images, perUnit(each))
+	}
+	if p.PerSecond > 0 && (u.AudioMillis > 0 || u.Unmeasured) {
+		total += amount(max(Seconds(u.AudioMillis), 1), perUnit(p.PerSecond))
+	}
+	if p.PerCharacter > 0 {
+		total += amount(u.Characters, perUnit(p.PerCharacter))
+	}
+	return total
 }
 
 // WorstCase returns the most a request of inputTokens uncached prompt

@@ -42,6 +42,7 @@ var litellmProviders = map[string]string{
 	"vercel_ai_gateway":             "vercel",
 	"ollama":                        "ollama",
 	"lm_studio":                     "lmstudio",
+	"black_forest_labs":             "bfl",
 }
 
 // ProviderID returns the byok provider id for a LiteLLM litellm_provider
@@ -59,13 +60,19 @@ func ProviderID(litellmProvider string) string {
 	return litellmProvider
 }
 
-// keptModes are the LiteLLM modes whose prices byok uses. Audio, realtime,
-// video, rerank, search, OCR and moderation models are billed in units byok
-// does not meter.
+// keptModes are the LiteLLM modes whose prices byok uses. Realtime, video,
+// rerank, search, OCR and moderation models are billed in units byok does
+// not meter.
 var keptModes = map[string]bool{
 	"chat": true, "responses": true, "completion": true, "embedding": true,
 	"image_generation": true, "image_edit": true,
+	"audio_transcription": true, "audio_speech": true,
 }
+
+// variantReason is the skip reason of an image size or quality entry
+// ("hd/1024-x-1792/dall-e-3"); ParseLiteLLM folds those into their model's
+// Images instead of listing them as skipped.
+const variantReason = "image size or quality variant"
 
 // Skipped is one entry of an import that did not become a price, and why.
 type Skipped struct {
@@ -113,6 +120,11 @@ func ParseLiteLLM(r io.Reader) (LiteLLMImport, error) {
 	}
 	seen := map[string]kept{}
 	index := map[string]int{}
+	type variant struct {
+		key string
+		ImagePrice
+	}
+	variants := map[string][]variant{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -126,6 +138,11 @@ func ParseLiteLLM(r io.Reader) (LiteLLMImport, error) {
 		p, rank, reason, err := convertLiteLLM(key, raw)
 		if err != nil {
 			return imp, err
+		}
+		if reason == variantReason && len(p.Images) == 1 {
+			id := p.Provider + "/" + strings.ToLower(p.Model)
+			variants[id] = append(variants[id], variant{key: key, ImagePrice: p.Images[0]})
+			continue
 		}
 		if reason != "" {
 			imp.Skipped = append(imp.Skipped, Skipped{Key: key, Reason: reason})
@@ -148,6 +165,33 @@ func ParseLiteLLM(r io.Reader) (LiteLLMImport, error) {
 	}
 	if _, err := dec.Token(); err != nil {
 		return imp, fmt.Errorf("read LiteLLM price file: %w", err)
+	}
+	ids := make([]string, 0, len(variants))
+	for id := range variants {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		i, ok := index[id]
+		if !ok {
+			for _, v := range variants[id] {
+				imp.Skipped = append(imp.Skipped, Skipped{Key: v.key, Reason: "image size or quality of a model the file does not price"})
+			}
+			continue
+		}
+		p := &imp.Prices[i]
+		for _, v := range variants[id] {
+			dup := false
+			for _, have := range p.Images {
+				dup = dup || (have.Size == v.Size && have.Quality == v.Quality)
+			}
+			if dup {
+				imp.Skipped = append(imp.Skipped, Skipped{Key: v.key, Reason: "same image size and quality listed before"})
+				continue
+			}
+			p.Images = append(p.Images, v.ImagePrice)
+		}
+		sortImages(p.Images)
 	}
 	return imp, nil
 }
@@ -356,11 +400,24 @@ func convertLiteLLM(key string, raw json.RawMessage) (p Price, rank int, reason 
 	}
 	if strings.HasPrefix(mode, "image_") {
 		segs := strings.Split(model, "/")
+		var size, quality string
+		variantOf := false
 		for _, s := range segs[:len(segs)-1] {
 			switch {
-			case imageVariant.MatchString(s), s == "low", s == "medium", s == "high", s == "standard", s == "hd":
-				return p, 0, "image size or quality variant", nil
+			case imageVariant.MatchString(s):
+				variantOf, size = true, strings.Replace(s, "-x-", "x", 1)
+			case s == "low", s == "medium", s == "high", s == "standard", s == "hd":
+				variantOf, quality = true, s
 			}
+		}
+		if variantOf {
+			if each, ok, err := e.variantPrice(size); err != nil {
+				return p, 0, "", err
+			} else if ok && size != "" {
+				p.Model = segs[len(segs)-1]
+				p.Images = []ImagePrice{{Size: size, Quality: quality, PerImage: each}}
+			}
+			return p, 0, variantReason, nil
 		}
 	}
 	p.Model = model
@@ -449,22 +506,65 @@ func convertLiteLLM(key string, raw json.RawMessage) (p Price, rank int, reason 
 	if err := e.units(&p); err != nil {
 		return p, 0, "", err
 	}
-	priced := base.has[fInput] || base.has[fOutput] || p.PerRequest > 0 || p.PerImage > 0 || p.PerSecond > 0
+	priced := base.has[fInput] || base.has[fOutput] || p.PerRequest > 0 || p.PerImage > 0 || p.PerSecond > 0 ||
+		p.PerCharacter > 0 || p.HasInputImage || p.HasOutputImage || p.HasInputAudio || p.HasOutputAudio
 	if !priced {
 		return p, 0, "no per-token or per-unit price", nil
 	}
 	return p, rank, "", nil
 }
 
+// variantPrice reads the per-image price of an image size or quality
+// entry: its per-image price, or its per-pixel price times the pixels of
+// size. LiteLLM derives those per-pixel prices from OpenAI's per-image
+// ones (DALL·E 3 hd 1024x1792 is $0.12 / 1,835,008 pixels, written as
+// 6.539e-08) and rounds them, so the product is rounded back to a tenth of
+// a cent, the unit every per-image price of those models is given in
+// ($0.016, $0.018, $0.02 for DALL·E 2; $0.04 to $0.12 for DALL·E 3).
+func (e entry) variantPrice(size string) (money.USD, bool, error) {
+	for _, name := range []string{"output_cost_per_image", "input_cost_per_image"} {
+		n, present, err := e.number(name, e.m[name], 9)
+		if err != nil || present {
+			return money.USD(n), present, err
+		}
+	}
+	w, h, ok := strings.Cut(size, "x")
+	wi, err1 := strconv.ParseInt(w, 10, 64)
+	hi, err2 := strconv.ParseInt(h, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, false, nil
+	}
+	pico, present, err := e.number("input_cost_per_pixel", e.m["input_cost_per_pixel"], 12)
+	if err != nil || !present || pico == 0 {
+		return 0, false, err
+	}
+	const tenthCent = int64(1_000_000_000) // $0.001 in pico-dollars
+	total := pico * wi * hi
+	rounded := (total + tenthCent/2) / tenthCent * tenthCent
+	return money.USD(rounded / 1000), true, nil
+}
+
 // units reads per-unit prices and context limits.
 func (e entry) units(p *Price) error {
+	perImage := []string{"output_cost_per_image"}
+	if strings.HasPrefix(p.Mode, "image_") {
+		// LiteLLM lists DALL·E's price per generated image as its input
+		// cost; for chat models input_cost_per_image prices an image sent
+		// in the prompt, which byok does not meter.
+		perImage = append(perImage, "input_cost_per_image")
+	}
+	var perChar []string
+	if p.Mode == "audio_speech" {
+		perChar = []string{"input_cost_per_character"}
+	}
 	for _, f := range []struct {
 		fields []string
 		dst    *money.USD
 	}{
 		{[]string{"input_cost_per_request"}, &p.PerRequest},
-		{[]string{"output_cost_per_image"}, &p.PerImage},
+		{perImage, &p.PerImage},
 		{[]string{"output_cost_per_second", "input_cost_per_second"}, &p.PerSecond},
+		{perChar, &p.PerCharacter},
 	} {
 		for _, name := range f.fields {
 			n, present, err := e.number(name, e.m[name], 9)
@@ -475,6 +575,24 @@ func (e entry) units(p *Price) error {
 				*f.dst = money.USD(n)
 				break
 			}
+		}
+	}
+	for _, m := range []struct {
+		field string
+		dst   *money.PerMillion
+		has   *bool
+	}{
+		{"input_cost_per_image_token", &p.InputImage, &p.HasInputImage},
+		{"output_cost_per_image_token", &p.OutputImage, &p.HasOutputImage},
+		{"input_cost_per_audio_token", &p.InputAudio, &p.HasInputAudio},
+		{"output_cost_per_audio_token", &p.OutputAudio, &p.HasOutputAudio},
+	} {
+		n, present, err := e.number(m.field, e.m[m.field], 12)
+		if err != nil {
+			return err
+		}
+		if present {
+			*m.dst, *m.has = money.PerMillion(n), true
 		}
 	}
 	if sc, ok := e.m["search_context_cost_per_query"]; ok && sc != nil {

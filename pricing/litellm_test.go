@@ -74,6 +74,7 @@ func TestParseLiteLLM(t *testing.T) {
 		{"range": [0, 256000.0], "input_cost_per_token": 5e-08, "output_cost_per_token": 4e-07},
 		{"range": [256000.0, 1000000.0], "input_cost_per_token": 2.5e-07, "output_cost_per_token": 2e-06}]},
 	"whisper-1": {"litellm_provider": "openai", "mode": "audio_transcription", "input_cost_per_second": 0.0001},
+	"gpt-rt": {"litellm_provider": "openai", "mode": "realtime", "input_cost_per_token": 1e-06},
 	"fireworks-ai-up-to-4b": {"litellm_provider": "fireworks_ai", "input_cost_per_token": 1e-07, "output_cost_per_token": 1e-07},
 	"low/1024-x-1024/img": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.011},
 	"img-model": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
@@ -126,6 +127,10 @@ func TestParseLiteLLM(t *testing.T) {
 			Tiers:  []Tier{{Above: 256_000, Rates: Rates{Input: 250_000, Output: 2_000_000}}},
 			Origin: "litellm:qwen-tiered", Source: "import",
 		},
+		"openai/whisper-1": {
+			Provider: "openai", Model: "whisper-1", Mode: "audio_transcription", PerSecond: 100_000,
+			Origin: "litellm:whisper-1", Source: "import",
+		},
 		"openai/img-model": {
 			Provider: "openai", Model: "img-model", Mode: "image_generation", PerImage: 4 * money.Cent,
 			Origin: "litellm:img-model", Source: "import",
@@ -150,9 +155,9 @@ func TestParseLiteLLM(t *testing.T) {
 	for key, reason := range map[string]string{
 		"sample_spec":           "not a model",
 		"deepseek-z":            `same model as "deepseek/deepseek-z"`,
-		"whisper-1":             "audio_transcription",
+		"gpt-rt":                "realtime",
 		"fireworks-ai-up-to-4b": "size-bucket",
-		"low/1024-x-1024/img":   "variant",
+		"low/1024-x-1024/img":   "model the file does not price",
 		"unpriced":              "no per-token",
 	} {
 		if !strings.Contains(skipped[key], reason) {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/byokhq/byok/money"
 )
@@ -44,9 +45,20 @@ type Price struct {
 	// ServiceTiers are the "batch", "priority" and "flex" rows.
 	ServiceTiers map[string]Rates
 
-	// Per-unit prices, where the source lists them.
+	// Per-unit prices, where the source lists them. PerImage prices an
+	// image whose size and quality Images does not list; PerSecond a second
+	// of audio (transcribed or spoken); PerCharacter a character of text
+	// turned into speech.
 	PerRequest, PerWebSearch, PerImage money.USD
-	PerSecond                          money.USD
+	PerSecond, PerCharacter            money.USD
+	// Images are per-image prices by size and quality (DALL·E 3 standard
+	// and hd at 1024x1024 or 1792x1024…), where the source lists them.
+	Images []ImagePrice
+
+	// Modality token prices per million tokens: image and audio tokens of
+	// the input and of the output. A Has flag is false when the source
+	// lists no such price; the text price of the row then applies.
+	Modal
 
 	// Source is "catalog", "override" or "import:<file>"; Date is the day the
 	// price was taken (the catalog date, or the day of an override); Ref
@@ -63,6 +75,43 @@ type Price struct {
 	// Origin tells where the numbers came from, e.g. "litellm:gpt-4o" or
 	// "catwalk:openrouter".
 	Origin string
+}
+
+// ImagePrice is the price of one image of a size ("1024x1024") and a
+// quality ("standard", "hd", "low"…; "" when the model has one quality).
+type ImagePrice struct {
+	Size, Quality string
+	PerImage      money.USD
+}
+
+// Modal holds the prices of image and audio tokens.
+type Modal struct {
+	InputImage, OutputImage, InputAudio, OutputAudio             money.PerMillion
+	HasInputImage, HasOutputImage, HasInputAudio, HasOutputAudio bool
+}
+
+// ImageFor returns the price of one image of size and quality: the entry
+// for both, else the entry for the size with no quality named; with no
+// entries at all (or no size asked), PerImage. ok is false when the model
+// lists sizes and this one is not among them, or when it has no per-image
+// price: such an image is never priced at some other size's price.
+func (p Price) ImageFor(size, quality string) (money.USD, bool) {
+	size = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(size), "-x-", "x"))
+	quality = strings.ToLower(strings.TrimSpace(quality))
+	if size != "" && len(p.Images) > 0 {
+		for _, ip := range p.Images {
+			if ip.Size == size && ip.Quality == quality {
+				return ip.PerImage, true
+			}
+		}
+		for _, ip := range p.Images {
+			if ip.Size == size && ip.Quality == "" {
+				return ip.PerImage, true
+			}
+		}
+		return 0, false
+	}
+	return p.PerImage, p.PerImage > 0
 }
 
 // Name returns the price's "provider/model" name.
@@ -95,6 +144,12 @@ type tierJSON struct {
 	ratesJSON
 }
 
+type imageJSON struct {
+	Size     string    `json:"size"`
+	Quality  string    `json:"quality,omitempty"`
+	PerImage money.USD `json:"per_image"`
+}
+
 type priceJSON struct {
 	Provider string `json:"provider"`
 	Model    string `json:"model"`
@@ -106,6 +161,12 @@ type priceJSON struct {
 	PerWebSearch *money.USD           `json:"per_web_search,omitempty"`
 	PerImage     *money.USD           `json:"per_image,omitempty"`
 	PerSecond    *money.USD           `json:"per_second,omitempty"`
+	PerCharacter *money.USD           `json:"per_character,omitempty"`
+	Images       []imageJSON          `json:"images,omitempty"`
+	InputImage   *string              `json:"input_image,omitempty"`
+	OutputImage  *string              `json:"output_image,omitempty"`
+	InputAudio   *string              `json:"input_audio,omitempty"`
+	OutputAudio  *string              `json:"output_audio,omitempty"`
 	MaxInput     int64                `json:"max_input,omitempty"`
 	MaxOutput    int64                `json:"max_output,omitempty"`
 	Origin       string               `json:"origin,omitempty"`
@@ -200,12 +261,20 @@ func (p Price) MarshalJSON() ([]byte, error) {
 		PerWebSearch: optUSD(p.PerWebSearch),
 		PerImage:     optUSD(p.PerImage),
 		PerSecond:    optUSD(p.PerSecond),
+		PerCharacter: optUSD(p.PerCharacter),
+		InputImage:   optRate(p.HasInputImage, p.InputImage),
+		OutputImage:  optRate(p.HasOutputImage, p.OutputImage),
+		InputAudio:   optRate(p.HasInputAudio, p.InputAudio),
+		OutputAudio:  optRate(p.HasOutputAudio, p.OutputAudio),
 		MaxInput:     p.MaxInput,
 		MaxOutput:    p.MaxOutput,
 		Origin:       p.Origin,
 		Source:       p.Source,
 		Date:         p.Date,
 		Ref:          p.Ref,
+	}
+	for _, ip := range p.Images {
+		pj.Images = append(pj.Images, imageJSON{Size: ip.Size, Quality: ip.Quality, PerImage: ip.PerImage})
 	}
 	for _, t := range p.Tiers {
 		pj.Tiers = append(pj.Tiers, tierJSON{Above: t.Above, Service: t.Service, ratesJSON: t.toJSON()})
@@ -254,6 +323,7 @@ func (pj *priceJSON) toPrice() (Price, error) {
 		{"per_web_search", pj.PerWebSearch, &out.PerWebSearch},
 		{"per_image", pj.PerImage, &out.PerImage},
 		{"per_second", pj.PerSecond, &out.PerSecond},
+		{"per_character", pj.PerCharacter, &out.PerCharacter},
 	} {
 		if f.src == nil {
 			continue
@@ -263,6 +333,32 @@ func (pj *priceJSON) toPrice() (Price, error) {
 		}
 		*f.dst = *f.src
 	}
+	for _, m := range []struct {
+		name string
+		src  *string
+		dst  *money.PerMillion
+		has  *bool
+	}{
+		{"input_image", pj.InputImage, &out.InputImage, &out.HasInputImage},
+		{"output_image", pj.OutputImage, &out.OutputImage, &out.HasOutputImage},
+		{"input_audio", pj.InputAudio, &out.InputAudio, &out.HasInputAudio},
+		{"output_audio", pj.OutputAudio, &out.OutputAudio, &out.HasOutputAudio},
+	} {
+		if m.src == nil {
+			continue
+		}
+		if *m.dst, err = parseRate(m.name, *m.src); err != nil {
+			return Price{}, fmt.Errorf("price %s: %w", name, err)
+		}
+		*m.has = true
+	}
+	for i, ij := range pj.Images {
+		if ij.Size == "" || ij.PerImage < 0 {
+			return Price{}, fmt.Errorf("price %s: image %d: give a size (WIDTHxHEIGHT) and a per_image price that is not negative", name, i)
+		}
+		out.Images = append(out.Images, ImagePrice{Size: ij.Size, Quality: ij.Quality, PerImage: ij.PerImage})
+	}
+	sortImages(out.Images)
 	if len(pj.Tiers) > 0 {
 		out.Tiers = make([]Tier, 0, len(pj.Tiers))
 	}
@@ -296,5 +392,16 @@ func sortTiers(ts []Tier) {
 			return ts[i].Service < ts[j].Service
 		}
 		return ts[i].Above < ts[j].Above
+	})
+}
+
+// sortImages orders per-image prices by size, then quality, so catalogs
+// and their JSON read the same whatever order the source listed them in.
+func sortImages(ims []ImagePrice) {
+	sort.SliceStable(ims, func(i, j int) bool {
+		if ims[i].Size != ims[j].Size {
+			return ims[i].Size < ims[j].Size
+		}
+		return ims[i].Quality < ims[j].Quality
 	})
 }

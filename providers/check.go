@@ -56,6 +56,10 @@ func CheckKey(ctx context.Context, spec Spec, secret string, opt Options) error 
 		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
 			Message: "the key is valid but the account has no usable balance: add credit at the provider, then retry"}
 	}
+	if v := doc.Get("credits"); spec.Kind == KindBFL && v.Type == gjson.Number && v.Float() <= 0 {
+		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
+			Message: "the key is valid but the account has no credits left: buy credits at the provider, then retry"}
+	}
 	if v := doc.Get("data.limit_remaining"); v.Type == gjson.Number && v.Float() <= 0 {
 		return &Error{Class: ClassCredit, Status: http.StatusOK, Provider: spec.ID,
 			Message: "the key is valid but has reached its spending limit: raise the key's limit at the provider or use another key"}
@@ -79,6 +83,10 @@ func ListModels(ctx context.Context, spec Spec, secret string, opt Options) ([]s
 	}
 	if c.azure != nil {
 		return []string{c.azure.Deployment}, nil
+	}
+	if c.kind == KindBFL {
+		return nil, &Error{Class: ClassNotFound, Provider: spec.ID,
+			Message: spec.Name + " publishes no model list: `byok models " + spec.ID + "` shows the catalog's models and prices"}
 	}
 	var ids []string
 	next := ""
@@ -178,7 +186,7 @@ func (c *caller) checkURL() (string, error) {
 	switch c.kind {
 	case KindAzure:
 		return c.azureModels(), nil
-	case KindOpenAI, KindResponses:
+	case KindOpenAI, KindResponses, KindBFL:
 		if c.spec.KeyCheckPath != "" {
 			return c.resolve(c.spec.KeyCheckPath)
 		}
@@ -280,6 +288,8 @@ func (c *caller) authorize(ctx context.Context, req *http.Request) error {
 		req.Header.Set("x-goog-api-key", c.key)
 	case KindAzure:
 		req.Header.Set("api-key", c.key)
+	case KindBFL:
+		req.Header.Set("x-key", c.key)
 	case KindBedrock:
 		s := c.bedrock
 		empty := sha256.Sum256(nil)

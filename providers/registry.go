@@ -23,6 +23,7 @@ const (
 	KindGemini    Kind = "gemini"    // Google Gemini API (generativelanguage)
 	KindAzure     Kind = "azure"     // Azure OpenAI chat completions, structured credentials
 	KindBedrock   Kind = "bedrock"   // Amazon Bedrock Converse API, structured credentials
+	KindBFL       Kind = "bfl"       // Black Forest Labs' image API: submit, poll get_result, fetch
 	// KindDemo is byok's offline stand-in for a provider: replies are made
 	// up on this machine with realistic usage, pace and the occasional
 	// error. Demo homes (config offline_demo) switch every provider to it.
@@ -132,6 +133,10 @@ func Builtin() []Spec {
 			Structured: true, AltKinds: []Kind{KindResponses}, Aliases: []string{"azure-openai"}},
 		{ID: "bedrock", Name: "Amazon Bedrock", Kind: KindBedrock, BaseURL: "https://bedrock-runtime.{region}.amazonaws.com",
 			Structured: true, Aliases: []string{"aws", "aws-bedrock"}},
+		// Black Forest Labs makes images only: byok counts its requests
+		// through the proxy (/p/bfl/...), priced per image by model.
+		{ID: "bfl", Name: "Black Forest Labs", Kind: KindBFL, BaseURL: "https://api.bfl.ai/v1",
+			KeyEnv: []string{"BFL_API_KEY"}, Aliases: []string{"black_forest_labs", "blackforestlabs"}, KeyCheckPath: "credits"},
 		{ID: "ollama", Name: "Ollama", Kind: KindOpenAI, BaseURL: "http://localhost:11434/v1", Local: true, NoKey: true},
 		{ID: "lmstudio", Name: "LM Studio", Kind: KindOpenAI, BaseURL: "http://localhost:1234/v1", Local: true, NoKey: true,
 			Aliases: []string{"lm-studio"}},
@@ -241,6 +246,8 @@ func New(spec Spec, secret string, opt Options) (Streamer, error) {
 		return newAzure(spec, secret, opt, false)
 	case KindBedrock:
 		return newBedrock(spec, secret, opt)
+	case KindBFL:
+		return nil, fmt.Errorf("%s makes images, not text replies: send its requests through `byok proxy` at /p/%s/v1/MODEL, where they are counted", spec.Name, spec.ID)
 	case KindDemo:
 		return newDemo(spec, secret, opt), nil
 	default:

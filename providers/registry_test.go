@@ -11,7 +11,7 @@ func TestBuiltinProviders(t *testing.T) {
 	specs := Builtin()
 	want := []string{"openai", "anthropic", "google", "openrouter", "groq", "together", "fireworks", "deepseek",
 		"mistral", "xai", "cerebras", "perplexity", "nvidia", "sambanova", "novita", "hyperbolic", "chutes",
-		"akash", "morpheus", "vercel", "azure", "bedrock", "ollama", "lmstudio"}
+		"akash", "morpheus", "vercel", "azure", "bedrock", "bfl", "ollama", "lmstudio"}
 	var ids []string
 	names := map[string]bool{}
 	for _, s := range specs {
@@ -68,6 +68,7 @@ func TestRegistryGet(t *testing.T) {
 		{"together_ai", "together", "TOGETHER_API_KEY", "https://api.together.xyz/v1"},
 		{"ollama", "ollama", "", "http://localhost:11434/v1"},
 		{"lmstudio", "lmstudio", "", "http://localhost:1234/v1"},
+		{"black_forest_labs", "bfl", "BFL_API_KEY", "https://api.bfl.ai/v1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

@@ -27,6 +27,22 @@ type Usage struct {
 	// WebSearches counts per-request extras billed per call (web search).
 	WebSearches int64
 
+	// Token counts by modality, where a price tells them apart: the parts
+	// of Input and of Output that were image or audio tokens (gpt-image-1's
+	// input image and output image tokens, gpt-4o-transcribe's audio input).
+	// Like Reasoning they are inside Input and Output, never added to them.
+	InputImage, InputAudio, OutputImage, OutputAudio int64
+
+	// Units billed per item rather than per token: images generated (with
+	// the size and quality that pick their price), seconds of audio
+	// (transcribed input or spoken output) in milliseconds, and characters
+	// of text turned into speech.
+	Images       int64
+	ImageSize    string // "1024x1024"
+	ImageQuality string // "standard", "hd", "low", "medium", "high"
+	AudioMillis  int64
+	Characters   int64
+
 	// ReportedCost is what the provider says it charged (OpenRouter's
 	// usage.cost); CostReported says whether it said anything.
 	ReportedCost money.USD
@@ -41,6 +57,11 @@ type Usage struct {
 	// Estimated is true when the counts were made locally because the
 	// provider reported none (a cut or cancelled stream).
 	Estimated bool
+
+	// Unmeasured is true when the request was billed in units byok could
+	// not measure (an uploaded audio file it cannot time, a reply it could
+	// not read): such a request is unpriced, never $0.
+	Unmeasured bool
 }
 
 // CacheWrite returns all cache-write tokens, whatever their TTL.
@@ -52,6 +73,10 @@ func (u Usage) Prompt() int64 { return u.Input + u.CacheRead + u.CacheWrite() }
 
 // Total returns every token of the request.
 func (u Usage) Total() int64 { return u.Prompt() + u.Output }
+
+// HasUnits reports whether the request used anything billed per item:
+// images, seconds of audio or characters.
+func (u Usage) HasUnits() bool { return u.Images > 0 || u.AudioMillis > 0 || u.Characters > 0 }
 
 // Role is who wrote a message.
 type Role string

@@ -86,7 +86,7 @@ func (s *Server) send(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	rl := &relay{
 		ctx: ctx, run: run, resp: resp,
 		t: t, w: w, rc: http.NewResponseController(w),
-		usage: providers.NewUsageReader(t.kind, t.spec.ID), start: start,
+		usage: usageReader(t), start: start,
 	}
 	// The reply goes out chunked, even when the provider gave a length: its
 	// final chunk is written once the request is recorded, so a client
@@ -444,6 +444,8 @@ func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target
 		}
 	case t.route != "openai" && t.spec.Kind == providers.KindGemini:
 		h.Set("X-Goog-Api-Key", secret)
+	case t.spec.Kind == providers.KindBFL:
+		h.Set("X-Key", secret)
 	default:
 		h.Set("Authorization", "Bearer "+secret)
 	}
@@ -500,7 +502,7 @@ var hopHeaders = map[string]bool{
 // has read the whole body already, and a provider that ignored the
 // expectation would hold each request for the transport's wait.
 var dropRequest = map[string]bool{
-	"Expect": true, "Host": true, "Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true,
+	"Expect": true, "Host": true, "Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true, "X-Key": true,
 	"Cookie": true, "Origin": true, "Referer": true, "Content-Length": true, "Accept-Encoding": true,
 	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
 	"X-Real-Ip": true,

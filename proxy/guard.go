@@ -93,7 +93,7 @@ func checkOrigin(origin string) error {
 
 // authHeaders are the request headers SDKs put their API key in; all are
 // removed before a request is forwarded.
-var authHeaders = []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key", "Api-Key"}
+var authHeaders = []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key", "Api-Key", "X-Key"}
 
 // tokenCandidates returns every credential the request carries.
 func tokenCandidates(r *http.Request, queryKey bool) []string {

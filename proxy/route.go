@@ -40,6 +40,8 @@ type target struct {
 	addedUsage bool
 	// free requests cost nothing (model listings, token counts).
 	free bool
+	// media is set for requests billed per image, second or character.
+	media *mediaRequest
 }
 
 // routeError is a request the proxy cannot place: answered with status and
@@ -80,7 +82,7 @@ func routeFamily(p string) (family, rest string) {
 func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*target, error) {
 	t := &target{route: family, body: body, query: r.URL.Query()}
 	t.query.Del("key")
-	model := jsonModel(body)
+	model := requestModel(r, body)
 	reg := s.app.Registry
 	chosen := strings.TrimSpace(r.Header.Get(headerProvider))
 	var err error
@@ -95,7 +97,7 @@ func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*ta
 			prefix, m, _ := strings.Cut(model, "/")
 			if t.place(reg, prefix) == nil {
 				model = m
-				if t.body, err = sjson.SetBytes(t.body, "model", m); err != nil {
+				if t.body, err = setModel(r, t.body, m); err != nil {
 					return nil, badRequest("the request body is not JSON the proxy can edit: %v", err)
 				}
 				break
@@ -178,7 +180,7 @@ func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*ta
 	if t.spec.Structured && t.spec.Kind != providers.KindAzure && t.spec.Kind != providers.KindResponses {
 		return nil, bedrockRefusal(&t.spec)
 	}
-	t.model = model
+	t.model = t.placeMedia(r, model)
 	if t.model == "" {
 		// Listings and other model-less calls are still provider requests
 		// made with the user's key; they are recorded under their path.

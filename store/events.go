@@ -112,7 +112,7 @@ func (e *Event) validate() error {
 	switch {
 	case e.Provider == "":
 		return errors.New("event has no provider")
-	case e.Model == "" && e.Source != SourceManual:
+	case e.Model == "" && e.Source != SourceManual && e.Source != SourceReconciled:
 		return errors.New("event has no model")
 	case e.Source == "":
 		return errors.New("event has no source")
@@ -224,7 +224,7 @@ type recorder struct {
 
 // touchDue tells whether recording e may move its key's last use.
 func (r *recorder) touchDue(e *Event) bool {
-	if e.KeyID == 0 || e.Source == SourceManual {
+	if e.KeyID == 0 || e.Source == SourceManual || e.Source == SourceReconciled {
 		return false
 	}
 	r.touchMu.Lock()
@@ -516,7 +516,7 @@ func (s *Store) RecordBatch(ctx context.Context, es []*Event) error {
 		// Touch last-used times of the keys in the batch.
 		clear(last)
 		for _, e := range es {
-			if e.KeyID != 0 && e.Source != SourceManual && e.Time.UnixNano() > last[e.KeyID] {
+			if e.KeyID != 0 && e.Source != SourceManual && e.Source != SourceReconciled && e.Time.UnixNano() > last[e.KeyID] {
 				last[e.KeyID] = e.Time.UnixNano()
 			}
 		}

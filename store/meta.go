@@ -206,19 +206,41 @@ func (s *Store) PutKey(ctx context.Context, k *Key) error {
 	})
 }
 
-const keyColumns = `id, provider, label, last4, fingerprint, source, is_default, created_at, rotated_at, validated_at, last_used_at, revoked_at, kind`
+const keyColumns = `id, provider, label, last4, fingerprint, source, is_default, created_at, rotated_at, validated_at, last_used_at, revoked_at, kind,
+	health, health_at, health_detail`
 
 func scanKey(sc scanner) (Key, error) {
 	var k Key
-	var source, kind string
-	var c, r, v, u, x int64
-	if err := sc.Scan(&k.ID, &k.Provider, &k.Label, &k.Last4, &k.Fingerprint, &source, &k.Default, &c, &r, &v, &u, &x, &kind); err != nil {
+	var source, kind, health string
+	var c, r, v, u, x, h int64
+	if err := sc.Scan(&k.ID, &k.Provider, &k.Label, &k.Last4, &k.Fingerprint, &source, &k.Default, &c, &r, &v, &u, &x, &kind,
+		&health, &h, &k.HealthDetail); err != nil {
 		return Key{}, err
 	}
+	k.Health, k.HealthAt = KeyHealth(health), fromNanos(h)
 	k.Source = KeySource(source)
 	k.Admin = kind == keyKindAdmin
 	k.CreatedAt, k.RotatedAt, k.ValidatedAt, k.LastUsedAt, k.RevokedAt = fromNanos(c), fromNanos(r), fromNanos(v), fromNanos(u), fromNanos(x)
 	return k, nil
+}
+
+// SetKeyHealth records what byok learned about a key at at, and returns
+// the health it had before, so a caller can announce a change once. Setting
+// the health a key already has moves nothing but its time and detail.
+func (s *Store) SetKeyHealth(ctx context.Context, id int64, h KeyHealth, detail string, at time.Time) (KeyHealth, error) {
+	var prev string
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT health FROM keys WHERE id = ?`, id).Scan(&prev); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("no key with id %d (see `byok keys list`): %w", id, ErrNotFound)
+			}
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE keys SET health = ?, health_at = ?, health_detail = ? WHERE id = ?`,
+			string(h), nanos(at), detail, id)
+		return err
+	})
+	return KeyHealth(prev), err
 }
 
 // Keys lists every key's metadata, revoked ones included, by provider and label.

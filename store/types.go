@@ -187,6 +187,7 @@ const (
 	AlertForecast  AlertKind = "forecast"
 	AlertAnomaly   AlertKind = "anomaly"
 	AlertRotation  AlertKind = "rotation"
+	AlertKey       AlertKind = "key" // a key was rejected or ran out of credit
 )
 
 // Alert is a stored alert. (Kind, Scope, PeriodKey, Threshold) is unique, so
@@ -233,7 +234,25 @@ type Key struct {
 	// provider's usage, cost and balance reports and is never sent with a
 	// prompt, by the CLI, the TUI or the proxy.
 	Admin bool
+	// Health is what byok last learned about the key from a check or a
+	// request sent with it, when, and why (redacted).
+	Health       KeyHealth
+	HealthAt     time.Time
+	HealthDetail string
 }
+
+// KeyHealth is what byok last learned about a key.
+type KeyHealth string
+
+// Key health states; the zero value means nothing was learned yet.
+const (
+	HealthUnknown     KeyHealth = ""
+	HealthOK          KeyHealth = "ok"
+	HealthRejected    KeyHealth = "rejected"       // the provider refused it (401/403)
+	HealthNoCredit    KeyHealth = "no_credit"      // valid, but the account cannot spend
+	HealthMissing     KeyHealth = "missing_secret" // the keyring no longer holds its secret
+	HealthUnreachable KeyHealth = "unreachable"    // the last check could not reach the provider
+)
 
 // Key kinds as stored.
 const (

@@ -59,9 +59,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	// A new user's empty home: the welcome screen's demo opens in a
 	// throwaway home of its own, and q comes back with nothing recorded.
 	empty := newHome(t, dir, "empty", "")
-	tm.run("kill-session", "-t", "byok")
-	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
-		fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
+	tm.restart(100, 30, fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
 	tm.waitFor("Welcome to byok", "look around the demo")
 	tm.keys("d")
 	tm.waitFor("Total $", "LAST 30 DAYS", "anthropic")
@@ -78,9 +76,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("keys add: %v\n%s", err, out)
 	}
-	tm.run("kill-session", "-t", "byok")
-	tm.run("new-session", "-d", "-s", "byok", "-x", "100", "-y", "30",
-		fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
+	tm.restart(100, 30, fmt.Sprintf("BYOK_HOME= BYOK_PASSPHRASE= %s --home %s; echo EXIT=$?; sleep 60", bin, locked))
 	tm.waitFor("Nothing spent in this period")
 	tm.send("fake/test-model", "say hello", "fake/work")
 	tm.waitFor("Unlock the file keyring", "Passphrase")
@@ -115,6 +111,16 @@ func (tm *tmux) run(args ...string) string {
 		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// restart replaces the session "byok" by a new one running shell. The new
+// session starts before the old one is killed: a server left without
+// sessions exits, and a new-session racing its exit fails.
+func (tm *tmux) restart(w, h int, shell string) {
+	tm.t.Helper()
+	tm.run("new-session", "-d", "-s", "byok-next", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), shell)
+	tm.run("kill-session", "-t", "byok")
+	tm.run("rename-session", "-t", "byok-next", "byok")
 }
 
 // send picks model in the playground, waits for it and for picked (what

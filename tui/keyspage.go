@@ -277,7 +277,7 @@ func (p *keysPage) View() string {
 		}
 		return strings.Join(out, "\n")
 	}
-	cols := []col{{"", 1, false}, {"PROVIDER", 12, false}, {"LABEL", 0, false}, {"KEY", 7, false}, {"SOURCE", 8, false}, {"AGE", 8, true}, {"LAST USED", 10, true}, {"STATUS", 8, false}}
+	cols := []col{{"", 1, false}, {"PROVIDER", 12, false}, {"LABEL", 0, false}, {"KEY", 7, false}, {"SOURCE", 8, false}, {"AGE", 8, true}, {"LAST USED", 10, true}, {"STATUS", 14, false}}
 	if w >= 110 {
 		cols = append(cols[:7], col{"CHECKED", 10, true}, cols[7])
 	}
@@ -289,10 +289,12 @@ func (p *keysPage) View() string {
 		}
 		status := st.OK.Render(k.Status())
 		switch k.Status() {
-		case "revoked":
-			status = st.Muted.Render("revoked")
+		case "revoked", "unchecked":
+			status = st.Muted.Render(k.Status())
 		case "rotate":
 			status = st.Warn.Render("rotate")
+		case "rejected", "no credit", "missing secret":
+			status = st.Over.Render(k.Status())
 		}
 		src := string(k.Source)
 		if k.Env != "" {
@@ -300,7 +302,11 @@ func (p *keysPage) View() string {
 		}
 		r := []string{mark, k.Provider, k.Label, "…" + k.Last4, src, strings.TrimSuffix(age(now, now.Add(-k.Age(now))), " ago"), age(now, k.LastUsedAt), status}
 		if w >= 110 {
-			r = append(r[:7], age(now, k.ValidatedAt), r[7])
+			checked := k.ValidatedAt
+			if k.HealthAt.After(checked) && k.Health != store.HealthOK {
+				checked = k.HealthAt
+			}
+			r = append(r[:7], age(now, checked), r[7])
 		}
 		rows[i] = r
 	}

@@ -328,6 +328,57 @@ func TestBudgetsAndAlerts(t *testing.T) {
 	}
 }
 
+// TestPricingCostUnits prices an image, a transcription and a speech
+// request from the command line, at the published prices.
+func TestPricingCostUnits(t *testing.T) {
+	c := newCLI(t, "")
+	for _, tc := range []struct {
+		args      []string
+		cost      any
+		state     string
+		firstLine string
+	}{
+		{[]string{"openai/dall-e-3", "--images", "2", "--size", "1792x1024", "--quality", "hd"}, "0.24", "computed", "image"},
+		{[]string{"openai/gpt-image-1", "--input", "50", "--image-input", "40", "--output", "4160", "--image-output", "4160"}, "0.16685", "computed", "input"},
+		{[]string{"openai/whisper-1", "--seconds", "95.4"}, "0.0095", "computed", "audio second"},
+		{[]string{"openai/tts-1", "--characters", "1200"}, "0.018", "computed", "character"},
+		{[]string{"openai/gpt-4o-mini-tts", "--seconds", "12", "--characters", "200"}, "0.003", "estimated", "audio second"},
+		{[]string{"bfl/flux-pro-1.1", "--images", "1"}, "0.04", "computed", "image"},
+		{[]string{"openai/dall-e-3", "--images", "1", "--size", "512x512"}, nil, "unpriced", ""},
+	} {
+		var cost struct {
+			CostUSD any    `json:"cost_usd"`
+			State   string `json:"state"`
+			Lines   []struct {
+				Name string `json:"name"`
+			} `json:"lines"`
+		}
+		args := append([]string{"pricing", "cost"}, tc.args...)
+		if err := json.Unmarshal([]byte(c.ok("", append(args, "--json")...)), &cost); err != nil {
+			t.Fatal(err)
+		}
+		first := ""
+		if len(cost.Lines) > 0 {
+			first = cost.Lines[0].Name
+		}
+		if cost.CostUSD != tc.cost || cost.State != tc.state || first != tc.firstLine {
+			t.Errorf("%v: %v %s first line %q; want %v %s %q", tc.args, cost.CostUSD, cost.State, first, tc.cost, tc.state, tc.firstLine)
+		}
+	}
+	if out := c.ok("", "pricing", "cost", "openai/dall-e-3", "--images", "1", "--size", "512x512"); !strings.Contains(out, "1792x1024 hd at $0.12") {
+		t.Errorf("an unpriced size does not list the sizes that are priced:\n%s", out)
+	}
+	for _, bad := range [][]string{
+		{"openai/whisper-1", "--seconds", "a minute"},
+		{"openai/gpt-image-1", "--input", "10", "--image-input", "20"},
+		{"openai/dall-e-3", "--images", "-1"},
+	} {
+		if r := c.run("", append([]string{"pricing", "cost"}, bad...)...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage error)", bad, r.code)
+		}
+	}
+}
+
 func TestPricingCommands(t *testing.T) {
 	c := newCLI(t, "")
 	// Requests to reprice, in a home the demo fills (it fills only new ones).

@@ -280,6 +280,12 @@ type keyRow struct {
 	LastUsedAt  any    `json:"last_used_at"`
 	Status      string `json:"status"`
 	RotateDue   bool   `json:"rotate_due"`
+	// Health is what byok last learned about the key from a check or a
+	// request ("ok", "rejected", "no_credit", "missing_secret",
+	// "unreachable"; "" when nothing yet), when, and why.
+	Health       string `json:"health"`
+	HealthAt     any    `json:"health_at"`
+	HealthDetail string `json:"health_detail"`
 }
 
 func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
@@ -295,7 +301,8 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 		rows := make([]keyRow, len(ks))
 		for i, k := range ks {
 			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
-				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue}
+				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue,
+				string(k.Health), timeJSON(k.HealthAt), k.HealthDetail}
 		}
 		return writeJSON(f.IO.Out, rows)
 	}
@@ -320,7 +327,11 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 			last = ago(now.Sub(k.LastUsedAt))
 		}
 		st := k.Status()
-		if k.RotateDue {
+		switch k.Health {
+		case store.HealthRejected, store.HealthNoCredit, store.HealthMissing:
+			st += " " + ago(now.Sub(k.HealthAt))
+		}
+		if k.RotateDue && st == "rotate" {
 			due++
 			st = "rotate (older than " + strconv.Itoa(a.Config.RotateAfterDays) + "d)"
 		}

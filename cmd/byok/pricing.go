@@ -120,10 +120,15 @@ func newPricingCmd(f *Factory) *cobra.Command {
 	reprice.Flags().BoolVar(&yes, "yes", false, "write the new costs")
 	var c costFlags
 	cost := &cobra.Command{
-		Use:   "cost PROVIDER/MODEL --input N --output N",
-		Short: "What a request of these (disjoint) token counts costs",
+		Use:   "cost PROVIDER/MODEL [--input N --output N] [--images N --size S --quality Q] [--seconds S] [--characters N]",
+		Short: "What a request of these (disjoint) token counts, images, audio seconds or characters costs",
 		Example: `  byok pricing cost openai/gpt-4o --input 1000 --output 500
-  byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json`,
+  byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json
+  byok pricing cost openai/dall-e-3 --images 2 --size 1792x1024 --quality hd
+  byok pricing cost openai/gpt-image-1 --input 50 --image-input 40 --output 4160 --image-output 4160
+  byok pricing cost openai/whisper-1 --seconds 95.4
+  byok pricing cost openai/tts-1 --characters 1200
+  byok pricing cost bfl/flux-pro-1.1 --images 1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
 	}
@@ -230,9 +235,22 @@ func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) er
 	for _, u := range []struct {
 		name string
 		v    money.USD
-	}{{"per request", p.PerRequest}, {"per web search", p.PerWebSearch}, {"per image", p.PerImage}, {"per second", p.PerSecond}} {
+	}{{"per request", p.PerRequest}, {"per web search", p.PerWebSearch}, {"per image", p.PerImage}, {"per second of audio", p.PerSecond}, {"per character", p.PerCharacter}} {
 		if u.v > 0 {
 			fmt.Fprintf(w, "%s: %s\n", u.name, u.v)
+		}
+	}
+	for _, ip := range p.Images {
+		fmt.Fprintf(w, "image %s %s: %s\n", ip.Size, cmpOr(ip.Quality, "(any quality)"), ip.PerImage)
+	}
+	for _, m := range []struct {
+		name string
+		v    money.PerMillion
+		has  bool
+	}{{"image input", p.InputImage, p.HasInputImage}, {"image output", p.OutputImage, p.HasOutputImage},
+		{"audio input", p.InputAudio, p.HasInputAudio}, {"audio output", p.OutputAudio, p.HasOutputAudio}} {
+		if m.has {
+			fmt.Fprintf(w, "%s tokens: $%s per million\n", m.name, m.v.Dollars())
 		}
 	}
 	if p.MaxInput > 0 || p.MaxOutput > 0 {
@@ -311,6 +329,9 @@ func runPricingSet(ctx context.Context, f *Factory, arg string, s setPriceFlags)
 
 type costFlags struct {
 	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning int64
+	imageInput, imageOutput, audioInput, audioOutput              int64
+	images, characters                                            int64
+	size, quality, seconds                                        string
 	json                                                          bool
 }
 
@@ -322,6 +343,15 @@ func (c *costFlags) bind(cmd *cobra.Command) {
 	fl.Int64Var(&c.cacheWrite, "cache-write", 0, "tokens written to the 5-minute cache")
 	fl.Int64Var(&c.cacheWrite1h, "cache-write-1h", 0, "tokens written to the 1-hour cache")
 	fl.Int64Var(&c.reasoning, "reasoning", 0, "the part of --output that was reasoning")
+	fl.Int64Var(&c.imageInput, "image-input", 0, "the part of --input that was image tokens")
+	fl.Int64Var(&c.imageOutput, "image-output", 0, "the part of --output that was image tokens")
+	fl.Int64Var(&c.audioInput, "audio-input", 0, "the part of --input that was audio tokens")
+	fl.Int64Var(&c.audioOutput, "audio-output", 0, "the part of --output that was audio tokens")
+	fl.Int64Var(&c.images, "images", 0, "images generated (priced per image when no tokens are given)")
+	fl.StringVar(&c.size, "size", "", "the images' size, e.g. 1024x1024 (default: the model's only or standard price)")
+	fl.StringVar(&c.quality, "quality", "", "the images' quality: standard, hd, low, medium, high")
+	fl.StringVar(&c.seconds, "seconds", "", "seconds of audio transcribed or spoken, e.g. 95.4")
+	fl.Int64Var(&c.characters, "characters", 0, "characters of text turned into speech")
 	fl.BoolVar(&c.json, "json", false, "print JSON")
 }
 
@@ -347,19 +377,32 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	if err != nil {
 		return err
 	}
-	for name, v := range map[string]int64{"input": c.input, "output": c.output, "cache-read": c.cacheRead, "cache-write": c.cacheWrite, "cache-write-1h": c.cacheWrite1h, "reasoning": c.reasoning} {
+	for name, v := range map[string]int64{"input": c.input, "output": c.output, "cache-read": c.cacheRead, "cache-write": c.cacheWrite, "cache-write-1h": c.cacheWrite1h, "reasoning": c.reasoning,
+		"image-input": c.imageInput, "image-output": c.imageOutput, "audio-input": c.audioInput, "audio-output": c.audioOutput, "images": c.images, "characters": c.characters} {
 		if v < 0 || v > providers.MaxCount {
-			return usageErrorf("--%s %d: token counts are 0 or more", name, v)
+			return usageErrorf("--%s %d: counts are 0 or more", name, v)
 		}
 	}
 	if c.reasoning > c.output {
 		return usageErrorf("--reasoning (%d) is part of --output (%d) and cannot exceed it", c.reasoning, c.output)
 	}
+	if c.imageInput+c.audioInput > c.input {
+		return usageErrorf("--image-input and --audio-input (%d) are part of --input (%d) and cannot exceed it", c.imageInput+c.audioInput, c.input)
+	}
+	if c.imageOutput+c.audioOutput > c.output {
+		return usageErrorf("--image-output and --audio-output (%d) are part of --output (%d) and cannot exceed it", c.imageOutput+c.audioOutput, c.output)
+	}
+	ms, err := secondsFlag(c.seconds)
+	if err != nil {
+		return err
+	}
 	a, spec, err := f.appFor(ctx, prov)
 	if err != nil {
 		return err
 	}
-	u := providers.Usage{Input: c.input, Output: c.output, CacheRead: c.cacheRead, CacheWrite5m: c.cacheWrite, CacheWrite1h: c.cacheWrite1h, Reasoning: c.reasoning}
+	u := providers.Usage{Input: c.input, Output: c.output, CacheRead: c.cacheRead, CacheWrite5m: c.cacheWrite, CacheWrite1h: c.cacheWrite1h, Reasoning: c.reasoning,
+		InputImage: c.imageInput, OutputImage: c.imageOutput, InputAudio: c.audioInput, OutputAudio: c.audioOutput,
+		Images: c.images, ImageSize: c.size, ImageQuality: c.quality, AudioMillis: ms, Characters: c.characters}
 	b := a.Catalog().Price(spec.ID, model, u, a.Config.Markup(spec.ID))
 	source := ""
 	if p, ok := a.Catalog().Lookup(spec.ID, model); ok {
@@ -383,12 +426,16 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	}
 	w := f.IO.Out
 	if b.State == pricing.Unpriced {
+		if p, ok := a.Catalog().Lookup(spec.ID, model); ok {
+			fmt.Fprintf(w, "%s/%s has no price for %s: unpriced. Budgets would count it at %s.\n%s\n", spec.ID, model, unitsText(u), b.Fallback, unitPrices(p))
+			return nil
+		}
 		fmt.Fprintf(w, "%s/%s has no known price: unpriced. Budgets would count it at %s (the provider's highest price).\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n", spec.ID, model, b.Fallback, spec.ID, model)
 		return nil
 	}
-	t := newTable(w, "LINE", "TOKENS", "PER 1M", "COST")
+	t := newTable(w, "LINE", "UNITS", "PRICE", "COST")
 	for _, l := range b.Lines {
-		t.row(l.Name, count(l.Units), l.Rate.Dollars(), l.Amount.Precise())
+		t.row(l.Name, count(l.Units), linePrice(l), l.Amount.Precise())
 	}
 	if b.Markup > 0 {
 		t.row("markup", "", "", b.Markup.Precise())
@@ -430,4 +477,85 @@ func runReprice(ctx context.Context, f *Factory, since string, yes bool) error {
 		fmt.Fprintln(w, "\nNothing was written. Run again with --yes to apply these costs.")
 	}
 	return nil
+}
+
+// secondsFlag reads --seconds as whole milliseconds, exactly (no float).
+func secondsFlag(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	v, err := money.Parse(s)
+	if err != nil || v < 0 {
+		return 0, usageErrorf("--seconds %q: give the audio's length in seconds, e.g. 95.4", s)
+	}
+	// money.Parse reads nine decimal places: nano-units of a second.
+	return (int64(v) + 500_000) / 1_000_000, nil
+}
+
+// linePrice writes a line's price: per million tokens, or per unit for
+// lines billed per image, second, character, search or request.
+func linePrice(l pricing.Line) string {
+	switch l.Name {
+	case pricing.LineImage, pricing.LineSecond, pricing.LineCharacter, pricing.LineWebSearch, pricing.LineRequest, pricing.LineReported:
+		return money.USD(int64(l.Rate)/1000).String() + " each"
+	}
+	return l.Rate.Dollars() + " / 1M"
+}
+
+// unitsText names the per-unit parts of a usage, for an unpriced answer.
+func unitsText(u providers.Usage) string {
+	var parts []string
+	if u.Images > 0 {
+		img := fmt.Sprintf("%d image(s)", u.Images)
+		if u.ImageSize != "" || u.ImageQuality != "" {
+			img += " of " + strings.TrimSpace(u.ImageSize+" "+u.ImageQuality)
+		}
+		parts = append(parts, img)
+	}
+	if u.AudioMillis > 0 {
+		parts = append(parts, fmt.Sprintf("%d second(s) of audio", pricing.Seconds(u.AudioMillis)))
+	}
+	if u.Characters > 0 {
+		parts = append(parts, fmt.Sprintf("%d character(s)", u.Characters))
+	}
+	if len(parts) == 0 {
+		return "these units"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// unitPrices lists what a model is priced by, so an unpriced answer says
+// which flags would price it.
+func unitPrices(p pricing.Price) string {
+	var b strings.Builder
+	b.WriteString("It is priced")
+	var by []string
+	if p.Input > 0 || p.Output > 0 {
+		by = append(by, "by the token (--input, --output)")
+	}
+	for _, ip := range p.Images {
+		by = append(by, fmt.Sprintf("%s %s at %s an image", ip.Size, cmpOr(ip.Quality, "(any quality)"), ip.PerImage))
+	}
+	if p.PerImage > 0 && len(p.Images) == 0 {
+		by = append(by, fmt.Sprintf("at %s an image (--images)", p.PerImage))
+	}
+	if p.PerSecond > 0 {
+		by = append(by, fmt.Sprintf("at %s a second of audio (--seconds)", p.PerSecond))
+	}
+	if p.PerCharacter > 0 {
+		by = append(by, fmt.Sprintf("at %s a character (--characters)", p.PerCharacter))
+	}
+	if len(by) == 0 {
+		return "It lists no price for these units."
+	}
+	b.WriteString(": " + strings.Join(by, "; ") + ".")
+	return b.String()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -37,7 +37,7 @@ var builtin = map[string]bool{
 	"together": true, "fireworks": true, "deepseek": true, "mistral": true, "xai": true,
 	"cerebras": true, "perplexity": true, "nvidia": true, "sambanova": true, "novita": true,
 	"hyperbolic": true, "chutes": true, "akash": true, "morpheus": true, "vercel": true,
-	"azure": true, "bedrock": true,
+	"azure": true, "bedrock": true, "bfl": true,
 }
 
 var local = []string{"lmstudio", "ollama"}

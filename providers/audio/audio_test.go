@@ -1,0 +1,109 @@
+package audio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	goaudio "github.com/go-audio/audio"
+	"github.com/go-audio/wav"
+)
+
+// writeWAV writes seconds of silence as a 16-bit mono WAV file at rate,
+// with the library's own encoder.
+func writeWAV(t *testing.T, rate, samples int) []byte {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "*.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	enc := wav.NewEncoder(f, rate, 16, 1, 1)
+	buf := &goaudio.IntBuffer{Format: &goaudio.Format{NumChannels: 1, SampleRate: rate}, Data: make([]int, samples), SourceBitDepth: 16}
+	if err := enc.Write(buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestDuration times real files: a WAV written here, and MP3, FLAC, Ogg
+// Vorbis and Ogg Opus files of a 2.5-second tone made with sox and opusenc
+// (testdata/README.md says how).
+func TestDuration(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		format string
+		want   time.Duration
+		slack  time.Duration
+	}{
+		{"wav 16 kHz, 3.25 s", writeWAV(t, 16000, 52000), "wav", 3250 * time.Millisecond, 0},
+		// MP3 frames hold 1,152 samples each: the encoder pads the last one.
+		{"mp3", read("tone.mp3"), "mp3", 2500 * time.Millisecond, 100 * time.Millisecond},
+		{"flac", read("tone.flac"), "flac", 2500 * time.Millisecond, 0},
+		{"ogg vorbis", read("tone.ogg"), "ogg", 2500 * time.Millisecond, 0},
+		{"ogg opus", read("tone.opus"), "ogg", 2500 * time.Millisecond, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if f := Format(tc.data); f != tc.format {
+				t.Errorf("Format = %q, want %q", f, tc.format)
+			}
+			got, err := Duration(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := got - tc.want; d < -tc.slack || d > tc.slack {
+				t.Errorf("Duration = %v, want %v ± %v", got, tc.want, tc.slack)
+			}
+		})
+	}
+}
+
+// TestDurationRefuses: what cannot be timed is an error, never a length.
+func TestDurationRefuses(t *testing.T) {
+	m4a := append([]byte{0, 0, 0, 0x20}, []byte("ftypM4A \x00\x00\x02\x00")...)
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		unknown bool
+	}{
+		{"text", []byte("hello, not audio"), true},
+		{"m4a", m4a, true},
+		{"empty", nil, true},
+		{"cut wav header", writeWAV(t, 8000, 800)[:20], false},
+		{"wav without samples", writeWAV(t, 8000, 0), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Duration(tc.data)
+			if err == nil {
+				t.Fatalf("Duration = %v, want an error", d)
+			}
+			if errors.Is(err, ErrUnknownFormat) != tc.unknown {
+				t.Errorf("error %v: unknown format %v, want %v", err, errors.Is(err, ErrUnknownFormat), tc.unknown)
+			}
+		})
+	}
+	if _, err := Duration(bytes.Repeat([]byte{0xff, 0xfb, 0x90, 0x00}, 4)); err == nil {
+		t.Error("a run of bare MP3 frame headers was timed")
+	}
+}
