@@ -138,6 +138,29 @@ type Options struct {
 // the new cursors. Files are read in parallel; records come back in the
 // order of their files' paths and, within a file, of their lines.
 func Read(ctx context.Context, src Source, opt Options) (Result, error) {
+	var recs []Record
+	var cursors []Cursor
+	res, err := Stream(ctx, src, opt, func(r Result) error {
+		recs = append(recs, r.Records...)
+		cursors = append(cursors, r.Cursors...)
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	var dup int
+	res.Records, dup = dedupe(recs)
+	res.Duplicates += dup
+	res.Cursors = cursors
+	return res, nil
+}
+
+// Stream reads like Read but hands the records over file by file, in the
+// order of their paths, while later files are still being read: fn gets
+// one file's records (deduplicated within the file), its new cursor, lines
+// and refusals. Stream returns the totals, without records or cursors. An
+// error from fn stops the reading and is returned.
+func Stream(ctx context.Context, src Source, opt Options, fn func(Result) error) (Result, error) {
 	roots := opt.Roots
 	if len(roots) == 0 {
 		env := opt.Env
@@ -159,7 +182,13 @@ func Read(ctx context.Context, src Source, opt Options) (Result, error) {
 		todo = append(todo, f)
 	}
 	res.Read = len(todo)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	outs := make([]fileResult, len(todo))
+	done := make([]chan struct{}, len(todo))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -168,6 +197,7 @@ func Read(ctx context.Context, src Source, opt Options) (Result, error) {
 	var next sync.Mutex
 	i := 0
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -181,31 +211,35 @@ func Read(ctx context.Context, src Source, opt Options) (Result, error) {
 					return
 				}
 				outs[n] = readFile(src, todo[n], opt.Cursors[todo[n].path])
+				close(done[n])
 			}
 		}()
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	n := 0
-	for _, o := range outs {
-		n += len(o.records)
-	}
-	res.Records = make([]Record, 0, n)
-	for i, o := range outs {
+	for n := range todo {
+		select {
+		case <-done[n]:
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		}
+		o := outs[n]
+		outs[n] = fileResult{}
+		one := Result{Files: 1, Read: 1}
 		if o.err != nil {
-			res.Refused = append(res.Refused, Refusal{Path: todo[i].path, Reason: o.err.Error()})
-			continue
+			one.Refused = []Refusal{{Path: todo[n].path, Reason: o.err.Error()}}
+		} else {
+			one.Records, one.Duplicates = dedupe(o.records)
+			one.Lines, one.Refused = o.lines, o.refused
+			if o.keep {
+				one.Cursors = []Cursor{o.cursor}
+			}
 		}
-		res.Records = append(res.Records, o.records...)
-		res.Lines += o.lines
-		res.Refused = append(res.Refused, o.refused...)
-		if o.keep {
-			res.Cursors = append(res.Cursors, o.cursor)
+		res.Lines += one.Lines
+		res.Duplicates += one.Duplicates
+		res.Refused = append(res.Refused, one.Refused...)
+		if err := fn(one); err != nil {
+			return Result{}, err
 		}
 	}
-	res.Records, res.Duplicates = dedupe(res.Records)
 	return res, nil
 }
 

@@ -281,3 +281,41 @@ func TestUSDOf(t *testing.T) {
 }
 
 func gjsonNumber(raw string) gjson.Result { return gjson.Parse(raw) }
+
+func TestGeminiCLI(t *testing.T) {
+	root := filepath.Join(copyTree(t, "gemini"), "tmp")
+	res := read(t, GeminiCLI, root, nil)
+	const session = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d"
+	want := []struct {
+		id, model string
+		u         providers.Usage
+	}{
+		// input holds the cached tokens; output leaves out the thoughts.
+		{session + ":8f1e2d3c-0002", "gemini-2.5-pro", providers.Usage{Input: 4000, CacheRead: 8000, Output: 1300, Reasoning: 900}},
+		// Tool-use prompt tokens are input too.
+		{session + ":8f1e2d3c-0003", "gemini-2.5-flash", providers.Usage{Input: 1200, CacheRead: 12000, Output: 50}},
+	}
+	if len(res.Records) != len(want) || len(res.Refused) != 0 || res.Lines != 4 {
+		t.Fatalf("records %+v refused %v lines %d", res.Records, res.Refused, res.Lines)
+	}
+	for i, w := range want {
+		r := res.Records[i]
+		if r.ID != w.id || r.Model != w.model || r.Usage != w.u || r.Provider != "google" || r.Session != session {
+			t.Errorf("record %d: %+v, want %s %s %+v", i, r, w.id, w.model, w.u)
+		}
+	}
+	cur := cursorsOf(res, nil)
+	if again := read(t, GeminiCLI, root, cur); again.Read != 0 {
+		t.Fatalf("an unchanged chat was read again")
+	}
+	// Gemini CLI rewrites the whole file as the chat goes on: it is read
+	// again, and its messages keep their identities.
+	name := filepath.Join(root, "76c62a47a1287071", "chats", "session-2026-11-20T10-00-1a2b3c4d.json")
+	b, _ := os.ReadFile(name)
+	more := strings.Replace(string(b), `"type": "info",`, `"type": "gemini", "model": "gemini-2.5-flash", "tokens": {"input": 100, "output": 10, "cached": 0, "thoughts": 0, "tool": 0, "total": 110},`, 1)
+	os.WriteFile(name, []byte(more), 0o644)
+	res = read(t, GeminiCLI, root, cur)
+	if ids := keys(byID(res.Records)); len(ids) != 3 || ids[0] != want[0].id || ids[2] != session+":8f1e2d3c-0004" {
+		t.Fatalf("after the rewrite: %v", ids)
+	}
+}

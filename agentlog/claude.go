@@ -42,7 +42,9 @@ func (r *claudeReader) line(b []byte, at int64) string {
 		}
 		return ""
 	}
-	if !gjson.ValidBytes(b) {
+	// Whole-line validation would cost a fifth of the reading; a line cut
+	// short or damaged misses its closing brace or the fields below.
+	if b[0] != '{' || b[len(b)-1] != '}' {
 		return "not valid JSON"
 	}
 	var (

@@ -470,6 +470,7 @@ func demoEvent(rng *rand.Rand, at time.Time, m demoModel, p pricing.Price, price
 		switch {
 		case u.CostReported:
 			b.State = pricing.Reported
+			b.Computed, b.HasComputed = b.Total, true
 		case u.Estimated:
 			b.State = pricing.Estimated
 		default:
@@ -481,5 +482,6 @@ func demoEvent(rng *rand.Rand, at time.Time, m demoModel, p pricing.Price, price
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens = u.Input, u.CacheRead, u.CacheWrite5m
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = b.Total, b.Markup, b.Fallback, b.State, b.Ref
+	e.Computed, e.HasComputed = b.Computed, b.HasComputed
 	return e
 }

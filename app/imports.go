@@ -62,41 +62,22 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		cursors[p] = agentlog.Cursor{Path: c.Path, Size: c.Size, ModTime: c.ModTime, Offset: c.Offset,
 			HeadLen: c.HeadLen, Head: c.HeadHash, State: c.State}
 	}
-	res, err := agentlog.Read(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env})
-	if err != nil {
-		return sum, fmt.Errorf("read the %s logs: %w", src, err)
-	}
-	sum.Files, sum.FilesRead, sum.Lines, sum.Duplicates = res.Files, res.Read, res.Lines, res.Duplicates
-	sum.Refused = len(res.Refused)
-	for i, r := range res.Refused {
-		if i == maxReasons {
-			break
-		}
-		sum.Reasons = append(sum.Reasons, r.String())
-	}
-	events := a.importEvents(ctx, res.Records)
-	newCursors := make([]store.ImportCursor, len(res.Cursors))
-	for i, c := range res.Cursors {
-		newCursors[i] = store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
-			Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State}
-	}
+	// Files are read in parallel and handed over in order; their events
+	// are written in chunks while later files are still being read, each
+	// chunk with the cursors of the files it completes. A crash leaves the
+	// cursors of unwritten files where they were, and what was written
+	// before is found again as duplicates.
 	targets := map[budget.Target]bool{}
-	for start := 0; start < len(events) || start == 0; start += importChunk {
-		chunk := events[start:min(start+importChunk, len(events))]
-		var cs []store.ImportCursor
-		if start+importChunk >= len(events) {
-			// The cursors go with the last chunk: until it is in, a crash
-			// leaves them where they were, and the events written before
-			// are found again as duplicates.
-			cs = newCursors
-		}
-		if len(chunk) == 0 && len(cs) == 0 {
-			break
+	var events []*store.Event
+	var cs []store.ImportCursor
+	flush := func() error {
+		if len(events) == 0 && len(cs) == 0 {
+			return nil
 		}
 		a.beforeRecord(ctx)
-		r, err := a.db.Import(ctx, chunk, cs)
+		r, err := a.db.Import(ctx, events, cs)
 		if err != nil {
-			return sum, err
+			return err
 		}
 		if r.Added > 0 {
 			a.afterRecord()
@@ -104,22 +85,45 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		sum.Added += r.Added
 		sum.Updated += r.Updated
 		sum.Duplicates += r.Duplicates
-		for _, e := range chunk {
+		for _, e := range events {
 			if e.ID == 0 {
 				continue
 			}
 			targets[budget.Target{Provider: e.Provider, Model: e.Model}] = true
+			if e.CostState == pricing.Unpriced {
+				sum.Unpriced++
+			} else {
+				sum.Cost += e.Cost
+			}
 		}
+		events, cs = events[:0], cs[:0]
+		return nil
 	}
-	for _, e := range events {
-		if e.ID == 0 {
-			continue
+	res, err := agentlog.Stream(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env}, func(r agentlog.Result) error {
+		events = append(events, a.importEvents(ctx, r.Records)...)
+		for _, c := range r.Cursors {
+			cs = append(cs, store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
+				Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State})
 		}
-		if e.CostState == pricing.Unpriced {
-			sum.Unpriced++
-		} else {
-			sum.Cost += e.Cost
+		if len(events) >= importChunk {
+			return flush()
 		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return sum, fmt.Errorf("import the %s logs: %w", src, err)
+	}
+	sum.Files, sum.FilesRead, sum.Lines = res.Files, res.Read, res.Lines
+	sum.Duplicates += res.Duplicates
+	sum.Refused = len(res.Refused)
+	for i, r := range res.Refused {
+		if i == maxReasons {
+			break
+		}
+		sum.Reasons = append(sum.Reasons, r.String())
 	}
 	if sum.Added+sum.Updated > 0 {
 		a.audit(ctx, "import", string(src), fmt.Sprintf("%d events added, %d updated from %d files", sum.Added, sum.Updated, sum.FilesRead))

@@ -134,3 +134,33 @@ func TestImportAgentLogs(t *testing.T) {
 		t.Fatalf("budget after %+v, want %s more", sts[0], more.Cost)
 	}
 }
+
+func TestImportGeminiChatRewritten(t *testing.T) {
+	ctx := context.Background()
+	logs := agentLogs(t)
+	a := openHome(t, t.TempDir(), "")
+	opt := ImportOptions{Paths: []string{filepath.Join(logs, "gemini", "tmp")}}
+	first, err := a.Import(ctx, agentlog.GeminiCLI, opt)
+	if err != nil || first.Added != 2 || first.Unpriced != 0 {
+		t.Fatalf("first %+v %v", first, err)
+	}
+	name := filepath.Join(logs, "gemini", "tmp", "76c62a47a1287071", "chats", "session-2026-11-20T10-00-1a2b3c4d.json")
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The chat file is rewritten whole with one more reply.
+	more := []byte(string(b[:len(b)-4]) + `,
+    {"id": "8f1e2d3c-0005", "timestamp": "2026-11-20T10:02:00.000Z", "type": "gemini", "content": "ok",
+     "tokens": {"input": 100, "output": 10, "cached": 0, "thoughts": 0, "tool": 0, "total": 110}, "model": "gemini-2.5-flash"}
+  ]
+}
+`)
+	if err := os.WriteFile(name, more, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.Import(ctx, agentlog.GeminiCLI, opt)
+	if err != nil || second.Added != 1 || second.Duplicates != 2 || second.Refused != 0 {
+		t.Fatalf("second %+v %v", second, err)
+	}
+}

@@ -318,6 +318,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref
+	e.Computed, e.HasComputed = cost.Computed, cost.HasComputed
 	if a.Config.StoreText && r.Call.Source != store.SourceProxy {
 		e.Prompt, e.Response = redact.String(r.Call.promptText()), redact.String(res.Text)
 	}

@@ -24,13 +24,19 @@ type Line struct {
 // the request would cost at the provider's fallback price (see
 // Catalog.Fallback), for budgets to count conservatively. It is never
 // added to Total.
+//
+// A Reported breakdown also carries what byok computed for the same usage
+// from the catalog (Computed, markup included, when HasComputed), so the
+// drift between the provider's bill and the catalog stays visible.
 type Breakdown struct {
-	Lines    []Line
-	Markup   money.USD
-	Total    money.USD
-	State    State
-	Ref      string
-	Fallback money.USD
+	Lines       []Line
+	Markup      money.USD
+	Total       money.USD
+	State       State
+	Ref         string
+	Fallback    money.USD
+	Computed    money.USD
+	HasComputed bool
 }
 
 // Line names, as shown to users.
@@ -336,8 +342,10 @@ func tokenBilled(p Price, u providers.Usage) bool {
 }
 
 // Price prices a request of model at provider. A cost the provider
-// reported wins (Reported, plus the markup); otherwise the catalog price is
-// used (Computed, or Estimated for locally counted tokens). With no price
+// reported wins (Reported, plus the markup), and what the catalog price
+// makes of the same usage is kept beside it (Computed, when the model is
+// priced); otherwise the catalog price is used (Computed, or Estimated for
+// locally counted tokens). With no price
 // the result is Unpriced with Total 0 and Fallback set to the cost at the
 // provider's fallback price, so callers never mistake it for free.
 func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int64) Breakdown {
@@ -348,6 +356,9 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		}
 		b.Markup = markup(u.ReportedCost, markupBP)
 		b.Total = u.ReportedCost + b.Markup
+		if p, ok := c.Lookup(provider, model); ok {
+			b.Computed, b.HasComputed = Cost(p, u, markupBP).Total, true
+		}
 		return b
 	}
 	p, ok := c.Lookup(provider, model)

@@ -355,6 +355,35 @@ func TestCatalogPrice(t *testing.T) {
 			t.Fatalf("lines %+v", b.Lines)
 		}
 	})
+	t.Run("reported keeps what the catalog computes beside it", func(t *testing.T) {
+		tests := []struct {
+			name, provider, model string
+			u                     providers.Usage
+			computed              money.USD
+		}{
+			// xAI's documented-example usage (providers' semantics test):
+			// 26 input, 6 cached, 96 visible + 1,212 reasoning output at
+			// $0.30 / $0.075 / $0.50, which xAI billed as 6,622,500 ticks.
+			{"xai grok-3-mini", "xai", "grok-3-mini",
+				providers.Usage{Input: 26, CacheRead: 6, Output: 1308, Reasoning: 1212, ReportedCost: 662_250, CostReported: true}, 662_250},
+			// Perplexity's deep research: citations as input, reasoning at
+			// its own $3, 20 searches at $5 per thousand.
+			{"perplexity deep research", "perplexity", "sonar-deep-research",
+				providers.Usage{Input: 6019, Output: 53000, Reasoning: 50000, WebSearches: 20, ReportedCost: 286_038_000, CostReported: true}, 286_038_000},
+			{"drift shows", "xai", "grok-4",
+				providers.Usage{Input: 1000, Output: 100, ReportedCost: 5_000_000, CostReported: true}, 4_500_000},
+		}
+		for _, tt := range tests {
+			b := c.Price(tt.provider, tt.model, tt.u, 0)
+			if b.State != Reported || b.Total != tt.u.ReportedCost || !b.HasComputed || b.Computed != tt.computed {
+				t.Errorf("%s: got %+v, want reported %d with computed %d", tt.name, b, tt.u.ReportedCost, tt.computed)
+			}
+		}
+		b := c.Price("openrouter", "some/model-not-in-the-catalog", providers.Usage{Input: 10, CostReported: true, ReportedCost: 7}, 0)
+		if b.State != Reported || b.HasComputed {
+			t.Errorf("an uncatalogued model has no computed figure: %+v", b)
+		}
+	})
 	t.Run("reported zero is free, not unpriced", func(t *testing.T) {
 		ru := u
 		ru.CostReported = true
@@ -412,5 +441,30 @@ func TestWorstCase(t *testing.T) {
 	dear := Price{Rates: Rates{Input: 1_000_000, Output: 2_000_000, Reasoning: 6_000_000, HasReasoning: true}, PerRequest: 7}
 	if got := WorstCase(dear, 1000, 1000); got != 1_000_000+6_000_000+7 {
 		t.Fatalf("WorstCase with a dearer reasoning price = %d", got)
+	}
+}
+
+func TestFormatCost(t *testing.T) {
+	tests := []struct {
+		name   string
+		cost   money.USD
+		state  State
+		screen string
+		exact  string
+	}{
+		{"computed", 14_032_000, Computed, "$0.01403", "0.014032"},
+		{"reported", 2 * money.Dollar, Reported, "$2.00", "2"},
+		{"estimated is marked", 165_300, Estimated, "~$0.0001653", "~0.0001653"},
+		{"unpriced is never $0.00", 0, Unpriced, "unpriced", "unpriced"},
+		{"unpriced ignores a stray amount", 5, Unpriced, "unpriced", "unpriced"},
+		{"free is $0.00", 0, Computed, "$0.00", "0"},
+	}
+	for _, tt := range tests {
+		if got := FormatCost(tt.cost, tt.state, Screen); got != tt.screen {
+			t.Errorf("%s: screen %q, want %q", tt.name, got, tt.screen)
+		}
+		if got := FormatCost(tt.cost, tt.state, Exact); got != tt.exact {
+			t.Errorf("%s: exact %q, want %q", tt.name, got, tt.exact)
+		}
 	}
 }

@@ -155,7 +155,7 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 			failed = true
 		}
 	}
-	if u, ok := chatChunkUsage(doc); ok {
+	if u, ok := chatChunkUsage(doc, r.sem); ok {
 		r.setUsage(u)
 	}
 	return failed
@@ -169,7 +169,7 @@ func chatBody(r *run, doc gjson.Result) {
 	msg := doc.Get("choices.0.message")
 	r.reasoningDelta(text(msg.Get("reasoning_content")) + text(msg.Get("reasoning")))
 	r.textDelta(text(msg.Get("content")))
-	if u, ok := chatChunkUsage(doc); ok {
+	if u, ok := chatChunkUsage(doc, r.sem); ok {
 		r.setUsage(u)
 	}
 }

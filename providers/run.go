@@ -13,6 +13,7 @@ import (
 // timings, usage, and the Result and *Error it ends with.
 type run struct {
 	spec      Spec
+	sem       Semantics // how the provider counts usage
 	req       Request
 	emit      func(Event)
 	ctx       context.Context
@@ -35,7 +36,7 @@ func startRun(ctx context.Context, spec Spec, opt Options, req Request, emit fun
 	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, 0)
 	ctx, x := withExchange(ctx)
-	return &run{spec: spec, req: req, emit: emit, ctx: ctx, x: x, start: time.Now(), model: req.Model}, cancel
+	return &run{spec: spec, sem: SemanticsOf(spec.ID), req: req, emit: emit, ctx: ctx, x: x, start: time.Now(), model: req.Model}, cancel
 }
 
 func (r *run) mark() {

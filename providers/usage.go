@@ -130,8 +130,11 @@ func usdOf(r gjson.Result) (money.USD, bool) {
 
 // chatUsage converts an OpenAI Chat Completions usage object, including the
 // compatible providers' additions: DeepSeek's prompt_cache_hit/miss_tokens,
-// OpenRouter's cost, prompt_tokens_details.cache_write_tokens.
-func chatUsage(u gjson.Result) Usage {
+// prompt_tokens_details.cache_write_tokens, Perplexity's citation tokens,
+// and the costs providers report (see reportedCost). sem says how the
+// provider counts (see Semantics): xAI and Perplexity bill reasoning tokens
+// on top of completion_tokens.
+func chatUsage(u gjson.Result, sem Semantics) Usage {
 	var out Usage
 	prompt := count(u.Get("prompt_tokens"))
 	cached := count(u.Get("prompt_tokens_details.cached_tokens"))
@@ -148,26 +151,92 @@ func chatUsage(u gjson.Result) Usage {
 	} else {
 		out.Input, out.CacheRead, out.CacheWrite5m = splitPrompt(prompt, cached, written)
 	}
+	// Perplexity counts the tokens of the sources it cites apart from the
+	// prompt and bills them as input.
+	out.Input = min(out.Input+count(u.Get("citation_tokens")), MaxCount)
 	out.Output = count(u.Get("completion_tokens"))
-	out.Reasoning = min(count(u.Get("completion_tokens_details.reasoning_tokens")), out.Output)
-	if c, ok := usdOf(u.Get("cost")); ok {
-		// OpenRouter: cost is what the account was charged. With a BYOK
-		// key, upstream_inference_cost is what the upstream provider
-		// charges that key; the user pays both.
-		if u.Get("is_byok").Bool() {
-			if up, ok := usdOf(u.Get("cost_details.upstream_inference_cost")); ok {
-				c += up
-			}
-		}
-		out.ReportedCost, out.CostReported = c, true
+	reasoning := u.Get("completion_tokens_details.reasoning_tokens")
+	if !present(reasoning) {
+		// Perplexity puts the count at the top of usage.
+		reasoning = u.Get("reasoning_tokens")
 	}
+	r := count(reasoning)
+	if !sem.ReasoningInCompletion {
+		out.Output = min(out.Output+r, MaxCount)
+	}
+	out.Reasoning = min(r, out.Output)
+	// Perplexity's deep research bills each search query it runs.
+	out.WebSearches = count(u.Get("num_search_queries"))
+	out.ReportedCost, out.CostReported = reportedCost(u)
 	return out
+}
+
+// reportedCost reads what the provider says the request was billed:
+// xAI's usage.cost_in_usd_ticks, Perplexity's usage.cost object, or
+// OpenRouter's usage.cost number (plus, with a BYOK key, what the upstream
+// provider charges that key: the user pays both).
+func reportedCost(u gjson.Result) (money.USD, bool) {
+	if t := u.Get("cost_in_usd_ticks"); present(t) {
+		return ticksOf(t)
+	}
+	c := u.Get("cost")
+	if c.IsObject() {
+		// Perplexity streams a zero-cost skeleton on every chunk before
+		// the terminal one, which alone carries request_cost: a stream cut
+		// before it has no reported cost.
+		total, ok := usdOf(c.Get("total_cost"))
+		if !ok || (total == 0 && !present(c.Get("request_cost"))) {
+			return 0, false
+		}
+		return total, true
+	}
+	cost, ok := usdOf(c)
+	if !ok {
+		return 0, false
+	}
+	if u.Get("is_byok").Bool() {
+		if up, ok := usdOf(u.Get("cost_details.upstream_inference_cost")); ok {
+			cost += up
+		}
+	}
+	return cost, true
+}
+
+// ticksPerNano is how many of xAI's ticks (1 USD = 10^10 ticks) make a
+// nano-dollar.
+const ticksPerNano = 10
+
+// ticksOf converts xAI's integer ticks to nano-dollars. A tick is a tenth of
+// a nano-dollar, byok's unit, so the amount is rounded half up to the
+// nano-dollar: never more than half a tenth of a nano-dollar away.
+func ticksOf(r gjson.Result) (money.USD, bool) {
+	var s string
+	switch r.Type {
+	case gjson.Number:
+		s = r.Raw
+	case gjson.String:
+		s = strings.TrimSpace(r.Str)
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if n <= 0 {
+		return 0, true
+	}
+	const maxTicks = int64(1_000_000) * int64(money.Dollar) * ticksPerNano // a million dollars
+	if n > maxTicks {
+		n = maxTicks
+	}
+	return money.USD((n + ticksPerNano/2) / ticksPerNano), true
 }
 
 // chatChunkUsage reads the usage a Chat Completions chunk or body carries:
 // "usage", or Groq's "x_groq.usage" when "usage" is absent, plus the
 // response's service_tier.
-func chatChunkUsage(doc gjson.Result) (Usage, bool) {
+func chatChunkUsage(doc gjson.Result, sem Semantics) (Usage, bool) {
 	u := doc.Get("usage")
 	if !u.IsObject() {
 		u = doc.Get("x_groq.usage")
@@ -175,7 +244,7 @@ func chatChunkUsage(doc gjson.Result) (Usage, bool) {
 	if !u.IsObject() {
 		return Usage{}, false
 	}
-	out := chatUsage(u)
+	out := chatUsage(u, sem)
 	out.ServiceTier = text(doc.Get("service_tier"))
 	return out, true
 }
@@ -328,14 +397,14 @@ type UsageReader interface {
 
 // NewUsageReader returns a reader for responses of the given API kind.
 // KindAzure reads like KindOpenAI. An unknown kind reads nothing.
-// providerID names the provider for the caller's bookkeeping; the readers
-// recognise each provider's additions (DeepSeek's cache hit/miss,
-// OpenRouter's cost, Groq's x_groq.usage) by their fields, so the same
-// reader serves every provider of a kind.
+// providerID picks the provider's row of the Semantics table (xAI's
+// reasoning tokens lie outside completion_tokens); the readers recognise the
+// other providers' additions (DeepSeek's cache hit/miss, reported costs,
+// Groq's x_groq.usage) by their fields.
 func NewUsageReader(kind Kind, providerID string) UsageReader {
 	switch kind {
 	case KindOpenAI, KindAzure:
-		return &chatReader{}
+		return &chatReader{sem: SemanticsOf(providerID)}
 	case KindResponses:
 		return &responsesReader{}
 	case KindAnthropic:
@@ -367,11 +436,14 @@ func (l *lastUsage) set(u Usage, ok bool) {
 
 func (l *lastUsage) Usage() (Usage, bool) { return l.u, l.seen }
 
-type chatReader struct{ lastUsage }
+type chatReader struct {
+	lastUsage
+	sem Semantics
+}
 
 func (r *chatReader) Feed(data []byte) {
 	if doc, ok := parseJSON(data); ok {
-		r.set(chatChunkUsage(doc))
+		r.set(chatChunkUsage(doc, r.sem))
 	}
 }
 

@@ -20,8 +20,8 @@ const insertEventSQL = `INSERT INTO events (
 	ts, source, client, provider, model, key_id, key_name, status, error_class,
 	error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens,
 	cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens,
-	cost, markup, fallback, cost_state, price_ref, note
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	cost, markup, fallback, cost_state, price_ref, note, computed_cost
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // rollupTable is one rollup table: its name and key columns. Every table
 // has the same sum columns, and every write adds to them.
@@ -334,7 +334,16 @@ func insertArgs(e *Event) []any {
 		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
 		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
 		e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens,
-		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note}
+		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note, e.computedArg()}
+}
+
+// computedArg is the computed_cost column's value: NULL when byok
+// computed nothing beside a reported cost.
+func (e *Event) computedArg() any {
+	if !e.HasComputed {
+		return nil
+	}
+	return int64(e.Computed)
 }
 
 // rollupSet gathers what a batch adds to every rollup table, so each row
@@ -605,7 +614,7 @@ func (r *txRecorder) fold(ctx context.Context, fresh []*Event, ids []int64, forc
 const eventColumns = `e.id, e.ts, e.source, e.client, e.provider, e.model, e.key_id, e.key_name,
 	e.status, e.error_class, e.error_message, e.http_status, e.latency_ns, e.ttft_ns, e.request_id,
 	e.input_tokens, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output_tokens,
-	e.reasoning_tokens, e.cost, e.markup, e.fallback, e.cost_state, e.price_ref, e.note`
+	e.reasoning_tokens, e.cost, e.markup, e.fallback, e.cost_state, e.price_ref, e.note, e.computed_cost`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -633,11 +642,12 @@ func scanRollupEvent(sc scanner) (Event, error) {
 func scanEvent(sc scanner, extra ...any) (Event, error) {
 	var e Event
 	var ts, lat, ttft, cost, markup, fallback int64
+	var computed sql.NullInt64
 	var source, status, state string
 	dest := []any{&e.ID, &ts, &source, &e.Client, &e.Provider, &e.Model, &e.KeyID, &e.KeyName,
 		&status, &e.ErrorClass, &e.ErrorMessage, &e.HTTPStatus, &lat, &ttft, &e.RequestID,
 		&e.InputTokens, &e.CacheReadTokens, &e.CacheWrite5mTokens, &e.CacheWrite1hTokens,
-		&e.OutputTokens, &e.ReasoningTokens, &cost, &markup, &fallback, &state, &e.PriceRef, &e.Note}
+		&e.OutputTokens, &e.ReasoningTokens, &cost, &markup, &fallback, &state, &e.PriceRef, &e.Note, &computed}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return Event{}, err
 	}
@@ -645,6 +655,7 @@ func scanEvent(sc scanner, extra ...any) (Event, error) {
 	e.Source, e.Status, e.CostState = Source(source), Status(status), pricing.State(state)
 	e.Latency, e.TTFT = time.Duration(lat), time.Duration(ttft)
 	e.Cost, e.Markup, e.Fallback = money.USD(cost), money.USD(markup), money.USD(fallback)
+	e.Computed, e.HasComputed = money.USD(computed.Int64), computed.Valid
 	return e, nil
 }
 

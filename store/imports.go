@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -30,12 +31,30 @@ type ImportResult struct {
 	Updated    int // stored events that a later, fuller copy replaced
 }
 
-const insertImportSQL = `INSERT INTO events (
-	ts, source, client, provider, model, key_id, key_name, status, error_class,
-	error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens,
-	cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens,
-	cost, markup, fallback, cost_state, price_ref, note, session, ext_id
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
+// importColumns are the columns an imported event fills; the rest keep
+// their defaults (an agent's log has no key, latency or text for byok).
+const importColumns = `ts, source, provider, model, status, input_tokens, cache_read, cache_write_5m,
+	cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state, price_ref, session, ext_id`
+
+const importArity = 18
+
+// importRows is how many events one INSERT statement carries: a statement
+// per event would cost more in binding and stepping than the rows
+// themselves.
+const importRows = 500
+
+func importSQL(rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", importArity), ",") + ")"
+	return `INSERT INTO events (` + importColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+",", rows), ",") +
+		` ON CONFLICT DO NOTHING RETURNING id, ext_id`
+}
+
+func importArgs(args []any, e *Event) []any {
+	return append(args, e.Time.UnixNano(), string(e.Source), e.Provider, e.Model, string(e.Status),
+		e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens,
+		e.ReasoningTokens, int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef,
+		e.Session, e.ExternalID)
+}
 
 // ImportCursors returns the stored cursors of a source by path.
 func (s *Store) ImportCursors(ctx context.Context, source Source) (map[string]ImportCursor, error) {
@@ -81,53 +100,105 @@ func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor)
 			return fmt.Errorf("the store was opened read-only")
 		}
 		res = ImportResult{}
-		ins, err := tx.PrepareContext(ctx, insertImportSQL)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		var copyOf *sql.Stmt
-		var fresh []*Event
-		var ids []int64
-		var again []*Event // stored before: maybe a fuller copy
+		// Copies go after the rest, so that an original imported in the
+		// same batch is found.
+		var plain, copies []*Event
 		for _, e := range es {
 			if e.CopyOf != "" {
-				if copyOf == nil {
-					// The range reads the unique index: ids starting with
-					// the prefix sort between it and the prefix with its
-					// last byte raised.
-					if copyOf, err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM events
-						WHERE source = ? AND ext_id >= ? AND ext_id < ? AND ext_id != '')`); err != nil {
-						return err
-					}
-					defer copyOf.Close()
+				copies = append(copies, e)
+			} else {
+				plain = append(plain, e)
+			}
+		}
+		var fresh, again []*Event // inserted; stored before (maybe a fuller copy)
+		var full *sql.Stmt
+		insert := func(part []*Event) error {
+			st := full
+			if len(part) != importRows || full == nil {
+				var err error
+				if st, err = tx.PrepareContext(ctx, importSQL(len(part))); err != nil {
+					return err
 				}
-				var found bool
-				if err := copyOf.QueryRowContext(ctx, string(e.Source), e.CopyOf, prefixEnd(e.CopyOf)).Scan(&found); err != nil {
-					return fmt.Errorf("look for the original of an imported copy: %w", err)
+				if len(part) == importRows {
+					full = st
+				} else {
+					defer st.Close()
 				}
-				if found {
-					res.Duplicates++
+			}
+			args := make([]any, 0, len(part)*importArity)
+			pending := make(map[string]*Event, len(part))
+			for _, e := range part {
+				args = importArgs(args, e)
+				if _, dup := pending[e.ExternalID]; dup {
+					again = append(again, e) // twice in one batch: the second is a copy
 					continue
 				}
+				pending[e.ExternalID] = e
 			}
-			r, err := ins.ExecContext(ctx, append(insertArgs(e), e.Session, e.ExternalID)...)
+			rows, err := st.QueryContext(ctx, args...)
 			if err != nil {
 				return err
 			}
-			if n, err := r.RowsAffected(); err != nil {
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				var ext string
+				if err := rows.Scan(&id, &ext); err != nil {
+					return err
+				}
+				if e := pending[ext]; e != nil {
+					e.ID = id
+					fresh = append(fresh, e)
+					delete(pending, ext)
+				}
+			}
+			if err := rows.Err(); err != nil {
 				return err
-			} else if n == 0 {
-				again = append(again, e)
+			}
+			for _, e := range part {
+				if pending[e.ExternalID] == e {
+					again = append(again, e)
+				}
+			}
+			return nil
+		}
+		for start := 0; start < len(plain); start += importRows {
+			if err := insert(plain[start:min(start+importRows, len(plain))]); err != nil {
+				return err
+			}
+		}
+		if full != nil {
+			full.Close()
+		}
+		var copyOf *sql.Stmt
+		for _, e := range copies {
+			if copyOf == nil {
+				// The range reads the unique index: ids starting with the
+				// prefix sort between it and the prefix with its last byte
+				// raised.
+				var err error
+				if copyOf, err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM events
+					WHERE source = ? AND ext_id >= ? AND ext_id < ? AND ext_id != '')`); err != nil {
+					return err
+				}
+				defer copyOf.Close()
+			}
+			var found bool
+			if err := copyOf.QueryRowContext(ctx, string(e.Source), e.CopyOf, prefixEnd(e.CopyOf)).Scan(&found); err != nil {
+				return fmt.Errorf("look for the original of an imported copy: %w", err)
+			}
+			if found {
+				res.Duplicates++
 				continue
 			}
-			id, err := r.LastInsertId()
-			if err != nil {
+			if err := insert([]*Event{e}); err != nil {
 				return err
 			}
-			e.ID = id
-			fresh = append(fresh, e)
-			ids = append(ids, id)
+		}
+		sort.Slice(fresh, func(i, j int) bool { return fresh[i].ID < fresh[j].ID })
+		ids := make([]int64, len(fresh))
+		for i, e := range fresh {
+			ids[i] = e.ID
 		}
 		res.Added = len(fresh)
 		rec := s.rec.in(ctx, tx)

@@ -174,9 +174,14 @@ func openAtVersion(t *testing.T, path string, version int) {
 	if _, err := db.Exec(fmt.Sprintf("PRAGMA application_id=%d; PRAGMA user_version=%d", applicationID, version)); err != nil {
 		t.Fatal(err)
 	}
-	// One event with the rollup rows that version kept for it.
+	// One event with the rollup rows that version kept for it, written
+	// with the first schema's columns (later ones added more).
 	at := time.Now()
-	if _, err := db.Exec(insertEventSQL, at.UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
+	const v1Insert = `INSERT INTO events (ts, source, client, provider, model, key_id, key_name, status,
+		error_class, error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens, cache_read,
+		cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state,
+		price_ref, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	if _, err := db.Exec(v1Insert, at.UnixNano(), "cli", "", "openai", "gpt-4o", 0, "", "ok", "", "", 200, 0, 0, "", 1, 0, 0, 0, 1, 0, 1000, 0, 0, "computed", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	e := ev(at, "openai", "gpt-4o", 1000)
@@ -308,6 +313,36 @@ func TestRecordAndRead(t *testing.T) {
 	}
 	if _, err := s.Event(ctx, id+1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing event: %v", err)
+	}
+	if got.HasComputed {
+		t.Fatalf("a computed event carries a second computed figure: %+v", got)
+	}
+
+	// A reported cost keeps what byok computed beside it, and a reported
+	// cost byok could not price keeps none (NULL, not $0).
+	for _, tc := range []struct {
+		has  bool
+		cost money.USD
+	}{{true, 4_500_000}, {false, 0}} {
+		r := ev(at, "xai", "grok-4", 5_000_000)
+		r.CostState, r.Computed, r.HasComputed = pricing.Reported, tc.cost, tc.has
+		rid, err := s.Record(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := s.Event(ctx, rid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.Events(ctx, Filter{Scope: Scope{Provider: "xai"}, Limit: 1})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("Events: %v %v", list, err)
+		}
+		for _, e := range []Event{back, list[0]} {
+			if e.HasComputed != tc.has || e.Computed != tc.cost || e.Cost != 5_000_000 {
+				t.Fatalf("reported event read back with computed %d (%v), want %d (%v)", e.Computed, e.HasComputed, tc.cost, tc.has)
+			}
+		}
 	}
 	bad := ev(at, "", "m", 0)
 	if _, err := s.Record(ctx, bad); err == nil {

@@ -75,6 +75,11 @@ type Event struct {
 	Fallback  money.USD
 	CostState pricing.State
 	PriceRef  string // the price record the cost was computed with
+	// Computed is what byok's catalog made of the usage of an event whose
+	// cost the provider reported (markup included), when HasComputed: the
+	// two side by side show the drift.
+	Computed    money.USD
+	HasComputed bool
 
 	Prompt   string // stored only when config allows
 	Response string

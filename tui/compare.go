@@ -269,9 +269,9 @@ func (p *compare) column(i, w, h int) string {
 	case !c.done:
 		status = st.Warn.Render(fmt.Sprintf("streaming · %s out", count(max(c.usage.Output, providers.EstimateTokens(c.reply)))))
 	case c.out != nil && c.out.Event.CostState == pricing.Unpriced:
-		status = st.OK.Render(string(c.out.Event.Status)) + " " + st.Warn.Render("unpriced")
+		status = st.OK.Render(string(c.out.Event.Status)) + " " + st.Warn.Render(pricing.FormatCost(c.out.Event.Cost, pricing.Unpriced, pricing.Screen))
 	case c.out != nil:
-		status = st.OK.Render(string(c.out.Event.Status)) + " " + c.out.Cost.Total.Precise()
+		status = st.OK.Render(string(c.out.Event.Status)) + " " + pricing.FormatCost(c.out.Event.Cost, c.out.Event.CostState, pricing.Screen)
 	default:
 		status = st.Over.Render("not sent")
 	}
@@ -299,10 +299,7 @@ func (p *compare) summary(w int) string {
 		r := []string{p.models[i], "not sent", "–", "–", "–", "–", "–"}
 		if c.out != nil {
 			e := c.out.Event
-			cost := c.out.Cost.Total.Precise()
-			if e.CostState == pricing.Unpriced {
-				cost = "unpriced"
-			}
+			cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 			r = []string{p.models[i], string(e.Status), cost, millis(e.Latency), millis(e.TTFT),
 				count(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()), count(e.OutputTokens)}
 		}

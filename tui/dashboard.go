@@ -13,6 +13,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -346,7 +347,7 @@ func (d *dashboard) providerTable(w, h int) string {
 	total := d.sum.Total.Cost
 	rows := make([][]string, 0, len(d.sum.Providers))
 	for _, g := range d.sum.Providers {
-		r := []string{g.Key, usd(g.Cost), "", "–", "–", count(g.Requests), count(g.Unpriced)}
+		r := []string{g.Key, spendCell(g.Totals), "", "–", "–", count(g.Requests), count(g.Unpriced)}
 		if b, ok := d.providerBudget(g.Key); ok {
 			r[2] = st.bar(b.Percent/100, barW, b.State)
 			r[3] = st.state(b.State).Render(percent(b.Percent) + periodMark(b.Budget.Period))
@@ -384,7 +385,7 @@ func (d *dashboard) drillView(w, h int) []string {
 			if name == "" {
 				name = "(no key)"
 			}
-			rs = append(rs, []string{name, usd(g.Cost), count(g.Requests), tokens(g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens), tokens(g.OutputTokens), count(g.Unpriced)})
+			rs = append(rs, []string{name, spendCell(g.Totals), count(g.Requests), tokens(g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens), tokens(g.OutputTokens), count(g.Unpriced)})
 		}
 		return rs
 	}
@@ -443,4 +444,14 @@ func (d *dashboard) chart(w, h int) string {
 	axisW := cell * len(days)
 	axis := st.Muted.Render(fit(days[0].Key, axisW-10, false) + fit(days[len(days)-1].Key, 10, true))
 	return strings.Join(append(append([]string{title}, rows...), axis), "\n")
+}
+
+// spendCell is a row's spend: the priced sum, since the table's UNPRICED
+// column counts the requests without a price beside it; a row of nothing
+// but unpriced requests reads "unpriced", never $0.00.
+func spendCell(t store.Totals) string {
+	if t.Unpriced > 0 && t.Unpriced < t.Requests {
+		return t.Cost.String()
+	}
+	return pricing.FormatTotal(t.Cost, t.Requests, t.Unpriced)
 }

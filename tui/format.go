@@ -8,8 +8,6 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/byokhq/byok/money"
 )
 
 // col is one column of a table: a header, a width (0 = takes what is
@@ -136,9 +134,6 @@ func (s *styles) bar(frac float64, w int, state string) string {
 	rest := lipgloss.NewStyle().Foreground(s.track).Render(strings.Repeat("░", w-n))
 	return filled + rest
 }
-
-// usd formats money for a table cell.
-func usd(v money.USD) string { return v.String() }
 
 // count formats a whole number with thousands separators.
 func count(n int64) string {

@@ -425,12 +425,9 @@ func (h *history) table(w, ht int) string {
 		case store.StatusCancelled, store.StatusPartial:
 			status = st.Warn.Render(status)
 		}
-		cost := e.Cost.Precise()
-		switch e.CostState {
-		case pricing.Unpriced:
-			cost = st.Warn.Render("unpriced")
-		case pricing.Estimated:
-			cost = "~" + cost
+		cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
+		if e.CostState == pricing.Unpriced {
+			cost = st.Warn.Render(cost)
 		}
 		r := []string{e.Time.In(loc).Format("Jan 02 15:04"), e.Provider + "/" + e.Model, status,
 			tokens(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens), cost, millis(e.Latency)}
@@ -520,11 +517,45 @@ func costState(st *styles, e *store.Event) string {
 	case pricing.Unpriced:
 		return st.Warn.Render(fmt.Sprintf("unpriced — not in totals; budgets count %s", e.Fallback))
 	case pricing.Estimated:
-		return st.Warn.Render(e.Cost.Precise() + " estimated (tokens counted locally)")
+		return st.Warn.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen) + " estimated (tokens counted locally)")
 	case pricing.Reported:
-		return st.Strong.Render(e.Cost.Precise()) + st.Muted.Render(" reported by the provider")
+		return st.Strong.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)) + st.Muted.Render(" reported by the provider · "+driftText(e))
 	}
-	return st.Strong.Render(e.Cost.Precise()) + st.Muted.Render(" "+string(e.CostState))
+	return st.Strong.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)) + st.Muted.Render(" "+string(e.CostState))
+}
+
+// driftText compares a reported cost with what byok's catalog computed for
+// the same usage: "byok computed $0.003600, 5.3% less". Manual entries and
+// models the catalog lacks have nothing to compare.
+func driftText(e *store.Event) string {
+	switch {
+	case e.Source == store.SourceManual:
+		return "entered by hand"
+	case !e.HasComputed:
+		return "byok's catalog has no price to compare"
+	case e.Computed == e.Cost:
+		return "byok's catalog computes the same"
+	}
+	computed := pricing.FormatCost(e.Computed, pricing.Computed, pricing.Screen)
+	diff := e.Cost - e.Computed
+	if e.Computed == 0 {
+		return "byok computed " + computed
+	}
+	// Tenths of a percent of the computed figure, rounded half away from
+	// zero; display only.
+	tenths := (int64(diff)*1000 + sign(int64(diff))*int64(e.Computed)/2) / int64(e.Computed)
+	word := "more"
+	if tenths < 0 {
+		word, tenths = "less", -tenths
+	}
+	return fmt.Sprintf("byok computed %s; the provider billed %d.%d%% %s", computed, tenths/10, tenths%10, word)
+}
+
+func sign(v int64) int64 {
+	if v < 0 {
+		return -1
+	}
+	return 1
 }
 
 // costLines re-derives the lines of the recorded cost from the price

@@ -142,10 +142,12 @@ func (p *playground) statusLine() string {
 				Output: providers.EstimateTokens(p.reply), Estimated: true}
 		}
 		cost := p.c.app.Catalog().Price(prov, model, u, p.c.app.Config.Markup(prov))
-		money := "~" + cost.Total.Precise()
+		// Until the provider reports, the running cost is an estimate.
+		state := pricing.Estimated
 		if cost.State == pricing.Unpriced {
-			money = "unpriced"
+			state = pricing.Unpriced
 		}
+		money := pricing.FormatCost(cost.Total, state, pricing.Screen)
 		ttft := "waiting for the first token"
 		if !p.firstAt.IsZero() {
 			ttft = "first token " + millis(p.firstAt.Sub(p.started))
@@ -157,9 +159,9 @@ func (p *playground) statusLine() string {
 		if e.Status != store.StatusOK {
 			state = st.Warn.Render(string(e.Status))
 		}
-		cost := st.Strong.Render(p.out.Cost.Total.Precise()) + st.Muted.Render(" "+string(e.CostState))
+		cost := st.Strong.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)) + st.Muted.Render(" "+string(e.CostState))
 		if e.CostState == pricing.Unpriced {
-			cost = st.Warn.Render("unpriced") + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
+			cost = st.Warn.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)) + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
 		}
 		line := state + fmt.Sprintf(" · %s in · %s out", count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens))
 		if e.ReasoningTokens > 0 {

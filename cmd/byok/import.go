@@ -10,6 +10,7 @@ import (
 
 	"github.com/byokhq/byok/agentlog"
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/pricing"
 )
 
 type importOptions struct {
@@ -147,11 +148,7 @@ func printImport(w io.Writer, s app.ImportSummary) {
 	fmt.Fprintf(w, "%s: %s (%d new or changed), %s read\n", s.Source, counted(s.Files, "file", "files"), s.FilesRead, counted(s.Lines, "line", "lines"))
 	added := fmt.Sprintf("  %s added", counted(s.Added, "request", "requests"))
 	if s.Added > 0 {
-		added += " (" + s.Cost.String()
-		if s.Unpriced > 0 {
-			added += fmt.Sprintf(" + %d unpriced", s.Unpriced)
-		}
-		added += ")"
+		added += " (" + pricing.FormatTotal(s.Cost, int64(s.Added), int64(s.Unpriced)) + ")"
 	}
 	if s.Updated > 0 {
 		added += fmt.Sprintf(", %d updated", s.Updated)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -392,7 +393,7 @@ func runKeyHistory(ctx context.Context, f *Factory, a *app.App, id int64, limit 
 		if e.ErrorClass != "" {
 			detail += " (" + e.ErrorClass + ")"
 		}
-		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, e.Cost.String(), detail}})
+		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, pricing.FormatCost(e.Cost, e.CostState, pricing.Screen), detail}})
 	}
 	if !k.CreatedAt.IsZero() {
 		lines = append(lines, line{k.CreatedAt, []string{k.CreatedAt.In(loc).Format("2006-01-02 15:04"), "created", "", "", ""}})

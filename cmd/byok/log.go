@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -62,9 +63,12 @@ type logRow struct {
 	ReasoningTokens  int64  `json:"reasoning_tokens"`
 	CostUSD          string `json:"cost_usd"`
 	CostState        string `json:"cost_state"`
-	LatencyMS        int64  `json:"latency_ms"`
-	TTFTMS           int64  `json:"ttft_ms"`
-	Note             string `json:"note,omitempty"`
+	// ComputedUSD is what byok's catalog made of a reported cost's usage
+	// (null when the cost was not reported or the model has no price).
+	ComputedUSD *string `json:"computed_cost_usd"`
+	LatencyMS   int64   `json:"latency_ms"`
+	TTFTMS      int64   `json:"ttft_ms"`
+	Note        string  `json:"note,omitempty"`
 }
 
 func runLog(ctx context.Context, f *Factory, o logOptions) error {
@@ -121,9 +125,13 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	for i, e := range es {
 		rows[i] = logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
 			string(e.Status), e.ErrorClass, e.HTTPStatus, e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(),
-			e.OutputTokens, e.ReasoningTokens, e.Cost.Decimal(), string(e.CostState), ms(e.Latency), ms(e.TTFT), e.Note}
-		if e.CostState == "unpriced" {
+			e.OutputTokens, e.ReasoningTokens, e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
+		if e.CostState == pricing.Unpriced {
 			rows[i].CostUSD = ""
+		}
+		if e.HasComputed {
+			c := e.Computed.Decimal()
+			rows[i].ComputedUSD = &c
 		}
 	}
 	w := f.IO.Out
@@ -132,10 +140,14 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		return writeJSON(w, rows)
 	case o.output.csv:
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "latency_ms", "ttft_ms"})
-		for _, r := range rows {
+		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
+		for i, r := range rows {
+			computed := ""
+			if r.ComputedUSD != nil {
+				computed = *r.ComputedUSD
+			}
 			cw.Write([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus)),
-				itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.CostState, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+				itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -151,13 +163,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		if e.ErrorClass != "" && e.Status != store.StatusCancelled {
 			status += " (" + e.ErrorClass + ")"
 		}
-		cost := e.Cost.Precise()
-		switch e.CostState {
-		case "unpriced":
-			cost = "unpriced"
-		case "estimated":
-			cost = "~" + cost
-		}
+		cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 		src := string(e.Source)
 		if e.Client != "" {
 			src += ":" + e.Client

@@ -14,6 +14,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -62,15 +63,7 @@ func counted[N int | int64](n N, one, many string) string {
 }
 
 // costText shows a total honestly: unpriced requests are never $0.
-func costText(t store.Totals) string {
-	switch t.Unpriced {
-	case 0:
-		return t.Cost.String()
-	case t.Requests:
-		return fmt.Sprintf("unpriced (%d)", t.Unpriced)
-	}
-	return fmt.Sprintf("%s + %d unpriced", t.Cost, t.Unpriced)
-}
+func costText(t store.Totals) string { return pricing.FormatTotal(t.Cost, t.Requests, t.Unpriced) }
 
 func timeJSON(t time.Time) any {
 	if t.IsZero() {
@@ -98,7 +91,7 @@ func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 		fmt.Fprintln(w)
 		t := newTable(w, "PROVIDER", "SPEND", "REQUESTS", "ERRORS", "UNPRICED")
 		for _, g := range s.Providers {
-			t.row(g.Key, g.Cost.String(), count(g.Requests), count(g.Errors), count(g.Unpriced))
+			t.row(g.Key, costText(g.Totals), count(g.Requests), count(g.Errors), count(g.Unpriced))
 		}
 		t.flush()
 	}

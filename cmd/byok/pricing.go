@@ -440,7 +440,7 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	if b.Markup > 0 {
 		t.row("markup", "", "", b.Markup.Precise())
 	}
-	t.row("total", "", "", b.Total.Precise())
+	t.row("total", "", "", pricing.FormatCost(b.Total, b.State, pricing.Screen))
 	t.flush()
 	fmt.Fprintf(w, "\n%s exactly; %s price (%s).\n", b.Total.Decimal(), b.State, source)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 )
@@ -195,18 +196,24 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 
 // summaryLine is the one line about a finished request on stderr.
 func summaryLine(e store.Event) string {
-	cost := e.Cost.Precise()
+	cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 	switch e.CostState {
-	case "unpriced":
-		cost = "unpriced (set a price with `byok pricing set`)"
-	case "estimated":
-		cost = "~" + cost + " estimated"
+	case pricing.Unpriced:
+		cost += " (set a price with `byok pricing set`)"
 	default:
 		cost += " " + string(e.CostState)
 	}
 	s := fmt.Sprintf("— %s/%s · %s in", e.Provider, e.Model, count(e.InputTokens))
+	// Every token class that was billed shows: cache reads, and cache
+	// writes (5-minute and 1-hour apart, as they are priced apart).
 	if e.CacheReadTokens > 0 {
 		s += fmt.Sprintf(" + %s cached", count(e.CacheReadTokens))
+	}
+	if e.CacheWrite5mTokens > 0 {
+		s += fmt.Sprintf(" + %s cache write", count(e.CacheWrite5mTokens))
+	}
+	if e.CacheWrite1hTokens > 0 {
+		s += fmt.Sprintf(" + %s cache write (1h)", count(e.CacheWrite1hTokens))
 	}
 	s += fmt.Sprintf(" / %s out", count(e.OutputTokens))
 	if e.ReasoningTokens > 0 {
@@ -297,10 +304,7 @@ func runCompare(ctx context.Context, f *Factory, models []string, system string,
 	var errs []error
 	for i, m := range models {
 		e := res[i].out.Event
-		cost := e.Cost.Precise()
-		if e.CostState == "unpriced" {
-			cost = "unpriced"
-		}
+		cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 		t.row(m, string(e.Status), count(e.InputTokens+e.CacheReadTokens), count(e.OutputTokens), cost,
 			latencyText(e.TTFT), latencyText(e.Latency))
 		if res[i].err != nil {

@@ -217,10 +217,7 @@ func proxyLogLine(e store.Event, loc *time.Location) string {
 	if e.HTTPStatus != 0 && e.HTTPStatus != 200 {
 		status += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
 	}
-	cost := e.Cost.String()
-	if e.CostState == pricing.Unpriced {
-		cost = "unpriced"
-	}
+	cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 	in := e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
 	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s (%s) %s", e.Time.In(loc).Format("15:04:05"), client,
 		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.CostState, e.Latency.Round(time.Millisecond))

@@ -1,0 +1,52 @@
+package pricing
+
+import (
+	"fmt"
+
+	"github.com/byokhq/byok/money"
+)
+
+// Form is how FormatCost writes an amount.
+type Form int
+
+// Forms of a formatted cost.
+const (
+	// Screen is for people: "$0.01403", four significant digits below a
+	// dollar, cents from a dollar up (money.USD.Precise).
+	Screen Form = iota
+	// Exact is for files (CSV): the whole decimal of dollars, "0.014032".
+	Exact
+)
+
+// FormatCost is the one way byok writes the cost of a request, wherever it
+// is shown or exported: "unpriced" when no price was known (never $0.00,
+// whatever the amount field holds), a leading "~" when the tokens were
+// counted locally (an estimate), and the amount otherwise. Reported and
+// computed costs read the same; their state says which they are.
+func FormatCost(cost money.USD, state State, form Form) string {
+	if state == Unpriced {
+		return string(Unpriced)
+	}
+	s := cost.Precise()
+	if form == Exact {
+		s = cost.Decimal()
+	}
+	if state == Estimated {
+		return "~" + s
+	}
+	return s
+}
+
+// FormatTotal is FormatCost for a sum of requests, cost being the sum of
+// the priced ones: "unpriced (3)" when none of them had a price, "$1.20 +
+// 3 unpriced" when some had none, the sum alone otherwise. An unpriced
+// request is never summed as $0.
+func FormatTotal(cost money.USD, requests, unpriced int64) string {
+	switch {
+	case unpriced <= 0:
+		return cost.String()
+	case unpriced >= requests:
+		return fmt.Sprintf("%s (%d)", Unpriced, unpriced)
+	}
+	return fmt.Sprintf("%s + %d %s", cost, unpriced, Unpriced)
+}

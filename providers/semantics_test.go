@@ -1,0 +1,283 @@
+package providers
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/byokhq/byok/money"
+)
+
+// semanticsCase is one row of the audit with the provider's documented
+// example: the usage object of a reply, and where in a stream it comes.
+type semanticsCase struct {
+	name     string
+	provider string
+	model    string
+	// usage is the documented usage object (the part that differs between
+	// providers); finalOnly is the usage of the finish chunk for providers
+	// that send it there instead of in an extra chunk.
+	usage string
+	// where is how the stream carries usage: "extra" (a last chunk with
+	// empty choices), "finish" (on the chunk with finish_reason), "x_groq"
+	// (Groq's x_groq.usage on the finish chunk), "every" (every chunk, the
+	// earlier ones with interim counts given in interim).
+	where   string
+	interim string
+	want    Usage
+}
+
+var semanticsCases = []semanticsCase{
+	{name: "groq", provider: "groq", model: "llama-3.3-70b-versatile", where: "x_groq",
+		usage: `{"queue_time":0.037,"prompt_tokens":18,"prompt_time":0.000680,"completion_tokens":556,"completion_time":0.463,"total_tokens":574,"total_time":0.464,"prompt_tokens_details":{"cached_tokens":0}}`,
+		want:  Usage{Input: 18, Output: 556}},
+	{name: "together", provider: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", where: "finish",
+		usage: `{"prompt_tokens":41,"completion_tokens":12,"total_tokens":53,"cached_tokens":0}`,
+		want:  Usage{Input: 41, Output: 12}},
+	{name: "fireworks", provider: "fireworks", model: "accounts/fireworks/models/deepseek-v3p1", where: "finish",
+		usage: `{"prompt_tokens":2048,"completion_tokens":120,"total_tokens":2168,"prompt_tokens_details":{"cached_tokens":1536}}`,
+		want:  Usage{Input: 512, CacheRead: 1536, Output: 120}},
+	{name: "deepseek", provider: "deepseek", model: "deepseek-reasoner", where: "extra",
+		usage: `{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,"prompt_tokens_details":{"cached_tokens":1024},"prompt_cache_hit_tokens":1024,"prompt_cache_miss_tokens":176,"completion_tokens_details":{"reasoning_tokens":180}}`,
+		want:  Usage{Input: 176, CacheRead: 1024, Output: 300, Reasoning: 180}},
+	{name: "mistral", provider: "mistral", model: "mistral-small-latest", where: "finish",
+		usage: `{"prompt_tokens":16,"completion_tokens":34,"total_tokens":50}`,
+		want:  Usage{Input: 16, Output: 34}},
+	{name: "xai reasoning outside completion, cost in ticks", provider: "xai", model: "grok-3-mini", where: "extra",
+		// 96 visible and 1,212 reasoning tokens; 26 uncached + 6 cached
+		// prompt tokens. At grok-3-mini's $0.30 / $0.075 / $0.50 that is
+		// $0.00066225, which xAI reports as 6,622,500 ticks.
+		usage: `{"prompt_tokens":32,"completion_tokens":96,"total_tokens":1340,"prompt_tokens_details":{"text_tokens":32,"audio_tokens":0,"image_tokens":0,"cached_tokens":6},"completion_tokens_details":{"reasoning_tokens":1212,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"num_sources_used":0,"cost_in_usd_ticks":6622500}`,
+		want:  Usage{Input: 26, CacheRead: 6, Output: 1308, Reasoning: 1212, ReportedCost: 662_250, CostReported: true}},
+	{name: "xai documented cost example", provider: "xai", model: "grok-4", where: "extra",
+		usage: `{"prompt_tokens":125,"completion_tokens":48,"total_tokens":173,"prompt_tokens_details":{"text_tokens":125,"audio_tokens":0,"image_tokens":0,"cached_tokens":98},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"cost_in_usd_ticks":37756000}`,
+		want:  Usage{Input: 27, CacheRead: 98, Output: 48, ReportedCost: 3_775_600, CostReported: true}},
+	{name: "cerebras", provider: "cerebras", model: "gpt-oss-120b", where: "finish",
+		usage: `{"prompt_tokens":1200,"completion_tokens":230,"total_tokens":1430,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":150}}`,
+		want:  Usage{Input: 176, CacheRead: 1024, Output: 230, Reasoning: 150}},
+	{name: "perplexity sonar request fee", provider: "perplexity", model: "sonar", where: "every",
+		interim: `{"prompt_tokens":7,"completion_tokens":1,"total_tokens":8,"search_context_size":"low","cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
+		usage:   `{"prompt_tokens":7,"completion_tokens":160,"total_tokens":167,"search_context_size":"low","cost":{"input_tokens_cost":0.000007,"output_tokens_cost":0.00016,"request_cost":0.005,"total_cost":0.005167}}`,
+		want:    Usage{Input: 7, Output: 160, ReportedCost: 5_167_000, CostReported: true}},
+	{name: "perplexity deep research reasoning, citations and searches", provider: "perplexity", model: "sonar-deep-research", where: "every",
+		interim: `{"prompt_tokens":19,"completion_tokens":1,"total_tokens":20,"cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
+		usage:   `{"prompt_tokens":19,"completion_tokens":3000,"total_tokens":59019,"citation_tokens":6000,"num_search_queries":20,"reasoning_tokens":50000,"cost":{"input_tokens_cost":0.000038,"output_tokens_cost":0.024,"citation_tokens_cost":0.012,"reasoning_tokens_cost":0.15,"search_queries_cost":0.1,"total_cost":0.286038}}`,
+		want:    Usage{Input: 6019, Output: 53000, Reasoning: 50000, WebSearches: 20, ReportedCost: 286_038_000, CostReported: true}},
+	{name: "nvidia", provider: "nvidia", model: "meta/llama-3.3-70b-instruct", where: "extra",
+		usage: `{"prompt_tokens":24,"completion_tokens":87,"total_tokens":111}`,
+		want:  Usage{Input: 24, Output: 87}},
+	{name: "sambanova", provider: "sambanova", model: "Meta-Llama-3.3-70B-Instruct", where: "finish",
+		usage: `{"acceptance_rate":1,"completion_tokens":31,"completion_tokens_after_first_per_sec":252.0,"completion_tokens_per_sec":211.3,"end_time":1730000000.5,"is_last_response":true,"prompt_tokens":43,"start_time":1730000000.3,"time_to_first_token":0.028,"total_latency":0.146,"total_tokens":74,"total_tokens_per_sec":505.2}`,
+		want:  Usage{Input: 43, Output: 31}},
+	{name: "novita", provider: "novita", model: "deepseek/deepseek-r1", where: "extra",
+		usage: `{"prompt_tokens":14,"completion_tokens":420,"total_tokens":434,"completion_tokens_details":{"reasoning_tokens":380}}`,
+		want:  Usage{Input: 14, Output: 420, Reasoning: 380}},
+	{name: "hyperbolic", provider: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct", where: "extra",
+		usage: `{"prompt_tokens":25,"completion_tokens":60,"total_tokens":85}`,
+		want:  Usage{Input: 25, Output: 60}},
+	{name: "chutes", provider: "chutes", model: "deepseek-ai/DeepSeek-V3-0324", where: "extra",
+		usage: `{"prompt_tokens":12,"completion_tokens":40,"total_tokens":52}`,
+		want:  Usage{Input: 12, Output: 40}},
+	{name: "akash", provider: "akash", model: "Meta-Llama-3-3-70B-Instruct", where: "extra",
+		usage: `{"prompt_tokens":30,"completion_tokens":12,"total_tokens":42}`,
+		want:  Usage{Input: 30, Output: 12}},
+	{name: "morpheus", provider: "morpheus", model: "llama-3.3-70b", where: "extra",
+		usage: `{"prompt_tokens":21,"completion_tokens":9,"total_tokens":30}`,
+		want:  Usage{Input: 21, Output: 9}},
+	{name: "openrouter", provider: "openrouter", model: "anthropic/claude-sonnet-4.5", where: "finish",
+		usage: `{"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":100,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0},"cost":0.00095,"is_byok":false,"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0.0008,"upstream_inference_completions_cost":0.0004}}`,
+		want:  Usage{Input: 94, CacheWrite5m: 100, Output: 2, ReportedCost: 950 * money.Micro, CostReported: true}},
+	{name: "vercel", provider: "vercel", model: "openai/gpt-5-mini", where: "extra",
+		usage: `{"prompt_tokens":1486,"completion_tokens":651,"total_tokens":2137,"prompt_tokens_details":{"cached_tokens":1408},"completion_tokens_details":{"reasoning_tokens":512}}`,
+		want:  Usage{Input: 78, CacheRead: 1408, Output: 651, Reasoning: 512}},
+	{name: "azure", provider: "azure", model: "gpt-4o", where: "extra",
+		usage: `{"prompt_tokens":1486,"completion_tokens":651,"total_tokens":2137,"prompt_tokens_details":{"cached_tokens":1408,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`,
+		want:  Usage{Input: 78, CacheRead: 1408, Output: 651}},
+	{name: "ollama", provider: "ollama", model: "llama3.2", where: "extra",
+		usage: `{"prompt_tokens":26,"completion_tokens":298,"total_tokens":324}`,
+		want:  Usage{Input: 26, Output: 298}},
+	{name: "lmstudio", provider: "lmstudio", model: "qwen3-8b", where: "extra",
+		usage: `{"prompt_tokens":24,"completion_tokens":53,"total_tokens":77,"completion_tokens_details":{"reasoning_tokens":31}}`,
+		want:  Usage{Input: 24, Output: 53, Reasoning: 31}},
+}
+
+// chunk is one streamed chat completion chunk.
+func semChunk(model, choices, extra string) string {
+	return `{"id":"chatcmpl-sem","object":"chat.completion.chunk","created":1760000000,"model":"` + model + `","choices":[` + choices + `]` + extra + `}`
+}
+
+// stream returns the case's SSE events as the provider sends them.
+func (c semanticsCase) stream() []string {
+	hi := `{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}`
+	stop := `{"index":0,"delta":{},"finish_reason":"stop"}`
+	var evs []string
+	if c.provider == "azure" {
+		// Azure's first chunk carries only the prompt's content filter results.
+		evs = append(evs, `{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}`)
+	}
+	switch c.where {
+	case "extra":
+		evs = append(evs, semChunk(c.model, hi, `,"usage":null`), semChunk(c.model, stop, `,"usage":null`),
+			semChunk(c.model, "", `,"usage":`+c.usage))
+	case "finish":
+		evs = append(evs, semChunk(c.model, hi, ""), semChunk(c.model, stop, `,"usage":`+c.usage))
+	case "x_groq":
+		evs = append(evs, semChunk(c.model, hi, `,"x_groq":{"id":"req_01sem"}`),
+			semChunk(c.model, stop, `,"x_groq":{"id":"req_01sem","usage":`+c.usage+`}`))
+	case "every":
+		evs = append(evs, semChunk(c.model, hi, `,"usage":`+c.interim), semChunk(c.model, stop, `,"usage":`+c.usage))
+	}
+	return append(evs, "[DONE]")
+}
+
+// body returns the case's whole (non-streamed) reply.
+func (c semanticsCase) body() string {
+	return `{"id":"chatcmpl-sem","object":"chat.completion","created":1760000000,"model":"` + c.model +
+		`","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":` + c.usage + `}`
+}
+
+// semSpec returns the provider's spec pointed at the fake server, and the
+// secret to use.
+func semSpec(t *testing.T, id, url string) (Spec, string) {
+	t.Helper()
+	switch id {
+	case "azure":
+		return specAt(t, id, ""), azureSecret(url, "2024-10-21")
+	case "ollama", "lmstudio":
+		return specAt(t, id, url+"/v1"), ""
+	}
+	return specAt(t, id, url+"/v1"), testOpenAIKey
+}
+
+// TestProviderSemantics serves every audited provider's documented usage,
+// streamed and not, to the adapter and to the proxy's usage reader.
+func TestProviderSemantics(t *testing.T) {
+	for _, c := range semanticsCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, noStream := range []bool{false, true} {
+				mode := "streamed"
+				if noStream {
+					mode = "not streamed"
+				}
+				f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+					if noStream {
+						reply(w, 200, c.body())
+						return
+					}
+					sse(w, c.stream()...)
+				})
+				spec, secret := semSpec(t, c.provider, f.URL)
+				req := hello(c.model)
+				req.NoStream = noStream
+				res, _, err := mustStream(t, spec, secret, req)
+				if err != nil {
+					t.Fatalf("%s: %v", mode, err)
+				}
+				if res.Text != "Hi" || !res.HasUsage || res.Usage != c.want {
+					t.Errorf("%s: text %q usage %+v, want %+v", mode, res.Text, res.Usage, c.want)
+				}
+
+				reader := NewUsageReader(spec.Kind, c.provider)
+				if noStream {
+					reader.Feed([]byte(c.body()))
+				} else {
+					for _, e := range c.stream() {
+						reader.Feed([]byte(e))
+					}
+				}
+				if u, ok := reader.Usage(); !ok || u != c.want {
+					t.Errorf("%s through the proxy's reader: %+v, want %+v", mode, u, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestBedrockSemantics serves Bedrock's documented Converse usage, where
+// inputTokens exclude the cache, streamed and not.
+func TestBedrockSemantics(t *testing.T) {
+	const usage = `{"inputTokens":1200,"outputTokens":310,"totalTokens":4010,"cacheReadInputTokens":2048,"cacheWriteInputTokens":452}`
+	want := Usage{Input: 1200, CacheRead: 2048, CacheWrite5m: 452, Output: 310}
+	for _, noStream := range []bool{false, true} {
+		f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			if noStream {
+				reply(w, 200, `{"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn","usage":`+usage+`,"metrics":{"latencyMs":80}}`)
+				return
+			}
+			awsStream(w, awsEvent(t, "messageStart", `{"role":"assistant"}`),
+				awsEvent(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Hi"}}`),
+				awsEvent(t, "messageStop", `{"stopReason":"end_turn"}`),
+				awsEvent(t, "metadata", `{"usage":`+usage+`,"metrics":{"latencyMs":120}}`))
+		})
+		req := hello("anthropic.claude-sonnet-4-5-20250929-v1:0")
+		req.NoStream = noStream
+		res, _, err := mustStream(t, specAt(t, "bedrock", f.URL), testBedrockSecret, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Text != "Hi" || res.Usage != want {
+			t.Errorf("no stream %v: text %q usage %+v, want %+v", noStream, res.Text, res.Usage, want)
+		}
+	}
+	r := NewUsageReader(KindBedrock, "bedrock")
+	r.Feed([]byte(`{"usage":` + usage + `}`))
+	if u, _ := r.Usage(); u != want {
+		t.Errorf("reader: %+v", u)
+	}
+}
+
+// TestSemanticsCoverBuiltins keeps the audit whole: every built-in provider
+// but OpenAI's own and the two non-compatible APIs has a row and a
+// documented-example case, and no row names an unknown provider.
+func TestSemanticsCoverBuiltins(t *testing.T) {
+	var rows []string
+	for _, s := range SemanticsTable() {
+		rows = append(rows, s.Provider)
+		if s.StreamUsage == "" || s.Source == "" {
+			t.Errorf("row %s says nothing of where usage lives or where it was checked", s.Provider)
+		}
+	}
+	tested := map[string]bool{"bedrock": true}
+	for _, c := range semanticsCases {
+		tested[c.provider] = true
+	}
+	for _, spec := range Builtin() {
+		switch spec.ID {
+		case "openai", "anthropic", "google":
+			continue
+		}
+		if !slices.Contains(rows, spec.ID) {
+			t.Errorf("built-in provider %s has no row in the semantics table", spec.ID)
+		}
+		if !tested[spec.ID] {
+			t.Errorf("built-in provider %s has no documented-example case", spec.ID)
+		}
+	}
+	for _, id := range rows {
+		if _, ok := NewRegistry(Builtin()...).Get(id); !ok {
+			t.Errorf("row %s names no built-in provider", id)
+		}
+	}
+	if s := SemanticsOf("my-vllm"); s.Provider != "openai" || !s.ReasoningInCompletion {
+		t.Errorf("a custom provider reads as %+v, want OpenAI's semantics", s)
+	}
+}
+
+// TestPerplexityCutStreamReportsNoCost: the zero-cost skeleton of the
+// interim chunks is not a reported cost of $0.
+func TestPerplexityCutStreamReportsNoCost(t *testing.T) {
+	c := semanticsCases[slices.IndexFunc(semanticsCases, func(c semanticsCase) bool { return c.model == "sonar" })]
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { cut(w, c.stream()[0]) })
+	spec, secret := semSpec(t, "perplexity", f.URL)
+	res, _, err := mustStream(t, spec, secret, hello("sonar"))
+	if err == nil {
+		t.Fatal("a cut stream succeeded")
+	}
+	if res.Usage.CostReported {
+		t.Errorf("the interim skeleton was taken as a reported cost: %+v", res.Usage)
+	}
+	if !strings.Contains(res.Text, "Hi") {
+		t.Errorf("text %q", res.Text)
+	}
+}
