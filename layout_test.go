@@ -209,7 +209,7 @@ func checkViaApp(t *testing.T, rel string, p listedPackage) {
 			}
 			for _, w := range writers[pkg] {
 				if sel.Sel.Name == w {
-					t.Errorf("%s: %s uses %s.%s: %s writes and decides through app only (DESIGN.md §1); give app the use case",
+					t.Errorf("%s: %s uses %s.%s: %s writes and decides through app only (docs/design.md §1); give app the use case",
 						fset.Position(sel.Pos()), rel, pkg, w, rel)
 				}
 			}

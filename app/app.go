@@ -101,7 +101,13 @@ type App struct {
 
 	mu      sync.Mutex
 	catalog *pricing.Catalog
-	secrets keychain.Secrets
+	// base is the catalog prices start from (the embedded one, or the
+	// newest snapshot `byok pricing update` wrote), overrides the user's
+	// prices on top; catalog is built from both on first use.
+	base      *pricing.Catalog
+	baseNote  string
+	overrides []pricing.Price
+	secrets   keychain.Secrets
 	// secretsSet says secrets was given by SetSecrets rather than opened.
 	secretsSet bool
 
@@ -179,9 +185,14 @@ func (a *App) Now() time.Time { return a.now() }
 func (a *App) Location() *time.Location { return a.Config.Location() }
 
 // Catalog returns the price catalog with the user's overrides applied.
+// It is built on first use, so commands that price nothing never read a
+// price snapshot.
 func (a *App) Catalog() *pricing.Catalog {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.catalog == nil {
+		a.catalog = a.composeCatalog(a.baseCatalogLocked(), a.overrides)
+	}
 	return a.catalog
 }
 
@@ -245,28 +256,33 @@ func (a *App) Provider(id string) (providers.Spec, error) {
 
 const overridesSetting = "pricing.overrides"
 
-// reloadCatalog rebuilds the catalog from the embedded one, local
-// providers and the stored overrides.
+// reloadCatalog reads the stored overrides (refusing damaged ones) and
+// has the catalog rebuilt from them on its next use.
 func (a *App) reloadCatalog(ctx context.Context) error {
-	cat := pricing.Default()
+	ovs, err := a.Overrides(ctx)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.overrides = ovs
+	a.catalog = nil
+	a.mu.Unlock()
+	return nil
+}
+
+// composeCatalog puts local providers and the overrides on base.
+func (a *App) composeCatalog(base *pricing.Catalog, ovs []pricing.Price) *pricing.Catalog {
 	var local []string
 	for _, s := range a.Registry.All() {
 		if s.Local {
 			local = append(local, s.ID)
 		}
 	}
-	cat = cat.WithLocal(local...)
-	ovs, err := a.Overrides(ctx)
-	if err != nil {
-		return err
-	}
+	cat := base.WithLocal(local...)
 	if len(ovs) > 0 {
 		cat = cat.WithOverrides(ovs)
 	}
-	a.mu.Lock()
-	a.catalog = cat
-	a.mu.Unlock()
-	return nil
+	return cat
 }
 
 // Overrides returns the user's price overrides and imports.

@@ -143,7 +143,7 @@ func ReadCatalog(r io.Reader) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read price catalog: %w", err)
 		}
-		p.Source, p.Date, p.Ref = "", "", ""
+		p.Source, p.Ref = "", ""
 		prices[i] = p
 	}
 	return newOwnedCatalog(f.CatalogInfo, prices), nil
@@ -158,6 +158,7 @@ type catalogFile struct {
 
 // WriteJSON writes the catalog's own prices (not overrides) in byok's
 // catalog format, one model per line so that changes read well in a diff.
+// A price dated otherwise than the catalog keeps its date.
 func (c *Catalog) WriteJSON(w io.Writer) error {
 	head, err := json.Marshal(c.info)
 	if err != nil {
@@ -171,7 +172,13 @@ func (c *Catalog) WriteJSON(w io.Writer) error {
 		if p.Source != "catalog" {
 			continue
 		}
-		p.Source, p.Date, p.Ref = "", "", ""
+		// A price keeps its own date only where it differs from the
+		// catalog's: an updated catalog carries over the unchanged prices
+		// with the day they were first taken.
+		if p.Date == c.info.Date {
+			p.Date = ""
+		}
+		p.Source, p.Ref = "", ""
 		line, err := json.Marshal(p)
 		if err != nil {
 			return fmt.Errorf("write price catalog: %s: %w", p.Name(), err)

@@ -17,7 +17,7 @@ import (
 // ImageReply reads an Images API reply (generations, edits, variations)
 // or one event of its stream. A whole reply counts its images (data) and,
 // for GPT Image models, its token usage: input text and image tokens,
-// output image tokens (API_REFERENCE: usage.input_tokens_details,
+// output image tokens (OpenAI images API: usage.input_tokens_details,
 // output_tokens_details). A stream event counts one image when it is an
 // image_generation.completed or image_edit.completed event, with that
 // image's usage; partial images count nothing. Size and quality are taken

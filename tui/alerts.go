@@ -14,69 +14,35 @@ import (
 // alerts lists budget, forecast, anomaly and rotation alerts and
 // acknowledges them. New alerts ring the terminal bell when config asks.
 type alerts struct {
-	c       *common
-	keys    alertsKeys
-	list    []store.Alert
-	all     bool
-	cursor  int
-	offset  int
-	rowsTop int // the body line of the first row, for clicks
-	reqID   int
-	loading bool
-	workID  int
-	err     error
+	loader[store.Alert]
+	c    *common
+	keys alertsKeys
+	all  bool
 }
 
-type alertListMsg struct {
-	result
-	list []store.Alert
-	err  error
+func newAlerts(c *common) *alerts {
+	return &alerts{loader: newLoader[store.Alert](pageAlerts), c: c, keys: newAlertsKeys()}
 }
-
-type alertAckedMsg struct {
-	result
-	n   int
-	err error
-}
-
-func newAlerts(c *common) *alerts { return &alerts{c: c, keys: newAlertsKeys()} }
 
 func (p *alerts) Keys() help.KeyMap { return p.keys }
-func (p *alerts) Editing() bool     { return false }
-func (p *alerts) Busy() bool        { return p.loading }
 
 func (p *alerts) Load() tea.Cmd {
-	p.reqID = p.c.nextID()
-	p.loading = true
-	id, ctx, a, all := p.reqID, p.c.ctx, p.c.app, p.all
-	return func() tea.Msg {
-		l, err := a.Alerts(ctx, all)
-		return alertListMsg{result: result{pageAlerts, id}, list: l, err: err}
-	}
+	ctx, a, all := p.c.ctx, p.c.app, p.all
+	return p.load(p.c, func() ([]store.Alert, error) { return a.Alerts(ctx, all) })
 }
 
 func (p *alerts) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case alertListMsg:
-		if msg.id != p.reqID {
+	case loadedMsg[store.Alert]:
+		if !p.loaded(msg) || msg.err != nil {
 			return nil
 		}
-		p.loading = false
-		p.err = msg.err
-		if msg.err != nil {
-			return nil
-		}
-		p.list = msg.list
-		p.cursor = min(p.cursor, max(len(p.list)-1, 0))
 		return p.c.bell(p.list)
-	case alertAckedMsg:
-		if msg.id != p.workID {
-			return nil
+	case doneMsg:
+		if note, ok := p.done(msg); ok {
+			return tea.Batch(note, p.Load())
 		}
-		if msg.err != nil {
-			return failure(msg.err)
-		}
-		return tea.Batch(notice("Acknowledged %d alert%s", msg.n, plural(msg.n)), p.Load())
+		return nil
 	case dataChangedMsg:
 		return p.Load()
 	case tea.KeyPressMsg:
@@ -107,11 +73,11 @@ func (p *alerts) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *alerts) ack(ids []int64) tea.Cmd {
-	p.workID = p.c.nextID()
-	id, ctx, a := p.workID, p.c.ctx, p.c.app
-	return func() tea.Msg {
-		return alertAckedMsg{result: result{pageAlerts, id}, n: len(ids), err: a.AckAlerts(ctx, ids...)}
-	}
+	ctx, a := p.c.ctx, p.c.app
+	return p.work(p.c, func() (noticeMsg, error) {
+		n := len(ids)
+		return noticeMsg{text: fmt.Sprintf("Acknowledged %d alert%s", n, plural(n))}, a.AckAlerts(ctx, ids...)
+	})
 }
 
 func (p *alerts) View() string {
@@ -156,12 +122,4 @@ func (p *alerts) View() string {
 		out = append(out, "", wrap(p.list[p.cursor].Message, w))
 	}
 	return strings.Join(out, "\n")
-}
-
-// click selects the clicked row.
-func (p *alerts) click(line, _ int) tea.Cmd {
-	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
-		p.cursor = i
-	}
-	return nil
 }

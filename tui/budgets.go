@@ -20,70 +20,34 @@ import (
 // budgets lists the budgets with their fill, forecast and reset time, and
 // edits them.
 type budgets struct {
-	c       *common
-	keys    budgetsKeys
-	list    []budget.Status
-	cursor  int
-	offset  int
-	rowsTop int // the body line of the first row, for clicks
-	reqID   int
-	loading bool
-	workID  int
-	err     error
+	loader[budget.Status]
+	c    *common
+	keys budgetsKeys
 }
 
-type budgetListMsg struct {
-	result
-	list []budget.Status
-	err  error
+func newBudgets(c *common) *budgets {
+	return &budgets{loader: newLoader[budget.Status](pageBudgets), c: c, keys: newBudgetsKeys()}
 }
-
-type budgetDoneMsg struct {
-	result
-	text string
-	warn bool // the save raised alerts or warnings: shown with ⚠
-	err  error
-}
-
-func newBudgets(c *common) *budgets { return &budgets{c: c, keys: newBudgetsKeys()} }
 
 func (p *budgets) Keys() help.KeyMap { return p.keys }
-func (p *budgets) Editing() bool     { return false }
-func (p *budgets) Busy() bool        { return p.loading }
 
 func (p *budgets) Load() tea.Cmd {
-	p.reqID = p.c.nextID()
-	p.loading = true
-	id, ctx, a := p.reqID, p.c.ctx, p.c.app
-	return func() tea.Msg {
-		l, err := a.Budgets(ctx)
-		return budgetListMsg{result: result{pageBudgets, id}, list: l, err: err}
-	}
+	ctx, a := p.c.ctx, p.c.app
+	return p.load(p.c, func() ([]budget.Status, error) { return a.Budgets(ctx) })
 }
 
 func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case budgetListMsg:
-		if msg.id != p.reqID {
-			return nil
-		}
-		p.loading = false
-		p.err = msg.err
-		if msg.err == nil {
-			p.list = msg.list
-			p.cursor = min(p.cursor, max(len(p.list)-1, 0))
-		}
+	case loadedMsg[budget.Status]:
+		p.loaded(msg)
 		return nil
-	case budgetDoneMsg:
-		if msg.id != p.workID {
+	case doneMsg:
+		note, ok := p.done(msg)
+		if !ok {
 			return nil
 		}
 		if msg.err != nil {
-			return tea.Batch(closeDialog, failure(msg.err))
-		}
-		note := notice("%s", msg.text)
-		if msg.warn {
-			note = warning("%s", msg.text)
+			return tea.Batch(closeDialog, note)
 		}
 		return tea.Batch(closeDialog, note, p.Load())
 	case dataChangedMsg:
@@ -94,18 +58,17 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Add):
 			return openDialog(p.form(nil))
 		case key.Matches(msg, k.Edit):
-			if p.cursor < len(p.list) {
-				b := p.list[p.cursor].Budget
-				return openDialog(p.form(&b))
+			if s, ok := p.selected(); ok {
+				return openDialog(p.form(&s.Budget))
 			}
 		case key.Matches(msg, k.Delete):
-			if p.cursor < len(p.list) {
-				b := p.list[p.cursor].Budget
+			if s, ok := p.selected(); ok {
+				b := s.Budget
 				ctx, a := p.c.ctx, p.c.app
 				return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
-					return p.work(func() (budgetDoneMsg, error) {
+					return p.work(p.c, func() (noticeMsg, error) {
 						_, err := a.DeleteBudget(ctx, b.Scope)
-						return budgetDoneMsg{text: "Deleted the budget on " + b.Scope}, err
+						return noticeMsg{text: "Deleted the budget on " + b.Scope}, err
 					})
 				}))
 			}
@@ -114,16 +77,6 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
-}
-
-func (p *budgets) work(fn func() (budgetDoneMsg, error)) tea.Cmd {
-	p.workID = p.c.nextID()
-	id := p.workID
-	return func() tea.Msg {
-		msg, err := fn()
-		msg.result, msg.err = result{pageBudgets, id}, err
-		return msg
-	}
 }
 
 // form adds a budget (b nil) or edits one. The scope of an existing budget
@@ -177,22 +130,22 @@ func (p *budgets) form(b *store.Budget) dialog {
 	return newFormDialog(p.c, title, form, "Saving…", func() tea.Cmd {
 		ctx, a := p.c.ctx, p.c.app
 		in := *v
-		return p.work(func() (budgetDoneMsg, error) {
+		return p.work(p.c, func() (noticeMsg, error) {
 			amount, err := money.Parse(in.amount)
 			if err != nil {
-				return budgetDoneMsg{}, err
+				return noticeMsg{}, err
 			}
 			period, err := budget.ParsePeriod(in.period)
 			if err != nil {
-				return budgetDoneMsg{}, err
+				return noticeMsg{}, err
 			}
 			ths, err := budget.ParseThresholds(in.thresholds)
 			if err != nil {
-				return budgetDoneMsg{}, err
+				return noticeMsg{}, err
 			}
 			saved, err := a.SetBudget(ctx, app.BudgetInput{Scope: in.scope, Limit: amount, Period: period, Hard: in.hard, Thresholds: ths})
 			if err != nil {
-				return budgetDoneMsg{}, err
+				return noticeMsg{}, err
 			}
 			return savedBudgetNotice(saved), nil
 		})
@@ -201,14 +154,18 @@ func (p *budgets) form(b *store.Budget) dialog {
 
 // savedBudgetNotice says what saving a budget did, warnings and the
 // alerts it raised first: they are what the user must read.
-func savedBudgetNotice(saved app.SavedBudget) budgetDoneMsg {
+func savedBudgetNotice(saved app.SavedBudget) noticeMsg {
 	b := saved.Status.Budget
 	parts := []string{fmt.Sprintf("Budget on %s: %s %s", b.Scope, b.Limit, b.Period)}
 	parts = append(parts, saved.Warnings...)
 	for _, al := range saved.Alerts {
 		parts = append(parts, al.Message)
 	}
-	return budgetDoneMsg{text: strings.Join(parts, " · "), warn: len(parts) > 1}
+	n := noticeMsg{text: strings.Join(parts, " · ")}
+	if len(parts) > 1 {
+		n.kind = noticeWarn
+	}
+	return n
 }
 
 func (p *budgets) View() string {
@@ -289,12 +246,4 @@ func (p *budgets) View() string {
 		out = append(out, "", st.Muted.Render(line))
 	}
 	return strings.Join(out, "\n")
-}
-
-// click selects the clicked row.
-func (p *budgets) click(line, _ int) tea.Cmd {
-	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
-		p.cursor = i
-	}
-	return nil
 }

@@ -26,7 +26,7 @@ func TestClickSelectsRows(t *testing.T) {
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
 	h := hs.m.pages[pageHistory].(*history)
 	screen := hs.screen()
-	third := h.events[2]
+	third := h.list[2]
 	y := lineOf(t, screen, "TIME") + 3 // the header, then rows 1, 2, 3
 	hs.send(tea.MouseClickMsg{X: 5, Y: y, Button: tea.MouseLeft})
 	if h.cursor != 2 || h.detail == nil || h.detail.ID != third.ID {

@@ -34,6 +34,10 @@ func TestEndToEndInTmux(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	shell := fmt.Sprintf("BYOK_HOME= %s demo --home %s --events 3000; echo EXIT=$?; sleep 60", bin, home)
 	tm.run("new-session", "-d", "-s", "byok", "-x", "120", "-y", "40", shell)
+	// The server outlives its last session: each part below kills its
+	// session and starts the next, which would otherwise race the server's
+	// exit ("server exited unexpectedly").
+	tm.run("set-option", "-g", "exit-empty", "off")
 
 	tm.waitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 

@@ -21,30 +21,18 @@ const historyPage = 200
 // history lists recorded requests, newest first, with filters and a
 // detail pane.
 type history struct {
-	c       *common
-	keys    historyKeys
-	filter  textinput.Model
-	query   string // the applied filter
-	events  []store.Event
-	more    bool // an older page may exist
-	cursor  int
-	offset  int
-	reqID   int
-	loading bool
-	err     error
+	loader[store.Event]
+	c      *common
+	keys   historyKeys
+	filter textinput.Model
+	query  string // the applied filter
+	more   bool   // an older page may exist
 
 	detail     *store.Event // the event shown in the pane, with text
 	price      string       // its price record, as stored
 	detailID   int
 	detailOpen bool // the keys scroll the pane; on narrow screens it replaces the table
 	pane       viewport.Model
-}
-
-type eventsMsg struct {
-	result
-	events []store.Event
-	append bool
-	err    error
 }
 
 type eventDetailMsg struct {
@@ -56,12 +44,11 @@ type eventDetailMsg struct {
 
 func newHistory(c *common) *history {
 	in := newInput("/ ", "provider:openai model:gpt-4o key:openai/work status:error source:proxy text")
-	return &history{c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+	return &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
 }
 
 func (h *history) Keys() help.KeyMap { return h.keys }
 func (h *history) Editing() bool     { return h.filter.Focused() }
-func (h *history) Busy() bool        { return h.loading }
 
 // parseFilter reads "provider:x model:y key:p/l status:s source:s words".
 // Keys are resolved by the command, which may touch the database.
@@ -108,48 +95,47 @@ func parseFilter(q string) (f store.Filter, keyName string, err error) {
 	return f, keyName, nil
 }
 
-func (h *history) Load() tea.Cmd { return h.load(0) }
+func (h *history) Load() tea.Cmd { return h.read(0) }
 
-// load reads a page of events; before > 0 appends an older page.
-func (h *history) load(before int64) tea.Cmd {
+// read reads a page of events; before > 0 appends an older page.
+func (h *history) read(before int64) tea.Cmd {
 	f, keyName, err := parseFilter(h.query)
 	if err != nil {
 		h.err = err
 		return failure(err)
 	}
 	f.Limit, f.Before = historyPage, before
-	h.reqID = h.c.nextID()
-	h.loading = true
-	id, ctx, a := h.reqID, h.c.ctx, h.c.app
-	return func() tea.Msg {
-		msg := eventsMsg{result: result{pageHistory, id}, append: before > 0}
+	ctx, a := h.c.ctx, h.c.app
+	fetch := func() ([]store.Event, error) {
 		if keyName != "" {
 			p, l, _ := strings.Cut(keyName, "/")
 			k, err := a.Store.KeyByName(ctx, p, l)
 			if err != nil {
-				msg.err = fmt.Errorf("no key %s (see the Keys view): %w", keyName, err)
-				return msg
+				return nil, fmt.Errorf("no key %s (see the Keys view): %w", keyName, err)
 			}
 			f.KeyID = k.ID
 			if f.Provider == "" {
 				f.Provider = k.Provider
 			}
 		}
-		msg.events, msg.err = a.Store.Events(ctx, f)
-		return msg
+		return a.Store.Events(ctx, f)
 	}
+	if before > 0 {
+		return h.loadMore(h.c, fetch)
+	}
+	return h.load(h.c, fetch)
 }
 
 // loadDetail reads the event under the cursor with its text and prices.
 func (h *history) loadDetail() tea.Cmd {
-	if h.cursor >= len(h.events) {
+	if h.cursor >= len(h.list) {
 		return nil
 	}
-	if h.detail != nil && h.detail.ID == h.events[h.cursor].ID {
+	if h.detail != nil && h.detail.ID == h.list[h.cursor].ID {
 		return nil
 	}
 	h.detailID = h.c.nextID()
-	id, ctx, a, evID := h.detailID, h.c.ctx, h.c.app, h.events[h.cursor].ID
+	id, ctx, a, evID := h.detailID, h.c.ctx, h.c.app, h.list[h.cursor].ID
 	return func() tea.Msg {
 		e, err := a.Store.Event(ctx, evID)
 		msg := eventDetailMsg{result: result{pageHistory, id}, event: e, err: err}
@@ -173,22 +159,17 @@ func (h *history) wide() bool { return h.c.width >= 110 }
 
 func (h *history) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case eventsMsg:
-		if msg.id != h.reqID {
+	case loadedMsg[store.Event]:
+		if !h.loaded(msg) {
 			return nil
 		}
-		h.loading = false
-		h.err = msg.err
 		if msg.err != nil {
 			return failure(msg.err)
 		}
-		if msg.append {
-			h.events = append(h.events, msg.events...)
-		} else {
-			h.events = msg.events
+		if !msg.more {
 			h.cursor, h.offset = 0, 0
 		}
-		h.more = len(msg.events) == historyPage
+		h.more = len(msg.items) == historyPage
 		if h.wide() || h.detailOpen {
 			return h.loadDetail()
 		}
@@ -277,18 +258,18 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Rerun):
 		return h.rerun()
 	case key.Matches(msg, k.PageDown):
-		h.cursor = min(h.cursor+h.rows(), max(len(h.events)-1, 0))
+		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
 	case key.Matches(msg, k.PageUp):
 		h.cursor = max(h.cursor-h.rows(), 0)
 	default:
 		var ok bool
-		if h.cursor, ok = k.move(msg, h.cursor, len(h.events)); !ok {
+		if h.cursor, ok = k.move(msg, h.cursor, len(h.list)); !ok {
 			return nil
 		}
 	}
 	var cmds []tea.Cmd
-	if h.more && !h.loading && h.cursor >= len(h.events)-1 && len(h.events) > 0 {
-		cmds = append(cmds, h.load(h.events[len(h.events)-1].ID))
+	if h.more && !h.loading && h.cursor >= len(h.list)-1 && len(h.list) > 0 {
+		cmds = append(cmds, h.read(h.list[len(h.list)-1].ID))
 	}
 	if h.wide() {
 		cmds = append(cmds, h.loadDetail())
@@ -302,10 +283,10 @@ type rerunMsg struct {
 }
 
 func (h *history) rerun() tea.Cmd {
-	if h.cursor >= len(h.events) {
+	if h.cursor >= len(h.list) {
 		return nil
 	}
-	e := h.events[h.cursor]
+	e := h.list[h.cursor]
 	if e.Source == store.SourceManual {
 		return failure(fmt.Errorf("#%d is a manual spend entry, not a request", e.ID))
 	}
@@ -402,7 +383,7 @@ func joinColumns(parts ...string) string {
 
 func (h *history) table(w, ht int) string {
 	st := h.c.st
-	if len(h.events) == 0 {
+	if len(h.list) == 0 {
 		if h.loading {
 			return st.Muted.Render("Loading…")
 		}
@@ -416,8 +397,8 @@ func (h *history) table(w, ht int) string {
 	if w >= 100 {
 		cols = append([]col{{"SOURCE", 6, false}}, cols...)
 	}
-	rows := make([][]string, len(h.events))
-	for i, e := range h.events {
+	rows := make([][]string, len(h.list))
+	for i, e := range h.list {
 		status := string(e.Status)
 		switch e.Status {
 		case store.StatusError:
@@ -597,7 +578,7 @@ func (h *history) click(line, x int) tea.Cmd {
 		return nil
 	}
 	// The filter line, then the table's header.
-	if i, ok := rowAt(line, 2, h.offset, len(h.events)); ok {
+	if i, ok := rowAt(line, 2, h.offset, len(h.list)); ok {
 		h.cursor = i
 		return h.loadDetail()
 	}

@@ -18,81 +18,39 @@ import (
 // keysPage lists the stored keys (never more than their last 4
 // characters) and adds, tests, rotates and revokes them.
 type keysPage struct {
+	loader[app.KeyView]
 	c       *common
 	keys    keysPageKeys
-	list    []app.KeyView
-	cursor  int
-	offset  int
-	rowsTop int // the body line of the first row, for clicks
-	reqID   int
-	loading bool
 	working string // a test or removal in flight
-	workID  int
-	err     error
 }
 
 // addKeyMsg opens the add form (from the onboarding screen).
 type addKeyMsg struct{}
 
-type keyListMsg struct {
-	result
-	keys []app.KeyView
-	err  error
+func newKeysPage(c *common) *keysPage {
+	return &keysPage{loader: newLoader[app.KeyView](pageKeys), c: c, keys: newKeysPageKeys()}
 }
-
-// keyDoneMsg is the end of an add, rotate, test, remove or default.
-type keyDoneMsg struct {
-	result
-	what string
-	key  store.Key
-	err  error
-}
-
-func newKeysPage(c *common) *keysPage { return &keysPage{c: c, keys: newKeysPageKeys()} }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keys }
-func (p *keysPage) Editing() bool     { return false }
 func (p *keysPage) Busy() bool        { return p.loading || p.working != "" }
 
 func (p *keysPage) Load() tea.Cmd {
-	p.reqID = p.c.nextID()
-	p.loading = true
-	id, ctx, a := p.reqID, p.c.ctx, p.c.app
-	return func() tea.Msg {
-		ks, err := a.Keys(ctx)
-		return keyListMsg{result: result{pageKeys, id}, keys: ks, err: err}
-	}
-}
-
-func (p *keysPage) selected() (app.KeyView, bool) {
-	if p.cursor < len(p.list) {
-		return p.list[p.cursor], true
-	}
-	return app.KeyView{}, false
+	ctx, a := p.c.ctx, p.c.app
+	return p.load(p.c, func() ([]app.KeyView, error) { return a.Keys(ctx) })
 }
 
 func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case keyListMsg:
-		if msg.id != p.reqID {
-			return nil
-		}
-		p.loading = false
-		p.err = msg.err
-		if msg.err == nil {
-			p.list = msg.keys
-			p.cursor = min(p.cursor, max(len(p.list)-1, 0))
-		}
+	case loadedMsg[app.KeyView]:
+		p.loaded(msg)
 		return nil
-	case keyDoneMsg:
-		if msg.id != p.workID {
+	case doneMsg:
+		note, ok := p.done(msg)
+		if !ok {
 			return nil
 		}
 		p.working = ""
-		if msg.err != nil {
-			return tea.Batch(closeDialog, failure(msg.err), p.Load())
-		}
-		return tea.Batch(closeDialog, notice("%s %s", msg.key.Name(), msg.what), p.Load())
+		return tea.Batch(closeDialog, note, p.Load())
 	case addKeyMsg:
 		return openDialog(p.addForm())
 	case dataChangedMsg:
@@ -125,7 +83,7 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if sel.Revoked() {
 			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
 		}
-		return p.work("Testing "+sel.Name()+"…", "works", func() (store.Key, error) { return a.TestKey(ctx, sel.ID) })
+		return p.keyWork("Testing "+sel.Name()+"…", "works", func() (store.Key, error) { return a.TestKey(ctx, sel.ID) })
 	case key.Matches(msg, k.Rotate):
 		if sel.Source == store.KeyEnv {
 			return failure(fmt.Errorf("%s comes from the environment: change the variable instead", sel.Name()))
@@ -140,26 +98,25 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		text := fmt.Sprintf("Revoke %s (…%s)? The secret is deleted from the keyring; its history stays. Revoke it at the provider too if it leaked.", sel.Name(), sel.Last4)
 		return openDialog(newConfirm(p.c, text, func() tea.Cmd {
-			return p.work("Revoking "+sel.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, sel.ID) })
+			return p.keyWork("Revoking "+sel.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, sel.ID) })
 		}))
 	case key.Matches(msg, k.Default):
 		if sel.Revoked() || sel.Source == store.KeyEnv {
 			return failure(fmt.Errorf("%s cannot be the default: pick a stored key", sel.Name()))
 		}
-		return p.work("", "is now the default", func() (store.Key, error) { return a.SetDefaultKey(ctx, sel.ID) })
+		return p.keyWork("", "is now the default", func() (store.Key, error) { return a.SetDefaultKey(ctx, sel.ID) })
 	}
 	return nil
 }
 
-// work runs one key operation in a command.
-func (p *keysPage) work(label, what string, fn func() (store.Key, error)) tea.Cmd {
-	p.workID = p.c.nextID()
+// keyWork runs one key operation in a command; label says what is under
+// way while it runs, what how it ended ("works", "revoked").
+func (p *keysPage) keyWork(label, what string, fn func() (store.Key, error)) tea.Cmd {
 	p.working = label
-	id := p.workID
-	return func() tea.Msg {
+	return p.work(p.c, func() (noticeMsg, error) {
 		k, err := fn()
-		return keyDoneMsg{result: result{pageKeys, id}, what: what, key: k, err: err}
-	}
+		return noticeMsg{text: k.Name() + " " + what}, err
+	})
 }
 
 // keyring names where the secrets are kept, as the user configured it.
@@ -227,7 +184,7 @@ func (p *keysPage) addForm() dialog {
 		ctx, a := p.c.ctx, p.c.app
 		provider, label, secret, validate := v.provider, strings.TrimSpace(v.label), v.secret, v.validate
 		v.secret = ""
-		return p.work("", "added", func() (store.Key, error) { return a.AddKey(ctx, provider, label, secret, validate) })
+		return p.keyWork("", "added", func() (store.Key, error) { return a.AddKey(ctx, provider, label, secret, validate) })
 	})
 }
 
@@ -245,7 +202,7 @@ func (p *keysPage) rotateForm(k app.KeyView) dialog {
 		ctx, a := p.c.ctx, p.c.app
 		secret, validate := v.secret, v.validate
 		v.secret = ""
-		return p.work("", "rotated", func() (store.Key, error) { return a.RotateKey(ctx, k.ID, secret, validate) })
+		return p.keyWork("", "rotated", func() (store.Key, error) { return a.RotateKey(ctx, k.ID, secret, validate) })
 	})
 }
 
@@ -315,12 +272,4 @@ func (p *keysPage) View() string {
 	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
-}
-
-// click selects the clicked row.
-func (p *keysPage) click(line, _ int) tea.Cmd {
-	if i, ok := rowAt(line, p.rowsTop, p.offset, len(p.list)); ok {
-		p.cursor = i
-	}
-	return nil
 }

@@ -239,8 +239,8 @@ func TestPricing(t *testing.T) {
 	ctx := context.Background()
 	hs := newHarness(t, a, Options{StartView: "pricing", Now: fixedClock}, 120, 40)
 	p := hs.m.pages[pagePricing].(*pricingPage)
-	if len(p.all) < 100 {
-		t.Fatalf("the catalog lists %d prices", len(p.all))
+	if len(p.list) < 100 {
+		t.Fatalf("the catalog lists %d prices", len(p.list))
 	}
 	hs.press("/")
 	hs.typeText("openai/gpt-4o-mini")
@@ -267,7 +267,7 @@ func TestPricing(t *testing.T) {
 	hs.contains("override", "$1.25")
 
 	for i, idx := range p.shown {
-		if p.all[idx].Model == sel.Model {
+		if p.list[idx].Model == sel.Model {
 			p.cursor = i
 		}
 	}

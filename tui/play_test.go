@@ -74,8 +74,8 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	// The request shows in the history with its reply.
 	hs.press("2")
 	h := hs.m.pages[pageHistory].(*history)
-	if len(h.events) == 0 || h.events[0].Provider != "fake" || h.events[0].Source != store.SourceTUI {
-		t.Fatalf("the newest history entry is not the playground request: %+v", h.events[:1])
+	if len(h.list) == 0 || h.list[0].Provider != "fake" || h.list[0].Source != store.SourceTUI {
+		t.Fatalf("the newest history entry is not the playground request: %+v", h.list[:1])
 	}
 	hs.contains("fake/test-model")
 	hs.press("enter")
@@ -83,7 +83,7 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 
 	// ctrl+r sends the same request again.
 	hs.press("3", "ctrl+r")
-	if p.out == nil || p.out.Event.ID == h.events[0].ID {
+	if p.out == nil || p.out.Event.ID == h.list[0].ID {
 		t.Fatal("ctrl+r did not record a second request")
 	}
 }

@@ -16,62 +16,45 @@ import (
 
 // pricingPage browses the price catalog with the user's overrides, and
 // sets or removes overrides.
+// Its list is the whole catalog; the cursor moves over the models the
+// search shows.
 type pricingPage struct {
-	c       *common
-	keys    pricingKeys
-	search  textinput.Model
-	all     []pricing.Price
-	names   []string // "provider/model" of all, for fuzzy search
-	shown   []int    // indexes into all
-	date    string
-	cursor  int
-	offset  int
-	rowsTop int // the body line of the first row, for clicks
-	reqID   int
-	loading bool
-	workID  int
-}
-
-type catalogMsg struct {
-	result
-	prices []pricing.Price
+	loader[pricing.Price]
+	c      *common
+	keys   pricingKeys
+	search textinput.Model
+	names  []string // "provider/model" of list, for fuzzy search
+	shown  []int    // indexes into list
 	date   string
-}
-
-type priceDoneMsg struct {
-	result
-	text string
-	err  error
 }
 
 func newPricing(c *common) *pricingPage {
 	in := newInput("/ ", "search models, e.g. sonnet or openai/gpt-4o")
-	return &pricingPage{c: c, keys: newPricingKeys(), search: in}
+	return &pricingPage{loader: newLoader[pricing.Price](pagePricing), c: c, keys: newPricingKeys(), search: in}
 }
 
 func (p *pricingPage) Keys() help.KeyMap { return p.keys }
 func (p *pricingPage) Editing() bool     { return p.search.Focused() }
-func (p *pricingPage) Busy() bool        { return p.loading }
 
 func (p *pricingPage) Load() tea.Cmd {
-	p.reqID = p.c.nextID()
-	p.loading = true
-	id, a := p.reqID, p.c.app
-	return func() tea.Msg {
-		cat := a.Catalog()
+	// The catalog is in memory: its date is read here, its models in the
+	// command like any list's.
+	cat := p.c.app.Catalog()
+	p.date = cat.Date()
+	return p.load(p.c, func() ([]pricing.Price, error) {
 		var ps []pricing.Price
 		for _, prov := range cat.Providers() {
 			ps = append(ps, cat.Models(prov)...)
 		}
-		return catalogMsg{result: result{pagePricing, id}, prices: ps, date: cat.Date()}
-	}
+		return ps, nil
+	})
 }
 
 func (p *pricingPage) filter() {
 	q := strings.TrimSpace(p.search.Value())
 	p.shown = p.shown[:0]
 	if q == "" {
-		for i := range p.all {
+		for i := range p.list {
 			p.shown = append(p.shown, i)
 		}
 	} else {
@@ -82,35 +65,35 @@ func (p *pricingPage) filter() {
 	p.cursor, p.offset = min(p.cursor, max(len(p.shown)-1, 0)), 0
 }
 
+// selected returns the shown model under the cursor.
 func (p *pricingPage) selected() (pricing.Price, bool) {
 	if p.cursor < len(p.shown) {
-		return p.all[p.shown[p.cursor]], true
+		return p.list[p.shown[p.cursor]], true
 	}
 	return pricing.Price{}, false
 }
 
 func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case catalogMsg:
-		if msg.id != p.reqID {
+	case loadedMsg[pricing.Price]:
+		if !p.loaded(msg) {
 			return nil
 		}
-		p.loading = false
-		p.all, p.date = msg.prices, msg.date
-		p.names = make([]string, len(p.all))
-		for i, pr := range p.all {
+		p.names = make([]string, len(p.list))
+		for i, pr := range p.list {
 			p.names[i] = pr.Provider + "/" + pr.Model
 		}
 		p.filter()
 		return nil
-	case priceDoneMsg:
-		if msg.id != p.workID {
+	case doneMsg:
+		note, ok := p.done(msg)
+		if !ok {
 			return nil
 		}
 		if msg.err != nil {
-			return tea.Batch(closeDialog, failure(msg.err))
+			return tea.Batch(closeDialog, note)
 		}
-		return tea.Batch(closeDialog, notice("%s", msg.text), p.Load())
+		return tea.Batch(closeDialog, note, p.Load())
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	}
@@ -160,8 +143,8 @@ func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		ctx, a := p.c.ctx, p.c.app
 		return openDialog(newConfirm(p.c, fmt.Sprintf("Remove your price for %s/%s and go back to the catalog's?", pr.Provider, pr.Model), func() tea.Cmd {
-			return p.work(func() (string, error) {
-				return "Removed the override for " + pr.Provider + "/" + pr.Model, a.RemovePrice(ctx, pr.Provider, pr.Model)
+			return p.work(p.c, func() (noticeMsg, error) {
+				return noticeMsg{text: "Removed the override for " + pr.Provider + "/" + pr.Model}, a.RemovePrice(ctx, pr.Provider, pr.Model)
 			})
 		}))
 	case key.Matches(msg, k.PageDown):
@@ -172,15 +155,6 @@ func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.cursor, _ = k.move(msg, p.cursor, len(p.shown))
 	}
 	return nil
-}
-
-func (p *pricingPage) work(fn func() (string, error)) tea.Cmd {
-	p.workID = p.c.nextID()
-	id := p.workID
-	return func() tea.Msg {
-		text, err := fn()
-		return priceDoneMsg{result: result{pagePricing, id}, text: text, err: err}
-	}
 }
 
 // form sets an override for the selected model (or another one typed in).
@@ -212,7 +186,7 @@ func (p *pricingPage) form(pr pricing.Price) dialog {
 	return newFormDialog(p.c, "Set a price", form, "Saving…", func() tea.Cmd {
 		in := *v
 		ctx, a := p.c.ctx, p.c.app
-		return p.work(func() (string, error) {
+		return p.work(p.c, func() (noticeMsg, error) {
 			prov, model, _ := strings.Cut(in.model, "/")
 			np := pricing.Price{Provider: prov, Model: model}
 			var err error
@@ -230,13 +204,13 @@ func (p *pricingPage) form(pr pricing.Price) dialog {
 				np.CacheRead, np.HasCacheRead = parse(in.cacheRead), true
 			}
 			if err != nil {
-				return "", err
+				return noticeMsg{}, err
 			}
 			saved, err := a.SetPrice(ctx, np)
 			if err != nil {
-				return "", err
+				return noticeMsg{}, err
 			}
-			return fmt.Sprintf("%s/%s now costs %s in, %s out per 1M tokens", saved.Provider, saved.Model, saved.Input.Dollars(), saved.Output.Dollars()), nil
+			return noticeMsg{text: fmt.Sprintf("%s/%s now costs %s in, %s out per 1M tokens", saved.Provider, saved.Model, saved.Input.Dollars(), saved.Output.Dollars())}, nil
 		})
 	})
 }
@@ -246,7 +220,7 @@ func (p *pricingPage) View() string {
 	w, h := p.c.width, p.c.height
 	head := p.search.View()
 	if !p.search.Focused() {
-		head = st.Title.Render("Prices") + st.Muted.Render(fmt.Sprintf("  catalog of %s · %s models · per 1M tokens · / to search", p.date, count(int64(len(p.all)))))
+		head = st.Title.Render("Prices") + st.Muted.Render(fmt.Sprintf("  catalog of %s · %s models · per 1M tokens · / to search", p.date, count(int64(len(p.list)))))
 		if q := p.search.Value(); q != "" {
 			head = st.Title.Render("Prices") + "  " + st.Key.Render("search ") + q + st.Muted.Render(fmt.Sprintf("  %d found · esc clears", len(p.shown)))
 		}
@@ -264,7 +238,7 @@ func (p *pricingPage) View() string {
 			rows = append(rows, nil)
 			continue
 		}
-		pr := p.all[p.shown[i]]
+		pr := p.list[p.shown[i]]
 		cr := st.Muted.Render("–")
 		if pr.HasCacheRead {
 			cr = pr.CacheRead.Dollars()

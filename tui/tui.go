@@ -148,6 +148,20 @@ type page interface {
 	Busy() bool
 }
 
+// Abilities a page may have beyond page; the root model asks for them.
+type (
+	// stopper cancels work still running when the program ends (streams).
+	stopper interface{ stop() }
+	// restyler follows the terminal's background (text inputs keep their
+	// own styles).
+	restyler interface{ restyle(dark bool) }
+	// clicker acts on a mouse click at line and column x of the page body.
+	clicker interface{ click(line, x int) tea.Cmd }
+	// wheeler scrolls by the mouse wheel itself; pages without it scroll by
+	// moving their cursor.
+	wheeler interface{ wheel(up bool) }
+)
+
 // owned is an async result that belongs to one page, whichever is active.
 type owned interface{ owner() pageID }
 
@@ -271,7 +285,7 @@ func newModel(ctx context.Context, a *app.App, opt Options) *model {
 // stopAll cancels streams still running when the program ends.
 func (m *model) stopAll() {
 	for _, p := range m.pages {
-		if s, ok := p.(interface{ stop() }); ok {
+		if s, ok := p.(stopper); ok {
 			s.stop()
 		}
 	}
@@ -305,9 +319,9 @@ func checkEmpty(c *common) tea.Cmd {
 // poll reads the data version after the poll interval (immediately when
 // the last version is unknown).
 func (m *model) poll(after time.Duration) tea.Cmd {
-	ctx, st := m.c.ctx, m.c.app.Store
+	ctx, a := m.c.ctx, m.c.app
 	read := func(time.Time) tea.Msg {
-		v, err := st.DataVersion(ctx)
+		v, err := a.Store.DataVersion(ctx)
 		return pollMsg{version: v, err: err}
 	}
 	if after <= 0 {
@@ -362,7 +376,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		*m.c.st = *newStyles(msg.IsDark())
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 		for _, p := range m.pages {
-			if r, ok := p.(interface{ restyle(dark bool) }); ok {
+			if r, ok := p.(restyler); ok {
 				r.restyle(msg.IsDark())
 			}
 		}
@@ -387,7 +401,8 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		m.noticeID++
 		id := m.noticeID
 		ttl := 5 * time.Second
-		if msg.kind == noticeError {
+		if msg.kind != noticeInfo {
+			// What asks for care stays long enough to be read.
 			ttl = 12 * time.Second
 		}
 		return m.c.after(ttl, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
@@ -427,7 +442,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		// A click on a list row selects it (the page body starts on line 1).
-		if c, ok := m.pages[m.active].(interface{ click(line, x int) tea.Cmd }); ok {
+		if c, ok := m.pages[m.active].(clicker); ok {
 			return c.click(msg.Y-1, msg.X)
 		}
 		return nil
@@ -436,7 +451,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		up := msg.Button == tea.MouseWheelUp
-		if w, ok := m.pages[m.active].(interface{ wheel(up bool) }); ok {
+		if w, ok := m.pages[m.active].(wheeler); ok {
 			w.wheel(up)
 			return nil
 		}
@@ -526,14 +541,16 @@ func (m *model) View() tea.View {
 func (m *model) render() string {
 	st := m.c.st
 	p := m.pages[m.active]
-	// An error may take up to three lines; the page gives them up.
+	// An error or a warning may take up to three lines; the page gives
+	// them up.
 	var status []string
 	switch {
 	case m.notice != "" && m.noticeKind == noticeError:
 		status = strings.Split(st.Over.Render(wrap("✗ "+m.notice, m.width)), "\n")
 		status = status[:min(len(status), 3)]
 	case m.notice != "" && m.noticeKind == noticeWarn:
-		status = []string{st.Warn.Render("⚠ " + m.notice)}
+		status = strings.Split(st.Warn.Render(wrap("⚠ "+m.notice, m.width)), "\n")
+		status = status[:min(len(status), 3)]
 	case m.notice != "":
 		status = []string{st.OK.Render("✓ " + m.notice)}
 	default:

@@ -168,17 +168,17 @@ func TestHistory(t *testing.T) {
 	a := testApp(t, "", true)
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
 	h := hs.m.pages[pageHistory].(*history)
-	if len(h.events) != historyPage {
-		t.Fatalf("history loaded %d events, want a page of %d", len(h.events), historyPage)
+	if len(h.list) != historyPage {
+		t.Fatalf("history loaded %d events, want a page of %d", len(h.list), historyPage)
 	}
 
 	hs.press("/")
 	hs.typeText("status:error")
 	hs.press("enter")
-	if len(h.events) == 0 {
+	if len(h.list) == 0 {
 		t.Fatal("no failed request in the demo data")
 	}
-	for _, e := range h.events {
+	for _, e := range h.list {
 		if e.Status != store.StatusError {
 			t.Fatalf("filter status:error listed a %s event", e.Status)
 		}
@@ -187,7 +187,7 @@ func TestHistory(t *testing.T) {
 
 	hs.press("enter")
 	hs.contains("TOKENS", "COST", "latency", "first token", "R re-runs this request")
-	if h.detail == nil || h.detail.ID != h.events[0].ID {
+	if h.detail == nil || h.detail.ID != h.list[0].ID {
 		t.Fatal("enter did not load the event under the cursor")
 	}
 
@@ -196,13 +196,13 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("R opened %s, want the playground", hs.m.active)
 	}
 	p := hs.m.pages[pagePlayground].(*playground)
-	if want := h.events[0].Provider + "/" + h.events[0].Model; p.model != want {
+	if want := h.list[0].Provider + "/" + h.list[0].Model; p.model != want {
 		t.Errorf("the playground got model %q, want %q", p.model, want)
 	}
 
 	hs.press("2", "esc", "x")
-	if h.query != "" || len(h.events) != historyPage {
-		t.Errorf("clearing the filter left %q with %d events", h.query, len(h.events))
+	if h.query != "" || len(h.list) != historyPage {
+		t.Errorf("clearing the filter left %q with %d events", h.query, len(h.list))
 	}
 }
 

@@ -133,7 +133,7 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
 	}
 	c.bind(cost)
-	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost)
+	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost, newPricingUpdateCmd(f))
 	return cmd
 }
 
@@ -186,6 +186,9 @@ func runPricingList(ctx context.Context, f *Factory, provider string, asJSON boo
 		return err
 	}
 	fmt.Fprintf(f.IO.Out, "\n%d models; USD per million tokens; catalog of %s.\n", len(all), cat.Date())
+	if note := a.CatalogNote(); note != "" {
+		fmt.Fprintln(f.IO.Err, "Note: "+note+".")
+	}
 	return nil
 }
 

@@ -99,16 +99,13 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 	}
 	// LiteLLM comes first, so where both list a model its richer record
 	// wins; a catwalk model is added only when no spelling of it is known.
-	base := pricing.NewCatalog(pricing.CatalogInfo{Date: date}, prices[:fromLiteLLM])
-	kept := prices[:fromLiteLLM:fromLiteLLM]
-	for _, p := range prices[fromLiteLLM:] {
-		if _, ok := base.Lookup(p.Provider, p.Model); ok {
-			continue
-		}
-		kept = append(kept, p)
+	merged := pricing.Merge(pricing.CatalogInfo{Date: date}, prices[:fromLiteLLM], prices[fromLiteLLM:])
+	var kept []pricing.Price
+	for _, prov := range merged.Providers() {
+		kept = append(kept, merged.Models(prov)...)
 	}
 	for i := range kept {
-		kept[i].Source = ""
+		kept[i].Source, kept[i].Date, kept[i].Ref = "", "", ""
 	}
 	source := "LiteLLM model_prices_and_context_window.json (BerriAI/litellm, MIT) as of " + date +
 		"; model lists from charmbracelet/catwalk provider files (MIT)"

@@ -1,0 +1,124 @@
+package tui
+
+import tea "charm.land/bubbletea/v2"
+
+// loader is the state every list page shares: the list, its cursor and
+// scroll, the request it waits for and the write it has in flight. Pages
+// embed it; it starts loads and writes as commands and drops the results
+// of requests superseded since, in one place.
+type loader[T any] struct {
+	page    pageID
+	list    []T
+	cursor  int
+	offset  int // the first row shown
+	rowsTop int // the body line of the first row, for clicks
+	reqID   int
+	loading bool
+	err     error // of the last load
+	workID  int
+}
+
+// loadedMsg carries the items of a list page's load.
+type loadedMsg[T any] struct {
+	result
+	items []T
+	// more says the items go after those listed (an older page of
+	// history) rather than replacing them.
+	more bool
+	err  error
+}
+
+// doneMsg ends a list page's write: what to tell the user, or the error.
+type doneMsg struct {
+	result
+	note noticeMsg
+	err  error
+}
+
+func newLoader[T any](page pageID) loader[T] { return loader[T]{page: page} }
+
+// Busy reports whether a load is in flight (the spinner turns).
+func (l *loader[T]) Busy() bool { return l.loading }
+
+// Editing reports whether a text field has focus; a plain list has none.
+func (l *loader[T]) Editing() bool { return false }
+
+// load starts fetch in a command, superseding any load still running.
+func (l *loader[T]) load(c *common, fetch func() ([]T, error)) tea.Cmd {
+	return l.fetch(c, false, fetch)
+}
+
+// loadMore starts fetch for items that go after those listed.
+func (l *loader[T]) loadMore(c *common, fetch func() ([]T, error)) tea.Cmd {
+	return l.fetch(c, true, fetch)
+}
+
+func (l *loader[T]) fetch(c *common, more bool, fetch func() ([]T, error)) tea.Cmd {
+	l.reqID = c.nextID()
+	l.loading = true
+	r := result{l.page, l.reqID}
+	return func() tea.Msg {
+		items, err := fetch()
+		return loadedMsg[T]{result: r, items: items, more: more, err: err}
+	}
+}
+
+// loaded takes the result of a load. It reports false, changing nothing,
+// for a result the page no longer waits for.
+func (l *loader[T]) loaded(msg loadedMsg[T]) bool {
+	if msg.id != l.reqID {
+		return false
+	}
+	l.loading = false
+	l.err = msg.err
+	switch {
+	case msg.err != nil:
+	case msg.more:
+		l.list = append(l.list, msg.items...)
+	default:
+		l.list = msg.items
+		l.cursor = min(l.cursor, max(len(l.list)-1, 0))
+	}
+	return true
+}
+
+// work runs a write in a command; its doneMsg supersedes any earlier
+// write's.
+func (l *loader[T]) work(c *common, fn func() (noticeMsg, error)) tea.Cmd {
+	l.workID = c.nextID()
+	r := result{l.page, l.workID}
+	return func() tea.Msg {
+		note, err := fn()
+		return doneMsg{result: r, note: note, err: err}
+	}
+}
+
+// done takes the end of a write and returns the notice that tells of it;
+// ok is false for a write superseded since.
+func (l *loader[T]) done(msg doneMsg) (tea.Cmd, bool) {
+	if msg.id != l.workID {
+		return nil, false
+	}
+	if msg.err != nil {
+		return failure(msg.err), true
+	}
+	note := msg.note
+	return func() tea.Msg { return note }, true
+}
+
+// selected returns the item under the cursor.
+func (l *loader[T]) selected() (T, bool) {
+	if l.cursor < len(l.list) {
+		return l.list[l.cursor], true
+	}
+	var zero T
+	return zero, false
+}
+
+// click selects the clicked row.
+func (l *loader[T]) click(line, _ int) tea.Cmd {
+	if i, ok := rowAt(line, l.rowsTop, l.offset, len(l.list)); ok {
+		l.cursor = i
+	}
+	return nil
+}
