@@ -99,8 +99,19 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		events, cs = events[:0], cs[:0]
 		return nil
 	}
+	var badTimes []string
 	res, err := agentlog.Stream(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env}, func(r agentlog.Result) error {
-		events = append(events, a.importEvents(ctx, r.Records)...)
+		// A log line dated where byok cannot store a time is refused like
+		// an unreadable one, rather than failing the whole import.
+		recs := r.Records[:0:0]
+		for _, rec := range r.Records {
+			if err := store.CheckTime(rec.Time); err != nil {
+				badTimes = append(badTimes, fmt.Sprintf("%s request %s: its time %v", src, rec.ID, err))
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		events = append(events, a.importEvents(ctx, recs)...)
 		for _, c := range r.Cursors {
 			cs = append(cs, store.ImportCursor{Source: store.Source(src), Path: c.Path, Size: c.Size, ModTime: c.ModTime,
 				Offset: c.Offset, HeadLen: c.HeadLen, HeadHash: c.Head, State: c.State})
@@ -118,12 +129,18 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 	}
 	sum.Files, sum.FilesRead, sum.Lines = res.Files, res.Read, res.Lines
 	sum.Duplicates += res.Duplicates
-	sum.Refused = len(res.Refused)
+	sum.Refused = len(res.Refused) + len(badTimes)
 	for i, r := range res.Refused {
 		if i == maxReasons {
 			break
 		}
 		sum.Reasons = append(sum.Reasons, r.String())
+	}
+	for _, r := range badTimes {
+		if len(sum.Reasons) == maxReasons {
+			break
+		}
+		sum.Reasons = append(sum.Reasons, r)
 	}
 	if sum.Added+sum.Updated > 0 {
 		a.audit(ctx, "import", string(src), fmt.Sprintf("%d events added, %d updated from %d files", sum.Added, sum.Updated, sum.FilesRead))

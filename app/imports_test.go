@@ -135,6 +135,36 @@ func TestImportAgentLogs(t *testing.T) {
 	}
 }
 
+// An agent's log line dated where byok cannot store a time (year 1) is
+// refused with its reason, and the rest of the import goes in.
+func TestImportRefusesTimesOutOfRange(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "projects", "-home-ada-src-app")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	line := func(id, ts string) string {
+		return `{"parentUuid":null,"isSidechain":false,"sessionId":"s-1","message":{"id":"` + id + `","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":10,"output_tokens":5}},"requestId":"req_` + id + `","type":"assistant","uuid":"a-` + id + `","timestamp":"` + ts + `"}` + "\n"
+	}
+	body := line("msg_old", "0001-01-01T00:00:00Z") + line("msg_ok", "2026-11-20T10:00:00Z")
+	if err := os.WriteFile(filepath.Join(dir, "s-1.jsonl"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	a, err := Open(ctx, Options{Home: t.TempDir(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	sum, err := a.Import(ctx, agentlog.ClaudeCode, ImportOptions{Paths: []string{filepath.Dir(dir)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Added != 1 || sum.Refused != 1 || len(sum.Reasons) != 1 {
+		t.Fatalf("import %+v, want one added and the year-1 line refused", sum)
+	}
+}
+
 func TestImportGeminiChatRewritten(t *testing.T) {
 	ctx := context.Background()
 	logs := agentLogs(t)

@@ -88,6 +88,17 @@ func (a *App) SummarizeRange(ctx context.Context, label string, from, to time.Ti
 // the configured zone), an RFC 3339 time, "today", "yesterday", or a
 // duration back from now such as 7d, 12h or 90m.
 func (a *App) ParseTime(s string) (time.Time, error) {
+	t, err := a.parseTime(s)
+	if err != nil {
+		return t, err
+	}
+	if err := store.CheckTime(t); err != nil {
+		return time.Time{}, fmt.Errorf("the time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func (a *App) parseTime(s string) (time.Time, error) {
 	now := a.now()
 	loc := a.Location()
 	s = strings.TrimSpace(s)
@@ -108,7 +119,15 @@ func (a *App) ParseTime(s string) (time.Time, error) {
 	}
 	if m := ago.FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
-		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+		switch m[2] {
+		case "d":
+			// Days and weeks by the calendar: 999999w as a Duration
+			// would overflow and land in the future.
+			return now.AddDate(0, 0, -n), nil
+		case "w":
+			return now.AddDate(0, 0, -7*n), nil
+		}
+		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour}[m[2]]
 		return now.Add(-time.Duration(n) * unit), nil
 	}
 	return time.Time{}, fmt.Errorf("cannot read the time %q: use a date (2026-11-01), an RFC 3339 time, today, yesterday, or an age such as 7d, 12h, 30m", s)

@@ -23,6 +23,31 @@ const (
 	Dollar USD = 1_000_000_000
 )
 
+// Bounds on what byok records. Every amount and every price entering byok
+// is checked against them, so that no sum over any realistic history can
+// overflow: a million requests of the largest amount add up to less than
+// a tenth of what an int64 of nano-dollars holds.
+const (
+	// MaxAmount is the largest single amount byok accepts: one request's
+	// cost, one manual spend entry ($1,000,000).
+	MaxAmount USD = 1_000_000 * Dollar
+	// MaxTotal is the most that byok lets recorded spend add up to
+	// ($1,000,000,000); a manual entry that would pass it is refused.
+	MaxTotal USD = 1_000 * MaxAmount
+	// MaxPrice is the highest price per million units byok accepts
+	// ($1,000,000 per million, so per-image and per-second prices fit).
+	MaxPrice PerMillion = 1_000_000 * 1_000_000
+)
+
+// AddChecked returns a + b, or false when the sum would pass MaxTotal or
+// either part is negative.
+func AddChecked(a, b USD) (USD, bool) {
+	if a < 0 || b < 0 || a > MaxTotal || b > MaxTotal-a {
+		return 0, false
+	}
+	return a + b, true
+}
+
 // ErrBadAmount is returned by Parse for text that is not a plain decimal amount.
 var ErrBadAmount = errors.New("not a dollar amount")
 
@@ -62,6 +87,9 @@ func ParsePerMillion(s string) (PerMillion, error) {
 	}
 	if d%1000 != 0 {
 		return 0, fmt.Errorf("%q: a price per million tokens has at most 6 decimal places", s)
+	}
+	if p := PerMillion(d / 1000); p > MaxPrice || p < -MaxPrice {
+		return 0, fmt.Errorf("%q: a price per million units is at most %s", s, MaxPrice.Dollars())
 	}
 	return PerMillion(d / 1000), nil
 }

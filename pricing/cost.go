@@ -130,11 +130,11 @@ func amount(units int64, rate money.PerMillion) money.USD {
 	hi += carry
 	if hi >= 1000 {
 		// More than ~1.8e19 nano-dollars: beyond any real bill.
-		return money.USD(1<<63 - 1)
+		return money.MaxAmount
 	}
 	q, _ := bits.Div64(hi, lo, 1000)
-	if q > 1<<63-1 {
-		return money.USD(1<<63 - 1)
+	if q > uint64(money.MaxAmount) {
+		return money.MaxAmount
 	}
 	return money.USD(q)
 }
@@ -273,7 +273,10 @@ func Cost(p Price, u providers.Usage, markupBP int64) Breakdown {
 	for _, l := range b.Lines {
 		sum += l.Amount
 	}
-	b.Markup = markup(sum, markupBP)
+	// No request costs more than money.MaxAmount: a reply claiming a
+	// billion tokens at the dearest price must not break every later sum.
+	sum = min(sum, money.MaxAmount)
+	b.Markup = min(markup(sum, markupBP), money.MaxAmount-sum)
 	b.Total = sum + b.Markup
 	return b
 }
@@ -354,8 +357,9 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		if u.ReportedCost != 0 {
 			b.Lines = []Line{{Name: LineReported, Units: 1, Rate: perUnit(u.ReportedCost), Amount: u.ReportedCost}}
 		}
-		b.Markup = markup(u.ReportedCost, markupBP)
-		b.Total = u.ReportedCost + b.Markup
+		reported := min(u.ReportedCost, money.MaxAmount)
+		b.Markup = min(markup(reported, markupBP), money.MaxAmount-reported)
+		b.Total = reported + b.Markup
 		if p, ok := c.Lookup(provider, model); ok {
 			b.Computed, b.HasComputed = Cost(p, u, markupBP).Total, true
 		}

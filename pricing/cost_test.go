@@ -279,10 +279,16 @@ func TestCostRounding(t *testing.T) {
 			}
 		})
 	}
-	// A line whose product does not fit in 64 bits is still exact.
-	big := Price{Rates: Rates{Input: 10_000_000_000}} // $10 000 per million
-	if got := Cost(big, providers.Usage{Input: 2_000_000_000}, 0).Total; got != 20_000_000_000_000_000 {
-		t.Fatalf("2e9 tokens at $10 000/M = %d nano-dollars, want 2e16", got)
+	// A line whose product does not fit in 64 bits neither wraps nor
+	// passes money.MaxAmount, and neither does the total with its markup:
+	// one absurd reply must not break every later sum.
+	big := Price{Rates: Rates{Input: 10_000_000_000, Output: 10_000_000_000}} // $10 000 per million
+	if got := Cost(big, providers.Usage{Input: 2_000_000_000, Output: 2_000_000_000}, 550); got.Total != money.MaxAmount {
+		t.Fatalf("2e9 tokens at $10 000/M = %d nano-dollars (markup %d), want money.MaxAmount", got.Total, got.Markup)
+	}
+	// Within the bounds the product is exact.
+	if got := Cost(big, providers.Usage{Input: 99_999_999}, 0).Total; got != 999_999_990_000_000 {
+		t.Fatalf("99,999,999 tokens at $10 000/M = %d nano-dollars, want 999999990000000", got)
 	}
 }
 

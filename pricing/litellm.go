@@ -345,6 +345,15 @@ func (e entry) number(field string, v any, scale int) (n int64, present bool, er
 	if n < 0 {
 		return 0, false, e.fail(field, "%s: a price cannot be negative", string(num))
 	}
+	// Prices per token (scale 12, read as per million) and per unit (scale
+	// 9, nano-dollars) are bounded like every other price and amount, so
+	// costs computed from them cannot overflow a sum.
+	switch {
+	case scale == 12 && n > int64(money.MaxPrice):
+		return 0, false, e.fail(field, "%s: more than %s per million tokens; check the file", string(num), money.MaxPrice.Dollars())
+	case scale == 9 && n > int64(money.MaxAmount):
+		return 0, false, e.fail(field, "%s: more than %s per unit; check the file", string(num), money.MaxAmount)
+	}
 	return n, true, nil
 }
 

@@ -22,8 +22,10 @@ import (
 // and prices cannot overflow.
 
 // MaxCount is the largest token count byok accepts from a provider; larger
-// values are capped. It is far above any real request (a trillion tokens).
-const MaxCount int64 = 1 << 40
+// values are capped. It is a hundred times the largest context window of
+// any model, and small enough that billions of requests at that count, and
+// their cost at any accepted price, still sum within an int64.
+const MaxCount int64 = 1_000_000_000
 
 // count reads a token count from a JSON value.
 func count(r gjson.Result) int64 {
@@ -121,7 +123,7 @@ func usdOf(r gjson.Result) (money.USD, bool) {
 	// Round half up: floor(q + 1/2).
 	q.Add(q, big.NewRat(1, 2))
 	n := new(big.Int).Quo(q.Num(), q.Denom())
-	const maxUSD = int64(1_000_000) * int64(money.Dollar) // a million dollars per request is not real
+	const maxUSD = int64(money.MaxAmount) // a million dollars per request is not real
 	if !n.IsInt64() || n.Int64() > maxUSD {
 		return money.USD(maxUSD), true
 	}

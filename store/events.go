@@ -14,6 +14,7 @@ import (
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
 )
 
 const insertEventSQL = `INSERT INTO events (
@@ -132,8 +133,22 @@ func (e *Event) validate() error {
 			return errors.New("event has a negative token count or amount")
 		}
 	}
+	// The bounds that keep every sum over the events within an int64.
+	for _, n := range []int64{e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens} {
+		if n > providers.MaxCount {
+			return fmt.Errorf("event has a token count of %d, more than the %d byok accepts", n, providers.MaxCount)
+		}
+	}
+	for _, v := range []money.USD{e.Cost, e.Markup, e.Fallback} {
+		if v > money.MaxAmount {
+			return fmt.Errorf("event has an amount of %s, more than the %s byok accepts for one entry", v, money.MaxAmount)
+		}
+	}
 	if e.Time.IsZero() {
 		return errors.New("event has no time")
+	}
+	if err := CheckTime(e.Time); err != nil {
+		return fmt.Errorf("event time %w", err)
 	}
 	return nil
 }

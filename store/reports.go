@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/providers"
 )
 
 // SourceReconciled marks spend a provider reported beyond byok's own
@@ -73,6 +74,18 @@ func (s *Store) StoreReport(ctx context.Context, f ReportFetch) error {
 		}
 		if err := e.validate(); err != nil {
 			return fmt.Errorf("reconciled event %d of %d: %w", i+1, len(f.Reconciled), err)
+		}
+	}
+	// A provider's report is input like any other: its amounts and counts
+	// are bounded as events' are, so that its sums cannot overflow.
+	for i, r := range f.Rows {
+		if r.Cost < 0 || r.Cost > money.MaxAmount {
+			return fmt.Errorf("%s report row %d of %d: a cost of %s is outside $0 to %s", f.Provider, i+1, len(f.Rows), r.Cost, money.MaxAmount)
+		}
+		for _, n := range []int64{r.Requests, r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens} {
+			if n < 0 || n > providers.MaxCount {
+				return fmt.Errorf("%s report row %d of %d: a count of %d is outside 0 to %d", f.Provider, i+1, len(f.Rows), n, providers.MaxCount)
+			}
 		}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/byokhq/byok/filelock"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
@@ -105,24 +106,19 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := checkFile(abs, opt.ReadOnly); err != nil {
-		return nil, err
-	}
 	s := &Store{path: abs, now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.inspect(ctx); err != nil {
-		return nil, err
-	}
-	if !opt.ReadOnly {
-		if s.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-			return nil, fmt.Errorf("open store %s: %w", abs, err)
+	if opt.ReadOnly {
+		if err := checkFile(abs, true); err != nil {
+			return nil, err
 		}
-		s.w.SetMaxOpenConns(1)
-		s.w.SetMaxIdleConns(1)
-		s.w.SetConnMaxLifetime(0)
-		if err := s.migrate(ctx); err != nil {
+		if err := s.inspect(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := s.openWriter(ctx); err != nil {
 			_ = s.closeAll()
 			return nil, err
 		}
@@ -148,6 +144,36 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// openWriter creates, checks and migrates the database and opens the writer
+// connection. Processes that start at once on a new or older home take
+// turns through a lock file beside the database: one creates and migrates,
+// the others wait and then find the current schema. Without it they raced
+// to create the same tables and to write the same backup.
+func (s *Store) openWriter(ctx context.Context) (err error) {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the data directory %s: %w; make it writable or choose another with --home", dir, err)
+	}
+	lock, err := filelock.Acquire(s.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("the data directory %s is not writable (%v); fix its permissions or choose another with --home", dir, err)
+	}
+	defer lock.Unlock()
+	if err := checkFile(s.path, false); err != nil {
+		return err
+	}
+	if err := s.inspect(ctx); err != nil {
+		return err
+	}
+	if s.w, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+		return fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	return s.migrate(ctx)
 }
 
 // checkFile refuses, before SQLite touches anything, a file that is not an
@@ -500,6 +526,27 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	s.up.committed()
+	return nil
+}
+
+// Times byok stores are nanoseconds since 1970 in an int64, which reach
+// from 1677 to 2262; MinTime and MaxTime keep well inside, so that no time
+// is ever stored as another. Every time read from a user or a file is
+// checked with CheckTime.
+var (
+	MinTime = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2261, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// ErrTimeRange is returned for a time outside MinTime…MaxTime.
+var ErrTimeRange = errors.New("outside the times byok can store")
+
+// CheckTime refuses a time byok cannot store, naming the accepted range.
+func CheckTime(t time.Time) error {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return fmt.Errorf("%s is %w: use a time from %s to %s", t.Format(time.RFC3339), ErrTimeRange,
+			MinTime.Format(time.DateOnly), MaxTime.Format(time.DateOnly))
+	}
 	return nil
 }
 

@@ -348,7 +348,7 @@ func (rd *snapshot) eachSum(ctx context.Context, what, q string, args []any, fn 
 	onSum(q, args)
 	rows, err := rd.query(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("sum %s: %w", what, err)
+		return fmt.Errorf("sum %s: %w", what, explainSumErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -356,12 +356,12 @@ func (rd *snapshot) eachSum(ctx context.Context, what, q string, args []any, fn 
 		var at int64
 		t, err := scanSums(rows, &key, &at)
 		if err != nil {
-			return fmt.Errorf("sum %s: %w", what, err)
+			return fmt.Errorf("sum %s: %w", what, explainSumErr(err))
 		}
 		fn(key, at, t)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sum %s: %w", what, err)
+		return fmt.Errorf("sum %s: %w", what, explainSumErr(err))
 	}
 	return nil
 }
@@ -545,4 +545,13 @@ func (s *Store) keyNames(ctx context.Context) (map[int64]string, error) {
 		m[id] = name
 	}
 	return m, rows.Err()
+}
+
+// explainSumErr says what to do when SQLite finds a sum too large for an
+// integer: only entries from before byok bounded amounts can cause it.
+func explainSumErr(err error) error {
+	if strings.Contains(err.Error(), "integer overflow") {
+		return fmt.Errorf("%w: recorded amounts add up to more than byok can count; list manual entries with `byok spend list` and remove the wrong ones with `byok spend rm ID`", err)
+	}
+	return err
 }

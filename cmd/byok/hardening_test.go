@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
+		waitForGate()
 		ios := &IOStreams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 			InTTY: term.IsTerminal(int(os.Stdin.Fd())), OutTTY: term.IsTerminal(int(os.Stdout.Fd()))}
 		os.Exit(Main(context.Background(), args, ios))

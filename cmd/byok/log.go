@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"time"
 
@@ -139,7 +138,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	case o.output.json:
 		return writeJSON(w, rows)
 	case o.output.csv:
-		cw := csv.NewWriter(w)
+		cw := newCSV(w)
 		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
 		for i, r := range rows {
 			computed := ""

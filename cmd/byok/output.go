@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -34,8 +36,40 @@ func newTable(w io.Writer, header ...string) *table {
 	return t
 }
 
-func (t *table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")) }
-func (t *table) flush() error        { return t.tw.Flush() }
+// row prints one line of cells. Cells may hold text from outside (model
+// ids, notes, provider errors): they are cleaned of control sequences, and
+// a newline or tab inside a cell, which would break the columns, becomes
+// a space.
+func (t *table) row(cells ...string) {
+	for i, c := range cells {
+		cells[i] = strings.NewReplacer("\n", " ", "\t", " ").Replace(safetext.Clean(c))
+	}
+	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+}
+
+// csvWriter writes CSV whose every cell is cleaned of control sequences:
+// a `cat` of the file, or a spreadsheet, must not meet them either.
+type csvWriter struct{ *csv.Writer }
+
+func newCSV(w io.Writer) csvWriter { return csvWriter{csv.NewWriter(w)} }
+
+// Write writes one record, cleaned.
+func (c csvWriter) Write(record []string) error {
+	for i, v := range record {
+		record[i] = safetext.Clean(v)
+	}
+	return c.Writer.Write(record)
+}
+
+// checkLabel refuses a name given on the command line (a model, a key
+// label, a scope, a note) that holds control characters.
+func checkLabel(what, s string) error {
+	if err := safetext.Check(what, s); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+func (t *table) flush() error { return t.tw.Flush() }
 
 // count formats a token count with thousands separators.
 func count(n int64) string {
@@ -169,6 +203,9 @@ func parseAmount(s string) (money.USD, error) {
 	}
 	if a <= 0 {
 		return 0, usageErrorf("amount %q: must be more than zero", s)
+	}
+	if a > money.MaxAmount {
+		return 0, usageErrorf("amount %q: byok accepts at most %s", s, money.MaxAmount)
 	}
 	return a, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -163,7 +164,9 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 		if ev.Type == providers.EventText {
 			reply.WriteString(ev.Text)
 			if !o.json {
-				_, _ = io.WriteString(f.IO.Out, ev.Text)
+				// A reply is the provider's text: its words reach the
+				// terminal, its control sequences never do.
+				_, _ = io.WriteString(f.IO.Out, safetext.Clean(ev.Text))
 			}
 		}
 	})
@@ -180,10 +183,10 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 			return jerr
 		}
 	} else if e.ID != 0 {
-		fmt.Fprintln(f.IO.Err, summaryLine(e))
+		fmt.Fprintln(f.IO.Err, safetext.Clean(summaryLine(e)))
 	}
 	for _, al := range out.Alerts {
-		fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
+		fmt.Fprintf(f.IO.Err, "alert: %s\n", safetext.Clean(al.Message))
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -293,12 +296,12 @@ func runCompare(ctx context.Context, f *Factory, models []string, system string,
 	wg.Wait()
 	w := f.IO.Out
 	for i, m := range models {
-		fmt.Fprintf(w, "── %s ──\n", m)
+		fmt.Fprintf(w, "── %s ──\n", safetext.Clean(m))
 		if res[i].err != nil {
-			fmt.Fprintf(w, "error: %v\n\n", res[i].err)
+			fmt.Fprintf(w, "error: %s\n\n", safetext.Clean(res[i].err.Error()))
 			continue
 		}
-		fmt.Fprintf(w, "%s\n\n", strings.TrimRight(res[i].reply.String(), "\n"))
+		fmt.Fprintf(w, "%s\n\n", strings.TrimRight(safetext.Clean(res[i].reply.String()), "\n"))
 	}
 	t := newTable(w, "MODEL", "STATUS", "IN", "OUT", "COST", "TTFT", "LATENCY")
 	var errs []error

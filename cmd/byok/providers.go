@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/safetext"
 )
 
 func newProvidersCmd(f *Factory) *cobra.Command {
@@ -110,7 +112,7 @@ func runLiveModels(ctx context.Context, f *Factory, provider, key string, asJSON
 		return writeJSON(f.IO.Out, list.Models)
 	}
 	for _, m := range list.Models {
-		fmt.Fprintln(f.IO.Out, m)
+		fmt.Fprintln(f.IO.Out, safetext.Clean(m))
 	}
 	if list.Cached {
 		fmt.Fprintln(f.IO.Err, "(from the cache of the last day)")

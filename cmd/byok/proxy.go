@@ -16,6 +16,7 @@ import (
 
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/proxy"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -168,7 +169,7 @@ func newRequestLog(w io.Writer) *requestLog {
 	l := &requestLog{lines: make(chan string, requestLogBacklog)}
 	go func() {
 		for line := range l.lines {
-			fmt.Fprintln(w, line)
+			fmt.Fprintln(w, safetext.Clean(line))
 			l.unseen.Done()
 			if len(l.lines) > 0 {
 				continue

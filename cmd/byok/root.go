@@ -19,6 +19,7 @@ import (
 	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -195,7 +196,7 @@ func run(ctx context.Context, args []string, f *Factory) (code int) {
 			// Whatever an error carries, secrets never reach the terminal.
 			// The message is printed as written: fang's default styling
 			// title-cases words, which mangles paths and commands.
-			msg := redact.String(err.Error())
+			msg := safetext.Clean(redact.String(err.Error()))
 			if f.IO.OutTTY {
 				fmt.Fprintln(w, styles.ErrorHeader.String())
 				fmt.Fprintf(w, "  %s\n", msg)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -95,7 +94,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	case o.output.json:
 		return writeJSON(w, rows)
 	case o.output.csv:
-		cw := csv.NewWriter(w)
+		cw := newCSV(w)
 		cw.Write([]string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
 		for _, r := range rows {
 			cw.Write([]string{r.Group, itoa(r.Requests), itoa(r.Errors), itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens),

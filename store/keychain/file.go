@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/byokhq/byok/filelock"
 	"github.com/byokhq/byok/redact"
 	"golang.org/x/crypto/scrypt"
 )
@@ -211,6 +212,18 @@ func (f *fileStore) update(ctx context.Context, op, account string, change func(
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Another byok process may be changing the file at the same time: hold
+	// the lock beside it from reading to the rename, so neither writes back
+	// a document that misses the other's change.
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("secrets file %s %q: create %s: %w", op, account, dir, err)
+	}
+	lock, err := filelock.Acquire(f.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("secrets file %s %q: %w", op, account, err)
+	}
+	defer lock.Unlock()
 	doc, kdf, err := f.load()
 	if err != nil {
 		return fmt.Errorf("secrets file %s %q: %w", op, account, err)

@@ -99,7 +99,7 @@ func TestFileRoundTrip(t *testing.T) {
 	for _, c := range []struct {
 		path string
 		want os.FileMode
-	}{{path, 0o600}, {dir, 0o700}} {
+	}{{path, 0o600}, {path + ".lock", 0o600}, {dir, 0o700}} {
 		st, err := os.Stat(c.path)
 		if err != nil {
 			t.Fatal(err)
@@ -108,13 +108,14 @@ func TestFileRoundTrip(t *testing.T) {
 			t.Errorf("%s has mode %v, want %v", c.path, got, c.want)
 		}
 	}
-	// No temporary file is left behind.
+	// No temporary file is left behind: the secrets file and the lock
+	// writers take turns on, nothing else.
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 {
-		t.Errorf("directory holds %d entries, want only the secrets file", len(entries))
+	if len(entries) != 2 {
+		t.Errorf("directory holds %d entries, want only the secrets file and its lock", len(entries))
 	}
 }
 
