@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
@@ -193,4 +195,61 @@ func TestImportGeminiChatRewritten(t *testing.T) {
 	if err != nil || second.Added != 1 || second.Duplicates != 2 || second.Refused != 0 {
 		t.Fatalf("second %+v %v", second, err)
 	}
+}
+
+func TestConfigNamesEveryAgent(t *testing.T) {
+	var names []string
+	for _, s := range agentlog.Sources() {
+		names = append(names, string(s))
+	}
+	if strings.Join(names, ",") != strings.Join(config.ImportSources, ",") {
+		t.Fatalf("config knows %v, agentlog reads %v", config.ImportSources, names)
+	}
+}
+
+func TestWatchConfiguredFollowsDefaultFolders(t *testing.T) {
+	ctx := context.Background()
+	logs := agentLogs(t)
+	// The user's home, where Claude Code keeps ~/.claude/projects.
+	userHome := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(userHome, ".claude"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(logs, "claude", "projects"), filepath.Join(userHome, ".claude", "projects")); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("[import]\nwatch = [\"claude-code\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "HOME" {
+			return userHome
+		}
+		return ""
+	}
+	a, err := Open(ctx, Options{Home: home, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	stop, err := a.WatchConfigured(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		es, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Source: "claude-code"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events after 10 s, want the 3 of ~/.claude/projects", len(es))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
 }

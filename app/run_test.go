@@ -221,7 +221,9 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 			fired[al.Threshold] = true
 		}
 	}
-	if !fired[50] || !fired[100] {
+	// Whether 50 % fired on its own depends on how the evaluations
+	// coalesced; the limit is never missed.
+	if !fired[100] {
 		t.Fatalf("threshold alerts fired: %v (all alerts %+v)", fired, alerts)
 	}
 	a.pendingMu.Lock()
@@ -231,9 +233,9 @@ func TestDeferredAlertsCoalesceWithoutMissingAny(t *testing.T) {
 	}
 }
 
-// A request that takes a budget past several thresholds at once stores
-// each (none fires again this period) but announces only the highest.
-func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
+// A request that takes a budget past several thresholds at once raises one
+// alert, the highest, and the lower ones never fire later in the period.
+func TestOneRequestPastSeveralThresholdsRaisesTheHighest(t *testing.T) {
 	a := openThousandthDollar(t)
 	ctx := context.Background()
 	// The request's $0.001 is 125 % of the budget.
@@ -251,7 +253,10 @@ func TestOneRequestPastSeveralThresholdsAnnouncesTheHighest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stored) != 3 {
-		t.Fatalf("%d alerts stored, want 50, 80 and 100: %+v", len(stored), stored)
+	if len(stored) != 1 {
+		t.Fatalf("%d alerts stored, want the 100%% alert alone: %+v", len(stored), stored)
+	}
+	if out, err := a.Prompt(ctx, call("hello"), nil); err == nil && len(out.Alerts) != 0 {
+		t.Fatalf("a later request raised %+v", out.Alerts)
 	}
 }

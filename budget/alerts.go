@@ -58,13 +58,19 @@ func (e *Engine) Evaluate(ctx context.Context, t Target) ([]store.Alert, error) 
 		return nil
 	}
 	for _, st := range sts {
+		// One alert per crossing: a budget that passed 50 and 80 % at once
+		// (or was set at 88 %) raises the 80 % alert alone, and a lower
+		// threshold is never raised after a higher one.
+		top := 0
 		for _, th := range st.Budget.Thresholds {
-			if !atLeastPercent(st.Spent, st.Budget.Limit, th) {
-				continue
+			if th > top && atLeastPercent(st.Spent, st.Budget.Limit, th) {
+				top = th
 			}
+		}
+		if top > 0 {
 			if err := add(store.Alert{
 				Kind: store.AlertThreshold, Scope: st.Budget.Scope, BudgetID: st.Budget.ID,
-				PeriodKey: st.PeriodKey, Threshold: th, Message: thresholdMessage(st, th),
+				PeriodKey: st.PeriodKey, Threshold: top, Message: thresholdMessage(st, top),
 			}); err != nil {
 				return out, err
 			}

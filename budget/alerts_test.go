@@ -48,7 +48,7 @@ func TestEvaluateThresholds(t *testing.T) {
 		period string
 	}{
 		{"under every threshold", now, usd(3), openai, nil, "2026-11"},
-		{"one request crosses 50 and 80 at once", now, usd(5.5), openai, []int{50, 80}, "2026-11"},
+		{"one request crosses 50 and 80 at once: the higher alone", now, usd(5.5), openai, []int{80}, "2026-11"},
 		{"evaluating again fires nothing", now, 0, openai, nil, "2026-11"},
 		{"another provider's request leaves the budget alone", now, 0, Target{Provider: "anthropic", Model: "claude-sonnet-4-5"}, nil, ""},
 		{"reaching the limit exactly fires 100", now, usd(1.5), openai, []int{100}, "2026-11"},
@@ -74,15 +74,14 @@ func TestEvaluateThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 4 {
-		t.Fatalf("%d alerts stored, want 4: %+v", len(all), all)
+	if len(all) != 3 {
+		t.Fatalf("%d alerts stored, want 3: %+v", len(all), all)
 	}
 	var msgs []string
 	for _, a := range all {
 		msgs = append(msgs, a.Message)
 	}
 	for _, want := range []string{
-		"50% of the monthly budget provider:openai reached: $8.50 spent of $10.00; resets 2026-12-01 00:00 UTC",
 		"80% of the monthly budget provider:openai reached: $8.50 spent of $10.00; resets 2026-12-01 00:00 UTC",
 		"100% of the monthly budget provider:openai reached: $10.00 spent of $10.00; resets 2026-12-01 00:00 UTC; requests in this scope are blocked until then",
 		"50% of the monthly budget provider:openai reached: $6.00 spent of $10.00; resets 2027-01-01 00:00 UTC",
@@ -130,17 +129,19 @@ func TestEvaluateConcurrentProcesses(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// Which lower thresholds fire depends on how the evaluations interleave
+	// with the records; none fires twice, and the limit fires once.
 	got := thresholdsOf(fired)
 	slices.Sort(got)
-	if !slices.Equal(got, []int{50, 80, 100}) || len(fired) != 3 {
-		t.Fatalf("fired %v across processes, want each threshold once", got)
+	if len(slices.Compact(slices.Clone(got))) != len(got) || len(fired) != len(got) || !slices.Contains(got, 100) {
+		t.Fatalf("fired %v across processes, want each threshold at most once and 100 once", got)
 	}
 	stored, err := handles[3].Alerts(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stored) != 3 {
-		t.Fatalf("%d alerts stored, want 3", len(stored))
+	if len(stored) != len(fired) {
+		t.Fatalf("%d alerts stored, %d fired", len(stored), len(fired))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type Config struct {
 	Alerts    Alerts              `toml:"alerts"`
 	Export    Export              `toml:"export"`
 	Serve     Serve               `toml:"serve"`
+	Import    Import              `toml:"import"`
 	Providers map[string]Provider `toml:"providers"`
 
 	// Where the files are; not read from the file.
@@ -112,6 +114,17 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText writes the duration as "30s".
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Import configures the import of coding agents' logs.
+type Import struct {
+	// Watch names the agents whose logs the TUI and the proxy follow while
+	// they run ("claude-code", "codex", "gemini-cli", "opencode"), so their
+	// spend reaches the dashboard, budgets and alerts within seconds.
+	Watch []string `toml:"watch"`
+}
+
+// ImportSources are the agents whose logs byok can import.
+var ImportSources = []string{"claude-code", "codex", "gemini-cli", "opencode"}
 
 // Alerts configures alert delivery beyond the stored alert.
 type Alerts struct {
@@ -322,6 +335,11 @@ func (c *Config) check(name string, b []byte) error {
 		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: write it as 127.0.0.1:PORT", c.Proxy.Addr))
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the proxy listens on loopback only (127.0.0.1 or ::1)", c.Proxy.Addr))
+	}
+	for _, w := range c.Import.Watch {
+		if !slices.Contains(ImportSources, w) {
+			errs = append(errs, bad(toml.Key{"import", "watch"}, "import watch: %q is not an agent byok reads; use %s", w, strings.Join(ImportSources, ", ")))
+		}
 	}
 	if c.Proxy.MaxBodyMB <= 0 || c.Proxy.MaxBodyMB > 1024 {
 		errs = append(errs, bad(toml.Key{"proxy", "max_body_mb"}, "proxy max_body_mb must be between 1 and 1024, not %d", c.Proxy.MaxBodyMB))

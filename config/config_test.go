@@ -62,6 +62,12 @@ no_key = true
 		{"bad provider kind", "[providers.mine]\nkind = \"cohere\"\nbase_url = \"http://x\"\n", `config.toml:2: provider mine: kind "cohere"`, nil},
 		{"default model without provider", "default_model = \"gpt-4o\"\n", "write it as provider/model", nil},
 		{"negative markup", "[providers.openrouter]\nmarkup_percent = -1\n", "markup_percent must be between 0 and 100", nil},
+		{"unknown agent to watch", "timezone = \"UTC\"\n[import]\nwatch = [\"claude-code\", \"cursor\"]\n", `config.toml:3: import watch: "cursor" is not an agent`, nil},
+		{"agents to watch", "[import]\nwatch = [\"claude-code\", \"codex\"]\n", "", func(t *testing.T, c Config) {
+			if strings.Join(c.Import.Watch, ",") != "claude-code,codex" {
+				t.Fatalf("watch %v", c.Import.Watch)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -255,7 +255,11 @@ func TestDemoUsageLogSpend(t *testing.T) {
 	if out := c.ok(""); !strings.Contains(out, "Spent this month") || !strings.Contains(out, "BUDGET") {
 		t.Fatalf("dashboard: %s", out)
 	}
-	if out := c.ok("", "status"); !strings.Contains(out, "openai $") || !strings.Contains(out, "alert") || strings.Count(out, "\n") != 1 {
+	if out := c.ok("", "status", "--long"); !strings.Contains(out, "openai $") || !strings.Contains(out, "alert") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("status --long: %q", out)
+	}
+	if out := strings.TrimSuffix(c.ok("", "status"), "\n"); len([]rune(out)) > statusWidth || !strings.HasPrefix(out, "byok $") ||
+		!strings.Contains(out, " today · ") || !strings.Contains(out, "%") || strings.Contains(out, "\n") {
 		t.Fatalf("status: %q", out)
 	}
 	var st map[string]any
@@ -306,7 +310,7 @@ func TestBudgetsAndAlerts(t *testing.T) {
 			thresholds = append(thresholds, a["threshold"])
 		}
 	}
-	if fmt.Sprint(thresholds) != "[80 50]" {
+	if fmt.Sprint(thresholds) != "[80]" {
 		t.Fatalf("threshold alerts after crossing 50 and 80 at once: %+v", as)
 	}
 	id := fmt.Sprint(as[0]["id"])

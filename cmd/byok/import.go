@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -18,6 +19,7 @@ type importOptions struct {
 	all    bool
 	paths  []string
 	json   bool
+	watch  bool
 }
 
 func newImportCmd(f *Factory) *cobra.Command {
@@ -38,7 +40,8 @@ sessions and archived_sessions under CODEX_HOME (~/.codex), Gemini CLI's
 of project folders).`,
 		Example: `  byok import claude-code
   byok import codex --path /mnt/backup/.codex/sessions --json
-  byok import --all`,
+  byok import --all
+  byok import --all --watch          follow new lines until Ctrl-C`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -49,7 +52,8 @@ of project folders).`,
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "import every agent whose logs are found")
 	cmd.Flags().StringArrayVar(&o.paths, "path", nil, "read the logs in this folder instead (repeat for several)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON summary")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON summary (with --watch, one line per import)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "keep following the logs and import new lines as the agents write them (Ctrl-C stops)")
 	return cmd
 }
 
@@ -105,6 +109,9 @@ func runImport(ctx context.Context, f *Factory, o importOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
+	}
+	if o.watch {
+		return watchImports(ctx, f, a, srcs, o)
 	}
 	var sums []app.ImportSummary
 	for _, src := range srcs {
@@ -163,4 +170,29 @@ func printImport(w io.Writer, s app.ImportSummary) {
 			fmt.Fprintf(w, "    … and %d more\n", s.Refused-len(s.Reasons))
 		}
 	}
+}
+
+// watchImports imports now, then follows the logs until Ctrl-C, printing
+// what each import added.
+func watchImports(ctx context.Context, f *Factory, a *app.App, srcs []agentlog.Source, o importOptions) error {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = string(s)
+	}
+	if !o.json {
+		fmt.Fprintf(f.IO.Err, "Following the logs of %s; Ctrl-C stops.\n", strings.Join(names, ", "))
+	}
+	enc := json.NewEncoder(f.IO.Out)
+	report := func(s app.ImportSummary) {
+		if o.json {
+			enc.Encode(toImportJSON(s))
+		} else {
+			fmt.Fprintf(f.IO.Out, "%s ", a.Now().In(a.Location()).Format("15:04:05"))
+			printImport(f.IO.Out, s)
+		}
+		for _, al := range s.Alerts {
+			fmt.Fprintf(f.IO.Err, "alert: %s\n", al.Message)
+		}
+	}
+	return a.Watch(ctx, app.WatchOptions{Sources: srcs, Paths: o.paths, Report: report})
 }

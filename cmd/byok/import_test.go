@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // copyAgentLogs copies agentlog's fixtures (Claude Code and Codex logs in
@@ -103,5 +107,109 @@ func TestImportCommand(t *testing.T) {
 	decode(t, c.ok("", "usage", "--since", "2026-11-01", "--until", "2026-12-01", "--by", "session", "--json"), &rows)
 	if len(rows) != 5 || rows[0].Group != "(no session)" {
 		t.Fatalf("by session: %+v", rows)
+	}
+}
+
+// syncBuffer is a buffer one goroutine writes while another reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestImportWatchFeedsBudgets goes the way a user does: import, import
+// again (nothing new), then leave `byok import --watch` running while the
+// agent appends to its live session file, and see the new spend in
+// budgets and alerts.
+func TestImportWatchFeedsBudgets(t *testing.T) {
+	c := newCLI(t, "")
+	logs := copyAgentLogs(t)
+	claude := filepath.Join(logs, "claude", "projects")
+	if out := c.ok("", "import", "claude-code", "--path", claude); !strings.Contains(out, "3 requests added") {
+		t.Fatalf("first import: %s", out)
+	}
+	if out := c.ok("", "import", "claude-code", "--path", claude); !strings.Contains(out, "0 requests added") {
+		t.Fatalf("second import: %s", out)
+	}
+	c.ok("", "budget", "set", "all", "0.40", "--period", "daily", "--alerts", "50,100")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		ios := &IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb}
+		done <- run(ctx, []string{"import", "claude-code", "--path", claude, "--watch", "--json"}, &Factory{IO: ios})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("watch exited %d: %s", code, errb.String())
+		}
+	}()
+	// The agent finishes the line it was writing: the watch imports it
+	// (which also shows it is running), then the agent answers once more,
+	// now, at a reported cost of $0.50.
+	session := filepath.Join(claude, "-home-ada-src-app", "5b1e2c3d-0000-4000-8000-000000000001.jsonl")
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	write := func(s string) {
+		t.Helper()
+		f, err := os.OpenFile(session, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor := func(n int) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for strings.Count(out.String(), `"events_added":1,`) < n {
+			if time.Since(start) > 15*time.Second {
+				t.Fatalf("watch printed nothing new in 15 s:\n%s\nstderr: %s", out.String(), errb.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	write(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"` + now + `"}` + "\n")
+	waitFor(1)
+	if strings.Contains(errb.String(), "alert:") {
+		t.Fatalf("an alert before the budget was crossed: %s", errb.String())
+	}
+	write(`{"parentUuid":"a-0007","isSidechain":false,"sessionId":"5b1e2c3d-0000-4000-8000-000000000001","version":"1.0.30","message":{"id":"msg_01EEE","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}},"costUSD":0.5,"requestId":"req_011EEE","type":"assistant","uuid":"a-0008","timestamp":"` + now + `"}` + "\n")
+	t.Logf("the watch imported the new reply %s after it was written", waitFor(2).Round(time.Millisecond))
+	if !strings.Contains(errb.String(), "alert:") {
+		t.Errorf("the watch announced no alert: %s", errb.String())
+	}
+
+	var bs []struct {
+		Scope string `json:"scope"`
+		Spent string `json:"spent_usd"`
+		State string `json:"state"`
+	}
+	decode(t, c.ok("", "budget", "list", "--json"), &bs)
+	if len(bs) != 1 || bs[0].State != "over" {
+		t.Fatalf("budget %+v, want over", bs)
+	}
+	var alerts []struct {
+		Kind      string `json:"kind"`
+		Threshold int    `json:"threshold"`
+	}
+	decode(t, c.ok("", "alerts", "--json"), &alerts)
+	if len(alerts) == 0 || alerts[0].Kind != "threshold" || alerts[0].Threshold != 100 {
+		t.Fatalf("alerts %+v, want the 100%% threshold", alerts)
 	}
 }

@@ -133,3 +133,24 @@ func TestRequestLogFlush(t *testing.T) {
 		t.Fatalf("%d of 200 lines printed after flush", got)
 	}
 }
+
+// The default status line fits a tmux status bar: a budget's name gives way
+// before any figure does.
+func TestShortStatus(t *testing.T) {
+	for _, tt := range []struct {
+		today, worst string
+		alerts       int
+		want         string
+	}{
+		{"$0.00", "", 0, "byok $0.00 today"},
+		{"$1.07", "openai 93%", 1, "byok $1.07 today · openai 93% · 1 alert"},
+		{"$1.07", "gemini-2.5-pro 139% OVER", 12, "byok $1.07 today · gemini-2.5-pro 139% OVER · 12 alerts"},
+		{"$1,234.56", "anthropic/a-very-long-key-label-for-work 81% BLOCKED", 120,
+			"byok $1,234.56 today · anthropic/a… 81% BLOCKED · 120 alerts"},
+	} {
+		got := shortStatus(tt.today, tt.worst, tt.alerts)
+		if got != tt.want || len([]rune(got)) > statusWidth {
+			t.Errorf("shortStatus(%q, %q, %d) = %q (%d characters), want %q", tt.today, tt.worst, tt.alerts, got, len([]rune(got)), tt.want)
+		}
+	}
+}

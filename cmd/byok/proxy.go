@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -122,6 +123,15 @@ func runProxy(ctx context.Context, f *Factory, addr string) error {
 		return err
 	}
 	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	stopWatch, err := a.WatchConfigured(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWatch()
+	if w := a.Config.Import.Watch; len(w) > 0 {
+		fmt.Fprintf(f.IO.Err, "Following the logs of %s ([import] watch).\n", strings.Join(w, ", "))
+	}
 	releaseStartup(a)
 	// A running proxy sends what others left in the export outbox too.
 	a.StartExport()

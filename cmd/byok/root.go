@@ -266,6 +266,13 @@ func runDashboard(ctx context.Context, f *Factory) error {
 		return err
 	}
 	if tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+		// Agents named in [import] watch are followed while the dashboard
+		// is open, so their spend shows within seconds.
+		stopWatch, err := a.WatchConfigured(ctx)
+		if err != nil {
+			return err
+		}
+		defer stopWatch()
 		return tuiRunner(ctx, a, f)
 	}
 	return printDashboard(ctx, a, f.IO.Out)

@@ -21,10 +21,10 @@ func newStatusCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "One line of spend and budgets for a shell prompt or tmux",
-		Long: `Print one short line: each budget's spend against its limit, and the
-number of unacknowledged alerts (or today's spend when there are no budgets).
-It opens the database read-only and reads rollups only, so it stays fast on
-any amount of history.`,
+		Long: `Print one short line (60 characters at most): today's spend, the budget
+closest to or furthest past its limit, and the number of unacknowledged
+alerts. --long puts every budget on the line. It opens the database read-only
+and reads rollups only, so it stays fast on any amount of history.`,
 		Example: `  byok status
   byok status --check || echo "over budget"
   byok status --format '{{range .Budgets}}{{.Name}} {{.Percent}}% {{end}}'`,
@@ -32,15 +32,20 @@ any amount of history.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), f, o) },
 	}
 	cmd.Flags().BoolVar(&o.check, "check", false, "exit 1 when any budget is over its limit or blocking")
+	cmd.Flags().BoolVar(&o.long, "long", false, "every budget on the line, not only the worst")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().StringVar(&o.format, "format", "", "a Go template over "+statusFields)
 	return cmd
 }
 
 type statusOptions struct {
-	check, json bool
-	format      string
+	check, json, long bool
+	format            string
 }
+
+// statusWidth is what the default line fits in: a tmux status line or a
+// shell prompt's corner.
+const statusWidth = 60
 
 // statusData is what `status` shows, for --json and --format.
 type statusData struct {
@@ -102,6 +107,7 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 	data := statusData{TodayUSD: today.BudgetSpend().Decimal(), Alerts: len(alerts), Budgets: []statusBudget{}}
 	over := false
 	parts := []string{}
+	worst, worstRank := "", -1.0
 	for _, s := range sts {
 		name := s.Budget.Scope
 		if s.Scope.Kind == budget.KindProvider {
@@ -120,6 +126,14 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 			over = true
 		}
 		parts = append(parts, fmt.Sprintf("%s %s/%s %d%%%s", name, s.Spent, shortLimit(s.Budget.Limit), pct, mark))
+		// The worst budget: one that blocks, then the fullest.
+		rank := s.Percent
+		if s.Blocks() {
+			rank += 1e6
+		}
+		if rank > worstRank {
+			worst, worstRank = shortScopeName(s.Scope)+fmt.Sprintf(" %d%%%s", pct, mark), rank
+		}
 	}
 	switch {
 	case o.json:
@@ -134,16 +148,16 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 			return usageErrorf("--format: %s; the fields are %s", msg, statusFields)
 		}
 		fmt.Fprintln(f.IO.Out, b.String())
-	default:
+	case o.long:
 		if len(parts) == 0 {
 			parts = append(parts, "byok "+today.BudgetSpend().String()+" today")
 		}
-		if len(alerts) == 1 {
-			parts = append(parts, "1 alert")
-		} else if len(alerts) > 1 {
-			parts = append(parts, fmt.Sprintf("%d alerts", len(alerts)))
+		if len(alerts) > 0 {
+			parts = append(parts, counted(len(alerts), "alert", "alerts"))
 		}
 		fmt.Fprintln(f.IO.Out, strings.Join(parts, " · "))
+	default:
+		fmt.Fprintln(f.IO.Out, shortStatus(today.BudgetSpend().String(), worst, len(alerts)))
 	}
 	if o.check && over {
 		return silentExit{code: exitError, err: errOver}
@@ -166,3 +180,41 @@ type silentExit struct {
 }
 
 func (e silentExit) Error() string { return e.err.Error() }
+
+// shortStatus is the default line: "byok $1.23 today · openai 93% · 2
+// alerts", the budget's name cut (never the figures) to fit statusWidth.
+func shortStatus(today, worst string, alerts int) string {
+	head := "byok " + today + " today"
+	tail := ""
+	if alerts > 0 {
+		tail = " · " + counted(alerts, "alert", "alerts")
+	}
+	if worst == "" {
+		return head + tail
+	}
+	line := head + " · " + worst + tail
+	if over := len([]rune(line)) - statusWidth; over > 0 {
+		name, figures, _ := strings.Cut(worst, " ")
+		r := []rune(name)
+		if keep := len(r) - over - 1; keep > 0 {
+			line = head + " · " + string(r[:keep]) + "… " + figures + tail
+		} else {
+			line = head + " · " + figures + tail
+		}
+	}
+	return line
+}
+
+// shortScopeName names a budget's scope in few characters: the provider,
+// the key or the model alone, "all" for everything.
+func shortScopeName(sc budget.Scope) string {
+	switch sc.Kind {
+	case budget.KindProvider:
+		return sc.Provider
+	case budget.KindModel:
+		return sc.Model
+	case budget.KindKey:
+		return strings.TrimPrefix(sc.String(), "key:")
+	}
+	return "all"
+}
