@@ -33,6 +33,10 @@ type Call struct {
 	// API picks another API the provider serves (openai and azure serve
 	// the Responses API too); empty means the provider's own.
 	API providers.Kind
+	// Unreadable says why byok could not read the request (a proxied body
+	// that is not JSON): its model and prompt are unknown, so it is
+	// recorded unpriced with this reason, never as a free or priced call.
+	Unreadable string
 }
 
 // Run is a request that passed the budget check and holds its key. Finish
@@ -307,13 +311,27 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 		// The provider said nothing: count locally, and say so. A request
 		// refused before any output costs its prompt at most.
 		u = providers.Usage{Output: providers.EstimateTokens(res.Text), Estimated: true}
-		if res.Status != 0 && res.Status < 400 || res.Text != "" || e.Status == store.StatusCancelled {
+		if (res.Status != 0 && res.Status < 400 || res.Text != "" || e.Status == store.StatusCancelled) && r.Call.Unreadable == "" {
 			u.Input = providers.EstimateTokens(r.Call.promptText())
 		}
 	}
 	cost := a.Catalog().Price(r.Call.Provider, r.Call.Model, u, a.Config.Markup(r.Call.Provider))
 	if r.Call.Free {
 		cost = pricing.Breakdown{State: pricing.Computed}
+	}
+	if r.Call.Unreadable != "" {
+		// Whatever the provider answered, byok does not know what was
+		// asked of which model: unpriced, with budgets counting the
+		// tokens it saw at the provider's fallback price.
+		cost = pricing.Breakdown{State: pricing.Unpriced}
+		if fb, ok := a.Catalog().Fallback(r.Call.Provider); ok {
+			cost.Fallback = pricing.Cost(fb, u, a.Config.Markup(r.Call.Provider)).Total
+		}
+		if e.ErrorMessage != "" {
+			e.ErrorMessage = r.Call.Unreadable + "; " + e.ErrorMessage
+		} else {
+			e.ErrorMessage = r.Call.Unreadable
+		}
 	}
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning

@@ -95,6 +95,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 		Request:    requestOf(t),
 		Free:       t.free,
 	}
+	if t.unreadable {
+		call.Unreadable = "byok could not read the request body (it is not JSON): its model and prompt are unknown"
+	}
 	run, err := s.app.Begin(r.Context(), call)
 	if err != nil {
 		status, code := beginStatus(err)

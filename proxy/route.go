@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,6 +41,9 @@ type target struct {
 	addedUsage bool
 	// free requests cost nothing (model listings, token counts).
 	free bool
+	// unreadable requests carry a body that is not JSON and names no
+	// model: byok forwards them but cannot price them.
+	unreadable bool
 	// media is set for requests billed per image, second or character.
 	media *mediaRequest
 }
@@ -181,6 +185,13 @@ func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*ta
 		return nil, bedrockRefusal(&t.spec)
 	}
 	t.model = t.placeMedia(r, model)
+	if t.model == "" && r.Method != http.MethodGet && len(t.body) > 0 && !gjson.ValidBytes(t.body) && !isMultipart(r) {
+		// A body byok cannot read names no model and counts no tokens:
+		// it is forwarded as sent and recorded as unreadable, never as a
+		// free call (the provider may well bill it).
+		t.unreadable = true
+		t.model = "(unreadable " + r.Method + " " + strings.TrimPrefix(t.path, "/") + ")"
+	}
 	if t.model == "" {
 		// Listings and other model-less calls are still provider requests
 		// made with the user's key; they are recorded under their path.
@@ -343,4 +354,11 @@ func promptText(body []byte) string {
 		s = strings.ToValidUTF8(s[:maxPromptText], "")
 	}
 	return s
+}
+
+// isMultipart reports whether a request's body is a multipart form (file
+// uploads, audio): not JSON, yet readable and often model-less.
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && strings.HasPrefix(mt, "multipart/")
 }

@@ -306,7 +306,7 @@ func plural(n int) string {
 func (d *dashboard) totalLine(w int) string {
 	st := d.c.st
 	t := d.sum.Total
-	line := st.Strong.Render("Total "+t.Cost.String()) + " " + st.Muted.Render(fmt.Sprintf("· %s requests", count(t.Requests)))
+	line := st.Strong.Render("Total "+spendCell(t)) + " " + st.Muted.Render(fmt.Sprintf("· %s requests", count(t.Requests)))
 	if t.Errors > 0 {
 		line += st.Muted.Render(fmt.Sprintf(" · %s failed", count(t.Errors)))
 	}
