@@ -82,104 +82,27 @@ func routeFamily(p string) (family, rest string) {
 	return "", ""
 }
 
-// resolve places a request. body is the whole request body.
+// resolve places a request. body is the whole request body. Each family
+// of routes places its requests in a function of its own; what follows is
+// common to all.
 func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*target, error) {
 	t := &target{route: family, body: body, query: r.URL.Query()}
 	t.query.Del("key")
 	model := requestModel(r, body)
-	reg := s.app.Registry
 	chosen := strings.TrimSpace(r.Header.Get(headerProvider))
 	var err error
 	switch family {
 	case "openai":
-		t.shape = shapeOpenAI
-		t.path = rest
-		switch {
-		case chosen != "":
-			err = t.place(reg, chosen)
-		case strings.Contains(model, "/"):
-			prefix, m, _ := strings.Cut(model, "/")
-			if t.place(reg, prefix) == nil {
-				model = m
-				if t.body, err = setModel(r, t.body, m); err != nil {
-					return nil, badRequest("the request body is not JSON the proxy can edit: %v", err)
-				}
-				break
-			}
-			fallthrough
-		case model != "":
-			id, ok := s.app.Catalog().ProviderOf(model)
-			if !ok {
-				return nil, badRequest("which provider serves model %q? Name it as PROVIDER/%s or send the header %s: PROVIDER", model, model, headerProvider)
-			}
-			err = t.place(reg, id)
-		default:
-			err = t.place(reg, s.defaultProvider())
-		}
-		if err != nil {
-			return nil, err
-		}
-		t.kind = openAIKind(&t.spec, rest)
-		if t.spec.Kind == providers.KindBedrock {
-			return nil, bedrockRefusal(&t.spec)
-		}
-		// Anthropic and Gemini serve OpenAI-compatible endpoints too.
-		switch t.spec.Kind {
-		case providers.KindAnthropic:
-			t.path = "v1/" + rest
-		case providers.KindGemini:
-			t.path = "v1beta/openai/" + rest
-		}
-		t.free = r.Method == http.MethodGet && (rest == "models" || strings.HasPrefix(rest, "models/"))
+		model, err = s.resolveOpenAI(t, r, rest, model, chosen)
 	case "anthropic":
-		t.shape = shapeAnthropic
-		if chosen == "" {
-			chosen = "anthropic"
-		}
-		if err = t.place(reg, chosen); err != nil {
-			return nil, err
-		}
-		if t.spec.Kind != providers.KindAnthropic {
-			return nil, badRequest("provider %s does not speak the Anthropic Messages API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
-		}
-		t.kind, t.path = providers.KindAnthropic, rest
-		t.free = strings.HasSuffix(rest, "/count_tokens") || r.Method == http.MethodGet
+		err = s.resolveAnthropic(t, r, rest, chosen)
 	case "gemini":
-		t.shape = shapeGemini
-		if chosen == "" {
-			chosen = "google"
-		}
-		if err = t.place(reg, chosen); err != nil {
-			return nil, err
-		}
-		if t.spec.Kind != providers.KindGemini {
-			return nil, badRequest("provider %s does not speak the Gemini API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
-		}
-		t.kind, t.path = providers.KindGemini, rest
-		var method string
-		model, method = geminiModel(rest)
-		t.free = method == "" || method == "countTokens"
+		model, err = s.resolveGemini(t, rest, chosen)
 	case "pass":
-		id, sub, _ := strings.Cut(rest, "/")
-		if err = t.place(reg, id); err != nil {
-			return nil, err
-		}
-		if t.spec.Kind == providers.KindBedrock {
-			return nil, bedrockRefusal(&t.spec)
-		}
-		t.shape = shapeOfKind(t.spec.Kind)
-		t.path = sub
-		t.kind = t.spec.Kind
-		switch t.spec.Kind {
-		case providers.KindOpenAI, providers.KindAzure:
-			t.kind = openAIKind(&t.spec, sub)
-		case providers.KindGemini:
-			var method string
-			model, method = geminiModel(sub)
-			t.free = method == "countTokens"
-		case providers.KindAnthropic:
-			t.free = strings.HasSuffix(sub, "/count_tokens")
-		}
+		model, err = s.resolvePass(t, rest, model)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if t.spec.Structured && t.spec.Kind != providers.KindAzure && t.spec.Kind != providers.KindResponses {
 		return nil, bedrockRefusal(&t.spec)
@@ -204,6 +127,123 @@ func (s *Server) resolve(r *http.Request, family, rest string, body []byte) (*ta
 		}
 	}
 	return t, nil
+}
+
+// resolveOpenAI places a request to /v1/...: the OpenAI-compatible API of
+// whichever provider openAIProvider picks. It returns the model as the
+// provider names it.
+func (s *Server) resolveOpenAI(t *target, r *http.Request, rest, model, chosen string) (string, error) {
+	t.shape = shapeOpenAI
+	t.path = rest
+	model, err := s.openAIProvider(t, r, model, chosen)
+	if err != nil {
+		return "", err
+	}
+	t.kind = openAIKind(&t.spec, rest)
+	if t.spec.Kind == providers.KindBedrock {
+		return "", bedrockRefusal(&t.spec)
+	}
+	// Anthropic and Gemini serve OpenAI-compatible endpoints too.
+	switch t.spec.Kind {
+	case providers.KindAnthropic:
+		t.path = "v1/" + rest
+	case providers.KindGemini:
+		t.path = "v1beta/openai/" + rest
+	}
+	t.free = r.Method == http.MethodGet && (rest == "models" || strings.HasPrefix(rest, "models/"))
+	return model, nil
+}
+
+// openAIProvider picks the provider of an OpenAI-style request, first that
+// applies: the x-byok-provider header; a provider id before the model's
+// first slash (taken out of the body, so the provider sees its own model
+// id); the catalog's provider of the model; for model-less calls, the
+// default provider. It returns the model as the provider names it.
+func (s *Server) openAIProvider(t *target, r *http.Request, model, chosen string) (string, error) {
+	reg := s.app.Registry
+	if chosen != "" {
+		return model, t.place(reg, chosen)
+	}
+	if prefix, m, ok := strings.Cut(model, "/"); ok && t.place(reg, prefix) == nil {
+		body, err := setModel(r, t.body, m)
+		if err != nil {
+			return "", badRequest("the request body is not JSON the proxy can edit: %v", err)
+		}
+		t.body = body
+		return m, nil
+	}
+	if model == "" {
+		return model, t.place(reg, s.defaultProvider())
+	}
+	id, ok := s.app.Catalog().ProviderOf(model)
+	if !ok {
+		return "", badRequest("which provider serves model %q? Name it as PROVIDER/%s or send the header %s: PROVIDER", model, model, headerProvider)
+	}
+	return model, t.place(reg, id)
+}
+
+// resolveAnthropic places a request to /anthropic/... (or /v1/messages):
+// Anthropic's Messages API, or a provider that speaks it.
+func (s *Server) resolveAnthropic(t *target, r *http.Request, rest, chosen string) error {
+	t.shape = shapeAnthropic
+	if chosen == "" {
+		chosen = "anthropic"
+	}
+	if err := t.place(s.app.Registry, chosen); err != nil {
+		return err
+	}
+	if t.spec.Kind != providers.KindAnthropic {
+		return badRequest("provider %s does not speak the Anthropic Messages API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
+	}
+	t.kind, t.path = providers.KindAnthropic, rest
+	t.free = strings.HasSuffix(rest, "/count_tokens") || r.Method == http.MethodGet
+	return nil
+}
+
+// resolveGemini places a request to /gemini/...: the Gemini API, whose
+// model is in the path. It returns that model.
+func (s *Server) resolveGemini(t *target, rest, chosen string) (string, error) {
+	t.shape = shapeGemini
+	if chosen == "" {
+		chosen = "google"
+	}
+	if err := t.place(s.app.Registry, chosen); err != nil {
+		return "", err
+	}
+	if t.spec.Kind != providers.KindGemini {
+		return "", badRequest("provider %s does not speak the Gemini API; use /v1/... or /p/%s/...", t.spec.ID, t.spec.ID)
+	}
+	t.kind, t.path = providers.KindGemini, rest
+	model, method := geminiModel(rest)
+	t.free = method == "" || method == "countTokens"
+	return model, nil
+}
+
+// resolvePass places a request to /p/PROVIDER/...: any path of the
+// provider's own API, read with its kind's usage format. It returns the
+// model (from the path for Gemini, else the body's).
+func (s *Server) resolvePass(t *target, rest, model string) (string, error) {
+	id, sub, _ := strings.Cut(rest, "/")
+	if err := t.place(s.app.Registry, id); err != nil {
+		return "", err
+	}
+	if t.spec.Kind == providers.KindBedrock {
+		return "", bedrockRefusal(&t.spec)
+	}
+	t.shape = shapeOfKind(t.spec.Kind)
+	t.path = sub
+	t.kind = t.spec.Kind
+	switch t.spec.Kind {
+	case providers.KindOpenAI, providers.KindAzure:
+		t.kind = openAIKind(&t.spec, sub)
+	case providers.KindGemini:
+		var method string
+		model, method = geminiModel(sub)
+		t.free = method == "countTokens"
+	case providers.KindAnthropic:
+		t.free = strings.HasSuffix(sub, "/count_tokens")
+	}
+	return model, nil
 }
 
 // place sets the target's provider from an id or alias; an unknown one is

@@ -208,7 +208,7 @@ func (p *compare) send() tea.Cmd {
 		prov, model := splitModel(m)
 		call := app.Call{Provider: prov, Model: model, Source: store.SourceTUI,
 			Request: providers.Request{Model: model, Messages: []providers.Message{{Role: providers.RoleUser, Content: text}}}}
-		cmds[i] = startStream(p.c, ctx, pageCompare, p.runID, i, call)
+		cmds[i] = startStream(ctx, p.c, pageCompare, p.runID, i, call)
 	}
 	return tea.Batch(cmds...)
 }

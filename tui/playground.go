@@ -489,7 +489,7 @@ func (p *playground) send(again bool) tea.Cmd {
 	p.rendered, p.renderLen = "", 0
 	p.started, p.firstAt = time.Now(), time.Time{}
 	p.pane.SetContent("")
-	return startStream(p.c, ctx, pagePlayground, p.runID, 0, call)
+	return startStream(ctx, p.c, pagePlayground, p.runID, 0, call)
 }
 
 func (p *playground) event(ev providers.Event) {

@@ -35,7 +35,7 @@ type streamDoneMsg struct {
 // stream, price, record, alerts) in the command's goroutine; its events
 // reach the program through send as they arrive, and the outcome is the
 // command's message.
-func startStream(c *common, ctx context.Context, owner pageID, id, col int, call app.Call) tea.Cmd {
+func startStream(ctx context.Context, c *common, owner pageID, id, col int, call app.Call) tea.Cmd {
 	send, a := c.send, c.app
 	r := result{owner, id}
 	return func() tea.Msg {

@@ -24,8 +24,14 @@ byok's database keeps only metadata: the last 4 characters, a fingerprint and
 dates. Keys are read from stdin or a hidden prompt, never from the command line.
 Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
 	}
-	var addOpts keysAddOptions
-	add := &cobra.Command{
+	cmd.AddCommand(newKeysAddCmd(f), newKeysListCmd(f), newKeysTestCmd(f), newKeysRotateCmd(f), newKeysRmCmd(f),
+		newKeysDefaultCmd(f), newKeysHistoryCmd(f), newKeysImportEnvCmd(f))
+	return cmd
+}
+
+func newKeysAddCmd(f *Factory) *cobra.Command {
+	var o keysAddOptions
+	cmd := &cobra.Command{
 		Use:   "add PROVIDER",
 		Short: "Store a key (from stdin or a hidden prompt) after checking it",
 		Long: `Store a key (from stdin or a hidden prompt) after checking it with the
@@ -43,158 +49,228 @@ sends a prompt with it, from the CLI, the TUI or the proxy.`,
   byok keys add openai --admin             an admin key, for byok reconcile`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addOpts.Provider = args[0]
-			addOpts.LabelSet = cmd.Flags().Changed("label")
-			return runKeysAdd(cmd.Context(), f, addOpts)
+			o.Provider = args[0]
+			o.LabelSet = cmd.Flags().Changed("label")
+			return runKeysAdd(cmd.Context(), f, o)
 		},
 	}
-	add.Flags().StringVar(&addOpts.Label, "label", "default", `a name for this key, e.g. work or personal ("admin" with --admin)`)
-	add.Flags().BoolVar(&addOpts.NoValidate, "no-validate", false, "store the key without asking the provider")
-	add.Flags().BoolVar(&addOpts.Admin, "admin", false, "an admin or management key, used only to read the provider's reports and balance")
+	cmd.Flags().StringVar(&o.Label, "label", "default", `a name for this key, e.g. work or personal ("admin" with --admin)`)
+	cmd.Flags().BoolVar(&o.NoValidate, "no-validate", false, "store the key without asking the provider")
+	cmd.Flags().BoolVar(&o.Admin, "admin", false, "an admin or management key, used only to read the provider's reports and balance")
+	return cmd
+}
 
-	var asJSON bool
-	list := &cobra.Command{
+type keysListOptions struct {
+	output outputOptions
+}
+
+func newKeysListCmd(f *Factory) *cobra.Command {
+	var o keysListOptions
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Keys with their source, age, last use and status",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysList(cmd.Context(), f, asJSON) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysList(cmd.Context(), f, o) },
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
+	return cmd
+}
 
-	var rotNoValidate bool
-	rotate := &cobra.Command{
+// keyIDOptions are the options of the verbs that act on one key by id.
+type keyIDOptions struct {
+	id int64
+}
+
+// keyIDArg reads the ID argument into o.
+func (o *keyIDOptions) keyIDArg(args []string) error {
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageErrorf("key id %q: use the number shown by `byok keys list`", args[0])
+	}
+	o.id = id
+	return nil
+}
+
+type keysRotateOptions struct {
+	keyIDOptions
+	noValidate bool
+}
+
+func newKeysRotateCmd(f *Factory) *cobra.Command {
+	var o keysRotateOptions
+	cmd := &cobra.Command{
 		Use:   "rotate ID",
 		Short: "Replace a key's secret (from stdin or a prompt); history is kept",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := keyID(args[0])
-			if err != nil {
+			if err := o.keyIDArg(args); err != nil {
 				return err
 			}
-			a, err := f.App(cmd.Context())
-			if err != nil {
-				return err
-			}
-			k, err := a.Store.KeyByID(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			secret, err := readSecret(f, fmt.Sprintf("New key for %s: ", k.Name()))
-			if err != nil {
-				return err
-			}
-			k, err = a.RotateKey(cmd.Context(), id, secret, !rotNoValidate)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.Out, "Rotated %s (now …%s, fingerprint %s).\n", k.Name(), k.Last4, k.Fingerprint)
-			return nil
+			return runKeysRotate(cmd.Context(), f, o)
 		},
 	}
-	rotate.Flags().BoolVar(&rotNoValidate, "no-validate", false, "store the new key without asking the provider")
-
-	test := &cobra.Command{
-		Use:   "test ID",
-		Short: "Ask the provider whether a key works",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				k, err := a.TestKey(ctx, id)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(f.IO.Out, "%s works (checked %s).\n", k.Name(), k.ValidatedAt.In(a.Location()).Format("2006-01-02 15:04"))
-				return nil
-			})
-		},
-	}
-	rm := &cobra.Command{
-		Use:   "rm ID",
-		Short: "Delete a key from the keychain (its history stays)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				k, err := a.RemoveKey(ctx, id)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(f.IO.Out, "Removed %s from the keychain; its history is kept.\n", k.Name())
-				return nil
-			})
-		},
-	}
-	def := &cobra.Command{
-		Use:   "default ID",
-		Short: "Make a key its provider's default",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				k, err := a.SetDefaultKey(ctx, id)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
-				return nil
-			})
-		},
-	}
-	var histLimit int
-	history := &cobra.Command{
-		Use:   "history ID",
-		Short: "A key's lifecycle and its recent requests",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return keyAction(cmd.Context(), f, args[0], func(ctx context.Context, a *app.App, id int64) error {
-				return runKeyHistory(ctx, f, a, id, histLimit)
-			})
-		},
-	}
-	history.Flags().IntVar(&histLimit, "limit", 50, "how many entries of each kind")
-	var importLabel string
-	var importNoValidate bool
-	importEnv := &cobra.Command{
-		Use:   "import-env",
-		Short: "Copy keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, … into the keychain",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := f.App(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ks, err := a.ImportEnv(cmd.Context(), importLabel, !importNoValidate)
-			for _, k := range ks {
-				fmt.Fprintf(f.IO.Out, "Imported %s (…%s).\n", k.Name(), k.Last4)
-			}
-			if len(ks) == 0 && err == nil {
-				fmt.Fprintln(f.IO.Out, "No new keys in the environment.")
-			}
-			return err
-		},
-	}
-	importEnv.Flags().StringVar(&importLabel, "label", "imported", "label for the imported keys")
-	importEnv.Flags().BoolVar(&importNoValidate, "no-validate", false, "import without asking the providers")
-	cmd.AddCommand(add, list, test, rotate, rm, def, history, importEnv)
+	cmd.Flags().BoolVar(&o.noValidate, "no-validate", false, "store the new key without asking the provider")
 	return cmd
 }
 
-func keyID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageErrorf("key id %q: use the number shown by `byok keys list`", s)
-	}
-	return id, nil
-}
-
-func keyAction(ctx context.Context, f *Factory, arg string, fn func(context.Context, *app.App, int64) error) error {
-	id, err := keyID(arg)
-	if err != nil {
-		return err
-	}
+func runKeysRotate(ctx context.Context, f *Factory, o keysRotateOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	return fn(ctx, a, id)
+	k, err := a.Store.KeyByID(ctx, o.id)
+	if err != nil {
+		return err
+	}
+	secret, err := readSecret(f, fmt.Sprintf("New key for %s: ", k.Name()))
+	if err != nil {
+		return err
+	}
+	k, err = a.RotateKey(ctx, o.id, secret, !o.noValidate)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Rotated %s (now …%s, fingerprint %s).\n", k.Name(), k.Last4, k.Fingerprint)
+	return nil
+}
+
+func newKeysTestCmd(f *Factory) *cobra.Command {
+	var o keyIDOptions
+	return &cobra.Command{
+		Use:   "test ID",
+		Short: "Ask the provider whether a key works",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.keyIDArg(args); err != nil {
+				return err
+			}
+			return runKeysTest(cmd.Context(), f, o)
+		},
+	}
+}
+
+func runKeysTest(ctx context.Context, f *Factory, o keyIDOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	k, err := a.TestKey(ctx, o.id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "%s works (checked %s).\n", k.Name(), k.ValidatedAt.In(a.Location()).Format("2006-01-02 15:04"))
+	return nil
+}
+
+func newKeysRmCmd(f *Factory) *cobra.Command {
+	var o keyIDOptions
+	return &cobra.Command{
+		Use:   "rm ID",
+		Short: "Delete a key from the keychain (its history stays)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.keyIDArg(args); err != nil {
+				return err
+			}
+			return runKeysRm(cmd.Context(), f, o)
+		},
+	}
+}
+
+func runKeysRm(ctx context.Context, f *Factory, o keyIDOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	k, err := a.RemoveKey(ctx, o.id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Removed %s from the keychain; its history is kept.\n", k.Name())
+	return nil
+}
+
+func newKeysDefaultCmd(f *Factory) *cobra.Command {
+	var o keyIDOptions
+	return &cobra.Command{
+		Use:   "default ID",
+		Short: "Make a key its provider's default",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.keyIDArg(args); err != nil {
+				return err
+			}
+			return runKeysDefault(cmd.Context(), f, o)
+		},
+	}
+}
+
+func runKeysDefault(ctx context.Context, f *Factory, o keyIDOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	k, err := a.SetDefaultKey(ctx, o.id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
+	return nil
+}
+
+type keysHistoryOptions struct {
+	keyIDOptions
+	limit int
+}
+
+func newKeysHistoryCmd(f *Factory) *cobra.Command {
+	var o keysHistoryOptions
+	cmd := &cobra.Command{
+		Use:   "history ID",
+		Short: "A key's lifecycle and its recent requests",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.keyIDArg(args); err != nil {
+				return err
+			}
+			return runKeysHistory(cmd.Context(), f, o)
+		},
+	}
+	cmd.Flags().IntVar(&o.limit, "limit", 50, "how many entries of each kind")
+	return cmd
+}
+
+type keysImportEnvOptions struct {
+	label      string
+	noValidate bool
+}
+
+func newKeysImportEnvCmd(f *Factory) *cobra.Command {
+	var o keysImportEnvOptions
+	cmd := &cobra.Command{
+		Use:   "import-env",
+		Short: "Copy keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, … into the keychain",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysImportEnv(cmd.Context(), f, o) },
+	}
+	cmd.Flags().StringVar(&o.label, "label", "imported", "label for the imported keys")
+	cmd.Flags().BoolVar(&o.noValidate, "no-validate", false, "import without asking the providers")
+	return cmd
+}
+
+func runKeysImportEnv(ctx context.Context, f *Factory, o keysImportEnvOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	ks, err := a.ImportEnv(ctx, o.label, !o.noValidate)
+	for _, k := range ks {
+		fmt.Fprintf(f.IO.Out, "Imported %s (…%s).\n", k.Name(), k.Last4)
+	}
+	if len(ks) == 0 && err == nil {
+		fmt.Fprintln(f.IO.Out, "No new keys in the environment.")
+	}
+	return err
 }
 
 // keysAddOptions are the arguments of `byok keys add`.
@@ -289,7 +365,7 @@ type keyRow struct {
 	HealthDetail string `json:"health_detail"`
 }
 
-func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
+func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
@@ -298,7 +374,7 @@ func runKeysList(ctx context.Context, f *Factory, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if o.output.json {
 		rows := make([]keyRow, len(ks))
 		for i, k := range ks {
 			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
@@ -372,8 +448,12 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-func runKeyHistory(ctx context.Context, f *Factory, a *app.App, id int64, limit int) error {
-	k, log, evs, err := a.KeyHistory(ctx, id, limit)
+func runKeysHistory(ctx context.Context, f *Factory, o keysHistoryOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	k, log, evs, err := a.KeyHistory(ctx, o.id, o.limit)
 	if err != nil {
 		return err
 	}

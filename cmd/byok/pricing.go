@@ -19,107 +19,191 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Use:   "pricing",
 		Short: "The price catalog, your overrides, and what a request costs",
 	}
-	var listJSON bool
-	list := &cobra.Command{
+	cmd.AddCommand(newPricingListCmd(f), newPricingShowCmd(f), newPricingSetCmd(f), newPricingRmCmd(f),
+		newPricingImportCmd(f), newPricingRepriceCmd(f), newPricingCostCmd(f), newPricingUpdateCmd(f))
+	return cmd
+}
+
+type pricingListOptions struct {
+	provider string
+	output   outputOptions
+}
+
+func newPricingListCmd(f *Factory) *cobra.Command {
+	var o pricingListOptions
+	cmd := &cobra.Command{
 		Use:   "list [PROVIDER]",
 		Short: "Models and their prices per million tokens",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := ""
 			if len(args) == 1 {
-				p = args[0]
+				o.provider = args[0]
 			}
-			return runPricingList(cmd.Context(), f, p, listJSON)
+			return runPricingList(cmd.Context(), f, o)
 		},
 	}
-	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
-	var showJSON bool
-	show := &cobra.Command{
+	o.output.addFlags(cmd, false)
+	return cmd
+}
+
+type pricingShowOptions struct {
+	model  string // PROVIDER/MODEL
+	output outputOptions
+}
+
+func newPricingShowCmd(f *Factory) *cobra.Command {
+	var o pricingShowOptions
+	cmd := &cobra.Command{
 		Use:   "show PROVIDER/MODEL",
 		Short: "Every rate of one model, its tiers, date and source",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPricingShow(cmd.Context(), f, args[0], showJSON)
+			o.model = args[0]
+			return runPricingShow(cmd.Context(), f, o)
 		},
 	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
-	var set setPriceFlags
-	setCmd := &cobra.Command{
+	o.output.addFlags(cmd, false)
+	return cmd
+}
+
+// pricingSetOptions are the rates of `pricing set`, as typed: USD per
+// million tokens, empty when not given.
+type pricingSetOptions struct {
+	model                                                         string // PROVIDER/MODEL
+	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning string
+}
+
+func newPricingSetCmd(f *Factory) *cobra.Command {
+	var o pricingSetOptions
+	cmd := &cobra.Command{
 		Use:   "set PROVIDER/MODEL --input X --output Y",
 		Short: "Set your own price (USD per million tokens); it wins over the catalog",
 		Example: `  byok pricing set openai/gpt-4o --input 2.5 --output 10 --cache-read 1.25
   byok pricing set mycorp/llama-70b --input 0.6 --output 0.6`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPricingSet(cmd.Context(), f, args[0], set) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.model = args[0]
+			return runPricingSet(cmd.Context(), f, o)
+		},
 	}
-	set.bind(setCmd)
-	rm := &cobra.Command{
+	fl := cmd.Flags()
+	fl.StringVar(&o.input, "input", "", "uncached input, USD per million tokens (required)")
+	fl.StringVar(&o.output, "output", "", "output, USD per million tokens (required)")
+	fl.StringVar(&o.cacheRead, "cache-read", "", "cache read, USD per million tokens")
+	fl.StringVar(&o.cacheWrite, "cache-write", "", "cache write (5-minute), USD per million tokens")
+	fl.StringVar(&o.cacheWrite1h, "cache-write-1h", "", "cache write (1-hour), USD per million tokens")
+	fl.StringVar(&o.reasoning, "reasoning", "", "reasoning tokens, USD per million, when priced apart")
+	return cmd
+}
+
+type pricingRmOptions struct {
+	model string // PROVIDER/MODEL
+}
+
+func newPricingRmCmd(f *Factory) *cobra.Command {
+	var o pricingRmOptions
+	return &cobra.Command{
 		Use:   "rm PROVIDER/MODEL",
 		Short: "Remove your price override",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, m, err := modelArg(args[0])
-			if err != nil {
-				return err
-			}
-			a, err := f.App(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := a.RemovePrice(cmd.Context(), p, m); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.Out, "Removed the override for %s/%s; the catalog price applies again.\n", p, m)
-			return nil
+			o.model = args[0]
+			return runPricingRm(cmd.Context(), f, o)
 		},
 	}
-	var format string
-	imp := &cobra.Command{
+}
+
+func runPricingRm(ctx context.Context, f *Factory, o pricingRmOptions) error {
+	p, m, err := modelArg(o.model)
+	if err != nil {
+		return err
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.RemovePrice(ctx, p, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Removed the override for %s/%s; the catalog price applies again.\n", p, m)
+	return nil
+}
+
+type pricingImportOptions struct {
+	file, format string
+}
+
+func newPricingImportCmd(f *Factory) *cobra.Command {
+	var o pricingImportOptions
+	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Import prices from a LiteLLM-format JSON file as overrides",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "litellm" && format != "byok" {
-				return usageErrorf("--format %q: use litellm or byok", format)
-			}
-			fh, err := os.Open(args[0])
-			if err != nil {
-				return usageErrorf("cannot open %s: %v", args[0], err)
-			}
-			defer fh.Close()
-			a, err := f.App(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rep, err := a.ImportPriceFile(cmd.Context(), fh, filepath.Base(args[0]), format)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.Out, "Imported %s: %d added, %d changed, %d unchanged (they win over the catalog), %d ignored.\n",
-				args[0], rep.Added, rep.Changed, rep.Unchanged, len(rep.Ignored))
-			reasons := map[string]int{}
-			for _, s := range rep.Ignored {
-				reasons[s.Reason]++
-			}
-			for r, n := range reasons {
-				fmt.Fprintf(f.IO.Out, "  ignored %d: %s\n", n, r)
-			}
-			return nil
+			o.file = args[0]
+			return runPricingImport(cmd.Context(), f, o)
 		},
 	}
-	imp.Flags().StringVar(&format, "format", "litellm", "file format: litellm, or byok (the catalog's own format)")
-	var since string
-	var yes bool
-	reprice := &cobra.Command{
+	cmd.Flags().StringVar(&o.format, "format", "litellm", "file format: litellm, or byok (the catalog's own format)")
+	return cmd
+}
+
+func runPricingImport(ctx context.Context, f *Factory, o pricingImportOptions) error {
+	if o.format != "litellm" && o.format != "byok" {
+		return usageErrorf("--format %q: use litellm or byok", o.format)
+	}
+	fh, err := os.Open(o.file)
+	if err != nil {
+		return usageErrorf("cannot open %s: %v", o.file, err)
+	}
+	defer fh.Close()
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := a.ImportPriceFile(ctx, fh, filepath.Base(o.file), o.format)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Imported %s: %d added, %d changed, %d unchanged (they win over the catalog), %d ignored.\n",
+		o.file, rep.Added, rep.Changed, rep.Unchanged, len(rep.Ignored))
+	reasons := map[string]int{}
+	for _, s := range rep.Ignored {
+		reasons[s.Reason]++
+	}
+	for r, n := range reasons {
+		fmt.Fprintf(f.IO.Out, "  ignored %d: %s\n", n, r)
+	}
+	return nil
+}
+
+type pricingRepriceOptions struct {
+	span rangeOptions // --since only: repricing runs to now
+	yes  bool
+}
+
+func newPricingRepriceCmd(f *Factory) *cobra.Command {
+	var o pricingRepriceOptions
+	cmd := &cobra.Command{
 		Use:   "reprice [--since D] [--yes]",
 		Short: "Price past requests again with today's prices; writes only with --yes",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runReprice(cmd.Context(), f, since, yes) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runReprice(cmd.Context(), f, o) },
 	}
-	reprice.Flags().StringVar(&since, "since", "", "from this time (default: start of this month)")
-	reprice.Flags().BoolVar(&yes, "yes", false, "write the new costs")
-	var c costFlags
-	cost := &cobra.Command{
+	cmd.Flags().StringVar(&o.span.since, "since", "", "from this time (default: start of this month)")
+	cmd.Flags().BoolVar(&o.yes, "yes", false, "write the new costs")
+	return cmd
+}
+
+// pricingCostOptions are the model and the counts of `pricing cost`.
+type pricingCostOptions struct {
+	model string // PROVIDER/MODEL
+	costFlags
+}
+
+func newPricingCostCmd(f *Factory) *cobra.Command {
+	var o pricingCostOptions
+	cmd := &cobra.Command{
 		Use:   "cost PROVIDER/MODEL [--input N --output N] [--images N --size S --quality Q] [--seconds S] [--characters N]",
 		Short: "What a request of these (disjoint) token counts, images, audio seconds or characters costs",
 		Example: `  byok pricing cost openai/gpt-4o --input 1000 --output 500
@@ -130,10 +214,12 @@ func newPricingCmd(f *Factory) *cobra.Command {
   byok pricing cost openai/tts-1 --characters 1200
   byok pricing cost bfl/flux-pro-1.1 --images 1`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPricingCost(cmd.Context(), f, args[0], c) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.model = args[0]
+			return runPricingCost(cmd.Context(), f, o)
+		},
 	}
-	c.bind(cost)
-	cmd.AddCommand(list, show, setCmd, rm, imp, reprice, cost, newPricingUpdateCmd(f))
+	o.bind(cmd)
 	return cmd
 }
 
@@ -153,15 +239,15 @@ func rate(p money.PerMillion, has bool) string {
 	return p.Dollars()
 }
 
-func runPricingList(ctx context.Context, f *Factory, provider string, asJSON bool) error {
+func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
 	cat := a.Catalog()
 	provs := cat.Providers()
-	if provider != "" {
-		spec, err := a.Provider(provider)
+	if o.provider != "" {
+		spec, err := a.Provider(o.provider)
 		if err != nil {
 			return usageError{err}
 		}
@@ -171,7 +257,7 @@ func runPricingList(ctx context.Context, f *Factory, provider string, asJSON boo
 	for _, p := range provs {
 		all = append(all, cat.Models(p)...)
 	}
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, all)
 	}
 	t := newTable(f.IO.Out, "MODEL", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "CONTEXT", "SOURCE")
@@ -192,8 +278,8 @@ func runPricingList(ctx context.Context, f *Factory, provider string, asJSON boo
 	return nil
 }
 
-func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) error {
-	prov, model, err := modelArg(arg)
+func runPricingShow(ctx context.Context, f *Factory, o pricingShowOptions) error {
+	prov, model, err := modelArg(o.model)
 	if err != nil {
 		return err
 	}
@@ -205,7 +291,7 @@ func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) er
 	if !ok {
 		return fmt.Errorf("no price for %s/%s: see `byok pricing list %s`, or set one with `byok pricing set`", spec.ID, model, spec.ID)
 	}
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, p)
 	}
 	w := f.IO.Out
@@ -263,20 +349,6 @@ func runPricingShow(ctx context.Context, f *Factory, arg string, asJSON bool) er
 	return nil
 }
 
-type setPriceFlags struct {
-	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning string
-}
-
-func (s *setPriceFlags) bind(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&s.input, "input", "", "uncached input, USD per million tokens (required)")
-	fl.StringVar(&s.output, "output", "", "output, USD per million tokens (required)")
-	fl.StringVar(&s.cacheRead, "cache-read", "", "cache read, USD per million tokens")
-	fl.StringVar(&s.cacheWrite, "cache-write", "", "cache write (5-minute), USD per million tokens")
-	fl.StringVar(&s.cacheWrite1h, "cache-write-1h", "", "cache write (1-hour), USD per million tokens")
-	fl.StringVar(&s.reasoning, "reasoning", "", "reasoning tokens, USD per million, when priced apart")
-}
-
 func perMillion(flag, s string) (money.PerMillion, bool, error) {
 	if s == "" {
 		return 0, false, nil
@@ -288,8 +360,8 @@ func perMillion(flag, s string) (money.PerMillion, bool, error) {
 	return p, true, nil
 }
 
-func runPricingSet(ctx context.Context, f *Factory, arg string, s setPriceFlags) error {
-	prov, model, err := modelArg(arg)
+func runPricingSet(ctx context.Context, f *Factory, s pricingSetOptions) error {
+	prov, model, err := modelArg(s.model)
 	if err != nil {
 		return err
 	}
@@ -375,8 +447,8 @@ type costJSON struct {
 	Lines       []costLine `json:"lines"`
 }
 
-func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) error {
-	prov, model, err := modelArg(arg)
+func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error {
+	prov, model, err := modelArg(c.model)
 	if err != nil {
 		return err
 	}
@@ -449,16 +521,16 @@ func runPricingCost(ctx context.Context, f *Factory, arg string, c costFlags) er
 	return nil
 }
 
-func runReprice(ctx context.Context, f *Factory, since string, yes bool) error {
+func runReprice(ctx context.Context, f *Factory, o pricingRepriceOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	from, _, err := rangeOptions{since: since}.monthToDate(a)
+	from, _, err := o.span.monthToDate(a)
 	if err != nil {
 		return err
 	}
-	diffs, err := a.Reprice(ctx, from, yes)
+	diffs, err := a.Reprice(ctx, from, o.yes)
 	if err != nil {
 		return err
 	}
@@ -474,7 +546,7 @@ func runReprice(ctx context.Context, f *Factory, since string, yes bool) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	if yes {
+	if o.yes {
 		fmt.Fprintln(w, "\nThe new costs are written; budgets and totals use them now.")
 	} else {
 		fmt.Fprintln(w, "\nNothing was written. Run again with --yes to apply these costs.")

@@ -24,6 +24,7 @@ import (
 const maxPromptBytes = 8 << 20
 
 type promptOptions struct {
+	text               string // the prompt argument: TEXT, "-" or empty for stdin
 	model, key, system string
 	api                string
 	maxTokens          int
@@ -41,11 +42,10 @@ func newPromptCmd(f *Factory) *cobra.Command {
   byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			text := ""
 			if len(args) == 1 {
-				text = args[0]
+				o.text = args[0]
 			}
-			return runPrompt(cmd.Context(), f, o, text)
+			return runPrompt(cmd.Context(), f, o)
 		},
 	}
 	fl := cmd.Flags()
@@ -82,8 +82,10 @@ func promptText(f *Factory, arg string) (string, error) {
 	return arg, nil
 }
 
-// callFor builds the call of a -m PROVIDER/MODEL flag.
-func callFor(a *app.App, model, key, system, text string, maxTokens int, effort string) (app.Call, error) {
+// callFor builds the call of text to o's -m PROVIDER/MODEL, with o's key,
+// system prompt and limits.
+func callFor(a *app.App, o promptOptions, text string) (app.Call, error) {
+	model, maxTokens, effort := o.model, o.maxTokens, o.effort
 	if model == "" {
 		model = a.Config.DefaultModel
 	}
@@ -107,8 +109,8 @@ func callFor(a *app.App, model, key, system, text string, maxTokens int, effort 
 		return app.Call{}, usageErrorf("--reasoning-effort %q: use low, medium or high", effort)
 	}
 	return app.Call{
-		Provider: spec.ID, Model: m, KeyLabel: key, Source: store.SourceCLI,
-		Request: providers.Request{Model: m, System: system, MaxTokens: maxTokens, ReasoningEffort: effort,
+		Provider: spec.ID, Model: m, KeyLabel: o.key, Source: store.SourceCLI,
+		Request: providers.Request{Model: m, System: o.system, MaxTokens: maxTokens, ReasoningEffort: effort,
 			Messages: []providers.Message{{Role: providers.RoleUser, Content: text}}},
 	}, nil
 }
@@ -127,8 +129,8 @@ type promptJSON struct {
 	TTFTMS    int64  `json:"ttft_ms"`
 }
 
-func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) error {
-	text, err := promptText(f, arg)
+func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
+	text, err := promptText(f, o.text)
 	if err != nil {
 		return err
 	}
@@ -136,7 +138,7 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions, arg string) err
 	if err != nil {
 		return err
 	}
-	call, err := callFor(a, o.model, o.key, o.system, text, o.maxTokens, o.effort)
+	call, err := callFor(a, o, text)
 	if err != nil {
 		return err
 	}
@@ -229,34 +231,39 @@ func summaryLine(e store.Event) string {
 	return s
 }
 
+type compareOptions struct {
+	models    []string
+	system    string
+	maxTokens int
+	text      string // the prompt argument: TEXT, "-" or empty for stdin
+}
+
 func newCompareCmd(f *Factory) *cobra.Command {
-	var models []string
-	var system string
-	var maxTokens int
+	var o compareOptions
 	cmd := &cobra.Command{
 		Use:     "compare -m P/M -m P/M … TEXT",
 		Short:   "Send one prompt to several models at once and compare cost and speed",
 		Example: `  byok compare -m openai/gpt-4o-mini -m anthropic/claude-haiku-4-5 -m google/gemini-2.5-flash "Explain CRDTs in two sentences"`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			text := ""
 			if len(args) == 1 {
-				text = args[0]
+				o.text = args[0]
 			}
-			return runCompare(cmd.Context(), f, models, system, maxTokens, text)
+			return runCompare(cmd.Context(), f, o)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&models, "model", "m", nil, "PROVIDER/MODEL, 2 to 4 times")
-	cmd.Flags().StringVar(&system, "system", "", "a system prompt")
-	cmd.Flags().IntVar(&maxTokens, "max-tokens", 0, "cap each reply's length in tokens")
+	cmd.Flags().StringArrayVarP(&o.models, "model", "m", nil, "PROVIDER/MODEL, 2 to 4 times")
+	cmd.Flags().StringVar(&o.system, "system", "", "a system prompt")
+	cmd.Flags().IntVar(&o.maxTokens, "max-tokens", 0, "cap each reply's length in tokens")
 	return cmd
 }
 
-func runCompare(ctx context.Context, f *Factory, models []string, system string, maxTokens int, arg string) error {
+func runCompare(ctx context.Context, f *Factory, o compareOptions) error {
+	models := o.models
 	if len(models) < 2 || len(models) > 4 {
 		return usageErrorf("compare takes 2 to 4 models (-m PROVIDER/MODEL each), not %d", len(models))
 	}
-	text, err := promptText(f, arg)
+	text, err := promptText(f, o.text)
 	if err != nil {
 		return err
 	}
@@ -266,7 +273,7 @@ func runCompare(ctx context.Context, f *Factory, models []string, system string,
 	}
 	runs := make([]*app.Run, len(models))
 	for i, m := range models {
-		call, err := callFor(a, m, "", system, text, maxTokens, "")
+		call, err := callFor(a, promptOptions{model: m, system: o.system, maxTokens: o.maxTokens}, text)
 		if err != nil {
 			return err
 		}

@@ -11,15 +11,19 @@ import (
 	"github.com/byokhq/byok/safetext"
 )
 
+type providersOptions struct {
+	output outputOptions
+}
+
 func newProvidersCmd(f *Factory) *cobra.Command {
-	var asJSON bool
+	var o providersOptions
 	cmd := &cobra.Command{
 		Use:   "providers",
 		Short: "Supported providers, their base URLs and which have keys",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runProviders(cmd.Context(), f, asJSON) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runProviders(cmd.Context(), f, o) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -35,7 +39,7 @@ type providerRow struct {
 	Priced  int      `json:"priced_models"`
 }
 
-func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
+func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
@@ -55,7 +59,7 @@ func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
 		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID))})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, rows)
 	}
 	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS")
@@ -72,43 +76,50 @@ func runProviders(ctx context.Context, f *Factory, asJSON bool) error {
 	return t.flush()
 }
 
+type modelsOptions struct {
+	provider string
+	live     bool
+	key      string // the key label --live asks with
+	output   outputOptions
+}
+
 func newModelsCmd(f *Factory) *cobra.Command {
-	var live, asJSON bool
-	var key string
+	var o modelsOptions
 	cmd := &cobra.Command{
 		Use:   "models [PROVIDER]",
 		Short: "Models from the catalog with prices, or the provider's own list with --live",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if live {
-				if len(args) == 0 {
-					return usageErrorf("--live needs a provider, e.g. `byok models openai --live`")
-				}
-				return runLiveModels(cmd.Context(), f, args[0], key, asJSON)
-			}
-			p := ""
 			if len(args) == 1 {
-				p = args[0]
+				o.provider = args[0]
 			}
-			return runPricingList(cmd.Context(), f, p, asJSON)
+			return runModels(cmd.Context(), f, o)
 		},
 	}
-	cmd.Flags().BoolVar(&live, "live", false, "ask the provider for its current model list (cached for a day)")
-	cmd.Flags().StringVar(&key, "key", "", "the key label to ask with")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.live, "live", false, "ask the provider for its current model list (cached for a day)")
+	cmd.Flags().StringVar(&o.key, "key", "", "the key label to ask with")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
-func runLiveModels(ctx context.Context, f *Factory, provider, key string, asJSON bool) error {
-	a, spec, err := f.appFor(ctx, provider)
+// runModels lists the catalog's models, as `pricing list` does, or with
+// --live the provider's own list.
+func runModels(ctx context.Context, f *Factory, o modelsOptions) error {
+	if !o.live {
+		return runPricingList(ctx, f, pricingListOptions{provider: o.provider, output: o.output})
+	}
+	if o.provider == "" {
+		return usageErrorf("--live needs a provider, e.g. `byok models openai --live`")
+	}
+	a, spec, err := f.appFor(ctx, o.provider)
 	if err != nil {
 		return err
 	}
-	list, err := a.ListModels(ctx, spec.ID, key)
+	list, err := a.ListModels(ctx, spec.ID, o.key)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if o.output.json {
 		return writeJSON(f.IO.Out, list.Models)
 	}
 	for _, m := range list.Models {

@@ -26,8 +26,12 @@ import (
 // requests in flight (long streams included) before it closes them.
 const proxyShutdownWait = 2 * time.Minute
 
+type proxyOptions struct {
+	addr string
+}
+
 func newProxyCmd(f *Factory) *cobra.Command {
-	var addr string
+	var o proxyOptions
 	cmd := &cobra.Command{
 		Use:   "proxy",
 		Short: "Run the local gateway that counts every tool's usage with your keychain keys",
@@ -43,15 +47,19 @@ Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
   byok proxy --addr 127.0.0.1:9000
   OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=$(byok proxy token) your-tool`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), f, addr) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), f, o) },
 	}
-	cmd.Flags().StringVar(&addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
+	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
 	cmd.AddCommand(newProxyTokenCmd(f))
 	return cmd
 }
 
+type proxyTokenOptions struct {
+	rotate bool
+}
+
 func newProxyTokenCmd(f *Factory) *cobra.Command {
-	var rotate bool
+	var o proxyTokenOptions
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print the proxy token (the API key tools give the proxy)",
@@ -60,13 +68,14 @@ func newProxyTokenCmd(f *Factory) *cobra.Command {
 		Example: `  export OPENAI_API_KEY=$(byok proxy token)
   byok proxy token --rotate`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxyToken(cmd.Context(), f, rotate) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProxyToken(cmd.Context(), f, o) },
 	}
-	cmd.Flags().BoolVar(&rotate, "rotate", false, "replace the token with a new one")
+	cmd.Flags().BoolVar(&o.rotate, "rotate", false, "replace the token with a new one")
 	return cmd
 }
 
-func runProxyToken(ctx context.Context, f *Factory, rotate bool) error {
+func runProxyToken(ctx context.Context, f *Factory, o proxyTokenOptions) error {
+	rotate := o.rotate
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
@@ -91,7 +100,8 @@ func runProxyToken(ctx context.Context, f *Factory, rotate bool) error {
 	return nil
 }
 
-func runProxy(ctx context.Context, f *Factory, addr string) error {
+func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
+	addr := o.addr
 	if addr != "" {
 		if err := proxy.CheckAddr(addr); err != nil {
 			return usageErrorf("--addr: %v", err)

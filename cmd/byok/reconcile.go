@@ -18,7 +18,7 @@ import (
 type reconcileOptions struct {
 	Providers    []string
 	Since, Until string
-	JSON         bool
+	output       outputOptions
 }
 
 func newReconcileCmd(f *Factory) *cobra.Command {
@@ -51,7 +51,7 @@ the provider's request counts per key with byok's.`,
 	}
 	cmd.Flags().StringVar(&o.Since, "since", "", "first UTC day: a date, or an age like 7d (default: 30 days ago)")
 	cmd.Flags().StringVar(&o.Until, "until", "", "the UTC day to stop before (exclusive), same forms (default: through today)")
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -131,14 +131,14 @@ func runReconcile(ctx context.Context, f *Factory, o reconcileOptions) error {
 	if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Since.Before(opts.Until) {
 		return usageErrorf("--since %s must come before --until %s", o.Since, o.Until)
 	}
-	if !o.JSON {
+	if !o.output.json {
 		fmt.Fprintln(f.IO.Err, "Reading the providers' reports …")
 	}
 	res, err := a.Reconcile(ctx, opts)
 	if err != nil {
 		return err
 	}
-	if o.JSON {
+	if o.output.json {
 		rows := make([]reconcileRowJSON, 0, len(res.Rows))
 		for _, r := range res.Rows {
 			rows = append(rows, toReconcileJSON(r))

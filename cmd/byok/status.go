@@ -33,14 +33,15 @@ and reads rollups only, so it stays fast on any amount of history.`,
 	}
 	cmd.Flags().BoolVar(&o.check, "check", false, "exit 1 when any budget is over its limit or blocking")
 	cmd.Flags().BoolVar(&o.long, "long", false, "every budget on the line, not only the worst")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	o.output.addFlags(cmd, false)
 	cmd.Flags().StringVar(&o.format, "format", "", "a Go template over "+statusFields)
 	return cmd
 }
 
 type statusOptions struct {
-	check, json, long bool
-	format            string
+	check, long bool
+	output      outputOptions
+	format      string
 }
 
 // statusWidth is what the default line fits in: a tmux status line or a
@@ -136,7 +137,7 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 		}
 	}
 	switch {
-	case o.json:
+	case o.output.json:
 		if err := writeJSON(f.IO.Out, data); err != nil {
 			return err
 		}
