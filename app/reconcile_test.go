@@ -328,3 +328,54 @@ func TestReconcilePlacement(t *testing.T) {
 		t.Errorf("today before noon: %s, want the reconcile's own time", got)
 	}
 }
+
+// TestAutoReconcile checks the background reconcile's schedule: it runs
+// when due, skips while the last run (of any process) is recent, runs again
+// once the interval has passed, and stops when asked.
+func TestAutoReconcile(t *testing.T) {
+	ctx := context.Background()
+	f := &fakeOpenAICosts{cost: map[string]string{"2026-12-03": "4.0"}}
+	srv := f.serve(t)
+	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
+	a := openReconcileApp(t, srv.URL, &now, "UTC")
+	if !a.autoReconcile(ctx) {
+		t.Fatal("the first automatic reconcile did not run")
+	}
+	tot, err := a.Store.Totals(ctx, store.Scope{Source: store.SourceReconciled}, now.AddDate(0, 0, -7), now)
+	if err != nil || tot.Cost != usd(t, "4") {
+		t.Fatalf("reconciled after the automatic run: %s (%v), want $4.00", tot.Cost, err)
+	}
+	now = now.Add(time.Hour)
+	if a.autoReconcile(ctx) {
+		t.Fatal("an automatic reconcile ran an hour after the last, with every = 6h")
+	}
+	now = now.Add(6 * time.Hour)
+	f.set("2026-12-03", "5.0")
+	if !a.autoReconcile(ctx) {
+		t.Fatal("the automatic reconcile did not run after the interval")
+	}
+	tot, _ = a.Store.Totals(ctx, store.Scope{Source: store.SourceReconciled}, now.AddDate(0, 0, -8), now)
+	if tot.Cost != usd(t, "5") {
+		t.Fatalf("reconciled after the second run: %s, want $5.00 (replaced, not added)", tot.Cost)
+	}
+
+	// The background loop: its first check comes after the start delay,
+	// and stop waits for it.
+	defer func(d time.Duration) { autoReconcileStart = d }(autoReconcileStart)
+	autoReconcileStart = 10 * time.Millisecond
+	now = now.Add(7 * time.Hour)
+	f.set("2026-12-03", "6.0")
+	stop := a.StartAutoReconcile(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tot, _ = a.Store.Totals(ctx, store.Scope{Source: store.SourceReconciled}, now.AddDate(0, 0, -9), now)
+		if tot.Cost == usd(t, "6") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if tot.Cost != usd(t, "6") {
+		t.Fatalf("the background reconcile left %s reconciled, want $6.00", tot.Cost)
+	}
+}

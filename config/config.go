@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/byokhq/byok/money"
 )
 
 // Config is the content of config.toml with defaults filled in.
@@ -52,6 +54,7 @@ type Config struct {
 	Alerts    Alerts              `toml:"alerts"`
 	Export    Export              `toml:"export"`
 	Serve     Serve               `toml:"serve"`
+	Reconcile Reconcile           `toml:"reconcile"`
 	Import    Import              `toml:"import"`
 	Providers map[string]Provider `toml:"providers"`
 
@@ -131,6 +134,54 @@ type Alerts struct {
 	Bell    bool   `toml:"bell"`
 	Desktop bool   `toml:"desktop"`
 	Command string `toml:"command"`
+	// LowBalanceUSD raises an alert, once per crossing, when a provider's
+	// balance or credits (in USD) fall below it; unset means never.
+	LowBalanceUSD Dollars `toml:"low_balance_usd"`
+}
+
+// Reconcile configures the automatic reconcile of the TUI and the proxy.
+type Reconcile struct {
+	// Every is how often providers with an admin key are reconciled while
+	// the TUI or the proxy runs, as a Go duration ("6h"); "0" turns it off.
+	Every string `toml:"every"`
+	every time.Duration
+}
+
+// Interval returns the automatic reconcile's interval; 0 means off.
+func (r Reconcile) Interval() time.Duration { return r.every }
+
+// Dollars is an amount of dollars in config.toml, written as a number
+// (5, 2.50) or a string ("2.50"). It is read as the decimal written and
+// kept in nano-dollars, never as a float.
+type Dollars struct {
+	USD money.USD
+	Set bool
+}
+
+// UnmarshalTOML reads a number or a decimal string.
+func (d *Dollars) UnmarshalTOML(v any) error {
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case int64:
+		text = strconv.FormatInt(x, 10)
+	case float64:
+		// The shortest text that reads back as the same float is the
+		// decimal the user wrote, for any amount written to the cent.
+		text = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Errorf("expected an amount of dollars such as 5 or \"2.50\"")
+	}
+	a, err := money.Parse(text)
+	if err != nil {
+		return fmt.Errorf("expected an amount of dollars such as 5 or \"2.50\": %w", err)
+	}
+	if a < 0 {
+		return fmt.Errorf("the amount must not be negative, not %s", text)
+	}
+	d.USD, d.Set = a, true
+	return nil
 }
 
 // Provider overrides a built-in provider or, with Kind, defines a custom one.
@@ -171,6 +222,7 @@ func Default() Config {
 		Alerts:          Alerts{Bell: true},
 		Export:          Export{OTLP: OTLP{Interval: Duration{30 * time.Second}}},
 		Serve:           Serve{Addr: "127.0.0.1:9464"},
+		Reconcile:       Reconcile{Every: "6h"},
 		Providers:       map[string]Provider{},
 	}
 }
@@ -343,6 +395,15 @@ func (c *Config) check(name string, b []byte) error {
 	}
 	if c.Proxy.MaxBodyMB <= 0 || c.Proxy.MaxBodyMB > 1024 {
 		errs = append(errs, bad(toml.Key{"proxy", "max_body_mb"}, "proxy max_body_mb must be between 1 and 1024, not %d", c.Proxy.MaxBodyMB))
+	}
+	if c.Reconcile.Every == "" || c.Reconcile.Every == "0" || c.Reconcile.Every == "off" {
+		c.Reconcile.every = 0
+	} else if d, err := time.ParseDuration(c.Reconcile.Every); err != nil || d < 0 {
+		errs = append(errs, bad(toml.Key{"reconcile", "every"}, "reconcile every %q: write a duration such as \"6h\" or \"30m\", or \"0\" to turn it off", c.Reconcile.Every))
+	} else if d < 5*time.Minute {
+		errs = append(errs, bad(toml.Key{"reconcile", "every"}, "reconcile every %q: at least 5m; the providers' reports change a few times a day at most", c.Reconcile.Every))
+	} else {
+		c.Reconcile.every = d
 	}
 	errs = append(errs, c.checkExport(bad)...)
 	if host, port, err := net.SplitHostPort(c.Serve.Addr); err != nil || port == "" {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -62,6 +63,23 @@ no_key = true
 		{"bad provider kind", "[providers.mine]\nkind = \"cohere\"\nbase_url = \"http://x\"\n", `config.toml:2: provider mine: kind "cohere"`, nil},
 		{"default model without provider", "default_model = \"gpt-4o\"\n", "write it as provider/model", nil},
 		{"negative markup", "[providers.openrouter]\nmarkup_percent = -1\n", "markup_percent must be between 0 and 100", nil},
+		{"low balance and reconcile interval", "[alerts]\nlow_balance_usd = 2.35\n[reconcile]\nevery = \"90m\"\n", "", func(t *testing.T, c Config) {
+			if !c.Alerts.LowBalanceUSD.Set || c.Alerts.LowBalanceUSD.USD != 2_350_000_000 || c.Reconcile.Interval() != 90*time.Minute {
+				t.Fatalf("low balance %+v, reconcile every %s", c.Alerts.LowBalanceUSD, c.Reconcile.Interval())
+			}
+		}},
+		{"low balance as a string, reconcile off", "[alerts]\nlow_balance_usd = \"10\"\n[reconcile]\nevery = \"0\"\n", "", func(t *testing.T, c Config) {
+			if c.Alerts.LowBalanceUSD.USD != 10_000_000_000 || c.Reconcile.Interval() != 0 {
+				t.Fatalf("low balance %+v, reconcile every %s", c.Alerts.LowBalanceUSD, c.Reconcile.Interval())
+			}
+		}},
+		{"reconcile every by default", "", "", func(t *testing.T, c Config) {
+			if c.Reconcile.Interval() != 6*time.Hour || c.Alerts.LowBalanceUSD.Set {
+				t.Fatalf("reconcile every %s, low balance %+v", c.Reconcile.Interval(), c.Alerts.LowBalanceUSD)
+			}
+		}},
+		{"bad low balance", "[alerts]\nlow_balance_usd = \"five\"\n", "expected an amount of dollars", nil},
+		{"reconcile too often", "[reconcile]\nevery = \"1m\"\n", "config.toml:2: reconcile every", nil},
 		{"unknown agent to watch", "timezone = \"UTC\"\n[import]\nwatch = [\"claude-code\", \"cursor\"]\n", `config.toml:3: import watch: "cursor" is not an agent`, nil},
 		{"agents to watch", "[import]\nwatch = [\"claude-code\", \"codex\"]\n", "", func(t *testing.T, c Config) {
 			if strings.Join(c.Import.Watch, ",") != "claude-code,codex" {

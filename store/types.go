@@ -193,6 +193,8 @@ const (
 	AlertAnomaly   AlertKind = "anomaly"
 	AlertRotation  AlertKind = "rotation"
 	AlertKey       AlertKind = "key" // a key was rejected or ran out of credit
+	// AlertBalance: a provider's balance fell below [alerts] low_balance_usd.
+	AlertBalance AlertKind = "balance"
 )
 
 // Alert is a stored alert. (Kind, Scope, PeriodKey, Threshold) is unique, so

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/safetext"
 )
 
@@ -37,6 +38,23 @@ type providerRow struct {
 	Local   bool     `json:"local"`
 	Aliases []string `json:"aliases,omitempty"`
 	Priced  int      `json:"priced_models"`
+	// Reports and Balance say whether byok can read the provider's own
+	// usage and cost reports (reconcile) and its balance.
+	Reports bool `json:"reports"`
+	Balance bool `json:"balance"`
+}
+
+// spendAPI says in a word what byok can read of a provider's own books.
+func spendAPI(c reports.Capability) string {
+	switch {
+	case c.Reports && c.Balance:
+		return "reports, balance"
+	case c.Reports:
+		return "reports"
+	case c.Balance:
+		return "balance"
+	}
+	return "none"
 }
 
 func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
@@ -56,13 +74,15 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 	}
 	var rows []providerRow
 	for _, s := range a.Registry.All() {
-		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID))})
+		c := reports.Capabilities(s.ID)
+		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID)), c.Reports, c.Balance})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	if o.output.json {
 		return writeJSON(f.IO.Out, rows)
 	}
-	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS")
+	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
+	var none []string
 	for _, r := range rows {
 		key := "-"
 		switch {
@@ -71,9 +91,19 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 		case r.HasKey:
 			key = "yes"
 		}
-		t.row(r.ID, r.Name, r.Kind, r.BaseURL, strings.Join(r.KeyEnv, ","), key, itoa(int64(r.Priced)))
+		c := reports.Capabilities(r.ID)
+		if !r.Local && !c.Reports && !c.Balance {
+			none = append(none, r.Name)
+		}
+		t.row(r.ID, r.Name, r.Kind, r.BaseURL, strings.Join(r.KeyEnv, ","), key, itoa(int64(r.Priced)), spendAPI(c))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "\nSPEND API: what byok can read of the provider's own books. reports: daily usage and cost per key for\n"+
+		"`byok reconcile` (an admin key: `byok keys add PROVIDER --admin`); balance: credits or balance for `byok balance`.\n"+
+		"No usage or balance API for keys (see their consoles): %s.\n", strings.Join(none, ", "))
+	return nil
 }
 
 type modelsOptions struct {

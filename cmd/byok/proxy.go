@@ -150,6 +150,9 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Providers with an admin key are reconciled in the background, on
+	// [reconcile] every; it never holds a proxied request up.
+	defer a.StartAutoReconcile(ctx)()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

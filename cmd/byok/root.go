@@ -252,7 +252,7 @@ func commands(f *Factory) []*cobra.Command {
 		newDemoCmd(f), newUsageCmd(f), newLogCmd(f), newSpendCmd(f), newStatusCmd(f),
 		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
 		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f), newProxyCmd(f),
-		newReconcileCmd(f), newImportCmd(f),
+		newReconcileCmd(f), newBalanceCmd(f), newImportCmd(f),
 		newExportCmd(f), newServeCmd(f),
 	}
 }

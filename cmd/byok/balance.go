@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
+)
+
+// balanceOptions are the arguments of `byok balance`.
+type balanceOptions struct {
+	JSON bool
+}
+
+func newBalanceCmd(f *Factory) *cobra.Command {
+	var o balanceOptions
+	cmd := &cobra.Command{
+		Use:   "balance",
+		Short: "Credits and balances where the provider tells them",
+		Long: `Asks each provider that publishes a balance, with the key that can read it:
+DeepSeek's balance (its key), OpenRouter's credits (a management key) or the
+key's limit (its key), xAI's prepaid balance (a management key with the team
+id, byok keys add xai --admin). A USD balance below [alerts] low_balance_usd
+raises an alert, once each time it crosses. byok providers lists the
+providers that publish no balance at all.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBalance(cmd.Context(), f, o) },
+	}
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+type balanceJSON struct {
+	Provider     string  `json:"provider"`
+	Key          string  `json:"key"`
+	What         string  `json:"what,omitempty"`
+	Currency     string  `json:"currency,omitempty"`
+	RemainingUSD *string `json:"remaining,omitempty"`
+	Total        *string `json:"total,omitempty"`
+	Used         *string `json:"used,omitempty"`
+	Available    bool    `json:"available"`
+	Note         string  `json:"note,omitempty"`
+	Error        string  `json:"error,omitempty"`
+}
+
+func toBalanceJSON(b app.BalanceView) balanceJSON {
+	j := balanceJSON{Provider: b.Provider, Key: b.KeyName, What: b.What, Currency: b.Currency, Available: b.Err == nil && !b.Unavailable, Note: b.Note}
+	if b.Err != nil {
+		j.Error = b.Err.Error()
+		return j
+	}
+	if b.HasRemaining {
+		r := b.Remaining.Decimal()
+		j.RemainingUSD = &r
+	}
+	if b.HasTotal {
+		t, u := b.Total.Decimal(), b.Used.Decimal()
+		j.Total, j.Used = &t, &u
+	}
+	return j
+}
+
+func runBalance(ctx context.Context, f *Factory, o balanceOptions) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	bs, err := a.Balances(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		rows := make([]balanceJSON, 0, len(bs))
+		for _, b := range bs {
+			rows = append(rows, toBalanceJSON(b))
+		}
+		return writeJSON(f.IO.Out, rows)
+	}
+	if len(bs) == 0 {
+		fmt.Fprintln(f.IO.Out, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.")
+		return nil
+	}
+	t := newTable(f.IO.Out, "PROVIDER", "KEY", "WHAT", "REMAINING", "OF", "NOTE")
+	for _, b := range bs {
+		if b.Err != nil {
+			t.row(b.Provider, b.KeyName, "", "", "", "error: "+b.Err.Error())
+			continue
+		}
+		rem, of := "—", ""
+		if b.HasRemaining {
+			rem = currency(b.Currency, b.Remaining.String())
+		}
+		if b.HasTotal {
+			of = currency(b.Currency, b.Total.String())
+		}
+		note := b.Note
+		if b.Unavailable {
+			note = "cannot spend: " + note
+		}
+		t.row(b.Provider, b.KeyName, b.What, rem, of, note)
+	}
+	return t.flush()
+}
+
+// currency writes an amount formatted in dollars with its currency when it
+// is not USD ("¥70.00" reads as "70.00 CNY").
+func currency(cur, dollars string) string {
+	if cur == "" || cur == "USD" {
+		return dollars
+	}
+	return strings.Replace(dollars, "$", "", 1) + " " + cur
+}
