@@ -19,9 +19,9 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
-// LiteLLMPricesURL is where LiteLLM publishes its price file: the raw file
+// liteLLMPricesURL is where LiteLLM publishes its price file: the raw file
 // on its main branch, the one the embedded catalog was generated from.
-const LiteLLMPricesURL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+const liteLLMPricesURL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 
 // updateSetting keeps the validators of the last LiteLLM download (ETag,
 // Last-Modified), so the next update asks only for a changed file.
@@ -40,7 +40,7 @@ var ErrOffline = errors.New("no connection")
 // UpdateOptions say where `byok pricing update` reads prices from.
 type UpdateOptions struct {
 	// From is a URL or a file in LiteLLM's format; empty means
-	// LiteLLMPricesURL.
+	// liteLLMPricesURL.
 	From string
 	// RepriceSince, when set, prices the metered events since then again
 	// with the new catalog.
@@ -150,7 +150,7 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	a.mu.Unlock()
 	rep := UpdateReport{Source: o.From, Previous: cur.Date()}
 	if rep.Source == "" {
-		rep.Source = LiteLLMPricesURL
+		rep.Source = liteLLMPricesURL
 	}
 	today := a.now().In(a.Location()).Format(time.DateOnly)
 	rep.Date = today

@@ -71,7 +71,7 @@ func Diff(old, new *Catalog) CatalogDiff {
 			d.Added = append(d.Added, p)
 			continue
 		}
-		if cs := PriceChanges(o, p); len(cs) > 0 {
+		if cs := priceChanges(o, p); len(cs) > 0 {
 			d.Changed = append(d.Changed, ModelChange{Name: p.Name(), Changes: cs})
 		} else {
 			d.Unchanged++
@@ -86,13 +86,13 @@ func Diff(old, new *Catalog) CatalogDiff {
 }
 
 // SamePrice reports whether a and b charge the same for everything.
-func SamePrice(a, b Price) bool { return len(PriceChanges(a, b)) == 0 }
+func SamePrice(a, b Price) bool { return len(priceChanges(a, b)) == 0 }
 
-// PriceChanges lists the fields in which b's price differs from a's,
+// priceChanges lists the fields in which b's price differs from a's,
 // sorted by field name. Fields are compared as the catalog's JSON format
 // writes them, so a field added to Price is compared without naming it
 // here.
-func PriceChanges(a, b Price) []Change {
+func priceChanges(a, b Price) []Change {
 	fa, fb := priceFields(a), priceFields(b)
 	var out []Change
 	for k, va := range fa {

@@ -49,13 +49,13 @@ func TestPriceChanges(t *testing.T) {
 	b := a
 	b.Date, b.Origin, b.Ref, b.MaxInput = "2026-02-01", "y", "r", 99
 	if !SamePrice(a, b) {
-		t.Fatalf("dates and provenance counted as a price change: %+v", PriceChanges(a, b))
+		t.Fatalf("dates and provenance counted as a price change: %+v", priceChanges(a, b))
 	}
 	b.Output = 8_000_000
 	b.Tiers = []Tier{{Above: 200_000, Rates: Rates{Input: 5_000_000, Output: 15_000_000}}, {Above: 500_000, Rates: Rates{Input: 6_000_000, Output: 20_000_000}}}
 	b.CacheRead, b.HasCacheRead = 250_000, true
 	var got []string
-	for _, c := range PriceChanges(a, b) {
+	for _, c := range priceChanges(a, b) {
 		got = append(got, c.Field+" "+c.Old+">"+c.New)
 	}
 	want := "cache_read >0.25|output 10>8|tiers.above_500000.input >6|tiers.above_500000.output >20"

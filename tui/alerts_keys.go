@@ -10,7 +10,7 @@ type alertsKeys struct {
 func newAlertsKeys() alertsKeys {
 	return alertsKeys{
 		listKeys: newListKeys(),
-		Ack:      key.NewBinding(key.WithKeys("a", "enter"), key.WithHelp("a", "acknowledge")),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		AckAll:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "acknowledge all")),
 		ShowAll:  key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "show/hide acknowledged")),
 	}

@@ -175,15 +175,41 @@ type customRangeMsg struct {
 	from, to time.Time
 }
 
+// rangeText writes the days a period covers, after its title: ", Dec 6
+// 2026" for one day, "  Nov 1 – Nov 30 2026" for several (the last day
+// named is the last one counted).
+func rangeText(from, to time.Time, loc *time.Location) string {
+	first, last := from.In(loc), to.Add(-time.Nanosecond).In(loc)
+	if first.Format(time.DateOnly) == last.Format(time.DateOnly) {
+		return ", " + first.Format("Jan 2 2006")
+	}
+	if first.Year() != last.Year() {
+		return "  " + first.Format("Jan 2 2006") + " – " + last.Format("Jan 2 2006")
+	}
+	return "  " + first.Format("Jan 2") + " – " + last.Format("Jan 2 2006")
+}
+
 // customForm asks for a custom range; times are read by the app, so the
 // same forms work as in `byok usage --since/--until`.
 func (d *dashboard) customForm() dialog {
 	a := d.c.app
 	v := &struct{ from, to string }{from: "7d", to: "now"}
 	check := func(s string) error { _, err := a.ParseTime(s); return err }
+	// The end is checked against the start where it is typed, so a range
+	// that ends before it starts keeps the form open with both values.
+	checkTo := func(s string) error {
+		to, err := a.ParseTime(s)
+		if err != nil {
+			return err
+		}
+		if from, err := a.ParseTime(v.from); err == nil && !to.After(from) {
+			return fmt.Errorf("the range ends before it starts (%s → %s)", v.from, s)
+		}
+		return nil
+	}
 	form := huh.NewForm(huh.NewGroup(
-		huh.NewInput().Title("From").Description("a date (2026-11-01), today, yesterday, or an age such as 7d").Value(&v.from).Validate(check),
-		huh.NewInput().Title("To").Description("a date, now, or an age").Value(&v.to).Validate(check),
+		huh.NewInput().Title("From").Description("a date (2026-11-01), today, yesterday, or an age such as 7d; counted from its start").Value(&v.from).Validate(check),
+		huh.NewInput().Title("To").Description("now, an age, or a date the range stops before (2026-12-01 ends with Nov 30)").Value(&v.to).Validate(checkTo),
 	))
 	return newFormDialog(d.c, "Custom range", form, "Loading…", func() tea.Cmd {
 		from, _ := a.ParseTime(v.from)
@@ -237,8 +263,7 @@ func (d *dashboard) View() string {
 		}
 	}
 	loc := d.c.app.Location()
-	rng := fmt.Sprintf("%s – %s", s.From.In(loc).Format("Jan 2"), s.To.Add(-time.Nanosecond).In(loc).Format("Jan 2 2006"))
-	out = append(out, fit(st.Title.Render(strings.ToUpper(dashPeriods[d.period][:1])+dashPeriods[d.period][1:])+"  "+st.Muted.Render(rng), w-lenPlain(sw), false)+strings.Join(sw, " "))
+	out = append(out, fit(st.Title.Render(strings.ToUpper(dashPeriods[d.period][:1])+dashPeriods[d.period][1:])+st.Muted.Render(rangeText(s.From, s.To, loc)), w-lenPlain(sw), false)+strings.Join(sw, " "))
 	if n := len(s.Alerts); n > 0 {
 		latest := s.Alerts[0]
 		for _, a := range s.Alerts {
@@ -246,7 +271,7 @@ func (d *dashboard) View() string {
 				latest = a
 			}
 		}
-		out = append(out, fit(st.Banner.Render(fmt.Sprintf("⚠ %d unacknowledged alert%s: %s", n, plural(n), latest.Message))+st.Muted.Render("  (7 to review)"), w, false))
+		out = append(out, fit(st.Banner.Render(fmt.Sprintf("⚠ %d unacknowledged alert%s: %s", n, plural(n), latest.Message))+st.Muted.Render("  (press 7 to review)"), w, false))
 	}
 	out = append(out, strings.Split(d.totalLine(w), "\n")...)
 	out = append(out, "")
@@ -319,7 +344,7 @@ func (d *dashboard) totalLine(w int) string {
 			all += st.Muted.Render(" → forecast " + b.Forecast.String())
 		}
 	} else {
-		all = st.Muted.Render("No budget on everything yet (6 to add one)")
+		all = st.Muted.Render("No budget on everything yet (press 6 to add one)")
 	}
 	if lipglossWidth(line)+3+lipglossWidth(all) <= w {
 		return line + "   " + all

@@ -283,3 +283,33 @@ func TestPickerPutsExactNamesFirst(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C over a prompt being written asks once; a second ctrl+c quits, and
+// any other key keeps the program and clears the question.
+func TestCtrlCAsksBeforeLosingADraft(t *testing.T) {
+	a := testApp(t, "", false)
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	hs.press("ctrl+c")
+	if !hs.quit {
+		t.Fatal("ctrl+c with nothing to lose did not quit")
+	}
+
+	hs = newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+	hs.press("enter")
+	hs.typeText("a long prompt I am still writing")
+	hs.press("ctrl+c")
+	if hs.quit {
+		t.Fatal("ctrl+c quit over a prompt being written")
+	}
+	hs.contains("press ctrl+c again to quit and lose the prompt you are writing")
+	hs.press("x")
+	hs.lacks("press ctrl+c again")
+	hs.press("ctrl+c")
+	if hs.quit {
+		t.Fatal("the question was forgotten by the next key, yet ctrl+c quit at once")
+	}
+	hs.press("ctrl+c")
+	if !hs.quit {
+		t.Fatal("a second ctrl+c did not quit")
+	}
+}

@@ -143,7 +143,19 @@ func (k editingKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Send, leave, k.NextField}
 }
 func (p *playground) Editing() bool { return p.editing }
-func (p *playground) Busy() bool    { return p.streaming }
+
+// draft names what a quit would lose: a reply still streaming, or a prompt
+// written and not sent.
+func (p *playground) draft() string {
+	switch {
+	case p.streaming:
+		return "the reply still streaming"
+	case p.prompt.Value() != "" && (len(p.sent.Request.Messages) == 0 || p.prompt.Value() != p.sent.Request.Messages[0].Content):
+		return "the prompt you are writing"
+	}
+	return ""
+}
+func (p *playground) Busy() bool { return p.streaming }
 
 // stop cancels a request still streaming when the program ends; the app
 // records it as cancelled.

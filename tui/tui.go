@@ -160,6 +160,9 @@ type (
 	// wheeler scrolls by the mouse wheel itself; pages without it scroll by
 	// moving their cursor.
 	wheeler interface{ wheel(up bool) }
+	// drafter holds work a quit would lose (a prompt being written, a reply
+	// streaming); ctrl+c asks once before losing it.
+	drafter interface{ draft() string }
 )
 
 // owned is an async result that belongs to one page, whichever is active.
@@ -252,6 +255,9 @@ type model struct {
 	notice     string
 	noticeKind noticeKind
 	noticeID   int
+	// quitArmed says ctrl+c was pressed once over work a quit would lose;
+	// a second ctrl+c quits, any other key keeps working.
+	quitArmed bool
 
 	version int64
 	width   int
@@ -331,7 +337,26 @@ func (m *model) poll(after time.Duration) tea.Cmd {
 }
 
 // activate switches to page p and loads it the first time.
+// unsaved names what a quit now would lose, or "".
+func (m *model) unsaved() string {
+	if m.dialog != nil {
+		return "the open form"
+	}
+	for _, p := range m.pages {
+		if d, ok := p.(drafter); ok {
+			if lost := d.draft(); lost != "" {
+				return lost
+			}
+		}
+	}
+	return ""
+}
+
 func (m *model) activate(p pageID) tea.Cmd {
+	if p != m.active {
+		// A notice belongs to the view whose action raised it.
+		m.notice = ""
+	}
 	m.active = p
 	m.showHelp = false
 	if m.loaded[p] {
@@ -492,7 +517,17 @@ func (m *model) polled(msg pollMsg) tea.Cmd {
 
 func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Interrupt) {
+		if lost := m.unsaved(); lost != "" && !m.quitArmed {
+			m.quitArmed = true
+			return func() tea.Msg {
+				return noticeMsg{text: "press ctrl+c again to quit and lose " + lost, kind: noticeWarn}
+			}
+		}
 		return tea.Quit
+	}
+	if m.quitArmed {
+		m.quitArmed = false
+		m.notice = ""
 	}
 	if m.dialog != nil {
 		return m.dialog.Update(msg)

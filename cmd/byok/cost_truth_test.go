@@ -52,6 +52,11 @@ func TestUnpricedNeverZero(t *testing.T) {
 	if !strings.Contains(r.err, "600 in + 200 cached + 400 cache write / 300 out · unpriced") {
 		t.Errorf("summary line: %q", r.err)
 	}
+	var pj map[string]any
+	decode(t, c.ok("", "prompt", "--json", "-m", "fakeai/m1", "hello"), &pj)
+	if pj["cache_write_tokens"] != 400.0 || pj["cost_usd"] != "" || pj["cost_state"] != "unpriced" {
+		t.Errorf("prompt --json: %+v", pj)
+	}
 	hist := c.ok("", "keys", "history", "1")
 	if !strings.Contains(hist, "unpriced") || strings.Contains(hist, "$0.00") {
 		t.Errorf("keys history shows an unpriced request as:\n%s", hist)
