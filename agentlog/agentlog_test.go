@@ -158,11 +158,15 @@ func TestClaudeCodeRules(t *testing.T) {
 func TestClaudeCodeRefusesBrokenLines(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "proj")
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	body := `{"type":"assistant","message":{"id":"msg_x","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":2}},"requestId":"r","timestamp":"not a time"}` + "\n" +
 		`{"type":"assistant","message":{"usage":{"input_tokens":1` + "\n" +
 		"garbage\n"
-	os.WriteFile(filepath.Join(dir, "s.jsonl"), []byte(body), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "s.jsonl"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res := read(t, ClaudeCode, root, nil)
 	if len(res.Records) != 0 || len(res.Refused) != 3 {
 		t.Fatalf("records %v refused %v, want none and three", res.Records, res.Refused)
@@ -232,10 +236,14 @@ func TestCodexRules(t *testing.T) {
 
 	// An archived copy of a session adds nothing.
 	arch := filepath.Join(home, "archived")
-	os.MkdirAll(arch, 0o755)
+	if err := os.MkdirAll(arch, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	name := "rollout-2026-11-20T09-00-00-" + codexA + ".jsonl"
 	b, _ := os.ReadFile(filepath.Join(home, "sessions/2026/11/20", name))
-	os.WriteFile(filepath.Join(arch, name), b, 0o644)
+	if err := os.WriteFile(filepath.Join(arch, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	both := read(t, Codex, home, nil)
 	if len(both.Records) != len(want) || both.Duplicates != 2 {
 		t.Errorf("with an archived copy: %d records, %d duplicates; want %d and 2", len(both.Records), both.Duplicates, len(want))
@@ -250,7 +258,9 @@ func TestCodexSubAgentReadInPieces(t *testing.T) {
 	lines := strings.SplitAfter(string(full), "\n")
 	// Only the first replayed count is written: whether it is a replay
 	// is not known yet, so it is neither counted nor passed.
-	os.WriteFile(name, []byte(strings.Join(lines[:3], "")), 0o644)
+	if err := os.WriteFile(name, []byte(strings.Join(lines[:3], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res := read(t, Codex, dir, nil)
 	for _, r := range res.Records {
 		if r.Session == codexSub {
@@ -313,7 +323,9 @@ func TestGeminiCLI(t *testing.T) {
 	name := filepath.Join(root, "76c62a47a1287071", "chats", "session-2026-11-20T10-00-1a2b3c4d.json")
 	b, _ := os.ReadFile(name)
 	more := strings.Replace(string(b), `"type": "info",`, `"type": "gemini", "model": "gemini-2.5-flash", "tokens": {"input": 100, "output": 10, "cached": 0, "thoughts": 0, "tool": 0, "total": 110},`, 1)
-	os.WriteFile(name, []byte(more), 0o644)
+	if err := os.WriteFile(name, []byte(more), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res = read(t, GeminiCLI, root, cur)
 	if ids := keys(byID(res.Records)); len(ids) != 3 || ids[0] != want[0].id || ids[2] != session+":8f1e2d3c-0004" {
 		t.Fatalf("after the rewrite: %v", ids)

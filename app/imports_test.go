@@ -123,8 +123,11 @@ func TestImportAgentLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The unfinished line is finished first, then one more reply.
-	f.WriteString(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}` + "\n" + line)
+	_, err = f.WriteString(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}` + "\n" + line)
 	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	more, err := a.Import(ctx, agentlog.ClaudeCode, claude)
 	if err != nil || more.Added != 2 || more.Lines != 2 {
 		t.Fatalf("after appending %+v %v", more, err)

@@ -107,6 +107,12 @@ func (a *App) Reprice(ctx context.Context, since time.Time, apply bool) ([]store
 		u := providers.Usage{Input: e.InputTokens, CacheRead: e.CacheReadTokens, CacheWrite5m: e.CacheWrite5mTokens,
 			CacheWrite1h: e.CacheWrite1hTokens, Output: e.OutputTokens, Reasoning: e.ReasoningTokens,
 			Estimated: e.CostState == pricing.Estimated}
+		e.Units.Apply(&u)
+		if e.CostState == pricing.Computed && e.PriceRef == "" && e.Cost == 0 {
+			// A free call (a model listing, a token count, a poll of an
+			// image task) stays free.
+			return store.Repriced{Cost: e.Cost, Markup: e.Markup, Fallback: e.Fallback, State: e.CostState, Ref: e.PriceRef}
+		}
 		b := cat.Price(e.Provider, e.Model, u, a.Config.Markup(e.Provider))
 		return store.Repriced{Cost: b.Total, Markup: b.Markup, Fallback: b.Fallback, State: b.State, Ref: b.Ref}
 	}, apply)

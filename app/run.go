@@ -33,6 +33,10 @@ type Call struct {
 	// API picks another API the provider serves (openai and azure serve
 	// the Responses API too); empty means the provider's own.
 	API providers.Kind
+	// Units are what the request will make that is billed per unit (the
+	// images asked for, with their size and quality): the budget check
+	// counts them at the catalog's price before anything is sent.
+	Units providers.Usage
 	// Unreadable says why byok could not read the request (a proxied body
 	// that is not JSON): its model and prompt are unknown, so it is
 	// recorded unpriced with this reason, never as a free or priced call.
@@ -102,7 +106,11 @@ func (a *App) worstCase(provider string, c Call) money.USD {
 	if maxOut <= 0 {
 		maxOut = defaultMaxOutput
 	}
-	return pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
+	worst := pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
+	if c.Units.HasUnits() {
+		worst += pricing.Cost(p, c.Units, 0).Total
+	}
+	return worst
 }
 
 // worstInputTokens bounds a prompt's token count from above without a
@@ -242,6 +250,17 @@ func retryAfter(err error, emitted bool, attempt int, waited time.Duration) (tim
 	return wait, true
 }
 
+// Images makes the images of req and finishes the run: priced from the
+// reply's tokens or per image, recorded, alerts evaluated.
+func (r *Run) Images(ctx context.Context, req providers.ImageRequest) ([]providers.Image, Outcome, error) {
+	images, res, err := providers.GenerateImages(ctx, r.Spec, r.secret, r.app.providerOptions(r.Call.Client), req)
+	out, ferr := r.Finish(ctx, res, err)
+	if err != nil {
+		return images, out, err
+	}
+	return images, out, ferr
+}
+
 // Prompt is the whole path in one call: Begin, then Stream.
 func (a *App) Prompt(ctx context.Context, c Call, emit func(providers.Event)) (Outcome, error) {
 	r, err := a.Begin(ctx, c)
@@ -335,6 +354,7 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 	}
 	e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens = u.Input, u.CacheRead, u.CacheWrite5m, u.CacheWrite1h
 	e.OutputTokens, e.ReasoningTokens = u.Output, u.Reasoning
+	e.Units = store.UnitsOf(u)
 	e.Cost, e.Markup, e.Fallback, e.CostState, e.PriceRef = cost.Total, cost.Markup, cost.Fallback, cost.State, cost.Ref
 	e.Computed, e.HasComputed = cost.Computed, cost.HasComputed
 	if a.Config.StoreText && r.Call.Source != store.SourceProxy {

@@ -360,7 +360,7 @@ func (c *Catalog) Price(provider, model string, u providers.Usage, markupBP int6
 		reported := min(u.ReportedCost, money.MaxAmount)
 		b.Markup = min(markup(reported, markupBP), money.MaxAmount-reported)
 		b.Total = reported + b.Markup
-		if p, ok := c.Lookup(provider, model); ok {
+		if p, ok := c.Lookup(provider, model); ok && !u.Unmeasured && p.Covers(u) {
 			b.Computed, b.HasComputed = Cost(p, u, markupBP).Total, true
 		}
 		return b

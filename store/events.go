@@ -21,8 +21,8 @@ const insertEventSQL = `INSERT INTO events (
 	ts, source, client, provider, model, key_id, key_name, status, error_class,
 	error_message, http_status, latency_ns, ttft_ns, request_id, input_tokens,
 	cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens,
-	cost, markup, fallback, cost_state, price_ref, note, computed_cost
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	cost, markup, fallback, cost_state, price_ref, note, computed_cost, units
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // rollupTable is one rollup table: its name and key columns. Every table
 // has the same sum columns, and every write adds to them.
@@ -349,7 +349,7 @@ func insertArgs(e *Event) []any {
 		e.KeyID, e.KeyName, string(e.Status), e.ErrorClass, e.ErrorMessage, e.HTTPStatus,
 		int64(e.Latency), int64(e.TTFT), e.RequestID, e.InputTokens, e.CacheReadTokens,
 		e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens, e.ReasoningTokens,
-		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note, e.computedArg()}
+		int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef, e.Note, e.computedArg(), e.Units.encode()}
 }
 
 // computedArg is the computed_cost column's value: NULL when byok
@@ -629,7 +629,7 @@ func (r *txRecorder) fold(ctx context.Context, fresh []*Event, ids []int64, forc
 const eventColumns = `e.id, e.ts, e.source, e.client, e.provider, e.model, e.key_id, e.key_name,
 	e.status, e.error_class, e.error_message, e.http_status, e.latency_ns, e.ttft_ns, e.request_id,
 	e.input_tokens, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output_tokens,
-	e.reasoning_tokens, e.cost, e.markup, e.fallback, e.cost_state, e.price_ref, e.note, e.computed_cost`
+	e.reasoning_tokens, e.cost, e.markup, e.fallback, e.cost_state, e.price_ref, e.note, e.computed_cost, e.units`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -658,14 +658,15 @@ func scanEvent(sc scanner, extra ...any) (Event, error) {
 	var e Event
 	var ts, lat, ttft, cost, markup, fallback int64
 	var computed sql.NullInt64
-	var source, status, state string
+	var source, status, state, units string
 	dest := []any{&e.ID, &ts, &source, &e.Client, &e.Provider, &e.Model, &e.KeyID, &e.KeyName,
 		&status, &e.ErrorClass, &e.ErrorMessage, &e.HTTPStatus, &lat, &ttft, &e.RequestID,
 		&e.InputTokens, &e.CacheReadTokens, &e.CacheWrite5mTokens, &e.CacheWrite1hTokens,
-		&e.OutputTokens, &e.ReasoningTokens, &cost, &markup, &fallback, &state, &e.PriceRef, &e.Note, &computed}
+		&e.OutputTokens, &e.ReasoningTokens, &cost, &markup, &fallback, &state, &e.PriceRef, &e.Note, &computed, &units}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return Event{}, err
 	}
+	e.Units = decodeUnits(units)
 	e.Time = fromNanos(ts)
 	e.Source, e.Status, e.CostState = Source(source), Status(status), pricing.State(state)
 	e.Latency, e.TTFT = time.Duration(lat), time.Duration(ttft)

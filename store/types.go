@@ -1,11 +1,13 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
 )
 
 // Sentinel errors callers branch on.
@@ -81,6 +83,10 @@ type Event struct {
 	Computed    money.USD
 	HasComputed bool
 
+	// Units are what the request used that is billed per image, second
+	// or character, and the image and audio parts of its tokens.
+	Units Units
+
 	Prompt   string // stored only when config allows
 	Response string
 	Note     string // manual spend note
@@ -96,6 +102,57 @@ type Event struct {
 	// one is a copy of it (an agent's side conversation replaying a
 	// message) and is not stored.
 	CopyOf string
+}
+
+// Units are the parts of a request's usage beyond the five token counts
+// (see providers.Usage): images with their size and quality, audio
+// milliseconds, characters spoken, and the image and audio parts of the
+// input and output tokens. Zero for most requests.
+type Units struct {
+	Images       int64  `json:"images,omitempty"`
+	ImageSize    string `json:"image_size,omitempty"`
+	ImageQuality string `json:"image_quality,omitempty"`
+	AudioMillis  int64  `json:"audio_ms,omitempty"`
+	Characters   int64  `json:"characters,omitempty"`
+	InputImage   int64  `json:"input_image,omitempty"`
+	InputAudio   int64  `json:"input_audio,omitempty"`
+	OutputImage  int64  `json:"output_image,omitempty"`
+	OutputAudio  int64  `json:"output_audio,omitempty"`
+}
+
+// UnitsOf takes the units of a usage.
+func UnitsOf(u providers.Usage) Units {
+	return Units{Images: u.Images, ImageSize: u.ImageSize, ImageQuality: u.ImageQuality, AudioMillis: u.AudioMillis,
+		Characters: u.Characters, InputImage: u.InputImage, InputAudio: u.InputAudio, OutputImage: u.OutputImage, OutputAudio: u.OutputAudio}
+}
+
+// Apply puts the units into a usage rebuilt from an event's token counts.
+func (x Units) Apply(u *providers.Usage) {
+	u.Images, u.ImageSize, u.ImageQuality, u.AudioMillis, u.Characters = x.Images, x.ImageSize, x.ImageQuality, x.AudioMillis, x.Characters
+	u.InputImage, u.InputAudio, u.OutputImage, u.OutputAudio = x.InputImage, x.InputAudio, x.OutputImage, x.OutputAudio
+}
+
+// encode writes the units as the events.units column holds them: "" when
+// there are none.
+func (x Units) encode() string {
+	if x == (Units{}) {
+		return ""
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// decodeUnits reads the events.units column; what it cannot read counts
+// as no units.
+func decodeUnits(s string) Units {
+	var x Units
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &x)
+	}
+	return x
 }
 
 // CacheWriteTokens returns the 5-minute and 1-hour cache writes together.

@@ -185,7 +185,9 @@ func watchImports(ctx context.Context, f *Factory, a *app.App, srcs []agentlog.S
 	enc := json.NewEncoder(f.IO.Out)
 	report := func(s app.ImportSummary) {
 		if o.json {
-			enc.Encode(toImportJSON(s))
+			if err := enc.Encode(toImportJSON(s)); err != nil {
+				a.Log.Warn("print import summary", "err", err)
+			}
 		} else {
 			fmt.Fprintf(f.IO.Out, "%s ", a.Now().In(a.Location()).Format("15:04:05"))
 			printImport(f.IO.Out, s)

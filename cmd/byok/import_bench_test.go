@@ -70,12 +70,16 @@ func BenchmarkImportClaudeCode(b *testing.B) {
 	}
 	// Both read the files from the page cache: read every file once
 	// before timing anything.
-	filepath.WalkDir(logs, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			os.ReadFile(p)
+	err := filepath.WalkDir(logs, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return nil
+		_, err = os.ReadFile(p)
+		return err
 	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	env := []string{"TZ=UTC"}
 
 	b.Run("first", func(b *testing.B) {

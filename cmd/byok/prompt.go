@@ -30,6 +30,7 @@ type promptOptions struct {
 	maxTokens          int
 	noStream, json     bool
 	effort             string
+	image              imageOptions
 }
 
 func newPromptCmd(f *Factory) *cobra.Command {
@@ -39,7 +40,8 @@ func newPromptCmd(f *Factory) *cobra.Command {
 		Short: "Send a prompt to a model and stream the reply; the cost is recorded",
 		Example: `  byok prompt -m openai/gpt-4o-mini "Write a haiku about invoices"
   git diff | byok prompt -m anthropic/claude-sonnet-4-5 --system "Review this diff" -
-  byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"`,
+  byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"
+  byok prompt -m openai/dall-e-3 --image --size 1792x1024 --quality hd "a lighthouse at dusk"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -57,6 +59,7 @@ func newPromptCmd(f *Factory) *cobra.Command {
 	fl.StringVar(&o.effort, "reasoning-effort", "", "low, medium or high, for reasoning models")
 	fl.StringVar(&o.api, "api", "", "use another API the provider serves: responses (openai, azure)")
 	fl.BoolVar(&o.json, "json", false, "print the reply and its cost as JSON")
+	o.image.bind(cmd)
 	return cmd
 }
 
@@ -146,6 +149,9 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 		return err
 	}
 	call.Request.NoStream = o.noStream
+	if o.image.on {
+		return runImage(ctx, f, a, call, o, text)
+	}
 	switch o.api {
 	case "":
 	case "responses":

@@ -33,7 +33,7 @@ func newUsageCmd(f *Factory) *cobra.Command {
 	}
 	o.span.addFlags(cmd, "start of this month")
 	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
-	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, claude-code, codex, gemini-cli, opencode)")
+	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli, opencode)")
 	o.output.addFlags(cmd, true)
 	return cmd
 }
@@ -69,7 +69,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 		return usageErrorf("--by %q: use provider, model, key, day, source or session", o.by)
 	}
 	if o.source != "" && !knownSource(o.source) {
-		return usageErrorf("--source %q: use tui, cli, proxy, manual, claude-code, codex, gemini-cli or opencode", o.source)
+		return usageErrorf("--source %q: use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode", o.source)
 	}
 	a, err := f.App(ctx)
 	if err != nil {
@@ -128,7 +128,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // knownSource tells whether events can have this source.
 func knownSource(s string) bool {
 	switch store.Source(s) {
-	case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual:
+	case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual, store.SourceReconciled:
 		return true
 	}
 	_, err := agentlog.ParseSource(s)

@@ -76,8 +76,9 @@ func (g *gen) text(n int) string {
 }
 
 func (g *gen) line(s string) {
-	g.w.WriteString(s)
-	g.w.WriteByte('\n')
+	// A bufio.Writer keeps its first error; close reports it from Flush.
+	_, _ = g.w.WriteString(s)
+	_ = g.w.WriteByte('\n')
 	g.st.Lines++
 	g.st.Bytes += int64(len(s) + 1)
 }

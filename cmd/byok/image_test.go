@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestPromptImage makes images with byok prompt --image against a fake
+// OpenAI Images API: DALL·E 3 is priced per image by size and quality,
+// gpt-image-1 by the tokens its reply reports; the images are written as
+// files and the request is in the log with its cost.
+func TestPromptImage(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), []byte("fake image body")...)
+	b64 := base64.StdEncoding.EncodeToString(png)
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = nil
+		_ = json.Unmarshal(body, &got)
+		if r.URL.Path != "/v1/images/generations" || r.Header.Get("Authorization") != "Bearer sk-fake-images-key-000011112222" {
+			http.Error(w, `{"error":{"message":"wrong path or key","type":"invalid_request_error"}}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch got["model"] {
+		case "dall-e-3":
+			fmt.Fprintf(w, `{"created":1713833628,"data":[{"b64_json":%q,"revised_prompt":"a lighthouse at dusk, oil"}]}`, b64)
+		default:
+			fmt.Fprintf(w, `{"created":1713833628,"data":[{"b64_json":%q}],"size":"1024x1024","quality":"low","output_format":"png",
+				"usage":{"total_tokens":322,"input_tokens":50,"output_tokens":272,"input_tokens_details":{"text_tokens":50,"image_tokens":0}}}`, b64)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newCLI(t, fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1"))
+	t.Setenv("OPENAI_API_KEY", "sk-fake-images-key-000011112222")
+	dir := t.TempDir()
+
+	r := c.run("", "prompt", "-m", "openai/dall-e-3", "--image", "--size", "1792x1024", "--quality", "hd", "--out", dir, "a lighthouse")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	if got["response_format"] != "b64_json" || got["size"] != "1792x1024" || got["quality"] != "hd" {
+		t.Errorf("the provider got %v", got)
+	}
+	file := strings.TrimSpace(r.out)
+	if b, err := os.ReadFile(file); err != nil || string(b) != string(png) || !strings.HasSuffix(file, ".png") {
+		t.Errorf("the image file %q: %v", file, err)
+	}
+	if !strings.Contains(r.err, "1 image 1792x1024 hd") || !strings.Contains(r.err, "$0.12 computed") || !strings.Contains(r.err, "up to $0.12") {
+		t.Errorf("the summary: %q", r.err)
+	}
+
+	var j struct {
+		Files     []string `json:"files"`
+		CostUSD   string   `json:"cost_usd"`
+		CostState string   `json:"cost_state"`
+		Input     int64    `json:"input_tokens"`
+		Output    int64    `json:"output_tokens"`
+	}
+	out := c.ok("", "prompt", "-m", "openai/gpt-image-1", "--image", "--quality", "low", "--out", dir, "--json", "a lighthouse")
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatal(err)
+	}
+	// 50 text tokens × $5/M + 272 image tokens × $40/M
+	if j.CostUSD != "0.01113" || j.CostState != "computed" || j.Input != 50 || j.Output != 272 || len(j.Files) != 1 {
+		t.Errorf("gpt-image-1: %+v", j)
+	}
+	if _, has := got["response_format"]; has {
+		t.Errorf("gpt-image-1 was sent response_format, which it refuses: %v", got)
+	}
+
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "log", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1]["model"] != "dall-e-3" || rows[1]["cost_usd"] != "0.12" {
+		t.Errorf("log: %v", rows)
+	}
+	for _, bad := range [][]string{
+		{"prompt", "-m", "openai/dall-e-3", "--image", "--images", "0", "x"},
+		{"prompt", "-m", "openai/dall-e-3", "--image", "--system", "s", "x"},
+		{"prompt", "-m", "openai/dall-e-3", "--image", "--out", "/no/such/dir", "x"},
+	} {
+		if r := c.run("", bad...); r.code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", bad, r.code, exitUsage)
+		}
+	}
+}
