@@ -57,7 +57,7 @@ var rules = map[string]rule{
 	"internal/genlogs": {}, // benchmark logs in the agents' formats
 	"store":            {mayImport: []string{"money", "providers", "pricing", "redact", "filelock"}},
 	"store/keychain":   {mayImport: []string{"redact", "filelock"}},
-	"budget":           {mayImport: []string{"money", "providers", "pricing", "store", "redact"}},
+	"budget":           {mayImport: []string{"money", "providers", "pricing", "store", "redact", "safetext"}},
 	"export":           {mayImport: []string{"money", "store"}},
 	"reports":          {mayImport: []string{"money", "providers"}},
 	"app":              {mayImport: []string{"money", "providers", "pricing", "store", "budget", "config", "redact", "reports", "agentlog", "safetext", "export"}},

@@ -135,7 +135,7 @@ func (a *App) KeySpec(provider string) (providers.Spec, error) {
 // CheckKeyLabel says whether label is well formed for a key.
 func CheckKeyLabel(label string) error {
 	if !labelPattern.MatchString(label) || label == envLabel {
-		return fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)
+		return inputError{fmt.Errorf("label %q: use up to 40 letters, digits, '.', '-' or '_' (and not %q, which names environment keys)", label, envLabel)}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -73,6 +74,9 @@ func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[
 		byName[o.Provider+"/"+o.Model] = o
 	}
 	for _, p := range add {
+		if err := safetext.Check("model name", p.Model); err != nil {
+			return inputError{err}
+		}
 		byName[p.Provider+"/"+p.Model] = p
 	}
 	for n := range remove {

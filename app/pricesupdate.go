@@ -351,7 +351,7 @@ func (a *App) readLiteLLM(ctx context.Context, src string) (body []byte, validat
 		}
 	})
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("cannot fetch LiteLLM's price file: %w", err)
+		return nil, nil, false, fmt.Errorf("cannot fetch LiteLLM's price file: %w; check the connection, or pass a downloaded file with --from FILE", err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -447,7 +447,7 @@ func (a *App) get(ctx context.Context, target string, header func(http.Header)) 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("cannot reach %s: %w (%v); check the connection, or pass a downloaded file with --from FILE", req.URL.Host, ErrOffline, err)
+		return nil, fmt.Errorf("cannot reach %s: %w (%v)", req.URL.Host, ErrOffline, err)
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	return resp, nil

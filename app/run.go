@@ -13,6 +13,7 @@ import (
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -154,6 +155,12 @@ func (a *App) Begin(ctx context.Context, c Call) (*Run, error) {
 	}
 	if c.Model == "" {
 		return nil, fmt.Errorf("no model given: name one as %s/MODEL (see `byok models %s`)", spec.ID, spec.ID)
+	}
+	// Every request passes here, from the CLI, the TUI and the proxy: a
+	// model name holding control characters would be stored, then replayed
+	// to terminals by the log, usage and the proxy's request line.
+	if err := safetext.Check("model name", c.Model); err != nil {
+		return nil, inputError{err}
 	}
 	if c.Source == "" {
 		c.Source = store.SourceCLI

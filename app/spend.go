@@ -9,6 +9,7 @@ import (
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -27,6 +28,9 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		return store.Event{}, fmt.Errorf("the amount must be more than zero, not %s", amount.Decimal())
 	case amount > money.MaxAmount:
 		return store.Event{}, fmt.Errorf("%s is more than byok records in one entry (%s): split it, or check the amount", amount, money.MaxAmount)
+	}
+	if err := safetext.Check("the note", note); err != nil {
+		return store.Event{}, inputError{err}
 	}
 	if at.IsZero() {
 		at = a.now()

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/byokhq/byok/safetext"
 	"github.com/byokhq/byok/store"
 )
 
@@ -81,13 +82,14 @@ func ParseScope(s string) (Scope, error) {
 }
 
 // validName reports whether a scope part is non-empty and free of spaces
-// and control characters.
+// and control characters (C1 and invalid UTF-8 included: a scope is
+// printed on terminals by budget list, alerts and the status line).
 func validName(s string) bool {
-	if s == "" {
+	if s == "" || safetext.Check("scope", s) != nil {
 		return false
 	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
+		if r == ' ' {
 			return false
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // price of extras whose model the catalog built so far does not know under
 // any spelling Lookup accepts. The generator merges LiteLLM's prices with
 // catwalk's model lists this way, and `byok pricing update` a fresh
-// LiteLLM file with those lists and OpenRouter's.
+// LiteLLM file with OpenRouter's model list.
 func Merge(info CatalogInfo, primary []Price, extras ...[]Price) *Catalog {
 	kept := append([]Price(nil), primary...)
 	for _, set := range extras {

@@ -64,6 +64,10 @@ type env struct {
 	recorded chan store.Event
 }
 
+// testBodyTimeout bounds a request body's arrival in the tests: far above
+// what a body over loopback takes, short enough to wait for.
+const testBodyTimeout = 3 * time.Second
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, served: make(chan error, 1), recorded: make(chan store.Event, 4096)}
@@ -130,7 +134,7 @@ base_url = %[1]q
 	var b [16]byte
 	rand.Read(b[:])
 	e.token = "byok-proxy-test" + hex.EncodeToString(b[:])
-	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10,
+	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10, BodyTimeout: testBodyTimeout,
 		Recorded: func(ev store.Event) {
 			select {
 			case e.recorded <- ev:

@@ -60,6 +60,30 @@ func checkBrowser(host, origin, fetchSite, port string) error {
 	return nil
 }
 
+// checkBrowserHeaders is checkBrowser over every Origin and Sec-Fetch-Site
+// value a request carries: a header sent twice must not hide a cross-site
+// value behind a harmless first one.
+func checkBrowserHeaders(host string, h http.Header, port string) error {
+	origins, sites := h.Values("Origin"), h.Values("Sec-Fetch-Site")
+	if err := checkBrowser(host, "", "", port); err != nil {
+		return err
+	}
+	for _, o := range origins {
+		if err := checkBrowser(host, o, "", port); err != nil {
+			return err
+		}
+		if o == "" {
+			return fmt.Errorf("%w: an empty Origin header beside others; the proxy serves local tools, not web pages", errForbidden)
+		}
+	}
+	for _, s := range sites {
+		if err := checkBrowser(host, "", s, port); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func checkHost(host, port string) error {
 	if host == "" {
 		return fmt.Errorf("%w: the request has no Host header", errForbidden)

@@ -116,6 +116,27 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 			edit: func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "nope") }},
 		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400,
 			wantText: "byok keys add groq", code: "byok_no_key"},
+		// Names that would replay terminal control sequences from the
+		// log, usage and the proxy's request line (OSC 52 sets the
+		// clipboard, OSC 0 the window title).
+		{name: "model with terminal escapes", path: "/v1/chat/completions", status: 400, wantText: "control character", code: "byok_bad_request",
+			body: `{"model":"openai/gpt-4o-mini\u001b]52;c;cGF5bG9hZA==\u0007\u001b]0;PWN\u0007","messages":[]}`},
+		{name: "Anthropic model with terminal escapes", path: "/anthropic/v1/messages", status: 400, shape: "anthropic", wantText: "control character",
+			body: `{"model":"claude-sonnet-4-5\u009b2J","max_tokens":10,"messages":[]}`},
+		{name: "Gemini model in the path with terminal escapes", path: "/gemini/v1beta/models/gemini-2.5-flash%1B%5D0;PWN%07:generateContent",
+			status: 400, shape: "gemini", wantText: "control character"},
+		{name: "dot segments leave the provider's base path", path: "/p/openai/../../admin", status: 400, code: "byok_bad_path"},
+		{name: "dot segment in an OpenAI path", path: "/v1/./../admin", status: 400, code: "byok_bad_path"},
+		{name: "a second Origin that is cross-site", path: "/v1/chat/completions", status: 403, wantText: "cross-site",
+			edit: func(r *http.Request, e *env) {
+				r.Header.Add("Origin", "http://127.0.0.1:"+portOf(e))
+				r.Header.Add("Origin", "https://evil.example")
+			}},
+		{name: "a second Sec-Fetch-Site that is cross-site", path: "/v1/chat/completions", status: 403,
+			edit: func(r *http.Request, _ *env) {
+				r.Header.Add("Sec-Fetch-Site", "same-origin")
+				r.Header.Add("Sec-Fetch-Site", "cross-site")
+			}},
 	}
 	e := newEnv(t)
 	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
@@ -347,5 +368,35 @@ func TestProviderErrorsPassThroughRedacted(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A client holding the token cannot keep a connection open forever by
+// sending its body slowly: the body's read time is bounded as the headers'
+// is, and the answer is a 408 in the API's shape.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	e := newEnv(t)
+	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"model\":", strings.TrimPrefix(e.base, "http://"), e.token)
+	start := time.Now()
+	if err := conn.SetReadDeadline(time.Now().Add(testBodyTimeout + 20*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer %s after a body stopped arriving: %v", time.Since(start).Round(time.Second), err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("status %d, want 408: %s", resp.StatusCode, body)
+	}
+	checkShape(t, "", resp.StatusCode, string(body))
+	if n := e.hits.Load(); n != 0 {
+		t.Errorf("the provider saw %d requests, want none", n)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/byokhq/byok/app"
@@ -40,7 +42,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // request is answered here and gets a nil run.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Run) {
 	sh := shapeOfPath(r.URL.Path)
-	if err := checkBrowser(r.Host, r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), s.listenPort()); err != nil {
+	if err := checkBrowserHeaders(r.Host, r.Header, s.listenPort()); err != nil {
 		writeError(w, sh, http.StatusForbidden, "byok_forbidden", err.Error())
 		return nil, nil
 	}
@@ -51,6 +53,13 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 		return nil, nil
 	}
 	if s.serveMetrics(w, r) {
+		return nil, nil
+	}
+	if hasDotSegment(r.URL.Path) {
+		// /p/openai/../../admin would reach the provider's host outside
+		// its base path, with the real key attached.
+		writeError(w, sh, http.StatusBadRequest, "byok_bad_path",
+			"the path holds a '.' or '..' segment; the proxy forwards only paths below the provider's base URL")
 		return nil, nil
 	}
 	if family == "" {
@@ -68,6 +77,11 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 		if errors.As(err, &mbe) {
 			writeError(w, sh, http.StatusRequestEntityTooLarge, "byok_body_too_large",
 				fmt.Sprintf("the request body is over the proxy's limit of %s: raise [proxy] max_body_mb in config.toml", sizeText(s.maxBody)))
+			return nil, nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			writeError(w, sh, http.StatusRequestTimeout, "byok_body_timeout",
+				fmt.Sprintf("the request body did not arrive within %s", s.bodyWait))
 			return nil, nil
 		}
 		writeError(w, sh, http.StatusBadRequest, "byok_bad_body", "could not read the request body: "+err.Error())
@@ -109,6 +123,18 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 	return t, run
 }
 
+// hasDotSegment reports whether a (decoded) path has a "." or ".."
+// segment, which an upstream server would resolve against the provider's
+// base path. A backslash counts as a separator, as some servers take it.
+func hasDotSegment(p string) bool {
+	for seg := range strings.FieldsFuncSeq(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // sizeText writes a byte count in whole MB, or KB below a megabyte.
 func sizeText(n int64) string {
 	if n >= 1<<20 {
@@ -125,7 +151,24 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	// The server bounds the time to read headers; the body gets its own
+	// bound, lifted once it is in so that a long streamed reply is not cut.
+	rc := http.NewResponseController(w)
+	bounded := rc.SetReadDeadline(time.Now().Add(s.bodyWait)) == nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		// The deadline stays: the server reads what is left of a body
+		// before it answers, and that must not wait without bound either.
+		// The connection closes after the answer.
+		w.Header().Set("Connection", "close")
+		return nil, err
+	}
+	if bounded {
+		if err := rc.SetReadDeadline(time.Time{}); err != nil {
+			return nil, fmt.Errorf("lift the body's read deadline: %w", err)
+		}
+	}
+	return body, nil
 }
 
 // beginStatus maps a failed Begin to the status the client sees: 402 for a
@@ -139,6 +182,8 @@ func beginStatus(err error) (int, string) {
 		return http.StatusServiceUnavailable, "byok_keyring_unavailable"
 	case errors.Is(err, keychain.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return http.StatusBadRequest, "byok_no_key"
+	case errors.Is(err, app.ErrInput):
+		return http.StatusBadRequest, "byok_bad_request"
 	}
 	return http.StatusBadRequest, "byok_cannot_send"
 }

@@ -34,6 +34,10 @@ type Options struct {
 	// Upstream sends requests to the providers; nil means a client made
 	// for streaming (no overall timeout, no redirects followed).
 	Upstream *http.Client
+	// BodyTimeout bounds the reading of one request's body, as the
+	// server's ReadHeaderTimeout bounds its headers; zero means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	// Recorded, when set, is called with every request's event once it is
 	// recorded (the command prints a line per request). It is called from
 	// many goroutines at once.
@@ -43,11 +47,17 @@ type Options struct {
 	Metrics http.Handler
 }
 
+// DefaultBodyTimeout is how long a client may take to send a request body.
+// Bodies are at most max_body_mb and come over loopback: a client slower
+// than this is holding a connection open, not uploading.
+const DefaultBodyTimeout = time.Minute
+
 // Server is the proxy. Create it with New.
 type Server struct {
 	app      *app.App
 	token    string
 	maxBody  int64
+	bodyWait time.Duration
 	upstream *http.Client
 	recorded func(store.Event)
 	metrics  http.Handler
@@ -87,7 +97,10 @@ func New(a *app.App, o Options) (*Server, error) {
 			a.SetSecrets(newSecretCache(sec, secretTTL, time.Now))
 		}
 	}
-	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,

@@ -7,7 +7,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/store"
 )
 
 // gateEnv names a file a "cli" child waits for before it runs byok, so
@@ -221,4 +227,121 @@ func TestDatesOutOfRangeAreRefused(t *testing.T) {
 	if len(rows) != 0 {
 		t.Fatalf("refused dates stored %d entries", len(rows))
 	}
+}
+
+// hostile is text a hostile provider or proxy client sends: the clipboard
+// (OSC 52) and window title (OSC 0) rewritten, the screen cleared, a C1
+// control sequence, a carriage return that paints over the line.
+const hostile = "\x1b]52;c;cGF5bG9hZA==\a\x1b]0;PWN\a\x1b[2J\u009b31m\rX"
+
+// noControls fails when out holds anything a terminal would act on.
+func noControls(t *testing.T, what, out string) {
+	t.Helper()
+	for _, r := range out {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+			t.Errorf("%s holds the control character U+%04X: %q", what, r, out)
+			return
+		}
+	}
+}
+
+// Attack: control sequences from outside reach the terminal through the
+// CLI. A reply, a model id from the provider's list, an error body and a
+// model name stored by an earlier byok are printed by prompt, compare,
+// models --live, log, usage and their CSV without them, keeping their
+// text; JSON keeps the exact value (its encoder escapes them).
+func TestControlSequencesNeverReachTheTerminal(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/models"):
+			fmt.Fprintf(w, `{"object":"list","data":[{"id":%s,"object":"model"}]}`, jsonString("gpt-evil"+hostile))
+		case strings.HasSuffix(r.URL.Path, "/chat/completions") && strings.Contains(readAll(r), "fail-model"):
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"error":{"message":%s,"type":"invalid_request_error"}}`, jsonString("bad model"+hostile))
+		case strings.HasSuffix(r.URL.Path, "/chat/completions"):
+			w.Header().Set("Content-Type", "text/event-stream")
+			for _, text := range []string{"Hello", hostile, " there"} {
+				chunk, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
+					"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": text}}}})
+				fmt.Fprintf(w, "data: %s\n\n", chunk)
+			}
+			fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`+"\n\ndata: [DONE]\n\n")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(up.Close)
+	c := newCLI(t, fakeConfig(up.URL))
+	t.Setenv("BYOK_PASSPHRASE", "control sequences passphrase")
+	c.ok("sk-fake-control-key-0123456789abcd\n", "keys", "add", "fakeai", "--label", "work", "--no-validate")
+
+	r := c.run("", "prompt", "-m", "fakeai/gpt-4o-mini", "say hello")
+	if r.code != 0 || !strings.Contains(r.out, "Hello") || !strings.Contains(r.out, "PWN") && !strings.Contains(r.out, " there") {
+		t.Fatalf("prompt: exit %d out %q err %q", r.code, r.out, r.err)
+	}
+	noControls(t, "prompt's reply", r.out)
+	noControls(t, "prompt's stderr", r.err)
+	r = c.run("", "compare", "-m", "fakeai/gpt-4o-mini", "-m", "fakeai/fail-model", "say hello")
+	noControls(t, "compare's output", r.out)
+	noControls(t, "compare's stderr", r.err)
+	r = c.run("", "prompt", "-m", "fakeai/fail-model", "say hello")
+	if r.code == 0 || !strings.Contains(r.err, "bad model") {
+		t.Fatalf("a failing prompt: exit %d err %q", r.code, r.err)
+	}
+	noControls(t, "a provider error", r.err)
+	out := c.ok("", "models", "fakeai", "--live")
+	if !strings.Contains(out, "gpt-evil") {
+		t.Fatalf("models --live: %q", out)
+	}
+	noControls(t, "models --live", out)
+
+	// A model name with control sequences, as byok stored them before
+	// entries were checked, and as a raw database may hold.
+	st, err := store.Open(t.Context(), filepath.Join(c.home, "byok.db"), store.Options{})
+	checkErr(t, err)
+	evil := "gpt-4o-mini" + hostile
+	_, err = st.Record(t.Context(), &store.Event{Time: time.Now(), Source: store.SourceProxy, Provider: "fakeai", Model: evil,
+		Status: store.StatusError, ErrorClass: "bad_request", ErrorMessage: "echo" + hostile, CostState: "unpriced", Note: "n" + hostile})
+	checkErr(t, err)
+	checkErr(t, st.Close())
+	for _, args := range [][]string{{"log"}, {"log", "--csv"}, {"usage", "--by", "model"}, {"usage", "--by", "model", "--csv"}, {"status"}} {
+		noControls(t, "byok "+strings.Join(args, " "), c.ok("", args...))
+	}
+	var rows []logRow
+	decode(t, c.ok("", "log", "--json"), &rows)
+	found := false
+	for _, row := range rows {
+		found = found || row.Model == evil
+	}
+	if !found {
+		t.Errorf("log --json does not keep the stored model name exactly: %+v", rows)
+	}
+
+	// New names with control characters are refused at every entry.
+	for _, args := range [][]string{
+		{"prompt", "-m", "fakeai/gpt-4o-mini" + hostile, "hi"},
+		{"budget", "set", "model:fakeai/gpt" + hostile, "5"},
+		{"pricing", "set", "fakeai/gpt" + hostile, "--input", "1", "--output", "2"},
+		{"spend", "add", "fakeai", "1", "--note", "n" + hostile},
+		{"keys", "add", "fakeai", "--label", "w" + hostile, "--no-validate"},
+	} {
+		r := c.run("sk-fake-control-key-0123456789abcd\n", args...)
+		if r.code != exitUsage {
+			t.Errorf("byok %q: exit %d, stderr %q; want exit 2", args, r.code, r.err)
+		}
+		noControls(t, fmt.Sprintf("the refusal of %q", args), r.err)
+	}
+}
+
+// jsonString is s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// readAll reads a request body for a fake upstream's routing.
+func readAll(r *http.Request) string {
+	b, _ := io.ReadAll(r.Body)
+	return string(b)
 }

@@ -61,14 +61,6 @@ func (c csvWriter) Write(record []string) error {
 	return c.Writer.Write(record)
 }
 
-// checkLabel refuses a name given on the command line (a model, a key
-// label, a scope, a note) that holds control characters.
-func checkLabel(what, s string) error {
-	if err := safetext.Check(what, s); err != nil {
-		return usageError{err}
-	}
-	return nil
-}
 func (t *table) flush() error { return t.tw.Flush() }
 
 // count formats a token count with thousands separators.

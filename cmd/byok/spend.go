@@ -49,9 +49,6 @@ func runSpendAdd(ctx context.Context, f *Factory, o spendAddOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkLabel("--note", o.note); err != nil {
-		return err
-	}
 	a, spec, err := f.appFor(ctx, o.provider)
 	if err != nil {
 		return err
