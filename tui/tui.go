@@ -165,6 +165,23 @@ type (
 	drafter interface{ draft() string }
 )
 
+// The pages' abilities, checked when compiling: a method whose signature
+// drifted would otherwise quietly stop being asked for.
+var (
+	_ stopper  = (*playground)(nil)
+	_ stopper  = (*compare)(nil)
+	_ restyler = (*playground)(nil)
+	_ restyler = (*compare)(nil)
+	_ restyler = (*history)(nil)
+	_ restyler = (*pricingPage)(nil)
+	_ clicker  = (*alerts)(nil)
+	_ clicker  = (*budgets)(nil)
+	_ clicker  = (*keysPage)(nil)
+	_ clicker  = (*pricingPage)(nil)
+	_ clicker  = (*history)(nil)
+	_ wheeler  = (*playground)(nil)
+)
+
 // owned is an async result that belongs to one page, whichever is active.
 type owned interface{ owner() pageID }
 
