@@ -123,7 +123,7 @@ func TestOneCostFormat(t *testing.T) {
 		cost  money.USD
 		want  string
 	}{
-		{pricing.Unpriced, 0, " unpriced (unpriced) "},
+		{pricing.Unpriced, 0, " 19→10 tokens unpriced 0s"},
 		{pricing.Estimated, 14_032_000, " ~$0.01403 (estimated) "},
 		{pricing.Computed, 8_900, " $0.0000089 (computed) "},
 	} {

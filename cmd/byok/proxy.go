@@ -242,9 +242,12 @@ func proxyLogLine(e store.Event, loc *time.Location) string {
 		status += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
 	}
 	cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
+	if e.CostState != pricing.Unpriced {
+		cost += " (" + string(e.CostState) + ")"
+	}
 	in := e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
-	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s (%s) %s", e.Time.In(loc).Format("15:04:05"), client,
-		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.CostState, e.Latency.Round(time.Millisecond))
+	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s %s", e.Time.In(loc).Format("15:04:05"), client,
+		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.Latency.Round(time.Millisecond))
 }
 
 func printProxyBanner(f *Factory, base, token string, created bool) {
