@@ -92,6 +92,12 @@ func (p *compare) Update(msg tea.Msg) tea.Cmd {
 				return failure(fmt.Errorf("%s is in the comparison already", m))
 			}
 		}
+		// A model no key can reach would only fail once sent.
+		if prov, _ := splitModel(msg.model); p.keyed != nil && !p.keyed[prov] {
+			if spec, ok := p.c.app.Registry.Get(prov); ok && !spec.NoKey && !p.keyed[spec.ID] {
+				return failure(fmt.Errorf("no key for %s: add one on the Keys view (press 5, then a), then add %s again", spec.Name, msg.model))
+			}
+		}
 		if len(p.models) < maxCompare {
 			p.models = append(p.models, msg.model)
 			p.sel = len(p.models) - 1
@@ -164,9 +170,11 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 			return failure(fmt.Errorf("at most %d models side by side: remove one with d", maxCompare))
 		}
 		a := p.c.app
-		return openDialog(newPicker(p.c, "Add a model", modelChoices(a, p.keyed), "", freeModel(a), func(v string) tea.Cmd {
+		d := newPicker(p.c, "Add a model", modelChoices(a, p.keyed), "", freeModel(a), func(v string) tea.Cmd {
 			return func() tea.Msg { return pickedCompareMsg{result: result{pageCompare, 0}, model: v} }
-		}))
+		})
+		d.notes = modelNotes(a, p.keyed)
+		return openDialog(d)
 	case key.Matches(msg, k.Remove):
 		if p.running == 0 && p.sel < len(p.models) {
 			p.models = append(p.models[:p.sel], p.models[p.sel+1:]...)

@@ -235,6 +235,9 @@ type pickerDialog struct {
 	free   func(string) bool
 	pick   func(string) tea.Cmd
 	keys   dialogKeys
+	// notes, when set, says what to show beside an item (a model's price
+	// and whether a key is on hand) and whether the item ranks first.
+	notes func(string) (note string, preferred bool)
 }
 
 func newPicker(c *common, title string, items []string, current string, free func(string) bool, pick func(string) tea.Cmd) *pickerDialog {
@@ -258,25 +261,28 @@ func (d *pickerDialog) Keys() help.KeyMap { return d.keys }
 
 // findModels filters "provider/model" names fuzzily. A typed model name
 // ("gpt-4o-mini") puts the models of exactly that name first, in the order
-// of the items (the playground lists providers with keys first), before
-// the closest fuzzy matches.
-func findModels(q string, items []string) []fuzzy.Match {
+// of the items (the playground lists providers with keys first), then the
+// preferred items (models of a provider with a key: "4o-mini" finds
+// openai/gpt-4o-mini before azure's when only openai has a key), each tier
+// in fuzzy order. preferred may be nil.
+func findModels(q string, items []string, preferred func(string) bool) []fuzzy.Match {
 	ms := fuzzy.Find(q, items)
-	exact := func(s string) bool {
-		_, name, _ := strings.Cut(s, "/")
-		return strings.EqualFold(s, q) || strings.EqualFold(name, q)
-	}
-	slices.SortStableFunc(ms, func(a, b fuzzy.Match) int {
-		ea, eb := exact(a.Str), exact(b.Str)
+	tier := func(m fuzzy.Match) int {
+		_, name, _ := strings.Cut(m.Str, "/")
 		switch {
-		case ea && eb:
-			return cmp.Compare(a.Index, b.Index)
-		case ea:
-			return -1
-		case eb:
+		case strings.EqualFold(m.Str, q) || strings.EqualFold(name, q):
+			return 0
+		case preferred != nil && preferred(m.Str):
 			return 1
 		}
-		return 0
+		return 2
+	}
+	slices.SortStableFunc(ms, func(a, b fuzzy.Match) int {
+		ta, tb := tier(a), tier(b)
+		if ta == 0 && tb == 0 {
+			return cmp.Compare(a.Index, b.Index)
+		}
+		return cmp.Compare(ta, tb)
 	})
 	return ms
 }
@@ -288,7 +294,11 @@ func (d *pickerDialog) filter() {
 		d.cursor = min(d.cursor, max(len(d.shown)-1, 0))
 		return
 	}
-	ms := findModels(q, d.items)
+	var preferred func(string) bool
+	if d.notes != nil {
+		preferred = func(s string) bool { _, ok := d.notes(s); return ok }
+	}
+	ms := findModels(q, d.items, preferred)
 	d.shown = make([]string, len(ms))
 	for i, m := range ms {
 		d.shown[i] = m.Str
@@ -337,6 +347,12 @@ func (d *pickerDialog) View() string {
 	var lines []string
 	for i := off; i < len(d.shown) && len(lines) < h; i++ {
 		l := fit(" "+d.shown[i], w, false)
+		if d.notes != nil {
+			if note, _ := d.notes(d.shown[i]); note != "" {
+				nw := min(len([]rune(note))+1, w/2)
+				l = fit(" "+d.shown[i], w-nw, false) + fit(note, nw, true)
+			}
+		}
 		if i == d.cursor {
 			l = st.Selected.Render(l)
 		}

@@ -313,3 +313,35 @@ func TestCtrlCAsksBeforeLosingADraft(t *testing.T) {
 		t.Fatal("a second ctrl+c did not quit")
 	}
 }
+
+// The model picker shows each model's price and whether a key is on hand,
+// and a fuzzy query ranks the models of providers with a key first; Compare
+// refuses a model no key can reach before anything is sent.
+func TestPickerPrefersModelsWithAKey(t *testing.T) {
+	a := testApp(t, "", false)
+	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 120, 40)
+	c := hs.m.pages[pagePlayground].(*playground).c
+	keyed := map[string]bool{"openai": true}
+	d := newPicker(c, "Model", modelChoices(a, keyed), "", nil, nil)
+	d.notes = modelNotes(a, keyed)
+	d.input.SetValue("4o-mini")
+	d.filter()
+	if len(d.shown) == 0 || d.shown[0] != "openai/gpt-4o-mini" {
+		t.Fatalf("4o-mini shows %q first, want openai/gpt-4o-mini", d.shown[:min(3, len(d.shown))])
+	}
+	view := stripANSI(d.View())
+	if !strings.Contains(view, "$0.15/$0.60 ● key") || !strings.Contains(view, "azure/gpt-4o-mini") {
+		t.Fatalf("picker:\n%s", view)
+	}
+
+	cmp := hs.m.pages[pageCompare].(*compare)
+	cmp.keyed = keyed
+	hs.send(pickedCompareMsg{result: result{pageCompare, 0}, model: "anthropic/claude-haiku-4-5"})
+	if len(cmp.models) != 0 {
+		t.Fatalf("compare took %v without a key", cmp.models)
+	}
+	hs.send(pickedCompareMsg{result: result{pageCompare, 0}, model: "openai/gpt-4o-mini"})
+	if len(cmp.models) != 1 {
+		t.Fatalf("compare refused a model with a key: %v", cmp.models)
+	}
+}

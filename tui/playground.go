@@ -415,9 +415,11 @@ func (p *playground) pickModelFilter(filter string) tea.Cmd {
 			}
 		}
 	}
+	keyed := keyedProviders(p.all)
 	d := newPicker(p.c, "Model", items, p.model, freeModel(a), func(v string) tea.Cmd {
 		return func() tea.Msg { return pickedModelMsg{result: r, model: v} }
 	})
+	d.notes = modelNotes(a, keyed)
 	if filter != "" {
 		d.input.SetValue(filter)
 		d.filter()

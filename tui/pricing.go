@@ -58,7 +58,7 @@ func (p *pricingPage) filter() {
 			p.shown = append(p.shown, i)
 		}
 	} else {
-		for _, m := range findModels(q, p.names) {
+		for _, m := range findModels(q, p.names, nil) {
 			p.shown = append(p.shown, m.Index)
 		}
 	}

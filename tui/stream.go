@@ -75,6 +75,24 @@ func modelChoices(a *app.App, keyed map[string]bool) []string {
 	return out
 }
 
+// modelNotes tells the model picker what to show beside each model: its
+// input and output price per million tokens (or "no price"), and "● key"
+// where a key for its provider is on hand; those models rank first.
+func modelNotes(a *app.App, keyed map[string]bool) func(string) (string, bool) {
+	cat := a.Catalog()
+	return func(item string) (string, bool) {
+		prov, model := splitModel(item)
+		note := "no price"
+		if p, ok := cat.Lookup(prov, model); ok {
+			note = p.Input.Dollars() + "/" + p.Output.Dollars()
+		}
+		if keyed[prov] {
+			return note + " ● key", true
+		}
+		return note + "      ", false
+	}
+}
+
 // keyedProviders are the providers among keys with a key that is not revoked.
 func keyedProviders(keys []app.KeyView) map[string]bool {
 	out := map[string]bool{}
