@@ -36,11 +36,14 @@ type Image struct {
 // size and quality asked for filled in where the reply does not state them.
 // DALL·E is asked for base64 data, so nothing has to be fetched afterwards.
 func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, req ImageRequest) ([]Image, Result, error) {
-	if spec.Kind != KindOpenAI {
-		return nil, Result{}, fmt.Errorf("%s does not serve OpenAI's Images API: byok makes images with OpenAI-compatible providers (openai, and those that copy its /images/generations)", spec.Name)
-	}
 	if secret == "" && !spec.NoKey {
 		return nil, Result{}, missingKey(spec)
+	}
+	if spec.Kind == KindBFL {
+		return generateBFL(ctx, spec, secret, opt, req)
+	}
+	if spec.Kind != KindOpenAI {
+		return nil, Result{}, fmt.Errorf("%s does not serve OpenAI's Images API: byok makes images with Black Forest Labs and OpenAI-compatible providers (openai, and those that copy its /images/generations)", spec.Name)
 	}
 	base := trimBase(spec.BaseURL)
 	if base == "" {

@@ -26,7 +26,7 @@ type imageOptions struct {
 
 func (o *imageOptions) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.BoolVar(&o.on, "image", false, "make an image from the prompt (OpenAI's Images API: dall-e-3, gpt-image-1…)")
+	fl.BoolVar(&o.on, "image", false, "make an image from the prompt (OpenAI's Images API: dall-e-3, gpt-image-1…; Black Forest Labs: bfl/flux-pro-1.1…)")
 	fl.StringVar(&o.size, "size", "", "with --image: the size, e.g. 1024x1024, 1792x1024 (default: the model's)")
 	fl.StringVar(&o.quality, "quality", "", "with --image: standard or hd (DALL·E 3), low, medium or high (GPT Image)")
 	fl.IntVar(&o.n, "images", 1, "with --image: how many images to make")
@@ -61,6 +61,9 @@ func runImage(ctx context.Context, f *Factory, a *app.App, call app.Call, o prom
 	}
 	if st, err := os.Stat(img.out); err != nil || !st.IsDir() {
 		return usageErrorf("--out %q: give an existing directory to write the images to", img.out)
+	}
+	if spec, err := a.Provider(call.Provider); err == nil && spec.Kind == providers.KindBFL && (img.n != 1 || img.quality != "") {
+		return usageErrorf("Black Forest Labs makes one image a task and takes no --quality: drop --images and --quality (--size WIDTHxHEIGHT sets the pixels)")
 	}
 	call.Units = providers.Usage{Images: int64(img.n), ImageSize: img.size, ImageQuality: img.quality}
 	run, err := a.Begin(ctx, call)
