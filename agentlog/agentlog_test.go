@@ -331,3 +331,30 @@ func TestGeminiCLI(t *testing.T) {
 		t.Fatalf("after the rewrite: %v", ids)
 	}
 }
+
+func TestDefaultRoots(t *testing.T) {
+	cases := []struct {
+		name string
+		src  Source
+		env  map[string]string
+		want []string
+	}{
+		{"claude code", ClaudeCode, map[string]string{"HOME": "/h"}, []string{"/h/.config/claude/projects", "/h/.claude/projects"}},
+		{"claude code with XDG", ClaudeCode, map[string]string{"HOME": "/h", "XDG_CONFIG_HOME": "/x"}, []string{"/x/claude/projects", "/h/.claude/projects"}},
+		{"CLAUDE_CONFIG_DIR lists folders", ClaudeCode, map[string]string{"HOME": "/h", "CLAUDE_CONFIG_DIR": "/a, /b/c ,"}, []string{"/a/projects", "/b/c/projects"}},
+		{"codex", Codex, map[string]string{"HOME": "/h"}, []string{"/h/.codex/sessions", "/h/.codex/archived_sessions"}},
+		{"CODEX_HOME", Codex, map[string]string{"HOME": "/h", "CODEX_HOME": "/c"}, []string{"/c/sessions", "/c/archived_sessions"}},
+		{"gemini cli", GeminiCLI, map[string]string{"HOME": "/h"}, []string{"/h/.gemini/tmp"}},
+		{"opencode", OpenCode, map[string]string{"HOME": "/h"}, []string{"/h/.local/share/opencode"}},
+		{"opencode with XDG", OpenCode, map[string]string{"HOME": "/h", "XDG_DATA_HOME": "/d"}, []string{"/d/opencode"}},
+		{"OPENCODE_DATA_DIR", OpenCode, map[string]string{"HOME": "/h", "OPENCODE_DATA_DIR": "/o"}, []string{"/o"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := DefaultRoots(c.src, func(k string) string { return c.env[k] })
+			if strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Fatalf("%v, want %v", got, c.want)
+			}
+		})
+	}
+}

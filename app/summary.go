@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
 
@@ -22,6 +23,9 @@ type Summary struct {
 	Alerts      []store.Alert // unacknowledged
 	Days        []store.Group // the last 30 days, oldest first
 	CatalogDate string
+	// Reconciled is the part of Total that providers reported beyond
+	// byok's own records (source reconciled, see Reconcile).
+	Reconciled money.USD
 }
 
 // PeriodRange returns the range of a named period containing now:
@@ -69,6 +73,11 @@ func (a *App) SummarizeRange(ctx context.Context, label string, from, to time.Ti
 	if s.Providers, err = a.db.Breakdown(ctx, store.Scope{}, from, to, store.ByProvider, a.Location()); err != nil {
 		return s, err
 	}
+	rec, err := a.db.Totals(ctx, store.Scope{Source: store.SourceReconciled}, from, to)
+	if err != nil {
+		return s, err
+	}
+	s.Reconciled = rec.Cost
 	if s.Budgets, err = a.budgets.Statuses(ctx); err != nil {
 		return s, err
 	}

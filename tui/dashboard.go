@@ -155,6 +155,8 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		return openDialog(d.customForm())
 	case key.Matches(msg, k.Refresh):
 		return d.Load()
+	case key.Matches(msg, k.Reconcile):
+		return func() tea.Msg { return gotoMsg{page: pageReconcile} }
 	case key.Matches(msg, k.Back):
 		d.drill = ""
 		return nil
@@ -334,6 +336,11 @@ func (d *dashboard) totalLine(w int) string {
 	line := st.Strong.Render("Total "+spendCell(t)) + " " + st.Muted.Render(fmt.Sprintf("· %s requests", count(t.Requests)))
 	if t.Errors > 0 {
 		line += st.Muted.Render(fmt.Sprintf(" · %s failed", count(t.Errors)))
+	}
+	if r := d.sum.Reconciled; r > 0 {
+		// Part of the total is what providers billed beyond byok's own
+		// records; R shows where.
+		line += st.Warn.Render(fmt.Sprintf(" · incl. %s reconciled (R)", r))
 	}
 	var all string
 	if b, ok := d.allBudget(); ok {

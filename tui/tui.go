@@ -72,10 +72,12 @@ const (
 	pageAlerts
 	pagePricing
 	pageCount
-	pageOnboarding = pageCount // outside the tab cycle
+	pageOnboarding = pageCount     // outside the tab cycle
+	pageReconcile  = pageCount + 1 // outside the tab cycle, opened from the dashboard (R)
+	pageAll        = pageCount + 2 // every page, tabbed or not
 )
 
-var pageNames = [...]string{"dashboard", "history", "playground", "compare", "keys", "budgets", "alerts", "pricing", "welcome"}
+var pageNames = [...]string{"dashboard", "history", "playground", "compare", "keys", "budgets", "alerts", "pricing", "welcome", "reconcile"}
 
 // short tab labels keep all eight tabs on an 80-column line.
 var pageTabs = [...]string{"Dash", "History", "Play", "Compare", "Keys", "Budgets", "Alerts", "Pricing"}
@@ -259,8 +261,8 @@ func closeDialog() tea.Msg { return closeDialogMsg{} }
 type model struct {
 	c        *common
 	opt      Options
-	pages    [pageCount + 1]page
-	loaded   [pageCount + 1]bool
+	pages    [pageAll]page
+	loaded   [pageAll]bool
 	active   pageID
 	dialog   dialog
 	help     help.Model
@@ -293,7 +295,7 @@ func newModel(ctx context.Context, a *app.App, opt Options) *model {
 	m := &model{c: c, opt: opt, keys: newGlobalKeys(), help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.pages = [...]page{
 		newDashboard(c), newHistory(c), newPlayground(c), newCompare(c),
-		newKeysPage(c), newBudgets(c), newAlerts(c), newPricing(c), newOnboarding(c),
+		newKeysPage(c), newBudgets(c), newAlerts(c), newPricing(c), newOnboarding(c), newReconcilePage(c),
 	}
 	m.active = pageDashboard
 	for i, n := range pageNames {
@@ -575,7 +577,7 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 // tabIndex is the tab of the active page (the onboarding screen counts as
 // the dashboard).
 func (m *model) tabIndex() pageID {
-	if m.active == pageOnboarding {
+	if m.active == pageOnboarding || m.active == pageReconcile {
 		return pageDashboard
 	}
 	return m.active

@@ -213,3 +213,36 @@ func TestImportWatchFeedsBudgets(t *testing.T) {
 		t.Fatalf("alerts %+v, want the 100%% threshold", alerts)
 	}
 }
+
+func TestImportAllFindsDefaultFolders(t *testing.T) {
+	c := newCLI(t, "")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, k := range []string{"CLAUDE_CONFIG_DIR", "XDG_CONFIG_HOME", "CODEX_HOME", "XDG_DATA_HOME", "OPENCODE_DATA_DIR"} {
+		t.Setenv(k, "")
+	}
+	if out := c.ok("", "import", "--all", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("with no agent's logs: %s", out)
+	}
+	if out := c.ok("", "import", "--all"); !strings.Contains(out, "No coding agent's logs were found") {
+		t.Fatalf("with no agent's logs: %s", out)
+	}
+	logs := copyAgentLogs(t)
+	if err := os.MkdirAll(filepath.Join(home, ".claude"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(logs, "claude", "projects"), filepath.Join(home, ".claude", "projects")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(logs, "codex"), filepath.Join(home, ".codex")); err != nil {
+		t.Fatal(err)
+	}
+	var sums []struct {
+		Source string `json:"source"`
+		Added  int    `json:"events_added"`
+	}
+	decode(t, c.ok("", "import", "--all", "--json"), &sums)
+	if len(sums) != 2 || sums[0].Source != "claude-code" || sums[0].Added != 3 || sums[1].Source != "codex" || sums[1].Added != 5 {
+		t.Fatalf("import --all: %+v", sums)
+	}
+}

@@ -1,0 +1,251 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
+)
+
+// reconcileDays is how many UTC days the Reconcile view shows.
+const reconcileDays = 30
+
+// reconcilePage shows the last reconcile per provider and UTC day: what
+// byok recorded against what the provider billed, and the state. Enter
+// opens the day: the provider's request counts per key and byok's own
+// requests of that day. r asks the providers again.
+type reconcilePage struct {
+	loader[app.ReconcileRow]
+	c    *common
+	keys reconcileKeys
+	// keyRows are the per-key rows of every day, beside the day rows.
+	keyRows []app.ReconcileRow
+	// open is the day shown in detail, with byok's own requests of it.
+	open     *app.ReconcileRow
+	events   []store.Event
+	eventsID int
+}
+
+type reconcileEventsMsg struct {
+	result
+	events []store.Event
+	err    error
+}
+
+func newReconcilePage(c *common) *reconcilePage {
+	return &reconcilePage{loader: newLoader[app.ReconcileRow](pageReconcile), c: c, keys: newReconcileKeys()}
+}
+
+func (p *reconcilePage) Keys() help.KeyMap { return p.keys }
+
+func (p *reconcilePage) Load() tea.Cmd {
+	ctx, a := p.c.ctx, p.c.app
+	to := p.c.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	return p.load(p.c, func() ([]app.ReconcileRow, error) { return a.Reconciliation(ctx, to.AddDate(0, 0, -reconcileDays), to) })
+}
+
+// days keeps the day rows, newest first, and sets the key rows aside.
+func (p *reconcilePage) split() {
+	var days, keys []app.ReconcileRow
+	for _, r := range p.list {
+		if r.KeyName != "" || r.ProviderKey != "" {
+			keys = append(keys, r)
+		} else {
+			days = append(days, r)
+		}
+	}
+	for i, j := 0, len(days)-1; i < j; i, j = i+1, j-1 {
+		days[i], days[j] = days[j], days[i]
+	}
+	p.list, p.keyRows = days, keys
+	p.cursor = min(p.cursor, max(len(p.list)-1, 0))
+}
+
+func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg[app.ReconcileRow]:
+		if p.loaded(msg) && msg.err == nil {
+			p.split()
+		}
+		return nil
+	case reconcileEventsMsg:
+		if msg.id != p.eventsID {
+			return nil
+		}
+		if msg.err != nil {
+			return failure(msg.err)
+		}
+		p.events = msg.events
+		return nil
+	case doneMsg:
+		if note, ok := p.done(msg); ok {
+			return tea.Batch(note, p.Load())
+		}
+		return nil
+	case dataChangedMsg:
+		return p.Load()
+	case tea.KeyPressMsg:
+		k := p.keys
+		switch {
+		case key.Matches(msg, k.Back):
+			if p.open != nil {
+				p.open, p.events = nil, nil
+				return nil
+			}
+			return func() tea.Msg { return gotoMsg{page: pageDashboard} }
+		case key.Matches(msg, k.Run):
+			return p.run()
+		case key.Matches(msg, k.Drill):
+			if r, ok := p.selected(); ok {
+				p.open = &r
+				return p.loadEvents(r)
+			}
+		default:
+			p.cursor, _ = k.move(msg, p.cursor, len(p.list))
+			p.open, p.events = nil, nil
+		}
+	}
+	return nil
+}
+
+// loadEvents reads byok's own requests of a provider's UTC day.
+func (p *reconcilePage) loadEvents(r app.ReconcileRow) tea.Cmd {
+	p.eventsID = p.c.nextID()
+	id, ctx, a := p.eventsID, p.c.ctx, p.c.app
+	return func() tea.Msg {
+		evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Provider: r.Provider}, Since: r.Day, Until: r.Day.AddDate(0, 0, 1), Limit: 200})
+		return reconcileEventsMsg{result: result{pageReconcile, id}, events: evs, err: err}
+	}
+}
+
+// run reconciles every provider with an admin key now.
+func (p *reconcilePage) run() tea.Cmd {
+	ctx, a := p.c.ctx, p.c.app
+	return p.work(p.c, func() (noticeMsg, error) {
+		res, err := a.Reconcile(ctx, app.ReconcileOptions{})
+		if err != nil {
+			return noticeMsg{}, err
+		}
+		var failed []string
+		for id, e := range res.Errors {
+			failed = append(failed, id+": "+e.Error())
+		}
+		if len(failed) > 0 {
+			return noticeMsg{}, errors.New(strings.Join(failed, "; "))
+		}
+		return noticeMsg{text: fmt.Sprintf("Reconciled %s to %s (UTC)", res.From.Format("Jan 2"), res.To.AddDate(0, 0, -1).Format("Jan 2"))}, nil
+	})
+}
+
+func (p *reconcilePage) View() string {
+	st := p.c.st
+	w, h := p.c.width, p.c.height
+	out := []string{st.Title.Render("Reconcile") + st.Muted.Render(fmt.Sprintf("  byok's records against the providers' bills, last %d UTC days · r asks again · esc back", reconcileDays)), ""}
+	if len(p.list) == 0 {
+		switch {
+		case p.err != nil:
+			out = append(out, st.Over.Render(p.err.Error()))
+		case !p.loading:
+			out = append(out, wrap("Nothing reconciled yet. Add an admin key (byok keys add openai --admin; Anthropic's Admin API key, an OpenRouter management key), then press r.", w))
+		}
+		return strings.Join(out, "\n")
+	}
+	cols := []col{{"PROVIDER", 0, false}, {"DAY", 10, false}, {"BYOK", 10, true}, {"REPORTED", 10, true}, {"DIFF", 10, true}, {"STATE", 9, false}}
+	rows := make([][]string, len(p.list))
+	for i, r := range p.list {
+		reported, diff := "—", ""
+		if r.HasReported {
+			reported, diff = r.Reported.String(), signedUSD(r.Diff)
+		}
+		rows[i] = []string{r.Provider, r.Day.Format(time.DateOnly), r.Byok.String(), reported, diff, p.stateText(r.State)}
+	}
+	detail := p.detail(w)
+	th := h - len(out) - 2 - len(detail)
+	th = max(th, 4)
+	p.offset = scroll(p.cursor, p.offset, th-1)
+	p.rowsTop = len(out) + 1
+	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset), "")
+	out = append(out, detail...)
+	return block(strings.Join(out, "\n"), w, h)
+}
+
+func (p *reconcilePage) stateText(s app.ReconcileState) string {
+	st := p.c.st
+	switch s {
+	case app.StateUnseen:
+		return st.Warn.Render(string(s))
+	case app.StateOver:
+		return st.Over.Render(string(s))
+	case app.StateMatch:
+		return st.OK.Render(string(s))
+	}
+	return st.Muted.Render(string(s))
+}
+
+// detail describes the selected day; opened (enter), it lists the
+// provider's request counts per key and byok's own requests of the day.
+func (p *reconcilePage) detail(w int) []string {
+	st := p.c.st
+	r, ok := p.selected()
+	if !ok {
+		return nil
+	}
+	var out []string
+	line := fmt.Sprintf("%s %s: byok %s in %d requests", r.Provider, r.Day.Format(time.DateOnly), r.Byok, r.ByokRequests)
+	if r.HasReported {
+		line += fmt.Sprintf(", the provider billed %s", r.Reported)
+		if r.HasReportedRequests {
+			line += fmt.Sprintf(" for %d", r.ReportedRequests)
+		}
+	}
+	if r.Reconciled > 0 {
+		line += fmt.Sprintf("; %s counted as reconciled spend", r.Reconciled)
+	}
+	out = append(out, strings.Split(wrap(line, w), "\n")...)
+	if p.open == nil || !p.open.Day.Equal(r.Day) || p.open.Provider != r.Provider {
+		return append(out, st.Muted.Render("enter: per key, and byok's own requests of the day"))
+	}
+	for _, k := range p.keyRows {
+		if k.Provider != r.Provider || !k.Day.Equal(r.Day) {
+			continue
+		}
+		name := k.ProviderKey
+		if k.KeyName != "" {
+			name = k.KeyName + " (" + k.ProviderKey + ")"
+		}
+		out = append(out, fit(fmt.Sprintf("  key %s: byok %d requests, the provider %d · %s", name, k.ByokRequests, k.ReportedRequests, p.stateText(k.State)), w, false))
+	}
+	loc := p.c.app.Location()
+	n := 0
+	for _, e := range p.events {
+		if e.Source == store.SourceReconciled {
+			continue
+		}
+		if n == 8 {
+			out = append(out, st.Muted.Render(fmt.Sprintf("  … %d more in History", len(p.events)-n)))
+			break
+		}
+		out = append(out, fit(fmt.Sprintf("  %s  %-8s %-28s %s", e.Time.In(loc).Format("15:04"), e.Source, e.Model, e.Cost.Precise()), w, false))
+		n++
+	}
+	if n == 0 {
+		out = append(out, st.Muted.Render("  byok recorded no request of its own that day"))
+	}
+	return out
+}
+
+// signedUSD writes a difference with its sign.
+func signedUSD(d interface{ String() string }) string {
+	s := d.String()
+	if !strings.HasPrefix(s, "-") && s != "$0.00" {
+		return "+" + s
+	}
+	return s
+}

@@ -1,0 +1,99 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/store"
+)
+
+// TestReconcileView opens the Reconcile view from the dashboard, asks
+// OpenAI's costs report (a local server speaking its shape) for the last
+// days, and drills into the day byok saw only part of.
+func TestReconcileView(t *testing.T) {
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/v1/organization/costs" {
+			fmt.Fprint(w, `{"object":"page","data":[],"has_more":false,"next_page":null}`)
+			return
+		}
+		var start, end int64
+		fmt.Sscan(r.URL.Query().Get("start_time"), &start)
+		fmt.Sscan(r.URL.Query().Get("end_time"), &end)
+		var bs []string
+		for b := start; b < end; b += 86400 {
+			res := ""
+			if b == day.Unix() {
+				res = `{"object":"organization.costs.result","amount":{"value":2.5,"currency":"usd"},"line_item":"gpt-4o, input","project_id":null}`
+			}
+			bs = append(bs, fmt.Sprintf(`{"object":"bucket","start_time":%d,"end_time":%d,"results":[%s]}`, b, b+86400, res))
+		}
+		fmt.Fprintf(w, `{"object":"page","data":[%s],"has_more":false,"next_page":null}`, strings.Join(bs, ","))
+	}))
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	cfg := fmt.Sprintf("keyring = \"file\"\ntimezone = \"UTC\"\n[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "BYOK_PASSPHRASE" {
+			return "a tui test passphrase"
+		}
+		return ""
+	}
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{Home: home, Now: fixedClock, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.AddAdminKey(ctx, "openai", "", "sk-admin-FAKE-tui-000000000000test", false); err != nil {
+		t.Fatal(err)
+	}
+	e := store.Event{Time: day.Add(10 * time.Hour), Source: store.SourceCLI, Provider: "openai", Model: "gpt-4o", Status: store.StatusOK,
+		Cost: money.Dollar, CostState: pricing.Computed, InputTokens: 100, OutputTokens: 10}
+	if _, err := testStore(t, a).Record(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+
+	hs := newHarness(t, a, Options{Now: fixedClock}, 100, 30)
+	v0, err := a.Store.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.deliver(pollMsg{version: v0})
+	hs.press("R")
+	hs.contains("Reconcile", "Nothing reconciled yet")
+	hs.press("r")
+	hs.contains("openai", "2026-11-23", "$1.00", "$2.50", "+$1.50", "unseen")
+	// The reconcile wrote: the next poll sees it, and the dashboard marks
+	// the part of its total that is reconciled spend.
+	v1, err := a.Store.DataVersion(ctx)
+	if err != nil || v1 == v0 {
+		t.Fatalf("data version %d after the reconcile (%v), was %d", v1, err, v0)
+	}
+	hs.deliver(pollMsg{version: v1})
+	hs.press("esc")
+	hs.contains("Total $2.50", "incl. $1.50 reconciled (R)")
+	hs.press("R")
+	// The newest day is first; go down to 23 November and open it.
+	for range 3 {
+		hs.press("down")
+	}
+	hs.press("enter")
+	hs.contains("openai 2026-11-23: byok $1.00 in 1 requests, the provider billed $2.50", "$1.50 counted as reconciled", "10:00  cli      gpt-4o")
+	hs.press("esc", "esc")
+	hs.contains("Total")
+}
