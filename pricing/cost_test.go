@@ -376,6 +376,11 @@ func TestCatalogPrice(t *testing.T) {
 			// its own $3, 20 searches at $5 per thousand.
 			{"perplexity deep research", "perplexity", "sonar-deep-research",
 				providers.Usage{Input: 6019, Output: 53000, Reasoning: 50000, WebSearches: 20, ReportedCost: 286_038_000, CostReported: true}, 286_038_000},
+			// Perplexity's sonar with a low search context: the catalog
+			// knows one request fee ($8 per thousand, the medium context),
+			// so the drift is the difference of the fees.
+			{"perplexity sonar request fee", "perplexity", "sonar",
+				providers.Usage{Input: 7, Output: 160, WebSearches: 1, ReportedCost: 5_167_000, CostReported: true}, 8_167_000},
 			{"drift shows", "xai", "grok-4",
 				providers.Usage{Input: 1000, Output: 100, ReportedCost: 5_000_000, CostReported: true}, 4_500_000},
 		}

@@ -59,7 +59,7 @@ var semanticsCases = []semanticsCase{
 	{name: "perplexity sonar request fee", provider: "perplexity", model: "sonar", where: "every",
 		interim: `{"prompt_tokens":7,"completion_tokens":1,"total_tokens":8,"search_context_size":"low","cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
 		usage:   `{"prompt_tokens":7,"completion_tokens":160,"total_tokens":167,"search_context_size":"low","cost":{"input_tokens_cost":0.000007,"output_tokens_cost":0.00016,"request_cost":0.005,"total_cost":0.005167}}`,
-		want:    Usage{Input: 7, Output: 160, ReportedCost: 5_167_000, CostReported: true}},
+		want:    Usage{Input: 7, Output: 160, WebSearches: 1, ReportedCost: 5_167_000, CostReported: true}},
 	{name: "perplexity deep research reasoning, citations and searches", provider: "perplexity", model: "sonar-deep-research", where: "every",
 		interim: `{"prompt_tokens":19,"completion_tokens":1,"total_tokens":20,"cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
 		usage:   `{"prompt_tokens":19,"completion_tokens":3000,"total_tokens":59019,"citation_tokens":6000,"num_search_queries":20,"reasoning_tokens":50000,"cost":{"input_tokens_cost":0.000038,"output_tokens_cost":0.024,"citation_tokens_cost":0.012,"reasoning_tokens_cost":0.15,"search_queries_cost":0.1,"total_cost":0.286038}}`,

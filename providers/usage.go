@@ -167,8 +167,13 @@ func chatUsage(u gjson.Result, sem Semantics) Usage {
 		out.Output = min(out.Output+r, MaxCount)
 	}
 	out.Reasoning = min(r, out.Output)
-	// Perplexity's deep research bills each search query it runs.
+	// Perplexity's deep research bills each search query it runs; its
+	// other models bill one request fee (usage.cost.request_cost) for the
+	// search behind every request, which the catalog prices per search.
 	out.WebSearches = count(u.Get("num_search_queries"))
+	if fee, ok := usdOf(u.Get("cost.request_cost")); ok && fee > 0 && out.WebSearches == 0 {
+		out.WebSearches = 1
+	}
 	out.ReportedCost, out.CostReported = reportedCost(u)
 	return out
 }
