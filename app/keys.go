@@ -96,6 +96,12 @@ func checkSecret(spec providers.Spec, secret string) (string, error) {
 	if strings.ContainsAny(secret, " \t\r\n") {
 		return "", errors.New("the key contains spaces or line breaks: paste only the key")
 	}
+	// The redactor keeps no value shorter than redact.MinLength (too many
+	// ordinary words would match), so a shorter key would be echoed in
+	// full by any error that quotes it. No provider issues keys that short.
+	if len(secret) < redact.MinLength {
+		return "", inputError{fmt.Errorf("the key is only %d characters; byok takes keys of %d or more (check that the whole key was pasted)", len(secret), redact.MinLength)}
+	}
 	return secret, nil
 }
 

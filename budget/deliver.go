@@ -73,7 +73,7 @@ func (d Delivery) run(ctx context.Context, a store.Alert) error {
 	if a.Kind == store.AlertThreshold {
 		threshold = strconv.Itoa(a.Threshold)
 	}
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(alertEnv(os.Environ()),
 		"BYOK_ALERT_ID="+strconv.FormatInt(a.ID, 10),
 		"BYOK_ALERT_KIND="+string(a.Kind),
 		"BYOK_ALERT_SCOPE="+a.Scope,
@@ -116,4 +116,33 @@ func tail(f *os.File, n int64) string {
 	buf := make([]byte, info.Size()-off)
 	k, _ := f.ReadAt(buf, off)
 	return strings.ToValidUTF8(string(buf[:k]), "")
+}
+
+// alertEnvAllowed are the variables the alert command inherits from byok:
+// what a shell, a notifier or a mail client needs to find its programs,
+// the user's files, the language and the desktop session. Nothing else
+// passes: byok's environment may hold BYOK_PASSPHRASE (which opens every
+// key in the file keyring) and provider keys such as OPENAI_API_KEY.
+var alertEnvAllowed = map[string]bool{
+	"PATH": true, "HOME": true, "USER": true, "LOGNAME": true, "SHELL": true,
+	"LANG": true, "LANGUAGE": true, "TZ": true, "TMPDIR": true, "TERM": true,
+	"DISPLAY": true, "WAYLAND_DISPLAY": true, "DBUS_SESSION_BUS_ADDRESS": true,
+	"XDG_RUNTIME_DIR": true, "XDG_CONFIG_HOME": true, "XDG_DATA_HOME": true,
+	"XDG_CACHE_HOME": true, "XDG_SESSION_TYPE": true, "XDG_CURRENT_DESKTOP": true,
+	"SYSTEMROOT": true, "COMSPEC": true, "PATHEXT": true, "USERPROFILE": true, "APPDATA": true, "LOCALAPPDATA": true, "TEMP": true, "TMP": true,
+}
+
+// alertEnv keeps the allowed variables of env (and the LC_* locale ones).
+func alertEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if alertEnvAllowed[strings.ToUpper(name)] || strings.HasPrefix(name, "LC_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -33,8 +33,7 @@ func fakeNotify(t *testing.T, fn func(title, message string) error) {
 func TestDeliverCommandEnvironment(t *testing.T) {
 	fakeNotify(t, func(string, string) error { t.Error("desktop notification sent while Desktop is false"); return nil })
 	dir := t.TempDir()
-	t.Setenv("BYOK_TEST_DIR", dir)
-	cmd := `for v in ID KIND SCOPE THRESHOLD MESSAGE TIME; do eval "printf '%s=%s\n' $v \"\$BYOK_ALERT_$v\""; done > "$BYOK_TEST_DIR/alert-$BYOK_ALERT_ID.env"`
+	cmd := `for v in ID KIND SCOPE THRESHOLD MESSAGE TIME; do eval "printf '%s=%s\n' $v \"\$BYOK_ALERT_$v\""; done > '` + dir + `'"/alert-$BYOK_ALERT_ID.env"`
 	d := Delivery{Command: cmd}
 	if err := d.Deliver(context.Background(), testAlerts()); err != nil {
 		t.Fatalf("Deliver: %v", err)
@@ -60,6 +59,38 @@ func TestDeliverCommandEnvironment(t *testing.T) {
 				t.Fatalf("environment\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// The alert command gets byok's BYOK_ALERT_* variables and what a shell and
+// a notifier need, never the file keyring's passphrase or a provider key.
+func TestAlertCommandEnvironmentIsScrubbed(t *testing.T) {
+	fakeNotify(t, func(string, string) error { return nil })
+	t.Setenv("BYOK_PASSPHRASE", "alert env passphrase")
+	t.Setenv("OPENAI_API_KEY", "sk-fake-alert-env-0123456789")
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-fake-alert-env-0123456789")
+	t.Setenv("SOME_TOKEN", "fake-token-alert-env")
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/fake-bus")
+	t.Setenv("LC_ALL", "C.UTF-8")
+	out := filepath.Join(t.TempDir(), "env")
+	d := Delivery{Command: "env > '" + out + "'"}
+	if err := d.Deliver(context.Background(), testAlerts()[:1]); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("the command did not run: %v", err)
+	}
+	env := string(got)
+	for _, leak := range []string{"alert env passphrase", "sk-fake-alert-env", "sk-ant-fake-alert-env", "fake-token-alert-env", "BYOK_PASSPHRASE", "OPENAI_API_KEY"} {
+		if strings.Contains(env, leak) {
+			t.Errorf("the alert command's environment holds %q:\n%s", leak, env)
+		}
+	}
+	for _, want := range []string{"PATH=", "BYOK_ALERT_ID=7", "BYOK_ALERT_SCOPE=provider:openai", "DBUS_SESSION_BUS_ADDRESS=unix:path=/tmp/fake-bus", "LC_ALL=C.UTF-8"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("the alert command's environment lacks %q:\n%s", want, env)
+		}
 	}
 }
 

@@ -3,11 +3,13 @@ package proxy_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -398,5 +400,43 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	checkShape(t, "", resp.StatusCode, string(body))
 	if n := e.hits.Load(); n != 0 {
 		t.Errorf("the provider saw %d requests, want none", n)
+	}
+}
+
+// A key holding &, <, > or / comes back from a provider that quotes it in
+// a JSON error escaped (\u0026, \u003c, \/), percent-encoded in a URL, or
+// inside a Basic auth header. The client and the stored error see none of
+// those forms.
+func TestEncodedKeyEchoesAreRedacted(t *testing.T) {
+	const odd = "Zq&bad<Sec>ret/0123456789+abcdEF"
+	e := newEnv(t)
+	if _, err := e.app.AddKey(context.Background(), "fakeai", "odd", odd, false); err != nil {
+		t.Fatal(err)
+	}
+	escaped, _ := json.Marshal("key " + odd) // Go's encoder: \u0026, \u003c, \u003e
+	slashed := strings.ReplaceAll(odd, "/", `\/`)
+	queried := url.QueryEscape(odd)
+	basic := base64.StdEncoding.EncodeToString([]byte("user:" + odd))
+	e.upstream(func(w http.ResponseWriter, r *http.Request) {
+		msg := fmt.Sprintf(`{"error":{"message":%s, "detail":"also %s at /v1?key=%s with Basic %s","type":"invalid_request_error","code":"invalid_api_key"}}`,
+			escaped, slashed, queried, basic)
+		writeJSON(w, 401, msg)
+	})
+	resp, body := e.do(e.request("POST", "/v1/chat/completions", chatBody, "X-Byok-Provider", "fakeai", "X-Byok-Key", "odd"))
+	if resp.StatusCode != 401 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	ev := e.waitEvents(1)[0]
+	forms := []string{odd, string(escaped[5 : len(escaped)-1]), slashed, queried, basic, "0123456789+abcd"}
+	for _, f := range forms {
+		if strings.Contains(body, f) {
+			t.Errorf("the client saw the key as %q: %s", f, body)
+		}
+		if strings.Contains(ev.ErrorMessage, f) {
+			t.Errorf("the stored error holds the key as %q: %s", f, ev.ErrorMessage)
+		}
+	}
+	if !strings.Contains(body, "REDACTED") {
+		t.Errorf("nothing was redacted: %s", body)
 	}
 }

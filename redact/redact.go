@@ -18,6 +18,10 @@
 package redact
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -58,7 +62,50 @@ var global registry
 // "[REDACTED]" marker itself, since no output could avoid containing them.
 func Register(secret string) {
 	global.add(secret)
+	for _, form := range wireForms(secret) {
+		global.add(form)
+	}
 }
+
+// wireForms returns the other forms a secret takes in text that quotes it
+// back: JSON-escaped (a provider's error body echoing the key: Go escapes
+// &, < and > as \u0026…, other encoders / as \/, some write the hex in
+// capitals) and percent-encoded (a query string or a URL path, in either
+// case of hex). Only forms that differ from the secret are returned; for
+// the usual key of letters, digits, '-' and '_' there are none. Basic auth
+// (base64 of user:key) is caught as a shape, whatever the user part.
+func wireForms(secret string) []string {
+	var forms []string
+	add := func(f string) {
+		if f != secret && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	for _, escapeHTML := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(escapeHTML)
+		if enc.Encode(secret) != nil {
+			continue
+		}
+		j := strings.TrimSuffix(b.String(), "\n")
+		j = j[1 : len(j)-1] // the quotes
+		for _, f := range []string{j, strings.ReplaceAll(j, "/", `\/`)} {
+			add(f)
+			add(upperEscapes.ReplaceAllStringFunc(f, func(m string) string { return `\u` + strings.ToUpper(m[2:]) }))
+		}
+	}
+	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret)} {
+		add(f)
+		add(percentHex.ReplaceAllStringFunc(f, strings.ToLower))
+	}
+	return forms
+}
+
+var (
+	upperEscapes = regexp.MustCompile(`\\u[0-9a-f]{4}`)
+	percentHex   = regexp.MustCompile(`%[0-9A-F]{2}`)
+)
 
 // String returns s with every registered secret and every common key shape
 // replaced by a redaction marker (see the package documentation).
@@ -260,6 +307,17 @@ var shapes = []shape{
 	// ASCII fold agree.
 	{name: "bearer", re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`), group: 1, accept: hasDigit,
 		hints: []string{"bearer"}, fold: true},
+	// Basic auth is base64 of user:password, where the password is the
+	// key (Azure, some gateways): removed whoever the user is.
+	{name: "basic", re: regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]{8,}={0,2})`), group: 1, accept: isBasicCredential,
+		hints: []string{"basic"}, fold: true},
+}
+
+// isBasicCredential tells the base64 of user:password from a word that
+// follows "basic" in prose.
+func isBasicCredential(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && bytes.IndexByte(b, ':') >= 0
 }
 
 // hasDigit tells a key (random, so practically always with a digit) from a

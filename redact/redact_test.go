@@ -1,6 +1,9 @@
 package redact
 
 import (
+	"encoding/base64"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -210,5 +213,31 @@ func TestMask(t *testing.T) {
 func BenchmarkStringHeader(b *testing.B) {
 	for b.Loop() {
 		_ = String("req_8f2c4e1a9b7d4c0e8a6f3b2d1c0e9f8a")
+	}
+}
+
+// A registered secret is removed in the forms it takes on the wire too:
+// JSON-escaped (either hex case, / as \/), percent-encoded, and inside a
+// Basic auth header, whoever the user.
+func TestRedactWireForms(t *testing.T) {
+	const secret = "Wf&wire<Form>s/0123456789=xyzQ"
+	Register(secret)
+	basic := base64.StdEncoding.EncodeToString([]byte("someone:" + secret))
+	for _, text := range []string{
+		`"Wf\u0026wire\u003cForm\u003es/0123456789=xyzQ"`,
+		`"Wf\u0026wire\u003CForm\u003Es\/0123456789=xyzQ"`,
+		`"Wf&wire<Form>s\/0123456789=xyzQ"`,
+		"?key=" + url.QueryEscape(secret),
+		"/keys/" + url.PathEscape(secret),
+		"?key=" + regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(secret), strings.ToLower),
+		"Authorization: Basic " + basic,
+	} {
+		got := String(text)
+		if !strings.Contains(got, "REDACTED") || strings.Contains(got, "0123456789") {
+			t.Errorf("String(%q) = %q, want the secret removed", text, got)
+		}
+	}
+	if got := String("basic information about the plan"); got != "basic information about the plan" {
+		t.Errorf("prose after 'basic' was redacted: %q", got)
 	}
 }

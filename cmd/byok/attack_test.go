@@ -345,3 +345,22 @@ func readAll(r *http.Request) string {
 	b, _ := io.ReadAll(r.Body)
 	return string(b)
 }
+
+// Attack: a key shorter than the redactor's minimum was accepted and then
+// echoed in full by errors quoting it. It is refused at entry, add and
+// rotate alike, and stored nowhere.
+func TestShortKeysAreRefused(t *testing.T) {
+	c := newCLI(t, "keyring = \"file\"\n")
+	t.Setenv("BYOK_PASSPHRASE", "short keys passphrase")
+	r := c.run("sk-1234\n", "keys", "add", "openai", "--no-validate")
+	if r.code != exitUsage || !strings.Contains(r.err, "only 7 characters") {
+		t.Fatalf("a 7-character key: exit %d, stderr %q; want exit 2 saying it is too short", r.code, r.err)
+	}
+	if strings.Contains(r.err, "sk-1234") {
+		t.Errorf("the refusal shows the key: %q", r.err)
+	}
+	c.ok("sk-fake-short-keys-0123456789\n", "keys", "add", "openai", "--no-validate")
+	if r := c.run("sk-9876\n", "keys", "rotate", "1", "--no-validate"); r.code != exitUsage {
+		t.Fatalf("rotating to a 7-character key: exit %d, stderr %q", r.code, r.err)
+	}
+}
