@@ -124,7 +124,7 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	}
 	lines := newRequestLog(f.IO.Err)
 	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
-	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine})
+	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine, Metrics: a.MetricsHandler()})
 	if err != nil {
 		return err
 	}
@@ -143,6 +143,8 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 		fmt.Fprintf(f.IO.Err, "Following the logs of %s ([import] watch).\n", strings.Join(w, ", "))
 	}
 	releaseStartup(a)
+	// A running proxy sends what others left in the export outbox too.
+	a.StartExport()
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
 
@@ -244,8 +246,15 @@ func proxyLogLine(e store.Event, loc *time.Location) string {
 		cost += " (" + string(e.CostState) + ")"
 	}
 	in := e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
-	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s %s", e.Time.In(loc).Format("15:04:05"), client,
-		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.Latency.Round(time.Millisecond))
+	used := fmt.Sprintf("%d→%d tokens", in, e.OutputTokens)
+	if m := mediaText(e.Units); m != "" {
+		used = m
+		if in > 0 || e.OutputTokens > 0 {
+			used = fmt.Sprintf("%s, %d→%d tokens", m, in, e.OutputTokens)
+		}
+	}
+	return fmt.Sprintf("%s %s → %s/%s %s %s %s %s", e.Time.In(loc).Format("15:04:05"), client,
+		e.Provider, e.Model, status, used, cost, e.Latency.Round(time.Millisecond))
 }
 
 func printProxyBanner(f *Factory, base, token string, created bool) {
@@ -255,7 +264,8 @@ func printProxyBanner(f *Factory, base, token string, created bool) {
 	fmt.Fprintf(out, "  OpenAI and compatible  %s/v1           (OPENAI_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Anthropic              %s/anthropic    (ANTHROPIC_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Gemini                 %s/gemini\n", base)
-	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n\n", base)
+	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n", base)
+	fmt.Fprintf(out, "  Prometheus metrics     %s/metrics      (the token as a bearer token)\n\n", base)
 	note := ""
 	if created {
 		note = " (just created)"
