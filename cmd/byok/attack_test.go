@@ -388,3 +388,18 @@ func TestKeysTestAdvice(t *testing.T) {
 		}
 	}
 }
+
+// An empty byok.db is treated alike by every command: status (a reader)
+// and usage or spend add (writers) all make it a byok database, where
+// status used to call it "not a byok database" while the others
+// initialised it.
+func TestEmptyDatabaseFile(t *testing.T) {
+	for _, first := range [][]string{{"status"}, {"usage"}, {"spend", "add", "openai", "1"}} {
+		c := newCLI(t, "")
+		mustWrite(t, filepath.Join(c.home, "byok.db"), nil)
+		if r := c.run("", first...); r.code != 0 {
+			t.Fatalf("byok %s on an empty byok.db: exit %d, stderr %q", strings.Join(first, " "), r.code, r.err)
+		}
+		c.ok("", "status")
+	}
+}
