@@ -81,6 +81,11 @@ func TestImportAgentLogs(t *testing.T) {
 	byModel := map[string]store.Event{}
 	for _, e := range es {
 		byModel[e.Model] = e
+		// The logs hold prompts, code and tool output; none of it is kept.
+		full, err := a.Store.Event(ctx, e.ID)
+		if err != nil || full.Prompt != "" || full.Response != "" || full.KeyID != 0 {
+			t.Fatalf("imported event %d keeps text or a key: %+v %v", e.ID, full, err)
+		}
 	}
 	if e := byModel["claude-opus-4-1-20250805"]; e.Cost != 33_750_000 || e.CostState != "reported" || e.Provider != "anthropic" {
 		t.Errorf("reported line: %+v", e)

@@ -500,7 +500,12 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r...)
+		// Only the days a reconcile fetched: the others were never asked.
+		for _, row := range r {
+			if _, ok := days[row.Day]; ok {
+				out = append(out, row)
+			}
+		}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -163,4 +164,27 @@ func imageSummary(e store.Event) string {
 		s += " · " + string(e.Status)
 	}
 	return s
+}
+
+// mediaText names what a request used beyond tokens: "2 images 1792x1024
+// hd", "7 s of audio", "20 characters"; "" for a request that used none.
+func mediaText(x store.Units) string {
+	var parts []string
+	if x.Images > 0 {
+		img := fmt.Sprintf("%d image", x.Images)
+		if x.Images != 1 {
+			img += "s"
+		}
+		if what := strings.TrimSpace(x.ImageSize + " " + x.ImageQuality); what != "" {
+			img += " " + what
+		}
+		parts = append(parts, img)
+	}
+	if x.AudioMillis > 0 {
+		parts = append(parts, fmt.Sprintf("%s s of audio", strconv.FormatFloat(float64(x.AudioMillis)/1000, 'f', -1, 64)))
+	}
+	if x.Characters > 0 {
+		parts = append(parts, fmt.Sprintf("%d characters", x.Characters))
+	}
+	return strings.Join(parts, ", ")
 }

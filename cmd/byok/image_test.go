@@ -10,6 +10,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/store"
 )
 
 // TestPromptImage makes images with byok prompt --image against a fake
@@ -90,6 +94,31 @@ func TestPromptImage(t *testing.T) {
 	} {
 		if r := c.run("", bad...); r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", bad, r.code, exitUsage)
+		}
+	}
+}
+
+// TestProxyLineNamesMedia: the proxy's request line says what a media
+// request used instead of "0→0 tokens".
+func TestProxyLineNamesMedia(t *testing.T) {
+	at := time.Date(2026, 12, 6, 12, 8, 57, 0, time.UTC)
+	for _, tc := range []struct {
+		e    store.Event
+		want string
+	}{
+		{store.Event{Time: at, Provider: "openai", Model: "whisper-1", Status: store.StatusOK, Cost: 700_000, CostState: pricing.Computed,
+			Units: store.Units{AudioMillis: 7300}}, "openai/whisper-1 ok 7.3 s of audio $0.0007 (computed)"},
+		{store.Event{Time: at, Provider: "openai", Model: "dall-e-3", Status: store.StatusOK, Cost: 120_000_000, CostState: pricing.Computed,
+			Units: store.Units{Images: 1, ImageSize: "1024x1792", ImageQuality: "hd"}}, "openai/dall-e-3 ok 1 image 1024x1792 hd $0.12 (computed)"},
+		{store.Event{Time: at, Provider: "openai", Model: "gpt-image-1", Status: store.StatusOK, InputTokens: 50, OutputTokens: 272, Cost: 11_130_000, CostState: pricing.Computed,
+			Units: store.Units{Images: 2, OutputImage: 272}}, "2 images, 50→272 tokens $0.01113"},
+		{store.Event{Time: at, Provider: "openai", Model: "tts-1", Status: store.StatusOK, Cost: 300_000, CostState: pricing.Computed,
+			Units: store.Units{Characters: 20, AudioMillis: 2560}}, "2.56 s of audio, 20 characters $0.0003"},
+		{store.Event{Time: at, Provider: "openai", Model: "gpt-4o", Status: store.StatusOK, InputTokens: 19, OutputTokens: 10, Cost: 1000, CostState: pricing.Computed},
+			"openai/gpt-4o ok 19→10 tokens"},
+	} {
+		if got := proxyLogLine(tc.e, time.UTC); !strings.Contains(got, tc.want) {
+			t.Errorf("got %q, want it to contain %q", got, tc.want)
 		}
 	}
 }

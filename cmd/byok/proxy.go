@@ -244,8 +244,15 @@ func proxyLogLine(e store.Event, loc *time.Location) string {
 		cost += " (" + string(e.CostState) + ")"
 	}
 	in := e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
-	return fmt.Sprintf("%s %s → %s/%s %s %d→%d tokens %s %s", e.Time.In(loc).Format("15:04:05"), client,
-		e.Provider, e.Model, status, in, e.OutputTokens, cost, e.Latency.Round(time.Millisecond))
+	used := fmt.Sprintf("%d→%d tokens", in, e.OutputTokens)
+	if m := mediaText(e.Units); m != "" {
+		used = m
+		if in > 0 || e.OutputTokens > 0 {
+			used = fmt.Sprintf("%s, %d→%d tokens", m, in, e.OutputTokens)
+		}
+	}
+	return fmt.Sprintf("%s %s → %s/%s %s %s %s %s", e.Time.In(loc).Format("15:04:05"), client,
+		e.Provider, e.Model, status, used, cost, e.Latency.Round(time.Millisecond))
 }
 
 func printProxyBanner(f *Factory, base, token string, created bool) {
