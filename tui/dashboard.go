@@ -34,6 +34,8 @@ type dashboard struct {
 	reqID   int
 	err     error
 	cursor  int
+	sort    sorter[store.Group]
+	provs   []store.Group // sum.Providers in the sort's order
 
 	// drill-down into one provider
 	drill      string
@@ -57,7 +59,40 @@ type drillMsg struct {
 }
 
 func newDashboard(c *common) *dashboard {
-	return &dashboard{c: c, keys: newDashboardKeys(), period: 2}
+	d := &dashboard{c: c, keys: newDashboardKeys(), period: 2}
+	// A provider without a budget has no percent: it sorts below 0 %.
+	pct := func(g store.Group) float64 {
+		if b, ok := d.providerBudget(g.Key); ok {
+			return b.Percent
+		}
+		return -1
+	}
+	d.sort = newSorter(
+		sortCol[store.Group]{title: "PROVIDER", cmp: byText(func(g store.Group) string { return g.Key })},
+		sortCol[store.Group]{title: "SPEND", cmp: byNumber(func(g store.Group) int64 { return int64(g.Cost) }), desc: true},
+		sortCol[store.Group]{title: "%", cmp: byNumber(pct), desc: true},
+		sortCol[store.Group]{title: "REQUESTS", cmp: byNumber(func(g store.Group) int64 { return g.Requests }), desc: true},
+		sortCol[store.Group]{title: "UNPRICED", alias: "UNPR", cmp: byNumber(func(g store.Group) int64 { return g.Unpriced }), desc: true},
+	)
+	return d
+}
+
+// arrange orders the providers by the sort, the cursor staying on the
+// provider it was on.
+func (d *dashboard) arrange() {
+	at := ""
+	if d.cursor < len(d.provs) {
+		at = d.provs[d.cursor].Key
+	}
+	idx := d.sort.order(d.sum.Providers)
+	d.provs = make([]store.Group, len(idx))
+	for i, j := range idx {
+		d.provs[i] = d.sum.Providers[j]
+		if d.provs[i].Key == at {
+			d.cursor = i
+		}
+	}
+	d.cursor = min(d.cursor, max(len(d.provs)-1, 0))
 }
 
 func (d *dashboard) Keys() help.KeyMap { return d.keys }
@@ -120,7 +155,7 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		d.err = msg.err
 		if msg.err == nil {
 			d.sum, d.loaded = msg.sum, true
-			d.cursor = min(d.cursor, max(len(d.sum.Providers)-1, 0))
+			d.arrange()
 			return d.c.bell(d.sum.Alerts)
 		}
 		return nil
@@ -161,13 +196,17 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		d.drill = ""
 		return nil
 	case key.Matches(msg, k.Drill):
-		if d.drill == "" && d.cursor < len(d.sum.Providers) {
-			return d.loadDrill(d.sum.Providers[d.cursor].Key)
+		if d.drill == "" && d.cursor < len(d.provs) {
+			return d.loadDrill(d.provs[d.cursor].Key)
 		}
 		return nil
 	}
 	if d.drill == "" {
-		d.cursor, _ = k.move(msg, d.cursor, len(d.sum.Providers))
+		if d.sort.key(msg, k.sortKeys) {
+			d.arrange()
+			return nil
+		}
+		d.cursor, _ = k.move(msg, d.cursor, len(d.provs))
 	}
 	return nil
 }
@@ -377,8 +416,8 @@ func (d *dashboard) providerTable(w, h int) string {
 		cols = append(cols[:2], cols[3:]...)
 	}
 	total := d.sum.Total.Cost
-	rows := make([][]string, 0, len(d.sum.Providers))
-	for _, g := range d.sum.Providers {
+	rows := make([][]string, 0, len(d.provs))
+	for _, g := range d.provs {
 		r := []string{g.Key, spendCell(g.Totals), "", "–", "–", count(g.Requests), count(g.Unpriced)}
 		if b, ok := d.providerBudget(g.Key); ok {
 			r[2] = st.bar(b.Percent/100, barW, b.State)
@@ -400,7 +439,7 @@ func (d *dashboard) providerTable(w, h int) string {
 		return st.Muted.Render("Nothing spent in this period.")
 	}
 	off := scroll(d.cursor, 0, h-1)
-	return d.c.st.table(cols, rows, w, h, d.cursor, off)
+	return d.c.st.table(d.sort.mark(cols), rows, w, h, d.cursor, off)
 }
 
 func (d *dashboard) drillView(w, h int) []string {

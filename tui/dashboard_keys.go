@@ -4,12 +4,14 @@ import "charm.land/bubbles/v2/key"
 
 type dashboardKeys struct {
 	listKeys
+	sortKeys
 	Today, Week, Month, Custom, Drill, Back, Refresh, Reconcile key.Binding
 }
 
 func newDashboardKeys() dashboardKeys {
 	return dashboardKeys{
 		listKeys: newListKeys(),
+		sortKeys: newSortKeys(),
 		Today:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "today")),
 		Week:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "week")),
 		Month:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "month")),
@@ -29,5 +31,5 @@ func (k dashboardKeys) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k dashboardKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Today, k.Week, k.Month, k.Custom}, {k.Up, k.Down, k.Drill, k.Back}, {k.Refresh, k.Reconcile}}
+	return [][]key.Binding{{k.Today, k.Week, k.Month, k.Custom}, {k.Up, k.Down, k.Drill, k.Back}, {k.Sort, k.Reverse, k.Refresh, k.Reconcile}}
 }

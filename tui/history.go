@@ -44,7 +44,21 @@ type eventDetailMsg struct {
 
 func newHistory(c *common) *history {
 	in := newInput("/ ", "provider:openai model:gpt-4o key:openai/work status:error source:proxy text")
-	return &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+	h := &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+	h.sort = newSorter(
+		sortCol[store.Event]{title: "TIME", cmp: byNumber(func(e store.Event) int64 { return e.Time.UnixNano() }), desc: true},
+		sortCol[store.Event]{title: "MODEL", cmp: byText(func(e store.Event) string { return e.Provider + "/" + e.Model })},
+		sortCol[store.Event]{title: "STATUS", cmp: byText(func(e store.Event) string { return string(e.Status) })},
+		sortCol[store.Event]{title: "TOKENS", cmp: byNumber(eventTokens), desc: true},
+		sortCol[store.Event]{title: "COST", cmp: byNumber(func(e store.Event) int64 { return int64(e.Cost) }), desc: true},
+		sortCol[store.Event]{title: "LATENCY", cmp: byNumber(func(e store.Event) int64 { return int64(e.Latency) }), desc: true},
+	)
+	return h
+}
+
+// eventTokens is the TOKENS column: every token the request was billed.
+func eventTokens(e store.Event) int64 {
+	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens
 }
 
 func (h *history) Keys() help.KeyMap { return h.keys }
@@ -257,6 +271,8 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		return h.loadDetail()
 	case key.Matches(msg, k.Rerun):
 		return h.rerun()
+	case h.sortKey(msg, k.sortKeys):
+		h.offset = scroll(h.cursor, 0, h.rows())
 	case key.Matches(msg, k.PageDown):
 		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
 	case key.Matches(msg, k.PageUp):
@@ -269,7 +285,9 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmds []tea.Cmd
 	if h.more && !h.loading && h.cursor >= len(h.list)-1 && len(h.list) > 0 {
-		cmds = append(cmds, h.read(h.list[len(h.list)-1].ID))
+		// Older pages go by the order read, whatever the sort.
+		last, _ := h.last()
+		cmds = append(cmds, h.read(last.ID))
 	}
 	if h.wide() {
 		cmds = append(cmds, h.loadDetail())
@@ -411,7 +429,7 @@ func (h *history) table(w, ht int) string {
 			cost = st.Warn.Render(cost)
 		}
 		r := []string{e.Time.In(loc).Format("Jan 02 15:04"), e.Provider + "/" + e.Model, status,
-			tokens(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens), cost, millis(e.Latency)}
+			tokens(eventTokens(e)), cost, millis(e.Latency)}
 		if e.Source == store.SourceManual {
 			r[3], r[5] = "", ""
 		}
@@ -421,7 +439,7 @@ func (h *history) table(w, ht int) string {
 		rows[i] = r
 	}
 	h.offset = scroll(h.cursor, h.offset, ht-1)
-	return st.table(cols, rows, w, ht, h.cursor, h.offset)
+	return st.table(h.sort.mark(cols), rows, w, ht, h.cursor, h.offset)
 }
 
 // detailText is the detail pane: tokens, cost lines with the prices used,

@@ -4,12 +4,14 @@ import "charm.land/bubbles/v2/key"
 
 type historyKeys struct {
 	listKeys
+	sortKeys
 	Filter, Clear, Detail, Back, Rerun, PageDown, PageUp key.Binding
 }
 
 func newHistoryKeys() historyKeys {
 	return historyKeys{
 		listKeys: newListKeys(),
+		sortKeys: newSortKeys(),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Clear:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear filter")),
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
@@ -25,5 +27,5 @@ func (k historyKeys) ShortHelp() []key.Binding { return []key.Binding{k.Filter, 
 
 // FullHelp implements help.KeyMap.
 func (k historyKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Filter, k.Clear, k.Detail, k.Back, k.Rerun}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Filter, k.Clear, k.Detail, k.Back, k.Rerun}, {k.Sort, k.Reverse}}
 }

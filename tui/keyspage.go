@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -28,7 +29,19 @@ type keysPage struct {
 type addKeyMsg struct{}
 
 func newKeysPage(c *common) *keysPage {
-	return &keysPage{loader: newLoader[app.KeyView](pageKeys), c: c, keys: newKeysPageKeys()}
+	p := &keysPage{loader: newLoader[app.KeyView](pageKeys), c: c, keys: newKeysPageKeys()}
+	// AGE and LAST USED show how long ago: the earlier time is the larger
+	// figure.
+	ago := func(t time.Time) int64 { return -t.UnixNano() }
+	p.sort = newSorter(
+		sortCol[app.KeyView]{title: "PROVIDER", cmp: byText(func(k app.KeyView) string { return k.Provider })},
+		sortCol[app.KeyView]{title: "LABEL", cmp: byText(func(k app.KeyView) string { return k.Label })},
+		sortCol[app.KeyView]{title: "SOURCE", cmp: byText(func(k app.KeyView) string { return string(k.Source) })},
+		sortCol[app.KeyView]{title: "AGE", cmp: byNumber(func(k app.KeyView) int64 { return int64(k.Age(time.Unix(0, 0))) }), desc: true},
+		sortCol[app.KeyView]{title: "LAST USED", cmp: byNumber(func(k app.KeyView) int64 { return ago(k.LastUsedAt) }), desc: true},
+		sortCol[app.KeyView]{title: "STATUS", cmp: byText(func(k app.KeyView) string { return k.Status() })},
+	)
+	return p
 }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keys }
@@ -68,6 +81,9 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, k.Refresh) {
 		return p.Load()
+	}
+	if p.sortKey(msg, k.sortKeys) {
+		return nil
 	}
 	if c, ok := k.move(msg, p.cursor, len(p.list)); ok {
 		p.cursor = c
@@ -270,6 +286,6 @@ func (p *keysPage) View() string {
 	th := h - len(out)
 	p.offset = scroll(p.cursor, p.offset, th-1)
 	p.rowsTop = len(out) + 1 // below the header
-	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
+	out = append(out, st.table(p.sort.mark(cols), rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
 }

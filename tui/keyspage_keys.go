@@ -4,12 +4,14 @@ import "charm.land/bubbles/v2/key"
 
 type keysPageKeys struct {
 	listKeys
+	sortKeys
 	Add, Test, Rotate, Revoke, Default, Refresh key.Binding
 }
 
 func newKeysPageKeys() keysPageKeys {
 	return keysPageKeys{
 		listKeys: newListKeys(),
+		sortKeys: newSortKeys(),
 		Add:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
 		Test:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test")),
 		Rotate:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate")),
@@ -26,5 +28,5 @@ func (k keysPageKeys) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k keysPageKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Add, k.Test, k.Rotate, k.Revoke, k.Default, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.Sort, k.Reverse}, {k.Add, k.Test, k.Rotate, k.Revoke, k.Default, k.Refresh}}
 }

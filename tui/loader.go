@@ -16,6 +16,12 @@ type loader[T any] struct {
 	loading bool
 	err     error // of the last load
 	workID  int
+
+	// sort orders list; natural is the list in the order it was loaded
+	// and perm maps list's rows to natural's.
+	sort    sorter[T]
+	natural []T
+	perm    []int
 }
 
 // loadedMsg carries the items of a list page's load.
@@ -74,12 +80,50 @@ func (l *loader[T]) loaded(msg loadedMsg[T]) bool {
 	switch {
 	case msg.err != nil:
 	case msg.more:
-		l.list = append(l.list, msg.items...)
+		l.natural = append(l.natural, msg.items...)
+		l.arrange(false)
 	default:
-		l.list = msg.items
+		l.natural = msg.items
+		l.arrange(false)
 		l.cursor = min(l.cursor, max(len(l.list)-1, 0))
 	}
 	return true
+}
+
+// arrange lays list out in the sort's order. With keep, the cursor stays
+// on the item it was on.
+func (l *loader[T]) arrange(keep bool) {
+	at := -1
+	if keep && l.cursor < len(l.perm) {
+		at = l.perm[l.cursor]
+	}
+	l.perm = l.sort.order(l.natural)
+	l.list = make([]T, len(l.perm))
+	for i, j := range l.perm {
+		l.list[i] = l.natural[j]
+		if j == at {
+			l.cursor = i
+		}
+	}
+}
+
+// sortKey applies s or S to the list, reporting whether msg was one.
+func (l *loader[T]) sortKey(msg tea.KeyPressMsg, k sortKeys) bool {
+	if len(l.sort.cols) == 0 || !l.sort.key(msg, k) {
+		return false
+	}
+	l.arrange(true)
+	return true
+}
+
+// last returns the last item in the order loaded (the oldest of a list
+// read newest first), whatever the sort.
+func (l *loader[T]) last() (T, bool) {
+	if len(l.natural) == 0 {
+		var zero T
+		return zero, false
+	}
+	return l.natural[len(l.natural)-1], true
 }
 
 // work runs a write in a command; its doneMsg supersedes any earlier

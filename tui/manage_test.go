@@ -251,7 +251,7 @@ func TestPricing(t *testing.T) {
 	}
 	hs.contains("search openai/gpt-4o-mini", "openai/gpt-4o-mini")
 
-	hs.press("s")
+	hs.press("enter")
 	hs.contains("Set a price", "Input, $ per 1M tokens")
 	hs.press("enter") // model as it is
 	hs.press("ctrl+u")

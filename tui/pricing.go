@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -30,7 +31,22 @@ type pricingPage struct {
 
 func newPricing(c *common) *pricingPage {
 	in := newInput("/ ", "search models, e.g. sonnet or openai/gpt-4o")
-	return &pricingPage{loader: newLoader[pricing.Price](pagePricing), c: c, keys: newPricingKeys(), search: in}
+	p := &pricingPage{loader: newLoader[pricing.Price](pagePricing), c: c, keys: newPricingKeys(), search: in}
+	// A model without a cache price sorts as the cheapest.
+	cacheRead := func(pr pricing.Price) int64 {
+		if !pr.HasCacheRead {
+			return -1
+		}
+		return int64(pr.CacheRead)
+	}
+	p.sort = newSorter(
+		sortCol[pricing.Price]{title: "MODEL", cmp: byText(func(pr pricing.Price) string { return pr.Provider + "/" + pr.Model })},
+		sortCol[pricing.Price]{title: "INPUT", cmp: byNumber(func(pr pricing.Price) int64 { return int64(pr.Input) }), desc: true},
+		sortCol[pricing.Price]{title: "OUTPUT", cmp: byNumber(func(pr pricing.Price) int64 { return int64(pr.Output) }), desc: true},
+		sortCol[pricing.Price]{title: "CACHE RD", cmp: byNumber(cacheRead), desc: true},
+		sortCol[pricing.Price]{title: "SOURCE", cmp: byText(func(pr pricing.Price) string { return pr.Source })},
+	)
+	return p
 }
 
 func (p *pricingPage) Keys() help.KeyMap { return p.keys }
@@ -50,6 +66,15 @@ func (p *pricingPage) Load() tea.Cmd {
 	})
 }
 
+// index names the models of list, in its order, for the search.
+func (p *pricingPage) index() {
+	p.names = make([]string, len(p.list))
+	for i, pr := range p.list {
+		p.names[i] = pr.Provider + "/" + pr.Model
+	}
+	p.filter()
+}
+
 func (p *pricingPage) filter() {
 	q := strings.TrimSpace(p.search.Value())
 	p.shown = p.shown[:0]
@@ -60,6 +85,11 @@ func (p *pricingPage) filter() {
 	} else {
 		for _, m := range findModels(q, p.names, nil) {
 			p.shown = append(p.shown, m.Index)
+		}
+		if p.sort.by >= 0 {
+			// Sorted, the matches follow the list's order rather than
+			// how well they match.
+			slices.Sort(p.shown)
 		}
 	}
 	p.cursor, p.offset = min(p.cursor, max(len(p.shown)-1, 0)), 0
@@ -79,11 +109,7 @@ func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
 		if !p.loaded(msg) {
 			return nil
 		}
-		p.names = make([]string, len(p.list))
-		for i, pr := range p.list {
-			p.names[i] = pr.Provider + "/" + pr.Model
-		}
-		p.filter()
+		p.index()
 		return nil
 	case doneMsg:
 		note, ok := p.done(msg)
@@ -129,6 +155,18 @@ func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Clear):
 		p.search.SetValue("")
 		p.filter()
+	case p.sort.key(msg, k.sortKeys):
+		// The cursor stays on its model.
+		sel, ok := p.selected()
+		p.arrange(false)
+		p.index()
+		if ok {
+			for i, j := range p.shown {
+				if p.list[j].Provider == sel.Provider && p.list[j].Model == sel.Model {
+					p.cursor = i
+				}
+			}
+		}
 	case key.Matches(msg, k.Set):
 		if pr, ok := p.selected(); ok {
 			return openDialog(p.form(pr))
@@ -266,7 +304,7 @@ func (p *pricingPage) View() string {
 		return strings.Join(out, "\n")
 	}
 	p.rowsTop = len(out) + 1 // below the header
-	out = append(out, st.table(cols, rows, w, th, p.cursor, p.offset))
+	out = append(out, st.table(p.sort.mark(cols), rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
 }
 

@@ -1,0 +1,149 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// sortedBy reports whether vals are in order, descending when desc.
+func sortedBy[N int64 | float64 | string](vals []N, desc bool) bool {
+	return slices.IsSortedFunc(vals, func(a, b N) int {
+		switch {
+		case a < b && !desc, a > b && desc:
+			return -1
+		case a == b:
+			return 0
+		}
+		return 1
+	})
+}
+
+func TestHistorySort(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
+	h := hs.m.pages[pageHistory].(*history)
+	if len(h.list) < 50 {
+		t.Fatalf("history lists %d requests", len(h.list))
+	}
+	costs := func() []int64 {
+		var out []int64
+		for _, e := range h.list {
+			out = append(out, int64(e.Cost))
+		}
+		return out
+	}
+	hs.lacks("▲", "▼")
+
+	// s goes TIME (newest first), MODEL, STATUS, TOKENS, COST.
+	hs.press("s")
+	hs.contains("TIME ▼")
+	hs.press("s", "s", "s")
+	hs.contains("TOKENS ▼")
+	hs.press("down", "down")
+	picked := h.list[h.cursor].ID
+	hs.press("s")
+	hs.contains("COST ▼")
+	hs.lacks("TOKENS ▼")
+	if !sortedBy(costs(), true) || costs()[0] == costs()[len(h.list)-1] {
+		t.Fatalf("s by cost: %v…", costs()[:5])
+	}
+	if h.list[h.cursor].ID != picked {
+		t.Errorf("the cursor left request #%d for #%d when the sort changed", picked, h.list[h.cursor].ID)
+	}
+	hs.press("S")
+	hs.contains("COST ▲")
+	if !sortedBy(costs(), false) {
+		t.Fatalf("S did not reverse the cost order: %v…", costs()[:5])
+	}
+
+	// The details follow the row under the cursor, not the row's old place.
+	hs.press("g")
+	if h.detail == nil || h.detail.ID != h.list[0].ID {
+		t.Fatalf("detail shows %v, want the cheapest request #%d", h.detail, h.list[0].ID)
+	}
+
+	// Past the last column, s returns to newest first, as read.
+	hs.press("s", "s")
+	hs.lacks("▲", "▼")
+	for i := 1; i < len(h.list); i++ {
+		if h.list[i].Time.After(h.list[i-1].Time) {
+			t.Fatalf("row %d is newer than row %d after the sort was cleared", i, i-1)
+		}
+	}
+	hs.press("?")
+	hs.contains("sort by next column", "reverse sort")
+}
+
+func TestKeysPricingDashboardSort(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
+
+	k := hs.m.pages[pageKeys].(*keysPage)
+	labels := func() []string {
+		var out []string
+		for _, kv := range k.list {
+			out = append(out, kv.Label)
+		}
+		return out
+	}
+	hs.press("s", "s")
+	hs.contains("LABEL ▲")
+	if !sortedBy(labels(), false) {
+		t.Fatalf("keys by label: %v", labels())
+	}
+	hs.press("S")
+	hs.contains("LABEL ▼")
+	if !sortedBy(labels(), true) || slices.Equal(labels(), slices.Sorted(slices.Values(labels()))) {
+		t.Fatalf("keys by label, reversed: %v", labels())
+	}
+
+	// Pricing: s sorts (enter sets an override); with a search the
+	// matches follow the sort.
+	hs.press("8")
+	p := hs.m.pages[pagePricing].(*pricingPage)
+	hs.press("/")
+	hs.typeText("gpt-4o")
+	hs.press("enter", "down")
+	sel, _ := p.selected()
+	before := sel.Provider + "/" + sel.Model
+	hs.press("s", "s", "s")
+	hs.contains("OUTPUT ▼")
+	var outs []int64
+	for _, i := range p.shown {
+		outs = append(outs, int64(p.list[i].Output))
+	}
+	if len(outs) < 2 || !sortedBy(outs, true) {
+		t.Fatalf("matches by output price: %v", outs)
+	}
+	if sel, _ := p.selected(); sel.Provider+"/"+sel.Model != before {
+		t.Fatalf("the cursor moved from %s to %s/%s when the sort changed", before, sel.Provider, sel.Model)
+	}
+
+	// Dashboard: by requests, then reversed; enter drills into the
+	// provider under the cursor in the sorted order.
+	hs.press("1")
+	d := hs.m.pages[pageDashboard].(*dashboard)
+	hs.press("s", "s", "s", "s")
+	hs.contains("REQUESTS ▼")
+	var reqs []int64
+	for _, g := range d.provs {
+		reqs = append(reqs, g.Requests)
+	}
+	if len(reqs) < 2 || !sortedBy(reqs, true) {
+		t.Fatalf("providers by requests: %v", reqs)
+	}
+	hs.press("g")
+	top := d.provs[0].Key
+	hs.press("S")
+	if d.provs[d.cursor].Key != top || d.cursor != len(d.provs)-1 {
+		t.Fatalf("after S the cursor is on row %d, want %s on the last row", d.cursor, top)
+	}
+	hs.press("g", "enter")
+	if want := d.provs[0].Key; d.drill != want || d.provs[0].Requests > d.provs[1].Requests {
+		t.Fatalf("enter drilled into %q, want %q (the first row, fewest requests)", d.drill, want)
+	}
+	if !strings.Contains(hs.screen(), "models and keys") {
+		t.Fatal("the drill-down did not open")
+	}
+}
