@@ -93,6 +93,12 @@ type App struct {
 	// each is written once rather than with every request.
 	priceRefs sync.Map
 
+	// cursorOnce and pumpOnce set up the export outbox once per process;
+	// pump is nil until this process records or StartExport runs.
+	cursorOnce sync.Once
+	pumpOnce   sync.Once
+	pump       *pump
+
 	mu      sync.Mutex
 	catalog *pricing.Catalog
 	// base is the catalog prices start from (the embedded one, or the
@@ -164,6 +170,7 @@ func (w redactWriter) Write(p []byte) (int, error) {
 // Close closes the store and the log.
 func (a *App) Close() error {
 	a.bg.Wait()
+	a.stopExport()
 	err := a.db.Close()
 	if a.logFile != nil {
 		a.logFile.Close()

@@ -74,9 +74,13 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		if len(events) == 0 && len(cs) == 0 {
 			return nil
 		}
+		a.beforeRecord(ctx)
 		r, err := a.db.Import(ctx, events, cs)
 		if err != nil {
 			return err
+		}
+		if r.Added > 0 {
+			a.afterRecord()
 		}
 		sum.Added += r.Added
 		sum.Updated += r.Updated

@@ -119,7 +119,7 @@ func (e *KeyExistsError) Unwrap() error { return store.ErrDuplicate }
 // CheckKeyName says whether label ("default" when empty) can name a new key
 // of provider, before its secret is asked for; AddKey checks the same.
 func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
-	spec, err := a.Provider(provider)
+	spec, err := a.KeySpec(provider)
 	if err != nil {
 		return err
 	}
@@ -127,6 +127,15 @@ func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
 		label = "default"
 	}
 	return a.checkKeyName(ctx, spec.ID, label)
+}
+
+// KeySpec returns the provider a key belongs to, or for "otlp" the
+// namespace of export header secrets (which no provider checks).
+func (a *App) KeySpec(provider string) (providers.Spec, error) {
+	if strings.EqualFold(provider, ExportSecretProvider) {
+		return providers.Spec{ID: ExportSecretProvider, Name: "OTLP export header"}, nil
+	}
+	return a.Provider(provider)
 }
 
 // CheckKeyLabel says whether label is well formed for a key.
@@ -170,9 +179,12 @@ func (a *App) AddAdminKey(ctx context.Context, provider, label, secret string, v
 }
 
 func (a *App) addKey(ctx context.Context, provider, label, secret string, validate, admin bool) (store.Key, error) {
-	spec, err := a.Provider(provider)
+	spec, err := a.KeySpec(provider)
 	if err != nil {
 		return store.Key{}, err
+	}
+	if spec.ID == ExportSecretProvider {
+		validate = false // an export header has no provider to ask
 	}
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
@@ -312,9 +324,12 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	if k.Revoked() {
 		return store.Key{}, fmt.Errorf("%s was removed; add a new key with `byok keys add %s --label %s-2`", k.Name(), k.Provider, k.Label)
 	}
-	spec, err := a.Provider(k.Provider)
+	spec, err := a.KeySpec(k.Provider)
 	if err != nil {
 		return store.Key{}, err
+	}
+	if spec.ID == ExportSecretProvider {
+		validate = false
 	}
 	if secret, err = checkKeySecret(spec, secret, k.Admin); err != nil {
 		return store.Key{}, err
@@ -347,6 +362,9 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
+	}
+	if k.Provider == ExportSecretProvider {
+		return k, fmt.Errorf("%s is an export header, not a provider key: `byok export otlp` shows whether the endpoint accepts it", k.Name())
 	}
 	spec, err := a.Provider(k.Provider)
 	if err != nil {

@@ -378,9 +378,11 @@ func (r *Run) record(ctx context.Context, res providers.Result, callErr error) (
 			}
 		}
 	}
+	a.beforeRecord(ctx)
 	if _, err := a.db.Record(ctx, &e); err != nil {
 		return Outcome{Event: e, Cost: cost}, fmt.Errorf("record the request: %w", err)
 	}
+	a.afterRecord()
 	out := Outcome{Event: e, Cost: cost}
 	out.Alerts = a.learnKeyHealth(ctx, r.Key, callErr, false)
 	if r.DeferAlerts {

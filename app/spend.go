@@ -49,9 +49,11 @@ func (a *App) AddSpend(ctx context.Context, provider string, amount money.USD, n
 		Time: at, Source: store.SourceManual, Provider: spec.ID, Model: "manual", Status: store.StatusOK,
 		Cost: amount, CostState: pricing.Reported, Note: note,
 	}
+	a.beforeRecord(ctx)
 	if _, err := a.db.Record(ctx, &e); err != nil {
 		return store.Event{}, err
 	}
+	a.afterRecord()
 	a.audit(ctx, "spend.add", spec.ID, fmt.Sprintf("%s %s", amount.Decimal(), note))
 	a.evaluate(ctx, budget.Target{Provider: spec.ID})
 	return e, nil

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,6 +52,8 @@ type Config struct {
 
 	Proxy     Proxy               `toml:"proxy"`
 	Alerts    Alerts              `toml:"alerts"`
+	Export    Export              `toml:"export"`
+	Serve     Serve               `toml:"serve"`
 	Reconcile Reconcile           `toml:"reconcile"`
 	Import    Import              `toml:"import"`
 	Providers map[string]Provider `toml:"providers"`
@@ -65,6 +68,55 @@ type Proxy struct {
 	Addr      string `toml:"addr"`
 	MaxBodyMB int    `toml:"max_body_mb"`
 }
+
+// Export configures sending usage beyond the machine.
+type Export struct {
+	OTLP OTLP `toml:"otlp"`
+}
+
+// OTLP configures the OpenTelemetry export: empty Endpoint means off.
+type OTLP struct {
+	// Endpoint is the OTLP/HTTP base URL, e.g. http://localhost:4318.
+	Endpoint string `toml:"endpoint"`
+	// Headers name keychain secrets, never the values: "keychain:LABEL"
+	// reads the secret stored with `byok keys add otlp --label LABEL`.
+	Headers map[string]string `toml:"headers"`
+	// Interval is how often a running byok looks for unsent events when
+	// nothing new was recorded ("30s" by default).
+	Interval Duration `toml:"interval"`
+	// Resource holds extra resource attributes (deployment.environment …).
+	Resource map[string]string `toml:"resource"`
+	// Content sends prompt and reply text with each span.
+	Content bool `toml:"content"`
+}
+
+// Enabled reports whether an endpoint is set.
+func (o OTLP) Enabled() bool { return o.Endpoint != "" }
+
+// HeaderSecretPrefix starts a header value that names a keychain secret.
+const HeaderSecretPrefix = "keychain:"
+
+// Serve configures `byok serve`, the metrics endpoint for machines that
+// run no proxy.
+type Serve struct {
+	Addr string `toml:"addr"`
+}
+
+// Duration is a time.Duration written as "30s" or "5m" in the file.
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a duration such as "30s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: write it as 30s, 5m or 1h", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Import configures the import of coding agents' logs.
 type Import struct {
@@ -168,6 +220,8 @@ func Default() Config {
 		RotateAfterDays: 90,
 		Proxy:           Proxy{Addr: "127.0.0.1:8787", MaxBodyMB: 32},
 		Alerts:          Alerts{Bell: true},
+		Export:          Export{OTLP: OTLP{Interval: Duration{30 * time.Second}}},
+		Serve:           Serve{Addr: "127.0.0.1:9464"},
 		Reconcile:       Reconcile{Every: "6h"},
 		Providers:       map[string]Provider{},
 	}
@@ -351,6 +405,12 @@ func (c *Config) check(name string, b []byte) error {
 	} else {
 		c.Reconcile.every = d
 	}
+	errs = append(errs, c.checkExport(bad)...)
+	if host, port, err := net.SplitHostPort(c.Serve.Addr); err != nil || port == "" {
+		errs = append(errs, bad(toml.Key{"serve", "addr"}, "serve addr %q: write it as 127.0.0.1:PORT", c.Serve.Addr))
+	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		errs = append(errs, bad(toml.Key{"serve", "addr"}, "serve addr %q: byok serve listens on loopback only (127.0.0.1 or ::1)", c.Serve.Addr))
+	}
 	ids := make([]string, 0, len(c.Providers))
 	for id := range c.Providers {
 		ids = append(ids, id)
@@ -391,4 +451,34 @@ func (c *Config) Location() *time.Location {
 // Markup returns a provider's markup in basis points.
 func (c *Config) Markup(provider string) int64 {
 	return c.Providers[provider].MarkupBP()
+}
+
+// checkExport validates [export.otlp]: a usable endpoint, header values
+// that name keychain secrets rather than hold them, a sane interval.
+func (c *Config) checkExport(bad func(toml.Key, string, ...any) error) []error {
+	o := c.Export.OTLP
+	key := toml.Key{"export", "otlp"}
+	var errs []error
+	if o.Endpoint != "" {
+		u, err := url.Parse(o.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, bad(append(key, "endpoint"), "export.otlp endpoint %q: write the OTLP/HTTP base URL, e.g. \"http://localhost:4318\" (byok adds /v1/traces and /v1/metrics)", o.Endpoint))
+		}
+	}
+	names := make([]string, 0, len(o.Headers))
+	for h := range o.Headers {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		v := o.Headers[h]
+		label, ok := strings.CutPrefix(v, HeaderSecretPrefix)
+		if !ok || label == "" {
+			errs = append(errs, bad(append(key, "headers"), "export.otlp header %s: header values are secrets and stay in the keychain; store it with `byok keys add otlp --label NAME` and write %s = \"keychain:NAME\"", h, h))
+		}
+	}
+	if o.Interval.Duration < time.Second || o.Interval.Duration > 24*time.Hour {
+		errs = append(errs, bad(append(key, "interval"), "export.otlp interval %s: use between 1s and 24h", o.Interval.Duration))
+	}
+	return errs
 }

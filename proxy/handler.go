@@ -52,6 +52,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 			"missing or wrong proxy token: use the token `byok proxy token` prints as your API key")
 		return nil, nil
 	}
+	if s.serveMetrics(w, r) {
+		return nil, nil
+	}
 	if hasDotSegment(r.URL.Path) {
 		// /p/openai/../../admin would reach the provider's host outside
 		// its base path, with the real key attached.

@@ -42,6 +42,9 @@ type Options struct {
 	// recorded (the command prints a line per request). It is called from
 	// many goroutines at once.
 	Recorded func(store.Event)
+	// Metrics, when set, serves GET /metrics (Prometheus) behind the
+	// same checks as every other route.
+	Metrics http.Handler
 }
 
 // DefaultBodyTimeout is how long a client may take to send a request body.
@@ -57,6 +60,7 @@ type Server struct {
 	bodyWait time.Duration
 	upstream *http.Client
 	recorded func(store.Event)
+	metrics  http.Handler
 	srv      *http.Server
 	// port is the port the server listens on, set by Serve; the Host
 	// header of every request must name it.
@@ -96,7 +100,7 @@ func New(a *app.App, o Options) (*Server, error) {
 	if o.BodyTimeout <= 0 {
 		o.BodyTimeout = DefaultBodyTimeout
 	}
-	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded}
+	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,

@@ -283,11 +283,18 @@ type keysAddOptions struct {
 }
 
 func runKeysAdd(ctx context.Context, f *Factory, opts keysAddOptions) error {
-	a, spec, err := f.appFor(ctx, opts.Provider)
+	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
+	spec, err := a.KeySpec(opts.Provider)
+	if err != nil {
+		return usageError{err}
+	}
 	label, validate := opts.Label, !opts.NoValidate
+	if spec.ID == app.ExportSecretProvider {
+		validate = false // an export header has no provider to ask
+	}
 	if opts.Admin && !opts.LabelSet {
 		label = "admin"
 	}

@@ -124,7 +124,7 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	}
 	lines := newRequestLog(f.IO.Err)
 	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
-	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine})
+	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine, Metrics: a.MetricsHandler()})
 	if err != nil {
 		return err
 	}
@@ -143,6 +143,8 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 		fmt.Fprintf(f.IO.Err, "Following the logs of %s ([import] watch).\n", strings.Join(w, ", "))
 	}
 	releaseStartup(a)
+	// A running proxy sends what others left in the export outbox too.
+	a.StartExport()
 	// The local token counter (about 25 MB) loads only when a cut stream or
 	// a reply without usage needs it: most proxies never do.
 
@@ -262,7 +264,8 @@ func printProxyBanner(f *Factory, base, token string, created bool) {
 	fmt.Fprintf(out, "  OpenAI and compatible  %s/v1           (OPENAI_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Anthropic              %s/anthropic    (ANTHROPIC_BASE_URL)\n", base)
 	fmt.Fprintf(out, "  Gemini                 %s/gemini\n", base)
-	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n\n", base)
+	fmt.Fprintf(out, "  any provider, any path %s/p/PROVIDER/...\n", base)
+	fmt.Fprintf(out, "  Prometheus metrics     %s/metrics      (the token as a bearer token)\n\n", base)
 	note := ""
 	if created {
 		note = " (just created)"

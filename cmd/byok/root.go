@@ -172,6 +172,7 @@ func Main(ctx context.Context, args []string, ios *IOStreams) int {
 }
 
 func run(ctx context.Context, args []string, f *Factory) (code int) {
+	app.Version = version
 	defer f.close()
 	defer func() {
 		// A panic must not print a secret it happens to quote: show it, and
@@ -252,6 +253,7 @@ func commands(f *Factory) []*cobra.Command {
 		newBudgetCmd(f), newAlertsCmd(f), newKeysCmd(f), newPricingCmd(f),
 		newProvidersCmd(f), newModelsCmd(f), newPromptCmd(f), newCompareCmd(f), newProxyCmd(f),
 		newReconcileCmd(f), newBalanceCmd(f), newImportCmd(f),
+		newExportCmd(f), newServeCmd(f),
 	}
 }
 

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/proxy"
+)
+
+type serveOptions struct {
+	addr string
+}
+
+func newServeCmd(f *Factory) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve Prometheus metrics and send the OTLP export, for machines that run no proxy",
+		Long: `byok serve listens on loopback for Prometheus: GET /metrics with the proxy
+token as a bearer token (byok proxy token prints it) answers spend and tokens
+by provider, model, key and source, budgets and alerts. While it runs it also
+sends the OTLP export's outbox when [export.otlp] is set. byok proxy serves
+the same /metrics; run one or the other.`,
+		Example: `  byok serve
+  byok serve --addr 127.0.0.1:9465
+  curl -H "Authorization: Bearer $(byok proxy token)" http://127.0.0.1:9464/metrics`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), f, o) },
+	}
+	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: serve.addr in config.toml, 127.0.0.1:9464)")
+	return cmd
+}
+
+func runServe(ctx context.Context, f *Factory, o serveOptions) error {
+	if o.addr != "" {
+		if err := proxy.CheckAddr(o.addr); err != nil {
+			return usageErrorf("--addr: %v", err)
+		}
+	}
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	addr := o.addr
+	if addr == "" {
+		addr = a.Config.Serve.Addr
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return err
+	}
+	token, _, err := proxy.Token(ctx, sec)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another byok serve running? pick another port with --addr)", addr, err)
+	}
+	srv := proxy.NewMetricsServer(token, a.MetricsHandler())
+	fmt.Fprintf(f.IO.Out, "byok serve: Prometheus metrics on http://%s/metrics (bearer token: `byok proxy token`); Ctrl-C stops it\n", ln.Addr())
+	if a.Config.Export.OTLP.Enabled() {
+		fmt.Fprintf(f.IO.Out, "Sending usage to %s as it is recorded.\n", a.Config.Export.OTLP.Endpoint)
+	}
+	releaseStartup(a)
+	a.StartExport()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("byok serve stopped: %w", err)
+	case <-ctx.Done():
+	}
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("byok serve stopped: %w", err)
+	}
+	fmt.Fprintln(f.IO.Err, "byok serve stopped.")
+	return nil
+}

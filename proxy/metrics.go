@@ -1,0 +1,82 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// metricsPath is where the proxy and `byok serve` expose Prometheus metrics.
+const metricsPath = "/metrics"
+
+// serveMetrics answers a scrape of /metrics, whose caller the proxy has
+// already checked (loopback Host, no cross-site browser, the token as a
+// bearer token). It reports whether the request was a scrape.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) bool {
+	if s.metrics == nil || r.URL.Path != metricsPath {
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "metrics are read with GET", http.StatusMethodNotAllowed)
+		return true
+	}
+	s.metrics.ServeHTTP(w, r)
+	return true
+}
+
+// MetricsServer serves only /metrics, with the proxy's checks: `byok serve`
+// on machines that run no proxy.
+type MetricsServer struct {
+	token   string
+	handler http.Handler
+	port    atomic.Value // string
+	srv     *http.Server
+}
+
+// NewMetricsServer returns a server for handler behind token.
+func NewMetricsServer(token string, handler http.Handler) *MetricsServer {
+	m := &MetricsServer{token: token, handler: handler}
+	m.port.Store("")
+	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 16}
+	return m
+}
+
+// ServeHTTP checks the request as the proxy does and serves /metrics.
+func (m *MetricsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	port, _ := m.port.Load().(string)
+	if err := checkBrowser(r.Host, r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), port); err != nil {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	if !validToken(tokenCandidates(r, false), m.token) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="byok"`)
+		http.Error(w, "missing or wrong token: send the token `byok proxy token` prints as a bearer token", http.StatusUnauthorized)
+		return
+	}
+	if r.URL.Path != metricsPath {
+		http.Error(w, "byok serve answers /metrics only", http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "metrics are read with GET", http.StatusMethodNotAllowed)
+		return
+	}
+	m.handler.ServeHTTP(w, r)
+}
+
+// Serve serves on l, which must listen on a loopback address.
+func (m *MetricsServer) Serve(l net.Listener) error {
+	tcp, ok := l.Addr().(*net.TCPAddr)
+	if !ok || !tcp.IP.IsLoopback() {
+		l.Close()
+		return fmt.Errorf("refusing to serve on %s: byok serve listens on loopback only (127.0.0.1 or [::1])", l.Addr())
+	}
+	m.port.Store(strconv.Itoa(tcp.Port))
+	return m.srv.Serve(l)
+}
+
+// Close stops the server at once.
+func (m *MetricsServer) Close() error { return m.srv.Close() }
