@@ -110,10 +110,6 @@ type App struct {
 	secrets   keychain.Secrets
 	// secretsSet says secrets was given by SetSecrets rather than opened.
 	secretsSet bool
-
-	// reportSleep waits before a report request is retried; nil means a
-	// real timer (tests replace it).
-	reportSleep func(ctx context.Context, d time.Duration) error
 }
 
 // Open loads the config and opens the store.

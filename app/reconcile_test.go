@@ -42,8 +42,8 @@ func (f *fakeOpenAICosts) serve(t *testing.T) *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		q := r.URL.Query()
 		var start, end int64
-		fmt.Sscan(q.Get("start_time"), &start)
-		fmt.Sscan(q.Get("end_time"), &end)
+		_, _ = fmt.Sscan(q.Get("start_time"), &start)
+		_, _ = fmt.Sscan(q.Get("end_time"), &end)
 		var buckets []string
 		for d := start; d < end; d += 86400 {
 			day := time.Unix(d, 0).UTC().Format(time.DateOnly)

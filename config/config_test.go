@@ -139,3 +139,39 @@ func TestResolvePathsAndLoad(t *testing.T) {
 		t.Fatalf("bad file error %#v", err)
 	}
 }
+
+// TestExportConfig checks [export.otlp]: header values must name keychain
+// secrets, and a refused value is never echoed back.
+func TestExportConfig(t *testing.T) {
+	tests := []struct {
+		name, toml string
+		wantErr    string
+	}{
+		{"keychain header", "[export.otlp]\nendpoint = \"http://localhost:4318\"\nheaders = { Authorization = \"keychain:grafana\" }\n", ""},
+		{"plain header", "[export.otlp]\nendpoint = \"http://localhost:4318\"\nheaders = { Authorization = \"Basic c2VjcmV0LXRva2Vu\" }\n", "byok keys add otlp --label NAME"},
+		{"bad endpoint", "[export.otlp]\nendpoint = \"localhost:4318\"\n", "OTLP/HTTP base URL"},
+		{"bad interval", "[export.otlp]\nendpoint = \"http://localhost:4318\"\ninterval = \"10ms\"\n", "between 1s and 24h"},
+		{"serve off loopback", "[serve]\naddr = \"0.0.0.0:9464\"\n", "loopback only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			err := Parse([]byte(tt.toml), &c, "config.toml")
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Export.OTLP.Interval.Duration.String() != "30s" || !c.Export.OTLP.Enabled() {
+					t.Fatalf("export config %+v", c.Export.OTLP)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "c2VjcmV0LXRva2Vu") {
+				t.Fatalf("the refused header value was echoed: %v", err)
+			}
+		})
+	}
+}

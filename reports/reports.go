@@ -99,8 +99,6 @@ type Options struct {
 	// Sleep waits between retries; nil means a timer that ctx cancels.
 	// Tests use it to see the waits without waiting.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 func (o Options) retries() int {
@@ -111,13 +109,6 @@ func (o Options) retries() int {
 		return 4
 	}
 	return o.Retries
-}
-
-func (o Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
-	}
-	return time.Now()
 }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {

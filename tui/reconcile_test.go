@@ -29,8 +29,8 @@ func TestReconcileView(t *testing.T) {
 			return
 		}
 		var start, end int64
-		fmt.Sscan(r.URL.Query().Get("start_time"), &start)
-		fmt.Sscan(r.URL.Query().Get("end_time"), &end)
+		_, _ = fmt.Sscan(r.URL.Query().Get("start_time"), &start)
+		_, _ = fmt.Sscan(r.URL.Query().Get("end_time"), &end)
 		var bs []string
 		for b := start; b < end; b += 86400 {
 			res := ""

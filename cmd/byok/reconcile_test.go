@@ -22,8 +22,8 @@ func newFakeReports(t *testing.T, day time.Time) *httptest.Server {
 		switch r.URL.Path {
 		case "/v1/organization/costs":
 			var start, end int64
-			fmt.Sscan(q.Get("start_time"), &start)
-			fmt.Sscan(q.Get("end_time"), &end)
+			_, _ = fmt.Sscan(q.Get("start_time"), &start)
+			_, _ = fmt.Sscan(q.Get("end_time"), &end)
 			var bs []string
 			for b := start; b < end; b += 86400 {
 				res := ""
