@@ -86,5 +86,3 @@ func TestLoosePermissionsAreTightened(t *testing.T) {
 		t.Fatalf("the alert command of a private config.toml did not run: %v", err)
 	}
 }
-
-
