@@ -210,7 +210,7 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 		k.Source = store.KeyFile
 	}
 	if validate {
-		if err := a.validate(ctx, spec, secret, admin); err != nil {
+		if err := a.validate(ctx, spec, secret, admin, nil); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -267,14 +267,20 @@ func checkKeySecret(spec providers.Spec, secret string, admin bool) (string, err
 }
 
 // validate runs the check that fits the key: the provider's cheapest call
-// for an ordinary key, the cheapest admin call for an admin key.
-func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, admin bool) error {
+// for an ordinary key, the cheapest admin call for an admin key. stored is
+// the key being tested (keys test), nil for a secret about to be stored
+// (add, rotate): the advice differs, since a stored key is already saved
+// and --no-validate means nothing to a test.
+func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, admin bool, stored *store.Key) error {
 	if !admin {
-		return a.checkKey(ctx, spec, secret)
+		return a.checkKey(ctx, spec, secret, stored)
 	}
 	err := reports.CheckAdmin(ctx, spec, secret, a.reportOptions())
 	if err == nil {
 		return nil
+	}
+	if stored != nil {
+		return storedKeyFailed(spec, *stored, err)
 	}
 	var pe *providers.Error
 	if errors.As(err, &pe) {
@@ -290,10 +296,13 @@ func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, 
 
 // checkKey runs the provider's key check with a message that says what
 // went wrong.
-func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) error {
+func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string, stored *store.Key) error {
 	err := providers.CheckKey(ctx, spec, secret, a.providerOptions(""))
 	if err == nil {
 		return nil
+	}
+	if stored != nil {
+		return storedKeyFailed(spec, *stored, err)
 	}
 	var pe *providers.Error
 	if errors.As(err, &pe) {
@@ -307,6 +316,23 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string) 
 		}
 	}
 	return fmt.Errorf("checking the key with %s failed: %w", spec.Name, err)
+}
+
+// storedKeyFailed explains a failed test of a stored key: what the provider
+// said of it and what to do with the key that is kept.
+func storedKeyFailed(spec providers.Spec, k store.Key, err error) error {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		switch pe.Class {
+		case providers.ClassAuth:
+			return fmt.Errorf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission. Put a working key in its place with `byok keys rotate %d`, or remove it with `byok keys rm %d`: %w", spec.Name, k.Name(), pe.Status, k.ID, k.ID, err)
+		case providers.ClassCredit:
+			return fmt.Errorf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then test it again with `byok keys test %d`: %w", spec.Name, k.Name(), k.ID, err)
+		case providers.ClassNetwork, providers.ClassTimeout:
+			return fmt.Errorf("could not reach %s (%s) to test the stored key %s; check the network and run `byok keys test %d` again: %w", spec.Name, spec.BaseURL, k.Name(), k.ID, err)
+		}
+	}
+	return fmt.Errorf("testing the stored key %s with %s failed: %w", k.Name(), spec.Name, err)
 }
 
 // RotateKey replaces the secret of a stored key: same id and history.
@@ -336,7 +362,7 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	}
 	redact.Register(secret)
 	if validate {
-		if err := a.validate(ctx, spec, secret, k.Admin); err != nil {
+		if err := a.validate(ctx, spec, secret, k.Admin, nil); err != nil {
 			return store.Key{}, err
 		}
 		k.ValidatedAt = a.now()
@@ -375,7 +401,7 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 		a.learnKeyHealth(ctx, k, err, true)
 		return k, err
 	}
-	err = a.validate(ctx, spec, secret, k.Admin)
+	err = a.validate(ctx, spec, secret, k.Admin, &k)
 	a.learnKeyHealth(ctx, k, err, true)
 	if err != nil {
 		a.audit(ctx, "key.test", k.Name(), "failed: "+redact.String(err.Error()))

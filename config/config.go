@@ -387,6 +387,8 @@ func (c *Config) check(name string, b []byte) error {
 		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: write it as 127.0.0.1:PORT", c.Proxy.Addr))
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the proxy listens on loopback only (127.0.0.1 or ::1)", c.Proxy.Addr))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the port must be a number from 1 to 65535", c.Proxy.Addr))
 	}
 	for _, w := range c.Import.Watch {
 		if !slices.Contains(ImportSources, w) {

@@ -134,7 +134,7 @@ base_url = %[1]q
 	var b [16]byte
 	rand.Read(b[:])
 	e.token = "byok-proxy-test" + hex.EncodeToString(b[:])
-	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10, BodyTimeout: testBodyTimeout,
+	e.srv, err = proxy.New(a, proxy.Options{Token: e.token, MaxBody: 64 << 10, BodyTimeout: testBodyTimeout, Metrics: a.MetricsHandler(),
 		Recorded: func(ev store.Event) {
 			select {
 			case e.recorded <- ev:

@@ -195,6 +195,13 @@ func checkFile(path string, readOnly bool) error {
 		head := make([]byte, 16)
 		n, err := io.ReadFull(f, head)
 		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			if readOnly {
+				// Every command treats an empty file alike: the first one
+				// that may write makes it a database, so a reader asks
+				// for that (the CLI's status line opens for writing once,
+				// as it does for an older schema).
+				return fmt.Errorf("%s is empty; open it once for writing (any byok command) to make it a byok database: %w", path, ErrOldSchema)
+			}
 			return nil // an empty file: SQLite makes it a database
 		}
 		if n < 16 || !bytes.Equal(head, []byte("SQLite format 3\x00")) {

@@ -364,3 +364,42 @@ func TestShortKeysAreRefused(t *testing.T) {
 		t.Fatalf("rotating to a 7-character key: exit %d, stderr %q", r.code, r.err)
 	}
 }
+
+// A failed `keys test` of a stored key says that the stored key was
+// rejected and how to replace or remove it, not the add-time advice
+// ("nothing was saved", "--no-validate").
+func TestKeysTestAdvice(t *testing.T) {
+	up := newFakeOpenAI(t, "sk-fake-keys-test-good-0123456789")
+	c := newCLI(t, fakeConfig(up.srv.URL))
+	t.Setenv("BYOK_PASSPHRASE", "keys test advice passphrase")
+	c.ok("sk-fake-keys-test-revoked-0123456789\n", "keys", "add", "fakeai", "--label", "work", "--no-validate")
+	r := c.run("", "keys", "test", "1")
+	if r.code != exitKey {
+		t.Fatalf("keys test of a rejected key: exit %d, stderr %q", r.code, r.err)
+	}
+	for _, want := range []string{"rejected the stored key fakeai/work", "byok keys rotate 1", "byok keys rm 1"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("keys test says %q, want it to say %q", r.err, want)
+		}
+	}
+	for _, wrong := range []string{"nothing was saved", "--no-validate"} {
+		if strings.Contains(r.err, wrong) {
+			t.Errorf("keys test gives the add-time advice %q: %q", wrong, r.err)
+		}
+	}
+}
+
+// An empty byok.db is treated alike by every command: status (a reader)
+// and usage or spend add (writers) all make it a byok database, where
+// status used to call it "not a byok database" while the others
+// initialised it.
+func TestEmptyDatabaseFile(t *testing.T) {
+	for _, first := range [][]string{{"status"}, {"usage"}, {"spend", "add", "openai", "1"}} {
+		c := newCLI(t, "")
+		mustWrite(t, filepath.Join(c.home, "byok.db"), nil)
+		if r := c.run("", first...); r.code != 0 {
+			t.Fatalf("byok %s on an empty byok.db: exit %d, stderr %q", strings.Join(first, " "), r.code, r.err)
+		}
+		c.ok("", "status")
+	}
+}

@@ -102,6 +102,8 @@ func TestBadConfigValues(t *testing.T) {
 		{"default model without provider", "default_model = \"gpt-4o\"\n", 1, "provider/model"},
 		{"proxy on every interface", "[proxy]\naddr = \"0.0.0.0:8787\"\n", 2, "loopback"},
 		{"proxy without port", "[proxy]\naddr = \"127.0.0.1\"\n", 2, "127.0.0.1:PORT"},
+		{"proxy port out of range", "[proxy]\naddr = \"127.0.0.1:99999\"\n", 2, "1 to 65535"},
+		{"proxy port a name", "[proxy]\naddr = \"127.0.0.1:http\"\n", 2, "1 to 65535"},
 		{"body limit zero", "[proxy]\nmax_body_mb = 0\n", 2, "max_body_mb"},
 		{"custom kind gemini", "[providers.mine]\nkind = \"gemini\"\nbase_url = \"http://127.0.0.1:1/v1\"\n", 2, "kind"},
 		{"custom without base url", "[providers.mine]\nkind = \"openai\"\n", 1, "base_url"},
