@@ -318,21 +318,45 @@ func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string, 
 	return fmt.Errorf("checking the key with %s failed: %w", spec.Name, err)
 }
 
+// StoredKeyError is a failed test of a stored key: what the provider said
+// of it. Its message tells a command-line user what to do; the TUI phrases
+// the same diagnosis with its own keys.
+type StoredKeyError struct {
+	Provider string // the provider's display name
+	BaseURL  string
+	Key      store.Key
+	Class    providers.Class // auth, credit, network or timeout; "" for anything else
+	Status   int
+	Err      error
+}
+
+func (e *StoredKeyError) Error() string {
+	k := e.Key
+	switch e.Class {
+	case providers.ClassAuth:
+		return fmt.Sprintf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission. Put a working key in its place with `byok keys rotate %d`, or remove it with `byok keys rm %d`: %v", e.Provider, k.Name(), e.Status, k.ID, k.ID, e.Err)
+	case providers.ClassCredit:
+		return fmt.Sprintf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then test it again with `byok keys test %d`: %v", e.Provider, k.Name(), k.ID, e.Err)
+	case providers.ClassNetwork, providers.ClassTimeout:
+		return fmt.Sprintf("could not reach %s (%s) to test the stored key %s; check the network and run `byok keys test %d` again: %v", e.Provider, e.BaseURL, k.Name(), k.ID, e.Err)
+	}
+	return fmt.Sprintf("testing the stored key %s with %s failed: %v", k.Name(), e.Provider, e.Err)
+}
+
+func (e *StoredKeyError) Unwrap() error { return e.Err }
+
 // storedKeyFailed explains a failed test of a stored key: what the provider
 // said of it and what to do with the key that is kept.
 func storedKeyFailed(spec providers.Spec, k store.Key, err error) error {
+	e := &StoredKeyError{Provider: spec.Name, BaseURL: spec.BaseURL, Key: k, Err: err}
 	var pe *providers.Error
 	if errors.As(err, &pe) {
 		switch pe.Class {
-		case providers.ClassAuth:
-			return fmt.Errorf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission. Put a working key in its place with `byok keys rotate %d`, or remove it with `byok keys rm %d`: %w", spec.Name, k.Name(), pe.Status, k.ID, k.ID, err)
-		case providers.ClassCredit:
-			return fmt.Errorf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then test it again with `byok keys test %d`: %w", spec.Name, k.Name(), k.ID, err)
-		case providers.ClassNetwork, providers.ClassTimeout:
-			return fmt.Errorf("could not reach %s (%s) to test the stored key %s; check the network and run `byok keys test %d` again: %w", spec.Name, spec.BaseURL, k.Name(), k.ID, err)
+		case providers.ClassAuth, providers.ClassCredit, providers.ClassNetwork, providers.ClassTimeout:
+			e.Class, e.Status = pe.Class, pe.Status
 		}
 	}
-	return fmt.Errorf("testing the stored key %s with %s failed: %w", k.Name(), spec.Name, err)
+	return e
 }
 
 // RotateKey replaces the secret of a stored key: same id and history.

@@ -12,6 +12,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -99,7 +100,10 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if sel.Revoked() {
 			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
 		}
-		return p.keyWork("Testing "+sel.Name()+"…", "works", func() (store.Key, error) { return a.TestKey(ctx, sel.ID) })
+		return p.keyWork("Testing "+sel.Name()+"…", "works", func() (store.Key, error) {
+			k, err := a.TestKey(ctx, sel.ID)
+			return k, testFailure(err)
+		})
 	case key.Matches(msg, k.Rotate):
 		if sel.Source == store.KeyEnv {
 			return failure(fmt.Errorf("%s comes from the environment: change the variable instead", sel.Name()))
@@ -288,4 +292,23 @@ func (p *keysPage) View() string {
 	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(p.sort.mark(cols), rows, w, th, p.cursor, p.offset))
 	return strings.Join(out, "\n")
+}
+
+// testFailure phrases a failed key test for this view: the provider's
+// diagnosis, and the key to press here rather than a command to run.
+func testFailure(err error) error {
+	var se *app.StoredKeyError
+	if !errors.As(err, &se) {
+		return err
+	}
+	name := se.Key.Name()
+	switch se.Class {
+	case providers.ClassAuth:
+		return fmt.Errorf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission; press r to put a working key in its place, or d to revoke it", se.Provider, name, se.Status)
+	case providers.ClassCredit:
+		return fmt.Errorf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then press t to test it again", se.Provider, name)
+	case providers.ClassNetwork, providers.ClassTimeout:
+		return fmt.Errorf("could not reach %s to test the stored key %s: check the network, then press t again", se.Provider, name)
+	}
+	return err
 }

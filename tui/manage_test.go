@@ -104,7 +104,8 @@ func TestKeys(t *testing.T) {
 	hs.lacks(rotated)
 
 	hs.press("t")
-	hs.contains("rejected the key")
+	hs.contains("rejected the stored key", "press r to put a")
+	hs.lacks("byok keys rotate")
 
 	hs.press("d")
 	hs.contains("Revoke openai/default")
