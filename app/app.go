@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -137,7 +138,11 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	a.db, a.Store = st, st
 	a.Log = slog.New(slog.DiscardHandler)
 	if !opt.ReadOnly {
+		tightenHome(paths)
 		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
+			// A log found open to others (0666) is made private: it
+			// names keys, models and errors.
+			_ = f.Chmod(0o600)
 			a.logFile = f
 			a.Log = slog.New(slog.NewTextHandler(redactWriter{f}, nil))
 			// Some SDKs write to the standard logger; keep that off the
@@ -363,3 +368,37 @@ func (a *App) providerOptions(client string) providers.Options {
 
 // DataDir returns the directory holding the database.
 func (a *App) DataDir() string { return filepath.Dir(a.Config.Paths.Database) }
+
+// tightenHome makes what byok owns private when it finds it open: the data
+// directory (and a --home or BYOK_HOME directory) 0700, so that nobody else
+// can plant a config.toml with an alert command in it. Failing costs only
+// the tightening; the files themselves are checked as they are opened.
+func tightenHome(paths config.Paths) {
+	dirs := []string{filepath.Dir(paths.Database)}
+	if paths.Home != "" {
+		dirs = append(dirs, paths.Home)
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(d, fi.Mode().Perm()&0o700)
+		}
+	}
+}
+
+// alertCommand is the alert command the config names, or an error saying
+// why it will not run: a config file that another user can write could
+// hold any command, and byok would run it as you.
+func (a *App) alertCommand() (string, error) {
+	cmd := a.Config.Alerts.Command
+	if cmd == "" || runtime.GOOS == "windows" {
+		return cmd, nil
+	}
+	fi, err := os.Stat(a.Config.Paths.Config)
+	if err != nil {
+		return "", fmt.Errorf("alert command not run: cannot check %s: %w", a.Config.Paths.Config, err)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return "", fmt.Errorf("alert command not run: %s can be written by other users (mode %v), so anyone could change the command byok runs; make it private with chmod 600", a.Config.Paths.Config, fi.Mode().Perm())
+	}
+	return cmd, nil
+}

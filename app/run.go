@@ -456,7 +456,11 @@ func (a *App) deliver(ctx context.Context, alerts []store.Alert) {
 	if len(alerts) == 0 {
 		return
 	}
-	d := budget.Delivery{Desktop: a.Config.Alerts.Desktop, Command: a.Config.Alerts.Command}
+	command, err := a.alertCommand()
+	if err != nil {
+		a.Log.Warn("deliver alerts", "err", err)
+	}
+	d := budget.Delivery{Desktop: a.Config.Alerts.Desktop, Command: command}
 	if err := d.Deliver(ctx, alerts); err != nil {
 		a.Log.Warn("deliver alerts", "err", err)
 	}

@@ -22,6 +22,14 @@ func TestGoldenViews(t *testing.T) {
 		hs.press("?")
 		hs.golden("help_80x24")
 	})
+	// The playground has the most keys: every one of them shows at 80×24,
+	// the columns that do not fit beside the others wrapping below.
+	t.Run("help_playground_80x24", func(t *testing.T) {
+		hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
+		hs.press("?")
+		hs.contains("y         copy reply", "pgup/pgdn scroll reply", "ctrl+r re-run", "? help")
+		hs.golden("help_playground_80x24")
+	})
 }
 
 func TestGoldenOnboarding(t *testing.T) {

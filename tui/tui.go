@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -623,20 +624,59 @@ func (m *model) render() string {
 	default:
 		body = p.View()
 	}
-	keys := p.Keys().ShortHelp()
+	keys, global := p.Keys().ShortHelp(), m.keys.ShortHelp()
 	switch {
 	case m.dialog != nil:
-		keys = m.dialog.Keys().ShortHelp()
+		keys, global = m.dialog.Keys().ShortHelp(), nil
 	case p.Editing():
 		// q and ? are text here.
-	default:
-		keys = append(keys, m.keys.ShortHelp()...)
+		global = nil
 	}
 	lines := []string{m.tabs(), block(body, m.width, m.c.height)}
 	for _, l := range status {
 		lines = append(lines, fit(l, m.width, false))
 	}
-	return strings.Join(append(lines, fit(m.help.ShortHelpView(keys), m.width, false)), "\n")
+	return strings.Join(append(lines, fit(m.hintBar(keys, global), m.width, false)), "\n")
+}
+
+// hintBar lays out the page's keys then the global ones on one line. When
+// they do not fit, the page's last keys go first, so that "? help", which
+// lists them all, always shows.
+func (m *model) hintBar(page, global []key.Binding) string {
+	h := m.help
+	h.SetWidth(0)
+	for n := len(page); n > 0; n-- {
+		keys := append(slices.Clip(page[:n]), global...)
+		if s := h.ShortHelpView(keys); lipgloss.Width(s) <= m.width {
+			return s
+		}
+	}
+	if s := h.ShortHelpView(global); lipgloss.Width(s) <= m.width || len(global) == 0 {
+		return s
+	}
+	return h.ShortHelpView(global[:1])
+}
+
+// helpColumns lays the groups of a full help out as columns, wrapping the
+// columns that do not fit beside the others onto rows below rather than
+// cutting them off.
+func (m *model) helpColumns(groups [][]key.Binding) string {
+	h := m.help
+	h.ShowAll = true
+	h.SetWidth(0)
+	var rows []string
+	var row [][]key.Binding
+	for _, g := range groups {
+		if len(row) > 0 && lipgloss.Width(h.FullHelpView(append(slices.Clip(row), g))) > m.width {
+			rows = append(rows, h.FullHelpView(row))
+			row = nil
+		}
+		row = append(row, g)
+	}
+	if len(row) > 0 {
+		rows = append(rows, h.FullHelpView(row))
+	}
+	return strings.Join(rows, "\n\n")
 }
 
 // tabLayout returns the tab labels for a width and the columns each
@@ -675,9 +715,7 @@ func (m *model) tabs() string {
 func (m *model) fullHelp() string {
 	st := m.c.st
 	title := st.Title.Render(pageTitles[m.tabIndex()] + " — keys")
-	h := m.help
-	h.ShowAll = true
-	page := h.FullHelpView(m.pages[m.active].Keys().FullHelp())
-	global := h.FullHelpView(m.keys.FullHelp())
+	page := m.helpColumns(m.pages[m.active].Keys().FullHelp())
+	global := m.helpColumns(m.keys.FullHelp())
 	return strings.Join([]string{title, "", page, "", st.Title.Render("Everywhere"), "", global, "", st.Muted.Render("? or esc closes this help")}, "\n")
 }
