@@ -403,3 +403,25 @@ func TestEmptyDatabaseFile(t *testing.T) {
 		c.ok("", "status")
 	}
 }
+
+// Alerts raised by `budget set` (a budget set below what is already spent)
+// are announced like any other: the alert command runs once for the
+// highest threshold crossed, and a later request does not announce them
+// again.
+func TestBudgetSetDeliversItsAlerts(t *testing.T) {
+	ran := filepath.Join(t.TempDir(), "ran")
+	c := newCLI(t, "[alerts]\ndesktop = false\nbell = false\ncommand = \"echo $BYOK_ALERT_THRESHOLD >> '"+ran+"'\"\n")
+	c.ok("", "spend", "add", "openai", "9")
+	out := c.ok("", "budget", "set", "all", "10")
+	b, err := os.ReadFile(ran)
+	if err != nil {
+		t.Fatalf("budget set over spend already made did not run the alert command (%v); it printed %q", err, out)
+	}
+	if got := strings.TrimSpace(string(b)); got != "80" {
+		t.Fatalf("the alert command ran with thresholds %q, want the highest crossed, 80", got)
+	}
+	c.ok("", "spend", "add", "openai", "0.01")
+	if b2, _ := os.ReadFile(ran); string(b2) != string(b) {
+		t.Fatalf("a later entry announced the alerts again: %q", b2)
+	}
+}
