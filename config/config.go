@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -301,7 +302,11 @@ func Parse(b []byte, c *Config, name string) error {
 	if und := md.Undecoded(); len(und) > 0 {
 		var errs []error
 		for _, k := range und {
-			errs = append(errs, &Error{File: name, Line: lineOf(b, k), Msg: fmt.Sprintf("unknown setting %q; see the README for the settings byok reads", k.String())})
+			msg := fmt.Sprintf("unknown setting %q; see the README for the settings byok reads", k.String())
+			if near := closest(k[len(k)-1], settingsOf(reflect.TypeOf(Config{}), k[:len(k)-1])); near != "" {
+				msg = fmt.Sprintf("unknown setting %q; did you mean %q?", k.String(), strings.Join(append(k[:len(k)-1:len(k)-1], near), "."))
+			}
+			errs = append(errs, &Error{File: name, Line: lineOf(b, k), Msg: msg})
 		}
 		return errors.Join(errs...)
 	}
@@ -483,4 +488,83 @@ func (c *Config) checkExport(bad func(toml.Key, string, ...any) error) []error {
 		errs = append(errs, bad(append(key, "interval"), "export.otlp interval %s: use between 1s and 24h", o.Interval.Duration))
 	}
 	return errs
+}
+
+// settingsOf lists the settings the table at path takes, from the toml
+// tags of the struct that reads it; nil when path names no table.
+func settingsOf(t reflect.Type, path []string) []string {
+	for len(path) > 0 {
+		switch t.Kind() {
+		case reflect.Map: // [providers.NAME]: the name is the map's key
+			t, path = t.Elem(), path[1:]
+			continue
+		case reflect.Struct:
+		default:
+			return nil
+		}
+		found := false
+		for i := range t.NumField() {
+			if tagName(t.Field(i)) == path[0] {
+				t, path, found = t.Field(i).Type, path[1:], true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		if n := tagName(t.Field(i)); n != "" && n != "-" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func tagName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+	return name
+}
+
+// closest returns the name among names that word is most likely a typo of
+// (at most two letters added, dropped, changed or swapped), or "".
+func closest(word string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(word, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance counts the edits between a and b, a swap of two neighbours
+// counting as one.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
 }

@@ -161,7 +161,7 @@ func TestExportConfig(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.Export.OTLP.Interval.Duration.String() != "30s" || !c.Export.OTLP.Enabled() {
+				if c.Export.OTLP.Interval.String() != "30s" || !c.Export.OTLP.Enabled() {
 					t.Fatalf("export config %+v", c.Export.OTLP)
 				}
 				return
@@ -173,5 +173,29 @@ func TestExportConfig(t *testing.T) {
 				t.Fatalf("the refused header value was echoed: %v", err)
 			}
 		})
+	}
+}
+
+// A mistyped setting is named with the one it was most likely meant to be.
+func TestUnknownSettingSuggestsTheClosest(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"defualt_model = \"openai/gpt-4o\"\n", `unknown setting "defualt_model"; did you mean "default_model"?`},
+		{"[alerts]\ndesktp = true\n", `config.toml:2: unknown setting "alerts.desktp"; did you mean "alerts.desktop"?`},
+		{"[providers.openrouter]\nmarkup_percnt = 5\n", `did you mean "providers.openrouter.markup_percent"?`},
+		{"colour = \"blue\"\n", `unknown setting "colour"; see the README`},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "config.toml")
+		if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths, err := ResolvePaths(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(paths)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.file, err, tt.want)
+		}
 	}
 }

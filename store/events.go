@@ -682,7 +682,7 @@ func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
 	var prompt, response string
 	e, err := scanEvent(row, &prompt, &response)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Event{}, fmt.Errorf("event %d: %w", id, ErrNotFound)
+		return Event{}, refuse(ErrNotFound, "event %d", id)
 	}
 	if err != nil {
 		return Event{}, fmt.Errorf("event %d: %w", id, err)
@@ -786,7 +786,7 @@ func (s *Store) PriceRecord(ctx context.Context, ref string) (string, error) {
 	var body string
 	err := s.r.QueryRowContext(ctx, `SELECT body FROM price_records WHERE ref = ?`, ref).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("price record %q: %w", ref, ErrNotFound)
+		return "", refuse(ErrNotFound, "price record %q", ref)
 	}
 	return body, err
 }

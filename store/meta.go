@@ -98,7 +98,7 @@ func (s *Store) DeleteBudget(ctx context.Context, scope string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("no budget for %s (see `byok budget list`): %w", scope, ErrNotFound)
+			return refuse(ErrNotFound, "no budget for %s (see `byok budget list`)", scope)
 		}
 		return audit(ctx, tx, s.now, "budget.rm", scope, "")
 	})
@@ -166,7 +166,7 @@ func (s *Store) AckAlert(ctx context.Context, id int64) error {
 				return err
 			}
 			if !exists {
-				return fmt.Errorf("no alert %d (see `byok alerts --all`): %w", id, ErrNotFound)
+				return refuse(ErrNotFound, "no alert %d (see `byok alerts --all`)", id)
 			}
 		}
 		return nil
@@ -194,7 +194,7 @@ func (s *Store) PutKey(ctx context.Context, k *Key) error {
 				k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), k.Default, nanos(k.CreatedAt),
 				nanos(k.RotatedAt), nanos(k.ValidatedAt), nanos(k.LastUsedAt), nanos(k.RevokedAt), k.kind()).Scan(&k.ID)
 			if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-				return fmt.Errorf("a key named %s exists already: pick another --label or rotate it: %w", k.Name(), ErrDuplicate)
+				return refuse(ErrDuplicate, "a key named %s exists already: pick another --label or rotate it", k.Name())
 			}
 			return err
 		}
@@ -232,7 +232,7 @@ func (s *Store) SetKeyHealth(ctx context.Context, id int64, h KeyHealth, detail 
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT health FROM keys WHERE id = ?`, id).Scan(&prev); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("no key with id %d (see `byok keys list`): %w", id, ErrNotFound)
+				return refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 			}
 			return err
 		}
@@ -265,7 +265,7 @@ func (s *Store) Keys(ctx context.Context) ([]Key, error) {
 func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, fmt.Errorf("no key with id %d (see `byok keys list`): %w", id, ErrNotFound)
+		return Key{}, refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 	}
 	return k, err
 }
@@ -280,7 +280,7 @@ func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys
 		WHERE provider = ? AND revoked_at = 0 AND source != 'env' AND kind = 'api' ORDER BY is_default DESC, label LIMIT 1`, provider))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, fmt.Errorf("no key for %s: %w", provider, ErrNotFound)
+		return Key{}, refuse(ErrNotFound, "no key for %s", provider)
 	}
 	if err == nil {
 		s.meta.setDefaultKey(provider, k)
@@ -292,7 +292,7 @@ func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
 func (s *Store) KeyByName(ctx context.Context, provider, label string) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE provider = ? AND label = ?`, provider, label))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, fmt.Errorf("no key %s/%s (see `byok keys list`): %w", provider, label, ErrNotFound)
+		return Key{}, refuse(ErrNotFound, "no key %s/%s (see `byok keys list`)", provider, label)
 	}
 	return k, err
 }
@@ -302,7 +302,7 @@ func (s *Store) SetDefaultKey(ctx context.Context, id int64) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("no key with id %d (see `byok keys list`): %w", id, ErrNotFound)
+			return refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 		}
 		if err != nil {
 			return err
@@ -372,7 +372,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("setting %q: %w", key, ErrNotFound)
+		return "", refuse(ErrNotFound, "setting %q", key)
 	}
 	return v, err
 }

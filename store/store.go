@@ -210,7 +210,7 @@ func checkFile(path string, readOnly bool) error {
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		if readOnly {
-			return fmt.Errorf("no byok database at %s yet: run any byok command (for example `byok demo`) to create one: %w", path, ErrNotFound)
+			return refuse(ErrNotFound, "no byok database at %s yet: run any byok command (for example `byok demo`) to create one", path)
 		}
 		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o700); err != nil {

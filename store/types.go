@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/byokhq/byok/money"
@@ -345,4 +346,20 @@ type AuditEntry struct {
 	Action  string // e.g. "key.add", "key.rotate", "price.set", "budget.set"
 	Subject string // e.g. "openai/work", "openai/gpt-4o"
 	Detail  string // redacted free text or JSON
+}
+
+// refusal is an error whose message is whole already: it matches its
+// sentinel with errors.Is without adding the sentinel's words to what the
+// user reads ("no key with id 9 (see `byok keys list`)", not "…: not found").
+type refusal struct {
+	msg      string
+	sentinel error
+}
+
+func (e *refusal) Error() string        { return e.msg }
+func (e *refusal) Is(target error) bool { return target == e.sentinel }
+
+// refuse makes a refusal that is sentinel.
+func refuse(sentinel error, format string, args ...any) error {
+	return &refusal{msg: fmt.Sprintf(format, args...), sentinel: sentinel}
 }

@@ -30,7 +30,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		// Flags.
 		{"flag without value", "", []string{"usage", "--since"}, "flag needs an argument"},
 		{"unknown flag", "", []string{"log", "--limt", "3"}, "unknown flag"},
-		{"non-numeric limit", "", []string{"log", "--limit", "many"}, "invalid argument"},
+		{"non-numeric limit", "", []string{"log", "--limit", "many"}, `--limit takes a whole number, not "many"`},
 		{"negative max tokens", "", []string{"prompt", "-m", "openai/gpt-4o", "--max-tokens", "-3", "hi"}, "positive"},
 		{"unknown effort", "", []string{"prompt", "-m", "openai/gpt-4o", "--reasoning-effort", "max", "hi"}, "low, medium or high"},
 		{"too many args", "", []string{"spend", "add", "openai", "3", "4"}, "accepts"},

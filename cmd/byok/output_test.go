@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -152,5 +154,29 @@ func TestShortStatus(t *testing.T) {
 		if got != tt.want || len([]rune(got)) > statusWidth {
 			t.Errorf("shortStatus(%q, %q, %d) = %q (%d characters), want %q", tt.today, tt.worst, tt.alerts, got, len([]rune(got)), tt.want)
 		}
+	}
+}
+
+// Mistakes are told in the user's words: a number flag given a word says
+// what it takes, a refusal does not end in the store's "not found", and a
+// --home that does not exist is not quietly started as a new, empty home.
+func TestMistakesReadPlainly(t *testing.T) {
+	c := newCLI(t, "")
+	if r := c.run("", "log", "--limit", "abc"); r.code != exitUsage || !strings.Contains(r.err, `--limit takes a whole number, not "abc"`) || strings.Contains(r.err, "strconv") {
+		t.Errorf("log --limit abc: exit %d, %q", r.code, r.err)
+	}
+	if r := c.run("", "keys", "test", "999"); r.code == 0 || !strings.Contains(r.err, "no key with id 999") || strings.Contains(r.err, "not found") {
+		t.Errorf("keys test 999: exit %d, %q", r.code, r.err)
+	}
+	typo := filepath.Join(t.TempDir(), "byok-hmoe")
+	if r := c.run("", "--home", typo, "usage"); r.code != exitUsage || !strings.Contains(r.err, "does not exist") || !strings.Contains(r.err, "--init") {
+		t.Errorf("usage in a missing --home: exit %d, %q", r.code, r.err)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("the missing --home was created")
+	}
+	c.ok("", "--home", typo, "--init", "usage")
+	if _, err := os.Stat(typo); err != nil {
+		t.Errorf("--init did not start the home: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -166,6 +167,10 @@ func isCobraUsage(err error) bool {
 
 var negativeNumber = regexp.MustCompile(`unknown shorthand flag: '(\d)' in -(\d[\d.]*)`)
 
+// badNumber is pflag's complaint about a number flag given something else:
+// invalid argument "abc" for "-l, --limit" flag: strconv.ParseInt: ….
+var badNumber = regexp.MustCompile(`invalid argument "(.*)" for "(?:-\w, )?(--[\w-]+)" flag: strconv\.Parse(Int|Uint|Float)`)
+
 // Main runs byok with args and returns the exit code.
 func Main(ctx context.Context, args []string, ios *IOStreams) int {
 	return run(ctx, args, &Factory{IO: ios})
@@ -225,10 +230,18 @@ Run it without arguments for the dashboard.`,
 		},
 	}
 	root.PersistentFlags().StringVar(&f.Home, "home", "", "keep config, database and file secrets in this directory (or set BYOK_HOME)")
+	var initHome bool
+	root.PersistentFlags().BoolVar(&initHome, "init", false, "create the --home directory when it does not exist yet")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if f.Home != "" {
-			if fi, err := os.Stat(f.Home); err == nil && !fi.IsDir() {
+			fi, err := os.Stat(f.Home)
+			switch {
+			case err == nil && !fi.IsDir():
 				return usageErrorf("--home %s is a file, not a directory", f.Home)
+			case errors.Is(err, fs.ErrNotExist) && !initHome && cmd.Name() != "demo":
+				// A mistyped home would otherwise start empty, and the
+				// spend and keys of the real one would seem gone.
+				return usageErrorf("--home %s does not exist: check the path, or add --init to start a new home there", f.Home)
 			}
 		}
 		return nil
@@ -237,6 +250,14 @@ Run it without arguments for the dashboard.`,
 		// "-5" parses as a flag; say what the user meant to hear.
 		if m := negativeNumber.FindStringSubmatch(err.Error()); m != nil {
 			return usageErrorf("-%s: amounts and counts must be positive numbers", m[2])
+		}
+		// A number flag given a word: say what it takes, not how Go failed.
+		if m := badNumber.FindStringSubmatch(err.Error()); m != nil {
+			what := "a whole number"
+			if m[3] == "Float" {
+				what = "a number"
+			}
+			return usageErrorf("%s takes %s, not %q", m[2], what, m[1])
 		}
 		return usageError{err}
 	})
