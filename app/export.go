@@ -360,7 +360,7 @@ func (a *App) ResendSince(ctx context.Context, since time.Time, metrics bool, pr
 	if err != nil {
 		return 0, err
 	}
-	defer sender.Shutdown(context.WithoutCancel(ctx))
+	defer func() { _ = sender.Shutdown(context.WithoutCancel(ctx)) }()
 	var after, sent int64
 	for {
 		events, err := a.db.EventsSince(ctx, since, after, exportBatch, a.Config.Export.OTLP.Content)

@@ -161,7 +161,7 @@ func TestExportConfig(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.Export.OTLP.Interval.Duration.String() != "30s" || !c.Export.OTLP.Enabled() {
+				if c.Export.OTLP.Interval.String() != "30s" || !c.Export.OTLP.Enabled() {
 					t.Fatalf("export config %+v", c.Export.OTLP)
 				}
 				return

@@ -46,7 +46,7 @@ func TestLockFileIsPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Unlock()
+	defer l.Unlock() //nolint:errcheck // the test reads the mode only
 	fi, err := l.f.Stat()
 	if err != nil {
 		t.Fatal(err)

@@ -160,7 +160,7 @@ func (s *Store) openWriter(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("the data directory %s is not writable (%v); fix its permissions or choose another with --home", dir, err)
 	}
-	defer lock.Unlock()
+	defer lock.Unlock() //nolint:errcheck // closing the lock file releases it whatever Unlock says
 	if err := checkFile(s.path, false); err != nil {
 		return err
 	}

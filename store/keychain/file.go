@@ -223,7 +223,7 @@ func (f *fileStore) update(ctx context.Context, op, account string, change func(
 	if err != nil {
 		return fmt.Errorf("secrets file %s %q: %w", op, account, err)
 	}
-	defer lock.Unlock()
+	defer lock.Unlock() //nolint:errcheck // closing the lock file releases it whatever Unlock says
 	doc, kdf, err := f.load()
 	if err != nil {
 		return fmt.Errorf("secrets file %s %q: %w", op, account, err)
