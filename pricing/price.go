@@ -274,7 +274,7 @@ func (p Price) MarshalJSON() ([]byte, error) {
 		Ref:          p.Ref,
 	}
 	for _, ip := range p.Images {
-		pj.Images = append(pj.Images, imageJSON{Size: ip.Size, Quality: ip.Quality, PerImage: ip.PerImage})
+		pj.Images = append(pj.Images, imageJSON(ip))
 	}
 	for _, t := range p.Tiers {
 		pj.Tiers = append(pj.Tiers, tierJSON{Above: t.Above, Service: t.Service, ratesJSON: t.toJSON()})
@@ -356,7 +356,7 @@ func (pj *priceJSON) toPrice() (Price, error) {
 		if ij.Size == "" || ij.PerImage < 0 {
 			return Price{}, fmt.Errorf("price %s: image %d: give a size (WIDTHxHEIGHT) and a per_image price that is not negative", name, i)
 		}
-		out.Images = append(out.Images, ImagePrice{Size: ij.Size, Quality: ij.Quality, PerImage: ij.PerImage})
+		out.Images = append(out.Images, ImagePrice(ij))
 	}
 	sortImages(out.Images)
 	if len(pj.Tiers) > 0 {

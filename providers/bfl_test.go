@@ -28,37 +28,37 @@ func fakeBFL(t *testing.T, final, pollBase string) (*httptest.Server, *atomic.In
 		case r.Method == http.MethodPost && r.URL.Path == "/v1/flux-pro-1.1":
 			if r.Header.Get("x-key") != testBFLKey {
 				w.WriteHeader(http.StatusForbidden)
-				io.WriteString(w, `{"detail":"Not authenticated - Invalid Authentication"}`)
+				_, _ = io.WriteString(w, `{"detail":"Not authenticated - Invalid Authentication"}`)
 				return
 			}
 			var body map[string]any
 			_ = json.NewDecoder(r.Body).Decode(&body)
 			if body["prompt"] != "a fox" || body["width"] != float64(1024) || body["height"] != float64(768) {
 				w.WriteHeader(http.StatusUnprocessableEntity)
-				io.WriteString(w, `{"detail":[{"msg":"bad body"}]}`)
+				_, _ = io.WriteString(w, `{"detail":[{"msg":"bad body"}]}`)
 				return
 			}
 			pb := pollBase
 			if pb == "" {
 				pb = srv.URL
 			}
-			io.WriteString(w, `{"id":"b9b172a8","polling_url":"`+pb+`/v1/get_result?id=b9b172a8","cost":4.0,"input_mp":0.0,"output_mp":0.79}`)
+			_, _ = io.WriteString(w, `{"id":"b9b172a8","polling_url":"`+pb+`/v1/get_result?id=b9b172a8","cost":4.0,"input_mp":0.0,"output_mp":0.79}`)
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/get_result":
 			if r.Header.Get("x-key") != testBFLKey || r.URL.Query().Get("id") != "b9b172a8" {
 				w.WriteHeader(http.StatusNotFound)
-				io.WriteString(w, `{"detail":"Task not found"}`)
+				_, _ = io.WriteString(w, `{"detail":"Task not found"}`)
 				return
 			}
 			if polls.Add(1) < 2 {
-				io.WriteString(w, `{"id":"b9b172a8","status":"Pending","result":null,"progress":0.4}`)
+				_, _ = io.WriteString(w, `{"id":"b9b172a8","status":"Pending","result":null,"progress":0.4}`)
 				return
 			}
-			io.WriteString(w, strings.ReplaceAll(final, "BASE", srv.URL))
+			_, _ = io.WriteString(w, strings.ReplaceAll(final, "BASE", srv.URL))
 		case r.URL.Path == "/sample.jpg":
 			if r.Header.Get("x-key") != "" {
 				t.Error("the key was sent to the signed delivery URL")
 			}
-			w.Write([]byte("\xff\xd8\xff fake jpeg"))
+			_, _ = w.Write([]byte("\xff\xd8\xff fake jpeg"))
 		default:
 			http.NotFound(w, r)
 		}

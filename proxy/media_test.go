@@ -82,7 +82,6 @@ func form(t *testing.T, fields map[string]string, fileField, fileName string, fi
 
 type mediaCase struct {
 	name        string
-	method      string
 	path        string
 	body        string
 	contentType string

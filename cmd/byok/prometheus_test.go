@@ -107,7 +107,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	for {
 		resp, err := http.Get("http://" + addr + "/metrics")
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("/metrics without the token: %s, want 401", resp.Status)
