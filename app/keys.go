@@ -272,50 +272,37 @@ func checkKeySecret(spec providers.Spec, secret string, admin bool) (string, err
 // (add, rotate): the advice differs, since a stored key is already saved
 // and --no-validate means nothing to a test.
 func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, admin bool, stored *store.Key) error {
-	if !admin {
-		return a.checkKey(ctx, spec, secret, stored)
+	what := "key"
+	var err error
+	if admin {
+		what, err = "admin key", reports.CheckAdmin(ctx, spec, secret, a.reportOptions())
+	} else {
+		err = providers.CheckKey(ctx, spec, secret, a.providerOptions(""))
 	}
-	err := reports.CheckAdmin(ctx, spec, secret, a.reportOptions())
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if stored != nil {
+	case stored != nil:
 		return storedKeyFailed(spec, *stored, err)
 	}
-	var pe *providers.Error
-	if errors.As(err, &pe) {
-		switch pe.Class {
-		case providers.ClassAuth:
-			return fmt.Errorf("%s rejected the admin key; nothing was saved (use --no-validate to store it anyway): %w", spec.Name, err)
-		case providers.ClassNetwork, providers.ClassTimeout:
-			return fmt.Errorf("could not reach %s to check the admin key; check the network or use --no-validate: %w", spec.Name, err)
-		}
-	}
-	return fmt.Errorf("checking the admin key with %s failed: %w", spec.Name, err)
+	return newKeyFailed(spec, what, err)
 }
 
-// checkKey runs the provider's key check with a message that says what
-// went wrong.
-func (a *App) checkKey(ctx context.Context, spec providers.Spec, secret string, stored *store.Key) error {
-	err := providers.CheckKey(ctx, spec, secret, a.providerOptions(""))
-	if err == nil {
-		return nil
-	}
-	if stored != nil {
-		return storedKeyFailed(spec, *stored, err)
-	}
+// newKeyFailed explains why a key (or admin key) about to be stored was not:
+// what the provider said, that nothing was saved, and how to store it anyway.
+func newKeyFailed(spec providers.Spec, what string, err error) error {
 	var pe *providers.Error
 	if errors.As(err, &pe) {
 		switch pe.Class {
 		case providers.ClassAuth:
-			return fmt.Errorf("%s rejected the key (HTTP %d): it is wrong, revoked or lacks permission; nothing was saved. Check it in the provider's console, or use --no-validate to store it anyway: %w", spec.Name, pe.Status, err)
+			return fmt.Errorf("%s rejected the %s (HTTP %d): it is wrong, revoked or lacks permission; nothing was saved. Check it in the provider's console, or use --no-validate to store it anyway: %w", spec.Name, what, pe.Status, err)
 		case providers.ClassCredit:
-			return fmt.Errorf("%s accepted the key but the account has no credit; add credit, or use --no-validate to store it anyway: %w", spec.Name, err)
+			return fmt.Errorf("%s accepted the %s but the account has no credit; add credit, or use --no-validate to store it anyway: %w", spec.Name, what, err)
 		case providers.ClassNetwork, providers.ClassTimeout:
-			return fmt.Errorf("could not reach %s to check the key (%s); check the network or use --no-validate: %w", spec.Name, spec.BaseURL, err)
+			return fmt.Errorf("could not reach %s to check the %s (%s); check the network or use --no-validate: %w", spec.Name, what, spec.BaseURL, err)
 		}
 	}
-	return fmt.Errorf("checking the key with %s failed: %w", spec.Name, err)
+	return fmt.Errorf("checking the %s with %s failed: %w", what, spec.Name, err)
 }
 
 // StoredKeyError is a failed test of a stored key: what the provider said
