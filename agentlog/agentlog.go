@@ -13,7 +13,6 @@ import (
 	"hash/fnv"
 	"io"
 	"io/fs"
-	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -537,25 +536,17 @@ func count(r gjson.Result) int64 {
 }
 
 // usdOf reads a dollar amount written as a JSON number (which may be in
-// exponent form, 1.5e-05) exactly, to the nearest nano-dollar.
+// exponent form, 1.5e-05) exactly, to the nearest nano-dollar; a negative
+// amount is 0.
 func usdOf(r gjson.Result) (money.USD, bool) {
 	if r.Type != gjson.Number || len(r.Raw) > 64 {
 		return 0, false
 	}
-	q, ok := new(big.Rat).SetString(r.Raw)
-	if !ok {
+	v, err := money.ParseDecimal(r.Raw, 0)
+	if err != nil {
 		return 0, false
 	}
-	if q.Sign() <= 0 {
-		return 0, true
-	}
-	q.Mul(q, new(big.Rat).SetInt64(int64(money.Dollar)))
-	q.Add(q, big.NewRat(1, 2))
-	n := new(big.Int).Quo(q.Num(), q.Denom())
-	if !n.IsInt64() {
-		return 0, false
-	}
-	return money.USD(n.Int64()), true
+	return max(v, 0), true
 }
 
 // ProviderOf returns byok's provider for a model an agent names, or def

@@ -2,8 +2,8 @@ package providers
 
 import (
 	"bytes"
+	"errors"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -97,37 +97,37 @@ func splitPrompt(prompt, cached, written int64) (input, read, write int64) {
 	return prompt - read - write, read, write
 }
 
-// usdOf reads a dollar amount from a JSON number exactly (no float), rounded
-// to the nearest nano-dollar; negative amounts become 0.
+// usdOf reads a dollar amount from a JSON number (or decimal string)
+// exactly, to the nearest nano-dollar; negative amounts become 0, and an
+// amount past money.MaxAmount is capped there (a million dollars for one
+// request is not real).
 func usdOf(r gjson.Result) (money.USD, bool) {
-	var s string
+	s, ok := numberText(r)
+	if !ok || len(s) > 64 {
+		return 0, false
+	}
+	v, err := money.ParseDecimal(s, 0)
+	switch {
+	case errors.Is(err, money.ErrTooLarge):
+		if strings.HasPrefix(s, "-") {
+			return 0, true
+		}
+		return money.MaxAmount, true
+	case err != nil:
+		return 0, false
+	}
+	return min(max(v, 0), money.MaxAmount), true
+}
+
+// numberText is the text of a JSON number, or of a string holding one.
+func numberText(r gjson.Result) (string, bool) {
 	switch r.Type {
 	case gjson.Number:
-		s = r.Raw
+		return r.Raw, true
 	case gjson.String:
-		s = strings.TrimSpace(r.Str)
-	default:
-		return 0, false
+		return strings.TrimSpace(r.Str), true
 	}
-	if len(s) > 64 {
-		return 0, false
-	}
-	q, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return 0, false
-	}
-	if q.Sign() <= 0 {
-		return 0, true
-	}
-	q.Mul(q, new(big.Rat).SetInt64(int64(money.Dollar)))
-	// Round half up: floor(q + 1/2).
-	q.Add(q, big.NewRat(1, 2))
-	n := new(big.Int).Quo(q.Num(), q.Denom())
-	const maxUSD = int64(money.MaxAmount) // a million dollars per request is not real
-	if !n.IsInt64() || n.Int64() > maxUSD {
-		return money.USD(maxUSD), true
-	}
-	return money.USD(n.Int64()), true
+	return "", false
 }
 
 // chatUsage converts an OpenAI Chat Completions usage object, including the
@@ -217,13 +217,8 @@ const ticksPerNano = 10
 // a nano-dollar, byok's unit, so the amount is rounded half up to the
 // nano-dollar: never more than half a tenth of a nano-dollar away.
 func ticksOf(r gjson.Result) (money.USD, bool) {
-	var s string
-	switch r.Type {
-	case gjson.Number:
-		s = r.Raw
-	case gjson.String:
-		s = strings.TrimSpace(r.Str)
-	default:
+	s, ok := numberText(r)
+	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -263,50 +262,15 @@ func (c *client) once(ctx context.Context, target string, timeout time.Duration)
 // maxPages bounds how many pages one report follows.
 const maxPages = 200
 
-// Decimal converts the text of a decimal number (a JSON number such as
-// 0.06, 1.5e-05 or 12, or the contents of a decimal string) in units of
-// 10^-scale dollars to nano-dollars, exactly: the digits are read as a
-// rational number, never as a float64. A value finer than a nano-dollar is
-// rounded half away from zero.
-func Decimal(text string, scale int) (money.USD, error) {
-	t := strings.TrimSpace(text)
-	if t == "" || strings.ContainsAny(t, "/_") {
-		return 0, fmt.Errorf("%q: %w", text, money.ErrBadAmount)
-	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok {
-		return 0, fmt.Errorf("%q: %w", text, money.ErrBadAmount)
-	}
-	r.Mul(r, new(big.Rat).SetInt64(int64(money.Dollar)))
-	if scale > 0 {
-		r.Quo(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
-	}
-	num, den := new(big.Int).Set(r.Num()), r.Denom()
-	neg := num.Sign() < 0
-	num.Abs(num)
-	q, m := new(big.Int).QuoRem(num, den, new(big.Int))
-	if m.Mul(m, big.NewInt(2)).Cmp(den) >= 0 {
-		q.Add(q, big.NewInt(1))
-	}
-	if !q.IsInt64() || q.Int64() > int64(9_000_000_000)*int64(money.Dollar) {
-		return 0, fmt.Errorf("%q: too large: %w", text, money.ErrBadAmount)
-	}
-	v := money.USD(q.Int64())
-	if neg {
-		v = -v
-	}
-	return v, nil
-}
-
 // amountOf reads a JSON value (number or string) as an amount in units of
 // 10^-scale dollars. A missing or null value is zero and not present.
 func amountOf(v gjson.Result, scale int) (money.USD, bool, error) {
 	switch v.Type {
 	case gjson.Number:
-		d, err := Decimal(v.Raw, scale)
+		d, err := money.ParseDecimal(v.Raw, scale)
 		return d, err == nil, err
 	case gjson.String:
-		d, err := Decimal(v.Str, scale)
+		d, err := money.ParseDecimal(v.Str, scale)
 		return d, err == nil, err
 	case gjson.Null:
 		return 0, false, nil
