@@ -242,7 +242,7 @@ func rate(p money.PerMillion, has bool) string {
 }
 
 func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func runPricingShow(ctx context.Context, f *Factory, o pricingShowOptions) error
 	if err != nil {
 		return err
 	}
-	a, spec, err := f.appFor(ctx, prov)
+	a, spec, err := f.readerFor(ctx, prov)
 	if err != nil {
 		return err
 	}
@@ -482,7 +482,7 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 			return err
 		}
 	}
-	a, spec, err := f.appFor(ctx, prov)
+	a, spec, err := f.readerFor(ctx, prov)
 	if err != nil {
 		return err
 	}
