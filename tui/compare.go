@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,15 @@ type compare struct {
 	started time.Time
 	// keyed are the providers with a key, whose models the picker lists first.
 	keyed map[string]bool
+	// sort orders the summary's rows; the columns above keep the order
+	// the models were added in.
+	sort sorter[compareRow]
+}
+
+// compareRow is one model's line in the summary.
+type compareRow struct {
+	model string
+	out   *app.Outcome
 }
 
 // compareCol is one model's reply.
@@ -61,7 +71,38 @@ type compareKeyedMsg struct {
 }
 
 func newCompare(c *common) *compare {
-	return &compare{c: c, keys: newCompareKeys(), prompt: newTextarea("One prompt for every model… (enter edits, ctrl+s sends)")}
+	p := &compare{c: c, keys: newCompareKeys(), prompt: newTextarea("One prompt for every model… (enter edits, ctrl+s sends)")}
+	// A model that sent nothing has no figures: it counts as less than any
+	// figure, so it ends the list when the largest come first.
+	figure := func(f func(e store.Event) int64) func(a, b compareRow) int {
+		return func(a, b compareRow) int {
+			switch {
+			case a.out == nil && b.out == nil:
+				return 0
+			case a.out == nil:
+				return -1
+			case b.out == nil:
+				return 1
+			}
+			return cmp.Compare(f(a.out.Event), f(b.out.Event))
+		}
+	}
+	status := func(r compareRow) string {
+		if r.out == nil {
+			return "not sent"
+		}
+		return string(r.out.Event.Status)
+	}
+	p.sort = newSorter(
+		sortCol[compareRow]{title: "MODEL", cmp: byText(func(r compareRow) string { return r.model })},
+		sortCol[compareRow]{title: "STATUS", cmp: byText(status)},
+		sortCol[compareRow]{title: "COST", cmp: figure(func(e store.Event) int64 { return int64(e.Cost) }), desc: true},
+		sortCol[compareRow]{title: "LATENCY", cmp: figure(func(e store.Event) int64 { return int64(e.Latency) }), desc: true},
+		sortCol[compareRow]{title: "TTFT", cmp: figure(func(e store.Event) int64 { return int64(e.TTFT) }), desc: true},
+		sortCol[compareRow]{title: "IN", cmp: figure(func(e store.Event) int64 { return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() }), desc: true},
+		sortCol[compareRow]{title: "OUT", cmp: figure(func(e store.Event) int64 { return e.OutputTokens }), desc: true},
+	)
+	return p
 }
 
 func (p *compare) Keys() help.KeyMap { return p.keys }
@@ -163,6 +204,9 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		p.prompt, cmd = p.prompt.Update(msg)
 		return cmd
+	}
+	if p.running == 0 && len(p.cols) > 0 && p.sort.key(msg, k.sortKeys) {
+		return nil
 	}
 	switch {
 	case key.Matches(msg, k.Add):
@@ -302,18 +346,22 @@ func (p *compare) column(i, w, h int) string {
 func (p *compare) summary(w int) string {
 	st := p.c.st
 	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 8, true}, {"TTFT", 8, true}, {"IN", 7, true}, {"OUT", 7, true}}
-	rows := make([][]string, len(p.cols))
+	items := make([]compareRow, len(p.cols))
 	for i, c := range p.cols {
-		r := []string{p.models[i], "not sent", "–", "–", "–", "–", "–"}
-		if c.out != nil {
-			e := c.out.Event
+		items[i] = compareRow{model: p.models[i], out: c.out}
+	}
+	rows := make([][]string, 0, len(items))
+	for _, i := range p.sort.order(items) {
+		r := []string{items[i].model, "not sent", "–", "–", "–", "–", "–"}
+		if out := items[i].out; out != nil {
+			e := out.Event
 			cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
-			r = []string{p.models[i], string(e.Status), cost, millis(e.Latency), millis(e.TTFT),
+			r = []string{items[i].model, string(e.Status), cost, millis(e.Latency), millis(e.TTFT),
 				count(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()), count(e.OutputTokens)}
 		}
-		rows[i] = r
+		rows = append(rows, r)
 	}
-	return st.table(cols, rows, w, len(rows)+1, -1, 0)
+	return st.table(p.sort.mark(cols), rows, w, len(rows)+1, -1, 0)
 }
 
 // restyle follows the terminal's background.

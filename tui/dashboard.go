@@ -41,8 +41,12 @@ type dashboard struct {
 	drill      string
 	drillID    int
 	drillBusy  bool
-	models     []store.Group
-	keysOfProv []store.Group
+	models     []store.Group // in the drill sort's order
+	keysOfProv []store.Group // in the drill sort's order
+	// drillSort orders both of the drill-down's tables, which share their
+	// columns; drillRaw keeps them as read, for the sort to start from.
+	drillSort sorter[store.Group]
+	drillRaw  [2][]store.Group
 }
 
 type summaryMsg struct {
@@ -74,7 +78,31 @@ func newDashboard(c *common) *dashboard {
 		sortCol[store.Group]{title: "REQUESTS", cmp: byNumber(func(g store.Group) int64 { return g.Requests }), desc: true},
 		sortCol[store.Group]{title: "UNPRICED", alias: "UNPR", cmp: byNumber(func(g store.Group) int64 { return g.Unpriced }), desc: true},
 	)
+	d.drillSort = newSorter(
+		sortCol[store.Group]{title: "MODEL", alias: "KEY", cmp: byText(func(g store.Group) string { return g.Key })},
+		sortCol[store.Group]{title: "SPEND", cmp: byNumber(func(g store.Group) int64 { return int64(g.Cost) }), desc: true},
+		sortCol[store.Group]{title: "REQUESTS", cmp: byNumber(func(g store.Group) int64 { return g.Requests }), desc: true},
+		sortCol[store.Group]{title: "INPUT", cmp: byNumber(groupInput), desc: true},
+		sortCol[store.Group]{title: "OUTPUT", cmp: byNumber(func(g store.Group) int64 { return g.OutputTokens }), desc: true},
+		sortCol[store.Group]{title: "UNPRICED", cmp: byNumber(func(g store.Group) int64 { return g.Unpriced }), desc: true},
+	)
 	return d
+}
+
+// groupInput is every input token of a group, cached or not, as the
+// drill-down's INPUT column counts them.
+func groupInput(g store.Group) int64 { return g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens }
+
+// arrangeDrill orders the drill-down's models and keys by its sort.
+func (d *dashboard) arrangeDrill() {
+	for i, dst := range []*[]store.Group{&d.models, &d.keysOfProv} {
+		raw := d.drillRaw[i]
+		idx := d.drillSort.order(raw)
+		*dst = make([]store.Group, len(idx))
+		for j, k := range idx {
+			(*dst)[j] = raw[k]
+		}
+	}
 }
 
 // arrange orders the providers by the sort, the cursor staying on the
@@ -167,7 +195,8 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return failure(msg.err)
 		}
-		d.drill, d.models, d.keysOfProv = msg.provider, msg.models, msg.keys
+		d.drill, d.drillRaw = msg.provider, [2][]store.Group{msg.models, msg.keys}
+		d.arrangeDrill()
 		return nil
 	case customRangeMsg:
 		d.period, d.from, d.to = 3, msg.from, msg.to
@@ -201,13 +230,17 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if d.drill == "" {
-		if d.sort.key(msg, k.sortKeys) {
-			d.arrange()
-			return nil
+	if d.drill != "" {
+		if d.drillSort.key(msg, k.sortKeys) {
+			d.arrangeDrill()
 		}
-		d.cursor, _ = k.move(msg, d.cursor, len(d.provs))
+		return nil
 	}
+	if d.sort.key(msg, k.sortKeys) {
+		d.arrange()
+		return nil
+	}
+	d.cursor, _ = k.move(msg, d.cursor, len(d.provs))
 	return nil
 }
 
@@ -456,14 +489,14 @@ func (d *dashboard) drillView(w, h int) []string {
 			if name == "" {
 				name = "(no key)"
 			}
-			rs = append(rs, []string{name, spendCell(g.Totals), count(g.Requests), tokens(g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens), tokens(g.OutputTokens), count(g.Unpriced)})
+			rs = append(rs, []string{name, spendCell(g.Totals), count(g.Requests), tokens(groupInput(g)), tokens(g.OutputTokens), count(g.Unpriced)})
 		}
 		return rs
 	}
 	half := max((h-2)/2, 3)
-	out = append(out, st.table(cols, rows(d.models, true), w, half, -1, 0), "")
+	out = append(out, st.table(d.drillSort.mark(cols), rows(d.models, true), w, half, -1, 0), "")
 	cols[0].title = "KEY"
-	out = append(out, st.table(cols, rows(d.keysOfProv, false), w, h-half-2, -1, 0))
+	out = append(out, st.table(d.drillSort.mark(cols), rows(d.keysOfProv, false), w, h-half-2, -1, 0))
 	return out
 }
 

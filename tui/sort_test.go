@@ -2,6 +2,10 @@ package tui
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -181,5 +185,125 @@ func TestKeysPricingDashboardSort(t *testing.T) {
 	}
 	if !strings.Contains(hs.screen(), "models and keys") {
 		t.Fatal("the drill-down did not open")
+	}
+}
+
+// fakeOpenAIByModel serves OpenAI chat streams whose output token count
+// is the one out gives for the requested model, so that a comparison's
+// models differ in what they report.
+func fakeOpenAIByModel(t *testing.T, out map[string]int) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model string `json:"model"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, `{"error":{"message":"bad body","type":"invalid_request_error"}}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":%q,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"answer\"},\"finish_reason\":\"stop\"}]}\n\n", req.Model)
+		fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":%q,\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\n", req.Model, out[req.Model], 12+out[req.Model])
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// summaryOrder is the order in which the compare summary lists models.
+func summaryOrder(t *testing.T, screen string, models ...string) []string {
+	t.Helper()
+	_, summary, ok := strings.Cut(screen, "LATENCY")
+	if !ok {
+		t.Fatalf("no summary on screen:\n%s", screen)
+	}
+	var got []string
+	for _, line := range strings.Split(summary, "\n") {
+		for _, m := range models {
+			if strings.HasPrefix(strings.TrimSpace(line), m+" ") {
+				got = append(got, m)
+			}
+		}
+	}
+	return got
+}
+
+func TestCompareSort(t *testing.T) {
+	srv := fakeOpenAIByModel(t, map[string]int{"model-a": 5, "model-b": 30, "model-c": 12})
+	a := testApp(t, srv.URL, false)
+	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 120, 40)
+	models := []string{"fake/model-a", "fake/model-b", "fake/model-c"}
+	for _, m := range models {
+		hs.press("a")
+		hs.typeText(m)
+		hs.press("enter")
+	}
+	hs.press("enter")
+	hs.typeText("compare these")
+	hs.press("ctrl+s")
+	if got := summaryOrder(t, hs.screen(), models...); !slices.Equal(got, models) {
+		t.Fatalf("unsorted summary lists %v, want the order added %v", got, models)
+	}
+
+	// s goes MODEL, STATUS, COST, LATENCY, TTFT, IN, OUT.
+	hs.press("s")
+	hs.contains("MODEL ▲")
+	hs.press("s", "s", "s", "s", "s", "s")
+	hs.contains("OUT ▼")
+	want := []string{"fake/model-b", "fake/model-c", "fake/model-a"}
+	if got := summaryOrder(t, hs.screen(), models...); !slices.Equal(got, want) {
+		t.Fatalf("by output tokens the summary lists %v, want %v", got, want)
+	}
+	hs.press("S")
+	hs.contains("OUT ▲")
+	slices.Reverse(want)
+	if got := summaryOrder(t, hs.screen(), models...); !slices.Equal(got, want) {
+		t.Fatalf("reversed, the summary lists %v, want %v", got, want)
+	}
+	// The reply columns keep the order the models were added in.
+	c := hs.m.pages[pageCompare].(*compare)
+	if !slices.Equal(c.models, models) {
+		t.Fatalf("sorting the summary reordered the models: %v", c.models)
+	}
+	hs.press("s")
+	hs.lacks("▲", "▼")
+	hs.press("?")
+	hs.contains("sort by next column", "reverse sort")
+}
+
+func TestDashboardDrillSort(t *testing.T) {
+	a := testApp(t, "", true)
+	hs := newHarness(t, a, Options{StartView: "dashboard", Now: fixedClock}, 120, 40)
+	d := hs.m.pages[pageDashboard].(*dashboard)
+	hs.press("g", "enter")
+	if d.drill == "" || len(d.models) < 2 || len(d.keysOfProv) < 2 {
+		t.Fatalf("the drill-down into %q has %d models and %d keys", d.drill, len(d.models), len(d.keysOfProv))
+	}
+	reqs := func(gs []store.Group) []int64 {
+		var out []int64
+		for _, g := range gs {
+			out = append(out, g.Requests)
+		}
+		return out
+	}
+	// s goes MODEL/KEY, SPEND, REQUESTS: both tables follow.
+	hs.press("s")
+	hs.contains("MODEL ▲", "KEY ▲")
+	hs.press("s", "s")
+	hs.contains("REQUESTS ▼")
+	if !sortedBy(reqs(d.models), true) || !sortedBy(reqs(d.keysOfProv), true) {
+		t.Fatalf("by requests: models %v, keys %v", reqs(d.models), reqs(d.keysOfProv))
+	}
+	hs.press("S")
+	hs.contains("REQUESTS ▲")
+	if !sortedBy(reqs(d.models), false) || !sortedBy(reqs(d.keysOfProv), false) {
+		t.Fatalf("by requests, reversed: models %v, keys %v", reqs(d.models), reqs(d.keysOfProv))
+	}
+	if r := reqs(d.models); r[0] == r[len(r)-1] {
+		t.Fatalf("every model has %d requests: the sort is not tested", r[0])
+	}
+	// The provider table's sort is its own.
+	if d.sort.by >= 0 {
+		t.Fatalf("sorting the drill-down sorted the providers by column %d", d.sort.by)
 	}
 }
