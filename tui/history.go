@@ -551,6 +551,9 @@ func (h *history) filterLine() string {
 		}
 		line += st.Strong.Render(period)
 	}
+	if h.back != nil && lipglossWidth(line+hint) > h.c.width {
+		hint = "  (esc back · x clears)"
+	}
 	return line + st.Muted.Render(hint)
 }
 
