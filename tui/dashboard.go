@@ -294,7 +294,7 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		// The provider's total line sits above the first model.
 		n := len(d.models) + len(d.keysOfProv)
-		if key.Matches(msg, k.Up) && d.drillCursor <= 0 || key.Matches(msg, k.Top) {
+		if key.Matches(msg, k.Up) && d.drillCursor <= 0 {
 			d.drillCursor = -1
 		} else if c, ok := k.move(msg, d.drillCursor, n); ok {
 			d.drillCursor = c
@@ -307,7 +307,7 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	// The period's total line sits above the first provider.
 	switch {
-	case key.Matches(msg, k.Up) && (d.cursor == 0 || d.atTotal), key.Matches(msg, k.Top):
+	case key.Matches(msg, k.Up) && (d.cursor == 0 || d.atTotal):
 		d.atTotal, d.cursor = true, 0
 	case key.Matches(msg, k.Down) && d.atTotal:
 		d.atTotal = false
@@ -577,12 +577,14 @@ func (d *dashboard) providerTable(w, h int) string {
 
 func (d *dashboard) drillView(w, h int) []string {
 	st := d.c.st
-	head := st.Title.Render(d.drill) + st.Muted.Render(" — models and keys in this period (enter lists the requests · esc back)")
+	// The provider's own total heads its models and keys.
+	head := st.Title.Render(d.drill)
 	for _, g := range d.provs {
 		if g.Key == d.drill {
-			head = st.Title.Render(d.drill) + " " + spendCell(g.Totals) + st.Muted.Render(fmt.Sprintf(" · %s request%s — models and keys (enter lists the requests · esc back)", count(g.Requests), plural(int(g.Requests))))
+			head += " " + spendCell(g.Totals) + st.Muted.Render(fmt.Sprintf(" · %s request%s", count(g.Requests), plural(int(g.Requests))))
 		}
 	}
+	head += st.Muted.Render(" — models and keys in this period (esc back)")
 	if d.drillCursor < 0 {
 		head = st.Selected.Render(fit(stripANSI(head), w, false))
 	}
