@@ -167,8 +167,9 @@ func (d *dashboard) Keys() help.KeyMap {
 	}
 	return k
 }
-func (d *dashboard) Editing() bool     { return false }
-func (d *dashboard) Busy() bool        { return d.loading || d.drillBusy }
+
+func (d *dashboard) Editing() bool { return false }
+func (d *dashboard) Busy() bool    { return d.loading || d.drillBusy }
 
 func (d *dashboard) Load() tea.Cmd {
 	d.reqID = d.c.nextID()
