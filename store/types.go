@@ -19,6 +19,9 @@ var (
 	ErrDuplicate   = errors.New("already exists")
 	// ErrOldSchema: a read-only open found a database that needs migrating.
 	ErrOldSchema = errors.New("database needs upgrading")
+	// ErrNotWritable: this user cannot write the data directory or the
+	// database; commands that only read open it read-only instead.
+	ErrNotWritable = errors.New("the data directory is not writable")
 )
 
 // Source is what started a request.

@@ -88,7 +88,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	default:
 		return usageErrorf("--source %q: use cli, tui, proxy or manual", o.src)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 	if o.limit <= 0 || o.limit > 100000 {
 		return usageErrorf("--limit %d: use 1 to 100000", o.limit)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

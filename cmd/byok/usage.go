@@ -71,7 +71,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if o.source != "" && !knownSource(o.source) {
 		return usageErrorf("--source %q: use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode", o.source)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
