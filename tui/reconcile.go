@@ -69,6 +69,9 @@ func (p *reconcilePage) split() {
 }
 
 func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[app.ReconcileRow]:
 		if p.loaded(msg) && msg.err == nil {
@@ -84,13 +87,6 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.events = msg.events
 		return nil
-	case doneMsg:
-		if note, ok := p.done(msg); ok {
-			return tea.Batch(note, p.Load())
-		}
-		return nil
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {
