@@ -2,7 +2,6 @@ package agentlog
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,35 +9,10 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/byokhq/byok/agentlog/agentlogtest"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/providers"
 )
-
-// copyTree copies testdata/<name> into a temporary folder, so tests may
-// append to and rewrite the logs.
-func copyTree(t *testing.T, name string) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("testdata", name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 func read(t *testing.T, src Source, root string, cursors map[string]Cursor) Result {
 	t.Helper()
@@ -68,22 +42,10 @@ func byID(rs []Record) map[string]Record {
 	return m
 }
 
-func appendFile(t *testing.T, path, text string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(text); err != nil {
-		t.Fatal(err)
-	}
-}
-
 const claudeSession = "5b1e2c3d-0000-4000-8000-000000000001"
 
 func TestClaudeCodeRules(t *testing.T) {
-	root := filepath.Join(copyTree(t, "claude"), "projects")
+	root := filepath.Join(agentlogtest.Copy(t, "claude"), "projects")
 	res := read(t, ClaudeCode, root, nil)
 	got := byID(res.Records)
 	want := map[string]providers.Usage{
@@ -132,7 +94,7 @@ func TestClaudeCodeRules(t *testing.T) {
 	if again := read(t, ClaudeCode, root, cur); len(again.Records) != 0 || again.Read != 1 || again.Lines != 0 {
 		t.Fatalf("nothing new, yet read %d files, %d lines, %d records", again.Read, again.Lines, len(again.Records))
 	}
-	appendFile(t, main, `ens":5000,"output_tokens":60,"service_tier":"standard"}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}`+"\n")
+	agentlogtest.Append(t, main, `ens":5000,"output_tokens":60,"service_tier":"standard"}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}`+"\n")
 	next := read(t, ClaudeCode, root, cur)
 	if len(next.Records) != 1 || next.Records[0].ID != "msg_01CCC:req_011CCC" || next.Records[0].Usage.CacheRead != 5000 {
 		t.Fatalf("after the line was finished: %+v", next.Records)
@@ -205,7 +167,7 @@ const (
 )
 
 func TestCodexRules(t *testing.T) {
-	home := copyTree(t, "codex")
+	home := agentlogtest.Copy(t, "codex")
 	res := read(t, Codex, home, nil)
 	want := []struct {
 		id, model string
@@ -251,7 +213,7 @@ func TestCodexRules(t *testing.T) {
 }
 
 func TestCodexSubAgentReadInPieces(t *testing.T) {
-	home := copyTree(t, "codex")
+	home := agentlogtest.Copy(t, "codex")
 	dir := filepath.Join(home, "sessions/2026/11/20")
 	name := filepath.Join(dir, "rollout-2026-11-20T09-03-00-"+codexSub+".jsonl")
 	full, _ := os.ReadFile(name)
@@ -271,7 +233,7 @@ func TestCodexSubAgentReadInPieces(t *testing.T) {
 	if c := cur[name]; c.Offset != int64(len(lines[0])+len(lines[1])) {
 		t.Fatalf("cursor at %d, want %d (before the undecided line)", c.Offset, len(lines[0])+len(lines[1]))
 	}
-	appendFile(t, name, strings.Join(lines[3:], ""))
+	agentlogtest.Append(t, name, strings.Join(lines[3:], ""))
 	res = read(t, Codex, dir, cur)
 	if len(res.Records) != 1 || res.Records[0].ID != codexSub+":2120" || res.Records[0].Model != "gpt-5.1-codex-mini" {
 		t.Fatalf("after the rest: %+v", res.Records)
@@ -293,7 +255,7 @@ func TestUSDOf(t *testing.T) {
 func gjsonNumber(raw string) gjson.Result { return gjson.Parse(raw) }
 
 func TestGeminiCLI(t *testing.T) {
-	root := filepath.Join(copyTree(t, "gemini"), "tmp")
+	root := filepath.Join(agentlogtest.Copy(t, "gemini"), "tmp")
 	res := read(t, GeminiCLI, root, nil)
 	const session = "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d"
 	want := []struct {

@@ -138,16 +138,25 @@ func Open(ctx context.Context, opt Options) (*App, error) {
 	a.db, a.Store = st, st
 	a.Log = slog.New(slog.DiscardHandler)
 	if !opt.ReadOnly {
-		tightenHome(paths)
+		notes := tightenHome(paths)
 		if f, err := os.OpenFile(paths.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
 			// A log found open to others (0666) is made private: it
 			// names keys, models and errors.
-			_ = f.Chmod(0o600)
+			if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+				if uid, ok := store.Owner(fi); ok {
+					_ = f.Chmod(0o600)
+				} else {
+					notes = append(notes, fmt.Sprintf("%s is open to others (mode %v) but belongs to uid %d, so byok leaves its mode alone", paths.Log, fi.Mode().Perm(), uid))
+				}
+			}
 			a.logFile = f
 			a.Log = slog.New(slog.NewTextHandler(redactWriter{f}, nil))
 			// Some SDKs write to the standard logger; keep that off the
 			// terminal (it would tear the TUI) and redacted.
 			log.SetOutput(redactWriter{f})
+		}
+		for _, n := range notes {
+			a.Log.Warn("permissions", "note", n)
 		}
 	}
 	a.budgets = budget.NewEngine(st, cfg.Location(), a.now)
@@ -372,17 +381,26 @@ func (a *App) DataDir() string { return filepath.Dir(a.Config.Paths.Database) }
 // tightenHome makes what byok owns private when it finds it open: the data
 // directory (and a --home or BYOK_HOME directory) 0700, so that nobody else
 // can plant a config.toml with an alert command in it. Failing costs only
-// the tightening; the files themselves are checked as they are opened.
-func tightenHome(paths config.Paths) {
+// the tightening; the files themselves are checked as they are opened. A
+// directory another user owns is left as it is (the kernel would refuse
+// the chmod), and the returned notes say so for the log.
+func tightenHome(paths config.Paths) (notes []string) {
 	dirs := []string{filepath.Dir(paths.Database)}
 	if paths.Home != "" {
 		dirs = append(dirs, paths.Home)
 	}
 	for _, d := range dirs {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
-			_ = os.Chmod(d, fi.Mode().Perm()&0o700)
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+			continue
 		}
+		if uid, ok := store.Owner(fi); !ok {
+			notes = append(notes, fmt.Sprintf("%s is open to others (mode %v) but belongs to uid %d, so byok leaves its mode alone; its owner can chmod 700 it", d, fi.Mode().Perm(), uid))
+			continue
+		}
+		_ = os.Chmod(d, fi.Mode().Perm()&0o700)
 	}
+	return notes
 }
 
 // alertCommand is the alert command the config names, or an error saying

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
@@ -32,12 +33,23 @@ func fileSecrets(t *testing.T) keychain.Secrets {
 // not empty.
 func openHome(t *testing.T, home, cfg string) *App {
 	t.Helper()
+	return openHomeAt(t, home, cfg, time.Time{})
+}
+
+// openHomeAt is openHome on a clock stopped at now (the real clock when now
+// is zero).
+func openHomeAt(t *testing.T, home, cfg string, now time.Time) *App {
+	t.Helper()
 	if cfg != "" {
 		if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	a, err := Open(context.Background(), Options{Home: home})
+	opts := Options{Home: home}
+	if !now.IsZero() {
+		opts.Now = func() time.Time { return now }
+	}
+	a, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

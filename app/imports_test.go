@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,50 +9,17 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/agentlog/agentlogtest"
 	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/store"
 )
 
-// agentLogs copies agentlog's fixtures (real formats of Claude Code and
-// Codex logs) into a temporary folder the test may append to.
-func agentLogs(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("..", "agentlog", "testdata")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 func TestImportAgentLogs(t *testing.T) {
 	ctx := context.Background()
-	logs := agentLogs(t)
-	home := t.TempDir()
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("timezone = \"America/New_York\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	logs := agentlogtest.Copy(t, "")
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	a, err := Open(ctx, Options{Home: home, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := openHomeAt(t, t.TempDir(), "timezone = \"America/New_York\"\n", now)
 	claude := ImportOptions{Paths: []string{filepath.Join(logs, "claude", "projects")}}
 
 	first, err := a.Import(ctx, agentlog.ClaudeCode, claude)
@@ -123,16 +89,8 @@ func TestImportAgentLogs(t *testing.T) {
 	}
 	main := filepath.Join(logs, "claude", "projects", "-home-ada-src-app", "5b1e2c3d-0000-4000-8000-000000000001.jsonl")
 	line := `{"parentUuid":"a-0006","isSidechain":false,"sessionId":"5b1e2c3d-0000-4000-8000-000000000001","version":"2.0.14","message":{"id":"msg_01EEE","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}},"costUSD":0.5,"requestId":"req_011EEE","type":"assistant","uuid":"a-0008","timestamp":"2026-11-21T11:59:00.000Z"}` + "\n"
-	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The unfinished line is finished first, then one more reply.
-	_, err = f.WriteString(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}` + "\n" + line)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	agentlogtest.Append(t, main, `ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"2026-11-21T00:32:00.000Z"}`+"\n"+line)
 	more, err := a.Import(ctx, agentlog.ClaudeCode, claude)
 	if err != nil || more.Added != 2 || more.Lines != 2 {
 		t.Fatalf("after appending %+v %v", more, err)
@@ -160,12 +118,7 @@ func TestImportRefusesTimesOutOfRange(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "s-1.jsonl"), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	a, err := Open(ctx, Options{Home: t.TempDir(), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := openHomeAt(t, t.TempDir(), "", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	sum, err := a.Import(ctx, agentlog.ClaudeCode, ImportOptions{Paths: []string{filepath.Dir(dir)}})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +130,7 @@ func TestImportRefusesTimesOutOfRange(t *testing.T) {
 
 func TestImportGeminiChatRewritten(t *testing.T) {
 	ctx := context.Background()
-	logs := agentLogs(t)
+	logs := agentlogtest.Copy(t, "")
 	a := openHome(t, t.TempDir(), "")
 	opt := ImportOptions{Paths: []string{filepath.Join(logs, "gemini", "tmp")}}
 	first, err := a.Import(ctx, agentlog.GeminiCLI, opt)
@@ -217,7 +170,7 @@ func TestConfigNamesEveryAgent(t *testing.T) {
 
 func TestWatchConfiguredFollowsDefaultFolders(t *testing.T) {
 	ctx := context.Background()
-	logs := agentLogs(t)
+	logs := agentlogtest.Copy(t, "")
 	// The user's home, where Claude Code keeps ~/.claude/projects.
 	userHome := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(userHome, ".claude"), 0o755); err != nil {

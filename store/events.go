@@ -715,10 +715,55 @@ func scopeWhere(prefix string, sc Scope) ([]string, []any) {
 	return where, args
 }
 
-// Events lists events newest first, without their prompt and response text.
-// Text matches model, key name, error message, note, prompt and response.
+// orderExpr is the SQL value of an event (the row named by prefix) that
+// by sorts on.
+func orderExpr(by EventColumn, prefix string) (string, error) {
+	p := prefix
+	switch by {
+	case OrderTime:
+		return p + "ts", nil
+	case OrderModel:
+		return p + "provider || '/' || " + p + "model", nil
+	case OrderStatus:
+		return p + "status", nil
+	case OrderTokens:
+		return "(" + p + "input_tokens + " + p + "cache_read + " + p + "cache_write_5m + " + p + "cache_write_1h + " + p + "output_tokens)", nil
+	case OrderCost:
+		return p + "cost", nil
+	case OrderLatency:
+		return p + "latency_ns", nil
+	}
+	return "", fmt.Errorf("cannot sort events by %q: use time, model, status, tokens, cost or latency", by)
+}
+
+// Events lists events in f.Order (newest first by default), without their
+// prompt and response text. Text matches model, key name, error message,
+// note, prompt and response.
 func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
+	expr, err := orderExpr(f.Order.By, "e.")
+	if err != nil {
+		return nil, err
+	}
 	where, args := scopeWhere("e.", f.Scope)
+	from := "events e"
+	if f.After != 0 {
+		// Keyset paging: the anchor's sort value is read in the same query,
+		// so the page starts exactly after it whatever the column. An
+		// anchor deleted since ends the listing.
+		anchor, _ := orderExpr(f.Order.By, "x.")
+		from += ", (SELECT " + anchor + " AS v FROM events x WHERE x.id = ?) a"
+		args = append([]any{f.After}, args...)
+		op := "<"
+		if f.Order.Asc {
+			op = ">"
+		}
+		// The first term lets SQLite range over the time index.
+		where = append(where, fmt.Sprintf("%s %s= a.v AND (%s %s a.v OR e.id %s ?)", expr, op, expr, op, op))
+		args = append(args, f.After)
+	}
+	if f.NoKey {
+		where = append(where, "e.key_id = 0")
+	}
 	if f.Status != "" {
 		where = append(where, "e.status = ?")
 		args = append(args, string(f.Status))
@@ -730,10 +775,6 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 	if !f.Until.IsZero() {
 		where = append(where, "e.ts < ?")
 		args = append(args, f.Until.UnixNano())
-	}
-	if f.Before != 0 {
-		where = append(where, "e.id < ?")
-		args = append(args, f.Before)
 	}
 	if f.Text != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Text) + "%"
@@ -747,7 +788,7 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 		args = append(args, like, like)
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	q := `SELECT ` + eventColumns + ` FROM events e`
+	q := `SELECT ` + eventColumns + ` FROM ` + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -755,7 +796,11 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	q += fmt.Sprintf(" ORDER BY e.ts DESC, e.id DESC LIMIT %d", limit)
+	dir := "DESC"
+	if f.Order.Asc {
+		dir = "ASC"
+	}
+	q += fmt.Sprintf(" ORDER BY %s %s, e.id %s LIMIT %d", expr, dir, dir, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)

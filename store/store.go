@@ -75,7 +75,17 @@ type Store struct {
 	now     func() time.Time
 }
 
-func dsn(path string, readOnly bool) string {
+// access is how a connection opens the database file.
+type access int
+
+const (
+	writer    access = iota // the one writing connection: WAL, BEGIN IMMEDIATE
+	reader                  // a reader beside a writer in the same process
+	readOnly                // a process that only reads: mode=ro
+	immutable               // a reader of a home it cannot write (see openReadOnly)
+)
+
+func dsn(path string, a access) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
@@ -86,13 +96,21 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "mmap_size(268435456)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
+	switch a {
+	case writer:
 		q.Add("_pragma", "journal_mode(WAL)")
 		// Checkpoints are the upkeep's (see upkeep.go), not the commit's.
 		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
+	case reader:
+		q.Add("_pragma", "query_only(1)")
+	case readOnly:
+		q.Add("_pragma", "query_only(1)")
+		q.Set("mode", "ro")
+	case immutable:
+		q.Add("_pragma", "query_only(1)")
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	return u.String()
@@ -114,36 +132,99 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		if err := checkFile(abs, true); err != nil {
 			return nil, err
 		}
-		if err := s.inspect(ctx); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := s.openWriter(ctx); err != nil {
+		if err := s.openReadOnly(ctx); err != nil {
 			_ = s.closeAll()
 			return nil, err
 		}
-		if err := s.prepare(ctx); err != nil {
-			s.w.Close()
-			return nil, fmt.Errorf("open store %s: %w", abs, err)
-		}
-		if s.up, err = startUpkeep(s); err != nil {
-			_ = s.closeAll()
-			return nil, fmt.Errorf("open store %s: %w", abs, err)
-		}
+		return s, nil
 	}
-	if s.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+	if err := s.openWriter(ctx); err != nil {
+		_ = s.closeAll()
+		return nil, err
+	}
+	if err := s.prepare(ctx); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	if s.up, err = startUpkeep(s); err != nil {
+		_ = s.closeAll()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	if s.r, err = sql.Open("sqlite", dsn(abs, reader)); err != nil {
 		_ = s.closeAll()
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
-	if opt.ReadOnly {
-		if err := s.checkReadable(ctx); err != nil {
-			_ = s.closeAll()
-			return nil, err
+	return s, nil
+}
+
+// openReadOnly opens the reader pool of a process that only reads, on a
+// home it may not be able to write.
+//
+// A database in WAL mode is read through its -wal and -shm files, and a
+// read-only connection creates them when they are missing; in a directory
+// it cannot write, it cannot, and SQLite refuses to open the database
+// (SQLite's "Read-Only Databases" in wal.html). Two cases remain readable
+// without writing anything:
+//   - The -wal and -shm exist (the owner's byok has the database open):
+//     SQLite reads them without writing, building its index of the WAL in
+//     private memory when the -shm cannot be written.
+//   - There is no -wal: the last byok to close the database moved every
+//     change into the database file and removed the WAL, and no byok has
+//     it open (an open connection keeps its -wal). The file is then read
+//     as immutable, with no lock and no -shm. Should the owner start byok
+//     and checkpoint while this process reads, a read may fail or be
+//     stale; the database itself is never touched from here.
+//
+// A -wal without a readable -shm holds changes this process cannot find
+// safely, and is refused with what to do.
+func (s *Store) openReadOnly(ctx context.Context) error {
+	open := func(a access) error {
+		db, err := sql.Open("sqlite", dsn(s.path, a))
+		if err != nil {
+			return err
+		}
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
+		var v int64
+		if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			db.Close()
+			return err
+		}
+		s.r = db
+		return nil
+	}
+	err := open(readOnly)
+	if err != nil && cannotShare(err) {
+		wal, werr := os.Stat(s.path + "-wal")
+		switch {
+		case errors.Is(werr, fs.ErrNotExist) || (werr == nil && wal.Size() == 0):
+			err = open(immutable)
+		case werr == nil:
+			return refuse(ErrNotWritable, "%s-wal holds changes not yet in %s, and reading them needs %s-shm, which this user can neither read nor create (%v); run any byok command once as the user who owns the home, or make its directory writable",
+				s.path, filepath.Base(s.path), filepath.Base(s.path), err)
 		}
 	}
-	return s, nil
+	if err != nil {
+		return s.explainOpenErr(err)
+	}
+	return s.checkReadable(ctx)
+}
+
+// cannotShare says whether SQLite failed for want of the -wal and -shm
+// files: it may neither create nor write them (SQLITE_READONLY and its
+// extended codes, SQLITE_CANTOPEN).
+func cannotShare(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case 8, 14: // SQLITE_READONLY, SQLITE_CANTOPEN
+		return true
+	}
+	return false
 }
 
 // openWriter creates, checks and migrates the database and opens the writer
@@ -156,6 +237,9 @@ func (s *Store) openWriter(ctx context.Context) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the data directory %s: %w; make it writable or choose another with --home", dir, err)
 	}
+	if err := checkWritable(s.path); err != nil {
+		return err
+	}
 	lock, err := filelock.Acquire(s.path + ".lock")
 	if err != nil {
 		return fmt.Errorf("the data directory %s is not writable (%v); fix its permissions or choose another with --home", dir, err)
@@ -167,7 +251,7 @@ func (s *Store) openWriter(ctx context.Context) (err error) {
 	if err := s.inspect(ctx); err != nil {
 		return err
 	}
-	if s.w, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+	if s.w, err = sql.Open("sqlite", dsn(s.path, writer)); err != nil {
 		return fmt.Errorf("open store %s: %w", s.path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -183,13 +267,23 @@ func checkFile(path string, readOnly bool) error {
 	switch {
 	case err == nil:
 		defer f.Close()
-		// Spend, key metadata and prompts are nobody else's business.
+		// Spend, key metadata and prompts are nobody else's business. A
+		// reader changes nothing; a writer makes private only what it may
+		// change, and will not write another user's open database.
 		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && !readOnly {
+			if uid, ok := Owner(fi); !ok {
+				return refuse(ErrNotWritable, "%s belongs to another user (uid %d) and is open to others (mode %v); byok changes the mode only of files you own and writes no database others can read, so this command, which changes it, cannot run; reading commands still work. Its owner can make it private with chmod 600, or use a home of your own with --home",
+					path, uid, fi.Mode().Perm())
+			}
 			if err := os.Chmod(path, 0o600); err != nil {
 				return fmt.Errorf("make %s private (chmod 600): %w", path, err)
 			}
 			for _, side := range []string{"-wal", "-shm"} {
-				_ = os.Chmod(path+side, 0o600)
+				if fi, err := os.Stat(path + side); err == nil {
+					if _, ok := Owner(fi); ok {
+						_ = os.Chmod(path+side, 0o600)
+					}
+				}
 			}
 		}
 		head := make([]byte, 16)
@@ -235,6 +329,28 @@ func checkFile(path string, readOnly bool) error {
 	default:
 		return fmt.Errorf("cannot read the database %s: %w", path, err)
 	}
+}
+
+// checkWritable refuses, before anything is created or changed, a data
+// directory this user cannot write, or a database, WAL or lock file in it
+// that it cannot write: SQLite would fail later with "attempt to write a
+// readonly database", which says nothing of what to do. Reading commands
+// open such a home read-only instead (ErrNotWritable).
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	check := []string{dir}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + ".lock"} {
+		if _, err := os.Lstat(p); err == nil {
+			check = append(check, p)
+		}
+	}
+	for _, p := range check {
+		if err := canWrite(p); err != nil {
+			return refuse(ErrNotWritable, "byok's data directory %s cannot be written by this user (%v), so this command, which changes it, cannot run; reading commands (status, usage, log, budget list, keys list, …) still work. Run it as the user who owns the directory, make it and its files writable (chmod u+w), or use another home with --home",
+				dir, err)
+		}
+	}
+	return nil
 }
 
 // inspect looks at an existing database through a read-only connection

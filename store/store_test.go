@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -382,7 +383,9 @@ func TestEventsFilter(t *testing.T) {
 		{"percent is literal", Filter{Text: "100%"}, []int64{a.ID}},
 		{"underscore is literal", Filter{Text: "o_m"}, nil},
 		{"limit", Filter{Limit: 1}, []int64{c.ID}},
-		{"before", Filter{Before: c.ID}, []int64{b.ID, a.ID}},
+		{"after", Filter{After: c.ID}, []int64{b.ID, a.ID}},
+		{"no key", Filter{NoKey: true, Scope: Scope{Provider: "openai"}}, []int64{c.ID, a.ID}},
+		{"cheapest first", Filter{Order: EventOrder{By: OrderCost, Asc: true}, Limit: 2}, []int64{a.ID, b.ID}},
 		{"since", Filter{Since: at.Add(time.Minute)}, []int64{c.ID, b.ID}},
 	}
 	for _, tc := range cases {
@@ -399,6 +402,90 @@ func TestEventsFilter(t *testing.T) {
 				t.Fatalf("ids %v, want %v", ids, tc.want)
 			}
 		})
+	}
+}
+
+// Every order reads every matching event exactly once when paged with
+// After, in the order the column gives with ties broken by id, even where
+// the ids do not follow the times (imported or back-dated events).
+func TestEventsSortedAndPaged(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	var es []*Event
+	for i := range 23 {
+		// Times go back and forth and repeat; costs, models, statuses,
+		// tokens and latencies repeat, so ties are many.
+		e := ev(at.Add(time.Duration((i*7)%5)*time.Minute), []string{"openai", "anthropic"}[i%2], []string{"b", "a", "c"}[i%3], money.USD(i%4)*money.Cent)
+		e.Status = []Status{StatusOK, StatusError, StatusOK, StatusPartial}[i%4]
+		e.InputTokens, e.CacheReadTokens, e.CacheWrite1hTokens, e.OutputTokens = int64(i%3)*10, int64(i%2)*5, int64(i%5), 7
+		e.Latency = time.Duration(i%6) * time.Millisecond
+		if i%5 == 0 {
+			e.Source = SourceProxy
+		}
+		es = append(es, e)
+	}
+	if err := s.RecordBatch(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	value := map[EventColumn]func(e *Event) any{
+		OrderTime:    func(e *Event) any { return e.Time.UnixNano() },
+		OrderModel:   func(e *Event) any { return e.Provider + "/" + e.Model },
+		OrderStatus:  func(e *Event) any { return string(e.Status) },
+		OrderTokens:  func(e *Event) any { return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens },
+		OrderCost:    func(e *Event) any { return int64(e.Cost) },
+		OrderLatency: func(e *Event) any { return int64(e.Latency) },
+	}
+	compare := func(a, b any) int {
+		switch a := a.(type) {
+		case int64:
+			return cmp.Compare(a, b.(int64))
+		case string:
+			return cmp.Compare(a, b.(string))
+		}
+		panic("no comparison")
+	}
+	for by, val := range value {
+		for _, asc := range []bool{false, true} {
+			for _, source := range []Source{"", SourceCLI} {
+				name := fmt.Sprintf("%s asc=%v source=%q", by, asc, source)
+				var want []int64
+				sorted := slices.Clone(es)
+				slices.SortFunc(sorted, func(a, b *Event) int {
+					r := cmp.Or(compare(val(a), val(b)), cmp.Compare(a.ID, b.ID))
+					if !asc {
+						r = -r
+					}
+					return r
+				})
+				for _, e := range sorted {
+					if source == "" || e.Source == source {
+						want = append(want, e.ID)
+					}
+				}
+				var got []int64
+				f := Filter{Scope: Scope{Source: source}, Order: EventOrder{By: by, Asc: asc}, Limit: 4}
+				for range 20 {
+					page, err := s.Events(ctx, f)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					for _, e := range page {
+						got = append(got, e.ID)
+					}
+					if len(page) < f.Limit {
+						break
+					}
+					f.After = page[len(page)-1].ID
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: paged %v\nwant %v", name, got, want)
+				}
+			}
+		}
+	}
+	if _, err := s.Events(ctx, Filter{Order: EventOrder{By: "colour"}}); err == nil {
+		t.Error("an unknown sort column was accepted")
 	}
 }
 

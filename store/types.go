@@ -19,6 +19,9 @@ var (
 	ErrDuplicate   = errors.New("already exists")
 	// ErrOldSchema: a read-only open found a database that needs migrating.
 	ErrOldSchema = errors.New("database needs upgrading")
+	// ErrNotWritable: this user cannot write the data directory or the
+	// database; commands that only read open it read-only instead.
+	ErrNotWritable = errors.New("the data directory is not writable")
 )
 
 // Source is what started a request.
@@ -210,12 +213,40 @@ type Group struct {
 // Filter selects recent events for listings.
 type Filter struct {
 	Scope
+	// NoKey keeps only events sent without a stored key (key id 0): the
+	// "(no key)" row of a breakdown by key.
+	NoKey  bool
 	Status Status
 	Text   string // matched against model, key name, error, prompt and response
 	Since  time.Time
 	Until  time.Time
 	Limit  int
-	Before int64 // only events with ID < Before (paging); 0 = newest
+	// Order sorts the listing; the zero value is newest first.
+	Order EventOrder
+	// After pages: only the events that come after the event with this id
+	// in Order; 0 starts from the first.
+	After int64
+}
+
+// EventColumn names a column a listing of events can be sorted by.
+type EventColumn string
+
+// Sortable columns of an event listing.
+const (
+	OrderTime    EventColumn = "" // the event's time
+	OrderModel   EventColumn = "model"
+	OrderStatus  EventColumn = "status"
+	OrderTokens  EventColumn = "tokens" // every token billed: input, cache reads and writes, output
+	OrderCost    EventColumn = "cost"
+	OrderLatency EventColumn = "latency"
+)
+
+// EventOrder sorts events by a column, descending unless Asc. Events equal
+// on the column follow their ids in the same direction, so that the order
+// is total and a page read with Filter.After neither repeats nor skips one.
+type EventOrder struct {
+	By  EventColumn
+	Asc bool
 }
 
 // Period is a budget period.

@@ -47,7 +47,7 @@ type upkeep struct {
 // startUpkeep readies the checkpoint connection (opened on first use) and
 // starts the goroutine.
 func startUpkeep(s *Store) (*upkeep, error) {
-	ck, err := sql.Open("sqlite", dsn(s.path, false))
+	ck, err := sql.Open("sqlite", dsn(s.path, writer))
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type dashboard struct {
 	reqID   int
 	err     error
 	cursor  int
+	// atTotal puts the cursor on the period's total line, above the
+	// providers: enter there lists every request of the period.
+	atTotal bool
 	sort    sorter[store.Group]
 	provs   []store.Group // sum.Providers in the sort's order
 
@@ -48,6 +51,9 @@ type dashboard struct {
 	// columns; drillRaw keeps them as read, for the sort to start from.
 	drillSort sorter[store.Group]
 	drillRaw  [2][]store.Group
+	// drillCursor walks the provider's total line (-1), then its models,
+	// then its keys.
+	drillCursor int
 }
 
 type summaryMsg struct {
@@ -94,6 +100,36 @@ func newDashboard(c *common) *dashboard {
 // drill-down's INPUT column counts them.
 func groupInput(g store.Group) int64 { return g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens }
 
+// drillRow returns the drill-down's row under the cursor: its table
+// (0 models, 1 keys) and group; ok is false on the provider's total line.
+func (d *dashboard) drillRow() (table int, g store.Group, ok bool) {
+	switch c := d.drillCursor; {
+	case c < 0:
+		return 0, store.Group{}, false
+	case c < len(d.models):
+		return 0, d.models[c], true
+	case c-len(d.models) < len(d.keysOfProv):
+		return 1, d.keysOfProv[c-len(d.models)], true
+	}
+	return 0, store.Group{}, false
+}
+
+// findDrillRow puts the cursor back on a group after the drill-down's rows
+// were read again or sorted, or on the nearest row when it went.
+func (d *dashboard) findDrillRow(table int, g store.Group, ok bool) {
+	n := len(d.models) + len(d.keysOfProv)
+	if ok {
+		rows := [2][]store.Group{d.models, d.keysOfProv}
+		for i, r := range rows[table] {
+			if r.Key == g.Key {
+				d.drillCursor = i + table*len(d.models)
+				return
+			}
+		}
+	}
+	d.drillCursor = min(d.drillCursor, n-1)
+}
+
 // arrangeDrill orders the drill-down's models and keys by its sort.
 func (d *dashboard) arrangeDrill() {
 	for i, dst := range []*[]store.Group{&d.models, &d.keysOfProv} {
@@ -124,9 +160,17 @@ func (d *dashboard) arrange() {
 	d.cursor = min(d.cursor, max(len(d.provs)-1, 0))
 }
 
-func (d *dashboard) Keys() help.KeyMap { return d.keys }
-func (d *dashboard) Editing() bool     { return false }
-func (d *dashboard) Busy() bool        { return d.loading || d.drillBusy }
+// Keys names what enter does where the cursor is.
+func (d *dashboard) Keys() help.KeyMap {
+	k := d.keys
+	if d.atTotal || d.drill != "" {
+		k.Drill.SetHelp("enter", "list the requests")
+	}
+	return k
+}
+
+func (d *dashboard) Editing() bool { return false }
+func (d *dashboard) Busy() bool    { return d.loading || d.drillBusy }
 
 func (d *dashboard) Load() tea.Cmd {
 	d.reqID = d.c.nextID()
@@ -196,8 +240,14 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return failure(msg.err)
 		}
+		table, g, ok := d.drillRow()
+		if msg.provider != d.drill {
+			// A new drill-down starts on the provider's first model.
+			table, ok, d.drillCursor = 0, false, 0
+		}
 		d.drill, d.drillRaw = msg.provider, [2][]store.Group{msg.models, msg.keys}
 		d.arrangeDrill()
+		d.findDrillRow(table, g, ok)
 		return nil
 	case customRangeMsg:
 		d.period, d.from, d.to = 3, msg.from, msg.to
@@ -223,17 +273,33 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reconcile):
 		return func() tea.Msg { return gotoMsg{page: pageReconcile} }
 	case key.Matches(msg, k.Back):
+		// Back to the providers, the cursor on the one drilled into.
 		d.drill = ""
 		return nil
 	case key.Matches(msg, k.Drill):
-		if d.drill == "" && d.cursor < len(d.provs) {
+		switch {
+		case d.drill != "":
+			return d.showRequests()
+		case d.atTotal:
+			return d.showRequests()
+		case d.cursor < len(d.provs):
 			return d.loadDrill(d.provs[d.cursor].Key)
 		}
 		return nil
 	}
 	if d.drill != "" {
 		if d.drillSort.key(msg, k.sortKeys) {
+			table, g, ok := d.drillRow()
 			d.arrangeDrill()
+			d.findDrillRow(table, g, ok)
+			return nil
+		}
+		// The provider's total line sits above the first model.
+		n := len(d.models) + len(d.keysOfProv)
+		if key.Matches(msg, k.Up) && d.drillCursor <= 0 {
+			d.drillCursor = -1
+		} else if c, ok := k.move(msg, d.drillCursor, n); ok {
+			d.drillCursor = c
 		}
 		return nil
 	}
@@ -241,8 +307,39 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		d.arrange()
 		return nil
 	}
-	d.cursor, _ = k.move(msg, d.cursor, len(d.provs))
+	// The period's total line sits above the first provider.
+	switch {
+	case key.Matches(msg, k.Up) && (d.cursor == 0 || d.atTotal):
+		d.atTotal, d.cursor = true, 0
+	case key.Matches(msg, k.Down) && d.atTotal:
+		d.atTotal = false
+	default:
+		if c, ok := k.move(msg, d.cursor, len(d.provs)); ok {
+			d.cursor, d.atTotal = c, false
+		}
+	}
 	return nil
+}
+
+// showRequests opens History on the requests behind the figure under the
+// cursor, in the period the dashboard shows; esc there comes back here.
+func (d *dashboard) showRequests() tea.Cmd {
+	words := []string{}
+	if d.drill != "" {
+		table, g, ok := d.drillRow()
+		switch {
+		case !ok:
+			words = append(words, "provider:"+d.drill)
+		case table == 0:
+			words = append(words, "model:"+g.Key)
+		case g.Key == "(no key)" || g.Key == "":
+			words = append(words, "provider:"+d.drill, "key:none")
+		default:
+			words = append(words, "key:"+g.Key)
+		}
+	}
+	words = append(words, periodWords(d.sum.From, d.sum.To, d.c.app.Location()))
+	return goTo(pageHistory, showRequestsMsg{query: strings.Join(words, " "), page: pageDashboard, label: "the dashboard"})
 }
 
 type customRangeMsg struct {
@@ -348,7 +445,11 @@ func (d *dashboard) View() string {
 		}
 		out = append(out, fit(st.Banner.Render(fmt.Sprintf("⚠ %d unacknowledged alert%s: %s", n, plural(n), latest.Message))+st.Muted.Render("  (press 7 to review)"), w, false))
 	}
-	out = append(out, strings.Split(d.totalLine(w), "\n")...)
+	total := strings.Split(d.totalLine(w), "\n")
+	if d.atTotal && d.drill == "" {
+		total[0] = st.Selected.Render(fit(stripANSI(total[0]), w, false))
+	}
+	out = append(out, total...)
 	out = append(out, "")
 	if d.drill != "" {
 		out = append(out, d.drillView(w, h-len(out)-1)...)
@@ -514,7 +615,18 @@ func (d *dashboard) providerTable(w, h int) string {
 
 func (d *dashboard) drillView(w, h int) []string {
 	st := d.c.st
-	out := []string{st.Title.Render(d.drill) + st.Muted.Render(" — models and keys in this period (esc back)")}
+	// The provider's own total heads its models and keys.
+	head := st.Title.Render(d.drill)
+	for _, g := range d.provs {
+		if g.Key == d.drill {
+			head += " " + spendCell(g.Totals) + st.Muted.Render(fmt.Sprintf(" · %s request%s", count(g.Requests), plural(int(g.Requests))))
+		}
+	}
+	head += st.Muted.Render(" — models and keys in this period (esc back)")
+	if d.drillCursor < 0 {
+		head = st.Selected.Render(fit(stripANSI(head), w, false))
+	}
+	out := []string{fit(head, w, false)}
 	cols := []col{{"MODEL", 0, false}, {"SPEND", 10, true}, {"REQUESTS", 9, true}, {"INPUT", 8, true}, {"OUTPUT", 8, true}, {"UNPRICED", 8, true}}
 	rows := func(gs []store.Group, trim bool) [][]string {
 		var rs [][]string
@@ -531,9 +643,15 @@ func (d *dashboard) drillView(w, h int) []string {
 		return rs
 	}
 	half := max((h-2)/2, 3)
-	out = append(out, st.table(d.drillSort.mark(cols), rows(d.models, true), w, half, -1, 0), "")
+	// The cursor walks the models, then the keys; each table scrolls to
+	// keep it in sight.
+	mc, kc := d.drillCursor, d.drillCursor-len(d.models)
+	if mc >= len(d.models) {
+		mc = -1
+	}
+	out = append(out, st.table(d.drillSort.mark(cols), rows(d.models, true), w, half, mc, scroll(max(mc, 0), 0, half-1)), "")
 	cols[0].title = "KEY"
-	out = append(out, st.table(d.drillSort.mark(cols), rows(d.keysOfProv, false), w, h-half-2, -1, 0))
+	out = append(out, st.table(d.drillSort.mark(cols), rows(d.keysOfProv, false), w, h-half-2, kc, scroll(max(kc, 0), 0, h-half-3)))
 	return out
 }
 

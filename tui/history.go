@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -26,7 +27,11 @@ type history struct {
 	keys   historyKeys
 	filter textinput.Model
 	query  string // the applied filter
-	more   bool   // an older page may exist
+	more   bool   // a further page may exist
+	keepID int64  // the request the cursor stays on through a reload, if listed
+	// back is where esc returns to when a drill-down opened the list, with
+	// the filter the list had before; nil when the list was opened as a tab.
+	back *historyBack
 
 	detail     *store.Event // the event shown in the pane, with text
 	price      string       // its price record, as stored
@@ -35,6 +40,25 @@ type history struct {
 	pane       viewport.Model
 	paneW      int // the width the pane's text is wrapped to
 }
+
+// historyBack remembers the way back from a drill-down.
+type historyBack struct {
+	page  pageID
+	query string
+	label string // where esc goes, for the header ("the dashboard")
+}
+
+// showRequestsMsg opens the list filtered to the requests behind a figure
+// elsewhere; esc goes back to page.
+type showRequestsMsg struct {
+	query string
+	page  pageID
+	label string
+}
+
+// historyOrder is the column of the store's order for each sortable column
+// of the table, in the sorter's order.
+var historyOrder = []store.EventColumn{store.OrderTime, store.OrderModel, store.OrderStatus, store.OrderTokens, store.OrderCost, store.OrderLatency}
 
 type eventDetailMsg struct {
 	result
@@ -46,15 +70,25 @@ type eventDetailMsg struct {
 func newHistory(c *common) *history {
 	in := newInput("/ ", "provider:openai model:gpt-4o key:openai/work status:error source:proxy text")
 	h := &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+	// The columns have no comparison: the store sorts every matching
+	// request (historyOrder), not only the pages loaded.
 	h.sort = newSorter(
-		sortCol[store.Event]{title: "TIME", cmp: byNumber(func(e store.Event) int64 { return e.Time.UnixNano() }), desc: true},
-		sortCol[store.Event]{title: "MODEL", cmp: byText(func(e store.Event) string { return e.Provider + "/" + e.Model })},
-		sortCol[store.Event]{title: "STATUS", cmp: byText(func(e store.Event) string { return string(e.Status) })},
-		sortCol[store.Event]{title: "TOKENS", cmp: byNumber(eventTokens), desc: true},
-		sortCol[store.Event]{title: "COST", cmp: byNumber(func(e store.Event) int64 { return int64(e.Cost) }), desc: true},
-		sortCol[store.Event]{title: "LATENCY", cmp: byNumber(func(e store.Event) int64 { return int64(e.Latency) }), desc: true},
+		sortCol[store.Event]{title: "TIME", desc: true},
+		sortCol[store.Event]{title: "MODEL"},
+		sortCol[store.Event]{title: "STATUS"},
+		sortCol[store.Event]{title: "TOKENS", desc: true},
+		sortCol[store.Event]{title: "COST", desc: true},
+		sortCol[store.Event]{title: "LATENCY", desc: true},
 	)
 	return h
+}
+
+// order is the store's order for the table's sort.
+func (h *history) order() store.EventOrder {
+	if h.sort.by < 0 {
+		return store.EventOrder{}
+	}
+	return store.EventOrder{By: historyOrder[h.sort.by], Asc: !h.sort.desc}
 }
 
 // eventTokens is the TOKENS column: every token the request was billed.
@@ -62,12 +96,20 @@ func eventTokens(e store.Event) int64 {
 	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens
 }
 
-func (h *history) Keys() help.KeyMap { return h.keys }
-func (h *history) Editing() bool     { return h.filter.Focused() }
+// Keys offers R only when the request under the cursor can be sent again.
+func (h *history) Keys() help.KeyMap {
+	k := h.keys
+	e, ok := h.selected()
+	k.Rerun.SetEnabled(ok && rerunnable(e) == nil)
+	return k
+}
+func (h *history) Editing() bool { return h.filter.Focused() }
 
-// parseFilter reads "provider:x model:y key:p/l status:s source:s words".
-// Keys are resolved by the command, which may touch the database.
-func parseFilter(q string) (f store.Filter, keyName string, err error) {
+// parseFilter reads "provider:x model:y key:p/l status:s source:s
+// since:t until:t words"; key:none is the requests sent without a key, and
+// times are read by parseTime (as --since and --until are). Keys are
+// resolved by the command, which may touch the database.
+func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.Filter, keyName string, err error) {
 	var text []string
 	for _, w := range strings.Fields(q) {
 		k, v, ok := strings.Cut(w, ":")
@@ -84,7 +126,21 @@ func parseFilter(q string) (f store.Filter, keyName string, err error) {
 			}
 			f.Model = v
 		case "key", "k":
+			if strings.EqualFold(v, "none") {
+				f.NoKey = true
+				continue
+			}
 			keyName = v
+		case "since", "until":
+			t, err := parseTime(v)
+			if err != nil {
+				return f, "", fmt.Errorf("%s:%s: %w", strings.ToLower(k), v, err)
+			}
+			if strings.EqualFold(k, "since") {
+				f.Since = t
+			} else {
+				f.Until = t
+			}
 		case "status", "s":
 			switch store.Status(v) {
 			case store.StatusOK, store.StatusError, store.StatusCancelled, store.StatusPartial:
@@ -106,20 +162,64 @@ func parseFilter(q string) (f store.Filter, keyName string, err error) {
 	if f.Model != "" && f.Provider == "" {
 		return f, "", fmt.Errorf("model:%s needs its provider: write model:PROVIDER/%s", f.Model, f.Model)
 	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, "", fmt.Errorf("since: must come before until: (the range ends before it starts)")
+	}
 	f.Text = strings.Join(text, " ")
 	return f, keyName, nil
 }
 
+// periodWords writes a filter's period as the tokens parseFilter reads: a
+// date for a local midnight, else the exact time.
+func periodWords(from, to time.Time, loc *time.Location) string {
+	word := func(name string, t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		if l := t.In(loc); l.Equal(store.DayStart(l, loc)) {
+			return name + ":" + l.Format(time.DateOnly)
+		}
+		return name + ":" + t.In(loc).Format(time.RFC3339Nano)
+	}
+	return strings.TrimSpace(word("since", from) + " " + word("until", to))
+}
+
+// periodText writes a filter's period for people: "Dec 1 – Dec 31 2026",
+// "Dec 6 2026", "from Nov 29 13:03", "before Dec 7 2026".
+func periodText(from, to time.Time, loc *time.Location) string {
+	day := func(t time.Time) bool { l := t.In(loc); return l.Equal(store.DayStart(l, loc)) }
+	switch {
+	case from.IsZero() && to.IsZero():
+		return ""
+	case !from.IsZero() && !to.IsZero() && day(from) && day(to):
+		return strings.TrimLeft(rangeText(from, to, loc), ", ")
+	}
+	at := func(t time.Time) string {
+		if day(t) {
+			return t.In(loc).Format("Jan 2 2006")
+		}
+		return t.In(loc).Format("Jan 2 2006 15:04")
+	}
+	switch {
+	case to.IsZero():
+		return "from " + at(from)
+	case from.IsZero():
+		return "before " + at(to)
+	}
+	return at(from) + " – before " + at(to)
+}
+
 func (h *history) Load() tea.Cmd { return h.read(0) }
 
-// read reads a page of events; before > 0 appends an older page.
-func (h *history) read(before int64) tea.Cmd {
-	f, keyName, err := parseFilter(h.query)
+// read reads a page of events in the table's order; after > 0 appends the
+// page that follows that event.
+func (h *history) read(after int64) tea.Cmd {
+	f, keyName, err := parseFilter(h.query, h.c.app.ParseTime)
 	if err != nil {
 		h.err = err
 		return failure(err)
 	}
-	f.Limit, f.Before = historyPage, before
+	f.Limit, f.After, f.Order = historyPage, after, h.order()
 	ctx, a := h.c.ctx, h.c.app
 	fetch := func() ([]store.Event, error) {
 		if keyName != "" {
@@ -135,7 +235,7 @@ func (h *history) read(before int64) tea.Cmd {
 		}
 		return a.Store.Events(ctx, f)
 	}
-	if before > 0 {
+	if after > 0 {
 		return h.loadMore(h.c, fetch)
 	}
 	return h.load(h.c, fetch)
@@ -183,6 +283,12 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		if !msg.more {
 			h.cursor, h.offset = 0, 0
+			for i, e := range h.list {
+				if h.keepID != 0 && e.ID == h.keepID {
+					h.cursor = i
+				}
+			}
+			h.keepID = 0
 		}
 		h.more = len(msg.items) == historyPage
 		if h.wide() || h.detailOpen {
@@ -202,6 +308,18 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		h.pane.SetContent(h.detailText(h.paneW))
 		h.pane.GotoTop()
 		return nil
+	case showRequestsMsg:
+		prev := h.query
+		if h.back != nil {
+			prev = h.back.query
+		}
+		h.back = &historyBack{page: msg.page, query: prev, label: msg.label}
+		h.query = msg.query
+		h.filter.Blur()
+		h.filter.SetValue(msg.query)
+		h.detailOpen, h.detail = false, nil
+		h.cursor, h.offset = 0, 0
+		return h.Load()
 	case tea.WindowSizeMsg:
 		if h.wide() && h.detail == nil {
 			return h.loadDetail()
@@ -255,7 +373,14 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Filter):
 		return h.filter.Focus()
-	case key.Matches(msg, k.Clear), key.Matches(msg, k.Back):
+	case key.Matches(msg, k.Back) && h.back != nil:
+		// Back along the drill-down, the list getting its own filter back.
+		b := h.back
+		h.back = nil
+		h.query = b.query
+		h.filter.SetValue(b.query)
+		return tea.Batch(h.Load(), goTo(b.page, nil))
+	case key.Matches(msg, k.Clear), key.Matches(msg, k.Back) && msg.String() == "esc":
 		if h.query == "" {
 			return nil
 		}
@@ -274,7 +399,12 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Rerun):
 		return h.rerun()
 	case h.sortKey(msg, k.sortKeys):
-		h.offset = scroll(h.cursor, 0, h.rows())
+		// The store sorts every matching request; the cursor stays on its
+		// request when the new order's first page holds it.
+		if e, ok := h.selected(); ok {
+			h.keepID = e.ID
+		}
+		return h.Load()
 	case key.Matches(msg, k.PageDown):
 		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
 	case key.Matches(msg, k.PageUp):
@@ -287,7 +417,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmds []tea.Cmd
 	if h.more && !h.loading && h.cursor >= len(h.list)-1 && len(h.list) > 0 {
-		// Older pages go by the order read, whatever the sort.
+		// The next page follows the last request in the table's order.
 		last, _ := h.last()
 		cmds = append(cmds, h.read(last.ID))
 	}
@@ -302,16 +432,29 @@ type rerunMsg struct {
 	provider, model, keyLabel, prompt string
 }
 
+// rerunnable says why a recorded event cannot be sent again, or nil: any
+// request byok sent (from the TUI, the CLI or the proxy), whatever its
+// outcome, can; spend entered by hand, reported by a provider or imported
+// from an agent's logs was never a request byok holds.
+func rerunnable(e store.Event) error {
+	switch e.Source {
+	case store.SourceTUI, store.SourceCLI, store.SourceProxy:
+		return nil
+	case store.SourceManual:
+		return fmt.Errorf("#%d is spend entered by hand, not a request: there is nothing to re-run", e.ID)
+	case store.SourceReconciled:
+		return fmt.Errorf("#%d is spend %s reported beyond byok's records, not a request: there is nothing to re-run", e.ID, e.Provider)
+	}
+	return fmt.Errorf("#%d was imported from %s's logs; byok never sent it, so there is nothing to re-run", e.ID, e.Source)
+}
+
 func (h *history) rerun() tea.Cmd {
-	if h.cursor >= len(h.list) {
+	e, ok := h.selected()
+	if !ok {
 		return nil
 	}
-	e := h.list[h.cursor]
-	if e.Source == store.SourceManual {
-		return failure(fmt.Errorf("#%d is a manual spend entry, not a request", e.ID))
-	}
-	if e.Status == store.StatusOK {
-		return failure(fmt.Errorf("#%d succeeded; re-run is for failed, partial and cancelled requests (open the playground to send it again)", e.ID))
+	if err := rerunnable(e); err != nil {
+		return failure(err)
 	}
 	// The listing has no text; read the event whole for its prompt.
 	ctx, a := h.c.ctx, h.c.app
@@ -364,13 +507,17 @@ func (h *history) View() string {
 	head := h.filter.View()
 	if !h.filter.Focused() {
 		if h.query == "" {
-			head = st.Muted.Render("/ to filter by provider: model: key: status: source: or words")
+			head = st.Muted.Render("/ to filter by provider: model: key: status: source: since: until: or words")
 		} else {
-			head = st.Key.Render("filter ") + h.query + st.Muted.Render("  (x clears)")
+			head = h.filterLine()
 		}
 	}
 	if h.detailOpen {
-		head = st.Muted.Render("↑/↓ scroll the details · R re-run · esc back to the list")
+		rerun := ""
+		if e, ok := h.selected(); ok && rerunnable(e) == nil {
+			rerun = "R re-run · "
+		}
+		head = st.Muted.Render("↑/↓ scroll the details · " + rerun + "esc back to the list")
 	}
 	head = fit(head, w, false)
 	if h.detailOpen && !h.wide() {
@@ -398,6 +545,38 @@ func (h *history) View() string {
 	}
 	sep := strings.TrimSuffix(strings.Repeat(" "+st.Muted.Render("│")+" \n", ht-1), "\n")
 	return head + "\n" + joinColumns(block(table, tw, ht-1), sep, block(pane, pw, ht-1))
+}
+
+// filterLine shows the applied filter: its words, the period as dates, and
+// how to clear it or go back.
+func (h *history) filterLine() string {
+	st := h.c.st
+	hint := "  (esc clears)"
+	if h.back != nil {
+		hint = "  (esc back to " + h.back.label + " · x clears)"
+	}
+	words, period := h.query, ""
+	if f, _, err := parseFilter(h.query, h.c.app.ParseTime); err == nil && (!f.Since.IsZero() || !f.Until.IsZero()) {
+		var kept []string
+		for _, w := range strings.Fields(h.query) {
+			if k, _, _ := strings.Cut(strings.ToLower(w), ":"); k != "since" && k != "until" {
+				kept = append(kept, w)
+			}
+		}
+		words = strings.Join(kept, " ")
+		period = periodText(f.Since, f.Until, h.c.app.Location())
+	}
+	line := st.Key.Render("filter ") + words
+	if period != "" {
+		if words != "" {
+			line += st.Muted.Render(" · ")
+		}
+		line += st.Strong.Render(period)
+	}
+	if h.back != nil && lipglossWidth(line+hint) > h.c.width {
+		hint = "  (esc back · x clears)"
+	}
+	return line + st.Muted.Render(hint)
 }
 
 // joinColumns puts blocks of equal height side by side.
@@ -530,7 +709,7 @@ func (h *history) detailText(w int) string {
 	if e.Prompt == "" && e.Response == "" && e.Source != store.SourceManual {
 		b = append(b, "", st.Muted.Render("The prompt and reply were not stored (store_text in config.toml)."))
 	}
-	if e.Status != store.StatusOK && e.Source != store.SourceManual {
+	if rerunnable(*e) == nil {
 		b = append(b, "", st.Muted.Render("R re-runs this request in the playground."))
 	}
 	return wrap(strings.Join(b, "\n"), w)

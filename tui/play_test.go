@@ -261,6 +261,48 @@ func TestRerunFailedRequest(t *testing.T) {
 	}
 }
 
+// R re-runs any request byok sent, a successful one too, and is offered in
+// the hint bar and the details only there: spend entered by hand has no
+// request behind it, and R there says so.
+func TestRerunOfferedWhereItApplies(t *testing.T) {
+	srv := fakeOpenAI(t, "sent once more", false)
+	a := testApp(t, srv.URL, false)
+	ctx := context.Background()
+	sent := store.Event{Time: testNow.Add(-2 * time.Minute), Source: store.SourceProxy, Provider: "fake", Model: "test-model",
+		Status: store.StatusOK, CostState: "unpriced", Prompt: "again, please", Response: "done"}
+	manual := store.Event{Time: testNow.Add(-time.Minute), Source: store.SourceManual, Provider: "fake", Model: "test-model",
+		Status: store.StatusOK, CostState: "computed", Cost: money.Cent, Note: "an invoice"}
+	for _, e := range []*store.Event{&sent, &manual} {
+		if _, err := testStore(t, a).Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
+	h := hs.m.pages[pageHistory].(*history)
+	if len(h.list) != 2 || h.list[0].Source != store.SourceManual {
+		t.Fatalf("history lists %+v", h.list)
+	}
+	hs.lacks("R re-run", "R re-runs")
+	hs.press("R")
+	if hs.m.active != pageHistory || !strings.Contains(hs.m.notice, "entered by hand") {
+		t.Fatalf("R on a manual entry: view %s, notice %q", hs.m.active, hs.m.notice)
+	}
+
+	hs.press("down")
+	hs.contains("R re-run in playground", "R re-runs this request")
+	hs.press("enter")
+	hs.contains("R re-run · esc back")
+	hs.press("R")
+	p := hs.m.pages[pagePlayground].(*playground)
+	if hs.m.active != pagePlayground || p.model != "fake/test-model" || p.prompt.Value() != "again, please" {
+		t.Fatalf("R opened %s with model %q prompt %q", hs.m.active, p.model, p.prompt.Value())
+	}
+	hs.press("ctrl+s")
+	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != "sent once more" {
+		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
+	}
+}
+
 // A typed model name lists the models of exactly that name first, those of
 // providers with keys ahead of the rest, then the fuzzy matches.
 func TestPickerPutsExactNamesFirst(t *testing.T) {

@@ -22,7 +22,8 @@ func newSortKeys() sortKeys {
 }
 
 // sortCol is a column a table can be sorted by: the header it marks and
-// how two items compare on it. Figures start from the largest (desc), as
+// how two items compare on it (nil when the query that reads the items
+// sorts them). Figures start from the largest (desc), as
 // the most expensive or slowest is what one sorts to find.
 type sortCol[T any] struct {
 	title string
@@ -71,7 +72,8 @@ func (s *sorter[T]) order(items []T) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	if s.by < 0 || s.by >= len(s.cols) {
+	if s.by < 0 || s.by >= len(s.cols) || s.cols[s.by].cmp == nil {
+		// No column, or one the data's source sorts by already.
 		return idx
 	}
 	c := s.cols[s.by].cmp

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -54,9 +55,42 @@ func TestHistorySort(t *testing.T) {
 	if !sortedBy(costs(), true) || costs()[0] == costs()[len(h.list)-1] {
 		t.Fatalf("s by cost: %v…", costs()[:5])
 	}
-	if h.list[h.cursor].ID != picked {
-		t.Errorf("the cursor left request #%d for #%d when the sort changed", picked, h.list[h.cursor].ID)
+	// The order covers every request, not the pages loaded before: the
+	// first row is the dearest of all.
+	all, err := a.Store.Events(context.Background(), store.Filter{Limit: 100000})
+	if err != nil || len(all) <= historyPage {
+		t.Fatalf("the store lists %d requests (%v); the test needs more than a page", len(all), err)
 	}
+	var dearest int64
+	for _, e := range all {
+		dearest = max(dearest, int64(e.Cost))
+	}
+	if costs()[0] != dearest {
+		t.Fatalf("the dearest listed costs %d, the dearest recorded %d", costs()[0], dearest)
+	}
+	if i := slices.IndexFunc(h.list, func(e store.Event) bool { return e.ID == picked }); i >= 0 && h.cursor != i {
+		t.Errorf("the cursor left request #%d for #%d when the sort changed", picked, h.list[h.cursor].ID)
+	} else if i < 0 && h.cursor != 0 {
+		t.Errorf("request #%d is not in the first page of the new order, yet the cursor is on row %d", picked, h.cursor)
+	}
+	// Paging on in the new order: every request once, in order.
+	for range 20 {
+		hs.press("G")
+		if !h.more {
+			break
+		}
+	}
+	if len(h.list) != len(all) || !sortedBy(costs(), true) {
+		t.Fatalf("paged through %d of %d requests by cost (in order: %v)", len(h.list), len(all), sortedBy(costs(), true))
+	}
+	seen := map[int64]bool{}
+	for _, e := range h.list {
+		if seen[e.ID] {
+			t.Fatalf("request #%d listed twice", e.ID)
+		}
+		seen[e.ID] = true
+	}
+	hs.press("g")
 	hs.press("S")
 	hs.contains("COST ▲")
 	if !sortedBy(costs(), false) {

@@ -228,6 +228,7 @@ func TestHistoryWide(t *testing.T) {
 }
 
 func TestParseFilter(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name    string
 		in      string
@@ -242,10 +243,15 @@ func TestParseFilter(t *testing.T) {
 		{name: "key and source", in: "key:openai/work source:proxy", key: "openai/work", want: store.Filter{Scope: store.Scope{Source: store.SourceProxy}}},
 		{name: "bad status", in: "status:weird", wantErr: "use ok, error, cancelled or partial"},
 		{name: "model without provider", in: "model:gpt-4o", wantErr: "needs its provider"},
+		{name: "period", in: "since:2026-12-01 until:2026-12-07 key:none", want: store.Filter{NoKey: true, Since: day(1), Until: day(7)}},
+		{name: "bad time", in: "since:yesteryear", wantErr: "since:yesteryear"},
+		{name: "period backwards", in: "since:2026-12-07 until:2026-12-01", wantErr: "must come before"},
 	}
+	// Times are read as the app reads them; a plain date reader stands in.
+	parse := func(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, key, err := parseFilter(tt.in)
+			got, key, err := parseFilter(tt.in, parse)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one saying %q", err, tt.wantErr)

@@ -42,7 +42,7 @@ type alertRow struct {
 }
 
 func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -73,11 +73,7 @@ func runBalance(ctx context.Context, f *Factory, o balanceOptions) error {
 		return err
 	}
 	if o.JSON {
-		rows := make([]balanceJSON, 0, len(bs))
-		for _, b := range bs {
-			rows = append(rows, toBalanceJSON(b))
-		}
-		return writeJSON(f.IO.Out, rows)
+		return writeJSON(f.IO.Out, jsonRows(bs, toBalanceJSON))
 	}
 	if len(bs) == 0 {
 		fmt.Fprintln(f.IO.Out, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.")

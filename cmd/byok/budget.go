@@ -118,7 +118,7 @@ type budgetRow struct {
 }
 
 func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -67,16 +67,9 @@ func runImage(ctx context.Context, f *Factory, a *app.App, call app.Call, o prom
 		return usageErrorf("Black Forest Labs makes one image a task and takes no --quality: drop --images and --quality (--size WIDTHxHEIGHT sets the pixels)")
 	}
 	call.Units = providers.Usage{Images: int64(img.n), ImageSize: img.size, ImageQuality: img.quality}
-	run, err := a.Begin(ctx, call)
+	run, err := beginRun(ctx, f, a, call, o.json)
 	if err != nil {
 		return err
-	}
-	if run.WorstCase > 0 && !o.json {
-		fmt.Fprintf(f.IO.Err, "— up to %s for this request\n", run.WorstCase)
-	}
-	for _, w := range run.Warnings {
-		fmt.Fprintf(f.IO.Err, "warning: this request could cost up to %s, which would take the %s budget %s past its %s limit (%s spent).\n",
-			run.WorstCase, w.Budget.Period, w.Budget.Scope, w.Budget.Limit, w.Spent)
 	}
 	images, out, err := run.Images(ctx, providers.ImageRequest{Model: call.Model, Prompt: text, Size: img.size, Quality: img.quality, N: img.n})
 	e := out.Event

@@ -128,11 +128,7 @@ func runImport(ctx context.Context, f *Factory, o importOptions) error {
 		if !o.all {
 			return writeJSON(f.IO.Out, toImportJSON(sums[0]))
 		}
-		out := make([]importJSON, 0, len(sums))
-		for _, s := range sums {
-			out = append(out, toImportJSON(s))
-		}
-		return writeJSON(f.IO.Out, out)
+		return writeJSON(f.IO.Out, jsonRows(sums, toImportJSON))
 	}
 	if len(sums) == 0 {
 		fmt.Fprintln(f.IO.Out, "No coding agent's logs were found (looked for Claude Code, Codex, Gemini CLI and opencode).")

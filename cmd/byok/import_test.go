@@ -3,44 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// copyAgentLogs copies agentlog's fixtures (Claude Code and Codex logs in
-// their real formats) into a temporary folder.
-func copyAgentLogs(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("..", "..", "agentlog", "testdata")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+	"github.com/byokhq/byok/agentlog/agentlogtest"
+)
 
 func TestImportCommand(t *testing.T) {
 	c := newCLI(t, "timezone = \"UTC\"\n")
-	logs := copyAgentLogs(t)
+	logs := agentlogtest.Copy(t, "")
 	claude := filepath.Join(logs, "claude", "projects")
 
 	var sum struct {
@@ -67,7 +42,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("codex import said:\n%s", out)
 	}
 
-	var rows []struct {
+	type usageRow struct {
 		Group    string `json:"group"`
 		Requests int64  `json:"requests"`
 		Input    int64  `json:"input_tokens"`
@@ -77,17 +52,9 @@ func TestImportCommand(t *testing.T) {
 		Reason   int64  `json:"reasoning_tokens"`
 		CostUSD  string `json:"cost_usd"`
 	}
+	var rows []usageRow
 	decode(t, c.ok("", "usage", "--since", "2026-11-01", "--until", "2026-12-01", "--by", "day", "--source", "codex", "--json"), &rows)
-	var day *struct {
-		Group    string `json:"group"`
-		Requests int64  `json:"requests"`
-		Input    int64  `json:"input_tokens"`
-		Cached   int64  `json:"cache_read_tokens"`
-		Written  int64  `json:"cache_write_tokens"`
-		Output   int64  `json:"output_tokens"`
-		Reason   int64  `json:"reasoning_tokens"`
-		CostUSD  string `json:"cost_usd"`
-	}
+	var day *usageRow
 	for i := range rows {
 		if rows[i].Group == "2026-11-20" {
 			day = &rows[i]
@@ -110,15 +77,19 @@ func TestImportCommand(t *testing.T) {
 	}
 }
 
-// syncBuffer is a buffer one goroutine writes while another reads.
+// syncBuffer is a buffer one goroutine writes while another reads: the
+// terminal of a command a test leaves running. A delay makes each write
+// that much slower, as a slow terminal would.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	delay time.Duration
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	time.Sleep(s.delay)
 	return s.b.Write(p)
 }
 
@@ -134,7 +105,7 @@ func (s *syncBuffer) String() string {
 // budgets and alerts.
 func TestImportWatchFeedsBudgets(t *testing.T) {
 	c := newCLI(t, "")
-	logs := copyAgentLogs(t)
+	logs := agentlogtest.Copy(t, "")
 	claude := filepath.Join(logs, "claude", "projects")
 	if out := c.ok("", "import", "claude-code", "--path", claude); !strings.Contains(out, "3 requests added") {
 		t.Fatalf("first import: %s", out)
@@ -162,17 +133,6 @@ func TestImportWatchFeedsBudgets(t *testing.T) {
 	// now, at a reported cost of $0.50.
 	session := filepath.Join(claude, "-home-ada-src-app", "5b1e2c3d-0000-4000-8000-000000000001.jsonl")
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	write := func(s string) {
-		t.Helper()
-		f, err := os.OpenFile(session, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString(s); err != nil {
-			t.Fatal(err)
-		}
-	}
 	waitFor := func(n int) time.Duration {
 		t.Helper()
 		start := time.Now()
@@ -184,12 +144,12 @@ func TestImportWatchFeedsBudgets(t *testing.T) {
 		}
 		return time.Since(start)
 	}
-	write(`ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"` + now + `"}` + "\n")
+	agentlogtest.Append(t, session, `ens":0,"output_tokens":60}},"requestId":"req_011CCC","type":"assistant","uuid":"a-0007","timestamp":"`+now+`"}`+"\n")
 	waitFor(1)
 	if strings.Contains(errb.String(), "alert:") {
 		t.Fatalf("an alert before the budget was crossed: %s", errb.String())
 	}
-	write(`{"parentUuid":"a-0007","isSidechain":false,"sessionId":"5b1e2c3d-0000-4000-8000-000000000001","version":"1.0.30","message":{"id":"msg_01EEE","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}},"costUSD":0.5,"requestId":"req_011EEE","type":"assistant","uuid":"a-0008","timestamp":"` + now + `"}` + "\n")
+	agentlogtest.Append(t, session, `{"parentUuid":"a-0007","isSidechain":false,"sessionId":"5b1e2c3d-0000-4000-8000-000000000001","version":"1.0.30","message":{"id":"msg_01EEE","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}},"costUSD":0.5,"requestId":"req_011EEE","type":"assistant","uuid":"a-0008","timestamp":"`+now+`"}`+"\n")
 	t.Logf("the watch imported the new reply %s after it was written", waitFor(2).Round(time.Millisecond))
 	if !strings.Contains(errb.String(), "alert:") {
 		t.Errorf("the watch announced no alert: %s", errb.String())
@@ -227,7 +187,7 @@ func TestImportAllFindsDefaultFolders(t *testing.T) {
 	if out := c.ok("", "import", "--all"); !strings.Contains(out, "No coding agent's logs were found") {
 		t.Fatalf("with no agent's logs: %s", out)
 	}
-	logs := copyAgentLogs(t)
+	logs := agentlogtest.Copy(t, "")
 	if err := os.MkdirAll(filepath.Join(home, ".claude"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -366,7 +366,7 @@ type keyRow struct {
 }
 
 func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,7 @@ func ago(d time.Duration) string {
 }
 
 func runKeysHistory(ctx context.Context, f *Factory, o keysHistoryOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

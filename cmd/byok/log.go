@@ -88,7 +88,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	default:
 		return usageErrorf("--source %q: use cli, tui, proxy or manual", o.src)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,22 +134,16 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		}
 	}
 	w := f.IO.Out
-	switch {
-	case o.output.json:
-		return writeJSON(w, rows)
-	case o.output.csv:
-		cw := newCSV(w)
-		cw.Write([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
-		for i, r := range rows {
-			computed := ""
-			if r.ComputedUSD != nil {
-				computed = *r.ComputedUSD
-			}
-			cw.Write([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus)),
-				itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+	header := []string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"}
+	if done, err := writeRows(w, o.output, rows, header, func(i int, r logRow) []string {
+		computed := ""
+		if r.ComputedUSD != nil {
+			computed = *r.ComputedUSD
 		}
-		cw.Flush()
-		return cw.Error()
+		return []string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus)),
+			itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)}
+	}); done || err != nil {
+		return err
 	}
 	if len(es) == 0 {
 		fmt.Fprintln(w, "No requests match. Send one with `byok prompt`, or try `byok demo`.")

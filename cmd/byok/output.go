@@ -53,6 +53,35 @@ type csvWriter struct{ *csv.Writer }
 
 func newCSV(w io.Writer) csvWriter { return csvWriter{csv.NewWriter(w)} }
 
+// jsonRows gives each of xs in its JSON form, an empty list (never null)
+// when there are none.
+func jsonRows[T, J any](xs []T, toJSON func(T) J) []J {
+	rows := make([]J, 0, len(xs))
+	for _, x := range xs {
+		rows = append(rows, toJSON(x))
+	}
+	return rows
+}
+
+// writeRows prints a listing's rows as JSON or as CSV (the header, then
+// record's cells for each row) when the output flags ask for either, and
+// says whether it did; otherwise the command prints its table.
+func writeRows[R any](w io.Writer, o outputOptions, rows []R, header []string, record func(i int, r R) []string) (bool, error) {
+	switch {
+	case o.json:
+		return true, writeJSON(w, rows)
+	case o.csv:
+		cw := newCSV(w)
+		cw.Write(header)
+		for i, r := range rows {
+			cw.Write(record(i, r))
+		}
+		cw.Flush()
+		return true, cw.Error()
+	}
+	return false, nil
+}
+
 // Write writes one record, cleaned.
 func (c csvWriter) Write(record []string) error {
 	for i, v := range record {

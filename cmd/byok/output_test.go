@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,30 +102,11 @@ func TestRequestLogNeverBlocks(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a terminal a test can read while lines are printed.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	time.Sleep(100 * time.Microsecond) // a terminal slower than the proxy
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // When the proxy stops, the lines of the last requests are printed before
 // it says so.
 func TestRequestLogFlush(t *testing.T) {
-	var term lockedBuffer
-	l := newRequestLog(&term)
+	term := &syncBuffer{delay: 100 * time.Microsecond} // a terminal slower than the proxy
+	l := newRequestLog(term)
 	for i := range 200 {
 		l.add(fmt.Sprintf("request %d", i))
 	}

@@ -240,7 +240,7 @@ func rate(p money.PerMillion, has bool) string {
 }
 
 func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func runPricingShow(ctx context.Context, f *Factory, o pricingShowOptions) error
 	if err != nil {
 		return err
 	}
-	a, spec, err := f.appFor(ctx, prov)
+	a, spec, err := f.readerFor(ctx, prov)
 	if err != nil {
 		return err
 	}
@@ -471,7 +471,7 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 	if err != nil {
 		return err
 	}
-	a, spec, err := f.appFor(ctx, prov)
+	a, spec, err := f.readerFor(ctx, prov)
 	if err != nil {
 		return err
 	}

@@ -159,16 +159,9 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 	default:
 		return usageErrorf("--api %q: the only other API is responses (for openai and azure)", o.api)
 	}
-	run, err := a.Begin(ctx, call)
+	run, err := beginRun(ctx, f, a, call, o.json)
 	if err != nil {
 		return err
-	}
-	if run.WorstCase > 0 && !o.json {
-		fmt.Fprintf(f.IO.Err, "— up to %s for this request\n", run.WorstCase)
-	}
-	for _, w := range run.Warnings {
-		fmt.Fprintf(f.IO.Err, "warning: this request could cost up to %s, which would take the %s budget %s past its %s limit (%s spent).\n",
-			run.WorstCase, w.Budget.Period, w.Budget.Scope, w.Budget.Limit, w.Spent)
 	}
 	var reply strings.Builder
 	out, err := run.Stream(ctx, func(ev providers.Event) {
@@ -206,6 +199,23 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 		return fmt.Errorf("cancelled; the request was recorded as %s", e.Status)
 	}
 	return err
+}
+
+// beginRun begins call and tells stderr what it may cost: the worst case
+// (unless the reply is JSON) and every budget it could take past its limit.
+func beginRun(ctx context.Context, f *Factory, a *app.App, call app.Call, quiet bool) (*app.Run, error) {
+	run, err := a.Begin(ctx, call)
+	if err != nil {
+		return nil, err
+	}
+	if run.WorstCase > 0 && !quiet {
+		fmt.Fprintf(f.IO.Err, "— up to %s for this request\n", run.WorstCase)
+	}
+	for _, w := range run.Warnings {
+		fmt.Fprintf(f.IO.Err, "warning: this request could cost up to %s, which would take the %s budget %s past its %s limit (%s spent).\n",
+			run.WorstCase, w.Budget.Period, w.Budget.Scope, w.Budget.Limit, w.Spent)
+	}
+	return run, nil
 }
 
 // summaryLine is the one line about a finished request on stderr.

@@ -58,7 +58,7 @@ func spendAPI(c reports.Capability) string {
 }
 
 func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -139,11 +139,7 @@ func runReconcile(ctx context.Context, f *Factory, o reconcileOptions) error {
 		return err
 	}
 	if o.output.json {
-		rows := make([]reconcileRowJSON, 0, len(res.Rows))
-		for _, r := range res.Rows {
-			rows = append(rows, toReconcileJSON(r))
-		}
-		if err := writeJSON(f.IO.Out, rows); err != nil {
+		if err := writeJSON(f.IO.Out, jsonRows(res.Rows, toReconcileJSON)); err != nil {
 			return err
 		}
 	} else if err := printReconcile(f, res); err != nil {

@@ -80,7 +80,16 @@ func (f *Factory) App(ctx context.Context) (*app.App, error) {
 // appFor opens the app and finds a provider by id or alias; an unknown
 // provider is the user's mistake (exit 2).
 func (f *Factory) appFor(ctx context.Context, provider string) (*app.App, providers.Spec, error) {
-	a, err := f.App(ctx)
+	return f.providerIn(ctx, f.App, provider)
+}
+
+// readerFor is appFor for a command that only reads (see ReaderApp).
+func (f *Factory) readerFor(ctx context.Context, provider string) (*app.App, providers.Spec, error) {
+	return f.providerIn(ctx, f.ReaderApp, provider)
+}
+
+func (f *Factory) providerIn(ctx context.Context, open func(context.Context) (*app.App, error), provider string) (*app.App, providers.Spec, error) {
+	a, err := open(ctx)
 	if err != nil {
 		return nil, providers.Spec{}, err
 	}
@@ -99,13 +108,31 @@ func (f *Factory) ReadOnlyApp(ctx context.Context) (*app.App, error) {
 	a, err := app.Open(ctx, app.Options{Home: f.Home, Now: f.Now, ReadOnly: true})
 	if errors.Is(err, store.ErrOldSchema) {
 		// An older database: open it for writing once, which upgrades it.
-		return f.App(ctx)
+		// A home this user cannot write cannot be upgraded by it.
+		wa, werr := f.App(ctx)
+		if errors.Is(werr, store.ErrNotWritable) {
+			return nil, fmt.Errorf("%w\n%w", err, werr)
+		}
+		return wa, werr
 	}
 	if err != nil {
 		return nil, err
 	}
 	f.app = a
 	return a, nil
+}
+
+// ReaderApp opens the app for a command that only reads. Where the home
+// can be written it opens as every command does, so an older database is
+// upgraded and key rotation reminders are raised; where it cannot (another
+// user's home, a read-only mount, a directory made read-only), it opens
+// read-only and the command still shows what is there.
+func (f *Factory) ReaderApp(ctx context.Context) (*app.App, error) {
+	a, err := f.App(ctx)
+	if errors.Is(err, store.ErrNotWritable) {
+		return f.ReadOnlyApp(ctx)
+	}
+	return a, err
 }
 
 func (f *Factory) close() {
@@ -282,11 +309,17 @@ func commands(f *Factory) []*cobra.Command {
 var tuiRunner func(ctx context.Context, a *app.App, f *Factory) error
 
 func runDashboard(ctx context.Context, f *Factory) error {
-	a, err := f.App(ctx)
+	tui := tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY
+	open := f.App
+	if !tui {
+		// The text dashboard only reads.
+		open = f.ReaderApp
+	}
+	a, err := open(ctx)
 	if err != nil {
 		return err
 	}
-	if tuiRunner != nil && f.IO.OutTTY && f.IO.InTTY {
+	if tui {
 		// Agents named in [import] watch are followed while the dashboard
 		// is open, so their spend shows within seconds.
 		stopWatch, err := a.WatchConfigured(ctx)

@@ -109,7 +109,7 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 	if o.limit <= 0 || o.limit > 100000 {
 		return usageErrorf("--limit %d: use 1 to 100000", o.limit)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,17 +122,11 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 		rows[i] = spendRow{e.ID, timeJSON(e.Time), e.Provider, e.Cost.Decimal(), e.Note}
 	}
 	w := f.IO.Out
-	switch {
-	case o.output.json:
-		return writeJSON(w, rows)
-	case o.output.csv:
-		cw := newCSV(w)
-		cw.Write([]string{"id", "time", "provider", "cost_usd", "note"})
-		for _, r := range rows {
-			cw.Write([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Provider, r.CostUSD, r.Note})
-		}
-		cw.Flush()
-		return cw.Error()
+	header := []string{"id", "time", "provider", "cost_usd", "note"}
+	if done, err := writeRows(w, o.output, rows, header, func(_ int, r spendRow) []string {
+		return []string{itoa(r.ID), fmt.Sprint(r.Time), r.Provider, r.CostUSD, r.Note}
+	}); done || err != nil {
+		return err
 	}
 	if len(es) == 0 {
 		fmt.Fprintln(w, "No manual spend entries. Add one with `byok spend add PROVIDER AMOUNT`.")

@@ -71,7 +71,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if o.source != "" && !knownSource(o.source) {
 		return usageErrorf("--source %q: use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode", o.source)
 	}
-	a, err := f.App(ctx)
+	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,18 +90,12 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 		total.Add(g.Totals)
 	}
 	w := f.IO.Out
-	switch {
-	case o.output.json:
-		return writeJSON(w, rows)
-	case o.output.csv:
-		cw := newCSV(w)
-		cw.Write([]string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
-		for _, r := range rows {
-			cw.Write([]string{r.Group, itoa(r.Requests), itoa(r.Errors), itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens),
-				itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
-		}
-		cw.Flush()
-		return cw.Error()
+	header := []string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"}
+	if done, err := writeRows(w, o.output, rows, header, func(_ int, r usageRow) []string {
+		return []string{r.Group, itoa(r.Requests), itoa(r.Errors), itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens),
+			itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD}
+	}); done || err != nil {
+		return err
 	}
 	loc := a.Location()
 	fmt.Fprintf(w, "%s to %s, by %s\n\n", from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04 MST"), by)
