@@ -32,19 +32,15 @@ func (p *alerts) Load() tea.Cmd {
 }
 
 func (p *alerts) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[store.Alert]:
 		if !p.loaded(msg) || msg.err != nil {
 			return nil
 		}
 		return p.c.bell(p.list)
-	case doneMsg:
-		if note, ok := p.done(msg); ok {
-			return tea.Batch(note, p.Load())
-		}
-		return nil
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {

@@ -25,7 +25,7 @@ type budgets struct {
 }
 
 func newBudgets(c *common) *budgets {
-	return &budgets{loader: newLoader[budget.Status](pageBudgets), c: c, keys: newBudgetsKeys()}
+	return &budgets{loader: newLoader[budget.Status](pageBudgets).withDialogWrites(), c: c, keys: newBudgetsKeys()}
 }
 
 func (p *budgets) Keys() help.KeyMap { return p.keys }
@@ -36,21 +36,13 @@ func (p *budgets) Load() tea.Cmd {
 }
 
 func (p *budgets) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[budget.Status]:
 		p.loaded(msg)
 		return nil
-	case doneMsg:
-		note, ok := p.done(msg)
-		if !ok {
-			return nil
-		}
-		if msg.err != nil {
-			return tea.Batch(closeDialog, note)
-		}
-		return tea.Batch(closeDialog, note, p.Load())
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {
