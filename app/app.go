@@ -82,6 +82,9 @@ type App struct {
 	passphrase func() (string, error)
 	httpClient *http.Client
 	logFile    *os.File
+	// reportSleep replaces the report clients' waits before a retry (tests
+	// see the waits without waiting); nil waits.
+	reportSleep func(context.Context, time.Duration) error
 
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.

@@ -216,7 +216,14 @@ func (p *reconcilePage) detail(w int) []string {
 		if k.KeyName != "" {
 			name = k.KeyName + " (" + k.ProviderKey + ")"
 		}
-		out = append(out, fit(fmt.Sprintf("  key %s: byok %d requests, the provider %d · %s", name, k.ByokRequests, k.ReportedRequests, p.stateText(k.State)), w, false))
+		line := fmt.Sprintf("  key %s: byok %d requests, the provider %d", name, k.ByokRequests, k.ReportedRequests)
+		if k.HasReported {
+			line = fmt.Sprintf("  key %s: byok %s in %d requests, the provider billed %s for %d", name, k.Byok, k.ByokRequests, k.Reported, k.ReportedRequests)
+		}
+		if k.Reconciled > 0 {
+			line += fmt.Sprintf(", %s of it counted on the key", k.Reconciled)
+		}
+		out = append(out, fit(line+" · "+p.stateText(k.State), w, false))
 	}
 	loc := p.c.app.Location()
 	n := 0

@@ -180,23 +180,23 @@ func printReconcile(f *Factory, res app.ReconcileResult) error {
 		if r.HasReported {
 			reported, diff = r.Reported.String(), signed(r.Diff)
 		}
-		if r.KeyName != "" || r.ProviderKey != "" {
-			reported = "—"
-		}
 		if r.HasReportedRequests {
 			reqs += " / " + fmt.Sprint(r.ReportedRequests)
 		}
 		state := string(r.State)
 		if r.Reconciled > 0 {
 			state += " (+" + r.Reconciled.String() + " counted)"
-			unseen += r.Reconciled
+			if r.KeyName == "" && r.ProviderKey == "" {
+				unseen += r.Reconciled // a key's row holds its share of its day's
+			}
 		}
 		t.row(r.Provider, day, key, r.Byok.String(), reported, diff, reqs, state)
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\nREQUESTS are byok's / the provider's. A day's reconciled spend is placed at noon UTC.")
+	fmt.Fprintln(w, "\nREQUESTS are byok's / the provider's. A day's reconciled spend is placed at noon UTC, on the keys whose\n"+
+		"billed money exceeds byok's records (in proportion to the gap) and the rest under no key.")
 	if unseen > 0 {
 		fmt.Fprintf(w, "%s the providers billed beyond byok's records now counts in usage, status and budgets (source reconciled).\n", unseen)
 	}
