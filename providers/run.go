@@ -46,23 +46,20 @@ func (r *run) mark() {
 }
 
 // textDelta passes on a piece of the reply.
-func (r *run) textDelta(s string) {
-	if s == "" {
-		return
-	}
-	r.mark()
-	r.text.WriteString(s)
-	r.emit(Event{Type: EventText, Text: s})
-}
+func (r *run) textDelta(s string) { r.delta(&r.text, EventText, s) }
 
 // reasoningDelta passes on a piece of reasoning.
-func (r *run) reasoningDelta(s string) {
+func (r *run) reasoningDelta(s string) { r.delta(&r.reasoning, EventReasoning, s) }
+
+// delta keeps a piece of the reply or of its reasoning in b and passes it
+// on as an event of type t; the first piece marks the time to first token.
+func (r *run) delta(b *strings.Builder, t EventType, s string) {
 	if s == "" {
 		return
 	}
 	r.mark()
-	r.reasoning.WriteString(s)
-	r.emit(Event{Type: EventReasoning, Text: s})
+	b.WriteString(s)
+	r.emit(Event{Type: t, Text: s})
 }
 
 // setUsage records the provider's usage (the latest wins) and passes it on.
