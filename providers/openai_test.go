@@ -26,6 +26,7 @@ func TestChatStreamUsage(t *testing.T) {
 		wantReasn string
 		want      Usage
 		maxField  string // the max-tokens field the provider should get
+		wantID    string // the request id, where the body names it
 	}{
 		{
 			name:     "openai cached and reasoning tokens with service tier",
@@ -69,6 +70,7 @@ func TestChatStreamUsage(t *testing.T) {
 			wantText: "Hi",
 			want:     Usage{Input: 94, CacheWrite5m: 100, Output: 2, ReportedCost: 950 * money.Micro, CostReported: true},
 			maxField: "max_tokens",
+			wantID:   "gen-1", // OpenRouter's generation, for /generation?id= later
 		},
 		{
 			name:     "openrouter byok adds the upstream cost",
@@ -106,6 +108,9 @@ func TestChatStreamUsage(t *testing.T) {
 			}
 			if !res.HasUsage || res.Usage != tt.want {
 				t.Errorf("usage = %+v (has %v), want %+v", res.Usage, res.HasUsage, tt.want)
+			}
+			if tt.wantID != "" && res.RequestID != tt.wantID {
+				t.Errorf("request id = %q, want %q", res.RequestID, tt.wantID)
 			}
 			if res.Status != http.StatusOK || res.FirstToken <= 0 || res.Latency < res.FirstToken {
 				t.Errorf("status %d, first token %v, latency %v", res.Status, res.FirstToken, res.Latency)
