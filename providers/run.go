@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // run is the bookkeeping every adapter shares for one request: deltas,
@@ -60,6 +62,20 @@ func (r *run) delta(b *strings.Builder, t EventType, s string) {
 	r.mark()
 	b.WriteString(s)
 	r.emit(Event{Type: t, Text: s})
+}
+
+// whole ends the run with a reply that came whole (req.NoStream): raw is
+// its body as received, what names the body in the error when it is not
+// JSON, and read applies it, reporting whether it is a failed reply.
+func (r *run) whole(raw, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
+	doc, ok := parseJSON([]byte(raw))
+	if !ok {
+		return r.done(errors.New("malformed " + what))
+	}
+	if read(r, doc) {
+		return r.streamFailure([]byte(raw), nil)
+	}
+	return r.done(nil)
 }
 
 // setUsage records the provider's usage (the latest wins) and passes it on.
