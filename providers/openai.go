@@ -102,12 +102,7 @@ func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 		if err != nil {
 			return r.done(err)
 		}
-		doc, ok := parseJSON([]byte(resp.RawJSON()))
-		if !ok {
-			return r.done(errors.New("malformed chat completion body"))
-		}
-		chatBody(r, doc)
-		return r.done(nil)
+		return r.whole(resp.RawJSON(), "chat completion body", chatBody)
 	}
 	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), chatChunk)
@@ -147,6 +142,9 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 	if id := text(doc.Get("x_groq.id")); id != "" && r.requestID == "" {
 		r.requestID = id
 	}
+	if id := GenerationID(text(doc.Get("id"))); id != "" && r.requestID == "" {
+		r.requestID = id // OpenRouter's: its /generation prices it exactly
+	}
 	for _, c := range doc.Get("choices").Array() {
 		d := c.Get("delta")
 		r.reasoningDelta(text(d.Get("reasoning_content")) + text(d.Get("reasoning")))
@@ -161,10 +159,14 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 	return failed
 }
 
-// chatBody applies a whole (non-streamed) chat completion.
-func chatBody(r *run, doc gjson.Result) {
+// chatBody applies a whole (non-streamed) chat completion. It never reports
+// a failure: the API answers a failed request with an error status instead.
+func chatBody(r *run, doc gjson.Result) (failed bool) {
 	if m := text(doc.Get("model")); m != "" {
 		r.model = m
+	}
+	if id := GenerationID(text(doc.Get("id"))); id != "" && r.requestID == "" {
+		r.requestID = id
 	}
 	msg := doc.Get("choices.0.message")
 	r.reasoningDelta(text(msg.Get("reasoning_content")) + text(msg.Get("reasoning")))
@@ -172,4 +174,5 @@ func chatBody(r *run, doc gjson.Result) {
 	if u, ok := chatChunkUsage(doc, r.sem); ok {
 		r.setUsage(u)
 	}
+	return false
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,11 +151,7 @@ func runReconcile(ctx context.Context, f *Factory, o reconcileOptions) error {
 
 // providerErrors joins the providers' failures, each named, in order.
 func providerErrors(errs map[string]error) error {
-	ids := make([]string, 0, len(errs))
-	for id := range errs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(errs))
 	var out []error
 	for _, id := range ids {
 		out = append(out, fmt.Errorf("%s: %w", id, errs[id]))
