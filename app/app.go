@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -81,6 +82,9 @@ type App struct {
 	passphrase func() (string, error)
 	httpClient *http.Client
 	logFile    *os.File
+	// reportSleep replaces the report clients' waits before a retry (tests
+	// see the waits without waiting); nil waits.
+	reportSleep func(context.Context, time.Duration) error
 
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.
@@ -210,11 +214,7 @@ func (a *App) Catalog() *pricing.Catalog {
 // base URL overrides and custom providers.
 func buildRegistry(cfg *config.Config) *providers.Registry {
 	reg := providers.NewRegistry(providers.Builtin()...)
-	ids := make([]string, 0, len(cfg.Providers))
-	for id := range cfg.Providers {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(cfg.Providers))
 	for _, id := range ids {
 		p := cfg.Providers[id]
 		spec, ok := reg.Get(id)

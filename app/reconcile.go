@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -206,6 +207,21 @@ func (a *App) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileResul
 	return res, nil
 }
 
+// reconcileChunk is how many UTC days a reconcile asks a provider for at a
+// time: each piece is stored as soon as it is complete, so a provider that
+// fails half-way (or a process stopped half-way) loses only the piece it
+// was on. A week is within every report's page limit for daily buckets.
+const reconcileChunk = 7
+
+// resumeWithin is how old an unfinished reconcile may be for a later one
+// to continue it rather than start over.
+const resumeWithin = 24 * time.Hour
+
+// resumeSetting records, per provider, when a reconcile began that has not
+// finished: the days it stored since are not asked for again by the next
+// reconcile, except today's and yesterday's, whose data is still arriving.
+func resumeSetting(provider string) string { return "reconcile.unfinished." + provider }
+
 func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, to time.Time) ([]ReconcileRow, []string, error) {
 	if !reports.Capabilities(spec.ID).Reports {
 		return nil, nil, fmt.Errorf("%s publishes no usage or cost report byok can read (%s)", spec.Name, reports.Capabilities(spec.ID).None)
@@ -214,54 +230,179 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, err := reports.Fetch(ctx, spec, secret, from, to, a.reportOptions())
+	opt := a.reportOptions()
+	pk, err := reports.FetchKeys(ctx, spec, secret, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	f := store.ReportFetch{Provider: spec.ID, From: from, To: to}
-	for _, r := range rep.Costs {
-		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportCost, r))
-	}
-	for _, r := range rep.Usage {
-		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportUsage, r))
-	}
-	keys, err := a.matchKeys(ctx, spec.ID, rep.Keys)
+	keys, err := a.matchKeys(ctx, spec.ID, pk)
 	if err != nil {
 		return nil, nil, err
 	}
-	f.Keys = keys
-	f.Days = a.coveredDays(spec.ID, from, to)
-	rows, err := a.compare(ctx, spec.ID, from, to, f.Rows, f.Days, keys)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, r := range rows {
-		if r.KeyName != "" || r.ProviderKey != "" || r.Reconciled <= 0 {
-			continue
+	// Continue an unfinished reconcile of this provider, or mark this one
+	// as begun.
+	began := a.now().UTC()
+	if v, err := a.db.Setting(ctx, resumeSetting(spec.ID)); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && !t.After(began) && began.Sub(t) < resumeWithin {
+			began = t
 		}
-		f.Reconciled = append(f.Reconciled, &store.Event{
-			Time: ReconcilePlacement(r.Day, a.now()), Source: store.SourceReconciled, Provider: spec.ID, Model: "reconciled",
-			Status: store.StatusOK, Cost: r.Reconciled, CostState: pricing.Reported,
-			Note: fmt.Sprintf("%s billed %s on %s (UTC); byok recorded %s", spec.Name, r.Reported.Decimal(), r.Day.Format(time.DateOnly), r.Byok.Decimal()),
-		})
-		rows[i] = r
 	}
-	if err := a.db.StoreReport(ctx, f); err != nil {
+	if err := a.db.SetSetting(ctx, resumeSetting(spec.ID), began.Format(time.RFC3339Nano)); err != nil {
 		return nil, nil, err
 	}
-	a.audit(ctx, "reconcile", spec.ID, fmt.Sprintf("%s to %s: %d report rows, %d reconciled days", from.Format(time.DateOnly), to.Format(time.DateOnly), len(f.Rows), len(f.Reconciled)))
-	a.evaluate(ctx, budget.Target{Provider: spec.ID})
-	notes := rep.Notes
+	settled := utcMidnight(a.now()).AddDate(0, 0, -1) // days before it are complete
+	step := reconcileChunk
+	if spec.ID == "openrouter" {
+		step = int(to.Sub(from).Hours()/24) + 1 // one activity list covers them all
+	}
+	var rows []ReconcileRow
+	var notes []string
+	resumed := 0
+	for cf := from; cf.Before(to); cf = cf.AddDate(0, 0, step) {
+		ct := cf.AddDate(0, 0, step)
+		if ct.After(to) {
+			ct = to
+		}
+		if ct.Compare(settled) <= 0 {
+			done, err := a.db.ReportDays(ctx, spec.ID, cf, ct)
+			if err != nil {
+				return rows, notes, err
+			}
+			if fetchedSince(done, cf, ct, began) {
+				r, err := a.storedRows(ctx, spec.ID, cf, ct, keys)
+				if err != nil {
+					return rows, notes, err
+				}
+				rows = append(rows, r...)
+				resumed += int(ct.Sub(cf).Hours() / 24)
+				continue
+			}
+		}
+		rep, err := reports.FetchDays(ctx, spec, secret, cf, ct, opt)
+		if err != nil {
+			if cf.After(from) {
+				err = fmt.Errorf("%w (the days before %s are stored: the next reconcile continues from there)", err, cf.Format(time.DateOnly))
+			}
+			return rows, notes, err
+		}
+		r, err := a.storeChunk(ctx, spec, rep, cf, ct, keys)
+		if err != nil {
+			return rows, notes, err
+		}
+		rows = append(rows, r...)
+		for _, n := range rep.Notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+	}
+	if err := a.db.SetSetting(ctx, resumeSetting(spec.ID), ""); err != nil {
+		return rows, notes, err
+	}
+	a.audit(ctx, "reconcile", spec.ID, fmt.Sprintf("%s to %s: %d rows", from.Format(time.DateOnly), to.Format(time.DateOnly), len(rows)))
+	if resumed > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d days stored by an unfinished reconcile were not asked for again", spec.Name, resumed))
+	}
 	if len(keys) > 0 {
 		notes = append(notes, spec.Name+"'s keys are matched to byok's by their last 4 characters (the provider shows no more of a key, so no fingerprint can confirm it)")
 	}
 	return rows, notes, nil
 }
 
+// fetchedSince says whether every day of [from, to) was fetched at or
+// after t.
+func fetchedSince(done map[time.Time]time.Time, from, to, t time.Time) bool {
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		at, ok := done[d]
+		if !ok || at.Before(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// storedRows rebuilds the reconcile rows of days already stored.
+func (a *App) storedRows(ctx context.Context, provider string, from, to time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
+	stored, err := a.db.ReportRows(ctx, provider, from, to)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := a.compare(ctx, provider, from, to, stored, a.coveredDays(provider, from, to), keys)
+	return rows, err
+}
+
+// storeChunk stores one piece of a provider's report with the reconciled
+// spend it shows, in one transaction, and evaluates the alerts of the
+// provider and of every key it gave reconciled spend.
+func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.Report, from, to time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
+	f := store.ReportFetch{Provider: spec.ID, From: from, To: to, Keys: keys, Days: a.coveredDays(spec.ID, from, to)}
+	for _, r := range rep.Costs {
+		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportCost, r))
+	}
+	for _, r := range rep.Usage {
+		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportUsage, r))
+	}
+	rows, splits, err := a.compare(ctx, spec.ID, from, to, f.Rows, f.Days, keys)
+	if err != nil {
+		return nil, err
+	}
+	names, err := a.keyNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byDay := map[time.Time]ReconcileRow{}
+	for _, r := range rows {
+		if r.KeyName == "" && r.ProviderKey == "" {
+			byDay[r.Day] = r
+		}
+	}
+	touched := map[int64]bool{}
+	days := make([]time.Time, 0, len(splits))
+	for d := range splits {
+		days = append(days, d)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	for _, d := range days {
+		r := byDay[d]
+		ids := make([]int64, 0, len(splits[d]))
+		for id := range splits[d] {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			amt := splits[d][id]
+			if amt <= 0 {
+				continue
+			}
+			e := &store.Event{
+				Time: ReconcilePlacement(d, a.now()), Source: store.SourceReconciled, Provider: spec.ID, Model: "reconciled",
+				KeyID: id, KeyName: names[id], Status: store.StatusOK, Cost: amt, CostState: pricing.Reported,
+				Note: fmt.Sprintf("%s billed %s on %s (UTC); byok recorded %s", spec.Name, r.Reported.Decimal(), d.Format(time.DateOnly), r.Byok.Decimal()),
+			}
+			if id != 0 {
+				e.Note += fmt.Sprintf("; %s of the difference is this key's", amt.Decimal())
+			}
+			f.Reconciled = append(f.Reconciled, e)
+			touched[id] = true
+		}
+	}
+	if err := a.db.StoreReport(ctx, f); err != nil {
+		return nil, err
+	}
+	a.evaluate(ctx, budget.Target{Provider: spec.ID})
+	for id := range touched {
+		if id != 0 {
+			a.evaluate(ctx, budget.Target{Provider: spec.ID, KeyID: id})
+		}
+	}
+	return rows, nil
+}
+
 func reportRow(provider, kind string, r reports.Row) store.ReportRow {
 	return store.ReportRow{Provider: provider, Day: r.Day, Kind: kind, KeyRef: r.KeyID, Model: r.Model, LineItem: r.LineItem,
 		Cost: r.Cost, HasCost: r.HasCost, Requests: r.Requests, HasRequests: r.HasRequests,
-		InputTokens: r.InputTokens, CacheReadTokens: r.CacheReadTokens, CacheWriteTokens: r.CacheWriteTokens, OutputTokens: r.OutputTokens}
+		InputTokens: r.InputTokens, CacheReadTokens: r.CacheReadTokens, CacheWriteTokens: r.CacheWriteTokens, OutputTokens: r.OutputTokens,
+		Images: r.Images, Characters: r.Characters, Seconds: r.Seconds}
 }
 
 // coveredDays are the days a provider's report speaks for: every day of
@@ -306,11 +447,15 @@ func (a *App) matchKeys(ctx context.Context, provider string, pk []reports.APIKe
 
 // compare builds the reconcile rows of one provider from its report rows:
 // one per covered day (and per day not covered, as pending without a
-// report), then one per key the usage report names.
-func (a *App) compare(ctx context.Context, provider string, from, to time.Time, rows []store.ReportRow, covered []time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
+// report), then one per key the reports name, with the money each key was
+// billed (see attribute). It also returns, per day with reconciled spend,
+// how that spend is shared among byok's keys (0 for no key): in
+// proportion to each one's gap between what it was billed and what byok
+// recorded for it.
+func (a *App) compare(ctx context.Context, provider string, from, to time.Time, rows []store.ReportRow, covered []time.Time, keys []store.ReportKey) ([]ReconcileRow, map[time.Time]map[int64]money.USD, error) {
 	own, err := a.ownByDay(ctx, store.Scope{Provider: provider}, from, to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type dayKey struct {
 		day time.Time
@@ -344,8 +489,24 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 	for _, d := range covered {
 		isCovered[d.UTC()] = true
 	}
+	att := a.attribute(provider, rows)
+	refs := map[string]store.ReportKey{}
+	for _, k := range keys {
+		refs[k.KeyRef] = k
+	}
+	// byok's own spend per key and day, for every key the reports name.
+	ownKey := map[int64]map[time.Time]store.Totals{}
+	ownOf := func(id int64) (map[time.Time]store.Totals, error) {
+		if m, ok := ownKey[id]; ok || id == 0 {
+			return m, nil
+		}
+		m, err := a.ownByDay(ctx, store.Scope{Provider: provider, KeyID: id}, from, to)
+		ownKey[id] = m
+		return m, err
+	}
 	today := utcMidnight(a.now())
 	pendingFrom := today.AddDate(0, 0, -1)
+	splits := map[time.Time]map[int64]money.USD{}
 	var out []ReconcileRow
 	for d := from; d.Before(to) && !d.After(today); d = d.AddDate(0, 0, 1) {
 		o := own[d]
@@ -355,34 +516,60 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 			r.Diff = r.Reported - r.Byok
 			r.ReportedRequests, r.HasReportedRequests = reqs[d], hasReqs[d]
 		}
-		tol := reconcileTolerance(r.Byok, r.Reported)
-		switch {
-		case !d.Before(pendingFrom) || !r.HasReported:
-			r.State = StatePending
-		case r.Diff > tol:
-			r.State = StateUnseen
-		case -r.Diff > tol:
-			r.State = StateOver
-		default:
-			r.State = StateMatch
-		}
+		r.State = dayState(r.Byok, r.Reported, r.HasReported, d, pendingFrom)
 		if r.HasReported && r.Diff > 0 && (r.State == StateUnseen || r.State == StatePending) {
 			r.Reconciled = r.Diff
 		}
 		out = append(out, r)
+		if r.Reconciled <= 0 {
+			continue
+		}
+		// Each byok key's gap; what no key of byok's was billed, against
+		// what byok recorded beyond those keys, is the gap of no key.
+		gaps := map[int64]money.USD{}
+		billed := map[int64]money.USD{}
+		for ref, v := range att[d] {
+			billed[refs[ref].KeyID] += v
+		}
+		noneBilled, noneOwn := r.Reported, r.Byok
+		for id, v := range billed {
+			if id == 0 {
+				continue
+			}
+			m, err := ownOf(id)
+			if err != nil {
+				return nil, nil, err
+			}
+			kt := m[d]
+			gaps[id] = v - (kt.Cost + kt.Fallback)
+			noneBilled -= v
+			noneOwn -= kt.Cost + kt.Fallback
+		}
+		gaps[0] = noneBilled - noneOwn
+		splits[d] = shareGaps(r.Reconciled, gaps)
 	}
-	// Per-key rows: the provider's request counts per key against byok's.
-	refs := map[string]store.ReportKey{}
-	for _, k := range keys {
-		refs[k.KeyRef] = k
-	}
+	// Per-key rows: the money each key was billed, where the reports
+	// attribute it, and the provider's request counts, against byok's.
 	names, err := a.keyNames(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	seen := map[dayKey]bool{}
 	var dks []dayKey
 	for k := range keyReqs {
+		seen[k] = true
 		dks = append(dks, k)
+	}
+	for d, m := range att {
+		if !isCovered[d] || d.Before(from) || !d.Before(to) {
+			continue
+		}
+		for ref := range m {
+			if k := (dayKey{d, ref}); !seen[k] && (ref != noKey || len(m) > 1) {
+				seen[k] = true
+				dks = append(dks, k)
+			}
+		}
 	}
 	sort.Slice(dks, func(i, j int) bool {
 		if !dks[i].day.Equal(dks[j].day) {
@@ -390,12 +577,13 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 		}
 		return dks[i].ref < dks[j].ref
 	})
+	given := map[dayKey]bool{} // a key's share goes on its first row of the day
 	for _, k := range dks {
 		rk := refs[k.ref]
 		r := ReconcileRow{Provider: provider, Day: k.day, KeyID: rk.KeyID, KeyName: names[rk.KeyID],
 			ReportedRequests: keyReqs[k], HasReportedRequests: keyHas[k]}
 		switch {
-		case k.ref == "":
+		case k.ref == noKey:
 			r.ProviderKey = "(no key)"
 		case rk.Name != "" && rk.Hint != "":
 			r.ProviderKey = rk.Name + " (…" + rk.Hint + ")"
@@ -403,13 +591,23 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 			r.ProviderKey = k.ref
 		}
 		if rk.KeyID != 0 {
-			kt, err := a.ownByDay(ctx, store.Scope{Provider: provider, KeyID: rk.KeyID}, k.day, k.day.AddDate(0, 0, 1))
+			m, err := ownOf(rk.KeyID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			r.Byok, r.ByokRequests = kt[k.day].Cost+kt[k.day].Fallback, kt[k.day].Requests
+			r.Byok, r.ByokRequests = m[k.day].Cost+m[k.day].Fallback, m[k.day].Requests
+			if byKey := (dayKey{k.day, keyRef(rk.KeyID)}); !given[byKey] {
+				given[byKey] = true
+				r.Reconciled = splits[k.day][rk.KeyID]
+			}
+		}
+		if m, ok := att[k.day]; ok && isCovered[k.day] {
+			r.Reported, r.HasReported = m[k.ref], true
+			r.Diff = r.Reported - r.Byok
 		}
 		switch {
+		case r.HasReported:
+			r.State = dayState(r.Byok, r.Reported, true, k.day, pendingFrom)
 		case !k.day.Before(pendingFrom) || !r.HasReportedRequests:
 			r.State = StatePending
 		case r.ReportedRequests > r.ByokRequests:
@@ -421,7 +619,22 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, splits, nil
+}
+
+// dayState compares byok's spend with the provider's on one UTC day.
+func dayState(byok, reported money.USD, hasReported bool, day, pendingFrom time.Time) ReconcileState {
+	diff := reported - byok
+	tol := reconcileTolerance(byok, reported)
+	switch {
+	case !day.Before(pendingFrom) || !hasReported:
+		return StatePending
+	case diff > tol:
+		return StateUnseen
+	case -diff > tol:
+		return StateOver
+	}
+	return StateMatch
 }
 
 // ownByDay sums byok's own events (reconciled spend left out) of a scope
@@ -496,7 +709,7 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 		if err != nil {
 			return nil, err
 		}
-		r, err := a.compare(ctx, id, from, to, rows, covered, keys)
+		r, _, err := a.compare(ctx, id, from, to, rows, covered, keys)
 		if err != nil {
 			return nil, err
 		}

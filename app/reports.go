@@ -14,7 +14,7 @@ import (
 // reportOptions are the HTTP options of every report, balance and admin
 // call.
 func (a *App) reportOptions() reports.Options {
-	return reports.Options{HTTPClient: a.httpClient, UserAgent: "byok"}
+	return reports.Options{HTTPClient: a.httpClient, UserAgent: "byok", Sleep: a.reportSleep}
 }
 
 // BalanceView is one provider's balance as `byok balance` and the Keys view

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net"
 	"net/url"
@@ -20,7 +21,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -388,12 +388,8 @@ func (c *Config) check(name string, b []byte) error {
 	if c.RotateAfterDays < 0 {
 		errs = append(errs, bad(toml.Key{"rotate_after_days"}, "rotate_after_days must be 0 (never remind) or more, not %d", c.RotateAfterDays))
 	}
-	if host, port, err := net.SplitHostPort(c.Proxy.Addr); err != nil || port == "" {
-		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: write it as 127.0.0.1:PORT", c.Proxy.Addr))
-	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the proxy listens on loopback only (127.0.0.1 or ::1)", c.Proxy.Addr))
-	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		errs = append(errs, bad(toml.Key{"proxy", "addr"}, "proxy addr %q: the port must be a number from 1 to 65535", c.Proxy.Addr))
+	if err := checkLoopback("proxy", c.Proxy.Addr, "the proxy", bad); err != nil {
+		errs = append(errs, err)
 	}
 	for _, w := range c.Import.Watch {
 		if !slices.Contains(ImportSources, w) {
@@ -413,16 +409,10 @@ func (c *Config) check(name string, b []byte) error {
 		c.Reconcile.every = d
 	}
 	errs = append(errs, c.checkExport(bad)...)
-	if host, port, err := net.SplitHostPort(c.Serve.Addr); err != nil || port == "" {
-		errs = append(errs, bad(toml.Key{"serve", "addr"}, "serve addr %q: write it as 127.0.0.1:PORT", c.Serve.Addr))
-	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		errs = append(errs, bad(toml.Key{"serve", "addr"}, "serve addr %q: byok serve listens on loopback only (127.0.0.1 or ::1)", c.Serve.Addr))
+	if err := checkLoopback("serve", c.Serve.Addr, "byok serve", bad); err != nil {
+		errs = append(errs, err)
 	}
-	ids := make([]string, 0, len(c.Providers))
-	for id := range c.Providers {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(c.Providers))
 	for _, id := range ids {
 		p := c.Providers[id]
 		key := toml.Key{"providers", id}
@@ -460,6 +450,28 @@ func (c *Config) Markup(provider string) int64 {
 	return c.Providers[provider].MarkupBP()
 }
 
+// checkLoopback checks the addr of a [table] that listens (proxy, serve):
+// a loopback host and a port, for who (the program listening) to listen on.
+func checkLoopback(table, addr, who string, bad func(toml.Key, string, ...any) error) error {
+	key := toml.Key{table, "addr"}
+	host, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil || port == "":
+		return bad(key, "%s addr %q: write it as 127.0.0.1:PORT", table, addr)
+	case host != "localhost" && !isLoopbackIP(host):
+		return bad(key, "%s addr %q: %s listens on loopback only (127.0.0.1 or ::1)", table, addr, who)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return bad(key, "%s addr %q: the port must be a number from 1 to 65535", table, addr)
+	}
+	return nil
+}
+
+func isLoopbackIP(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // checkExport validates [export.otlp]: a usable endpoint, header values
 // that name keychain secrets rather than hold them, a sane interval.
 func (c *Config) checkExport(bad func(toml.Key, string, ...any) error) []error {
@@ -472,11 +484,7 @@ func (c *Config) checkExport(bad func(toml.Key, string, ...any) error) []error {
 			errs = append(errs, bad(append(key, "endpoint"), "export.otlp endpoint %q: write the OTLP/HTTP base URL, e.g. \"http://localhost:4318\" (byok adds /v1/traces and /v1/metrics)", o.Endpoint))
 		}
 	}
-	names := make([]string, 0, len(o.Headers))
-	for h := range o.Headers {
-		names = append(names, h)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(o.Headers))
 	for _, h := range names {
 		v := o.Headers[h]
 		label, ok := strings.CutPrefix(v, HeaderSecretPrefix)

@@ -152,6 +152,7 @@ func TestExportConfig(t *testing.T) {
 		{"bad endpoint", "[export.otlp]\nendpoint = \"localhost:4318\"\n", "OTLP/HTTP base URL"},
 		{"bad interval", "[export.otlp]\nendpoint = \"http://localhost:4318\"\ninterval = \"10ms\"\n", "between 1s and 24h"},
 		{"serve off loopback", "[serve]\naddr = \"0.0.0.0:9464\"\n", "loopback only"},
+		{"serve port out of range", "[serve]\naddr = \"127.0.0.1:70000\"\n", "serve addr \"127.0.0.1:70000\": the port must be a number from 1 to 65535"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

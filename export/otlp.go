@@ -7,8 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -172,7 +173,7 @@ func newOTLP(cfg OTLPConfig, te spanExporter, me metricExporter) (*OTLP, error) 
 
 func resourceAttrs(cfg OTLPConfig) []attribute.KeyValue {
 	var kv []attribute.KeyValue
-	for _, k := range sortedKeys(cfg.Resource) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.Resource)) {
 		if k == attrServiceName || k == "host.name" {
 			continue // always byok's own
 		}
@@ -438,13 +439,4 @@ func (c *collected) take() []sdktrace.ReadOnlySpan {
 	s := c.spans
 	c.spans = nil
 	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -235,7 +236,7 @@ func (c *Catalog) WithLocal(providers ...string) *Catalog {
 	for _, p := range providers {
 		n.local[normProvider(p)] = true
 	}
-	n.info.Local = sortedKeys(n.local)
+	n.info.Local = slices.Sorted(maps.Keys(n.local))
 	return &n
 }
 
@@ -357,15 +358,6 @@ func putFirst(m map[string]int, k string, i int) {
 	if _, ok := m[k]; !ok {
 		m[k] = i
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // providerAliases folds other names of a provider to its byok id.
@@ -613,7 +605,7 @@ func (c *Catalog) Providers() []string {
 	for p := range c.local {
 		set[p] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // providerRank orders providers for ProviderOf: model makers first, then

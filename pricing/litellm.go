@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,11 +168,7 @@ func ParseLiteLLM(r io.Reader) (LiteLLMImport, error) {
 	if _, err := dec.Token(); err != nil {
 		return imp, fmt.Errorf("read LiteLLM price file: %w", err)
 	}
-	ids := make([]string, 0, len(variants))
-	for id := range variants {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(variants))
 	for _, id := range ids {
 		i, ok := index[id]
 		if !ok {
@@ -432,11 +430,7 @@ func convertLiteLLM(key string, raw json.RawMessage) (p Price, rank int, reason 
 	p.Model = model
 
 	rows := map[rowID]*row{}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		sub := rateKey.FindStringSubmatch(k)
 		if sub == nil {

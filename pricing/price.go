@@ -10,6 +10,8 @@ package pricing
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,12 +121,7 @@ func (p Price) Name() string { return p.Provider + "/" + p.Model }
 
 // ServiceTierNames returns the service tiers the price has rows for, sorted.
 func (p Price) ServiceTierNames() []string {
-	names := make([]string, 0, len(p.ServiceTiers))
-	for n := range p.ServiceTiers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(p.ServiceTiers))
 }
 
 // ratesJSON is the wire form of Rates: dollars per million as decimal
@@ -219,27 +216,37 @@ func (rj ratesJSON) toRates() (Rates, error) {
 			return r, err
 		}
 	}
-	opt := []struct {
-		name string
-		src  *string
-		dst  *money.PerMillion
-		has  *bool
-	}{
+	err = parseOptionalRates([]optionalRate{
 		{"cache_read", rj.CacheRead, &r.CacheRead, &r.HasCacheRead},
 		{"cache_write_5m", rj.CacheWrite5m, &r.CacheWrite5m, &r.HasCacheWrite5m},
 		{"cache_write_1h", rj.CacheWrite1h, &r.CacheWrite1h, &r.HasCacheWrite1h},
 		{"reasoning", rj.Reasoning, &r.Reasoning, &r.HasReasoning},
-	}
-	for _, o := range opt {
+	})
+	return r, err
+}
+
+// optionalRate is a rate a price may leave out: its JSON name, its text
+// (nil when left out), where it goes and the flag that says it is there.
+type optionalRate struct {
+	name string
+	src  *string
+	dst  *money.PerMillion
+	has  *bool
+}
+
+// parseOptionalRates parses each of rates that is there.
+func parseOptionalRates(rates []optionalRate) error {
+	for _, o := range rates {
 		if o.src == nil {
 			continue
 		}
-		if *o.dst, err = parseRate(o.name, *o.src); err != nil {
-			return r, err
+		v, err := parseRate(o.name, *o.src)
+		if err != nil {
+			return err
 		}
-		*o.has = true
+		*o.dst, *o.has = v, true
 	}
-	return r, nil
+	return nil
 }
 
 func optUSD(v money.USD) *money.USD {
@@ -333,24 +340,13 @@ func (pj *priceJSON) toPrice() (Price, error) {
 		}
 		*f.dst = *f.src
 	}
-	for _, m := range []struct {
-		name string
-		src  *string
-		dst  *money.PerMillion
-		has  *bool
-	}{
+	if err := parseOptionalRates([]optionalRate{
 		{"input_image", pj.InputImage, &out.InputImage, &out.HasInputImage},
 		{"output_image", pj.OutputImage, &out.OutputImage, &out.HasOutputImage},
 		{"input_audio", pj.InputAudio, &out.InputAudio, &out.HasInputAudio},
 		{"output_audio", pj.OutputAudio, &out.OutputAudio, &out.HasOutputAudio},
-	} {
-		if m.src == nil {
-			continue
-		}
-		if *m.dst, err = parseRate(m.name, *m.src); err != nil {
-			return Price{}, fmt.Errorf("price %s: %w", name, err)
-		}
-		*m.has = true
+	}); err != nil {
+		return Price{}, fmt.Errorf("price %s: %w", name, err)
 	}
 	for i, ij := range pj.Images {
 		if ij.Size == "" || ij.PerImage < 0 {

@@ -108,8 +108,10 @@ func TestMediaRequestsArePriced(t *testing.T) {
 	flacBody, flacType := form(t, map[string]string{"model": "whisper-1", "response_format": "vtt"}, "file", "tone.flac", fixture(t, "tone.flac"))
 	oggBody, oggType := form(t, map[string]string{"model": "whisper-1", "response_format": "text"}, "file", "tone.ogg", fixture(t, "tone.opus"))
 	verboseBody, verboseType := form(t, map[string]string{"model": "whisper-1", "response_format": "verbose_json"}, "file", "tone.flac", fixture(t, "tone.flac"))
-	m4a := append([]byte{0, 0, 0, 0x20}, []byte("ftypM4A \x00\x00\x02\x00 not a real movie")...)
-	m4aBody, m4aType := form(t, map[string]string{"model": "whisper-1", "response_format": "text"}, "file", "memo.m4a", m4a)
+	m4aBody, m4aType := form(t, map[string]string{"model": "whisper-1", "response_format": "text"}, "file", "memo.m4a", fixture(t, "tone-fragmented.m4a"))
+	webmBody, webmType := form(t, map[string]string{"model": "whisper-1", "response_format": "srt"}, "file", "memo.webm", fixture(t, "tone-live.webm"))
+	// An M4A file cut before its movie box holds no length at all.
+	cutBody, cutType := form(t, map[string]string{"model": "whisper-1", "response_format": "text"}, "file", "memo.m4a", fixture(t, "tone.m4a")[:600])
 	tokBody, tokType := form(t, map[string]string{"model": "gpt-4o-transcribe"}, "file", "tone.mp3", fixture(t, "tone.mp3"))
 
 	cases := []mediaCase{
@@ -151,8 +153,14 @@ func TestMediaRequestsArePriced(t *testing.T) {
 			body: verboseBody, contentType: verboseType, replyType: "application/json",
 			reply: []byte(`{"task":"transcribe","language":"english","duration":9.6,"text":"hello","segments":[],"usage":{"type":"duration","seconds":10}}`),
 			model: "whisper-1", cost: 1_000_000, state: pricing.Computed}, // 10 s × $0.0001
-		{name: "whisper-1 with an upload byok cannot time: unpriced", path: "/v1/audio/transcriptions",
+		{name: "whisper-1 text reply, fragmented M4A upload timed", path: "/v1/audio/transcriptions",
 			body: m4aBody, contentType: m4aType, replyType: "text/plain", reply: []byte("hello\n"),
+			model: "whisper-1", cost: 300_000, state: pricing.Computed}, // 2.56 s → 3 s
+		{name: "whisper-1 srt reply, WebM recorded live timed", path: "/v1/audio/transcriptions",
+			body: webmBody, contentType: webmType, replyType: "text/plain", reply: []byte("1\n00:00:00,000 --> 00:00:02,500\nhello\n"),
+			model: "whisper-1", cost: 300_000, state: pricing.Computed}, // 2.52 s → 3 s
+		{name: "whisper-1 with an upload byok cannot time: unpriced", path: "/v1/audio/transcriptions",
+			body: cutBody, contentType: cutType, replyType: "text/plain", reply: []byte("hello\n"),
 			model: "whisper-1", cost: 0, state: pricing.Unpriced},
 		{name: "gpt-4o-transcribe by its token usage", path: "/v1/audio/transcriptions",
 			body: tokBody, contentType: tokType, replyType: "application/json",

@@ -1,10 +1,8 @@
 package proxy
 
 import (
-	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -19,12 +17,17 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) bool {
 	if s.metrics == nil || r.URL.Path != metricsPath {
 		return false
 	}
+	scrape(w, r, s.metrics)
+	return true
+}
+
+// scrape answers a scrape with metrics: GET or HEAD only.
+func scrape(w http.ResponseWriter, r *http.Request, metrics http.Handler) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "metrics are read with GET", http.StatusMethodNotAllowed)
-		return true
+		return
 	}
-	s.metrics.ServeHTTP(w, r)
-	return true
+	metrics.ServeHTTP(w, r)
 }
 
 // MetricsServer serves only /metrics, with the proxy's checks: `byok serve`
@@ -60,22 +63,12 @@ func (m *MetricsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "byok serve answers /metrics only", http.StatusNotFound)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "metrics are read with GET", http.StatusMethodNotAllowed)
-		return
-	}
-	m.handler.ServeHTTP(w, r)
+	scrape(w, r, m.handler)
 }
 
 // Serve serves on l, which must listen on a loopback address.
 func (m *MetricsServer) Serve(l net.Listener) error {
-	tcp, ok := l.Addr().(*net.TCPAddr)
-	if !ok || !tcp.IP.IsLoopback() {
-		l.Close()
-		return fmt.Errorf("refusing to serve on %s: byok serve listens on loopback only (127.0.0.1 or [::1])", l.Addr())
-	}
-	m.port.Store(strconv.Itoa(tcp.Port))
-	return m.srv.Serve(l)
+	return serveLoopback(m.srv, l, &m.port, "refusing to serve on %s: byok serve listens on loopback only (127.0.0.1 or [::1])")
 }
 
 // Close stops the server at once.

@@ -152,13 +152,20 @@ func Listen(addr string) (net.Listener, error) {
 // Serve serves on l, which must listen on a loopback address. It returns
 // http.ErrServerClosed after a Shutdown.
 func (s *Server) Serve(l net.Listener) error {
+	return serveLoopback(s.srv, l, &s.port, "proxy: refusing to serve on %s: the proxy listens on loopback only (127.0.0.1 or [::1])")
+}
+
+// serveLoopback serves srv on l, refusing (with refusal, which names the
+// address) a listener off loopback, and stores in port the port that the
+// Host header of every request must name.
+func serveLoopback(srv *http.Server, l net.Listener, port *atomic.Value, refusal string) error {
 	tcp, ok := l.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
 		l.Close()
-		return fmt.Errorf("proxy: refusing to serve on %s: the proxy listens on loopback only (127.0.0.1 or [::1])", l.Addr())
+		return fmt.Errorf(refusal, l.Addr())
 	}
-	s.port.Store(strconv.Itoa(tcp.Port))
-	return s.srv.Serve(l)
+	port.Store(strconv.Itoa(tcp.Port))
+	return srv.Serve(l)
 }
 
 // Shutdown stops accepting connections and waits, up to ctx, for the

@@ -84,12 +84,7 @@ func fetchAnthropic(ctx context.Context, c *client, from, to time.Time) (Report,
 	if err != nil {
 		return rep, anthropicRefusal(wrapShape(c.provider, "usage_report", err))
 	}
-	keys, err := anthropicKeys(ctx, c)
-	if err != nil {
-		return rep, anthropicRefusal(err)
-	}
-	rep.Keys = keys
-	rep.Notes = append(rep.Notes, "Anthropic's cost report is per day and description, not per key; its usage report counts tokens per key but not requests")
+	rep.Notes = append(rep.Notes, "Anthropic's cost report is per day and description, not per key: byok shares each day's cost among the keys in proportion to their tokens in the usage report, priced with its catalog")
 	return rep, nil
 }
 

@@ -138,8 +138,20 @@ func bearer(secret string) func(http.Header) {
 }
 
 // Fetch reads a provider's daily cost and usage reports for the UTC days
-// [from, to) with an admin or management key.
+// [from, to) with an admin or management key, and its API keys.
 func Fetch(ctx context.Context, spec providers.Spec, secret string, from, to time.Time, opt Options) (Report, error) {
+	rep, err := FetchDays(ctx, spec, secret, from, to, opt)
+	if err != nil {
+		return rep, err
+	}
+	rep.Keys, err = FetchKeys(ctx, spec, secret, opt)
+	return rep, err
+}
+
+// FetchDays reads a provider's daily cost and usage reports for the UTC
+// days [from, to), without its key list: a reconcile asks for a long range
+// in pieces (each stored once complete) and for the keys once.
+func FetchDays(ctx context.Context, spec providers.Spec, secret string, from, to time.Time, opt Options) (Report, error) {
 	from, to = utcDay(from), utcDay(to)
 	if !from.Before(to) {
 		return Report{}, fmt.Errorf("the range %s to %s holds no whole UTC day", from.Format(time.DateOnly), to.Format(time.DateOnly))
@@ -153,6 +165,19 @@ func Fetch(ctx context.Context, spec providers.Spec, secret string, from, to tim
 		return fetchOpenRouter(ctx, openRouterClient(spec, secret, opt), from, to)
 	}
 	return Report{}, fmt.Errorf("%s: %w", spec.Name, ErrUnsupported)
+}
+
+// FetchKeys lists a provider's API keys as its admin API shows them, for
+// attributing report rows; a provider whose reports name no keys has none.
+func FetchKeys(ctx context.Context, spec providers.Spec, secret string, opt Options) ([]APIKey, error) {
+	switch spec.ID {
+	case "openai":
+		return openAIKeys(ctx, openAIClient(spec, secret, opt))
+	case "anthropic":
+		keys, err := anthropicKeys(ctx, anthropicClient(spec, secret, opt))
+		return keys, anthropicRefusal(err)
+	}
+	return nil, nil
 }
 
 // CheckAdmin validates an admin or management credential with the

@@ -15,9 +15,11 @@ import (
 )
 
 // OpenAI's Administration API: GET /v1/organization/costs (daily buckets,
-// amount.value a JSON number of dollars), /v1/organization/usage/{completions,
-// embeddings} (per key and model: num_model_requests, input_tokens that
-// include input_cached_tokens) and the projects' api_keys, whose
+// amount.value a JSON number of dollars; group_by project_id, line_item
+// and api_key_id), /v1/organization/usage/{completions, embeddings,
+// images, audio_speeches, audio_transcriptions} (per key and model:
+// num_model_requests; input_tokens that include input_cached_tokens;
+// images; characters; seconds) and the projects' api_keys, whose
 // redacted_value ends with the key's last characters. Every list is paged
 // by next_page (reports) or after/last_id (projects, keys).
 
@@ -25,9 +27,22 @@ func openAIClient(spec providers.Spec, secret string, opt Options) *client {
 	return newClient(spec, spec.BaseURL, opt, func(h http.Header) { h.Set("Authorization", "Bearer "+secret) })
 }
 
-// openAIUsageKinds are the usage endpoints whose requests byok itself
-// sends (chat, responses and embeddings).
-var openAIUsageKinds = []string{"completions", "embeddings"}
+// openAIUsage is one of OpenAI's usage endpoints and what it groups by.
+type openAIUsage struct {
+	kind    string
+	groupBy []string
+}
+
+// openAIUsageKinds are the usage endpoints of the requests byok can send:
+// chat and responses (completions), embeddings, images (grouped by size
+// too, which their price depends on), speech and transcriptions.
+var openAIUsageKinds = []openAIUsage{
+	{"completions", []string{"api_key_id", "model"}},
+	{"embeddings", []string{"api_key_id", "model"}},
+	{"images", []string{"api_key_id", "model", "size"}},
+	{"audio_speeches", []string{"api_key_id", "model"}},
+	{"audio_transcriptions", []string{"api_key_id", "model"}},
+}
 
 func fetchOpenAI(ctx context.Context, c *client, from, to time.Time) (Report, error) {
 	rep := Report{Provider: c.provider, From: from, To: to}
@@ -38,7 +53,8 @@ func fetchOpenAI(ctx context.Context, c *client, from, to time.Time) (Report, er
 	}
 	costs := cloneValues(base)
 	costs.Set("limit", "180")
-	costs.Set("group_by", "line_item")
+	costs["group_by"] = []string{"line_item", "api_key_id"}
+	keyed := false
 	err := pagesByNext(ctx, c, "organization/costs", costs, func(doc gjson.Result) error {
 		return eachBucket(doc, func(day time.Time, r gjson.Result) error {
 			amt, ok, err := amountOf(r.Get("amount.value"), 0)
@@ -48,23 +64,34 @@ func fetchOpenAI(ctx context.Context, c *client, from, to time.Time) (Report, er
 			if cur := str(r.Get("amount.currency")); cur != "" && cur != "usd" && cur != "USD" {
 				return fmt.Errorf("a cost in %q, not USD", cur)
 			}
-			rep.Costs = append(rep.Costs, Row{Day: day, LineItem: str(r.Get("line_item")), Cost: amt, HasCost: ok})
+			key := str(r.Get("api_key_id"))
+			keyed = keyed || key != ""
+			rep.Costs = append(rep.Costs, Row{Day: day, KeyID: key, LineItem: str(r.Get("line_item")), Cost: amt, HasCost: ok})
 			return nil
 		})
 	})
 	if err != nil {
 		return rep, wrapShape(c.provider, "costs", err)
 	}
-	for _, kind := range openAIUsageKinds {
+	for _, u := range openAIUsageKinds {
 		q := cloneValues(base)
 		q.Set("limit", "31")
-		q["group_by"] = []string{"api_key_id", "model"}
+		q["group_by"] = u.groupBy
+		kind := u.kind
 		err := pagesByNext(ctx, c, "organization/usage/"+kind, q, func(doc gjson.Result) error {
 			return eachBucket(doc, func(day time.Time, r gjson.Result) error {
 				in, cached := r.Get("input_tokens").Int(), r.Get("input_cached_tokens").Int()
-				rep.Usage = append(rep.Usage, Row{Day: day, KeyID: str(r.Get("api_key_id")), Model: str(r.Get("model")),
+				row := Row{Day: day, KeyID: str(r.Get("api_key_id")), Model: str(r.Get("model")),
 					LineItem: kind, Requests: r.Get("num_model_requests").Int(), HasRequests: true,
-					InputTokens: max(in-cached, 0), CacheReadTokens: cached, OutputTokens: r.Get("output_tokens").Int()})
+					InputTokens: max(in-cached, 0), CacheReadTokens: cached, OutputTokens: r.Get("output_tokens").Int(),
+					Images: r.Get("images").Int(), ImageSize: str(r.Get("size")),
+					Characters: r.Get("characters").Int(), Seconds: r.Get("seconds").Int()}
+				if row.ImageSize != "" {
+					// The size is part of what was billed: rows of one
+					// model in two sizes stay apart.
+					row.LineItem += " " + row.ImageSize
+				}
+				rep.Usage = append(rep.Usage, row)
 				return nil
 			})
 		})
@@ -72,12 +99,11 @@ func fetchOpenAI(ctx context.Context, c *client, from, to time.Time) (Report, er
 			return rep, wrapShape(c.provider, "usage/"+kind, err)
 		}
 	}
-	keys, err := openAIKeys(ctx, c)
-	if err != nil {
-		return rep, err
+	if keyed {
+		rep.Notes = append(rep.Notes, "OpenAI's costs are per day, line item and key: money per key is the provider's own")
+	} else if len(rep.Costs) > 0 {
+		rep.Notes = append(rep.Notes, "OpenAI's costs came without keys: byok shares each day's cost among the keys in proportion to their usage, priced with its catalog")
 	}
-	rep.Keys = keys
-	rep.Notes = append(rep.Notes, "OpenAI's costs are per day and line item, not per key; per-key rows compare request counts from the usage report")
 	return rep, nil
 }
 

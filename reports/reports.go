@@ -45,6 +45,13 @@ type Row struct {
 	// Token counts, where the report gives them (disjoint as in byok's
 	// events: input is uncached).
 	InputTokens, CacheReadTokens, CacheWriteTokens, OutputTokens int64
+	// Images (of ImageSize, where the report groups by it), Characters
+	// spoken and Seconds transcribed, from the image and audio usage
+	// reports.
+	Images     int64
+	ImageSize  string
+	Characters int64
+	Seconds    int64
 }
 
 // APIKey is one of the provider's API keys as its admin API lists it, for
@@ -143,6 +150,10 @@ type Capability struct {
 	None string
 }
 
+// NoSpendAPI is what byok says of a provider that publishes neither usage
+// reports nor a balance for API keys.
+const NoSpendAPI = "no usage or balance API for keys: see the provider's console"
+
 // Capabilities returns what a provider offers by id.
 func Capabilities(provider string) Capability {
 	switch provider {
@@ -157,7 +168,14 @@ func Capabilities(provider string) Capability {
 	case "xai":
 		return Capability{Balance: true, BalanceKey: `management key and team id, as {"management_key": "…", "team_id": "…"}`, Admin: true}
 	case "groq", "mistral", "together", "google":
-		return Capability{None: "no usage or balance API for keys: see the provider's console"}
+		return Capability{None: NoSpendAPI}
+	case "fireworks":
+		// Fireworks documents per-key usage (GET /v1/accounts/{id}/billingUsage,
+		// https://docs.fireworks.ai/api-reference/get-billing-usage) and, in its
+		// usage export guide, a rated-spend summary
+		// (https://docs.fireworks.ai/accounts/exporting-usage-and-costs), but no
+		// credit balance or prepaid amount left (checked December 2026).
+		return Capability{None: "no balance API: Fireworks documents usage and spend per account, not the credit left; see app.fireworks.ai/account/billing"}
 	}
 	return Capability{None: "no usage or balance API known to byok"}
 }

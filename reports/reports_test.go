@@ -101,10 +101,13 @@ func openAIRoutes(t *testing.T, usageGroups *[]string) map[string]http.HandlerFu
 			if q.Get("bucket_width") != "1d" || q.Get("start_time") != fmt.Sprint(dec1.Unix()) || q.Get("end_time") != fmt.Sprint(dec3.Unix()) {
 				t.Errorf("costs asked %s", r.URL.RawQuery)
 			}
+			if g := strings.Join(arrayParam(q, "group_by"), ","); g != "line_item,api_key_id" {
+				t.Errorf("costs grouped by %s, want line_item and api_key_id (money per key)", g)
+			}
 			if q.Get("page") == "" {
 				jsonReply(w, fmt.Sprintf(`{"object":"page","data":[{"object":"bucket","start_time":%d,"end_time":%d,"results":[
-					{"object":"organization.costs.result","amount":{"value":0.1234567891,"currency":"usd"},"line_item":"gpt-4o-mini, input","project_id":null},
-					{"object":"organization.costs.result","amount":{"value":1.5e-05,"currency":"usd"},"line_item":"gpt-4o-mini, output","project_id":null}]}],
+					{"object":"organization.costs.result","amount":{"value":0.1234567891,"currency":"usd"},"line_item":"gpt-4o-mini, input","project_id":null,"api_key_id":"key_abc"},
+					{"object":"organization.costs.result","amount":{"value":1.5e-05,"currency":"usd"},"line_item":"gpt-4o-mini, output","project_id":null,"api_key_id":null}]}],
 					"has_more":true,"next_page":"page_AAA"}`, dec1.Unix(), dec2.Unix()))
 				return
 			}
@@ -122,6 +125,21 @@ func openAIRoutes(t *testing.T, usageGroups *[]string) map[string]http.HandlerFu
 		},
 		"/v1/organization/usage/embeddings": func(w http.ResponseWriter, r *http.Request) {
 			jsonReply(w, `{"object":"page","data":[],"has_more":false,"next_page":null}`)
+		},
+		"/v1/organization/usage/images": func(w http.ResponseWriter, r *http.Request) {
+			if g := strings.Join(arrayParam(r.URL.Query(), "group_by"), ","); g != "api_key_id,model,size" {
+				t.Errorf("images usage grouped by %s", g)
+			}
+			jsonReply(w, fmt.Sprintf(`{"object":"page","data":[{"object":"bucket","start_time":%d,"end_time":%d,"results":[
+				{"object":"organization.usage.images.result","images":3,"num_model_requests":2,"size":"1024x1024","source":null,"project_id":null,"user_id":null,"api_key_id":"key_abc","model":"dall-e-3"}]}],"has_more":false,"next_page":null}`, dec1.Unix(), dec2.Unix()))
+		},
+		"/v1/organization/usage/audio_speeches": func(w http.ResponseWriter, r *http.Request) {
+			jsonReply(w, fmt.Sprintf(`{"object":"page","data":[{"object":"bucket","start_time":%d,"end_time":%d,"results":[
+				{"object":"organization.usage.audio_speeches.result","characters":1200,"num_model_requests":4,"project_id":null,"user_id":null,"api_key_id":"key_abc","model":"tts-1"}]}],"has_more":false,"next_page":null}`, dec1.Unix(), dec2.Unix()))
+		},
+		"/v1/organization/usage/audio_transcriptions": func(w http.ResponseWriter, r *http.Request) {
+			jsonReply(w, fmt.Sprintf(`{"object":"page","data":[{"object":"bucket","start_time":%d,"end_time":%d,"results":[
+				{"object":"organization.usage.audio_transcriptions.result","seconds":95,"num_model_requests":1,"project_id":null,"user_id":null,"api_key_id":null,"model":"whisper-1"}]}],"has_more":false,"next_page":null}`, dec2.Unix(), dec3.Unix()))
 		},
 		"/v1/organization/projects": func(w http.ResponseWriter, r *http.Request) {
 			jsonReply(w, `{"object":"list","data":[{"id":"proj_1","object":"organization.project","name":"Default project","status":"active"}],"first_id":"proj_1","last_id":"proj_1","has_more":false}`)
@@ -156,11 +174,24 @@ func TestOpenAIReport(t *testing.T) {
 	if want := money.USD(123_456_789 + 15_000); total != want {
 		t.Fatalf("costs sum to %d nano-dollars, want %d", total, want)
 	}
-	if len(rep.Usage) != 2 || rep.Usage[0].KeyID != "key_abc" || rep.Usage[0].Requests != 7 || rep.Usage[0].InputTokens != 800 || rep.Usage[0].CacheReadTokens != 200 {
+	if rep.Costs[0].KeyID != "key_abc" || rep.Costs[1].KeyID != "" {
+		t.Fatalf("cost rows by key: %q and %q, want key_abc and none (null)", rep.Costs[0].KeyID, rep.Costs[1].KeyID)
+	}
+	if len(rep.Usage) != 5 || rep.Usage[0].KeyID != "key_abc" || rep.Usage[0].Requests != 7 || rep.Usage[0].InputTokens != 800 || rep.Usage[0].CacheReadTokens != 200 {
 		t.Fatalf("usage rows %+v", rep.Usage)
 	}
 	if rep.Usage[1].KeyID != "" || rep.Usage[1].Requests != 1 {
 		t.Fatalf("a null api_key_id row reads %+v", rep.Usage[1])
+	}
+	img, speech, tr := rep.Usage[2], rep.Usage[3], rep.Usage[4]
+	if img.LineItem != "images 1024x1024" || img.Images != 3 || img.ImageSize != "1024x1024" || img.Requests != 2 || img.KeyID != "key_abc" || img.Model != "dall-e-3" {
+		t.Fatalf("images usage reads %+v", img)
+	}
+	if speech.LineItem != "audio_speeches" || speech.Characters != 1200 || speech.Requests != 4 || speech.Model != "tts-1" {
+		t.Fatalf("speech usage reads %+v", speech)
+	}
+	if tr.LineItem != "audio_transcriptions" || tr.Seconds != 95 || tr.KeyID != "" || !tr.Day.Equal(dec2) {
+		t.Fatalf("transcription usage reads %+v", tr)
 	}
 	if len(rep.Keys) != 1 || rep.Keys[0].ID != "key_abc" || rep.Keys[0].Last4() != "wxyz" {
 		t.Fatalf("keys %+v", rep.Keys)

@@ -29,6 +29,9 @@ type ReportRow struct {
 	// HasRequests says Requests was reported.
 	HasRequests                                                  bool
 	InputTokens, CacheReadTokens, CacheWriteTokens, OutputTokens int64
+	// Images, Characters (spoken) and Seconds (transcribed), from the
+	// image and audio usage reports.
+	Images, Characters, Seconds int64
 }
 
 // Report row kinds.
@@ -82,7 +85,7 @@ func (s *Store) StoreReport(ctx context.Context, f ReportFetch) error {
 		if r.Cost < 0 || r.Cost > money.MaxAmount {
 			return fmt.Errorf("%s report row %d of %d: a cost of %s is outside $0 to %s", f.Provider, i+1, len(f.Rows), r.Cost, money.MaxAmount)
 		}
-		for _, n := range []int64{r.Requests, r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens} {
+		for _, n := range []int64{r.Requests, r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens, r.Images, r.Characters, r.Seconds} {
 			if n < 0 || n > providers.MaxCount {
 				return fmt.Errorf("%s report row %d of %d: a count of %d is outside 0 to %d", f.Provider, i+1, len(f.Rows), n, providers.MaxCount)
 			}
@@ -95,13 +98,14 @@ func (s *Store) StoreReport(ctx context.Context, f ReportFetch) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM report_rows WHERE provider = ? AND day >= ? AND day < ?`, f.Provider, from.Unix(), to.Unix()); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO report_rows (provider, day, kind, key_ref, model, line_item, cost, requests, input, cache_read, cache_write, output)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO report_rows (provider, day, kind, key_ref, model, line_item, cost, requests, input, cache_read, cache_write, output, images, characters, seconds)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (provider, day, kind, key_ref, model, line_item) DO UPDATE SET
 				cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL ELSE coalesce(cost, 0) + coalesce(excluded.cost, 0) END,
 				requests = CASE WHEN requests IS NULL AND excluded.requests IS NULL THEN NULL ELSE coalesce(requests, 0) + coalesce(excluded.requests, 0) END,
 				input = input + excluded.input, cache_read = cache_read + excluded.cache_read,
-				cache_write = cache_write + excluded.cache_write, output = output + excluded.output`)
+				cache_write = cache_write + excluded.cache_write, output = output + excluded.output,
+				images = images + excluded.images, characters = characters + excluded.characters, seconds = seconds + excluded.seconds`)
 		if err != nil {
 			return err
 		}
@@ -115,7 +119,7 @@ func (s *Store) StoreReport(ctx context.Context, f ReportFetch) error {
 				reqs = r.Requests
 			}
 			if _, err := ins.ExecContext(ctx, f.Provider, r.Day.UTC().Unix(), r.Kind, r.KeyRef, r.Model, r.LineItem, cost, reqs,
-				r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens); err != nil {
+				r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens, r.Images, r.Characters, r.Seconds); err != nil {
 				return fmt.Errorf("store report row: %w", err)
 			}
 		}
@@ -213,7 +217,7 @@ func (s *Store) replaceReconciled(ctx context.Context, tx *sql.Tx, provider stri
 // ReportRows returns a provider's stored report rows of the UTC days
 // [from, to) (every provider when provider is empty), by day.
 func (s *Store) ReportRows(ctx context.Context, provider string, from, to time.Time) ([]ReportRow, error) {
-	q := `SELECT provider, day, kind, key_ref, model, line_item, cost, requests, input, cache_read, cache_write, output
+	q := `SELECT provider, day, kind, key_ref, model, line_item, cost, requests, input, cache_read, cache_write, output, images, characters, seconds
 		FROM report_rows WHERE day >= ? AND day < ?`
 	args := []any{from.UTC().Unix(), to.UTC().Unix()}
 	if provider != "" {
@@ -231,7 +235,7 @@ func (s *Store) ReportRows(ctx context.Context, provider string, from, to time.T
 		var day int64
 		var cost, reqs sql.NullInt64
 		if err := rows.Scan(&r.Provider, &day, &r.Kind, &r.KeyRef, &r.Model, &r.LineItem, &cost, &reqs,
-			&r.InputTokens, &r.CacheReadTokens, &r.CacheWriteTokens, &r.OutputTokens); err != nil {
+			&r.InputTokens, &r.CacheReadTokens, &r.CacheWriteTokens, &r.OutputTokens, &r.Images, &r.Characters, &r.Seconds); err != nil {
 			return nil, fmt.Errorf("read report rows: %w", err)
 		}
 		r.Day = time.Unix(day, 0).UTC()

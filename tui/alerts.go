@@ -32,19 +32,15 @@ func (p *alerts) Load() tea.Cmd {
 }
 
 func (p *alerts) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[store.Alert]:
 		if !p.loaded(msg) || msg.err != nil {
 			return nil
 		}
 		return p.c.bell(p.list)
-	case doneMsg:
-		if note, ok := p.done(msg); ok {
-			return tea.Batch(note, p.Load())
-		}
-		return nil
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {
@@ -99,9 +95,6 @@ func (p *alerts) View() string {
 	}
 	loc := p.c.app.Location()
 	cols := []col{{"", 1, false}, {"TIME", 12, false}, {"KIND", 9, false}, {"SCOPE", 18, false}, {"MESSAGE", 0, false}}
-	if w >= 110 {
-		cols[3].width = 30
-	}
 	rows := make([][]string, len(p.list))
 	for i, a := range p.list {
 		mark := st.Warn.Render("●")
@@ -114,6 +107,13 @@ func (p *alerts) View() string {
 		}
 		rows[i] = []string{mark, a.Time.In(loc).Format("Jan 02 15:04"), kind, a.Scope, a.Message}
 	}
+	// The scope column is as wide as the longest scope, up to 18 cells
+	// (30 on a wide terminal); the message takes the rest.
+	scopeW := 18
+	if w >= 110 {
+		scopeW = 30
+	}
+	cols[3].width = max(min(widest(rows, 3), scopeW), len("SCOPE"))
 	th := h - len(out) - 3
 	p.offset = scroll(p.cursor, p.offset, th-1)
 	p.rowsTop = len(out) + 1 // below the header

@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
@@ -26,7 +25,7 @@ type budgets struct {
 }
 
 func newBudgets(c *common) *budgets {
-	return &budgets{loader: newLoader[budget.Status](pageBudgets), c: c, keys: newBudgetsKeys()}
+	return &budgets{loader: newLoader[budget.Status](pageBudgets).withDialogWrites(), c: c, keys: newBudgetsKeys()}
 }
 
 func (p *budgets) Keys() help.KeyMap { return p.keys }
@@ -37,21 +36,13 @@ func (p *budgets) Load() tea.Cmd {
 }
 
 func (p *budgets) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[budget.Status]:
 		p.loaded(msg)
 		return nil
-	case doneMsg:
-		note, ok := p.done(msg)
-		if !ok {
-			return nil
-		}
-		if msg.err != nil {
-			return tea.Batch(closeDialog, note)
-		}
-		return tea.Batch(closeDialog, note, p.Load())
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {
@@ -216,17 +207,10 @@ func (p *budgets) View() string {
 		}
 		rows[i] = r
 	}
-	if w >= 110 {
-		// The scope names the budget: the bar, 24 cells when there is
-		// room, gives up cells before a scope is cut.
-		widths := colWidths(cols, rows, w)
-		scopeW := 0
-		for _, b := range p.list {
-			scopeW = max(scopeW, ansi.StringWidth(b.Budget.Scope))
-		}
-		barW = min(24, max(barW, barW+widths[0]-scopeW)) // widths[0]: the scope's with a 10-cell bar
-		cols[4].width = barW
-	}
+	// What the columns leave of a wide terminal goes to the bar, up to
+	// 30 cells.
+	barW += min(spare(cols, rows, w), 20)
+	cols[4].width = barW
 	for i, b := range p.list {
 		rows[i][4] = st.bar(b.Percent/100, barW, b.State)
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func newDashboard(c *common) *dashboard {
 	d.sort = newSorter(
 		sortCol[store.Group]{title: "PROVIDER", cmp: byText(func(g store.Group) string { return g.Key })},
 		sortCol[store.Group]{title: "SPEND", cmp: byNumber(func(g store.Group) int64 { return int64(g.Cost) }), desc: true},
-		sortCol[store.Group]{title: "%", cmp: byNumber(pct), desc: true},
+		sortCol[store.Group]{title: "USED", cmp: byNumber(pct), desc: true},
 		sortCol[store.Group]{title: "REQUESTS", cmp: byNumber(func(g store.Group) int64 { return g.Requests }), desc: true},
 		sortCol[store.Group]{title: "UNPRICED", alias: "UNPR", cmp: byNumber(func(g store.Group) int64 { return g.Unpriced }), desc: true},
 	)
@@ -453,10 +454,10 @@ func (d *dashboard) View() string {
 	if d.drill != "" {
 		out = append(out, d.drillView(w, h-len(out)-1)...)
 	} else {
+		// The chart takes the height the providers leave.
 		chartH := 0
 		if h-len(out) >= 16 {
-			chartH = min(12, h-len(out)-len(s.Providers)-5)
-			chartH = max(chartH, 3)
+			chartH = max(h-len(out)-len(s.Providers)-5, 3)
 		}
 		rowsH := h - len(out) - 1
 		if chartH > 0 {
@@ -473,6 +474,15 @@ func (d *dashboard) View() string {
 		footer += st.Warn.Render(fmt.Sprintf(" · %s unpriced requests not in totals (budgets count %s)", count(s.Total.Unpriced), s.Total.Fallback))
 	}
 	return block(body, w, h-1) + "\n" + fit(footer, w, false)
+}
+
+// sharePercent writes a part of a whole (0..1) as a percentage, a part
+// too small to round to 1 % as "<1%" rather than a misleading 0 %.
+func sharePercent(frac float64) string {
+	if frac > 0 && frac < 0.005 {
+		return "<1%"
+	}
+	return percent(frac * 100)
 }
 
 // periodMark abbreviates a budget period after its percentage.
@@ -532,45 +542,72 @@ func (d *dashboard) totalLine(w int) string {
 	return fit(line, w, false) + "\n" + fit(all, w, false)
 }
 
+// providerTable lists the providers. Two kinds of bar, never mixed up: a
+// budget bar (█ on a ░ track, in the budget's state colour) only where
+// the provider has a budget, and under SHARE a thin muted line (━, no
+// track) for the provider's part of the period's spend.
 func (d *dashboard) providerTable(w, h int) string {
 	st := d.c.st
-	barW := 12
-	if w >= 110 {
-		barW = 24
-	}
-	cols := []col{{"PROVIDER", 0, false}, {"SPEND", 10, true}, {"BUDGET", barW, false}, {"%", 7, true}, {"FORECAST", 10, true}, {"REQUESTS", 9, true}, {"UNPRICED", 8, true}}
+	const minBar = 12
+	cols := []col{{"PROVIDER", 0, false}, {"SPEND", 10, true}, {"SHARE", 5, false}, {"BUDGET", minBar, false}, {"USED", 7, true}, {"FORECAST", 10, true}, {"REQUESTS", 9, true}, {"UNPRICED", 8, true}}
+	const shareCol, barCol = 2, 3
 	if w < 90 {
-		cols[4].title, cols[4].width = "FCAST", 9
-		cols[6].title, cols[6].width = "UNPR", 4
+		cols[5].title, cols[5].width = "FCAST", 9
+		cols[7].title, cols[7].width = "UNPR", 4
 	}
-	// Below 75 columns the bars go (the percent keeps its colour), so
-	// that the provider names still show.
+	// Below 75 columns the budget bars go (the percent keeps its colour),
+	// so that the provider names still show.
 	bars := w >= 75
-	if !bars {
-		cols = append(cols[:2], cols[3:]...)
-	}
 	total := d.sum.Total.Cost
+	share := func(g store.Group) float64 {
+		if total <= 0 {
+			return 0
+		}
+		return g.Cost.Float() / total.Float()
+	}
 	rows := make([][]string, 0, len(d.provs))
 	for _, g := range d.provs {
-		r := []string{g.Key, spendCell(g.Totals), "", "–", "–", count(g.Requests), count(g.Unpriced)}
+		r := []string{g.Key, spendCell(g.Totals), "", "", "–", "–", count(g.Requests), count(g.Unpriced)}
+		if total > 0 {
+			r[shareCol] = st.Muted.Render(fit(sharePercent(share(g)), 4, true))
+		}
 		if b, ok := d.providerBudget(g.Key); ok {
-			r[2] = st.bar(b.Percent/100, barW, b.State)
-			r[3] = st.state(b.State).Render(percent(b.Percent) + periodMark(b.Budget.Period))
-			r[4] = b.ForecastText()
-		} else if total > 0 {
-			// No budget: the bar shows the provider's share of the total.
-			r[2] = st.bar(g.Cost.Float()/total.Float(), barW, "")
+			r[4] = st.state(b.State).Render(percent(b.Percent) + periodMark(b.Budget.Period))
+			r[5] = b.ForecastText()
 		}
 		if g.Unpriced > 0 {
-			r[6] = st.Warn.Render(count(g.Unpriced))
-		}
-		if !bars {
-			r = append(r[:2], r[3:]...)
+			r[7] = st.Warn.Render(count(g.Unpriced))
 		}
 		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
 		return st.Muted.Render("Nothing spent in this period.")
+	}
+	if !bars {
+		cols = slices.Delete(cols, barCol, barCol+1)
+		for i := range rows {
+			rows[i] = slices.Delete(rows[i], barCol, barCol+1)
+		}
+	} else {
+		// What a wide terminal leaves over goes to the bars: the budget
+		// bar first (up to 30 cells), then a share line after the
+		// share's percent.
+		extra := spare(cols, rows, w)
+		barW := minBar + min(extra, 30-minBar)
+		extra -= barW - minBar
+		lineW := min(extra-1, 20)
+		cols[barCol].width = barW
+		if lineW >= 4 {
+			cols[shareCol].width = 4 + 1 + lineW
+		}
+		for i, g := range d.provs {
+			if b, ok := d.providerBudget(g.Key); ok {
+				rows[i][barCol] = st.bar(b.Percent/100, barW, b.State)
+			}
+			if lineW >= 4 && total > 0 {
+				rows[i][shareCol] += " " + st.shareLine(share(g), lineW)
+			}
+		}
 	}
 	off := scroll(d.cursor, 0, h-1)
 	return d.c.st.table(d.sort.mark(cols), rows, w, h, d.cursor, off)
@@ -629,7 +666,9 @@ func (d *dashboard) chart(w, h int) string {
 	for _, g := range days {
 		peak = math.Max(peak, g.Cost.Float())
 	}
-	cell := max(min((w-2)/len(days), 3), 1)
+	// Each day's bar widens with the terminal (a gap of one cell between
+	// days), up to six cells a day.
+	cell := max(min((w-2)/len(days), 6), 1)
 	levels := []rune(" ▁▂▃▄▅▆▇█")
 	rows := make([]string, h)
 	for r := 0; r < h; r++ {

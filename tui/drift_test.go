@@ -27,7 +27,7 @@ func TestHistoryShowsDrift(t *testing.T) {
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 140, 40)
 	hs.contains("$0.005 reported by the provider", "byok computed", "$0.0045; the provider billed", "11.1% more")
 	hs.press("down")
-	hs.contains("$0.000007 reported by the provider", "catalog has no price to compare")
+	hs.contains("$0.000007 reported by the provider", "no price to compare")
 }
 
 func TestDriftText(t *testing.T) {

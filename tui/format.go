@@ -35,10 +35,12 @@ func fit(s string, w int, right bool) string {
 
 // colWidths is how table lays out cols in width cells: each column as
 // wide as it asks, a right-aligned one widened to its widest value, and
-// the first flexible column (width 0) given what is left.
+// the first flexible column (width 0) as wide as its widest value or
+// header, within what is left. A wide terminal leaves the rest of the line
+// empty rather than stretching a name column across it.
 func colWidths(cols []col, rows [][]string, width int) []int {
 	widths := make([]int, len(cols))
-	fixed := 0
+	fixed := -1 // n columns have n-1 gaps
 	flex := -1
 	for i, c := range cols {
 		widths[i] = c.width
@@ -46,11 +48,7 @@ func colWidths(cols []col, rows [][]string, width int) []int {
 			// Figures are never cut: a right-aligned column widens to
 			// its widest value (a sub-cent spend has four significant
 			// digits), at the flexible column's expense.
-			for _, r := range rows {
-				if i < len(r) {
-					widths[i] = max(widths[i], ansi.StringWidth(r[i]))
-				}
-			}
+			widths[i] = max(widths[i], widest(rows, i))
 		}
 		if c.width == 0 && flex < 0 {
 			flex = i
@@ -58,9 +56,34 @@ func colWidths(cols []col, rows [][]string, width int) []int {
 		fixed += widths[i] + 1
 	}
 	if flex >= 0 {
-		widths[flex] = max(4, width-fixed)
+		// The header keeps room for a sort arrow, so that sorting does
+		// not shift the columns.
+		title := strings.TrimSuffix(strings.TrimSuffix(cols[flex].title, " ▲"), " ▼")
+		want := max(ansi.StringWidth(title)+2, widest(rows, flex))
+		widths[flex] = max(4, min(want, width-fixed))
 	}
 	return widths
+}
+
+// spare is how many cells of width a table of cols and rows leaves
+// empty at the end of its lines, for a view to give to a bar or a chart.
+func spare(cols []col, rows [][]string, width int) int {
+	used := -1
+	for _, w := range colWidths(cols, rows, width) {
+		used += w + 1
+	}
+	return max(width-used, 0)
+}
+
+// widest is the width of column i's widest value.
+func widest(rows [][]string, i int) int {
+	n := 0
+	for _, r := range rows {
+		if i < len(r) {
+			n = max(n, ansi.StringWidth(r[i]))
+		}
+	}
+	return n
 }
 
 // table lays rows out under headers in width cells. Rows from offset are
@@ -133,6 +156,22 @@ func (s *styles) bar(frac float64, w int, state string) string {
 	filled := lipgloss.NewStyle().Foreground(s.stateColor(state)).Render(strings.Repeat("█", n))
 	rest := lipgloss.NewStyle().Foreground(s.track).Render(strings.Repeat("░", w-n))
 	return filled + rest
+}
+
+// shareLine draws a part of a whole (0..1) as a thin muted line of up to
+// w cells with no track, padded to w: it must not pass for a budget bar.
+func (s *styles) shareLine(frac float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if math.IsNaN(frac) || frac < 0 {
+		frac = 0
+	}
+	n := int(math.Round(math.Min(frac, 1) * float64(w)))
+	if frac > 0 && n == 0 {
+		n = 1
+	}
+	return s.Muted.Render(strings.Repeat("━", n)) + strings.Repeat(" ", w-n)
 }
 
 // count formats a whole number with thousands separators.

@@ -7,7 +7,7 @@ import (
 
 func TestGoldenViews(t *testing.T) {
 	a := testApp(t, "", true)
-	sizes := []struct{ w, h int }{{80, 24}, {120, 40}}
+	sizes := []struct{ w, h int }{{80, 24}, {120, 40}, {200, 50}}
 	for _, page := range pageNames[:pageCount] {
 		for _, sz := range sizes {
 			name := fmt.Sprintf("%s_%dx%d", page, sz.w, sz.h)

@@ -38,6 +38,7 @@ type history struct {
 	detailID   int
 	detailOpen bool // the keys scroll the pane; on narrow screens it replaces the table
 	pane       viewport.Model
+	paneW      int // the width the pane's text is wrapped to
 }
 
 // historyBack remembers the way back from a drill-down.
@@ -303,7 +304,8 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		e := msg.event
 		h.detail, h.price = &e, msg.price
-		h.pane.SetContent(h.detailText(h.paneWidth()))
+		h.paneW = h.paneWidth()
+		h.pane.SetContent(h.detailText(h.paneW))
 		h.pane.GotoTop()
 		return nil
 	case showRequestsMsg:
@@ -478,7 +480,21 @@ func (h *history) paneWidth() int {
 	return h.c.width
 }
 
+// tableWidth is the list's share of the width: all of it, or beside the
+// details up to three fifths, no wider than its columns need, so that a
+// wide terminal gives the details what the list would leave empty.
 func (h *history) tableWidth() int {
+	tw := h.listRoom()
+	if !h.wide() {
+		return tw
+	}
+	cols, rows := h.tableRows(tw)
+	return max(tw-spare(cols, rows, tw), 66)
+}
+
+// listRoom is the most the list may take: all of the width, or three
+// fifths beside the details.
+func (h *history) listRoom() int {
 	if h.wide() {
 		return max(h.c.width*3/5, 66)
 	}
@@ -515,14 +531,20 @@ func (h *history) View() string {
 		return head + "\n" + table
 	}
 	pw := h.paneWidth()
+	if pw != h.paneW && h.detail != nil {
+		// The list's columns follow the rows loaded, and the details
+		// take what they leave: wrap them again to the new width.
+		h.paneW = pw
+		h.pane.SetContent(h.detailText(pw))
+	}
 	h.pane.SetWidth(pw)
 	h.pane.SetHeight(ht - 1)
 	pane := h.pane.View()
 	if h.detail == nil {
 		pane = st.Muted.Render("…")
 	}
-	sep := strings.TrimSuffix(strings.Repeat("│\n", ht-1), "\n")
-	return head + "\n" + joinColumns(block(table, tw, ht-1), " "+st.Muted.Render(sep)+" ", block(pane, pw, ht-1))
+	sep := strings.TrimSuffix(strings.Repeat(" "+st.Muted.Render("│")+" \n", ht-1), "\n")
+	return head + "\n" + joinColumns(block(table, tw, ht-1), sep, block(pane, pw, ht-1))
 }
 
 // filterLine shows the applied filter: its words, the period as dates, and
@@ -589,9 +611,20 @@ func (h *history) table(w, ht int) string {
 		}
 		return st.Muted.Render("No requests recorded yet.")
 	}
+	cols, rows := h.tableRows(w)
+	h.offset = scroll(h.cursor, h.offset, ht-1)
+	return st.table(h.sort.mark(cols), rows, w, ht, h.cursor, h.offset)
+}
+
+// tableRows are the list's columns and rows in w cells.
+func (h *history) tableRows(w int) ([]col, [][]string) {
+	st := h.c.st
 	loc := h.c.app.Location()
 	cols := []col{{"TIME", 12, false}, {"MODEL", 0, false}, {"STATUS", 9, false}, {"TOKENS", 6, true}, {"COST", 10, true}, {"LATENCY", 7, true}}
-	if w >= 100 {
+	// The source shows when the list has room for it, whatever width
+	// its columns then take.
+	source := h.listRoom() >= 100
+	if source {
 		cols = append([]col{{"SOURCE", 6, false}}, cols...)
 	}
 	rows := make([][]string, len(h.list))
@@ -612,13 +645,12 @@ func (h *history) table(w, ht int) string {
 		if e.Source == store.SourceManual {
 			r[3], r[5] = "", ""
 		}
-		if w >= 100 {
+		if source {
 			r = append([]string{string(e.Source)}, r...)
 		}
 		rows[i] = r
 	}
-	h.offset = scroll(h.cursor, h.offset, ht-1)
-	return st.table(h.sort.mark(cols), rows, w, ht, h.cursor, h.offset)
+	return cols, rows
 }
 
 // detailText is the detail pane: tokens, cost lines with the prices used,

@@ -30,7 +30,7 @@ type keysPage struct {
 type addKeyMsg struct{}
 
 func newKeysPage(c *common) *keysPage {
-	p := &keysPage{loader: newLoader[app.KeyView](pageKeys), c: c, keys: newKeysPageKeys()}
+	p := &keysPage{loader: newLoader[app.KeyView](pageKeys).withDialogWrites(), c: c, keys: newKeysPageKeys()}
 	// AGE and LAST USED show how long ago: the earlier time is the larger
 	// figure.
 	ago := func(t time.Time) int64 { return -t.UnixNano() }
@@ -54,21 +54,18 @@ func (p *keysPage) Load() tea.Cmd {
 }
 
 func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
+	if done, ok := msg.(doneMsg); ok && done.id == p.workID {
+		p.working = "" // the test or removal has ended
+	}
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[app.KeyView]:
 		p.loaded(msg)
 		return nil
-	case doneMsg:
-		note, ok := p.done(msg)
-		if !ok {
-			return nil
-		}
-		p.working = ""
-		return tea.Batch(closeDialog, note, p.Load())
 	case addKeyMsg:
 		return openDialog(p.addForm())
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	}

@@ -16,6 +16,9 @@ type loader[T any] struct {
 	loading bool
 	err     error // of the last load
 	workID  int
+	// dialogWrites says the page's writes start in a dialog that stays
+	// open, working, until the write ends (see withDialogWrites).
+	dialogWrites bool
 
 	// sort orders list; natural is the list in the order it was loaded
 	// and perm maps list's rows to natural's.
@@ -42,6 +45,13 @@ type doneMsg struct {
 }
 
 func newLoader[T any](page pageID) loader[T] { return loader[T]{page: page} }
+
+// withDialogWrites marks a page whose writes start in its dialogs: the end
+// of a write closes the dialog.
+func (l loader[T]) withDialogWrites() loader[T] {
+	l.dialogWrites = true
+	return l
+}
 
 // Busy reports whether a load is in flight (the spinner turns).
 func (l *loader[T]) Busy() bool { return l.loading }
@@ -137,17 +147,36 @@ func (l *loader[T]) work(c *common, fn func() (noticeMsg, error)) tea.Cmd {
 	}
 }
 
-// done takes the end of a write and returns the notice that tells of it;
-// ok is false for a write superseded since.
-func (l *loader[T]) done(msg doneMsg) (tea.Cmd, bool) {
+// refresh handles the messages after which a list page reads its list
+// again with reload: a change made elsewhere (dataChangedMsg), and the end
+// of the page's own write (doneMsg), which is told by its notice or error
+// whether it succeeded or not. On a page whose writes start in a dialog,
+// which stays open and working until then, the end of a write closes the
+// dialog. The end of a write superseded since does nothing. handled is
+// false for every other message.
+func (l *loader[T]) refresh(msg tea.Msg, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case dataChangedMsg:
+		return reload(), true
+	case doneMsg:
+		return l.finish(msg, reload), true
+	}
+	return nil, false
+}
+
+func (l *loader[T]) finish(msg doneMsg, reload func() tea.Cmd) tea.Cmd {
 	if msg.id != l.workID {
-		return nil, false
+		return nil
 	}
+	n := msg.note
+	note := func() tea.Msg { return n }
 	if msg.err != nil {
-		return failure(msg.err), true
+		note = failure(msg.err)
 	}
-	note := msg.note
-	return func() tea.Msg { return note }, true
+	if l.dialogWrites {
+		return tea.Batch(closeDialog, note, reload())
+	}
+	return tea.Batch(note, reload())
 }
 
 // selected returns the item under the cursor.

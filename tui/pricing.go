@@ -31,7 +31,7 @@ type pricingPage struct {
 
 func newPricing(c *common) *pricingPage {
 	in := newInput("/ ", "search models, e.g. sonnet or openai/gpt-4o")
-	p := &pricingPage{loader: newLoader[pricing.Price](pagePricing), c: c, keys: newPricingKeys(), search: in}
+	p := &pricingPage{loader: newLoader[pricing.Price](pagePricing).withDialogWrites(), c: c, keys: newPricingKeys(), search: in}
 	// A model without a cache price sorts as the cheapest.
 	cacheRead := func(pr pricing.Price) int64 {
 		if !pr.HasCacheRead {
@@ -112,14 +112,10 @@ func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
 		p.index()
 		return nil
 	case doneMsg:
-		note, ok := p.done(msg)
-		if !ok {
-			return nil
-		}
-		if msg.err != nil {
-			return tea.Batch(closeDialog, note)
-		}
-		return tea.Batch(closeDialog, note, p.Load())
+		// The page does not reload on dataChangedMsg: the database
+		// changes with every recorded request, and reading the catalog
+		// again each time would move the list under the user.
+		return p.finish(msg, p.Load)
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	}

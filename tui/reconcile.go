@@ -69,6 +69,9 @@ func (p *reconcilePage) split() {
 }
 
 func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.refresh(msg, p.Load); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg[app.ReconcileRow]:
 		if p.loaded(msg) && msg.err == nil {
@@ -84,13 +87,6 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.events = msg.events
 		return nil
-	case doneMsg:
-		if note, ok := p.done(msg); ok {
-			return tea.Batch(note, p.Load())
-		}
-		return nil
-	case dataChangedMsg:
-		return p.Load()
 	case tea.KeyPressMsg:
 		k := p.keys
 		switch {
@@ -220,7 +216,14 @@ func (p *reconcilePage) detail(w int) []string {
 		if k.KeyName != "" {
 			name = k.KeyName + " (" + k.ProviderKey + ")"
 		}
-		out = append(out, fit(fmt.Sprintf("  key %s: byok %d requests, the provider %d · %s", name, k.ByokRequests, k.ReportedRequests, p.stateText(k.State)), w, false))
+		line := fmt.Sprintf("  key %s: byok %d requests, the provider %d", name, k.ByokRequests, k.ReportedRequests)
+		if k.HasReported {
+			line = fmt.Sprintf("  key %s: byok %s in %d requests, the provider billed %s for %d", name, k.Byok, k.ByokRequests, k.Reported, k.ReportedRequests)
+		}
+		if k.Reconciled > 0 {
+			line += fmt.Sprintf(", %s of it counted on the key", k.Reconciled)
+		}
+		out = append(out, fit(line+" · "+p.stateText(k.State), w, false))
 	}
 	loc := p.c.app.Location()
 	n := 0

@@ -87,4 +87,7 @@ base_url = %q
 	if !strings.Contains(prov, "SPEND API") || !strings.Contains(prov, "No usage or balance API for keys") || !strings.Contains(prov, "Groq") {
 		t.Fatalf("providers:\n%s", prov)
 	}
+	if !strings.Contains(prov, "Fireworks AI: no balance API") {
+		t.Fatalf("providers does not say plainly that Fireworks has no balance API:\n%s", prov)
+	}
 }

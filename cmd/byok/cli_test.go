@@ -345,6 +345,10 @@ func TestPricingCostUnits(t *testing.T) {
 		{[]string{"openai/dall-e-3", "--images", "2", "--size", "1792x1024", "--quality", "hd"}, "0.24", "computed", "image"},
 		{[]string{"openai/gpt-image-1", "--input", "50", "--image-input", "40", "--output", "4160", "--image-output", "4160"}, "0.16685", "computed", "input"},
 		{[]string{"openai/whisper-1", "--seconds", "95.4"}, "0.0095", "computed", "audio second"},
+		// 2.5-second tones (providers/audio/testdata), timed as the proxy
+		// times an upload: 3 seconds at $0.0001.
+		{[]string{"openai/whisper-1", "--audio", "../../providers/audio/testdata/tone-fragmented.m4a"}, "0.0003", "computed", "audio second"},
+		{[]string{"openai/whisper-1", "--audio", "../../providers/audio/testdata/tone-live.webm"}, "0.0003", "computed", "audio second"},
 		{[]string{"openai/tts-1", "--characters", "1200"}, "0.018", "computed", "character"},
 		{[]string{"openai/gpt-4o-mini-tts", "--seconds", "12", "--characters", "200"}, "0.003", "estimated", "audio second"},
 		{[]string{"bfl/flux-pro-1.1", "--images", "1"}, "0.04", "computed", "image"},
@@ -374,6 +378,8 @@ func TestPricingCostUnits(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"openai/whisper-1", "--seconds", "a minute"},
+		{"openai/whisper-1", "--audio", "../../README.md"},
+		{"openai/whisper-1", "--audio", "../../providers/audio/testdata/tone.webm", "--seconds", "3"},
 		{"openai/gpt-image-1", "--input", "10", "--image-input", "20"},
 		{"openai/dall-e-3", "--images", "-1"},
 	} {

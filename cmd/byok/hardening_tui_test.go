@@ -4,42 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/byokhq/byok/internal/tmuxtest"
 )
-
-// screen drives byok's terminal UI in a private tmux server.
-type screen struct {
-	t      *testing.T
-	socket string
-}
-
-func (s *screen) tmux(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// waitFor polls the pane until it shows want and returns the screen.
-func (s *screen) waitFor(want string) string {
-	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		last = s.tmux("capture-pane", "-p", "-t", "byok")
-		if strings.Contains(last, want) {
-			return last
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatalf("the pane never showed %q; last screen:\n%s", want, last)
-	return ""
-}
 
 // TestTUIScreensLeakNothing opens the terminal UI, as `byok` in a real
 // terminal would, on a home whose keys were added, rejected and quoted
@@ -69,31 +37,27 @@ func TestTUIScreensLeakNothing(t *testing.T) {
 	}
 	up.setMode("")
 
-	// The socket is this process's own: temporary directories of two test
-	// runs at once end alike ("001").
-	s := &screen{t: t, socket: fmt.Sprintf("byok-harden-%d-%s", os.Getpid(), filepath.Base(c.home))}
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	shell := fmt.Sprintf("env BYOK_HOME=%q BYOK_PASSPHRASE=%q %s=cli %q -test.run='^$' --; echo EXIT=$?; sleep 30",
 		c.home, pass, childEnv, os.Args[0])
-	s.tmux("new-session", "-d", "-s", "byok", "-x", "120", "-y", "40", shell)
+	s := tmuxtest.Start(t, "harden", 120, 40, shell)
 	// Each view by its jump key, and a word it always shows.
 	views := []struct{ key, want string }{
 		{"1", "LAST 30 DAYS"}, {"2", "to filter"}, {"3", "Prompt"}, {"4", "Compare"},
 		{"5", "secrets stay in the encrypted file"}, {"6", "SPENT OF LIMIT"}, {"7", "unacknowledged"}, {"8", "catalog of"},
 	}
-	s.waitFor(views[0].want)
+	s.WaitFor(views[0].want)
 	for _, v := range views {
-		s.tmux("send-keys", "-t", "byok", v.key)
-		scan.add("TUI view "+v.key, []byte(s.waitFor(v.want)))
+		s.Keys(v.key)
+		scan.add("TUI view "+v.key, []byte(s.WaitFor(v.want)))
 	}
 	// The history view's detail of the newest request, an error quoting a key.
-	s.tmux("send-keys", "-t", "byok", "2")
-	s.waitFor("to filter")
-	s.tmux("send-keys", "-t", "byok", "Enter")
-	scan.add("TUI history detail", []byte(s.waitFor("provider said")))
-	s.tmux("send-keys", "-t", "byok", "q")
-	s.tmux("send-keys", "-t", "byok", "q")
-	scan.add("TUI exit", []byte(s.waitFor("EXIT=")))
+	s.Keys("2")
+	s.WaitFor("to filter")
+	s.Keys("Enter")
+	scan.add("TUI history detail", []byte(s.WaitFor("provider said")))
+	s.Keys("q")
+	s.Keys("q")
+	scan.add("TUI exit", []byte(s.WaitFor("EXIT=")))
 	n, size := scan.check()
 	t.Logf("scanned %d captures, %d bytes", n, size)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/providers/audio"
 )
 
 func newPricingCmd(f *Factory) *cobra.Command {
@@ -204,13 +205,14 @@ type pricingCostOptions struct {
 func newPricingCostCmd(f *Factory) *cobra.Command {
 	var o pricingCostOptions
 	cmd := &cobra.Command{
-		Use:   "cost PROVIDER/MODEL [--input N --output N] [--images N --size S --quality Q] [--seconds S] [--characters N]",
+		Use:   "cost PROVIDER/MODEL [--input N --output N] [--images N --size S --quality Q] [--seconds S | --audio FILE] [--characters N]",
 		Short: "What a request of these (disjoint) token counts, images, audio seconds or characters costs",
 		Example: `  byok pricing cost openai/gpt-4o --input 1000 --output 500
   byok pricing cost anthropic/claude-sonnet-4-5 --input 2000 --cache-read 50000 --cache-write 8000 --output 900 --json
   byok pricing cost openai/dall-e-3 --images 2 --size 1792x1024 --quality hd
   byok pricing cost openai/gpt-image-1 --input 50 --image-input 40 --output 4160 --image-output 4160
   byok pricing cost openai/whisper-1 --seconds 95.4
+  byok pricing cost openai/whisper-1 --audio memo.m4a
   byok pricing cost openai/tts-1 --characters 1200
   byok pricing cost bfl/flux-pro-1.1 --images 1`,
 		Args: cobra.ExactArgs(1),
@@ -406,7 +408,7 @@ type costFlags struct {
 	input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning int64
 	imageInput, imageOutput, audioInput, audioOutput              int64
 	images, characters                                            int64
-	size, quality, seconds                                        string
+	size, quality, seconds, audioFile                             string
 	json                                                          bool
 }
 
@@ -426,6 +428,7 @@ func (c *costFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&c.size, "size", "", "the images' size, e.g. 1024x1024 (default: the model's only or standard price)")
 	fl.StringVar(&c.quality, "quality", "", "the images' quality: standard, hd, low, medium, high")
 	fl.StringVar(&c.seconds, "seconds", "", "seconds of audio transcribed or spoken, e.g. 95.4")
+	fl.StringVar(&c.audioFile, "audio", "", "an audio file (WAV, MP3, FLAC, Ogg, M4A, WebM) whose length is the seconds, as the proxy times an upload")
 	fl.Int64Var(&c.characters, "characters", 0, "characters of text turned into speech")
 	fl.BoolVar(&c.json, "json", false, "print JSON")
 }
@@ -470,6 +473,14 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 	ms, err := secondsFlag(c.seconds)
 	if err != nil {
 		return err
+	}
+	if c.audioFile != "" {
+		if c.seconds != "" {
+			return usageErrorf("--seconds and --audio both give the audio's length: use one")
+		}
+		if ms, err = audioFileMillis(c.audioFile); err != nil {
+			return err
+		}
 	}
 	a, spec, err := f.readerFor(ctx, prov)
 	if err != nil {
@@ -566,6 +577,19 @@ func secondsFlag(s string) (int64, error) {
 	}
 	// money.Parse reads nine decimal places: nano-units of a second.
 	return (int64(v) + 500_000) / 1_000_000, nil
+}
+
+// audioFileMillis times an audio file the way the proxy times an upload.
+func audioFileMillis(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, usageErrorf("--audio: %v", err)
+	}
+	d, err := audio.Duration(data)
+	if err != nil {
+		return 0, usageErrorf("--audio %s: byok cannot tell how long it plays (%v); give its length with --seconds", filepath.Base(path), err)
+	}
+	return d.Milliseconds(), nil
 }
 
 // linePrice writes a line's price: per million tokens, or per unit for

@@ -82,7 +82,7 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 		return writeJSON(f.IO.Out, rows)
 	}
 	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
-	var none []string
+	var none, said []string
 	for _, r := range rows {
 		key := "-"
 		switch {
@@ -92,8 +92,12 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 			key = "yes"
 		}
 		c := reports.Capabilities(r.ID)
-		if !r.Local && !c.Reports && !c.Balance {
+		switch {
+		case r.Local || c.Reports || c.Balance:
+		case c.None == reports.NoSpendAPI || strings.HasPrefix(c.None, "no usage or balance API"):
 			none = append(none, r.Name)
+		default:
+			said = append(said, r.Name+": "+c.None+".")
 		}
 		t.row(r.ID, r.Name, r.Kind, r.BaseURL, strings.Join(r.KeyEnv, ","), key, itoa(int64(r.Priced)), spendAPI(c))
 	}
@@ -103,6 +107,9 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 	fmt.Fprintf(f.IO.Out, "\nSPEND API: what byok can read of the provider's own books. reports: daily usage and cost per key for\n"+
 		"`byok reconcile` (an admin key: `byok keys add PROVIDER --admin`); balance: credits or balance for `byok balance`.\n"+
 		"No usage or balance API for keys (see their consoles): %s.\n", strings.Join(none, ", "))
+	for _, s := range said {
+		fmt.Fprintln(f.IO.Out, s)
+	}
 	return nil
 }
 

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,11 +151,7 @@ func runReconcile(ctx context.Context, f *Factory, o reconcileOptions) error {
 
 // providerErrors joins the providers' failures, each named, in order.
 func providerErrors(errs map[string]error) error {
-	ids := make([]string, 0, len(errs))
-	for id := range errs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(errs))
 	var out []error
 	for _, id := range ids {
 		out = append(out, fmt.Errorf("%s: %w", id, errs[id]))
@@ -183,23 +180,23 @@ func printReconcile(f *Factory, res app.ReconcileResult) error {
 		if r.HasReported {
 			reported, diff = r.Reported.String(), signed(r.Diff)
 		}
-		if r.KeyName != "" || r.ProviderKey != "" {
-			reported = "—"
-		}
 		if r.HasReportedRequests {
 			reqs += " / " + fmt.Sprint(r.ReportedRequests)
 		}
 		state := string(r.State)
 		if r.Reconciled > 0 {
 			state += " (+" + r.Reconciled.String() + " counted)"
-			unseen += r.Reconciled
+			if r.KeyName == "" && r.ProviderKey == "" {
+				unseen += r.Reconciled // a key's row holds its share of its day's
+			}
 		}
 		t.row(r.Provider, day, key, r.Byok.String(), reported, diff, reqs, state)
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\nREQUESTS are byok's / the provider's. A day's reconciled spend is placed at noon UTC.")
+	fmt.Fprintln(w, "\nREQUESTS are byok's / the provider's. A day's reconciled spend is placed at noon UTC, on the keys whose\n"+
+		"billed money exceeds byok's records (in proportion to the gap) and the rest under no key.")
 	if unseen > 0 {
 		fmt.Fprintf(w, "%s the providers billed beyond byok's records now counts in usage, status and budgets (source reconciled).\n", unseen)
 	}

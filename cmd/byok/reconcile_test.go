@@ -33,7 +33,8 @@ func newFakeReports(t *testing.T, day time.Time) *httptest.Server {
 				bs = append(bs, fmt.Sprintf(`{"object":"bucket","start_time":%d,"end_time":%d,"results":[%s]}`, b, b+86400, res))
 			}
 			fmt.Fprintf(w, `{"object":"page","data":[%s],"has_more":false,"next_page":null}`, strings.Join(bs, ","))
-		case "/v1/organization/usage/completions", "/v1/organization/usage/embeddings":
+		case "/v1/organization/usage/completions", "/v1/organization/usage/embeddings", "/v1/organization/usage/images",
+			"/v1/organization/usage/audio_speeches", "/v1/organization/usage/audio_transcriptions":
 			fmt.Fprint(w, `{"object":"page","data":[],"has_more":false,"next_page":null}`)
 		case "/v1/organization/projects":
 			fmt.Fprint(w, `{"object":"list","data":[],"has_more":false}`)

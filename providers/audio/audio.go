@@ -2,7 +2,8 @@
 // bill audio by the second (OpenAI's whisper-1 bills the uploaded file's
 // length; speech models by what they spoke). Each container is read by a
 // maintained decoder library: WAV by go-audio/wav, MP3 by go-mp3, FLAC by
-// mewkiz/flac, Ogg pages by pion's oggreader. Nothing is decoded beyond
+// mewkiz/flac, Ogg pages by pion's oggreader, MP4/M4A boxes by abema's
+// go-mp4 and WebM (Matroska) elements by ebml-go. Nothing is decoded beyond
 // what the length needs.
 package audio
 
@@ -22,8 +23,8 @@ import (
 )
 
 // ErrUnknownFormat is returned for a file none of the readers recognise,
-// or a container byok cannot time (M4A, WebM): the caller then has no
-// duration to bill and must say so rather than guess.
+// or a stream inside a known container that byok cannot time: the caller
+// then has no duration to bill and must say so rather than guess.
 var ErrUnknownFormat = errors.New("unknown audio format")
 
 // Format names a container by its first bytes: "wav", "mp3", "flac",
@@ -46,11 +47,17 @@ func Format(data []byte) string {
 	return ""
 }
 
-// Duration returns how long the audio in data plays.
-func Duration(data []byte) (time.Duration, error) {
-	var d time.Duration
-	var err error
-	switch f := Format(data); f {
+// Duration returns how long the audio in data plays. data is whatever a
+// client uploaded, so a decoder library that panics on a malformed file
+// (go-mp3 indexes past its tables on some) gives an error, not a crash.
+func Duration(data []byte) (d time.Duration, err error) {
+	f := Format(data)
+	defer func() {
+		if p := recover(); p != nil {
+			d, err = 0, fmt.Errorf("read %s: the file is malformed (%v)", strings.ToUpper(f), p)
+		}
+	}()
+	switch f {
 	case "wav":
 		d, err = wavDuration(data)
 	case "mp3":
@@ -59,10 +66,12 @@ func Duration(data []byte) (time.Duration, error) {
 		d, err = flacDuration(data)
 	case "ogg":
 		d, err = oggDuration(data)
-	case "":
-		return 0, ErrUnknownFormat
+	case "m4a":
+		d, err = mp4Duration(data)
+	case "webm":
+		d, err = webmDuration(data)
 	default:
-		return 0, fmt.Errorf("%w: %s files are not timed", ErrUnknownFormat, strings.ToUpper(f))
+		return 0, ErrUnknownFormat
 	}
 	if err != nil {
 		return 0, err
