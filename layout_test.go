@@ -56,6 +56,7 @@ var rules = map[string]rule{
 	"agentlog":          {mayImport: []string{"money", "providers"}},
 	"internal/genlogs":  {}, // benchmark logs in the agents' formats
 	"internal/tmuxtest": {}, // tests drive byok in a tmux pane
+	"internal/ssetest":  {}, // fake providers stream server-sent events
 	"store":             {mayImport: []string{"money", "providers", "pricing", "redact", "filelock"}},
 	"store/keychain":    {mayImport: []string{"redact", "filelock"}},
 	"budget":            {mayImport: []string{"money", "providers", "pricing", "store", "redact", "safetext"}},

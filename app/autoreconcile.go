@@ -20,38 +20,64 @@ const autoReconcileDays = 7
 // that it never competes with the first frame or the first requests.
 var autoReconcileStart = 20 * time.Second
 
+// backfillEvery is how often the TUI and the proxy look for OpenRouter
+// requests recorded without their billed cost.
+var backfillEvery = time.Minute
+
 // StartAutoReconcile reconciles, in the background, every provider with an
 // admin key each [reconcile] every (6 hours by default) while the TUI or the
 // proxy runs, and looks at the balances when a low-balance alert is set.
+// Every minute it also asks OpenRouter for the billed cost of requests
+// recorded without one (see BackfillOpenRouter), whatever the interval.
 // It is quiet: failures go to the log, and it never holds a request up (it
-// runs on its own goroutine and writes in short transactions). The
-// returned function stops it and waits for a reconcile under way.
+// runs on its own goroutines and writes in short transactions). The
+// returned function stops it and waits for the work under way.
 func (a *App) StartAutoReconcile(ctx context.Context) (stop func()) {
-	every := a.Config.Reconcile.Interval()
-	if every <= 0 || a.readOnly {
+	if a.readOnly {
 		return func() {}
 	}
+	every := a.Config.Reconcile.Interval()
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		check := min(max(every/6, time.Minute), 30*time.Minute)
-		t := time.NewTimer(autoReconcileStart)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
+	loop := func(first, next time.Duration, work func(context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTimer(first)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				work(ctx)
+				t.Reset(next)
 			}
-			a.autoReconcile(ctx)
-			t.Reset(check)
-		}
-	}()
+		}()
+	}
+	if every > 0 {
+		loop(autoReconcileStart, min(max(every/6, time.Minute), 30*time.Minute), func(ctx context.Context) { a.autoReconcile(ctx) })
+	}
+	loop(autoReconcileStart, backfillEvery, a.autoBackfill)
 	return func() {
 		cancel()
 		wg.Wait()
+	}
+}
+
+// autoBackfill runs BackfillOpenRouter quietly, when reading a key asks
+// nobody for a passphrase.
+func (a *App) autoBackfill(ctx context.Context) {
+	if !a.secretsQuiet() {
+		return
+	}
+	res, err := a.BackfillOpenRouter(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Warn("openrouter backfill", "err", err)
+	}
+	if res.Priced > 0 || res.Unknown > 0 {
+		a.Log.Info("openrouter backfill", "priced", res.Priced, "unknown", res.Unknown)
 	}
 }
 

@@ -195,6 +195,17 @@ func (a *App) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileResul
 		if err != nil {
 			return res, err
 		}
+		if spec.ID == "openrouter" {
+			// The requests byok carried without an inline cost get their
+			// billed one first, so byok's side of the comparison is exact.
+			b, err := a.BackfillOpenRouter(ctx)
+			if err != nil {
+				res.Errors[spec.ID+" generations"] = err
+			}
+			if b.Priced > 0 || b.Unknown > 0 {
+				res.Notes = append(res.Notes, fmt.Sprintf("OpenRouter: %d requests byok carried without an inline cost now carry their billed cost; %d were still unknown to OpenRouter and keep byok's computed cost", b.Priced, b.Unknown))
+			}
+		}
 		rows, notes, err := a.reconcileProvider(ctx, spec, from, to)
 		if err != nil {
 			res.Errors[spec.ID] = err

@@ -258,14 +258,42 @@ func retryAfter(err error, emitted bool, attempt int, waited time.Duration) (tim
 }
 
 // Images makes the images of req and finishes the run: priced from the
-// reply's tokens or per image, recorded, alerts evaluated.
+// reply's tokens or per image, recorded, alerts evaluated. The polls an
+// asynchronous task needs (Black Forest Labs) are recorded as they happen,
+// each as a free call of its own, as the proxy records the polls it
+// relays.
 func (r *Run) Images(ctx context.Context, req providers.ImageRequest) ([]providers.Image, Outcome, error) {
+	caller := req.Poll
+	req.Poll = func(p providers.Poll) {
+		r.recordPoll(ctx, p)
+		if caller != nil {
+			caller(p)
+		}
+	}
 	images, res, err := providers.GenerateImages(ctx, r.Spec, r.secret, r.app.providerOptions(r.Call.Client), req)
 	out, ferr := r.Finish(ctx, res, err)
 	if err != nil {
 		return images, out, err
 	}
 	return images, out, ferr
+}
+
+// recordPoll records one poll of r's task as a free call on r's provider
+// and key, under the poll's method and path ("(GET v1/get_result)", the
+// name the proxy gives one). It passes no budget check of its own: the
+// task was checked, and a poll is never billed. Its alerts are evaluated
+// in the background, so that polling does not wait for them; a failure
+// to record is logged, since the task goes on either way.
+func (r *Run) recordPoll(ctx context.Context, p providers.Poll) {
+	poll := &Run{
+		app: r.app, Spec: r.Spec, Key: r.Key, DeferAlerts: true,
+		Call: Call{Provider: r.Call.Provider, Model: "(" + p.Name + ")", KeyLabel: r.Call.KeyLabel,
+			Source: r.Call.Source, Client: r.Call.Client, Free: true},
+		started: r.app.now().Add(-p.Result.Latency),
+	}
+	if _, err := poll.Finish(ctx, p.Result, p.Err); err != nil {
+		r.app.Log.Warn("record a poll of an image task", "provider", r.Call.Provider, "err", err)
+	}
 }
 
 // Prompt is the whole path in one call: Begin, then Stream.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 const (
@@ -58,7 +60,7 @@ func TestAnthropicStreamUsage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("request-id", "req_011CAbc")
-				sse(w, tt.events...)
+				ssetest.Write(w, tt.events...)
 			})
 			res, c, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude-sonnet-4-5"))
 			if err != nil {
@@ -181,7 +183,7 @@ func TestAnthropicErrors(t *testing.T) {
 
 func TestAnthropicErrorEventMidStream(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, ev("message_start", msgStart), ev("content_block_delta", blockHi),
+		ssetest.Write(w, ev("message_start", msgStart), ev("content_block_delta", blockHi),
 			ev("error", `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_mid"}`))
 	})
 	res, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude"))
@@ -203,7 +205,7 @@ func TestAnthropicIgnoresSDKEnvironment(t *testing.T) {
 	t.Setenv("ANTHROPIC_AUTH_TOKEN", "env-bearer-token-that-must-not-be-used")
 	t.Setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Leak: yes")
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, ev("message_start", msgStart), ev("message_delta", msgDelta), ev("message_stop", msgStop))
+		ssetest.Write(w, ev("message_start", msgStart), ev("message_delta", msgDelta), ev("message_stop", msgStop))
 	})
 	if _, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude")); err != nil {
 		t.Fatal(err)

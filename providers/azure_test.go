@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 const testAzureKey = "azTESTkey0123456789abcdef0123456789"
@@ -36,7 +38,7 @@ func TestAzure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, tt.events...) })
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, tt.events...) })
 			spec, err := specAt(t, "azure", "").WithKind(tt.kind)
 			if err != nil {
 				t.Fatal(err)

@@ -49,7 +49,7 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 		payload["width"], payload["height"] = wi, hi
 	}
 	body, _ := json.Marshal(payload)
-	answer, err := bflDo(r, client, http.MethodPost, base+"/"+url.PathEscape(req.Model), secret, body)
+	answer, _, err := bflDo(r, client, http.MethodPost, base+"/"+url.PathEscape(req.Model), secret, body)
 	if err != nil {
 		res, err := r.done(err)
 		return nil, res, err
@@ -69,6 +69,10 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 		res, _ := r.done(nil)
 		return nil, res, err
 	}
+	pollName := http.MethodGet + " get_result"
+	if pu, err := url.Parse(poll); err == nil {
+		pollName = http.MethodGet + " " + strings.TrimPrefix(pu.Path, "/")
+	}
 	deadline := time.Now().Add(bflMaxWait)
 	var sample string
 	for sample == "" {
@@ -78,7 +82,13 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 			return nil, res, err
 		case <-time.After(bflPollEvery):
 		}
-		got, err := bflDo(r, client, http.MethodGet, poll, secret, nil)
+		sent := time.Now()
+		got, meta, err := bflDo(r, client, http.MethodGet, poll, secret, nil)
+		if req.Poll != nil {
+			// A poll carries no usage: it is a free call, answered or not.
+			req.Poll(Poll{Name: pollName, Err: err,
+				Result: Result{Status: meta.status, RequestID: meta.requestID, Latency: time.Since(sent), HasUsage: true}})
+		}
 		if err != nil {
 			res, err := r.done(err)
 			return nil, res, err
@@ -108,7 +118,7 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 		}
 	}
 	// The signed URL carries its own authorisation: the key stays home.
-	img, err := bflDo(r, client, http.MethodGet, sample, "", nil)
+	img, _, err := bflDo(r, client, http.MethodGet, sample, "", nil)
 	if err != nil {
 		res, err := r.done(err)
 		return nil, res, err
@@ -118,15 +128,22 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 	return []Image{{Data: img, URL: sample}}, res, err
 }
 
-// bflDo sends one request of a task and returns the body of a 2xx answer.
-func bflDo(r *run, client *http.Client, method, target, key string, body []byte) ([]byte, error) {
+// bflMeta is what an answer of a task's request says about itself.
+type bflMeta struct {
+	status    int
+	requestID string
+}
+
+// bflDo sends one request of a task and returns the body of a 2xx answer,
+// and the answer's status and request id whatever it was.
+func bflDo(r *run, client *http.Client, method, target, key string, body []byte) ([]byte, bflMeta, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(r.ctx, method, target, rd)
 	if err != nil {
-		return nil, fmt.Errorf("provider %s: build request: %w", r.spec.ID, redactedError(err))
+		return nil, bflMeta{}, fmt.Errorf("provider %s: build request: %w", r.spec.ID, redactedError(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -137,17 +154,20 @@ func bflDo(r *run, client *http.Client, method, target, key string, body []byte)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, transportError(r.spec.ID, r.ctx, err, r.started())
+		return nil, bflMeta{}, transportError(r.spec.ID, r.ctx, err, r.started())
 	}
 	defer resp.Body.Close()
+	meta := bflMeta{status: resp.StatusCode, requestID: requestIDOf(resp.Header, providerError{})}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxImageBody))
 	if err != nil {
-		return nil, transportError(r.spec.ID, r.ctx, err, r.started())
+		return nil, meta, transportError(r.spec.ID, r.ctx, err, r.started())
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newError(failure{provider: r.spec.ID, status: resp.StatusCode, header: resp.Header, body: b})
+		e := newError(failure{provider: r.spec.ID, status: resp.StatusCode, header: resp.Header, body: b})
+		meta.requestID = cmpOr(meta.requestID, e.RequestID)
+		return nil, meta, e
 	}
-	return b, nil
+	return b, meta, nil
 }
 
 // bflSameService refuses a polling URL outside Black Forest Labs (or the

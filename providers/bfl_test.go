@@ -78,9 +78,20 @@ func TestBFLImage(t *testing.T) {
 	}
 
 	srv, polls := fakeBFL(t, ready, "")
-	imgs, res, err := GenerateImages(context.Background(), spec(srv), testBFLKey, Options{}, req)
+	var seen []Poll
+	withPolls := req
+	withPolls.Poll = func(p Poll) { seen = append(seen, p) }
+	imgs, res, err := GenerateImages(context.Background(), spec(srv), testBFLKey, Options{}, withPolls)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(seen) != 2 {
+		t.Fatalf("told of %d polls, want 2", len(seen))
+	}
+	for _, p := range seen {
+		if p.Name != "GET v1/get_result" || p.Err != nil || p.Result.Status != http.StatusOK || !p.Result.HasUsage || p.Result.Usage != (Usage{}) || p.Result.Latency <= 0 {
+			t.Errorf("poll %+v", p)
+		}
 	}
 	if len(imgs) != 1 || string(imgs[0].Data) != "\xff\xd8\xff fake jpeg" {
 		t.Fatalf("images %+v", imgs)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -139,16 +141,16 @@ func TestCancelEveryKind(t *testing.T) {
 		{name: "responses", secret: testOpenAIKey,
 			spec: func(base string) Spec { s, _ := specAt(t, "openai", base+"/v1").WithKind(KindResponses); return s },
 			first: func(t *testing.T, w http.ResponseWriter) {
-				sse(w, ev("response.output_text.delta", `{"type":"response.output_text.delta","delta":"Hi"}`))
+				ssetest.Write(w, ev("response.output_text.delta", `{"type":"response.output_text.delta","delta":"Hi"}`))
 			}},
 		{name: "anthropic", secret: testAnthropicKey,
 			spec: func(base string) Spec { return specAt(t, "anthropic", base) },
 			first: func(t *testing.T, w http.ResponseWriter) {
-				sse(w, ev("message_start", msgStart), ev("content_block_delta", blockHi))
+				ssetest.Write(w, ev("message_start", msgStart), ev("content_block_delta", blockHi))
 			}},
 		{name: "gemini", secret: testGeminiKey,
 			spec:  func(base string) Spec { return specAt(t, "google", base) },
-			first: func(t *testing.T, w http.ResponseWriter) { sse(w, gemChunk2) }},
+			first: func(t *testing.T, w http.ResponseWriter) { ssetest.Write(w, gemChunk2) }},
 		{name: "bedrock", secret: testBedrockSecret,
 			spec: func(base string) Spec { return specAt(t, "bedrock", base) },
 			first: func(t *testing.T, w http.ResponseWriter) {

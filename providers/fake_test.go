@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 // Made-up keys; none is real. Each is long enough for the redactor and
@@ -82,30 +84,13 @@ func (f *fake) only(t *testing.T) seen {
 	return r[0]
 }
 
-// sse writes SSE events: each item is "data" or "event\x00data".
-func sse(w http.ResponseWriter, events ...string) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.WriteHeader(http.StatusOK)
-	fl, _ := w.(http.Flusher)
-	for _, e := range events {
-		if name, data, ok := strings.Cut(e, "\x00"); ok {
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
-		} else {
-			fmt.Fprintf(w, "data: %s\n\n", e)
-		}
-		if fl != nil {
-			fl.Flush()
-		}
-	}
-}
-
 // ev names an SSE event.
 func ev(name, data string) string { return name + "\x00" + data }
 
 // cut writes the events, then drops the connection without ending the
 // chunked body: the client sees the stream break mid-reply.
 func cut(w http.ResponseWriter, events ...string) {
-	sse(w, events...)
+	ssetest.Write(w, events...)
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic("response writer cannot hijack")
@@ -118,7 +103,7 @@ func cut(w http.ResponseWriter, events ...string) {
 
 // stall writes the events, then waits until the client goes away.
 func stall(w http.ResponseWriter, r *http.Request, events ...string) {
-	sse(w, events...)
+	ssetest.Write(w, events...)
 	select {
 	case <-r.Context().Done():
 	case <-time.After(10 * time.Second):

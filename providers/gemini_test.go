@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 const (
@@ -14,7 +16,7 @@ const (
 )
 
 func TestGeminiStream(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, gemChunk1, gemChunk2, gemChunk3) })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, gemChunk1, gemChunk2, gemChunk3) })
 	req := hello("gemini-2.5-flash")
 	req.ReasoningEffort = "medium"
 	res, c, err := mustStream(t, specAt(t, "gemini", f.URL), testGeminiKey, req)
@@ -124,7 +126,7 @@ func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
 	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
 	t.Setenv("GOOGLE_CLOUD_PROJECT", "env-project")
 	t.Setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, gemChunk3) })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, gemChunk3) })
 	if _, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash")); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
 
 func TestGeminiErrorInsideStream(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, gemChunk1, `{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}`)
+		ssetest.Write(w, gemChunk1, `{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}`)
 	})
 	res, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash"))
 	e := asError(t, err, ClassOverloaded)

@@ -19,6 +19,22 @@ type ImageRequest struct {
 	Size, Quality string
 	// N is how many images to make; 0 means one.
 	N int
+	// Poll, when set, is told of each request made while waiting for an
+	// asynchronous task (Black Forest Labs' get_result), as it returns.
+	Poll func(Poll)
+}
+
+// Poll is one request made while waiting for an image task. Providers do
+// not bill polls; the caller records each as a free call on the same key,
+// as the proxy records a poll it relays.
+type Poll struct {
+	// Name is the request's method and path, "GET v1/get_result": the
+	// name a proxied poll is recorded under too.
+	Name string
+	// Result holds the poll's HTTP status, request id and latency.
+	Result Result
+	// Err is the poll's failure, nil when it was answered.
+	Err error
 }
 
 // Image is one generated image: its bytes, or the address to fetch them

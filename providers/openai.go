@@ -147,6 +147,9 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 	if id := text(doc.Get("x_groq.id")); id != "" && r.requestID == "" {
 		r.requestID = id
 	}
+	if id := GenerationID(text(doc.Get("id"))); id != "" && r.requestID == "" {
+		r.requestID = id // OpenRouter's: its /generation prices it exactly
+	}
 	for _, c := range doc.Get("choices").Array() {
 		d := c.Get("delta")
 		r.reasoningDelta(text(d.Get("reasoning_content")) + text(d.Get("reasoning")))
@@ -165,6 +168,9 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 func chatBody(r *run, doc gjson.Result) {
 	if m := text(doc.Get("model")); m != "" {
 		r.model = m
+	}
+	if id := GenerationID(text(doc.Get("id"))); id != "" && r.requestID == "" {
+		r.requestID = id
 	}
 	msg := doc.Get("choices.0.message")
 	r.reasoningDelta(text(msg.Get("reasoning_content")) + text(msg.Get("reasoning")))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokhq/byok/internal/ssetest"
 	"github.com/byokhq/byok/money"
 )
 
@@ -25,6 +26,7 @@ func TestChatStreamUsage(t *testing.T) {
 		wantReasn string
 		want      Usage
 		maxField  string // the max-tokens field the provider should get
+		wantID    string // the request id, where the body names it
 	}{
 		{
 			name:     "openai cached and reasoning tokens with service tier",
@@ -68,6 +70,7 @@ func TestChatStreamUsage(t *testing.T) {
 			wantText: "Hi",
 			want:     Usage{Input: 94, CacheWrite5m: 100, Output: 2, ReportedCost: 950 * money.Micro, CostReported: true},
 			maxField: "max_tokens",
+			wantID:   "gen-1", // OpenRouter's generation, for /generation?id= later
 		},
 		{
 			name:     "openrouter byok adds the upstream cost",
@@ -92,7 +95,7 @@ func TestChatStreamUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, tt.events...) })
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, tt.events...) })
 			res, c, err := mustStream(t, specAt(t, tt.provider, f.URL+"/v1"), testOpenAIKey, hello("m"))
 			if err != nil {
 				t.Fatalf("Stream: %v", err)
@@ -105,6 +108,9 @@ func TestChatStreamUsage(t *testing.T) {
 			}
 			if !res.HasUsage || res.Usage != tt.want {
 				t.Errorf("usage = %+v (has %v), want %+v", res.Usage, res.HasUsage, tt.want)
+			}
+			if tt.wantID != "" && res.RequestID != tt.wantID {
+				t.Errorf("request id = %q, want %q", res.RequestID, tt.wantID)
 			}
 			if res.Status != http.StatusOK || res.FirstToken <= 0 || res.Latency < res.FirstToken {
 				t.Errorf("status %d, first token %v, latency %v", res.Status, res.FirstToken, res.Latency)
@@ -161,7 +167,9 @@ func TestChatNoStream(t *testing.T) {
 }
 
 func TestChatStreamWithoutUsage(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, chunkHi, chunkThere, chunkStop, "[DONE]") })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		ssetest.Write(w, chunkHi, chunkThere, chunkStop, "[DONE]")
+	})
 	res, _, err := mustStream(t, specAt(t, "ollama", f.URL+"/v1"), "", hello("llama3"))
 	if err != nil {
 		t.Fatalf("Stream: %v", err)
@@ -311,7 +319,7 @@ func TestChatErrors(t *testing.T) {
 
 func TestChatErrorInsideStream(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, chunkHi,
+		ssetest.Write(w, chunkHi,
 			`{"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"x","error":{"code":502,"message":"Upstream provider went away"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}`)
 	})
 	res, _, err := mustStream(t, specAt(t, "openrouter", f.URL+"/api/v1"), testOpenAIKey, hello("x"))
@@ -334,7 +342,7 @@ func TestChatIgnoresSDKEnvironment(t *testing.T) {
 	t.Setenv("OPENAI_ORG_ID", "org-from-env")
 	t.Setenv("OPENAI_PROJECT_ID", "proj-from-env")
 	t.Setenv("OPENAI_CUSTOM_HEADERS", "X-Leak: yes")
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, chunkHi, "[DONE]") })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, chunkHi, "[DONE]") })
 	for _, id := range []string{"openai", "groq"} {
 		if _, _, err := mustStream(t, specAt(t, id, f.URL+"/v1"), testOpenAIKey, hello("m")); err != nil {
 			t.Fatalf("%s: %v", id, err)
@@ -356,7 +364,7 @@ func TestChatIgnoresSDKEnvironment(t *testing.T) {
 }
 
 func TestChatUserAgent(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, chunkHi, "[DONE]") })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, chunkHi, "[DONE]") })
 	s, err := New(specAt(t, "openai", f.URL+"/v1"), testOpenAIKey, Options{UserAgent: "byok/test"})
 	if err != nil {
 		t.Fatal(err)
@@ -382,7 +390,7 @@ func TestChatUnreachable(t *testing.T) {
 
 func TestChatMalformedChunk(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, chunkHi, `{"id":"x","choices":[{"delta":{"content":"oops"`)
+		ssetest.Write(w, chunkHi, `{"id":"x","choices":[{"delta":{"content":"oops"`)
 	})
 	res, _, err := mustStream(t, specAt(t, "together", f.URL+"/v1"), testOpenAIKey, hello("m"))
 	e := asError(t, err, ClassServer)
@@ -393,7 +401,7 @@ func TestChatMalformedChunk(t *testing.T) {
 
 func TestChatFinishReasonError(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w, chunkHi, `{"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"x","choices":[{"index":0,"delta":{},"finish_reason":"error"}]}`)
+		ssetest.Write(w, chunkHi, `{"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"x","choices":[{"index":0,"delta":{},"finish_reason":"error"}]}`)
 	})
 	res, _, err := mustStream(t, specAt(t, "openrouter", f.URL+"/api/v1"), testOpenAIKey, hello("x"))
 	e := asError(t, err, ClassServer)

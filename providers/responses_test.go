@@ -4,13 +4,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 const respCompleted = `{"type":"response.completed","sequence_number":42,"response":{"id":"resp_abc123","object":"response","status":"completed","model":"o4-mini-2025-04-16","service_tier":"default","output":[],"usage":{"input_tokens":2100,"input_tokens_details":{"cached_tokens":1024},"output_tokens":300,"output_tokens_details":{"reasoning_tokens":256},"total_tokens":2400}}}`
 
 func TestResponsesStream(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		sse(w,
+		ssetest.Write(w,
 			ev("response.created", `{"type":"response.created","sequence_number":0,"response":{"id":"resp_abc123","object":"response","status":"in_progress","model":"o4-mini-2025-04-16","output":[]}}`),
 			ev("response.reasoning_summary_text.delta", `{"type":"response.reasoning_summary_text.delta","sequence_number":3,"item_id":"rs_1","output_index":0,"summary_index":0,"delta":"Considering"}`),
 			ev("response.output_text.delta", `{"type":"response.output_text.delta","sequence_number":5,"item_id":"msg_1","output_index":1,"content_index":0,"delta":"Hi"}`),
@@ -87,7 +89,7 @@ func TestResponsesFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { sse(w, tt.events...) })
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, tt.events...) })
 			spec, _ := specAt(t, "openai", f.URL+"/v1").WithKind(KindResponses)
 			res, _, err := mustStream(t, spec, testOpenAIKey, hello("o4-mini"))
 			e := asError(t, err, tt.class)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokhq/byok/internal/ssetest"
 	"github.com/byokhq/byok/money"
 )
 
@@ -165,7 +166,7 @@ func TestProviderSemantics(t *testing.T) {
 						reply(w, 200, c.body())
 						return
 					}
-					sse(w, c.stream()...)
+					ssetest.Write(w, c.stream()...)
 				})
 				spec, secret := semSpec(t, c.provider, f.URL)
 				req := hello(c.model)

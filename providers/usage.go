@@ -441,12 +441,35 @@ func (l *lastUsage) Usage() (Usage, bool) { return l.u, l.seen }
 type chatReader struct {
 	lastUsage
 	sem Semantics
+	gen string
 }
 
 func (r *chatReader) Feed(data []byte) {
 	if doc, ok := parseJSON(data); ok {
 		r.set(chatChunkUsage(doc, r.sem))
+		if r.gen == "" {
+			r.gen = GenerationID(doc.Get("id").String())
+		}
 	}
+}
+
+// GenerationID returns id when it is an OpenRouter generation id
+// ("gen-…"), which GET /api/v1/generation?id= prices exactly after the
+// fact; otherwise "".
+func GenerationID(id string) string {
+	if strings.HasPrefix(id, "gen-") && len(id) <= 200 {
+		return id
+	}
+	return ""
+}
+
+// ReadGenerationID returns the OpenRouter generation id a reader has seen
+// in a chat response, or "".
+func ReadGenerationID(r UsageReader) string {
+	if c, ok := r.(*chatReader); ok {
+		return c.gen
+	}
+	return ""
 }
 
 type responsesReader struct{ lastUsage }

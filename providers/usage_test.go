@@ -184,3 +184,20 @@ func FuzzBedrockUsage(f *testing.F) {
 	fuzzKind(f, KindBedrock, `{"usage":{"inputTokens":10,"outputTokens":5,"cacheReadInputTokens":3,"cacheWriteInputTokens":2}}`,
 		`{"usage":{"inputTokens":-10,"outputTokens":5.9,"cacheReadInputTokens":null}}`)
 }
+
+// TestReadGenerationID: the proxy's reader keeps OpenRouter's generation
+// id from a relayed chat stream (the first chunk names it), and only that
+// kind of id.
+func TestReadGenerationID(t *testing.T) {
+	r := NewUsageReader(KindOpenAI, "openrouter")
+	r.Feed([]byte(`{"id":"gen-1733400000-AbCdEf","object":"chat.completion.chunk","created":1,"model":"openai/gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}]}`))
+	r.Feed([]byte(`{"id":"gen-other","object":"chat.completion.chunk","created":1,"model":"openai/gpt-4o-mini","choices":[]}`))
+	if got := ReadGenerationID(r); got != "gen-1733400000-AbCdEf" {
+		t.Fatalf("generation id %q", got)
+	}
+	o := NewUsageReader(KindOpenAI, "openai")
+	o.Feed([]byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[]}`))
+	if got := ReadGenerationID(o); got != "" {
+		t.Fatalf("OpenAI's chat id read as a generation: %q", got)
+	}
+}

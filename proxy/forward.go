@@ -113,6 +113,9 @@ func (s *Server) settle(rl *relay, callErr error) {
 		Latency: time.Since(rl.start), FirstToken: rl.first, Text: rl.text.String(),
 	}
 	res.Usage, res.HasUsage = rl.usage.Usage()
+	if id := providers.ReadGenerationID(rl.usage); id != "" {
+		res.RequestID = id // OpenRouter's generation: its exact cost can be asked for later
+	}
 	if rl.t.free && !res.HasUsage && callErr == nil {
 		res.HasUsage = true // a listing or a token count costs nothing
 	}

@@ -2,10 +2,13 @@ package reports
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/providers"
 )
 
@@ -105,4 +108,70 @@ func openRouterKey(ctx context.Context, c *client) (Balance, error) {
 		b.Note = "the limit resets " + r
 	}
 	return b, nil
+}
+
+// Generation is what OpenRouter billed for one request, as its
+// GET /api/v1/generation?id= tells it after the fact.
+type Generation struct {
+	ID string
+	// Cost is what the account was charged: total_cost, plus the upstream
+	// provider's charge to the user's own key when is_byok (as a
+	// response's inline usage counts it).
+	Cost money.USD
+	// BYOK says the request ran on the user's own provider key.
+	BYOK     bool
+	Model    string
+	Provider string
+}
+
+// ErrGenerationPending says OpenRouter still answered 404 for a generation
+// after every retry: it had not recorded the request yet, or never will.
+var ErrGenerationPending = errors.New("OpenRouter does not know this generation yet")
+
+// generationTries bounds the lookups of one generation: OpenRouter answers
+// 404 for a few seconds after a request, so byok waits 1, 2, 4 and 8
+// seconds between five tries (15 seconds in all) before giving up.
+const generationTries = 5
+
+// FetchGeneration asks OpenRouter what one request (its generation id,
+// "gen-…") was billed, with the ordinary key. A 404 is retried with a
+// doubling pause, a bounded number of times; then ErrGenerationPending.
+func FetchGeneration(ctx context.Context, spec providers.Spec, secret, id string, opt Options) (Generation, error) {
+	c := openRouterClient(spec, secret, opt)
+	target := c.url("generation", url.Values{"id": {id}})
+	wait := time.Second
+	for try := 1; ; try++ {
+		doc, err := c.get(ctx, target)
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+			if try >= generationTries {
+				return Generation{}, fmt.Errorf("%s: %w", id, ErrGenerationPending)
+			}
+			if err := opt.sleep(ctx, wait); err != nil {
+				return Generation{}, providers.TransportError(ctx, c.provider, err)
+			}
+			wait *= 2
+			continue
+		}
+		if err != nil {
+			return Generation{}, err
+		}
+		d := doc.Get("data")
+		total, ok, err := amountOf(d.Get("total_cost"), 0)
+		if err != nil || !ok {
+			if err == nil {
+				err = errNoData
+			}
+			return Generation{}, badShape(c.provider, "generation", err)
+		}
+		g := Generation{ID: str(d.Get("id")), Cost: total, BYOK: d.Get("is_byok").Bool(), Model: str(d.Get("model")), Provider: str(d.Get("provider_name"))}
+		if g.BYOK {
+			up, _, err := amountOf(d.Get("upstream_inference_cost"), 0)
+			if err != nil {
+				return Generation{}, badShape(c.provider, "generation", err)
+			}
+			g.Cost += up
+		}
+		return g, nil
+	}
 }

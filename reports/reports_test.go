@@ -389,3 +389,25 @@ func TestOpenRouterActivityAndBalances(t *testing.T) {
 		t.Fatalf("groq balance: %v", err)
 	}
 }
+
+// TestFetchGenerationBYOK: a BYOK generation's bill is OpenRouter's fee
+// (total_cost) plus what the user's own provider key was charged
+// (upstream_inference_cost), as a response's inline usage counts it.
+func TestFetchGenerationBYOK(t *testing.T) {
+	srv := newFake(t, map[string]http.HandlerFunc{
+		"/api/v1/generation": func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("id") != "gen-42" {
+				t.Errorf("asked for %q", r.URL.Query().Get("id"))
+			}
+			jsonReply(w, `{"data":{"id":"gen-42","total_cost":0.0001,"upstream_inference_cost":0.002,"is_byok":true,"model":"openai/gpt-4o","provider_name":"OpenAI"}}`)
+		},
+	})
+	spec := providers.Spec{ID: "openrouter", Name: "OpenRouter", BaseURL: srv.URL + "/api/v1"}
+	g, err := FetchGeneration(context.Background(), spec, "sk-or-v1-FAKE00000000test", "gen-42", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Cost != 2100*money.Micro || !g.BYOK || g.Provider != "OpenAI" {
+		t.Fatalf("generation %+v, want $0.0021 billed on the user's own key", g)
+	}
+}

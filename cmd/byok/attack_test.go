@@ -59,10 +59,23 @@ type childResult struct {
 // spawn runs byok as a child process on home with stdin, and waits for it.
 func spawn(t *testing.T, home string, env []string, stdin string, args ...string) childResult {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=cli", "BYOK_HOME="+home)
+	cmd := childCommand(os.Args[0], home, args)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = strings.NewReader(stdin)
+	return runChild(t, cmd, args)
+}
+
+// childCommand is byok for args on home, run by bin, a copy of this test
+// binary.
+func childCommand(bin, home string, args []string) *exec.Cmd {
+	cmd := exec.Command(bin, append([]string{"-test.run=^$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), childEnv+"=cli", "BYOK_HOME="+home)
+	return cmd
+}
+
+// runChild runs cmd, byok for args, and says what it did.
+func runChild(t *testing.T, cmd *exec.Cmd, args []string) childResult {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

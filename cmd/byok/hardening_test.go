@@ -31,6 +31,8 @@ import (
 
 	"golang.org/x/term"
 	_ "modernc.org/sqlite" // raw reads of the database file
+
+	"github.com/byokhq/byok/internal/ssetest"
 )
 
 // childEnv names the child role when the test binary runs as a child.
@@ -236,24 +238,6 @@ func rejectKey(w http.ResponseWriter, api, key string) {
 	}
 }
 
-// sse writes server-sent events ("name\x00data" or just "data") and
-// flushes after each.
-func sse(w http.ResponseWriter, events ...string) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.WriteHeader(200)
-	fl, _ := w.(http.Flusher)
-	for _, e := range events {
-		if name, data, ok := strings.Cut(e, "\x00"); ok {
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
-		} else {
-			fmt.Fprintf(w, "data: %s\n\n", e)
-		}
-		if fl != nil {
-			fl.Flush()
-		}
-	}
-}
-
 // Documented stream events of each API (docs/wire-formats.md §2), split in a
 // first part (some text) and the rest (more text and the usage).
 var streams = map[string][2][]string{
@@ -290,7 +274,7 @@ var streams = map[string][2][]string{
 
 func serveOK(w http.ResponseWriter, api string) {
 	s := streams[api]
-	sse(w, append(append([]string{}, s[0]...), s[1]...)...)
+	ssetest.Write(w, append(append([]string{}, s[0]...), s[1]...)...)
 }
 
 // hugeBody is the size of the "50 MB body" fault.
@@ -302,7 +286,7 @@ func serveFault(w http.ResponseWriter, r *http.Request, api, mode string) {
 		// Nothing at all until the client gives up.
 		<-r.Context().Done()
 	case "reset mid-stream":
-		sse(w, streams[api][0]...)
+		ssetest.Write(w, streams[api][0]...)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -310,7 +294,7 @@ func serveFault(w http.ResponseWriter, r *http.Request, api, mode string) {
 		}
 	case "malformed JSON":
 		w.Header().Set("Retry-After-Ms", "1")
-		sse(w, `{"id":"c1","choices":[{"index":0,"delta":{"content":"Hel`, `{{{not json at all`)
+		ssetest.Write(w, `{"id":"c1","choices":[{"index":0,"delta":{"content":"Hel`, `{{{not json at all`)
 	case "empty body":
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(200)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,6 +95,78 @@ func TestPromptImage(t *testing.T) {
 	} {
 		if r := c.run("", bad...); r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", bad, r.code, exitUsage)
+		}
+	}
+}
+
+// TestPromptImageBFLPolls makes a FLUX image with byok prompt --image
+// against a fake Black Forest Labs task API (submit, get_result Pending,
+// then Ready, the signed sample): the task is recorded at the credits its
+// submit answer states, and each poll as a free call on the same key, the
+// name the proxy gives a poll it relays.
+func TestPromptImageBFLPolls(t *testing.T) {
+	const key = "bfl-fake-prompt-key-00001111222233"
+	jpeg := []byte("\xff\xd8\xff fake jpeg")
+	var polls atomic.Int32
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/sample.jpg" && r.Header.Get("x-key") != key {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `{"detail":"Not authenticated - Invalid Authentication"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/flux-pro-1.1":
+			fmt.Fprintf(w, `{"id":"b9b172a8","polling_url":"%s/v1/get_result?id=b9b172a8","cost":4.0,"input_mp":0.0,"output_mp":0.79}`, srv.URL)
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/get_result":
+			w.Header().Set("X-Request-Id", fmt.Sprintf("poll-%d", polls.Add(1)))
+			if polls.Load() < 2 {
+				_, _ = io.WriteString(w, `{"id":"b9b172a8","status":"Pending","result":null,"progress":0.4}`)
+				return
+			}
+			fmt.Fprintf(w, `{"id":"b9b172a8","status":"Ready","result":{"sample":"%s/sample.jpg","prompt":"a fox"}}`, srv.URL)
+		case r.URL.Path == "/sample.jpg":
+			w.Header().Set("Content-Type", "image/jpeg")
+			_, _ = w.Write(jpeg)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newCLI(t, fmt.Sprintf("[providers.bfl]\nbase_url = %q\n", srv.URL+"/v1"))
+	t.Setenv("BFL_API_KEY", key)
+	dir := t.TempDir()
+	r := c.run("", "prompt", "-m", "bfl/flux-pro-1.1", "--image", "--size", "1024x768", "--out", dir, "a fox")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	if b, err := os.ReadFile(strings.TrimSpace(r.out)); err != nil || string(b) != string(jpeg) {
+		t.Errorf("the image file %q: %v", r.out, err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("", "log", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("log has %d requests, want the task and its 2 polls: %v", len(rows), rows)
+	}
+	var task map[string]any
+	var polled []map[string]any
+	for _, row := range rows {
+		if row["model"] == "flux-pro-1.1" {
+			task = row
+		} else {
+			polled = append(polled, row)
+		}
+	}
+	if task == nil || task["cost_usd"] != "0.04" || task["cost_state"] != "reported" {
+		t.Fatalf("the task (4 credits): %v", task)
+	}
+	for _, p := range polled {
+		if p["model"] != "(GET v1/get_result)" || p["cost_usd"] != "0" || p["cost_state"] != "computed" ||
+			p["status"] != "ok" || p["http_status"] != float64(200) || p["key"] != task["key"] {
+			t.Errorf("a poll: %v", p)
 		}
 	}
 }

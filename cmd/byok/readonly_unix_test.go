@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -78,22 +77,13 @@ func newRORunner(t *testing.T, base string) *roRunner {
 
 func (r *roRunner) run(home string, args ...string) childResult {
 	r.t.Helper()
-	cmd := exec.Command(r.bin, append([]string{"-test.run=^$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=cli", "BYOK_HOME="+home, "HOME="+filepath.Dir(home))
+	cmd := childCommand(r.bin, home, args)
+	cmd.Env = append(cmd.Env, "HOME="+filepath.Dir(home))
 	cmd.Stdin = strings.NewReader("")
 	if r.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.cred}
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		r.t.Fatalf("start byok %s: %v", strings.Join(args, " "), err)
-	}
-	return childResult{args, code, out.String(), errb.String()}
+	return runChild(r.t, cmd, args)
 }
 
 // reachableBase is a directory an unprivileged child can enter: the
