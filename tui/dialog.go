@@ -60,13 +60,15 @@ type formDialog struct {
 	keys    dialogKeys
 	// huh moves to another field by a command, whose message comes after
 	// the keys already waiting: typed or pasted quickly, the characters
-	// after a tab would land in the field being left. (An input returns
-	// huh.NextField as a command on tab or enter, in huh v2.0.3:
+	// after a tab would land in the field being left. No issue in
+	// charmbracelet/huh reports this, so these are the source lines: an
+	// input returns huh.NextField as a command on tab or enter, in huh
+	// v2.0.3,
 	// https://github.com/charmbracelet/huh/blob/v2.0.3/field_input.go#L357
-	// and https://github.com/charmbracelet/huh/blob/v2.0.3/group.go#L189.) Keys that arrive
-	// while a move is under way are held (from is the field being left)
-	// and replayed once the focus has moved, or after moveWait when it
-	// does not (a value that fails validation).
+	// and https://github.com/charmbracelet/huh/blob/v2.0.3/group.go#L189.
+	// Keys that arrive while a move is under way are held (from is the
+	// field being left) and replayed once the focus has moved, or after
+	// moveWait when it does not (a value that fails validation).
 	moving bool
 	from   huh.Field
 	moveID int
