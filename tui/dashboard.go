@@ -649,9 +649,13 @@ func (d *dashboard) drillView(w, h int) []string {
 	if mc >= len(d.models) {
 		mc = -1
 	}
-	out = append(out, st.table(d.drillSort.mark(cols), rows(d.models, true), w, half, mc, scroll(max(mc, 0), 0, half-1)), "")
+	// Both tables take the width of the longer names, so that their
+	// figures line up one above the other.
+	models, keys := rows(d.models, true), rows(d.keysOfProv, false)
+	cols[0].width = colWidths(cols, append(slices.Clone(models), keys...), w)[0]
+	out = append(out, st.table(d.drillSort.mark(cols), models, w, half, mc, scroll(max(mc, 0), 0, half-1)), "")
 	cols[0].title = "KEY"
-	out = append(out, st.table(d.drillSort.mark(cols), rows(d.keysOfProv, false), w, h-half-2, kc, scroll(max(kc, 0), 0, h-half-3)))
+	out = append(out, st.table(d.drillSort.mark(cols), keys, w, h-half-2, kc, scroll(max(kc, 0), 0, h-half-3)))
 	return out
 }
 
