@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
-	"github.com/byokhq/byok/store/keychain"
 )
 
 // TestBackfillOpenRouterGeneration: a request byok carried through
@@ -53,23 +50,10 @@ func TestBackfillOpenRouterGeneration(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	home := t.TempDir()
 	cfg := fmt.Sprintf("[providers.openrouter]\nbase_url = %q\n", srv.URL+"/api/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
-	a, err := Open(ctx, Options{Home: home, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "test.enc"),
-		Passphrase: func() (string, error) { return "a test passphrase", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetSecrets(sec)
+	a := openHomeAt(t, t.TempDir(), cfg, func() time.Time { return now })
+	a.SetSecrets(fileSecrets(t))
 	k, err := a.AddKey(ctx, "openrouter", "main", "sk-or-v1-FAKE-backfill-0000000000test", false)
 	if err != nil {
 		t.Fatal(err)

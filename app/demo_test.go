@@ -33,23 +33,19 @@ func fileSecrets(t *testing.T) keychain.Secrets {
 // not empty.
 func openHome(t *testing.T, home, cfg string) *App {
 	t.Helper()
-	return openHomeAt(t, home, cfg, time.Time{})
+	return openHomeAt(t, home, cfg, nil)
 }
 
-// openHomeAt is openHome on a clock stopped at now (the real clock when now
-// is zero).
-func openHomeAt(t *testing.T, home, cfg string, now time.Time) *App {
+// openHomeAt is openHome on the clock now (the real clock when now is
+// nil).
+func openHomeAt(t *testing.T, home, cfg string, now func() time.Time) *App {
 	t.Helper()
 	if cfg != "" {
 		if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	opts := Options{Home: home}
-	if !now.IsZero() {
-		opts.Now = func() time.Time { return now }
-	}
-	a, err := Open(context.Background(), opts)
+	a, err := Open(context.Background(), Options{Home: home, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestImportAgentLogs(t *testing.T) {
 	ctx := context.Background()
 	logs := agentlogtest.Copy(t, "")
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-	a := openHomeAt(t, t.TempDir(), "timezone = \"America/New_York\"\n", now)
+	a := openHomeAt(t, t.TempDir(), "timezone = \"America/New_York\"\n", func() time.Time { return now })
 	claude := ImportOptions{Paths: []string{filepath.Join(logs, "claude", "projects")}}
 
 	first, err := a.Import(ctx, agentlog.ClaudeCode, claude)
@@ -118,7 +118,8 @@ func TestImportRefusesTimesOutOfRange(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "s-1.jsonl"), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := openHomeAt(t, t.TempDir(), "", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	a := openHomeAt(t, t.TempDir(), "", func() time.Time { return now })
 	sum, err := a.Import(ctx, agentlog.ClaudeCode, ImportOptions{Paths: []string{filepath.Dir(dir)}})
 	if err != nil {
 		t.Fatal(err)

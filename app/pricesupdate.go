@@ -180,6 +180,9 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	if len(fresh) == 0 {
 		return rep, fmt.Errorf("%s has no prices for a provider byok knows (is it LiteLLM's model_prices_and_context_window.json?); the catalog of %s stays", rep.Source, cur.Date())
 	}
+	// The embedded catalog's corrections apply to a fresh file too, or an
+	// update would bring LiteLLM's figure back.
+	pricing.Correct(fresh)
 
 	// OpenRouter's list is a second source: when it cannot be read, the
 	// update goes on and the OpenRouter prices of the current catalog stay.

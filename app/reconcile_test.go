@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +15,6 @@ import (
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
-	"github.com/byokhq/byok/store/keychain"
 )
 
 // fakeOpenAICosts speaks OpenAI's costs and usage reports from a table of
@@ -79,22 +76,9 @@ func (f *fakeOpenAICosts) serve(t *testing.T) *httptest.Server {
 // key and an ordinary key (last 4 WORK) in a file keyring, on a clock.
 func openReconcileApp(t *testing.T, srvURL string, now *time.Time, tz string) *App {
 	t.Helper()
-	home := t.TempDir()
 	cfg := fmt.Sprintf("timezone = %q\n[providers.openai]\nbase_url = %q\n", tz, srvURL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), Options{Home: home, Now: func() time.Time { return *now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "test.enc"),
-		Passphrase: func() (string, error) { return "a test passphrase", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetSecrets(sec)
+	a := openHomeAt(t, t.TempDir(), cfg, func() time.Time { return *now })
+	a.SetSecrets(fileSecrets(t))
 	ctx := context.Background()
 	if _, err := a.AddAdminKey(ctx, "openai", "", "sk-admin-FAKE-reconcile-000000000test", false); err != nil {
 		t.Fatal(err)

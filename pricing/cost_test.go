@@ -2,7 +2,6 @@ package pricing
 
 import (
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"testing"
 
@@ -173,15 +172,7 @@ func TestCostEmbedded(t *testing.T) {
 // TestCostAfterImport prices the same requests from a catalog built by
 // importing the real LiteLLM file, so the importer and the generator agree.
 func TestCostAfterImport(t *testing.T) {
-	f, err := os.Open(litellmFile)
-	if err != nil {
-		t.Fatalf("the LiteLLM file belongs to the repository: %v", err)
-	}
-	defer f.Close()
-	imp, err := ParseLiteLLM(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	imp := importLiteLLMFile(t)
 	c := NewCatalog(CatalogInfo{Date: "2026-07-24"}, imp.Prices)
 	for _, tt := range costCases() {
 		t.Run(tt.name, func(t *testing.T) { checkCase(t, c, tt) })

@@ -14,7 +14,10 @@ import (
 // kept with its licence among the generator's test data.
 const litellmFile = "internal/gen/testdata/litellm_model_prices.json"
 
-func TestImportRealLiteLLMFile(t *testing.T) {
+// importLiteLLMFile imports the LiteLLM price file the catalog is generated
+// from.
+func importLiteLLMFile(t *testing.T) LiteLLMImport {
+	t.Helper()
 	f, err := os.Open(litellmFile)
 	if err != nil {
 		t.Fatalf("the LiteLLM file belongs to the repository: %v", err)
@@ -24,6 +27,11 @@ func TestImportRealLiteLLMFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return imp
+}
+
+func TestImportRealLiteLLMFile(t *testing.T) {
+	imp := importLiteLLMFile(t)
 	if len(imp.Prices) < 2000 {
 		t.Fatalf("imported %d models, want at least 2000", len(imp.Prices))
 	}

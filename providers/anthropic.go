@@ -91,12 +91,7 @@ func (s *anthropicStreamer) Stream(ctx context.Context, req Request, emit func(E
 		if err != nil {
 			return r.done(err)
 		}
-		doc, ok := parseJSON([]byte(msg.RawJSON()))
-		if !ok {
-			return r.done(errors.New("malformed message body"))
-		}
-		anthropicBody(r, doc)
-		return r.done(nil)
+		return r.whole(msg.RawJSON(), "message body", anthropicBody)
 	}
 	var acc anthropicUsage
 	data, err := s.consume(r, &acc, p)
@@ -182,8 +177,9 @@ func anthropicEvent(r *run, acc *anthropicUsage, ev gjson.Result) (failed bool) 
 	return false
 }
 
-// anthropicBody applies a whole (non-streamed) message.
-func anthropicBody(r *run, doc gjson.Result) {
+// anthropicBody applies a whole (non-streamed) message. It never reports a
+// failure: the API answers a failed request with an error status instead.
+func anthropicBody(r *run, doc gjson.Result) (failed bool) {
 	if m := text(doc.Get("model")); m != "" {
 		r.model = m
 	}
@@ -200,4 +196,5 @@ func anthropicBody(r *run, doc gjson.Result) {
 	if u, ok := acc.usage(); ok {
 		r.setUsage(u)
 	}
+	return false
 }

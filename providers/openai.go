@@ -102,12 +102,7 @@ func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 		if err != nil {
 			return r.done(err)
 		}
-		doc, ok := parseJSON([]byte(resp.RawJSON()))
-		if !ok {
-			return r.done(errors.New("malformed chat completion body"))
-		}
-		chatBody(r, doc)
-		return r.done(nil)
+		return r.whole(resp.RawJSON(), "chat completion body", chatBody)
 	}
 	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), chatChunk)
@@ -164,8 +159,9 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 	return failed
 }
 
-// chatBody applies a whole (non-streamed) chat completion.
-func chatBody(r *run, doc gjson.Result) {
+// chatBody applies a whole (non-streamed) chat completion. It never reports
+// a failure: the API answers a failed request with an error status instead.
+func chatBody(r *run, doc gjson.Result) (failed bool) {
 	if m := text(doc.Get("model")); m != "" {
 		r.model = m
 	}
@@ -178,4 +174,5 @@ func chatBody(r *run, doc gjson.Result) {
 	if u, ok := chatChunkUsage(doc, r.sem); ok {
 		r.setUsage(u)
 	}
+	return false
 }

@@ -2,7 +2,6 @@ package providers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/openai/openai-go/v3"
@@ -73,15 +72,7 @@ func (s *responsesStreamer) Stream(ctx context.Context, req Request, emit func(E
 		if err != nil {
 			return r.done(err)
 		}
-		raw := []byte(resp.RawJSON())
-		doc, ok := parseJSON(raw)
-		if !ok {
-			return r.done(errors.New("malformed response body"))
-		}
-		if responseBody(r, doc) {
-			return r.streamFailure(raw, nil)
-		}
-		return r.done(nil)
+		return r.whole(resp.RawJSON(), "response body", responseBody)
 	}
 	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), responsesEvent)
 }

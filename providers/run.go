@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // run is the bookkeeping every adapter shares for one request: deltas,
@@ -46,23 +48,34 @@ func (r *run) mark() {
 }
 
 // textDelta passes on a piece of the reply.
-func (r *run) textDelta(s string) {
-	if s == "" {
-		return
-	}
-	r.mark()
-	r.text.WriteString(s)
-	r.emit(Event{Type: EventText, Text: s})
-}
+func (r *run) textDelta(s string) { r.delta(&r.text, EventText, s) }
 
 // reasoningDelta passes on a piece of reasoning.
-func (r *run) reasoningDelta(s string) {
+func (r *run) reasoningDelta(s string) { r.delta(&r.reasoning, EventReasoning, s) }
+
+// delta keeps a piece of the reply or of its reasoning in b and passes it
+// on as an event of type t; the first piece marks the time to first token.
+func (r *run) delta(b *strings.Builder, t EventType, s string) {
 	if s == "" {
 		return
 	}
 	r.mark()
-	r.reasoning.WriteString(s)
-	r.emit(Event{Type: EventReasoning, Text: s})
+	b.WriteString(s)
+	r.emit(Event{Type: t, Text: s})
+}
+
+// whole ends the run with a reply that came whole (req.NoStream): raw is
+// its body as received, what names the body in the error when it is not
+// JSON, and read applies it, reporting whether it is a failed reply.
+func (r *run) whole(raw, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
+	doc, ok := parseJSON([]byte(raw))
+	if !ok {
+		return r.done(errors.New("malformed " + what))
+	}
+	if read(r, doc) {
+		return r.streamFailure([]byte(raw), nil)
+	}
+	return r.done(nil)
 }
 
 // setUsage records the provider's usage (the latest wins) and passes it on.

@@ -38,6 +38,16 @@ type Balance struct {
 	Note        string
 }
 
+// Format writes an amount of the balance's currency: dollars as "$1.23",
+// another currency after the figure ("70.00 CNY").
+func (b Balance) Format(v money.USD) string {
+	s := v.String()
+	if b.Currency == "" || b.Currency == "USD" {
+		return s
+	}
+	return strings.Replace(s, "$", "", 1) + " " + b.Currency
+}
+
 // XAISecret is the credential of xAI's Management API: a management key
 // and the team it bills.
 type XAISecret struct {
@@ -63,7 +73,7 @@ func ParseXAISecret(s string) (XAISecret, error) {
 func FetchBalance(ctx context.Context, spec providers.Spec, secret string, admin bool, opt Options) (Balance, error) {
 	switch spec.ID {
 	case "deepseek":
-		c := newClient(spec, spec.BaseURL, opt, bearer(secret))
+		c := bearerClient(spec, secret, opt)
 		target := c.url("../user/balance", nil)
 		if u, err := url.Parse(target); err == nil {
 			target = u.ResolveReference(&url.URL{Path: u.Path}).String()
@@ -95,7 +105,7 @@ func FetchBalance(ctx context.Context, spec providers.Spec, secret string, admin
 		}
 		return b, nil
 	case "openrouter":
-		c := openRouterClient(spec, secret, opt)
+		c := bearerClient(spec, secret, opt)
 		if admin {
 			b, err := openRouterCredits(ctx, c)
 			b.HasRemaining = err == nil
@@ -137,6 +147,12 @@ func bearer(secret string) func(http.Header) {
 	return func(h http.Header) { h.Set("Authorization", "Bearer "+secret) }
 }
 
+// bearerClient is a client of spec's API that sends the key as a bearer
+// token, as OpenAI, OpenRouter and DeepSeek take it.
+func bearerClient(spec providers.Spec, secret string, opt Options) *client {
+	return newClient(spec, spec.BaseURL, opt, bearer(secret))
+}
+
 // Fetch reads a provider's daily cost and usage reports for the UTC days
 // [from, to) with an admin or management key, and its API keys.
 func Fetch(ctx context.Context, spec providers.Spec, secret string, from, to time.Time, opt Options) (Report, error) {
@@ -158,11 +174,11 @@ func FetchDays(ctx context.Context, spec providers.Spec, secret string, from, to
 	}
 	switch spec.ID {
 	case "openai":
-		return fetchOpenAI(ctx, openAIClient(spec, secret, opt), from, to)
+		return fetchOpenAI(ctx, bearerClient(spec, secret, opt), from, to)
 	case "anthropic":
 		return fetchAnthropic(ctx, anthropicClient(spec, secret, opt), from, to)
 	case "openrouter":
-		return fetchOpenRouter(ctx, openRouterClient(spec, secret, opt), from, to)
+		return fetchOpenRouter(ctx, bearerClient(spec, secret, opt), from, to)
 	}
 	return Report{}, fmt.Errorf("%s: %w", spec.Name, ErrUnsupported)
 }
@@ -172,7 +188,7 @@ func FetchDays(ctx context.Context, spec providers.Spec, secret string, from, to
 func FetchKeys(ctx context.Context, spec providers.Spec, secret string, opt Options) ([]APIKey, error) {
 	switch spec.ID {
 	case "openai":
-		return openAIKeys(ctx, openAIClient(spec, secret, opt))
+		return openAIKeys(ctx, bearerClient(spec, secret, opt))
 	case "anthropic":
 		keys, err := anthropicKeys(ctx, anthropicClient(spec, secret, opt))
 		return keys, anthropicRefusal(err)
@@ -186,11 +202,11 @@ func FetchKeys(ctx context.Context, spec providers.Spec, secret string, opt Opti
 func CheckAdmin(ctx context.Context, spec providers.Spec, secret string, opt Options) error {
 	switch spec.ID {
 	case "openai":
-		return checkOpenAIAdmin(ctx, openAIClient(spec, secret, opt))
+		return checkOpenAIAdmin(ctx, bearerClient(spec, secret, opt))
 	case "anthropic":
 		return checkAnthropicAdmin(ctx, anthropicClient(spec, secret, opt))
 	case "openrouter":
-		return checkOpenRouterAdmin(ctx, openRouterClient(spec, secret, opt))
+		return checkOpenRouterAdmin(ctx, bearerClient(spec, secret, opt))
 	case "xai":
 		_, err := FetchBalance(ctx, spec, secret, true, opt)
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -22,10 +21,6 @@ import (
 // images; characters; seconds) and the projects' api_keys, whose
 // redacted_value ends with the key's last characters. Every list is paged
 // by next_page (reports) or after/last_id (projects, keys).
-
-func openAIClient(spec providers.Spec, secret string, opt Options) *client {
-	return newClient(spec, spec.BaseURL, opt, func(h http.Header) { h.Set("Authorization", "Bearer "+secret) })
-}
 
 // openAIUsage is one of OpenAI's usage endpoints and what it groups by.
 type openAIUsage struct {

@@ -19,10 +19,6 @@ import (
 // tokens. GET /api/v1/credits (management key) gives total_credits and
 // total_usage; GET /api/v1/key (the ordinary key) its usage and limit.
 
-func openRouterClient(spec providers.Spec, secret string, opt Options) *client {
-	return newClient(spec, spec.BaseURL, opt, func(h http.Header) { h.Set("Authorization", "Bearer "+secret) })
-}
-
 func fetchOpenRouter(ctx context.Context, c *client, from, to time.Time) (Report, error) {
 	rep := Report{Provider: c.provider, From: from, To: to}
 	doc, err := c.get(ctx, c.url("activity", nil))
@@ -137,7 +133,7 @@ const generationTries = 5
 // "gen-…") was billed, with the ordinary key. A 404 is retried with a
 // doubling pause, a bounded number of times; then ErrGenerationPending.
 func FetchGeneration(ctx context.Context, spec providers.Spec, secret, id string, opt Options) (Generation, error) {
-	c := openRouterClient(spec, secret, opt)
+	c := bearerClient(spec, secret, opt)
 	target := c.url("generation", url.Values{"id": {id}})
 	wait := time.Second
 	for try := 1; ; try++ {

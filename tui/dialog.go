@@ -60,22 +60,30 @@ type formDialog struct {
 	keys    dialogKeys
 	// huh moves to another field by a command, whose message comes after
 	// the keys already waiting: typed or pasted quickly, the characters
-	// after a tab would land in the field being left. (An input returns
-	// huh.NextField as a command on tab or enter, in huh v2.0.3:
+	// after a tab would land in the field being left. No issue in
+	// charmbracelet/huh reports this, so these are the source lines: an
+	// input returns huh.NextField as a command on tab or enter, in huh
+	// v2.0.3,
 	// https://github.com/charmbracelet/huh/blob/v2.0.3/field_input.go#L357
-	// and https://github.com/charmbracelet/huh/blob/v2.0.3/group.go#L189.) Keys that arrive
-	// while a move is under way are held (from is the field being left)
-	// and replayed once the focus has moved, or after moveWait when it
-	// does not (a value that fails validation).
+	// and https://github.com/charmbracelet/huh/blob/v2.0.3/group.go#L189.
+	// Keys that arrive while a move is under way are held (from is the
+	// field being left) and replayed once the focus has moved, or after
+	// moveWait when it does not (a value that fails validation).
 	moving bool
 	from   huh.Field
 	moveID int
 	held   []tea.Msg
+	// invalid says the focused field holds a value its check refused;
+	// the theme marks that field until the value is put right.
+	invalid bool
 }
 
 // moveWait bounds how long keys are held for a field move that does not
 // happen.
 const moveWait = 150 * time.Millisecond
+
+// redrawMsg makes a form draw its fields again.
+type redrawMsg struct{}
 
 // moveDoneMsg ends the hold of the move it names, if still under way.
 type moveDoneMsg struct{ id int }
@@ -90,8 +98,23 @@ func movesFocus(k tea.KeyPressMsg) bool {
 }
 
 func newFormDialog(c *common, title string, form *huh.Form, working string, submit func() tea.Cmd) *formDialog {
-	form = form.WithShowHelp(false).WithWidth(min(64, c.width-6)).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
-	return &formDialog{c: c, title: title, form: form, submit: submit, working: working, keys: newDialogKeys("next / submit")}
+	d := &formDialog{c: c, title: title, submit: submit, working: working, keys: newDialogKeys("next / submit")}
+	// huh's inputs show a refused value's message under the form but do
+	// not mark the field itself (v2.0.3); the theme, read at every
+	// render, gives the focused field a ✗ and the error colour while its
+	// value is refused. Validation keeps the focus on the refused field,
+	// so the focused field is the one to mark.
+	theme := huh.ThemeFunc(func(dark bool) *huh.Styles {
+		t := huh.ThemeCharm(dark)
+		if d.invalid {
+			over := c.st.Over.GetForeground()
+			t.Focused.Base = t.Focused.Base.BorderForeground(over)
+			t.Focused.Title = t.Focused.Title.Foreground(over).SetString("✗")
+		}
+		return t
+	})
+	d.form = form.WithShowHelp(false).WithWidth(min(64, c.width-6)).WithTheme(theme)
+	return d
 }
 
 func (d *formDialog) Init() tea.Cmd { return d.form.Init() }
@@ -156,6 +179,14 @@ func (d *formDialog) update(msg tea.Msg) tea.Cmd {
 	f, cmd := d.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
 		d.form = ff
+	}
+	field := d.form.GetFocusedField()
+	if invalid := field != nil && field.Error() != nil; invalid != d.invalid {
+		// huh draws a group's fields when it updates; a message none of
+		// them knows draws them again with the mark put on or taken off.
+		d.invalid = invalid
+		_, redraw := d.form.Update(redrawMsg{})
+		cmd = tea.Batch(cmd, redraw)
 	}
 	switch d.form.State {
 	case huh.StateCompleted:

@@ -156,11 +156,13 @@ func TestBudgets(t *testing.T) {
 	// An unknown provider is refused in the field; the form stays open.
 	hs.typeText("provider:groq5")
 	hs.press("enter")
-	hs.contains(`unknown provider "groq5"`, "Add a budget")
+	hs.contains(`unknown provider "groq5"`, "Add a budget", "✗ Scope", "provider:groq5")
 	if hs.m.dialog == nil {
 		t.Fatal("an unknown provider closed the form")
 	}
+	// The mark goes once the value is put right.
 	hs.press("backspace")
+	hs.lacks("✗ Scope")
 	hs.press("enter")
 	hs.typeText("12.50")
 	hs.press("enter")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,17 +40,20 @@ func writeWAV(t *testing.T, rate, samples int) []byte {
 	return b
 }
 
+// readTestdata reads testdata/name.
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestDuration times real files: a WAV written here, and MP3, FLAC, Ogg
 // Vorbis, Ogg Opus, M4A (AAC) and WebM (Opus) files of a 2.5-second tone
 // made with sox, opusenc and ffmpeg (testdata/README.md says how).
 func TestDuration(t *testing.T) {
-	read := func(name string) []byte {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	for _, tc := range []struct {
 		name   string
 		data   []byte
@@ -59,21 +63,21 @@ func TestDuration(t *testing.T) {
 	}{
 		{"wav 16 kHz, 3.25 s", writeWAV(t, 16000, 52000), "wav", 3250 * time.Millisecond, 0},
 		// MP3 frames hold 1,152 samples each: the encoder pads the last one.
-		{"mp3", read("tone.mp3"), "mp3", 2500 * time.Millisecond, 100 * time.Millisecond},
-		{"flac", read("tone.flac"), "flac", 2500 * time.Millisecond, 0},
-		{"ogg vorbis", read("tone.ogg"), "ogg", 2500 * time.Millisecond, 0},
-		{"ogg opus", read("tone.opus"), "ogg", 2500 * time.Millisecond, 0},
+		{"mp3", readTestdata(t, "tone.mp3"), "mp3", 2500 * time.Millisecond, 100 * time.Millisecond},
+		{"flac", readTestdata(t, "tone.flac"), "flac", 2500 * time.Millisecond, 0},
+		{"ogg vorbis", readTestdata(t, "tone.ogg"), "ogg", 2500 * time.Millisecond, 0},
+		{"ogg opus", readTestdata(t, "tone.opus"), "ogg", 2500 * time.Millisecond, 0},
 		// The movie header states the length the edit list trims to.
-		{"m4a", read("tone.m4a"), "m4a", 2500 * time.Millisecond, 0},
+		{"m4a", readTestdata(t, "tone.m4a"), "m4a", 2500 * time.Millisecond, 0},
 		// A fragmented file (as browsers record) states each fragment's
 		// length; AAC frames hold 1,024 samples (64 ms at 16 kHz), and the
 		// encoder's priming frame is counted too.
-		{"m4a fragmented", read("tone-fragmented.m4a"), "m4a", 2500 * time.Millisecond, 100 * time.Millisecond},
+		{"m4a fragmented", readTestdata(t, "tone-fragmented.m4a"), "m4a", 2500 * time.Millisecond, 100 * time.Millisecond},
 		// ffmpeg writes Info's Duration (2.508 s: Opus frames are 20 ms).
-		{"webm", read("tone.webm"), "webm", 2500 * time.Millisecond, 20 * time.Millisecond},
+		{"webm", readTestdata(t, "tone.webm"), "webm", 2500 * time.Millisecond, 20 * time.Millisecond},
 		// Written to a pipe, as a recorder writes it: no Duration, so the
 		// length is where the last block ends.
-		{"webm recorded live", read("tone-live.webm"), "webm", 2500 * time.Millisecond, 30 * time.Millisecond},
+		{"webm recorded live", readTestdata(t, "tone-live.webm"), "webm", 2500 * time.Millisecond, 30 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if f := Format(tc.data); f != tc.format {
@@ -93,13 +97,6 @@ func TestDuration(t *testing.T) {
 // TestDurationRefuses: what cannot be timed is an error, never a length.
 func TestDurationRefuses(t *testing.T) {
 	m4a := append([]byte{0, 0, 0, 0x20}, []byte("ftypM4A \x00\x00\x02\x00")...)
-	readFile := func(name string) []byte {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	for _, tc := range []struct {
 		name    string
 		data    []byte
@@ -107,8 +104,8 @@ func TestDurationRefuses(t *testing.T) {
 	}{
 		{"text", []byte("hello, not audio"), true},
 		{"m4a header alone", m4a, false},
-		{"m4a cut before its movie box", readFile("tone.m4a")[:600], false},
-		{"webm cut in its header", readFile("tone.webm")[:30], false},
+		{"m4a cut before its movie box", readTestdata(t, "tone.m4a")[:600], false},
+		{"webm cut in its header", readTestdata(t, "tone.webm")[:30], false},
 		{"empty", nil, true},
 		{"cut wav header", writeWAV(t, 8000, 800)[:20], false},
 		{"wav without samples", writeWAV(t, 8000, 0), false},
@@ -132,11 +129,7 @@ func TestDurationRefuses(t *testing.T) {
 // make a reader panic or give a negative length.
 func FuzzDuration(f *testing.F) {
 	for _, name := range []string{"tone.mp3", "tone.flac", "tone.ogg", "tone.opus", "tone.m4a", "tone-fragmented.m4a", "tone.webm", "tone-live.webm"} {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+		f.Add(readTestdata(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if d, err := Duration(data); err == nil && d <= 0 {
