@@ -53,7 +53,7 @@ type OpenRouterUpdate struct {
 	// Models is how many models the list priced; Added how many of them
 	// the catalog lacked and now takes from it.
 	Models int `json:"models"`
-	Added  int `json:"added"`
+	Added  int `json:"models_added"`
 	// Error says why the list could not be used (the earlier OpenRouter
 	// prices then stay); empty when it was.
 	Error string `json:"error,omitempty"`
