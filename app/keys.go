@@ -29,6 +29,9 @@ type KeyView struct {
 	RotateDue bool
 	// Env names the variable of an env key.
 	Env string
+	// Balance is the last balance, credit or limit read with this key,
+	// with its time; nil when none was.
+	Balance *BalanceView
 }
 
 // Age returns how long ago the key was created or last rotated.
@@ -491,10 +494,19 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 	if err != nil {
 		return nil, err
 	}
+	bs, err := a.LastBalances(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := a.now()
 	out := make([]KeyView, 0, len(ks))
 	for _, k := range ks {
 		v := KeyView{Key: k}
+		for i := range bs {
+			if bs[i].KeyID == k.ID {
+				v.Balance = &bs[i]
+			}
+		}
 		days := a.Config.RotateAfterDays
 		if days > 0 && !k.Revoked() && k.Source != store.KeyEnv && v.Age(now) > time.Duration(days)*24*time.Hour {
 			v.RotateDue = true

@@ -53,7 +53,7 @@ type OpenRouterUpdate struct {
 	// Models is how many models the list priced; Added how many of them
 	// the catalog lacked and now takes from it.
 	Models int `json:"models"`
-	Added  int `json:"added"`
+	Added  int `json:"models_added"`
 	// Error says why the list could not be used (the earlier OpenRouter
 	// prices then stay); empty when it was.
 	Error string `json:"error,omitempty"`
@@ -180,6 +180,9 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	if len(fresh) == 0 {
 		return rep, fmt.Errorf("%s has no prices for a provider byok knows (is it LiteLLM's model_prices_and_context_window.json?); the catalog of %s stays", rep.Source, cur.Date())
 	}
+	// The embedded catalog's corrections apply to a fresh file too, or an
+	// update would bring LiteLLM's figure back.
+	pricing.Correct(fresh)
 
 	// OpenRouter's list is a second source: when it cannot be read, the
 	// update goes on and the OpenRouter prices of the current catalog stay.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +291,40 @@ func TestUpdatePricesDamagedSnapshot(t *testing.T) {
 	b := openHome(t, home, "")
 	if b.Catalog().Date() != pricing.Default().Date() || !strings.Contains(b.CatalogNote(), "cannot be read") {
 		t.Fatalf("catalog %s, note %q", b.Catalog().Date(), b.CatalogNote())
+	}
+}
+
+// TestUpdatePricesKeepsCorrections: a fresh LiteLLM file that still has
+// the figure byok corrects (gpt-4o-mini-tts's text input, $2.50 where
+// OpenAI's page says $0.60) does not bring it back; one that has since
+// changed it is taken as it is.
+func TestUpdatePricesKeepsCorrections(t *testing.T) {
+	ctx := context.Background()
+	ps := newPriceServer(t)
+	a := openHome(t, t.TempDir(), ps.cfg())
+	file := filepath.Join(t.TempDir(), "litellm.json")
+	write := func(input string) {
+		t.Helper()
+		body := `{"gpt-4o-mini-tts":{"input_cost_per_token":` + input + `,"litellm_provider":"openai","mode":"audio_speech",` +
+			`"output_cost_per_audio_token":1.2e-05,"output_cost_per_second":0.00025,"output_cost_per_token":1e-05}}`
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		litellm string
+		want    money.PerMillion
+	}{
+		{"2.5e-06", 600_000}, // LiteLLM's figure: corrected
+		{"7e-07", 700_000},   // a figure LiteLLM changed since: taken as it is
+	} {
+		write(tc.litellm)
+		if _, err := a.UpdatePrices(ctx, UpdateOptions{From: file}); err != nil {
+			t.Fatal(err)
+		}
+		p, ok := a.Catalog().Lookup("openai", "gpt-4o-mini-tts")
+		if !ok || p.Input != tc.want || p.OutputAudio != 12_000_000 {
+			t.Errorf("LiteLLM at %s per token: input %d, audio output %d; want %d and 12000000", tc.litellm, p.Input, p.OutputAudio, tc.want)
+		}
 	}
 }

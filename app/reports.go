@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/byokhq/byok/money"
 
 	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/store"
@@ -22,11 +26,80 @@ func (a *App) reportOptions() reports.Options {
 type BalanceView struct {
 	Provider string
 	Name     string
-	// KeyName is the key it was read with.
+	// KeyID and KeyName are the key it was read with.
+	KeyID   int64
 	KeyName string
 	reports.Balance
+	// At is when the provider told it.
+	At time.Time
 	// Err is why it could not be read.
 	Err error
+}
+
+// lastBalance is a balance as byok keeps it between reads.
+type lastBalance struct {
+	KeyID        int64     `json:"key_id"`
+	KeyName      string    `json:"key"`
+	At           time.Time `json:"at"`
+	What         string    `json:"what"`
+	Currency     string    `json:"currency"`
+	Remaining    int64     `json:"remaining"`
+	HasRemaining bool      `json:"has_remaining"`
+	Total        int64     `json:"total"`
+	Used         int64     `json:"used"`
+	HasTotal     bool      `json:"has_total"`
+	Unavailable  bool      `json:"unavailable"`
+	Note         string    `json:"note"`
+}
+
+// balanceSetting holds the last balance read of a provider.
+func balanceSetting(provider string) string { return "balance.last." + provider }
+
+// rememberBalance keeps a balance just read, for the Keys view to show
+// with its time until the next read.
+func (a *App) rememberBalance(ctx context.Context, v BalanceView) {
+	if a.readOnly {
+		return
+	}
+	b := lastBalance{KeyID: v.KeyID, KeyName: v.KeyName, At: v.At.UTC(), What: v.What, Currency: v.Currency,
+		Remaining: int64(v.Remaining), HasRemaining: v.HasRemaining, Total: int64(v.Total), Used: int64(v.Used),
+		HasTotal: v.HasTotal, Unavailable: v.Unavailable, Note: v.Note}
+	body, err := json.Marshal(b)
+	if err == nil {
+		err = a.db.SetSetting(ctx, balanceSetting(v.Provider), string(body))
+	}
+	if err != nil {
+		a.Log.Warn("remember balance", "provider", v.Provider, "err", err)
+	}
+}
+
+// LastBalances returns the last balance read of every provider that has
+// one (by byok balance, the TUI or the automatic low-balance check),
+// without asking any provider.
+func (a *App) LastBalances(ctx context.Context) ([]BalanceView, error) {
+	var out []BalanceView
+	for _, spec := range a.Registry.All() {
+		if !reports.Capabilities(spec.ID).Balance {
+			continue
+		}
+		body, err := a.db.Setting(ctx, balanceSetting(spec.ID))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var b lastBalance
+		if err := json.Unmarshal([]byte(body), &b); err != nil {
+			a.Log.Warn("last balance", "provider", spec.ID, "err", err)
+			continue
+		}
+		out = append(out, BalanceView{Provider: spec.ID, Name: spec.Name, KeyID: b.KeyID, KeyName: b.KeyName, At: b.At,
+			Balance: reports.Balance{Provider: spec.ID, What: b.What, Currency: b.Currency, Remaining: money.USD(b.Remaining),
+				HasRemaining: b.HasRemaining, Total: money.USD(b.Total), Used: money.USD(b.Used), HasTotal: b.HasTotal,
+				Unavailable: b.Unavailable, Note: b.Note}})
+	}
+	return out, nil
 }
 
 // Balances asks every provider with a balance API and a key that can read
@@ -56,7 +129,7 @@ func (a *App) Balances(ctx context.Context) ([]BalanceView, error) {
 		var secret string
 		switch {
 		case admin != nil:
-			v.KeyName = admin.Name()
+			v.KeyID, v.KeyName = admin.ID, admin.Name()
 			secret, err = a.secretOf(ctx, spec, *admin)
 		case spec.ID == "xai":
 			continue // the prepaid balance needs a management key
@@ -66,13 +139,15 @@ func (a *App) Balances(ctx context.Context) ([]BalanceView, error) {
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
-			v.KeyName = k.Name()
+			v.KeyID, v.KeyName = k.ID, k.Name()
 		}
 		if err == nil {
 			v.Balance, err = reports.FetchBalance(ctx, spec, secret, admin != nil, a.reportOptions())
 		}
 		v.Err = err
 		if err == nil {
+			v.At = a.now()
+			a.rememberBalance(ctx, v)
 			a.lowBalance(ctx, v)
 		}
 		out = append(out, v)

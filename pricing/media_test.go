@@ -61,7 +61,7 @@ func TestMediaCost(t *testing.T) {
 			name: "gpt-4o-transcribe by its tokens", provider: "openai", model: "gpt-4o-transcribe",
 			usage: providers.Usage{Input: 14, InputAudio: 14, Output: 45, AudioMillis: 9600},
 			lines: []Line{
-				{LineInputAudio, 14, 2_500_000, 35_000}, // 14 audio tokens × $2.50/M (the catalog's price)
+				{LineInputAudio, 14, 2_500_000, 35_000}, // 14 audio tokens × $2.50/M (LiteLLM and OpenAI's model page agree)
 				{LineOutput, 45, 10_000_000, 450_000},   // 45 × $10/M
 			},
 			total: 485_000, state: Computed,

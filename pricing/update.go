@@ -29,8 +29,9 @@ func Merge(info CatalogInfo, primary []Price, extras ...[]Price) *Catalog {
 // both values as the catalog's JSON format writes them (dollars, per
 // million tokens for rates); "" means the price has no such field.
 type Change struct {
-	Field    string `json:"field"`
-	Old, New string
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
 }
 
 // ModelChange is one model whose price differs, field by field.

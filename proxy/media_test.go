@@ -183,7 +183,7 @@ func TestMediaRequestsArePriced(t *testing.T) {
 			replyType: "text/event-stream",
 			reply: []byte("data: {\"type\":\"speech.audio.delta\",\"audio\":\"AAAA\"}\n\n" +
 				"data: {\"type\":\"speech.audio.done\",\"usage\":{\"input_tokens\":14,\"output_tokens\":101,\"total_tokens\":115}}\n\n"),
-			model: "gpt-4o-mini-tts", in: 14, out: 101, cost: 1_247_000, state: pricing.Computed}, // 14 × $2.50/M + 101 × $12/M
+			model: "gpt-4o-mini-tts", in: 14, out: 101, cost: 1_220_400, state: pricing.Computed}, // 14 × $0.60/M (OpenAI's page) + 101 × $12/M
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,6 +38,16 @@ type Balance struct {
 	Note        string
 }
 
+// Format writes an amount of the balance's currency: dollars as "$1.23",
+// another currency after the figure ("70.00 CNY").
+func (b Balance) Format(v money.USD) string {
+	s := v.String()
+	if b.Currency == "" || b.Currency == "USD" {
+		return s
+	}
+	return strings.Replace(s, "$", "", 1) + " " + b.Currency
+}
+
 // XAISecret is the credential of xAI's Management API: a management key
 // and the team it bills.
 type XAISecret struct {

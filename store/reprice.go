@@ -20,9 +20,12 @@ type Repriced struct {
 
 // RepriceDiff sums what repricing changes for one provider.
 type RepriceDiff struct {
-	Provider string
-	Events   int64     // events whose cost changes
-	Old, New money.USD // budget spend (priced cost plus unpriced fallback) before and after
+	Provider string `json:"provider"`
+	Events   int64  `json:"events"` // events whose cost changes
+	// Old and New are the budget spend (priced cost plus unpriced
+	// fallback) before and after.
+	Old money.USD `json:"old_usd"`
+	New money.USD `json:"new_usd"`
 }
 
 // Reprice prices every metered event since a time again with price (manual

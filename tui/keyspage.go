@@ -80,6 +80,29 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Refresh) {
 		return p.Load()
 	}
+	if key.Matches(msg, k.Balances) && p.working == "" {
+		ctx, a := p.c.ctx, p.c.app
+		p.working = "Reading balances…"
+		return p.work(p.c, func() (noticeMsg, error) {
+			bs, err := a.Balances(ctx)
+			if err != nil {
+				return noticeMsg{}, err
+			}
+			if len(bs) == 0 {
+				return noticeMsg{text: "No key can read a balance: DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI"}, nil
+			}
+			var failed []string
+			for _, b := range bs {
+				if b.Err != nil {
+					failed = append(failed, b.Name+": "+b.Err.Error())
+				}
+			}
+			if len(failed) > 0 {
+				return noticeMsg{}, errors.New(strings.Join(failed, "; "))
+			}
+			return noticeMsg{text: fmt.Sprintf("Read %d balance%s", len(bs), plural(len(bs)))}, nil
+		})
+	}
 	if p.sortKey(msg, k.sortKeys) {
 		return nil
 	}
@@ -284,11 +307,48 @@ func (p *keysPage) View() string {
 		}
 		rows[i] = r
 	}
-	th := h - len(out)
+	bal := p.balanceLines(w, now)
+	th := h - len(out) - len(bal)
 	p.offset = scroll(p.cursor, p.offset, th-1)
 	p.rowsTop = len(out) + 1 // below the header
 	out = append(out, st.table(p.sort.mark(cols), rows, w, th, p.cursor, p.offset))
+	out = append(out, bal...)
 	return strings.Join(out, "\n")
+}
+
+// balanceLines shows, under the keys, the last balance, credit or limit
+// each provider told (by byok balance, b here, or the automatic
+// low-balance check), with the key it was read with and how long ago.
+func (p *keysPage) balanceLines(w int, now time.Time) []string {
+	st := p.c.st
+	var out []string
+	for _, k := range p.list {
+		b := k.Balance
+		if b == nil {
+			continue
+		}
+		line := fmt.Sprintf("  %-12s %s", b.Name, b.What)
+		switch {
+		case b.HasRemaining && b.HasTotal:
+			line += fmt.Sprintf(" %s left of %s", b.Format(b.Remaining), b.Format(b.Total))
+		case b.HasRemaining:
+			line += " " + b.Format(b.Remaining)
+		case b.HasTotal:
+			line += fmt.Sprintf(" %s used of %s", b.Format(b.Used), b.Format(b.Total))
+		default:
+			line += fmt.Sprintf(" %s used", b.Format(b.Used))
+		}
+		line += fmt.Sprintf(" · %s · %s", b.KeyName, age(now, b.At))
+		if b.Unavailable {
+			line += " · " + st.Over.Render("cannot spend")
+		}
+		out = append(out, fit(line, w, false))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	head := st.Muted.Render("Balances as last read (b reads them again):")
+	return append([]string{"", fit(head, w, false)}, out...)
 }
 
 // testFailure phrases a failed key test for this view: the provider's

@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 type keysPageKeys struct {
 	listKeys
 	sortKeys
-	Add, Test, Rotate, Revoke, Default, Refresh key.Binding
+	Add, Test, Rotate, Revoke, Default, Refresh, Balances key.Binding
 }
 
 func newKeysPageKeys() keysPageKeys {
@@ -18,6 +18,7 @@ func newKeysPageKeys() keysPageKeys {
 		Revoke:   key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "revoke")),
 		Default:  key.NewBinding(key.WithKeys("*", "space"), key.WithHelp("*", "make default")),
 		Refresh:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
+		Balances: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "read balances")),
 	}
 }
 
@@ -28,5 +29,5 @@ func (k keysPageKeys) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k keysPageKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Sort, k.Reverse}, {k.Add, k.Test, k.Rotate, k.Revoke, k.Default, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.Sort, k.Reverse}, {k.Add, k.Test, k.Rotate, k.Revoke, k.Default, k.Balances, k.Refresh}}
 }

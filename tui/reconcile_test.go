@@ -35,7 +35,7 @@ func TestReconcileView(t *testing.T) {
 		for b := start; b < end; b += 86400 {
 			res := ""
 			if b == day.Unix() {
-				res = `{"object":"organization.costs.result","amount":{"value":2.5,"currency":"usd"},"line_item":"gpt-4o, input","project_id":null}`
+				res = `{"object":"organization.costs.result","amount":{"value":2.5,"currency":"usd"},"line_item":"gpt-4o, input","project_id":null,"api_key_id":"key_imgapp"}`
 			}
 			bs = append(bs, fmt.Sprintf(`{"object":"bucket","start_time":%d,"end_time":%d,"results":[%s]}`, b, b+86400, res))
 		}
@@ -93,7 +93,8 @@ func TestReconcileView(t *testing.T) {
 		hs.press("down")
 	}
 	hs.press("enter")
-	hs.contains("openai 2026-11-23: byok $1.00 in 1 requests, the provider billed $2.50", "$1.50 counted as reconciled", "10:00  cli      gpt-4o")
+	hs.contains("openai 2026-11-23: byok $1.00 in 1 requests, the provider billed $2.50", "$1.50 counted as reconciled", "10:00  cli      gpt-4o",
+		"key key_imgapp: byok $0.00 in 0 requests, the provider billed $2.50")
 	hs.press("esc", "esc")
 	hs.contains("Total")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -103,18 +104,18 @@ func newBudgetListCmd(f *Factory) *cobra.Command {
 }
 
 type budgetRow struct {
-	Scope       string `json:"scope"`
-	Period      string `json:"period"`
-	LimitUSD    string `json:"limit_usd"`
-	SpentUSD    string `json:"spent_usd"`
-	Percent     string `json:"percent"`
-	ForecastUSD string `json:"forecast_usd"`
-	Projected   bool   `json:"projected"` // false: too early in the period, forecast_usd is the spend so far
-	Hard        bool   `json:"hard"`
-	State       string `json:"state"`
-	ResetsAt    any    `json:"resets_at"`
-	Unpriced    int64  `json:"unpriced_requests"`
-	Thresholds  []int  `json:"alerts"`
+	Scope       string      `json:"scope"`
+	Period      string      `json:"period"`
+	LimitUSD    string      `json:"limit_usd"`
+	SpentUSD    string      `json:"spent_usd"`
+	Percent     json.Number `json:"percent"` // a number with one decimal, as status's
+	ForecastUSD string      `json:"forecast_usd"`
+	Projected   bool        `json:"projected"` // false: too early in the period, forecast_usd is the spend so far
+	Hard        bool        `json:"hard"`
+	State       string      `json:"state"`
+	ResetsAt    any         `json:"resets_at"`
+	Unpriced    int64       `json:"unpriced_requests"`
+	Thresholds  []int       `json:"thresholds"`
 }
 
 func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
@@ -130,7 +131,7 @@ func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 		rows := make([]budgetRow, len(sts))
 		for i, s := range sts {
 			rows[i] = budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
-				fmt.Sprintf("%.1f", s.Percent), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
+				json.Number(fmt.Sprintf("%.1f", s.Percent)), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
 		}
 		return writeJSON(f.IO.Out, rows)
 	}

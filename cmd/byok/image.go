@@ -39,7 +39,7 @@ type imageJSON struct {
 	URLs      []string `json:"urls,omitempty"`
 	EventID   int64    `json:"event_id"`
 	Status    string   `json:"status"`
-	Images    int64    `json:"images"`
+	Images    int64    `json:"images_made"`
 	Size      string   `json:"size,omitempty"`
 	Quality   string   `json:"quality,omitempty"`
 	Input     int64    `json:"input_tokens"`

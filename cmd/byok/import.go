@@ -79,9 +79,9 @@ func importSources(o importOptions) ([]agentlog.Source, error) {
 type importJSON struct {
 	Source     string   `json:"source"`
 	Paths      []string `json:"paths"`
-	Files      int      `json:"files"`
+	Files      int      `json:"files_found"`
 	FilesRead  int      `json:"files_read"`
-	Lines      int      `json:"lines"`
+	Lines      int      `json:"lines_read"`
 	Added      int      `json:"events_added"`
 	Updated    int      `json:"events_updated"`
 	Duplicates int      `json:"duplicates_skipped"`

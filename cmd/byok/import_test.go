@@ -20,9 +20,9 @@ func TestImportCommand(t *testing.T) {
 
 	var sum struct {
 		Source     string   `json:"source"`
-		Files      int      `json:"files"`
+		Files      int      `json:"files_found"`
 		FilesRead  int      `json:"files_read"`
-		Lines      int      `json:"lines"`
+		Lines      int      `json:"lines_read"`
 		Added      int      `json:"events_added"`
 		Duplicates int      `json:"duplicates_skipped"`
 		Refused    int      `json:"lines_refused"`

@@ -29,7 +29,7 @@ func newProvidersCmd(f *Factory) *cobra.Command {
 }
 
 type providerRow struct {
-	ID      string   `json:"id"`
+	ID      string   `json:"provider"`
 	Name    string   `json:"name"`
 	Kind    string   `json:"kind"`
 	BaseURL string   `json:"base_url"`

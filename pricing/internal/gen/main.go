@@ -5,7 +5,9 @@
 // The catalog is written as Go source, a literal of every price, so the
 // binary starts with the prices in place instead of parsing a file first.
 //
-// LiteLLM gives the prices, tiers and cache prices; catwalk adds models of
+// LiteLLM gives the prices, tiers and cache prices, with the corrections of
+// pricing/corrections.go applied where a provider's own page says
+// otherwise; catwalk adds models of
 // byok's built-in providers that LiteLLM does not list yet, with their base
 // input and output prices only. Only built-in providers are kept; Vertex AI
 // is left out (byok talks to the Gemini API).
@@ -23,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +77,9 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 			prices = append(prices, p)
 		}
 	}
+	// Where LiteLLM's figure contradicts the provider's own page, the
+	// provider's wins (pricing/corrections.go names the page).
+	corrected := pricing.Correct(prices)
 	fromLiteLLM := len(prices)
 
 	files, err := filepath.Glob(filepath.Join(catwalkDir, "*.json"))
@@ -105,10 +111,17 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 		kept = append(kept, merged.Models(prov)...)
 	}
 	for i := range kept {
-		kept[i].Source, kept[i].Date, kept[i].Ref = "", "", ""
+		// A corrected price keeps the day its provider's page was read.
+		if !slices.Contains(corrected, kept[i].Name()) {
+			kept[i].Date = ""
+		}
+		kept[i].Source, kept[i].Ref = "", ""
 	}
 	source := "LiteLLM model_prices_and_context_window.json (BerriAI/litellm, MIT) as of " + date +
 		"; model lists from charmbracelet/catwalk provider files (MIT)"
+	if len(corrected) > 0 {
+		source += fmt.Sprintf("; %d prices corrected from the providers' own pages (pricing/corrections.go)", len(corrected))
+	}
 	if strings.TrimSpace(generated) == "" {
 		generated = time.Now().UTC().Format(time.DateOnly)
 	}
@@ -120,8 +133,8 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 	if err := os.WriteFile(out, src, 0o644); err != nil {
 		return fmt.Errorf("write catalog: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "gen: %d models across %d providers (%d from LiteLLM, %d from catwalk) -> %s\n",
-		cat.Len(), len(cat.Providers()), fromLiteLLM, len(kept)-fromLiteLLM, out)
+	fmt.Fprintf(os.Stderr, "gen: %d models across %d providers (%d from LiteLLM, %d of them corrected; %d from catwalk) -> %s\n",
+		cat.Len(), len(cat.Providers()), fromLiteLLM, len(corrected), len(kept)-fromLiteLLM, out)
 	return nil
 }
 
