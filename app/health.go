@@ -70,8 +70,11 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 		store.HealthMissing:  "has no secret in the keyring any more",
 	}[h]
 	fix := "rotate it (a new secret) or remove it"
-	if h == store.HealthNoCredit {
+	switch {
+	case h == store.HealthNoCredit:
 		fix = "add credit at the provider or use another key"
+	case h == store.HealthRejected && a.Config.OfflineDemo:
+		fix = DemoRejectedKey + "; use another of the demo's keys"
 	}
 	al := store.Alert{Time: now, Kind: store.AlertKey, Scope: "key:" + k.Name(),
 		PeriodKey: now.UTC().Format(time.RFC3339Nano),

@@ -742,6 +742,31 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	}
 	var ks []map[string]any
 	decode(t, c.ok("", "--home", demo, "keys", "list", "--json"), &ks)
+	// The revoked stand-in is explained as the demo's, with the key to use
+	// instead; its rotation is refused before a secret is read.
+	standIn := false
+	for _, k := range ks {
+		if k["provider"] == "openai" && k["label"] == "old-laptop" {
+			standIn = true
+			id := fmt.Sprint(k["id"])
+			r = c.run("", "--home", demo, "keys", "test", id)
+			if r.code != exitKey || !strings.Contains(r.err, "refused on purpose") || !strings.Contains(r.err, "byok prompt --key work") ||
+				strings.Contains(r.err, "keys rotate") {
+				t.Fatalf("keys test on the demo's revoked key: exit %d, stderr %q", r.code, r.err)
+			}
+			r = c.run("", "--home", demo, "prompt", "-m", "openai/gpt-4o-mini", "--key", "old-laptop", "hi")
+			if r.code != exitKey || !strings.Contains(r.err, "refused on purpose") || strings.Contains(r.err, "rotate") {
+				t.Fatalf("a prompt with the demo's revoked key: exit %d, stderr %q", r.code, r.err)
+			}
+			r = c.run("", "--home", demo, "keys", "rotate", id)
+			if r.code == 0 || !strings.Contains(r.err, "offline demo home") {
+				t.Fatalf("keys rotate in the demo home: exit %d, stderr %q", r.code, r.err)
+			}
+		}
+	}
+	if !standIn {
+		t.Fatal("the demo home has no openai/old-laptop stand-in to test")
+	}
 	for _, k := range ks {
 		if k["provider"] == "openai" && k["label"] == "work" {
 			c.ok("", "--home", demo, "keys", "rm", fmt.Sprint(k["id"]))

@@ -122,6 +122,10 @@ func runKeysRotate(ctx context.Context, f *Factory, o keysRotateOptions) error {
 	if err != nil {
 		return err
 	}
+	// A home that takes no new secret says so before one is pasted.
+	if err := a.CheckNewSecret(); err != nil {
+		return err
+	}
 	secret, err := readSecret(f, fmt.Sprintf("New key for %s: ", k.Name()))
 	if err != nil {
 		return err
