@@ -160,6 +160,14 @@ func TestReconciledSpendPerKey(t *testing.T) {
 		if got := keyTotals(t, a, store.Scope{Provider: "openai"}); got != usd(t, "3.5") {
 			t.Fatalf("run %d: openai totals %s, want $3.50", run, got)
 		}
+		var day time.Time
+		for _, r := range res.Rows {
+			if r.KeyName == "" && r.ProviderKey == "" {
+				day = r.Day
+			} else if !r.Day.Equal(day) {
+				t.Fatalf("run %d: the key row %+v is not under its day (under %s)", run, r, day)
+			}
+		}
 		var workRow, otherRow *ReconcileRow
 		for i, r := range res.Rows {
 			switch {

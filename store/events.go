@@ -633,6 +633,24 @@ const eventColumns = `e.id, e.ts, e.source, e.client, e.provider, e.model, e.key
 
 type scanner interface{ Scan(dest ...any) error }
 
+// collect reads every row of rows with scan and closes rows; what names
+// the list in the error of a row that does not scan.
+func collect[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanEventRow reads a row of eventColumns.
+func scanEventRow(sc scanner) (Event, error) { return scanEvent(sc) }
+
 // rollupColumns are the columns of an event the rollups sum or group by:
 // a fold reads back only these of the events waiting for it.
 const rollupColumns = `id, ts, source, provider, model, key_id, status, input_tokens, cache_read,
@@ -805,16 +823,7 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, "list events", scanEventRow)
 }
 
 // PutPriceRecord stores the price record an event was priced with, once per
