@@ -41,8 +41,8 @@ var semanticsCases = []semanticsCase{
 	{name: "groq", provider: "groq", model: "llama-3.3-70b-versatile", where: "x_groq",
 		usage: `{"queue_time":0.037,"prompt_tokens":18,"prompt_time":0.000680,"completion_tokens":556,"completion_time":0.463,"total_tokens":574,"total_time":0.464,"prompt_tokens_details":{"cached_tokens":0}}`,
 		want:  Usage{Input: 18, Output: 556}},
-	// Together, Fireworks, SambaNova, Novita, Hyperbolic, Chutes, Akash
-	// and Morpheus: their docs show no usage example (see the rows'
+	// Together, Fireworks, SambaNova, Hyperbolic, Chutes, Akash and
+	// Morpheus: their docs show no usage example (see the rows'
 	// Example); these are OpenAI-shaped usage objects of the kind their
 	// compatibility pages promise.
 	{name: "together", provider: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", where: "finish",
@@ -98,9 +98,12 @@ var semanticsCases = []semanticsCase{
 	{name: "sambanova", provider: "sambanova", model: "Meta-Llama-3.3-70B-Instruct", where: "finish",
 		usage: `{"acceptance_rate":1,"completion_tokens":31,"completion_tokens_after_first_per_sec":252.0,"completion_tokens_per_sec":211.3,"end_time":1730000000.5,"is_last_response":true,"prompt_tokens":43,"start_time":1730000000.3,"time_to_first_token":0.028,"total_latency":0.146,"total_tokens":74,"total_tokens_per_sec":505.2}`,
 		want:  Usage{Input: 43, Output: 31}},
+	// Novita: its API reference documents usage as prompt, completion and
+	// total tokens only, with placeholder values
+	// (https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion).
 	{name: "novita", provider: "novita", model: "deepseek/deepseek-r1", where: "extra",
-		usage: `{"prompt_tokens":14,"completion_tokens":420,"total_tokens":434,"completion_tokens_details":{"reasoning_tokens":380}}`,
-		want:  Usage{Input: 14, Output: 420, Reasoning: 380}},
+		usage: `{"completion_tokens":420,"prompt_tokens":14,"total_tokens":434}`,
+		want:  Usage{Input: 14, Output: 420}},
 	{name: "hyperbolic", provider: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct", where: "extra",
 		usage: `{"prompt_tokens":25,"completion_tokens":60,"total_tokens":85}`,
 		want:  Usage{Input: 25, Output: 60}},
