@@ -227,3 +227,55 @@ func TestDemoHomeWithoutKeychain(t *testing.T) {
 		t.Fatalf("a real key added to the demo home: %v", err)
 	}
 }
+
+// A demo home's rejected stand-in key is explained as the demo's: refused
+// on purpose, with a working key to use instead, and never with advice to
+// rotate it, which the demo refuses before a secret is asked for.
+func TestDemoRejectedKeyAdvice(t *testing.T) {
+	ctx := context.Background()
+	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
+	a.SetSecrets(fileSecrets(t))
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := a.SeedDemo(ctx, DemoOptions{Events: 50, Days: 2}); err != nil || rep.SecretsErr != nil {
+		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
+	}
+	old, err := a.Store.KeyByName(ctx, "openai", "old-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.TestKey(ctx, old.ID)
+	var se *StoredKeyError
+	if !errors.As(err, &se) || !se.Demo || se.Instead != "openai/work" || se.Class != providers.ClassAuth {
+		t.Fatalf("testing the stand-in: %#v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"refused on purpose", "byok prompt --key work", "openai/work"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "keys rotate") || strings.Contains(msg, "rotate it or") {
+		t.Errorf("the refusal offers a rotation the demo refuses: %s", msg)
+	}
+	alerts, err := a.Store.Alerts(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keyAlert string
+	for _, al := range alerts {
+		if al.Kind == store.AlertKey && al.Scope == "key:openai/old-laptop" {
+			keyAlert = al.Message
+		}
+	}
+	if !strings.Contains(keyAlert, "use another of the demo's keys") || strings.Contains(keyAlert, "rotate it (a new secret)") {
+		t.Errorf("the key alert reads %q", keyAlert)
+	}
+	if err := a.CheckNewSecret(); !errors.Is(err, ErrDemoKey) {
+		t.Errorf("CheckNewSecret in a demo home: %v", err)
+	}
+	if err := a.CheckKeyName(ctx, "openai", "mine"); !errors.Is(err, ErrDemoKey) {
+		t.Errorf("CheckKeyName in a demo home: %v", err)
+	}
+}

@@ -126,10 +126,23 @@ func (a *App) CheckKeyName(ctx context.Context, provider, label string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.CheckNewSecret(); err != nil {
+		return err
+	}
 	if label == "" {
 		label = "default"
 	}
 	return a.checkKeyName(ctx, spec.ID, label)
+}
+
+// CheckNewSecret says whether this home takes a new secret (an added or a
+// rotated key), so that callers refuse before asking for one: an offline
+// demo home keeps to its stand-in keys.
+func (a *App) CheckNewSecret() error {
+	if a.Config.OfflineDemo {
+		return ErrDemoKey
+	}
+	return nil
 }
 
 // KeySpec returns the provider a key belongs to, or for "otlp" the
@@ -192,8 +205,8 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 	if spec.NoKey && !spec.Structured && spec.Local {
 		return store.Key{}, fmt.Errorf("%s runs locally and needs no key", spec.Name)
 	}
-	if a.Config.OfflineDemo {
-		return store.Key{}, ErrDemoKey
+	if err := a.CheckNewSecret(); err != nil {
+		return store.Key{}, err
 	}
 	if admin && !reports.Capabilities(spec.ID).Admin {
 		return store.Key{}, fmt.Errorf("%s has no admin or management API byok can read (%s); add its ordinary key without --admin", spec.Name, reports.Capabilities(spec.ID).None)
@@ -286,7 +299,7 @@ func (a *App) validate(ctx context.Context, spec providers.Spec, secret string, 
 	case err == nil:
 		return nil
 	case stored != nil:
-		return storedKeyFailed(spec, *stored, err)
+		return a.storedKeyFailed(ctx, spec, *stored, err)
 	}
 	return newKeyFailed(spec, what, err)
 }
@@ -318,12 +331,24 @@ type StoredKeyError struct {
 	Class    providers.Class // auth, credit, network or timeout; "" for anything else
 	Status   int
 	Err      error
+	// Demo is set in an offline demo home, whose rejected key is a
+	// stand-in refused on purpose and cannot be rotated; Instead names a
+	// key of the same provider that works, if there is one.
+	Demo    bool
+	Instead string
 }
 
 func (e *StoredKeyError) Error() string {
 	k := e.Key
 	switch e.Class {
 	case providers.ClassAuth:
+		if e.Demo {
+			use := "another of the demo's keys (every other one works)"
+			if e.Instead != "" {
+				use = fmt.Sprintf("%s, with `byok prompt --key %s`", e.Instead, strings.TrimPrefix(e.Instead, k.Provider+"/"))
+			}
+			return fmt.Sprintf("%s rejected the stored key %s (HTTP %d): %s; send with %s: %v", e.Provider, k.Name(), e.Status, DemoRejectedKey, use, e.Err)
+		}
 		return fmt.Sprintf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission. Put a working key in its place with `byok keys rotate %d`, or remove it with `byok keys rm %d`: %v", e.Provider, k.Name(), e.Status, k.ID, k.ID, e.Err)
 	case providers.ClassCredit:
 		return fmt.Sprintf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then test it again with `byok keys test %d`: %v", e.Provider, k.Name(), k.ID, e.Err)
@@ -335,10 +360,19 @@ func (e *StoredKeyError) Error() string {
 
 func (e *StoredKeyError) Unwrap() error { return e.Err }
 
+// DemoRejectedKey is what a demo home says of its rejected key, in place of
+// advice to rotate it, which a demo home refuses.
+const DemoRejectedKey = "in this demo it stands for a revoked key and is refused on purpose; a demo home cannot rotate it"
+
 // storedKeyFailed explains a failed test of a stored key: what the provider
 // said of it and what to do with the key that is kept.
-func storedKeyFailed(spec providers.Spec, k store.Key, err error) error {
-	e := &StoredKeyError{Provider: spec.Name, BaseURL: spec.BaseURL, Key: k, Err: err}
+func (a *App) storedKeyFailed(ctx context.Context, spec providers.Spec, k store.Key, err error) error {
+	e := &StoredKeyError{Provider: spec.Name, BaseURL: spec.BaseURL, Key: k, Err: err, Demo: a.Config.OfflineDemo}
+	if e.Demo {
+		if d, derr := a.db.DefaultKey(ctx, k.Provider); derr == nil && d.ID != k.ID && !d.Revoked() {
+			e.Instead = d.Name()
+		}
+	}
 	var pe *providers.Error
 	if errors.As(err, &pe) {
 		switch pe.Class {
@@ -351,8 +385,8 @@ func storedKeyFailed(spec providers.Spec, k store.Key, err error) error {
 
 // RotateKey replaces the secret of a stored key: same id and history.
 func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
-	if a.Config.OfflineDemo {
-		return store.Key{}, ErrDemoKey
+	if err := a.CheckNewSecret(); err != nil {
+		return store.Key{}, err
 	}
 	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {

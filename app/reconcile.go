@@ -630,6 +630,13 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 		}
 		out = append(out, r)
 	}
+	// Each day's keys right under the day.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Day.Equal(out[j].Day) {
+			return out[i].Day.Before(out[j].Day)
+		}
+		return out[i].KeyName == "" && out[i].ProviderKey == "" && (out[j].KeyName != "" || out[j].ProviderKey != "")
+	})
 	return out, splits, nil
 }
 

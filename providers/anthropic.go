@@ -88,10 +88,7 @@ func (s *anthropicStreamer) Stream(ctx context.Context, req Request, emit func(E
 	p := s.params(req)
 	if req.NoStream {
 		msg, err := s.svc.New(r.ctx, p)
-		if err != nil {
-			return r.done(err)
-		}
-		return r.whole(msg.RawJSON(), "message body", anthropicBody)
+		return whole(r, msg, err, "message body", anthropicBody)
 	}
 	var acc anthropicUsage
 	data, err := s.consume(r, &acc, p)

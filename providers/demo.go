@@ -59,6 +59,11 @@ func paceOf(model string) demoPace {
 	return demoPace{first: 350 * time.Millisecond, perToken: 14 * time.Millisecond}
 }
 
+// demoRevokedMessage is the simulated provider's refusal of a revoked
+// stand-in. It offers another key, not a rotation: a demo home takes no new
+// secrets.
+const demoRevokedMessage = "the key was rejected: this demo key stands for a revoked one and is refused on purpose; use another of the demo's keys (every other one works)"
+
 // checkDemoKey is CheckKey for a simulated provider: every key is good but
 // the revoked stand-ins.
 func checkDemoKey(spec Spec, secret string) error {
@@ -67,7 +72,7 @@ func checkDemoKey(spec Spec, secret string) error {
 		return missingKey(spec)
 	case strings.HasPrefix(secret, DemoRevokedPrefix):
 		return &Error{Class: ClassAuth, Status: http.StatusUnauthorized, Provider: spec.ID,
-			Message: "the key was rejected (401): this demo key stands for one that was revoked; rotate it or use another key"}
+			Message: demoRevokedMessage}
 	}
 	return nil
 }
@@ -82,7 +87,7 @@ func (s *demoStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 	defer cancel()
 	if strings.HasPrefix(s.secret, DemoRevokedPrefix) {
 		return r.result(), &Error{Class: ClassAuth, Status: http.StatusUnauthorized, Provider: s.spec.ID,
-			Message: "the key was rejected (401): this demo key stands for one that was revoked; rotate it or use another key"}
+			Message: demoRevokedMessage}
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%s\x00%s\x00%d", s.spec.ID, req.Model, lastUserText(req), demoCalls.Add(1))

@@ -99,10 +99,7 @@ func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)
 	p := s.params(req)
 	if req.NoStream {
 		resp, err := s.svc.New(r.ctx, p)
-		if err != nil {
-			return r.done(err)
-		}
-		return r.whole(resp.RawJSON(), "chat completion body", chatBody)
+		return whole(r, resp, err, "chat completion body", chatBody)
 	}
 	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), chatChunk)

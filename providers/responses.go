@@ -69,10 +69,7 @@ func (s *responsesStreamer) Stream(ctx context.Context, req Request, emit func(E
 	p := s.params(req)
 	if req.NoStream {
 		resp, err := s.svc.New(r.ctx, p)
-		if err != nil {
-			return r.done(err)
-		}
-		return r.whole(resp.RawJSON(), "response body", responseBody)
+		return whole(r, resp, err, "response body", responseBody)
 	}
 	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), responsesEvent)
 }

@@ -64,16 +64,21 @@ func (r *run) delta(b *strings.Builder, t EventType, s string) {
 	r.emit(Event{Type: t, Text: s})
 }
 
-// whole ends the run with a reply that came whole (req.NoStream): raw is
-// its body as received, what names the body in the error when it is not
-// JSON, and read applies it, reporting whether it is a failed reply.
-func (r *run) whole(raw, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
-	doc, ok := parseJSON([]byte(raw))
+// whole ends run r with the answer of an SDK call for a reply that comes
+// whole (req.NoStream): resp, whose body as received the SDK keeps, or
+// err. what names the body in the error when it is not JSON, and read
+// applies it, reporting whether it is a failed reply.
+func whole[T interface{ RawJSON() string }](r *run, resp T, err error, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
+	if err != nil {
+		return r.done(err)
+	}
+	raw := []byte(resp.RawJSON())
+	doc, ok := parseJSON(raw)
 	if !ok {
 		return r.done(errors.New("malformed " + what))
 	}
 	if read(r, doc) {
-		return r.streamFailure([]byte(raw), nil)
+		return r.streamFailure(raw, nil)
 	}
 	return r.done(nil)
 }

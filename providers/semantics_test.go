@@ -27,12 +27,24 @@ type semanticsCase struct {
 	where   string
 	interim string
 	want    Usage
+	// streamed and wantStreamed are the streamed example's usage and what
+	// it converts to, where the provider documents one apart from its
+	// whole reply; empty means the streamed reply carries usage too.
+	streamed     string
+	wantStreamed Usage
+	// top is what the provider puts beside usage at the top of a reply and
+	// of the chunk that carries usage (Cerebras's time_info), if anything.
+	top string
 }
 
 var semanticsCases = []semanticsCase{
 	{name: "groq", provider: "groq", model: "llama-3.3-70b-versatile", where: "x_groq",
 		usage: `{"queue_time":0.037,"prompt_tokens":18,"prompt_time":0.000680,"completion_tokens":556,"completion_time":0.463,"total_tokens":574,"total_time":0.464,"prompt_tokens_details":{"cached_tokens":0}}`,
 		want:  Usage{Input: 18, Output: 556}},
+	// Together, Fireworks, SambaNova, Hyperbolic, Chutes, Akash and
+	// Morpheus: their docs show no usage example (see the rows'
+	// Example); these are OpenAI-shaped usage objects of the kind their
+	// compatibility pages promise.
 	{name: "together", provider: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", where: "finish",
 		usage: `{"prompt_tokens":41,"completion_tokens":12,"total_tokens":53,"cached_tokens":0}`,
 		want:  Usage{Input: 41, Output: 12}},
@@ -42,9 +54,15 @@ var semanticsCases = []semanticsCase{
 	{name: "deepseek", provider: "deepseek", model: "deepseek-reasoner", where: "extra",
 		usage: `{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,"prompt_tokens_details":{"cached_tokens":1024},"prompt_cache_hit_tokens":1024,"prompt_cache_miss_tokens":176,"completion_tokens_details":{"reasoning_tokens":180}}`,
 		want:  Usage{Input: 176, CacheRead: 1024, Output: 300, Reasoning: 180}},
-	{name: "mistral", provider: "mistral", model: "mistral-small-latest", where: "finish",
-		usage: `{"prompt_tokens":16,"completion_tokens":34,"total_tokens":50}`,
-		want:  Usage{Input: 16, Output: 34}},
+	// Mistral's docs (mistralai/platform-docs-public): the whole reply is
+	// the prompt caching example (studio-api/conversations/advanced/
+	// prompt-caching.md: 5 uncached + 1008 cached prompt tokens), the
+	// streamed one the chat completion example (studio-api/conversations/
+	// chat-completion.md), whose usage rides the finish_reason chunk.
+	{name: "mistral", provider: "mistral", model: "mistral-large-latest", where: "finish",
+		usage:    `{"prompt_tokens":1013,"total_tokens":1043,"completion_tokens":30,"prompt_tokens_details":{"cached_tokens":1008}}`,
+		want:     Usage{Input: 5, CacheRead: 1008, Output: 30},
+		streamed: `{"prompt_tokens":19,"completion_tokens":7,"total_tokens":26}`, wantStreamed: Usage{Input: 19, Output: 7}},
 	{name: "xai reasoning outside completion, cost in ticks", provider: "xai", model: "grok-3-mini", where: "extra",
 		// 96 visible and 1,212 reasoning tokens; 26 uncached + 6 cached
 		// prompt tokens. At grok-3-mini's $0.30 / $0.075 / $0.50 that is
@@ -54,9 +72,15 @@ var semanticsCases = []semanticsCase{
 	{name: "xai documented cost example", provider: "xai", model: "grok-4", where: "extra",
 		usage: `{"prompt_tokens":125,"completion_tokens":48,"total_tokens":173,"prompt_tokens_details":{"text_tokens":125,"audio_tokens":0,"image_tokens":0,"cached_tokens":98},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"cost_in_usd_ticks":37756000}`,
 		want:  Usage{Input: 27, CacheRead: 98, Output: 48, ReportedCost: 3_775_600, CostReported: true}},
-	{name: "cerebras", provider: "cerebras", model: "gpt-oss-120b", where: "finish",
-		usage: `{"prompt_tokens":1200,"completion_tokens":230,"total_tokens":1430,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":150}}`,
-		want:  Usage{Input: 176, CacheRead: 1024, Output: 230, Reasoning: 150}},
+	// Cerebras: recorded replies of api.cerebras.ai (charmbracelet/fantasy
+	// providertests/testdata/TestCerebrasCommon/cerebras-qwen-3-coder-480b,
+	// simple.yaml and simple_streaming.yaml); its docs show none. usage and
+	// time_info come on the finish_reason chunk, as its SDK's README says.
+	{name: "cerebras", provider: "cerebras", model: "qwen-3-coder-480b", where: "finish",
+		usage:    `{"prompt_tokens":22,"completion_tokens":4,"total_tokens":26,"prompt_tokens_details":{"cached_tokens":0}}`,
+		want:     Usage{Input: 22, Output: 4},
+		streamed: `{"prompt_tokens":22,"completion_tokens":3,"total_tokens":25,"prompt_tokens_details":{"cached_tokens":0}}`, wantStreamed: Usage{Input: 22, Output: 3},
+		top: `"time_info":{"queue_time":0.000533844,"prompt_time":0.00128098,"completion_time":0.003694258,"total_time":0.007519960403442383,"created":1761231233.440385}`},
 	{name: "perplexity sonar request fee", provider: "perplexity", model: "sonar", where: "every",
 		interim: `{"prompt_tokens":7,"completion_tokens":1,"total_tokens":8,"search_context_size":"low","cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
 		usage:   `{"prompt_tokens":7,"completion_tokens":160,"total_tokens":167,"search_context_size":"low","cost":{"input_tokens_cost":0.000007,"output_tokens_cost":0.00016,"request_cost":0.005,"total_cost":0.005167}}`,
@@ -65,15 +89,21 @@ var semanticsCases = []semanticsCase{
 		interim: `{"prompt_tokens":19,"completion_tokens":1,"total_tokens":20,"cost":{"input_tokens_cost":0.0,"output_tokens_cost":0.0,"total_cost":0.0}}`,
 		usage:   `{"prompt_tokens":19,"completion_tokens":3000,"total_tokens":59019,"citation_tokens":6000,"num_search_queries":20,"reasoning_tokens":50000,"cost":{"input_tokens_cost":0.000038,"output_tokens_cost":0.024,"citation_tokens_cost":0.012,"reasoning_tokens_cost":0.15,"search_queries_cost":0.1,"total_cost":0.286038}}`,
 		want:    Usage{Input: 6019, Output: 53000, Reasoning: 50000, WebSearches: 20, ReportedCost: 286_038_000, CostReported: true}},
-	{name: "nvidia", provider: "nvidia", model: "meta/llama-3.3-70b-instruct", where: "extra",
-		usage: `{"prompt_tokens":24,"completion_tokens":87,"total_tokens":111}`,
-		want:  Usage{Input: 24, Output: 87}},
+	// NVIDIA NIM: the NIM proxy's chat completions example
+	// (https://docs.nvidia.com/nemo/microservices/25.7.0/run-inference/nim-proxy/chat-completions.html);
+	// it documents no streamed usage, so the stream is OpenAI's extra chunk.
+	{name: "nvidia", provider: "nvidia", model: "meta/llama-3.1-8b-instruct", where: "extra",
+		usage: `{"prompt_tokens":15,"completion_tokens":12,"total_tokens":27}`,
+		want:  Usage{Input: 15, Output: 12}},
 	{name: "sambanova", provider: "sambanova", model: "Meta-Llama-3.3-70B-Instruct", where: "finish",
 		usage: `{"acceptance_rate":1,"completion_tokens":31,"completion_tokens_after_first_per_sec":252.0,"completion_tokens_per_sec":211.3,"end_time":1730000000.5,"is_last_response":true,"prompt_tokens":43,"start_time":1730000000.3,"time_to_first_token":0.028,"total_latency":0.146,"total_tokens":74,"total_tokens_per_sec":505.2}`,
 		want:  Usage{Input: 43, Output: 31}},
+	// Novita: its API reference documents usage as prompt, completion and
+	// total tokens only, with placeholder values
+	// (https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion).
 	{name: "novita", provider: "novita", model: "deepseek/deepseek-r1", where: "extra",
-		usage: `{"prompt_tokens":14,"completion_tokens":420,"total_tokens":434,"completion_tokens_details":{"reasoning_tokens":380}}`,
-		want:  Usage{Input: 14, Output: 420, Reasoning: 380}},
+		usage: `{"completion_tokens":420,"prompt_tokens":14,"total_tokens":434}`,
+		want:  Usage{Input: 14, Output: 420}},
 	{name: "hyperbolic", provider: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct", where: "extra",
 		usage: `{"prompt_tokens":25,"completion_tokens":60,"total_tokens":85}`,
 		want:  Usage{Input: 25, Output: 60}},
@@ -89,18 +119,29 @@ var semanticsCases = []semanticsCase{
 	{name: "openrouter", provider: "openrouter", model: "anthropic/claude-sonnet-4.5", where: "finish",
 		usage: `{"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":100,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0},"cost":0.00095,"is_byok":false,"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0.0008,"upstream_inference_completions_cost":0.0004}}`,
 		want:  Usage{Input: 94, CacheWrite5m: 100, Output: 2, ReportedCost: 950 * money.Micro, CostReported: true}},
-	{name: "vercel", provider: "vercel", model: "openai/gpt-5-mini", where: "extra",
-		usage: `{"prompt_tokens":1486,"completion_tokens":651,"total_tokens":2137,"prompt_tokens_details":{"cached_tokens":1408},"completion_tokens_details":{"reasoning_tokens":512}}`,
-		want:  Usage{Input: 78, CacheRead: 1408, Output: 651, Reasoning: 512}},
+	// Vercel AI Gateway: recorded replies of ai-gateway.vercel.sh
+	// (charmbracelet/fantasy providertests/testdata/TestVercelCommon/gpt-5,
+	// simple.yaml and simple_streaming.yaml); its docs show none. The
+	// gateway reports what it billed in usage.cost, in dollars.
+	{name: "vercel", provider: "vercel", model: "openai/gpt-5", where: "finish",
+		usage:        `{"prompt_tokens":19,"completion_tokens":124,"total_tokens":143,"cost":0.00190375,"is_byok":false,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0,"video_tokens":0},"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0,"upstream_inference_completions_cost":0},"completion_tokens_details":{"reasoning_tokens":64,"image_tokens":0},"cache_creation_input_tokens":0,"market_cost":0.00190375}`,
+		want:         Usage{Input: 19, Output: 124, Reasoning: 64, ReportedCost: 1_903_750, CostReported: true},
+		streamed:     `{"prompt_tokens":19,"completion_tokens":93,"total_tokens":112,"cost":0.00159375,"is_byok":false,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0,"video_tokens":0},"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0,"upstream_inference_completions_cost":0},"completion_tokens_details":{"reasoning_tokens":64,"image_tokens":0},"cache_creation_input_tokens":0,"market_cost":0.00159375}`,
+		wantStreamed: Usage{Input: 19, Output: 93, Reasoning: 64, ReportedCost: 1_593_750, CostReported: true}},
 	{name: "azure", provider: "azure", model: "gpt-4o", where: "extra",
 		usage: `{"prompt_tokens":1486,"completion_tokens":651,"total_tokens":2137,"prompt_tokens_details":{"cached_tokens":1408,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`,
 		want:  Usage{Input: 78, CacheRead: 1408, Output: 651}},
+	// Ollama: its OpenAI compatibility page shows no usage example (see
+	// the row); an OpenAI-shaped object on the include_usage chunk.
 	{name: "ollama", provider: "ollama", model: "llama3.2", where: "extra",
 		usage: `{"prompt_tokens":26,"completion_tokens":298,"total_tokens":324}`,
 		want:  Usage{Input: 26, Output: 298}},
-	{name: "lmstudio", provider: "lmstudio", model: "qwen3-8b", where: "extra",
-		usage: `{"prompt_tokens":24,"completion_tokens":53,"total_tokens":77,"completion_tokens_details":{"reasoning_tokens":31}}`,
-		want:  Usage{Input: 24, Output: 53, Reasoning: 31}},
+	// LM Studio: the chat completions example of
+	// https://lmstudio.ai/docs/developer/rest/endpoints; streamed usage
+	// (include_usage, since 0.3.18) has no example, so OpenAI's extra chunk.
+	{name: "lmstudio", provider: "lmstudio", model: "granite-3.0-2b-instruct", where: "extra",
+		usage: `{"prompt_tokens":24,"completion_tokens":53,"total_tokens":77}`,
+		want:  Usage{Input: 24, Output: 53}},
 }
 
 // chunk is one streamed chat completion chunk.
@@ -108,8 +149,27 @@ func semChunk(model, choices, extra string) string {
 	return `{"id":"chatcmpl-sem","object":"chat.completion.chunk","created":1760000000,"model":"` + model + `","choices":[` + choices + `]` + extra + `}`
 }
 
+// streamUsage is the usage the case's stream carries, and what it
+// converts to.
+func (c semanticsCase) streamUsage() (string, Usage) {
+	if c.streamed != "" {
+		return c.streamed, c.wantStreamed
+	}
+	return c.usage, c.want
+}
+
+// beside is what goes after a reply's or chunk's usage: the provider's
+// other top-level fields, if any.
+func (c semanticsCase) beside() string {
+	if c.top == "" {
+		return ""
+	}
+	return "," + c.top
+}
+
 // stream returns the case's SSE events as the provider sends them.
 func (c semanticsCase) stream() []string {
+	usage, _ := c.streamUsage()
 	hi := `{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}`
 	stop := `{"index":0,"delta":{},"finish_reason":"stop"}`
 	var evs []string
@@ -120,14 +180,14 @@ func (c semanticsCase) stream() []string {
 	switch c.where {
 	case "extra":
 		evs = append(evs, semChunk(c.model, hi, `,"usage":null`), semChunk(c.model, stop, `,"usage":null`),
-			semChunk(c.model, "", `,"usage":`+c.usage))
+			semChunk(c.model, "", `,"usage":`+usage+c.beside()))
 	case "finish":
-		evs = append(evs, semChunk(c.model, hi, ""), semChunk(c.model, stop, `,"usage":`+c.usage))
+		evs = append(evs, semChunk(c.model, hi, ""), semChunk(c.model, stop, `,"usage":`+usage+c.beside()))
 	case "x_groq":
 		evs = append(evs, semChunk(c.model, hi, `,"x_groq":{"id":"req_01sem"}`),
-			semChunk(c.model, stop, `,"x_groq":{"id":"req_01sem","usage":`+c.usage+`}`))
+			semChunk(c.model, stop, `,"x_groq":{"id":"req_01sem","usage":`+usage+`}`))
 	case "every":
-		evs = append(evs, semChunk(c.model, hi, `,"usage":`+c.interim), semChunk(c.model, stop, `,"usage":`+c.usage))
+		evs = append(evs, semChunk(c.model, hi, `,"usage":`+c.interim), semChunk(c.model, stop, `,"usage":`+usage))
 	}
 	return append(evs, "[DONE]")
 }
@@ -135,7 +195,7 @@ func (c semanticsCase) stream() []string {
 // body returns the case's whole (non-streamed) reply.
 func (c semanticsCase) body() string {
 	return `{"id":"chatcmpl-sem","object":"chat.completion","created":1760000000,"model":"` + c.model +
-		`","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":` + c.usage + `}`
+		`","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":` + c.usage + c.beside() + `}`
 }
 
 // semSpec returns the provider's spec pointed at the fake server, and the
@@ -171,12 +231,16 @@ func TestProviderSemantics(t *testing.T) {
 				spec, secret := semSpec(t, c.provider, f.URL)
 				req := hello(c.model)
 				req.NoStream = noStream
+				want := c.want
+				if !noStream {
+					_, want = c.streamUsage()
+				}
 				res, _, err := mustStream(t, spec, secret, req)
 				if err != nil {
 					t.Fatalf("%s: %v", mode, err)
 				}
-				if res.Text != "Hi" || !res.HasUsage || res.Usage != c.want {
-					t.Errorf("%s: text %q usage %+v, want %+v", mode, res.Text, res.Usage, c.want)
+				if res.Text != "Hi" || !res.HasUsage || res.Usage != want {
+					t.Errorf("%s: text %q usage %+v, want %+v", mode, res.Text, res.Usage, want)
 				}
 
 				reader := NewUsageReader(spec.Kind, c.provider)
@@ -187,8 +251,8 @@ func TestProviderSemantics(t *testing.T) {
 						reader.Feed([]byte(e))
 					}
 				}
-				if u, ok := reader.Usage(); !ok || u != c.want {
-					t.Errorf("%s through the proxy's reader: %+v, want %+v", mode, u, c.want)
+				if u, ok := reader.Usage(); !ok || u != want {
+					t.Errorf("%s through the proxy's reader: %+v, want %+v", mode, u, want)
 				}
 			}
 		})
@@ -264,6 +328,14 @@ func TestSemanticsCoverBuiltins(t *testing.T) {
 	for _, id := range rows {
 		if _, ok := NewRegistry(Builtin()...).Get(id); !ok {
 			t.Errorf("row %s names no built-in provider", id)
+		}
+	}
+	// The rows once resting on compatibility claims alone say where their
+	// test's usage comes from, or which docs showed none.
+	for _, id := range []string{"together", "fireworks", "mistral", "cerebras", "nvidia", "sambanova", "novita",
+		"hyperbolic", "chutes", "akash", "morpheus", "vercel", "ollama", "lmstudio"} {
+		if SemanticsOf(id).Example == "" {
+			t.Errorf("row %s does not say where its documented example is, or that its docs show none", id)
 		}
 	}
 	if s := SemanticsOf("my-vllm"); s.Provider != "openai" || !s.ReasoningInCompletion {

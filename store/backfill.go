@@ -25,16 +25,7 @@ func (s *Store) AwaitingReportedCost(ctx context.Context, provider, prefix strin
 	if err != nil {
 		return nil, fmt.Errorf("read events awaiting a reported cost: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, "read events awaiting a reported cost", scanEventRow)
 }
 
 // SetReportedCost gives an event the cost its provider billed after the

@@ -210,3 +210,45 @@ func BenchmarkRecordBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHistoryPage is a page of History over a million events: newest
+// first (the time index), sorted by cost (every matching event sorted, as
+// s in History asks), and the page after one sorted by cost; each over
+// everything and over one month, as a dashboard drill-down asks.
+func BenchmarkHistoryPage(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	month := Filter{Since: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name string
+		f    Filter
+	}{
+		{"newest", Filter{}},
+		{"cost", Filter{Order: EventOrder{By: OrderCost}}},
+		{"month-newest", month},
+		{"month-cost", Filter{Since: month.Since, Until: month.Until, Order: EventOrder{By: OrderCost}}},
+	} {
+		f := tc.f
+		f.Limit = 200
+		first, err := s.Events(ctx, f)
+		if err != nil || len(first) != 200 {
+			b.Fatalf("%s: %d events, %v", tc.name, len(first), err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if es, err := s.Events(ctx, f); err != nil || len(es) != 200 {
+					b.Fatalf("%d events, %v", len(es), err)
+				}
+			}
+		})
+		next := f
+		next.After = first[len(first)-1].ID
+		b.Run(tc.name+"-next", func(b *testing.B) {
+			for b.Loop() {
+				if es, err := s.Events(ctx, next); err != nil || len(es) != 200 {
+					b.Fatalf("%d events, %v", len(es), err)
+				}
+			}
+		})
+	}
+}

@@ -633,6 +633,24 @@ const eventColumns = `e.id, e.ts, e.source, e.client, e.provider, e.model, e.key
 
 type scanner interface{ Scan(dest ...any) error }
 
+// collect reads every row of rows with scan and closes rows; what names
+// the list in the error of a row that does not scan.
+func collect[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanEventRow reads a row of eventColumns.
+func scanEventRow(sc scanner) (Event, error) { return scanEvent(sc) }
+
 // rollupColumns are the columns of an event the rollups sum or group by:
 // a fold reads back only these of the events waiting for it.
 const rollupColumns = `id, ts, source, provider, model, key_id, status, input_tokens, cache_read,
@@ -745,21 +763,24 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 		return nil, err
 	}
 	where, args := scopeWhere("e.", f.Scope)
-	from := "events e"
 	if f.After != 0 {
-		// Keyset paging: the anchor's sort value is read in the same query,
-		// so the page starts exactly after it whatever the column. An
-		// anchor deleted since ends the listing.
-		anchor, _ := orderExpr(f.Order.By, "x.")
-		from += ", (SELECT " + anchor + " AS v FROM events x WHERE x.id = ?) a"
-		args = append([]any{f.After}, args...)
+		// Keyset paging: the page starts right after the anchor's place in
+		// the order, whatever the column. An anchor deleted since ends the
+		// listing.
+		var v any
+		err := s.r.QueryRowContext(ctx, `SELECT `+expr+` FROM events e WHERE e.id = ?`, f.After).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
 		op := "<"
 		if f.Order.Asc {
 			op = ">"
 		}
 		// The first term lets SQLite range over the time index.
-		where = append(where, fmt.Sprintf("%s %s= a.v AND (%s %s a.v OR e.id %s ?)", expr, op, expr, op, op))
-		args = append(args, f.After)
+		where = append(where, fmt.Sprintf("%s %s= ? AND (%s %s ? OR e.id %s ?)", expr, op, expr, op, op))
+		args = append(args, v, v, f.After)
 	}
 	if f.NoKey {
 		where = append(where, "e.key_id = 0")
@@ -788,10 +809,6 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 		args = append(args, like, like)
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	q := `SELECT ` + eventColumns + ` FROM ` + from
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -800,21 +817,25 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 	if f.Order.Asc {
 		dir = "ASC"
 	}
-	q += fmt.Sprintf(" ORDER BY %s %s, e.id %s LIMIT %d", expr, dir, dir, limit)
+	order := fmt.Sprintf(" ORDER BY %s %s, e.id %s", expr, dir, dir)
+	q := `SELECT ` + eventColumns + ` FROM events e`
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Order.By == OrderTime {
+		q += cond + order + fmt.Sprintf(" LIMIT %d", limit)
+	} else {
+		// Any other column sorts every matching event: the ids of the page
+		// are picked first, so the sort carries two values a row instead
+		// of every column.
+		q += fmt.Sprintf(" WHERE e.id IN (SELECT e.id FROM events e%s%s LIMIT %d)%s", cond, order, limit, order)
+	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, "list events", scanEventRow)
 }
 
 // PutPriceRecord stores the price record an event was priced with, once per

@@ -300,16 +300,11 @@ func (s *Store) AlertCounts(ctx context.Context) ([]AlertCount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []AlertCount
-	for rows.Next() {
+	return collect(rows, "count alerts", func(sc scanner) (AlertCount, error) {
 		var c AlertCount
 		var kind string
-		if err := rows.Scan(&kind, &c.Total, &c.Open); err != nil {
-			return nil, fmt.Errorf("count alerts: %w", err)
-		}
+		err := sc.Scan(&kind, &c.Total, &c.Open)
 		c.Kind = AlertKind(kind)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }

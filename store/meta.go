@@ -78,16 +78,7 @@ func (s *Store) readBudgets(ctx context.Context) ([]Budget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list budgets: %w", err)
 	}
-	defer rows.Close()
-	var out []Budget
-	for rows.Next() {
-		b, err := scanBudget(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list budgets: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return collect(rows, "list budgets", scanBudget)
 }
 
 // DeleteBudget removes the budget of a scope.
@@ -138,19 +129,14 @@ func (s *Store) Alerts(ctx context.Context, all bool) ([]Alert, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
+	return collect(rows, "list alerts", func(sc scanner) (Alert, error) {
 		var a Alert
 		var ts, acked int64
 		var kind string
-		if err := rows.Scan(&a.ID, &ts, &kind, &a.Scope, &a.BudgetID, &a.PeriodKey, &a.Threshold, &a.Message, &acked); err != nil {
-			return nil, fmt.Errorf("list alerts: %w", err)
-		}
+		err := sc.Scan(&a.ID, &ts, &kind, &a.Scope, &a.BudgetID, &a.PeriodKey, &a.Threshold, &a.Message, &acked)
 		a.Time, a.Kind, a.AckedAt, a.Acked = fromNanos(ts), AlertKind(kind), fromNanos(acked), acked != 0
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	})
 }
 
 // AckAlert acknowledges an alert.
@@ -249,16 +235,7 @@ func (s *Store) Keys(ctx context.Context) ([]Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	defer rows.Close()
-	var out []Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, "list keys", scanKey)
 }
 
 // KeyByID returns one key's metadata.
@@ -353,18 +330,13 @@ func (s *Store) AuditLog(ctx context.Context, subject string, limit int) ([]Audi
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
+	return collect(rows, "read audit log", func(sc scanner) (AuditEntry, error) {
 		var a AuditEntry
 		var ts int64
-		if err := rows.Scan(&a.ID, &ts, &a.Action, &a.Subject, &a.Detail); err != nil {
-			return nil, fmt.Errorf("read audit log: %w", err)
-		}
+		err := sc.Scan(&a.ID, &ts, &a.Action, &a.Subject, &a.Detail)
 		a.Time = fromNanos(ts)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	})
 }
 
 // Setting returns a stored setting, or ErrNotFound.

@@ -228,22 +228,17 @@ func (s *Store) ReportRows(ctx context.Context, provider string, from, to time.T
 	if err != nil {
 		return nil, fmt.Errorf("read report rows: %w", err)
 	}
-	defer rows.Close()
-	var out []ReportRow
-	for rows.Next() {
+	return collect(rows, "read report rows", func(sc scanner) (ReportRow, error) {
 		var r ReportRow
 		var day int64
 		var cost, reqs sql.NullInt64
-		if err := rows.Scan(&r.Provider, &day, &r.Kind, &r.KeyRef, &r.Model, &r.LineItem, &cost, &reqs,
-			&r.InputTokens, &r.CacheReadTokens, &r.CacheWriteTokens, &r.OutputTokens, &r.Images, &r.Characters, &r.Seconds); err != nil {
-			return nil, fmt.Errorf("read report rows: %w", err)
-		}
+		err := sc.Scan(&r.Provider, &day, &r.Kind, &r.KeyRef, &r.Model, &r.LineItem, &cost, &reqs,
+			&r.InputTokens, &r.CacheReadTokens, &r.CacheWriteTokens, &r.OutputTokens, &r.Images, &r.Characters, &r.Seconds)
 		r.Day = time.Unix(day, 0).UTC()
 		r.Cost, r.HasCost = money.USD(cost.Int64), cost.Valid
 		r.Requests, r.HasRequests = reqs.Int64, reqs.Valid
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	})
 }
 
 // ReportKeys returns the provider keys a reconcile listed.
@@ -252,16 +247,11 @@ func (s *Store) ReportKeys(ctx context.Context, provider string) ([]ReportKey, e
 	if err != nil {
 		return nil, fmt.Errorf("read report keys: %w", err)
 	}
-	defer rows.Close()
-	var out []ReportKey
-	for rows.Next() {
+	return collect(rows, "read report keys", func(sc scanner) (ReportKey, error) {
 		var k ReportKey
-		if err := rows.Scan(&k.Provider, &k.KeyRef, &k.Name, &k.Hint, &k.KeyID); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&k.Provider, &k.KeyRef, &k.Name, &k.Hint, &k.KeyID)
+		return k, err
+	})
 }
 
 // ReportDays returns the UTC days of a provider that a reconcile fetched

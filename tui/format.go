@@ -8,6 +8,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/byokhq/byok/app"
 )
 
 // col is one column of a table: a header, a width (0 = takes what is
@@ -146,6 +148,15 @@ func (s *styles) bar(frac float64, w int, state string) string {
 	if w <= 0 {
 		return ""
 	}
+	n := cellsOf(frac, w)
+	filled := lipgloss.NewStyle().Foreground(s.stateColor(state)).Render(strings.Repeat("█", n))
+	rest := lipgloss.NewStyle().Foreground(s.track).Render(strings.Repeat("░", w-n))
+	return filled + rest
+}
+
+// cellsOf is how many of w cells a part frac (0..1, more is clipped) of a
+// whole fills: at least one for any part above zero, so that it shows.
+func cellsOf(frac float64, w int) int {
 	if math.IsNaN(frac) || frac < 0 {
 		frac = 0
 	}
@@ -153,9 +164,7 @@ func (s *styles) bar(frac float64, w int, state string) string {
 	if frac > 0 && n == 0 {
 		n = 1
 	}
-	filled := lipgloss.NewStyle().Foreground(s.stateColor(state)).Render(strings.Repeat("█", n))
-	rest := lipgloss.NewStyle().Foreground(s.track).Render(strings.Repeat("░", w-n))
-	return filled + rest
+	return n
 }
 
 // shareLine draws a part of a whole (0..1) as a thin muted line of up to
@@ -164,13 +173,7 @@ func (s *styles) shareLine(frac float64, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if math.IsNaN(frac) || frac < 0 {
-		frac = 0
-	}
-	n := int(math.Round(math.Min(frac, 1) * float64(w)))
-	if frac > 0 && n == 0 {
-		n = 1
-	}
+	n := cellsOf(frac, w)
 	return s.Muted.Render(strings.Repeat("━", n)) + strings.Repeat(" ", w-n)
 }
 
@@ -226,16 +229,11 @@ func age(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	a := app.Ago(now.Sub(t))
+	if a == "just now" {
+		return a
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return a + " ago"
 }
 
 // until formats how far away t is, relative to now.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -65,7 +66,7 @@ func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 		p.loaded(msg)
 		return nil
 	case addKeyMsg:
-		return openDialog(p.addForm())
+		return p.openAdd()
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	}
@@ -75,7 +76,7 @@ func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
 	if key.Matches(msg, k.Add) {
-		return openDialog(p.addForm())
+		return p.openAdd()
 	}
 	if key.Matches(msg, k.Refresh) {
 		return p.Load()
@@ -131,6 +132,9 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if sel.Revoked() {
 			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
 		}
+		if err := a.CheckNewSecret(); err != nil {
+			return failure(newSecretRefused(err))
+		}
 		return openDialog(p.rotateForm(sel))
 	case key.Matches(msg, k.Revoke):
 		if sel.Revoked() {
@@ -147,6 +151,36 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.keyWork("", "is now the default", func() (store.Key, error) { return a.SetDefaultKey(ctx, sel.ID) })
 	}
 	return nil
+}
+
+// openAdd opens the add form, unless this home takes no new key: then it
+// says so before anything is typed.
+func (p *keysPage) openAdd() tea.Cmd {
+	if err := p.c.app.CheckNewSecret(); err != nil {
+		return failure(newSecretRefused(err))
+	}
+	return openDialog(p.addForm())
+}
+
+// newSecretRefused phrases for this view why a home takes no new secret.
+func newSecretRefused(err error) error {
+	if errors.Is(err, app.ErrDemoKey) {
+		return errors.New("this offline demo keeps to its stand-in keys for simulated providers: it takes no new or rotated secret; run byok without --home to add your own keys")
+	}
+	return err
+}
+
+// labelRefused phrases for this view why a label cannot name a new key:
+// app's check, said with the keys of this view.
+func labelRefused(err error) error {
+	var taken *app.KeyExistsError
+	switch {
+	case errors.As(err, &taken) && taken.Key.Revoked():
+		return fmt.Errorf("%s names a revoked key, whose history keeps the name: pick another label", taken.Key.Name())
+	case errors.As(err, &taken):
+		return fmt.Errorf("a key %s exists already: press r on it to replace its secret, or pick another label", taken.Key.Name())
+	}
+	return newSecretRefused(err)
 }
 
 // keyWork runs one key operation in a command; label says what is under
@@ -197,15 +231,14 @@ func (p *keysPage) addForm() dialog {
 					if label == "" {
 						return errors.New("a label is needed")
 					}
-					if err := app.CheckKeyLabel(label); err != nil {
-						return err
-					}
-					// Against the listed keys: Update does no I/O, and saving
-					// checks the database again.
-					for _, k := range p.list {
-						if k.Provider == v.provider && k.Label == label {
-							return fmt.Errorf("a key %s/%s exists already: press r on it to replace its secret, or pick another label", k.Provider, label)
-						}
+					// A taken name is refused here, before the secret is
+					// pasted, by the check AddKey makes: one indexed read of
+					// the local database, which is why it may run inside
+					// the form's update.
+					ctx, cancel := context.WithTimeout(p.c.ctx, time.Second)
+					defer cancel()
+					if err := p.c.app.CheckKeyName(ctx, v.provider, label); err != nil {
+						return labelRefused(err)
 					}
 					return nil
 				}),
@@ -260,7 +293,11 @@ func (p *keysPage) View() string {
 	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d · secrets stay in %s; only their last 4 characters show", len(p.list), p.keyring()))
 	out = append(out, fit(title, w, false))
 	if due > 0 {
-		out = append(out, st.Warn.Render(fmt.Sprintf("⚠ %d key%s due for rotation: press r on it to replace the secret", due, plural(due))))
+		fix := "press r on it to replace the secret"
+		if p.c.app.CheckNewSecret() != nil {
+			fix = "in your own home, r on it replaces the secret (this demo keeps its stand-ins)"
+		}
+		out = append(out, st.Warn.Render(fmt.Sprintf("⚠ %d key%s due for rotation: %s", due, plural(due), fix)))
 	}
 	if p.working != "" {
 		out = append(out, st.Warn.Render(p.working))
@@ -361,6 +398,13 @@ func testFailure(err error) error {
 	name := se.Key.Name()
 	switch se.Class {
 	case providers.ClassAuth:
+		if se.Demo {
+			use := "another of the demo's keys (every other one works)"
+			if se.Instead != "" {
+				use = se.Instead + " (the provider's default)"
+			}
+			return fmt.Errorf("%s rejected the stored key %s (HTTP %d): %s. Press t on another key to see one pass, or send with %s in the Playground (press 3)", se.Provider, name, se.Status, app.DemoRejectedKey, use)
+		}
 		return fmt.Errorf("%s rejected the stored key %s (HTTP %d): it is wrong, revoked or lacks permission; press r to put a working key in its place, or d to revoke it", se.Provider, name, se.Status)
 	case providers.ClassCredit:
 		return fmt.Errorf("%s accepted the stored key %s but the account has no credit: add credit in the provider's console, then press t to test it again", se.Provider, name)

@@ -250,15 +250,7 @@ func TestRerunFailedRequest(t *testing.T) {
 	}
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
 	hs.contains("fake/test-model", "error")
-	hs.press("R")
-	p := hs.m.pages[pagePlayground].(*playground)
-	if hs.m.active != pagePlayground || p.model != "fake/test-model" || p.prompt.Value() != "try this again" {
-		t.Fatalf("R opened %s with model %q prompt %q", hs.m.active, p.model, p.prompt.Value())
-	}
-	hs.press("ctrl+s")
-	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != "worked the second time" {
-		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
-	}
+	rerun(t, hs, "try this again", "worked the second time")
 }
 
 // R re-runs any request byok sent, a successful one too, and is offered in
@@ -292,15 +284,7 @@ func TestRerunOfferedWhereItApplies(t *testing.T) {
 	hs.contains("R re-run in playground", "R re-runs this request")
 	hs.press("enter")
 	hs.contains("R re-run · esc back")
-	hs.press("R")
-	p := hs.m.pages[pagePlayground].(*playground)
-	if hs.m.active != pagePlayground || p.model != "fake/test-model" || p.prompt.Value() != "again, please" {
-		t.Fatalf("R opened %s with model %q prompt %q", hs.m.active, p.model, p.prompt.Value())
-	}
-	hs.press("ctrl+s")
-	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != "sent once more" {
-		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
-	}
+	rerun(t, hs, "again, please", "sent once more")
 }
 
 // A typed model name lists the models of exactly that name first, those of
@@ -385,5 +369,21 @@ func TestPickerPrefersModelsWithAKey(t *testing.T) {
 	hs.send(pickedCompareMsg{result: result{pageCompare, 0}, model: "openai/gpt-4o-mini"})
 	if len(cmp.models) != 1 {
 		t.Fatalf("compare refused a model with a key: %v", cmp.models)
+	}
+}
+
+// rerun presses R on the selected request, which must open the playground
+// on fake/test-model with prompt, and sends it again, which must answer
+// reply.
+func rerun(t *testing.T, hs *harness, prompt, reply string) {
+	t.Helper()
+	hs.press("R")
+	p := hs.m.pages[pagePlayground].(*playground)
+	if hs.m.active != pagePlayground || p.model != "fake/test-model" || p.prompt.Value() != prompt {
+		t.Fatalf("R opened %s with model %q prompt %q", hs.m.active, p.model, p.prompt.Value())
+	}
+	hs.press("ctrl+s")
+	if p.out == nil || p.out.Event.Status != store.StatusOK || p.reply != reply {
+		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
 	}
 }

@@ -221,7 +221,7 @@ func (p *reconcilePage) detail(w int) []string {
 			line = fmt.Sprintf("  key %s: byok %s in %d requests, the provider billed %s for %d", name, k.Byok, k.ByokRequests, k.Reported, k.ReportedRequests)
 		}
 		if k.Reconciled > 0 {
-			line += fmt.Sprintf(", %s of it counted on the key", k.Reconciled)
+			line += fmt.Sprintf(", %s counted", k.Reconciled)
 		}
 		out = append(out, fit(line+" · "+p.stateText(k.State), w, false))
 	}

@@ -374,6 +374,12 @@ func TestPricingCostUnits(t *testing.T) {
 			t.Errorf("%v: %v %s first line %q; want %v %s %q", tc.args, cost.CostUSD, cost.State, first, tc.cost, tc.state, tc.firstLine)
 		}
 	}
+	// gpt-4o-mini-tts at OpenAI's page: $0.60 per million text input
+	// tokens (pricing/corrections.go), $12 per million audio output tokens.
+	if out := c.ok("", "pricing", "show", "openai/gpt-4o-mini-tts"); !strings.Contains(out, "audio output tokens: $12.00 per million") ||
+		!strings.Contains(out, "$0.60") || !strings.Contains(out, "corrected from https://developers.openai.com/api/docs/models/gpt-4o-mini-tts") {
+		t.Errorf("pricing show openai/gpt-4o-mini-tts:\n%s", out)
+	}
 	if out := c.ok("", "pricing", "cost", "openai/dall-e-3", "--images", "1", "--size", "512x512"); !strings.Contains(out, "1792x1024 hd at $0.12") {
 		t.Errorf("an unpriced size does not list the sizes that are priced:\n%s", out)
 	}
@@ -743,6 +749,31 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	}
 	var ks []map[string]any
 	decode(t, c.ok("", "--home", demo, "keys", "list", "--json"), &ks)
+	// The revoked stand-in is explained as the demo's, with the key to use
+	// instead; its rotation is refused before a secret is read.
+	standIn := false
+	for _, k := range ks {
+		if k["provider"] == "openai" && k["label"] == "old-laptop" {
+			standIn = true
+			id := fmt.Sprint(k["id"])
+			r = c.run("", "--home", demo, "keys", "test", id)
+			if r.code != exitKey || !strings.Contains(r.err, "refused on purpose") || !strings.Contains(r.err, "byok prompt --key work") ||
+				strings.Contains(r.err, "keys rotate") {
+				t.Fatalf("keys test on the demo's revoked key: exit %d, stderr %q", r.code, r.err)
+			}
+			r = c.run("", "--home", demo, "prompt", "-m", "openai/gpt-4o-mini", "--key", "old-laptop", "hi")
+			if r.code != exitKey || !strings.Contains(r.err, "refused on purpose") || strings.Contains(r.err, "rotate") {
+				t.Fatalf("a prompt with the demo's revoked key: exit %d, stderr %q", r.code, r.err)
+			}
+			r = c.run("", "--home", demo, "keys", "rotate", id)
+			if r.code == 0 || !strings.Contains(r.err, "offline demo home") {
+				t.Fatalf("keys rotate in the demo home: exit %d, stderr %q", r.code, r.err)
+			}
+		}
+	}
+	if !standIn {
+		t.Fatal("the demo home has no openai/old-laptop stand-in to test")
+	}
 	for _, k := range ks {
 		if k["provider"] == "openai" && k["label"] == "work" {
 			c.ok("", "--home", demo, "keys", "rm", fmt.Sprint(k["id"]))

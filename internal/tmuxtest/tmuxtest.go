@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,24 +72,47 @@ func (s *Session) Screen() string {
 // seconds, and returns the screen that did.
 func (s *Session) WaitFor(want ...string) string {
 	s.t.Helper()
+	return s.WaitUntil(fmt.Sprintf("%q", want), func(screen string) bool {
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// WaitForRe polls the pane until every one of the patterns matches it, for
+// at most 30 seconds, and returns the screen that did.
+func (s *Session) WaitForRe(patterns ...string) string {
+	s.t.Helper()
+	res := make([]*regexp.Regexp, len(patterns))
+	for i, p := range patterns {
+		res[i] = regexp.MustCompile(p)
+	}
+	return s.WaitUntil(fmt.Sprintf("%q", patterns), func(screen string) bool {
+		for _, re := range res {
+			if !re.MatchString(screen) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// WaitUntil captures the pane every 100ms until ok holds, for at most 30
+// seconds, and returns the screen; what names the wait for the failure.
+func (s *Session) WaitUntil(what string, ok func(string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var screen string
 	for time.Now().Before(deadline) {
 		screen = s.Screen()
-		if showsAll(screen, want) {
+		if ok(screen) {
 			return screen
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.t.Fatalf("the pane never showed %q; last screen:\n%s", want, screen)
+	s.t.Fatalf("the pane never showed %s; last screen:\n%s", what, screen)
 	return ""
-}
-
-func showsAll(screen string, want []string) bool {
-	for _, w := range want {
-		if !strings.Contains(screen, w) {
-			return false
-		}
-	}
-	return true
 }
