@@ -84,25 +84,40 @@ func (a *App) attribute(provider string, rows []store.ReportRow) map[time.Time]m
 }
 
 // usageWeight prices one usage row with byok's catalog (no markup: only
-// the proportions between keys matter). Anthropic's report gives 5-minute
-// and 1-hour cache writes as one sum here, priced as 5-minute writes.
+// the proportions between keys matter). A row sums a day of requests, and
+// long-context prices apply to one request's prompt, so the row is priced
+// as that many average requests (or, where the report counts none, as
+// requests of at most weightPrompt prompt tokens). Anthropic's report
+// gives 5-minute and 1-hour cache writes as one sum here, priced as
+// 5-minute writes.
 func usageWeight(cat *pricing.Catalog, provider string, r store.ReportRow) money.USD {
-	u := providers.Usage{Input: r.InputTokens, CacheRead: r.CacheReadTokens, CacheWrite5m: r.CacheWriteTokens, Output: r.OutputTokens,
-		Images: r.Images, Characters: r.Characters, AudioMillis: r.Seconds * 1000}
+	if r.InputTokens == 0 && r.CacheReadTokens == 0 && r.CacheWriteTokens == 0 && r.OutputTokens == 0 &&
+		r.Images == 0 && r.Characters == 0 && r.Seconds == 0 {
+		return 0
+	}
+	n := r.Requests
+	if prompt := r.InputTokens + r.CacheReadTokens + r.CacheWriteTokens; n <= 0 {
+		n = (prompt + weightPrompt - 1) / weightPrompt
+	}
+	n = max(n, 1)
+	u := providers.Usage{Input: r.InputTokens / n, CacheRead: r.CacheReadTokens / n, CacheWrite5m: r.CacheWriteTokens / n,
+		Output: r.OutputTokens / n, Images: r.Images / n, Characters: r.Characters / n, AudioMillis: r.Seconds * 1000 / n}
 	if r.Images > 0 {
 		if _, size, ok := strings.Cut(r.LineItem, " "); ok {
 			u.ImageSize = size
 		}
 	}
-	if u == (providers.Usage{}) {
-		return 0
-	}
 	b := cat.Price(provider, r.Model, u, 0)
+	w := b.Total
 	if b.State == pricing.Unpriced {
-		return b.Fallback
+		w = b.Fallback
 	}
-	return b.Total
+	return money.USD(min(int64(w), int64(money.MaxAmount)/n) * n)
 }
+
+// weightPrompt is the prompt of the average request a usage row without a
+// request count is priced as: below every long-context threshold.
+const weightPrompt = 100_000
 
 // shareByWeight splits total in proportion to weights, exactly: each share
 // is rounded down and the nano-dollars left over go one each to the largest

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,17 +37,17 @@ func TestBackfillOpenRouterGeneration(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if id != "gen-1733400000-AbCdEf" || asked[id] <= 2 {
+		if (id != "gen-1733400000-AbCdEf" || asked[id] <= 2) && id != "gen-1733400200-ViaReconcile" {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprintf(w, `{"error":{"message":"Generation %s not found","code":404}}`, id)
 			return
 		}
-		fmt.Fprint(w, `{"data":{"id":"gen-1733400000-AbCdEf","upstream_id":"chatcmpl-1","total_cost":0.0042,"cache_discount":null,
+		fmt.Fprintf(w, `{"data":{"id":%q,"upstream_id":"chatcmpl-1","total_cost":0.0042,"cache_discount":null,
 			"upstream_inference_cost":null,"created_at":"2026-12-06T14:59:58.1+00:00","model":"openai/gpt-4o-mini","app_id":null,
 			"streamed":true,"cancelled":false,"provider_name":"OpenAI","latency":900,"moderation_latency":null,"generation_time":800,
 			"finish_reason":"stop","native_finish_reason":"stop","tokens_prompt":1000,"tokens_completion":500,"native_tokens_prompt":1000,
 			"native_tokens_completion":500,"native_tokens_reasoning":0,"native_tokens_cached":0,"num_media_prompt":null,
-			"num_media_completion":null,"num_search_results":null,"origin":"","usage":0.0042,"is_byok":false}}`)
+			"num_media_completion":null,"num_search_results":null,"origin":"","usage":0.0042,"is_byok":false}}`, id)
 	}))
 	t.Cleanup(srv.Close)
 
@@ -108,5 +109,19 @@ func TestBackfillOpenRouterGeneration(t *testing.T) {
 	}
 	if _, err := a.BackfillOpenRouter(ctx); err != nil || asked["gen-1733400099-Never"] != 5 {
 		t.Fatalf("a generation given up on was asked again (%d): %v", asked["gen-1733400099-Never"], err)
+	}
+
+	// byok reconcile openrouter backfills first, even without the
+	// management key its activity report needs.
+	record("gen-1733400200-ViaReconcile")
+	rec, err := a.Reconcile(ctx, ReconcileOptions{Providers: []string{"openrouter"}})
+	if err != nil || rec.Errors["openrouter"] == nil {
+		t.Fatalf("reconcile openrouter without a management key: %v %v", err, rec.Errors)
+	}
+	if len(rec.Notes) == 0 || !strings.Contains(rec.Notes[0], "OpenRouter: 1 requests byok carried without an inline cost now carry their billed cost") {
+		t.Fatalf("reconcile notes %q", rec.Notes)
+	}
+	if asked["gen-1733400200-ViaReconcile"] != 1 {
+		t.Fatalf("reconcile asked for the generation %d times", asked["gen-1733400200-ViaReconcile"])
 	}
 }

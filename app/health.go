@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/byokhq/byok/providers"
@@ -32,6 +33,15 @@ func healthOf(err error, check bool) (store.KeyHealth, string) {
 		return store.HealthUnreachable, pe.Message
 	}
 	return store.HealthUnknown, ""
+}
+
+// errorOf is the provider error in err, or an empty one.
+func errorOf(err error) *providers.Error {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &providers.Error{}
 }
 
 func statusText(pe *providers.Error) string {
@@ -70,15 +80,21 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 		store.HealthMissing:  "has no secret in the keyring any more",
 	}[h]
 	fix := "rotate it (a new secret) or remove it"
+	said := detail
 	switch {
 	case h == store.HealthNoCredit:
 		fix = "add credit at the provider or use another key"
 	case h == store.HealthRejected && a.Config.OfflineDemo:
+		// The simulated provider's refusal says the same at more length:
+		// the status is enough beside the demo's own explanation.
 		fix = DemoRejectedKey + "; use another of the demo's keys"
+		if said = strings.TrimSuffix(statusText(errorOf(err)), ": "); said == "" {
+			said = "refused"
+		}
 	}
 	al := store.Alert{Time: now, Kind: store.AlertKey, Scope: "key:" + k.Name(),
 		PeriodKey: now.UTC().Format(time.RFC3339Nano),
-		Message:   fmt.Sprintf("key %s %s (%s): %s", k.Name(), what, detail, fix)}
+		Message:   fmt.Sprintf("key %s %s (%s): %s", k.Name(), what, said, fix)}
 	ok, aerr := a.db.AddAlert(ctx, &al)
 	if aerr != nil || !ok {
 		if aerr != nil {

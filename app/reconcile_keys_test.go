@@ -15,6 +15,7 @@ import (
 
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -335,5 +336,105 @@ func TestReconcileResumes(t *testing.T) {
 	}
 	if got := keyTotals(t, a, store.Scope{Provider: "openai"}); got != usd(t, "20") {
 		t.Fatalf("after a third run openai totals %s, want $20.00", got)
+	}
+}
+
+// TestAnthropicCostSharedByKeyTokens: Anthropic's cost report groups money
+// by description, not key (amounts are decimal strings of cents); its usage
+// report counts each key's tokens per model. A day's $18.00 is shared by
+// claude-sonnet-4-5's prices ($3 and $15 per million input and output
+// tokens): the work key's million input tokens $3.00, of which byok
+// recorded $1.00, the other key's million output tokens $15.00 (a key
+// byok does not hold, under no key). Reconciling twice counts it once.
+func TestAnthropicCostSharedByKeyTokens(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("x-api-key") != "sk-ant-admin01-FAKE-shares-000000test" || r.Header.Get("anthropic-version") == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`)
+			return
+		}
+		q := r.URL.Query()
+		start, err := time.Parse(time.RFC3339, q.Get("starting_at"))
+		if err != nil && r.URL.Path != "/v1/organizations/api_keys" {
+			t.Errorf("%s asked with starting_at %q", r.URL.Path, q.Get("starting_at"))
+		}
+		end, _ := time.Parse(time.RFC3339, q.Get("ending_at"))
+		var buckets []string
+		for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
+			var results string
+			if d.Format(time.DateOnly) == "2026-12-02" {
+				switch r.URL.Path {
+				case "/v1/organizations/cost_report":
+					results = `{"currency":"USD","amount":"300.00","workspace_id":null,"description":"Claude Sonnet 4.5 Usage - Input Tokens","cost_type":"tokens","context_window":"0-200k","model":"claude-sonnet-4-5","service_tier":"standard","token_type":"uncached_input_tokens"},
+						{"currency":"USD","amount":"1500.00","workspace_id":null,"description":"Claude Sonnet 4.5 Usage - Output Tokens","cost_type":"tokens","context_window":"0-200k","model":"claude-sonnet-4-5","service_tier":"standard","token_type":"output_tokens"}`
+				case "/v1/organizations/usage_report/messages":
+					if g := strings.Join(q["group_by[]"], ","); g != "api_key_id,model" {
+						t.Errorf("usage grouped by %q", g)
+					}
+					results = `{"uncached_input_tokens":1000000,"cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"cache_read_input_tokens":0,"output_tokens":0,"server_tool_use":{"web_search_requests":0},"api_key_id":"apikey_work","workspace_id":null,"model":"claude-sonnet-4-5-20250929","service_tier":null,"context_window":null},
+						{"uncached_input_tokens":0,"cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"cache_read_input_tokens":0,"output_tokens":1000000,"server_tool_use":{"web_search_requests":0},"api_key_id":"apikey_app","workspace_id":null,"model":"claude-sonnet-4-5-20250929","service_tier":null,"context_window":null}`
+				}
+			}
+			buckets = append(buckets, fmt.Sprintf(`{"starting_at":%q,"ending_at":%q,"results":[%s]}`, d.Format(time.RFC3339), d.AddDate(0, 0, 1).Format(time.RFC3339), results))
+		}
+		switch r.URL.Path {
+		case "/v1/organizations/api_keys":
+			fmt.Fprint(w, `{"data":[{"id":"apikey_work","type":"api_key","name":"work","workspace_id":null,"created_at":"2026-01-01T00:00:00Z","created_by":{"id":"user_1","type":"user"},"partial_key_hint":"sk-ant-api03-R2D...WORK","status":"active"},
+				{"id":"apikey_app","type":"api_key","name":"avatar studio","workspace_id":null,"created_at":"2026-01-01T00:00:00Z","created_by":{"id":"user_1","type":"user"},"partial_key_hint":"sk-ant-api03-C3P...AVTR","status":"active"}],"has_more":false,"first_id":"apikey_work","last_id":"apikey_app"}`)
+		case "/v1/organizations/cost_report", "/v1/organizations/usage_report/messages":
+			fmt.Fprintf(w, `{"data":[%s],"has_more":false,"next_page":null}`, strings.Join(buckets, ","))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
+	a := openHomeAt(t, t.TempDir(), fmt.Sprintf("timezone = \"UTC\"\n[providers.anthropic]\nbase_url = %q\n", srv.URL), func() time.Time { return now })
+	a.SetSecrets(fileSecrets(t))
+	if _, err := a.AddAdminKey(ctx, "anthropic", "", "sk-ant-admin01-FAKE-shares-000000test", false); err != nil {
+		t.Fatal(err)
+	}
+	work, err := a.AddKey(ctx, "anthropic", "work", "sk-ant-api03-FAKE-shares-0000000WORK", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := store.Event{Time: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), Source: store.SourceCLI, Provider: "anthropic", Model: "claude-sonnet-4-5",
+		KeyID: work.ID, KeyName: work.Name(), Status: store.StatusOK, Cost: usd(t, "1"), CostState: pricing.Computed}
+	if _, err := a.db.Record(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	opts := ReconcileOptions{Since: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
+	for run := 1; run <= 2; run++ {
+		res, err := a.Reconcile(ctx, opts)
+		if err != nil || len(res.Errors) > 0 {
+			t.Fatalf("run %d: %v %v", run, err, res.Errors)
+		}
+		for _, r := range res.Rows {
+			if !r.Day.Equal(time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)) {
+				continue
+			}
+			switch {
+			case r.KeyName == "" && r.ProviderKey == "":
+				if r.Reported != usd(t, "18") || r.Reconciled != usd(t, "17") || r.State != StateUnseen {
+					t.Errorf("run %d: the day reads %+v", run, r)
+				}
+			case r.KeyName == "anthropic/work":
+				if r.Reported != usd(t, "3") || r.Byok != usd(t, "1") || r.Reconciled != usd(t, "2") {
+					t.Errorf("run %d: the work key reads %+v, want $3.00 billed, $1.00 recorded, $2.00 reconciled", run, r)
+				}
+			case strings.HasPrefix(r.ProviderKey, "avatar studio"):
+				if r.Reported != usd(t, "15") || r.KeyID != 0 {
+					t.Errorf("run %d: the avatar studio's key reads %+v, want $15.00 billed", run, r)
+				}
+			}
+		}
+		if got := keyTotals(t, a, store.Scope{Provider: "anthropic", KeyID: work.ID}); got != usd(t, "3") {
+			t.Fatalf("run %d: key anthropic/work totals %s, want its $3.00 share", run, got)
+		}
+		if got := keyTotals(t, a, store.Scope{Provider: "anthropic"}); got != usd(t, "18") {
+			t.Fatalf("run %d: anthropic totals %s, want the $18.00 billed", run, got)
+		}
 	}
 }

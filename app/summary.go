@@ -93,6 +93,21 @@ func (a *App) SummarizeRange(ctx context.Context, label string, from, to time.Ti
 	return s, nil
 }
 
+// Ago says how long d is the way the key lists show ages and last uses:
+// "just now" under a minute, then whole minutes (5m), hours up to two days
+// (36h) and days (12d).
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
 // ParseTime reads a --since/--until value: a date (2026-11-01, midnight in
 // the configured zone), an RFC 3339 time, "today", "yesterday", or a
 // duration back from now such as 7d, 12h or 90m.

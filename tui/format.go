@@ -8,6 +8,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/byokhq/byok/app"
 )
 
 // col is one column of a table: a header, a width (0 = takes what is
@@ -227,16 +229,11 @@ func age(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	a := app.Ago(now.Sub(t))
+	if a == "just now" {
+		return a
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return a + " ago"
 }
 
 // until formats how far away t is, relative to now.

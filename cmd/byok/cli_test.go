@@ -373,6 +373,12 @@ func TestPricingCostUnits(t *testing.T) {
 			t.Errorf("%v: %v %s first line %q; want %v %s %q", tc.args, cost.CostUSD, cost.State, first, tc.cost, tc.state, tc.firstLine)
 		}
 	}
+	// gpt-4o-mini-tts at OpenAI's page: $0.60 per million text input
+	// tokens (pricing/corrections.go), $12 per million audio output tokens.
+	if out := c.ok("", "pricing", "show", "openai/gpt-4o-mini-tts"); !strings.Contains(out, "audio output tokens: $12.00 per million") ||
+		!strings.Contains(out, "$0.60") || !strings.Contains(out, "corrected from https://developers.openai.com/api/docs/models/gpt-4o-mini-tts") {
+		t.Errorf("pricing show openai/gpt-4o-mini-tts:\n%s", out)
+	}
 	if out := c.ok("", "pricing", "cost", "openai/dall-e-3", "--images", "1", "--size", "512x512"); !strings.Contains(out, "1792x1024 hd at $0.12") {
 		t.Errorf("an unpriced size does not list the sizes that are priced:\n%s", out)
 	}

@@ -405,12 +405,12 @@ func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
 		}
 		last := "never"
 		if !k.LastUsedAt.IsZero() {
-			last = ago(now.Sub(k.LastUsedAt))
+			last = app.Ago(now.Sub(k.LastUsedAt))
 		}
 		st := k.Status()
 		switch k.Health {
 		case store.HealthRejected, store.HealthNoCredit, store.HealthMissing:
-			st += " " + ago(now.Sub(k.HealthAt))
+			st += " " + app.Ago(now.Sub(k.HealthAt))
 		}
 		if k.RotateDue && st == "rotate" {
 			due++
@@ -420,7 +420,7 @@ func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
 		if k.Last4 != "" {
 			masked = "…" + k.Last4
 		}
-		t.row(itoa(k.ID), k.Provider, k.Label, masked, keyKind(k.Key), src, def, ago(k.Age(now)), last, st)
+		t.row(itoa(k.ID), k.Provider, k.Label, masked, keyKind(k.Key), src, def, app.Ago(k.Age(now)), last, st)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -438,18 +438,6 @@ func keyKind(k store.Key) string {
 		return "admin"
 	}
 	return "api"
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func runKeysHistory(ctx context.Context, f *Factory, o keysHistoryOptions) error {

@@ -341,7 +341,7 @@ func runPricingShow(ctx context.Context, f *Factory, o pricingShowOptions) error
 	}{{"image input", p.InputImage, p.HasInputImage}, {"image output", p.OutputImage, p.HasOutputImage},
 		{"audio input", p.InputAudio, p.HasInputAudio}, {"audio output", p.OutputAudio, p.HasOutputAudio}} {
 		if m.has {
-			fmt.Fprintf(w, "%s tokens: $%s per million\n", m.name, m.v.Dollars())
+			fmt.Fprintf(w, "%s tokens: %s per million\n", m.name, m.v.Dollars())
 		}
 	}
 	if p.MaxInput > 0 || p.MaxOutput > 0 {
