@@ -40,8 +40,16 @@ billed, the difference and a state:
 The spend a provider reports beyond byok's own records is recorded with source
 "reconciled" and replaced, never added twice, on every later reconcile, so
 usage, status, budgets (hard ones too), forecasts and alerts include it once.
-A UTC day's reconciled spend is placed at noon UTC. Rows under a day compare
-the provider's request counts per key with byok's.`,
+A UTC day's reconciled spend is placed at noon UTC, on byok's keys in
+proportion to what each was billed beyond byok's records (OpenAI says each
+key's money; Anthropic's cost is shared by the keys' tokens at byok's
+prices), the rest under no key, so key budgets count it too. Rows under a
+day show each key's billed money and request counts against byok's.
+
+A reconcile stores a week at a time; one that failed half-way is continued by
+the next, which does not ask again for the settled days already stored. For
+OpenRouter it first asks the billed cost of requests byok carried without an
+inline cost (GET /api/v1/generation), with the key that sent them.`,
 		Example: `  byok reconcile                          every provider with an admin key, last 30 days
   byok reconcile openai --since 2026-11-01 --until 2026-12-01
   byok reconcile anthropic --json`,
