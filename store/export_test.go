@@ -186,7 +186,7 @@ func TestOutboxLeavesOutReconciledSpend(t *testing.T) {
 	if err := s.EnsureExportCursor(ctx, "otlp"); err != nil {
 		t.Fatal(err)
 	}
-	day := now.Truncate(24 * time.Hour).AddDate(0, 0, -3)
+	day := now.Truncate(24*time.Hour).AddDate(0, 0, -3)
 	reconcile := func(amount money.USD) {
 		t.Helper()
 		err := s.StoreReport(ctx, ReportFetch{Provider: "openai", From: day, To: day.AddDate(0, 0, 1), Days: []time.Time{day},
