@@ -672,7 +672,7 @@ func (d *dashboard) chart(w, h int) string {
 	}
 	// Each day's bar widens with the terminal (a gap of one cell between
 	// days), up to six cells a day.
-	cell := max(min((w-2)/len(days), 6), 1)
+	cell := max(min(w/len(days), 6), 1)
 	levels := []rune(" ▁▂▃▄▅▆▇█")
 	rows := make([]string, h)
 	for r := 0; r < h; r++ {
