@@ -150,10 +150,27 @@ func TestReconciledSpendPerKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := ReconcileOptions{Since: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
+	// A key budget of $1.60 is crossed only by the key's reconciled dollar.
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "key:openai/work", Period: store.Monthly, Limit: usd(t, "1.6"), Thresholds: []int{100}}); err != nil {
+		t.Fatal(err)
+	}
 	for run := 1; run <= 2; run++ {
 		res, err := a.Reconcile(ctx, opts)
 		if err != nil || len(res.Errors) > 0 {
 			t.Fatalf("run %d: %v %v", run, err, res.Errors)
+		}
+		als, err := a.Store.Alerts(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, al := range als {
+			if al.Scope == "key:openai/work" && al.Kind == store.AlertThreshold {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("run %d: %d alerts on key:openai/work, want one (the reconciled dollar crosses its budget once)", run, n)
 		}
 		if got := keyTotals(t, a, store.Scope{Provider: "openai", KeyID: work.ID}); got != usd(t, "2") {
 			t.Fatalf("run %d: key openai/work totals %s, want the $2.00 OpenAI billed it", run, got)

@@ -38,7 +38,7 @@ func FormatCost(cost money.USD, state State, form Form) string {
 }
 
 // FormatTotal is FormatCost for a sum of requests, cost being the sum of
-// the priced ones: "unpriced (3)" when none of them had a price, "$1.20 +
+// the priced ones: "3 unpriced" when none of them had a price, "$1.20 +
 // 3 unpriced" when some had none, the sum alone otherwise. An unpriced
 // request is never summed as $0.
 func FormatTotal(cost money.USD, requests, unpriced int64) string {
@@ -46,7 +46,7 @@ func FormatTotal(cost money.USD, requests, unpriced int64) string {
 	case unpriced <= 0:
 		return cost.String()
 	case unpriced >= requests:
-		return fmt.Sprintf("%s (%d)", Unpriced, unpriced)
+		return fmt.Sprintf("%d %s", unpriced, Unpriced)
 	}
 	return fmt.Sprintf("%s + %d %s", cost, unpriced, Unpriced)
 }

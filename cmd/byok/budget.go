@@ -44,7 +44,7 @@ func newBudgetSetCmd(f *Factory) *cobra.Command {
 			return runBudgetSet(cmd.Context(), f, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.period, "period", "monthly", "daily, weekly or monthly")
+	cmd.Flags().StringVar(&o.period, "period", "monthly", "monthly (calendar), weekly (from Monday) or daily, in the configured time zone")
 	cmd.Flags().BoolVar(&o.hard, "hard", false, "refuse requests once the limit is reached")
 	cmd.Flags().StringVar(&o.alerts, "alerts", "50,80,100", "alert thresholds in percent")
 	return cmd
@@ -141,19 +141,29 @@ func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 	}
 	loc := a.Location()
 	t := newTable(f.IO.Out, "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
+	var notes []string
 	for _, s := range sts {
 		kind := s.Budget.Period
 		if s.Budget.Hard {
 			kind += " (hard)"
 		}
-		spent := s.Spent.String()
 		if s.Unpriced > 0 {
-			spent += fmt.Sprintf(" (%d unpriced at fallback)", s.Unpriced)
+			// Said under the table, so that SPENT holds amounts alone.
+			notes = append(notes, fmt.Sprintf("%s: %s counts %s at the fallback price.", s.Budget.Scope, s.Spent, counted(s.Unpriced, "unpriced request", "unpriced requests")))
 		}
-		t.row(s.Budget.Scope, string(kind), spent, s.Budget.Limit.String(), fmt.Sprintf("%.0f%%", s.Percent),
+		t.row(s.Budget.Scope, string(kind), s.Spent.String(), s.Budget.Limit.String(), fmt.Sprintf("%.0f%%", s.Percent),
 			s.ForecastText(), s.State, s.End.In(loc).Format("2006-01-02 15:04"))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(f.IO.Out)
+		for _, n := range notes {
+			fmt.Fprintln(f.IO.Out, n)
+		}
+	}
+	return nil
 }
 
 type budgetRmOptions struct {

@@ -66,13 +66,14 @@ func runDemo(ctx context.Context, f *Factory, o demoOptions) error {
 		return err
 	}
 	start := time.Now()
-	fmt.Fprintf(f.IO.Err, "Seeding %d requests over %d days in %s …\n", o.events, o.days, a.DataDir())
+	fmt.Fprintf(f.IO.Err, "Seeding %s over %s in %s …\n", counted(o.events, "request", "requests"), counted(o.days, "day", "days"), a.DataDir())
 	rep, err := a.SeedDemo(ctx, app.DemoOptions{Events: o.events, Days: o.days, Seed: o.seed})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Err, "Seeded %d requests, %d providers, %d models, %d keys, %d budgets, %d alerts (%s in total) in %.1fs.\n",
-		rep.Events, rep.Providers, rep.Models, rep.Keys, rep.Budgets, rep.Alerts, rep.Spend, time.Since(start).Seconds())
+	fmt.Fprintf(f.IO.Err, "Seeded %s, %s, %s, %s, %s, %s (%s in total) in %.1fs.\n",
+		counted(rep.Events, "request", "requests"), counted(rep.Providers, "provider", "providers"), counted(rep.Models, "model", "models"),
+		counted(rep.Keys, "key", "keys"), counted(rep.Budgets, "budget", "budgets"), counted(rep.Alerts, "alert", "alerts"), rep.Spend, time.Since(start).Seconds())
 	if rep.SecretsErr != nil {
 		fmt.Fprintf(f.IO.Err, "The demo's keys could not be put in the keychain, so its simulated providers cannot be sent to: %v\n", rep.SecretsErr)
 	} else {

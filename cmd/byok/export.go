@@ -69,17 +69,17 @@ func runExportOTLP(ctx context.Context, f *Factory, o exportOTLPOptions) error {
 		if o.metrics {
 			what = "spans and metrics"
 		}
-		fmt.Fprintf(f.IO.Out, "Sent %d events since %s again (%s) to %s.\n", n, since.In(a.Location()).Format(time.RFC3339), what, a.Config.Export.OTLP.Endpoint)
+		fmt.Fprintf(f.IO.Out, "Sent %s since %s again (%s) to %s.\n", counted(n, "event", "events"), since.In(a.Location()).Format(time.RFC3339), what, a.Config.Export.OTLP.Endpoint)
 		return nil
 	}
 	res, err := a.ExportNow(ctx, nil)
 	if err != nil {
 		if res.Events > 0 {
-			fmt.Fprintf(f.IO.Err, "Sent %d events before this failure; the rest wait in the outbox.\n", res.Events)
+			fmt.Fprintf(f.IO.Err, "Sent %s before this failure; the rest wait in the outbox.\n", counted(res.Events, "event", "events"))
 		}
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Sent %d events to %s; the outbox is empty (cursor at event %d).\n", res.Events, a.Config.Export.OTLP.Endpoint, res.Cursor)
+	fmt.Fprintf(f.IO.Out, "Sent %s to %s; the outbox is empty (cursor at event %d).\n", counted(res.Events, "event", "events"), a.Config.Export.OTLP.Endpoint, res.Cursor)
 	return nil
 }
 
@@ -138,7 +138,7 @@ func runExportStatus(ctx context.Context, f *Factory, o exportStatusOptions) err
 	if endpoint == "" {
 		endpoint = "(none configured)"
 	}
-	fmt.Fprintf(f.IO.Out, "OTLP to %s: %d events waiting after event %d", endpoint, row.Pending, row.Cursor)
+	fmt.Fprintf(f.IO.Out, "OTLP to %s: %s waiting after event %d", endpoint, counted(row.Pending, "event", "events"), row.Cursor)
 	if row.SentAt != "" {
 		fmt.Fprintf(f.IO.Out, ", last sent %s", c.SentAt.In(a.Location()).Format("2006-01-02 15:04:05"))
 	}

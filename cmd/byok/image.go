@@ -177,7 +177,7 @@ func mediaText(x store.Units) string {
 		parts = append(parts, fmt.Sprintf("%s s of audio", strconv.FormatFloat(float64(x.AudioMillis)/1000, 'f', -1, 64)))
 	}
 	if x.Characters > 0 {
-		parts = append(parts, fmt.Sprintf("%d characters", x.Characters))
+		parts = append(parts, counted(x.Characters, "character", "characters"))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -461,11 +461,7 @@ func runKeysHistory(ctx context.Context, f *Factory, o keysHistoryOptions) error
 		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), e.Action, "", "", e.Detail}})
 	}
 	for _, e := range evs {
-		detail := string(e.Status)
-		if e.ErrorClass != "" {
-			detail += " (" + e.ErrorClass + ")"
-		}
-		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, pricing.FormatCost(e.Cost, e.CostState, pricing.Screen), detail}})
+		lines = append(lines, line{e.Time, []string{e.Time.In(loc).Format("2006-01-02 15:04"), "request", e.Model, pricing.FormatCost(e.Cost, e.CostState, pricing.Screen), statusText(e)}})
 	}
 	if !k.CreatedAt.IsZero() {
 		lines = append(lines, line{k.CreatedAt, []string{k.CreatedAt.In(loc).Format("2006-01-02 15:04"), "created", "", "", ""}})

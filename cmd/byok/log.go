@@ -152,17 +152,14 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	loc := a.Location()
 	t := newTable(w, "ID", "TIME", "SOURCE", "MODEL", "KEY", "STATUS", "IN", "OUT", "COST", "LATENCY")
 	for _, e := range es {
-		status := string(e.Status)
-		if e.ErrorClass != "" && e.Status != store.StatusCancelled {
-			status += " (" + e.ErrorClass + ")"
-		}
+		status := statusText(e)
 		cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 		src := string(e.Source)
 		if e.Client != "" {
 			src += ":" + e.Client
 		}
 		t.row(itoa(e.ID), e.Time.In(loc).Format("01-02 15:04:05"), src, e.Provider+"/"+e.Model, e.KeyName, status,
-			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, latencyText(e.Latency))
+			count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens), cost, secondsColumn(e.Latency))
 	}
 	return t.flush()
 }
@@ -189,4 +186,14 @@ func latencyText(d time.Duration) string {
 		return max(d.Round(time.Millisecond), time.Millisecond).String()
 	}
 	return "-"
+}
+
+// secondsColumn writes a time for a table column, where every cell takes
+// one form so that the points line up: seconds to the hundredth ("0.74s",
+// "18.04s"), "-" when nothing was measured.
+func secondsColumn(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -8,9 +9,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/term"
 
 	"github.com/byokhq/byok/app"
@@ -27,16 +28,35 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// table prints aligned columns.
-type table struct{ tw *tabwriter.Writer }
-
-func newTable(w io.Writer, header ...string) *table {
-	t := &table{tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)}
-	t.row(header...)
-	return t
+// table prints aligned columns: text to the left, numbers to the right
+// with their decimal points under one another, two spaces between
+// columns and none after the last.
+type table struct {
+	w      io.Writer
+	header []string
+	rows   [][]string
 }
 
-// row prints one line of cells. Cells may hold text from outside (model
+// numericColumns are the headers of columns that hold numbers (counts,
+// amounts, prices, durations, percentages, ages): whichever table they
+// are in, they are right-aligned. Each such column is written with one
+// formatter throughout: whole counts with thousands separators, totals
+// in cents (money.USD.String), one request's cost to four significant
+// digits (pricing.FormatCost), prices with every digit they have.
+var numericColumns = map[string]bool{
+	"ID": true, "REQUESTS": true, "ERRORS": true, "UNPRICED": true,
+	"IN": true, "OUT": true, "INPUT": true, "OUTPUT": true, "CACHE READ": true, "CACHE WRITE": true,
+	"CACHE WRITE 5M": true, "CACHE WRITE 1H": true, "REASONING": true, "CONTEXT": true, "UNITS": true,
+	"COST": true, "SPEND": true, "SPENT": true, "LIMIT": true, "USED": true, "FORECAST": true, "AMOUNT": true,
+	"PRICE": true, "BEFORE": true, "AFTER": true, "CHANGE": true, "BYOK": true, "REPORTED": true, "DIFF": true,
+	"REMAINING": true, "OF": true, "MODELS": true, "LATENCY": true, "TTFT": true, "AGE": true,
+}
+
+func newTable(w io.Writer, header ...string) *table {
+	return &table{w: w, header: header}
+}
+
+// row adds one line of cells. Cells may hold text from outside (model
 // ids, notes, provider errors): they are cleaned of control sequences, and
 // a newline or tab inside a cell, which would break the columns, becomes
 // a space.
@@ -44,7 +64,124 @@ func (t *table) row(cells ...string) {
 	for i, c := range cells {
 		cells[i] = strings.NewReplacer("\n", " ", "\t", " ").Replace(safetext.Clean(c))
 	}
-	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+	t.rows = append(t.rows, cells)
+}
+
+// flush writes the header and the rows.
+func (t *table) flush() error {
+	n := len(t.header)
+	for _, r := range t.rows {
+		n = max(n, len(r))
+	}
+	// For a numeric column, the widths left and right of the decimal
+	// point; for text, the width of the widest cell.
+	left, right, width := make([]int, n), make([]int, n), make([]int, n)
+	numeric := make([]bool, n)
+	for i := range n {
+		numeric[i] = i < len(t.header) && numericColumns[t.header[i]]
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			if numeric[i] && hasDigit(c) {
+				l, rt := splitDecimal(c)
+				left[i], right[i] = max(left[i], ansi.StringWidth(l)), max(right[i], ansi.StringWidth(rt))
+			}
+			width[i] = max(width[i], ansi.StringWidth(c))
+		}
+	}
+	for i := range n {
+		if numeric[i] {
+			width[i] = max(width[i], left[i]+right[i])
+		}
+		if i < len(t.header) {
+			width[i] = max(width[i], ansi.StringWidth(t.header[i]))
+		}
+	}
+	var b strings.Builder
+	line := func(cells []string, head bool) {
+		b.Reset()
+		for i := range n {
+			c := ""
+			if i < len(cells) {
+				c = cells[i]
+			}
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			pad := width[i] - ansi.StringWidth(c)
+			switch {
+			case numeric[i] && !head && hasDigit(c):
+				l, r := splitDecimal(c)
+				tail := right[i] - ansi.StringWidth(r)
+				b.WriteString(strings.Repeat(" ", max(width[i]-left[i]-right[i], 0)+left[i]-ansi.StringWidth(l)))
+				b.WriteString(c)
+				b.WriteString(strings.Repeat(" ", tail))
+			case numeric[i]:
+				b.WriteString(strings.Repeat(" ", pad))
+				b.WriteString(c)
+			default:
+				b.WriteString(c)
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		fmt.Fprintln(t.w, strings.TrimRight(b.String(), " "))
+	}
+	line(t.header, true)
+	for _, r := range t.rows {
+		line(r, false)
+	}
+	return nil
+}
+
+// splitDecimal splits a number's text at its decimal point ("$12.50" →
+// "$12", ".50"; "2.2s" → "2", ".2s"; "1,273" → "1,273", ""), so that a
+// column can line the points up.
+func splitDecimal(s string) (string, string) {
+	for i := 1; i < len(s); i++ {
+		if s[i] == '.' && s[i-1] >= '0' && s[i-1] <= '9' {
+			return s[:i], s[i:]
+		}
+	}
+	return s, ""
+}
+
+// hasDigit says whether a cell holds a number rather than a word such as
+// "unpriced", "never" or "-", which is right-aligned as it is.
+func hasDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789")
+}
+
+// trimWriter passes text on line by line without the spaces and tabs at
+// the end of each line: fang pads help and usage to the width of their
+// blocks, which leaves blanks after every line a user copies or pipes.
+// Styles survive: a padded background ends with its reset sequence, after
+// which only plain blanks are dropped.
+type trimWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	for {
+		i := bytes.IndexByte(t.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := append(bytes.TrimRight(t.buf[:i:i], " \t"), '\n')
+		t.buf = t.buf[i+1:]
+		if _, err := t.w.Write(line); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// flush writes what is left after the last newline.
+func (t *trimWriter) flush() {
+	if len(t.buf) > 0 {
+		t.w.Write(bytes.TrimRight(t.buf, " \t")) //nolint:errcheck // the end of the output: nowhere left to report to
+		t.buf = nil
+	}
 }
 
 // csvWriter writes CSV whose every cell is cleaned of control sequences:
@@ -90,8 +227,6 @@ func (c csvWriter) Write(record []string) error {
 	return c.Writer.Write(record)
 }
 
-func (t *table) flush() error { return t.tw.Flush() }
-
 // count formats a token count with thousands separators.
 func count(n int64) string {
 	s := fmt.Sprint(n)
@@ -120,6 +255,26 @@ func counted[N int | int64](n N, one, many string) string {
 // costText shows a total honestly: unpriced requests are never $0.
 func costText(t store.Totals) string { return pricing.FormatTotal(t.Cost, t.Requests, t.Unpriced) }
 
+// statusText is a request's status with its error class, each word once:
+// "error (rate_limit)", "ok", and "cancelled" rather than "cancelled
+// (cancelled)" when the class says the same as the status.
+func statusText(e store.Event) string {
+	s := string(e.Status)
+	if e.ErrorClass != "" && e.ErrorClass != s {
+		s += " (" + e.ErrorClass + ")"
+	}
+	return s
+}
+
+// pricedText is a total for a COST column beside an UNPRICED one: the sum
+// of the priced requests, or "unpriced" when none had a price (never $0).
+func pricedText(t store.Totals) string {
+	if t.Unpriced > 0 && t.Unpriced >= t.Requests {
+		return string(pricing.Unpriced)
+	}
+	return t.Cost.String()
+}
+
 func timeJSON(t time.Time) any {
 	if t.IsZero() {
 		return nil
@@ -137,7 +292,7 @@ func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 	}
 	loc := a.Location()
 	fmt.Fprintf(w, "byok — %s to %s (%s)\n\n", s.From.In(loc).Format("Jan 2"), s.To.Add(-time.Nanosecond).In(loc).Format("Jan 2 2006"), zoneName(a))
-	fmt.Fprintf(w, "Spent this month: %s over %s requests", costText(s.Total), count(s.Total.Requests))
+	fmt.Fprintf(w, "Spent this month: %s over %s", costText(s.Total), counted(s.Total.Requests, "request", "requests"))
 	if s.Total.Unpriced > 0 {
 		fmt.Fprintf(w, " (unpriced counted at %s in budgets)", s.Total.Fallback)
 	}
@@ -146,7 +301,7 @@ func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 		fmt.Fprintln(w)
 		t := newTable(w, "PROVIDER", "SPEND", "REQUESTS", "ERRORS", "UNPRICED")
 		for _, g := range s.Providers {
-			t.row(g.Key, costText(g.Totals), count(g.Requests), count(g.Errors), count(g.Unpriced))
+			t.row(g.Key, pricedText(g.Totals), count(g.Requests), count(g.Errors), count(g.Unpriced))
 		}
 		t.flush()
 	}

@@ -129,6 +129,13 @@ func TestShortStatus(t *testing.T) {
 		{"$1.07", "gemini-2.5-pro 139% OVER", 12, "byok $1.07 today · gemini-2.5-pro 139% OVER · 12 alerts"},
 		{"$1,234.56", "anthropic/a-very-long-key-label-for-work 81% BLOCKED", 120,
 			"byok $1,234.56 today · anthropic/a… 81% BLOCKED · 120 alerts"},
+		// A name is cut where one of its parts ends, never inside one.
+		{"$1,234.56", "claude-sonnet-4-5-20250929 102% OVER", 12,
+			"byok $1,234.56 today · claude-sonnet… 102% OVER · 12 alerts"},
+		{"$1,234.56", "anthropic/work-laptop-2026 102% OVER", 120,
+			"byok $1,234.56 today · anthropic… 102% OVER · 120 alerts"},
+		{"$1,234.56", "supercalifragilisticexpialidocious 102% OVER", 120,
+			"byok $1,234.56 today · 102% OVER · 120 alerts"},
 	} {
 		got := shortStatus(tt.today, tt.worst, tt.alerts)
 		if got != tt.want || len([]rune(got)) > statusWidth {

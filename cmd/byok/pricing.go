@@ -273,7 +273,7 @@ func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "\n%d models; USD per million tokens; catalog of %s.\n", len(all), cat.Date())
+	fmt.Fprintf(f.IO.Out, "\n%s; USD per million tokens; catalog of %s.\n", counted(len(all), "model", "models"), cat.Date())
 	if note := a.CatalogNote(); note != "" {
 		fmt.Fprintln(f.IO.Err, "Note: "+note+".")
 	}
@@ -513,10 +513,10 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 	w := f.IO.Out
 	if b.State == pricing.Unpriced {
 		if p, ok := a.Catalog().Lookup(spec.ID, model); ok {
-			fmt.Fprintf(w, "%s/%s has no price for %s: unpriced. Budgets would count it at %s.\n%s\n", spec.ID, model, unitsText(u), b.Fallback, unitPrices(p))
+			fmt.Fprintf(w, "%s/%s has no price for %s. Budgets would count it at %s.\n%s\n", spec.ID, model, unitsText(u), b.Fallback, unitPrices(p))
 			return nil
 		}
-		fmt.Fprintf(w, "%s/%s has no known price: unpriced. Budgets would count it at %s (the provider's highest price).\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n", spec.ID, model, b.Fallback, spec.ID, model)
+		fmt.Fprintf(w, "%s/%s has no known price. Budgets would count it at %s (the provider's highest price).\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n", spec.ID, model, b.Fallback, spec.ID, model)
 		return nil
 	}
 	t := newTable(w, "LINE", "UNITS", "PRICE", "COST")

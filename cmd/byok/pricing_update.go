@@ -91,7 +91,7 @@ func printUpdate(w io.Writer, rep app.UpdateReport) {
 	case or.Error != "":
 		fmt.Fprintf(w, "OpenRouter's model list could not be read (%s); the OpenRouter prices from before stay.\n", or.Error)
 	default:
-		fmt.Fprintf(w, "OpenRouter's model list priced %s models; %s of them are models LiteLLM lacks.\n", count(int64(or.Models)), count(int64(or.Added)))
+		fmt.Fprintf(w, "OpenRouter's model list priced %s; %s LiteLLM lacks.\n", counted(or.Models, "model", "models"), counted(or.Added, "of them is a model", "of them are models"))
 	}
 	d := rep.Diff
 	if !rep.Changed() {

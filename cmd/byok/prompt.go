@@ -335,7 +335,7 @@ func runCompare(ctx context.Context, f *Factory, o compareOptions) error {
 		e := res[i].out.Event
 		cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 		t.row(m, string(e.Status), count(e.InputTokens+e.CacheReadTokens), count(e.OutputTokens), cost,
-			latencyText(e.TTFT), latencyText(e.Latency))
+			secondsColumn(e.TTFT), secondsColumn(e.Latency))
 		if res[i].err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", m, res[i].err))
 		}

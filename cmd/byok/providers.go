@@ -81,7 +81,7 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 	if o.output.json {
 		return writeJSON(f.IO.Out, rows)
 	}
-	t := newTable(f.IO.Out, "ID", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
+	t := newTable(f.IO.Out, "PROVIDER", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
 	var none, said []string
 	for _, r := range rows {
 		key := "-"

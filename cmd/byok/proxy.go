@@ -234,10 +234,7 @@ func proxyLogLine(e store.Event, loc *time.Location) string {
 	if client == "" {
 		client = "-"
 	}
-	status := string(e.Status)
-	if e.ErrorClass != "" {
-		status += " " + e.ErrorClass
-	}
+	status := statusText(e)
 	if e.HTTPStatus != 0 && e.HTTPStatus != 200 {
 		status += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
 	}

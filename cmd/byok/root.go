@@ -217,8 +217,14 @@ func run(ctx context.Context, args []string, f *Factory) (code int) {
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
-	root.SetOut(f.IO.Out)
-	root.SetErr(f.IO.Err)
+	// What cobra and fang print themselves (help, usage, errors, the
+	// version) loses the blanks fang pads its lines with; the commands
+	// write to f.IO directly.
+	out, errOut := &trimWriter{w: f.IO.Out}, &trimWriter{w: f.IO.Err}
+	defer errOut.flush()
+	defer out.flush()
+	root.SetOut(out)
+	root.SetErr(errOut)
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(version),
 		fang.WithErrorHandler(func(w io.Writer, styles fang.Styles, err error) {

@@ -196,14 +196,27 @@ func shortStatus(today, worst string, alerts int) string {
 	line := head + " · " + worst + tail
 	if over := len([]rune(line)) - statusWidth; over > 0 {
 		name, figures, _ := strings.Cut(worst, " ")
-		r := []rune(name)
-		if keep := len(r) - over - 1; keep > 0 {
-			line = head + " · " + string(r[:keep]) + "… " + figures + tail
+		if cut := cutAtToken(name, len([]rune(name))-over-1); cut != "" {
+			line = head + " · " + cut + "… " + figures + tail
 		} else {
 			line = head + " · " + figures + tail
 		}
 	}
 	return line
+}
+
+// cutAtToken shortens a name to at most keep characters, ending where one
+// of its parts ends ("claude-sonnet-4-5-20250929" → "claude-sonnet-4"),
+// never inside one: a cut id must still read as the start of itself. It
+// returns "" when not even the first part fits.
+func cutAtToken(name string, keep int) string {
+	r := []rune(name)
+	for i := min(keep, len(r)-1); i > 0; i-- {
+		if strings.ContainsRune("-/._:@", r[i]) {
+			return string(r[:i])
+		}
+	}
+	return ""
 }
 
 // shortScopeName names a budget's scope in few characters: the provider,

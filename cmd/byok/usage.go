@@ -99,14 +99,27 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	}
 	loc := a.Location()
 	fmt.Fprintf(w, "%s to %s, by %s\n\n", from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04 MST"), by)
-	t := newTable(w, strings.ToUpper(string(by)), "REQUESTS", "INPUT", "CACHE READ", "CACHE WRITE", "OUTPUT", "REASONING", "COST")
+	// COST holds amounts only, so that the column lines up; how many
+	// requests it leaves out for want of a price has its own column.
+	cols := []string{strings.ToUpper(string(by)), "REQUESTS", "INPUT", "CACHE READ", "CACHE WRITE", "OUTPUT", "REASONING", "COST"}
+	if total.Unpriced > 0 {
+		cols = append(cols, "UNPRICED")
+	}
+	t := newTable(w, cols...)
+	row := func(key string, g store.Totals) {
+		cells := []string{key, count(g.Requests), count(g.InputTokens), count(g.CacheReadTokens), count(g.CacheWriteTokens), count(g.OutputTokens), count(g.ReasoningTokens), pricedText(g)}
+		if total.Unpriced > 0 {
+			cells = append(cells, count(g.Unpriced))
+		}
+		t.row(cells...)
+	}
 	for _, g := range groups {
 		if by == store.ByDay && g.Requests == 0 {
 			continue
 		}
-		t.row(g.Key, count(g.Requests), count(g.InputTokens), count(g.CacheReadTokens), count(g.CacheWriteTokens), count(g.OutputTokens), count(g.ReasoningTokens), costText(g.Totals))
+		row(g.Key, g.Totals)
 	}
-	t.row("TOTAL", count(total.Requests), count(total.InputTokens), count(total.CacheReadTokens), count(total.CacheWriteTokens), count(total.OutputTokens), count(total.ReasoningTokens), costText(total))
+	row("TOTAL", total)
 	if err := t.flush(); err != nil {
 		return err
 	}
