@@ -52,6 +52,7 @@ type Options struct {
 // layout_test.go keeps this interface free of writes.
 type Reader interface {
 	Events(ctx context.Context, f store.Filter) ([]store.Event, error)
+	EventTotals(ctx context.Context, f store.Filter) (store.Totals, error)
 	Event(ctx context.Context, id int64) (store.Event, error)
 	PriceRecord(ctx context.Context, ref string) (string, error)
 	Totals(ctx context.Context, sc store.Scope, from, to time.Time) (store.Totals, error)

@@ -754,34 +754,10 @@ func orderExpr(by EventColumn, prefix string) (string, error) {
 	return "", fmt.Errorf("cannot sort events by %q: use time, model, status, tokens, cost or latency", by)
 }
 
-// Events lists events in f.Order (newest first by default), without their
-// prompt and response text. Text matches model, key name, error message,
-// note, prompt and response.
-func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
-	expr, err := orderExpr(f.Order.By, "e.")
-	if err != nil {
-		return nil, err
-	}
+// filterWhere returns the terms and arguments of the events f selects,
+// its order, limit and paging aside.
+func filterWhere(f Filter) ([]string, []any) {
 	where, args := scopeWhere("e.", f.Scope)
-	if f.After != 0 {
-		// Keyset paging: the page starts right after the anchor's place in
-		// the order, whatever the column. An anchor deleted since ends the
-		// listing.
-		var v any
-		err := s.r.QueryRowContext(ctx, `SELECT `+expr+` FROM events e WHERE e.id = ?`, f.After).Scan(&v)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		op := "<"
-		if f.Order.Asc {
-			op = ">"
-		}
-		// The first term lets SQLite range over the time index.
-		where = append(where, fmt.Sprintf("%s %s= ? AND (%s %s ? OR e.id %s ?)", expr, op, expr, op, op))
-		args = append(args, v, v, f.After)
-	}
 	if f.NoKey {
 		where = append(where, "e.key_id = 0")
 	}
@@ -808,6 +784,60 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 		ors = append(ors, `EXISTS (SELECT 1 FROM event_text t WHERE t.event_id = e.id AND (t.prompt LIKE ? ESCAPE '\' OR t.response LIKE ? ESCAPE '\'))`)
 		args = append(args, like, like)
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	return where, args
+}
+
+// EventTotals sums the events f selects, its order, limit and paging
+// aside: the figures behind a filtered listing, such as History's.
+func (s *Store) EventTotals(ctx context.Context, f Filter) (Totals, error) {
+	where, args := filterWhere(f)
+	q := `SELECT ` + rawSums + ` FROM events e`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return Totals{}, fmt.Errorf("sum events: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return Totals{}, rows.Err()
+	}
+	t, err := scanSums(rows)
+	if err != nil {
+		return Totals{}, fmt.Errorf("sum events: %w", err)
+	}
+	return t, rows.Err()
+}
+
+// Events lists events in f.Order (newest first by default), without their
+// prompt and response text. Text matches model, key name, error message,
+// note, prompt and response.
+func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
+	expr, err := orderExpr(f.Order.By, "e.")
+	if err != nil {
+		return nil, err
+	}
+	where, args := filterWhere(f)
+	if f.After != 0 {
+		// Keyset paging: the page starts right after the anchor's place in
+		// the order, whatever the column. An anchor deleted since ends the
+		// listing.
+		var v any
+		err := s.r.QueryRowContext(ctx, `SELECT `+expr+` FROM events e WHERE e.id = ?`, f.After).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		op := "<"
+		if f.Order.Asc {
+			op = ">"
+		}
+		// The first term lets SQLite range over the time index.
+		where = append(where, fmt.Sprintf("%s %s= ? AND (%s %s ? OR e.id %s ?)", expr, op, expr, op, op))
+		args = append(args, v, v, f.After)
 	}
 	limit := f.Limit
 	if limit <= 0 {

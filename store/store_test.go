@@ -484,6 +484,26 @@ func TestEventsSortedAndPaged(t *testing.T) {
 			}
 		}
 	}
+	// The totals of a selection are those of the events listed.
+	for _, f := range []Filter{{}, {Scope: Scope{Provider: "openai"}}, {Status: StatusError, Since: at.Add(time.Minute)}, {NoKey: true, Text: "anthropic"}} {
+		f.Limit = 1000
+		listed, err := s.Events(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want Totals
+		for _, e := range listed {
+			d := &delta{}
+			d.add(&e)
+			want.Add(Totals{Requests: d.requests, Errors: d.errors, InputTokens: d.input, CacheReadTokens: d.cacheRead,
+				CacheWriteTokens: d.cacheWrite, OutputTokens: d.output, ReasoningTokens: d.reasoning,
+				Cost: money.USD(d.cost), Markup: money.USD(d.markup), Unpriced: d.unpriced, Fallback: money.USD(d.fallback)})
+		}
+		got, err := s.EventTotals(ctx, f)
+		if err != nil || got != want || got.Requests == 0 {
+			t.Errorf("EventTotals(%+v) = %+v (%v), the listing sums to %+v", f, got, err, want)
+		}
+	}
 	if _, err := s.Events(ctx, Filter{Order: EventOrder{By: "colour"}}); err == nil {
 		t.Error("an unknown sort column was accepted")
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -52,7 +53,8 @@ func TestDrillDownToRequestsAndBack(t *testing.T) {
 		if n != want.Requests || cost != want.Cost {
 			t.Errorf("%s: History lists %d requests costing %s; the dashboard says %d costing %s", what, n, cost, want.Requests, want.Cost)
 		}
-		hs.contains(append([]string{"Nov 1 – Nov 30 2026", "esc back to the dashboard"}, header...)...)
+		// The header says what is filtered and how much it holds in all.
+		hs.contains(append([]string{"Nov 1 – Nov 30 2026", fmt.Sprintf("%s request%s, %s", count(want.Requests), plural(int(want.Requests)), spendCell(want)), "esc back to the dashboard"}, header...)...)
 	}
 
 	// The period's total sits above the first provider.

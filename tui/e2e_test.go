@@ -164,7 +164,7 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 	tm.Keys("Up")
 	tm.WaitFor("enter list the requests")
 	tm.Keys("Enter")
-	tm.WaitForRe(`filter \w{3} \d+ – \w{3} \d+ \d{4}  \(esc back to the dashboard`)
+	tm.WaitForRe(`filter \w{3} \d+ – \w{3} \d+ \d{4} · [\d,]+ requests, \$[\d.]+`, `esc back to the dashboard`)
 	tm.Keys("Escape")
 	tm.WaitFor("LAST 30 DAYS")
 	// A provider, one of its models, the model's requests; back twice.

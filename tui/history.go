@@ -29,6 +29,10 @@ type history struct {
 	query  string // the applied filter
 	more   bool   // a further page may exist
 	keepID int64  // the request the cursor stays on through a reload, if listed
+	// sums are the figures of every request the filter selects (not only
+	// those loaded), for the header; sumsID is the read they wait for.
+	sums   *store.Totals
+	sumsID int
 	// back is where esc returns to when a drill-down opened the list, with
 	// the filter the list had before; nil when the list was opened as a tab.
 	back *historyBack
@@ -59,6 +63,14 @@ type showRequestsMsg struct {
 // historyOrder is the column of the store's order for each sortable column
 // of the table, in the sorter's order.
 var historyOrder = []store.EventColumn{store.OrderTime, store.OrderModel, store.OrderStatus, store.OrderTokens, store.OrderCost, store.OrderLatency}
+
+// sumsMsg carries the totals of a filter.
+type sumsMsg struct {
+	result
+	query string
+	sums  store.Totals
+	err   error
+}
 
 type eventDetailMsg struct {
 	result
@@ -101,6 +113,10 @@ func (h *history) Keys() help.KeyMap {
 	k := h.keys
 	e, ok := h.selected()
 	k.Rerun.SetEnabled(ok && rerunnable(e) == nil)
+	if h.back != nil {
+		// The hint bar names the way back first.
+		k.backTo = "back to " + h.back.label
+	}
 	return k
 }
 func (h *history) Editing() bool { return h.filter.Focused() }
@@ -209,7 +225,36 @@ func periodText(from, to time.Time, loc *time.Location) string {
 	return at(from) + " – before " + at(to)
 }
 
-func (h *history) Load() tea.Cmd { return h.read(0) }
+func (h *history) Load() tea.Cmd { return tea.Batch(h.read(0), h.readSums()) }
+
+// readSums sums every request the filter selects; without a filter the
+// header has none to show.
+func (h *history) readSums() tea.Cmd {
+	h.sumsID = h.c.nextID()
+	if h.query == "" {
+		h.sums = nil
+		return nil
+	}
+	f, keyName, err := parseFilter(h.query, h.c.app.ParseTime)
+	if err != nil {
+		return nil
+	}
+	id, ctx, a, q := h.sumsID, h.c.ctx, h.c.app, h.query
+	return func() tea.Msg {
+		msg := sumsMsg{result: result{pageHistory, id}, query: q}
+		if keyName != "" {
+			p, l, _ := strings.Cut(keyName, "/")
+			k, err := a.Store.KeyByName(ctx, p, l)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			f.KeyID = k.ID
+		}
+		msg.sums, msg.err = a.Store.EventTotals(ctx, f)
+		return msg
+	}
+}
 
 // read reads a page of events in the table's order; after > 0 appends the
 // page that follows that event.
@@ -293,6 +338,15 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		h.more = len(msg.items) == historyPage
 		if h.wide() || h.detailOpen {
 			return h.loadDetail()
+		}
+		return nil
+	case sumsMsg:
+		if msg.id != h.sumsID || msg.query != h.query {
+			return nil
+		}
+		h.sums = nil
+		if msg.err == nil {
+			h.sums = &msg.sums
 		}
 		return nil
 	case eventDetailMsg:
@@ -404,7 +458,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		if e, ok := h.selected(); ok {
 			h.keepID = e.ID
 		}
-		return h.Load()
+		return h.read(0)
 	case key.Matches(msg, k.PageDown):
 		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
 	case key.Matches(msg, k.PageUp):
@@ -573,8 +627,17 @@ func (h *history) filterLine() string {
 		}
 		line += st.Strong.Render(period)
 	}
-	if h.back != nil && lipglossWidth(line+hint) > h.c.width {
-		hint = "  (esc back · x clears)"
+	if t := h.sums; t != nil {
+		// What the filter selects in all, as the dashboard counts it; a
+		// figure shows whole or not at all.
+		sums := st.Muted.Render(fmt.Sprintf(" · %s request%s, ", count(t.Requests), plural(int(t.Requests)))) + spendCell(*t)
+		if lipglossWidth(line+sums) <= h.c.width {
+			line += sums
+		}
+	}
+	if lipglossWidth(line+hint) > h.c.width {
+		// The hint bar says it too.
+		hint = ""
 	}
 	return line + st.Muted.Render(hint)
 }

@@ -6,6 +6,8 @@ type historyKeys struct {
 	listKeys
 	sortKeys
 	Filter, Clear, Detail, Back, Rerun, PageDown, PageUp key.Binding
+	// backTo names where esc goes when a drill-down opened the list.
+	backTo string
 }
 
 func newHistoryKeys() historyKeys {
@@ -23,7 +25,13 @@ func newHistoryKeys() historyKeys {
 }
 
 // ShortHelp implements help.KeyMap.
-func (k historyKeys) ShortHelp() []key.Binding { return []key.Binding{k.Filter, k.Detail, k.Rerun} }
+func (k historyKeys) ShortHelp() []key.Binding {
+	if k.backTo != "" {
+		back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", k.backTo))
+		return []key.Binding{back, k.Filter, k.Detail, k.Rerun}
+	}
+	return []key.Binding{k.Filter, k.Detail, k.Rerun}
+}
 
 // FullHelp implements help.KeyMap.
 func (k historyKeys) FullHelp() [][]key.Binding {
