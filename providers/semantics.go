@@ -2,19 +2,22 @@ package providers
 
 import "strings"
 
-// Semantics is what one provider's own documentation says about the usage
-// it returns: where it arrives in a stream, which counts contain which, and
-// what the provider says it charged. The table below is the audit of every
-// built-in provider that is not OpenAI itself; the usage conversion reads
-// the two flags that change arithmetic (CachedInPrompt is true for all of
-// them, ReasoningInCompletion is not), and the tests in semantics_test.go
-// serve each row's documented example, streamed and not.
+// Semantics is what one provider's own material (documentation, SDKs, the
+// code of its API where it is public) says about the usage it returns:
+// where it arrives in a stream, which counts contain which, and what the
+// provider says it charged. The table below is the audit of every built-in
+// provider that is not OpenAI itself; the usage conversion reads
+// ReasoningInCompletion, the flag that changes arithmetic for an
+// OpenAI-shaped usage object, and the tests in semantics_test.go serve each
+// row's example, streamed and not.
 type Semantics struct {
 	Provider string
 	// StreamUsage says where the usage of a streamed reply arrives.
 	StreamUsage string
 	// CachedInPrompt: cached (cache-hit) tokens are part of prompt_tokens,
-	// as on OpenAI, so the uncached input is prompt minus cached.
+	// as on OpenAI, so the uncached input is prompt minus cached. False
+	// where the prompt count leaves them out: Bedrock reports them beside
+	// inputTokens, Ollama in no count at all.
 	CachedInPrompt bool
 	// ReasoningInCompletion: reasoning_tokens are part of
 	// completion_tokens, as on OpenAI. When false they are billed on top of
@@ -50,14 +53,14 @@ var semanticsTable = []Semantics{
 	{Provider: "groq", StreamUsage: "x_groq.usage on the chunk with finish_reason; usage on the include_usage chunk as well",
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source: "Groq API reference (CompletionUsage in groq-typescript: prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens, queue/prompt/completion/total_time)"},
-	{Provider: "together", StreamUsage: "usage on the last chunk (with include_usage), OpenAI's shape",
+	{Provider: "together", StreamUsage: "usage on the last chunk, the one with finish_reason, without stream_options",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Together chat completions reference: OpenAI-compatible usage",
-		Example: "none found: a search of Together's docs (docs.together.ai) turned up no usage example; the row rests on its OpenAI compatibility"},
-	{Provider: "fireworks", StreamUsage: "usage on the last chunk, OpenAI's shape",
+		Source:  "Together's OpenAPI spec (UsageData: prompt_tokens, completion_tokens, total_tokens, on ChatCompletionResponse and ChatCompletionChunk); no cache or reasoning counts are documented",
+		Example: "no chat example with numbers: the shape from togethercomputer/openapi openapi.yaml (UsageData, ChatCompletionChunk) at 090263a, streamed usage from the last chunk as togethercomputer/together-python tests/integration/resources/test_completion_stream.py reads it (at eba5e5f); docs.together.ai showed none"},
+	{Provider: "fireworks", StreamUsage: "usage on the final chunk, the one with finish_reason (the chat request takes no stream_options)",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Fireworks OpenAI compatibility: prompt_tokens include prompt_tokens_details.cached_tokens",
-		Example: "none found: a search of docs.fireworks.ai turned up no usage example (its streaming performance-metrics FAQ puts perf_metrics in the final chunk, the one with finish_reason)"},
+		Source:  "Fireworks OpenAI compatibility: prompt_tokens include prompt_tokens_details.cached_tokens; its Python SDK's UsageInfo (prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details.cached_tokens) on the reply and the chunk",
+		Example: "fw-ai-external/python-sdk at 8399c12: tests/test_downstream_compat_unit.py MOCK_CHAT_RESPONSE (usage 10/2/12, not streamed; its stream fixture has no usage), src/fireworks/types/shared/usage_info.py, src/fireworks/types/chat/completion_create_params.py (perf_metrics in the final chunk, the one with finish_reason); docs.fireworks.ai showed none"},
 	{Provider: "deepseek", StreamUsage: "an extra last chunk with empty choices when stream_options.include_usage is set",
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source: "DeepSeek API reference: prompt_tokens = prompt_cache_hit_tokens + prompt_cache_miss_tokens; completion_tokens_details.reasoning_tokens"},
@@ -81,30 +84,30 @@ var semanticsTable = []Semantics{
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source:  "NVIDIA NIM LLM API: OpenAI-compatible chat completions",
 		Example: "docs.nvidia.com/nemo/microservices/25.7.0/run-inference/nim-proxy/chat-completions.html (usage 15/12/27, not streamed); no streamed example"},
-	{Provider: "sambanova", StreamUsage: "usage on the last chunk, with throughput fields (time_to_first_token, total_tokens_per_sec)",
+	{Provider: "sambanova", StreamUsage: "a final chunk with empty choices when stream_options.include_usage is set, usage with throughput fields (time_to_first_token, total_tokens_per_sec…)",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "SambaNova Cloud chat completions reference",
-		Example: "none found: a search of docs.sambanova.ai turned up no usage example; the test's throughput fields are not from a documented reply"},
+		Source:  "SambaNova's Python SDK (sambanova-python: Usage has prompt_tokens_details.cached_tokens and completion_tokens_details.reasoning_tokens, total_tokens = prompt + completion; include_usage puts usage in a final chunk)",
+		Example: "sambanova/langchain-sambanova at 6097e1b: docs/usage_guide.ipynb (a recorded gpt-oss-120b reply, usage 236/42/278 with prompt_tokens_details, not streamed) and langchain_sambanova/chat_models.py's docstring (usage 42/16/58, served streamed; its _stream takes chunks with empty choices); sambanova/sambanova-python at 233d37b src/sambanova/types/chat/ (chat_completion_stream_response.py, completion_create_params.py)"},
 	{Provider: "novita", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source:  "Novita AI LLM API: OpenAI-compatible chat completions",
 		Example: "novita.ai/docs/api-reference/model-apis-llm-create-chat-completion: the reply's usage has prompt_tokens, completion_tokens and total_tokens only (placeholder values, no cache or reasoning details); the request takes stream_options.include_usage; no streamed example"},
-	{Provider: "hyperbolic", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
+	{Provider: "hyperbolic", StreamUsage: "an extra last chunk with empty choices when stream_options.include_usage is set",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Hyperbolic docs: OpenAI-compatible chat completions",
-		Example: "none found: docs.hyperbolic.xyz/docs/rest-api and docs.hyperbolic.ai/inference/text-apis show requests and parameters but no usage object in what a search of them returns"},
-	{Provider: "chutes", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
+		Source:  "Hyperbolic docs: OpenAI-compatible chat completions; its AI SDK provider asks for include_usage and reads the last chunk's usage",
+		Example: "HyperbolicLabs/hyperbolic-ts at 0d8756c: packages/ai-sdk-provider/src/hyperbolic-chat-language-model.test.ts (usage 20/5/25 not streamed, 17/227/244 on a chunk with empty choices streamed); fixtures in OpenAI's shape (they keep OpenAI's model names), not recorded replies; docs.hyperbolic.xyz showed none"},
+	{Provider: "chutes", StreamUsage: "an extra last chunk with empty choices (vLLM's), always: the gateway sets stream_options.include_usage on every streamed request to a vLLM chute",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Chutes docs: OpenAI-compatible chat completions",
-		Example: "none found: a search of Chutes' docs turned up no usage example"},
+		Source:  "Chutes' gateway code (chutes-api: forces include_usage, bills the last chunk's prompt and completion tokens after checking them against its own estimate) and its vLLM (completion_tokens count every generated token, thinking included; docs: <think> traces consume tokens)",
+		Example: "no example with numbers; the shape from code: chutesai/chutes-api at d390a53 api/invocation/router.py and api/chute/util.py, chutesai/vllm at 1199a68 vllm/entrypoints/openai/engine/protocol.py (UsageInfo), chutesai/chutes-docs src/guides/reasoning-models.md"},
 	{Provider: "akash", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source:  "AkashChat API documentation: OpenAI-compatible chat completions",
-		Example: "none found: a search of AkashChat's API docs turned up no usage example"},
-	{Provider: "morpheus", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
+		Example: "none found: a search of AkashChat's API docs turned up no usage example, and akash-network/akash-chat (at f0a4ae0; app/api/chat/route.ts has only the chat app's own AI SDK stream stubs) shows no reply of the API"},
+	{Provider: "morpheus", StreamUsage: "an extra last chunk with empty choices, sent without stream_options",
 		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Morpheus API gateway documentation: OpenAI-compatible chat completions",
-		Example: "none found: a search of the Morpheus API gateway docs turned up no usage example"},
+		Source:  "Morpheus API gateway (Morpheus-Marketplace-API) and its consumer node (Morpheus-Lumerin-Node proxy-router): the model's usage passes through untouched; the node adds usage_from_consumer (its own token count) beside it on the final chunk and the whole reply, and the gateway meters from that and usage_from_provider",
+		Example: "MorpheusAIs/Morpheus-Marketplace-API at bb34a9f .ai-docs/toolcallingissue.md (a stream recorded from api.mor.org: usage 383/26/409 on a chunk with empty choices); no whole reply recorded"},
 	{Provider: "openrouter", StreamUsage: "usage, with cost, on the last chunk before [DONE] (always sent)",
 		CachedInPrompt: true, ReasoningInCompletion: true, ReportedCost: "usage.cost (credits = USD); with BYOK plus cost_details.upstream_inference_cost",
 		RequestFees: "web search and the BYOK fee, included in usage.cost",
@@ -119,10 +122,10 @@ var semanticsTable = []Semantics{
 	{Provider: "bedrock", StreamUsage: "the metadata event of ConverseStream; Converse's body has usage",
 		CachedInPrompt: false, ReasoningInCompletion: true,
 		Source: "Amazon Bedrock Converse API: TokenUsage inputTokens (without cache), cacheReadInputTokens, cacheWriteInputTokens, outputTokens"},
-	{Provider: "ollama", StreamUsage: "an extra last chunk with empty choices when stream_options.include_usage is set",
-		CachedInPrompt: true, ReasoningInCompletion: true,
-		Source:  "Ollama OpenAI compatibility docs: stream_options.include_usage supported; usage.prompt_tokens is 0 when prompt evaluation is cached (runs locally: free)",
-		Example: "none found: docs.ollama.com/api/openai-compatibility (ollama/ollama docs/api/openai-compatibility.mdx, docs/openai.md) shows no usage object"},
+	{Provider: "ollama", StreamUsage: "an extra last chunk with empty choices, after the finish chunk, when stream_options.include_usage is set; none otherwise",
+		CachedInPrompt: false, ReasoningInCompletion: true,
+		Source:  "Ollama's OpenAI layer (openai/openai.go ToUsage): prompt_tokens is prompt_eval_count, the prompt tokens evaluated for this request, so a cached prefix is in no count; completion_tokens is eval_count, every generated token, thinking included, with no reasoning_tokens (runs locally: free)",
+		Example: "ollama/ollama at fb30760: the exact bytes of middleware/openai.go (ChatWriter) and openai/openai.go for TestChatWriter_StreamMixedThinkingAndContentEmitsSplitChunks in middleware/openai_test.go (usage 3/2/5, streamed with include_usage and not); its docs (docs/api/openai-compatibility.mdx) show no usage object"},
 	{Provider: "lmstudio", StreamUsage: "usage on the last chunk when stream_options.include_usage is set",
 		CachedInPrompt: true, ReasoningInCompletion: true,
 		Source:  "LM Studio OpenAI compatibility docs; stream_options.include_usage since 0.3.18 (api-changelog) (runs locally: free)",

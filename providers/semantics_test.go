@@ -35,20 +35,42 @@ type semanticsCase struct {
 	// top is what the provider puts beside usage at the top of a reply and
 	// of the chunk that carries usage (Cerebras's time_info), if anything.
 	top string
+	// frames and whole, when set, are the provider's exact stream (SSE
+	// data, [DONE] included) and whole reply, served instead of the
+	// generic ones built around usage; text is their reply text, "Hi"
+	// when empty.
+	frames []string
+	whole  string
+	text   string
 }
 
 var semanticsCases = []semanticsCase{
 	{name: "groq", provider: "groq", model: "llama-3.3-70b-versatile", where: "x_groq",
 		usage: `{"queue_time":0.037,"prompt_tokens":18,"prompt_time":0.000680,"completion_tokens":556,"completion_time":0.463,"total_tokens":574,"total_time":0.464,"prompt_tokens_details":{"cached_tokens":0}}`,
 		want:  Usage{Input: 18, Output: 556}},
-	// Together, Fireworks, SambaNova, Hyperbolic, Chutes, Akash and
-	// Morpheus: their docs show no usage example (see the rows'
-	// Example); these are OpenAI-shaped usage objects of the kind their
-	// compatibility pages promise.
+	// Together: its OpenAPI spec (togethercomputer/openapi, openapi.yaml)
+	// gives usage as UsageData, prompt, completion and total tokens only,
+	// on the reply and on the stream's chunks; its Python SDK's stream test
+	// (together-python, tests/integration/resources/
+	// test_completion_stream.py) takes usage from the last chunk without
+	// asking for it. Neither gives a chat example with numbers, so these
+	// counts are illustrative; the shape is the spec's.
 	{name: "together", provider: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", where: "finish",
-		usage: `{"prompt_tokens":41,"completion_tokens":12,"total_tokens":53,"cached_tokens":0}`,
+		usage: `{"prompt_tokens":41,"completion_tokens":12,"total_tokens":53}`,
 		want:  Usage{Input: 41, Output: 12}},
-	{name: "fireworks", provider: "fireworks", model: "accounts/fireworks/models/deepseek-v3p1", where: "finish",
+	// Fireworks: the reply its Python SDK's tests serve as "a realistic
+	// chat completion response matching the Fireworks API format"
+	// (fw-ai-external/python-sdk, tests/test_downstream_compat_unit.py);
+	// the SDK's chunk type carries the same UsageInfo, which its request
+	// docs put on the final chunk, the one with finish_reason.
+	{name: "fireworks", provider: "fireworks", model: "accounts/fireworks/models/llama-v3p3-70b-instruct", where: "finish",
+		usage: `{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}`,
+		want:  Usage{Input: 10, Output: 2}},
+	// Fireworks with a cache hit: UsageInfo's prompt_tokens_details
+	// ("details about prompt tokens, including cached tokens") inside
+	// prompt_tokens, as its OpenAI compatibility page says; the SDK shows
+	// no example with a hit, so the counts are illustrative.
+	{name: "fireworks cache hit", provider: "fireworks", model: "accounts/fireworks/models/deepseek-v3p1", where: "finish",
 		usage: `{"prompt_tokens":2048,"completion_tokens":120,"total_tokens":2168,"prompt_tokens_details":{"cached_tokens":1536}}`,
 		want:  Usage{Input: 512, CacheRead: 1536, Output: 120}},
 	{name: "deepseek", provider: "deepseek", model: "deepseek-reasoner", where: "extra",
@@ -95,27 +117,63 @@ var semanticsCases = []semanticsCase{
 	{name: "nvidia", provider: "nvidia", model: "meta/llama-3.1-8b-instruct", where: "extra",
 		usage: `{"prompt_tokens":15,"completion_tokens":12,"total_tokens":27}`,
 		want:  Usage{Input: 15, Output: 12}},
-	{name: "sambanova", provider: "sambanova", model: "Meta-Llama-3.3-70B-Instruct", where: "finish",
-		usage: `{"acceptance_rate":1,"completion_tokens":31,"completion_tokens_after_first_per_sec":252.0,"completion_tokens_per_sec":211.3,"end_time":1730000000.5,"is_last_response":true,"prompt_tokens":43,"start_time":1730000000.3,"time_to_first_token":0.028,"total_latency":0.146,"total_tokens":74,"total_tokens_per_sec":505.2}`,
-		want:  Usage{Input: 43, Output: 31}},
+	// SambaNova: the whole reply's usage is the gpt-oss-120b reply
+	// recorded in SambaNova's own LangChain integration
+	// (sambanova/langchain-sambanova, docs/usage_guide.ipynb), with
+	// prompt_tokens_details and throughput fields; the streamed one is the
+	// usage of its chat model's docstring (langchain_sambanova/
+	// chat_models.py), on the final chunk with empty choices that
+	// stream_options.include_usage adds (sambanova-python's
+	// completion_create_params.py: "usage metrics in a final chunk").
+	{name: "sambanova", provider: "sambanova", model: "gpt-oss-120b", where: "extra",
+		usage:        `{"acceptance_rate":null,"completion_tokens":42,"completion_tokens_after_first_per_sec":515.4159318559191,"completion_tokens_after_first_per_sec_first_ten":525.753055771265,"completion_tokens_after_first_per_sec_graph":525.753055771265,"completion_tokens_per_sec":321.98124343145406,"end_time":1770150874.949388,"is_last_response":true,"prompt_tokens":236,"prompt_tokens_details":{"cached_tokens":0},"start_time":1770150874.8189456,"time_to_first_token":0.050894975662231445,"total_latency":0.13044238090515137,"total_tokens":278,"total_tokens_per_sec":2131.209182712958,"stop_reason":"stop","time_to_first_token_graph":0.04826498031616211}`,
+		want:         Usage{Input: 236, Output: 42},
+		streamed:     `{"completion_tokens":16,"completion_tokens_after_first_per_sec":478.5578129872896,"completion_tokens_after_first_per_sec_first_ten":499.20304689359676,"completion_tokens_after_first_per_sec_graph":499.20304689359676,"completion_tokens_per_sec":177.65276251942407,"end_time":1759254758.8066719,"is_last_response":true,"prompt_tokens":42,"stop_reason":"stop","time_to_first_token":0.05871915817260742,"total_latency":0.09006333351135254,"total_tokens":58,"total_tokens_per_sec":643.9912641329122}`,
+		wantStreamed: Usage{Input: 42, Output: 16},
+		top:          `"system_fingerprint":"fastcoe"`},
 	// Novita: its API reference documents usage as prompt, completion and
 	// total tokens only, with placeholder values
 	// (https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion).
 	{name: "novita", provider: "novita", model: "deepseek/deepseek-r1", where: "extra",
 		usage: `{"completion_tokens":420,"prompt_tokens":14,"total_tokens":434}`,
 		want:  Usage{Input: 14, Output: 420}},
+	// Hyperbolic: the replies its own AI SDK provider's tests serve for
+	// api.hyperbolic.xyz (HyperbolicLabs/hyperbolic-ts, packages/
+	// ai-sdk-provider/src/hyperbolic-chat-language-model.test.ts): "should
+	// extract usage" for the whole reply, doStream's usage chunk with
+	// empty choices for the stream. They keep OpenAI's model names and
+	// fingerprint: fixtures in OpenAI's shape, not recorded replies.
 	{name: "hyperbolic", provider: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct", where: "extra",
-		usage: `{"prompt_tokens":25,"completion_tokens":60,"total_tokens":85}`,
-		want:  Usage{Input: 25, Output: 60}},
+		usage:        `{"prompt_tokens":20,"total_tokens":25,"completion_tokens":5}`,
+		want:         Usage{Input: 20, Output: 5},
+		streamed:     `{"prompt_tokens":17,"total_tokens":244,"completion_tokens":227}`,
+		wantStreamed: Usage{Input: 17, Output: 227},
+		top:          `"system_fingerprint":"fp_3bc1b5746c"`},
+	// Chutes: its gateway (chutesai/chutes-api, api/invocation/router.py)
+	// turns stream_options.include_usage on for every streamed request to
+	// a vLLM chute and bills the usage of the stream's last chunk
+	// (api/chute/util.py); vLLM (chutesai/vllm, vllm/entrypoints/openai/
+	// engine/protocol.py) writes it in this field order on a last chunk
+	// with empty choices, and prompt_tokens_details as null in a whole
+	// reply. The counts are illustrative: the code shows none.
 	{name: "chutes", provider: "chutes", model: "deepseek-ai/DeepSeek-V3-0324", where: "extra",
-		usage: `{"prompt_tokens":12,"completion_tokens":40,"total_tokens":52}`,
-		want:  Usage{Input: 12, Output: 40}},
+		usage:        `{"prompt_tokens":12,"total_tokens":52,"completion_tokens":40,"prompt_tokens_details":null}`,
+		want:         Usage{Input: 12, Output: 40},
+		streamed:     `{"prompt_tokens":12,"total_tokens":52,"completion_tokens":40}`,
+		wantStreamed: Usage{Input: 12, Output: 40}},
 	{name: "akash", provider: "akash", model: "Meta-Llama-3-3-70B-Instruct", where: "extra",
 		usage: `{"prompt_tokens":30,"completion_tokens":12,"total_tokens":42}`,
 		want:  Usage{Input: 30, Output: 12}},
+	// Morpheus: a stream from api.mor.org recorded in the gateway's own
+	// repository (MorpheusAIs/Morpheus-Marketplace-API, .ai-docs/
+	// toolcallingissue.md), asked for without stream_options: usage comes
+	// on a last chunk with empty choices, beside an empty
+	// system_fingerprint. No whole reply is recorded; it is served the
+	// same usage.
 	{name: "morpheus", provider: "morpheus", model: "llama-3.3-70b", where: "extra",
-		usage: `{"prompt_tokens":21,"completion_tokens":9,"total_tokens":30}`,
-		want:  Usage{Input: 21, Output: 9}},
+		usage: `{"prompt_tokens":383,"completion_tokens":26,"total_tokens":409}`,
+		want:  Usage{Input: 383, Output: 26},
+		top:   `"system_fingerprint":""`},
 	{name: "openrouter", provider: "openrouter", model: "anthropic/claude-sonnet-4.5", where: "finish",
 		usage: `{"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":100,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0},"cost":0.00095,"is_byok":false,"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0.0008,"upstream_inference_completions_cost":0.0004}}`,
 		want:  Usage{Input: 94, CacheWrite5m: 100, Output: 2, ReportedCost: 950 * money.Micro, CostReported: true}},
@@ -131,11 +189,26 @@ var semanticsCases = []semanticsCase{
 	{name: "azure", provider: "azure", model: "gpt-4o", where: "extra",
 		usage: `{"prompt_tokens":1486,"completion_tokens":651,"total_tokens":2137,"prompt_tokens_details":{"cached_tokens":1408,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`,
 		want:  Usage{Input: 78, CacheRead: 1408, Output: 651}},
-	// Ollama: its OpenAI compatibility page shows no usage example (see
-	// the row); an OpenAI-shaped object on the include_usage chunk.
-	{name: "ollama", provider: "ollama", model: "llama3.2", where: "extra",
-		usage: `{"prompt_tokens":26,"completion_tokens":298,"total_tokens":324}`,
-		want:  Usage{Input: 26, Output: 298}},
+	// Ollama: the bytes its own OpenAI layer writes (ollama/ollama,
+	// middleware/openai.go and openai/openai.go) for the reply of its test
+	// TestChatWriter_StreamMixedThinkingAndContentEmitsSplitChunks
+	// (middleware/openai_test.go): thinking "reasoning", content "final
+	// answer", 3 prompt and 2 generated tokens. Streamed with
+	// include_usage: a reasoning chunk, a content chunk, the finish chunk
+	// with an empty delta, then usage on a chunk with empty choices.
+	// Generated tokens (eval_count) count the thinking too, with no
+	// reasoning_tokens beside them.
+	{name: "ollama", provider: "ollama", model: "test-model",
+		frames: []string{
+			`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1760000000,"model":"test-model","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","reasoning":"reasoning"},"finish_reason":null}]}`,
+			`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1760000000,"model":"test-model","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"content":"final answer"},"finish_reason":null}]}`,
+			`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1760000000,"model":"test-model","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
+			`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1760000000,"model":"test-model","system_fingerprint":"fp_ollama","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}`,
+			"[DONE]",
+		},
+		whole: `{"id":"chatcmpl-123","object":"chat.completion","created":1760000000,"model":"test-model","system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":"final answer","reasoning":"reasoning"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}` + "\n",
+		text:  "final answer",
+		want:  Usage{Input: 3, Output: 2}},
 	// LM Studio: the chat completions example of
 	// https://lmstudio.ai/docs/developer/rest/endpoints; streamed usage
 	// (include_usage, since 0.3.18) has no example, so OpenAI's extra chunk.
@@ -169,6 +242,9 @@ func (c semanticsCase) beside() string {
 
 // stream returns the case's SSE events as the provider sends them.
 func (c semanticsCase) stream() []string {
+	if c.frames != nil {
+		return c.frames
+	}
 	usage, _ := c.streamUsage()
 	hi := `{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}`
 	stop := `{"index":0,"delta":{},"finish_reason":"stop"}`
@@ -194,6 +270,9 @@ func (c semanticsCase) stream() []string {
 
 // body returns the case's whole (non-streamed) reply.
 func (c semanticsCase) body() string {
+	if c.whole != "" {
+		return c.whole
+	}
 	return `{"id":"chatcmpl-sem","object":"chat.completion","created":1760000000,"model":"` + c.model +
 		`","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":` + c.usage + c.beside() + `}`
 }
@@ -239,7 +318,11 @@ func TestProviderSemantics(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", mode, err)
 				}
-				if res.Text != "Hi" || !res.HasUsage || res.Usage != want {
+				text := c.text
+				if text == "" {
+					text = "Hi"
+				}
+				if res.Text != text || !res.HasUsage || res.Usage != want {
 					t.Errorf("%s: text %q usage %+v, want %+v", mode, res.Text, res.Usage, want)
 				}
 

@@ -143,7 +143,7 @@ func (s *Store) ExportStatus(ctx context.Context, sink string) (ExportCursor, er
 	if err != nil {
 		return c, err
 	}
-	err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id > ?`, c.EventID).Scan(&c.Pending)
+	err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id > ? AND `+outboxSources, c.EventID).Scan(&c.Pending)
 	return c, err
 }
 
@@ -159,6 +159,13 @@ func (s *Store) EventsSince(ctx context.Context, since time.Time, after int64, l
 	return s.outboxEvents(ctx, "e.id > ? AND e.ts >= ?", []any{after, since.UnixNano()}, limit, text)
 }
 
+// outboxSources keeps reconciled spend out of the outbox. A reconcile
+// replaces a provider's reconciled events (new ids, new amounts) each time
+// the provider's report completes a day, and a sink only ever adds what it
+// is sent: sending them would count the same unseen spend again on every
+// reconcile. Requests, imports and manual entries are written once.
+const outboxSources = `source != '` + string(SourceReconciled) + `'`
+
 func (s *Store) outboxEvents(ctx context.Context, where string, args []any, limit int, text bool) ([]Event, error) {
 	cols := eventColumns
 	from := `events e`
@@ -166,7 +173,7 @@ func (s *Store) outboxEvents(ctx context.Context, where string, args []any, limi
 		cols += `, coalesce(t.prompt, ''), coalesce(t.response, '')`
 		from += ` LEFT JOIN event_text t ON t.event_id = e.id`
 	}
-	q := `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY e.id LIMIT ?`
+	q := `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` AND e.` + outboxSources + ` ORDER BY e.id LIMIT ?`
 	rows, err := s.r.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("read the export outbox: %w", err)

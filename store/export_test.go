@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/byokhq/byok/money"
 )
 
 // TestExportOutbox walks a sink's cursor: it starts at the newest event,
@@ -165,5 +167,69 @@ func TestUsageTotalsMatchEvents(t *testing.T) {
 		if !ok || r.Requests != w[0] || int64(r.Cost) != w[1] || r.InputTokens != 100*w[0] {
 			t.Errorf("row %s %s: %d requests, cost %d; want %v", r.KeyName, r.Source, r.Requests, r.Cost, w)
 		}
+	}
+}
+
+// TestOutboxLeavesOutReconciledSpend: a reconcile replaces a day's
+// reconciled spend with new events each time the provider's report grows,
+// so a sink sent them would add the same unseen spend once per reconcile.
+// The outbox carries requests only; reconciled spend stays in the database
+// (and in Prometheus's totals, read from it at each scrape).
+func TestOutboxLeavesOutReconciledSpend(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "byok.db"), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnsureExportCursor(ctx, "otlp"); err != nil {
+		t.Fatal(err)
+	}
+	day := now.Truncate(24*time.Hour).AddDate(0, 0, -3)
+	reconcile := func(amount money.USD) {
+		t.Helper()
+		err := s.StoreReport(ctx, ReportFetch{Provider: "openai", From: day, To: day.AddDate(0, 0, 1), Days: []time.Time{day},
+			Reconciled: []*Event{{Time: day.Add(12 * time.Hour), Source: SourceReconciled, Provider: "openai", Model: "reconciled",
+				Status: StatusOK, Cost: amount, CostState: "reported"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Record(ctx, ev(now.Add(-time.Hour), "openai", "gpt-4o", 1000)); err != nil {
+		t.Fatal(err)
+	}
+	reconcile(5_000_000_000)
+	reconcile(6_000_000_000) // the provider's report of that day completed
+	if _, err := s.Record(ctx, ev(now, "openai", "gpt-4o", 2000)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.EventsAfter(ctx, 0, 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Source == SourceReconciled || got[1].Source == SourceReconciled {
+		t.Fatalf("outbox holds %d events (%+v), want the two requests only", len(got), got)
+	}
+	since, err := s.EventsSince(ctx, day, 0, 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(since) != 2 {
+		t.Fatalf("history sent again holds %d events, want the two requests only", len(since))
+	}
+	st, err := s.ExportStatus(ctx, "otlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pending != 2 {
+		t.Fatalf("%d events pending, want the two requests (reconciled spend is never sent)", st.Pending)
+	}
+	tot, err := s.Totals(ctx, Scope{Source: SourceReconciled}, day, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.Cost != 6_000_000_000 {
+		t.Fatalf("reconciled spend %s, want $6 (the second reconcile replaced the first)", tot.Cost)
 	}
 }
