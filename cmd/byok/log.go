@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,24 +45,20 @@ func newLogCmd(f *Factory) *cobra.Command {
 
 // logRow is one event in `log --json` (docs/design.md §7).
 type logRow struct {
-	ID               int64  `json:"id"`
-	Time             any    `json:"time"`
-	Source           string `json:"source"`
-	Client           string `json:"client,omitempty"`
-	Provider         string `json:"provider"`
-	Model            string `json:"model"`
-	KeyID            int64  `json:"key_id"`
-	Key              string `json:"key,omitempty"`
-	Status           string `json:"status"`
-	ErrorClass       string `json:"error_class"`
-	HTTPStatus       int    `json:"http_status"`
-	InputTokens      int64  `json:"input_tokens"`
-	CacheReadTokens  int64  `json:"cache_read_tokens"`
-	CacheWriteTokens int64  `json:"cache_write_tokens"`
-	OutputTokens     int64  `json:"output_tokens"`
-	ReasoningTokens  int64  `json:"reasoning_tokens"`
-	CostUSD          string `json:"cost_usd"`
-	CostState        string `json:"cost_state"`
+	ID         int64  `json:"id"`
+	Time       any    `json:"time"`
+	Source     string `json:"source"`
+	Client     string `json:"client,omitempty"`
+	Provider   string `json:"provider"`
+	Model      string `json:"model"`
+	KeyID      int64  `json:"key_id"`
+	Key        string `json:"key,omitempty"`
+	Status     string `json:"status"`
+	ErrorClass string `json:"error_class"`
+	HTTPStatus int    `json:"http_status"`
+	tokenColumns
+	CostUSD   string `json:"cost_usd"`
+	CostState string `json:"cost_state"`
 	// ComputedUSD is what byok's catalog made of a reported cost's usage
 	// (null when the cost was not reported or the model has no price).
 	ComputedUSD *string `json:"computed_cost_usd"`
@@ -123,8 +120,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	rows := make([]logRow, len(es))
 	for i, e := range es {
 		rows[i] = logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
-			string(e.Status), e.ErrorClass, e.HTTPStatus, e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(),
-			e.OutputTokens, e.ReasoningTokens, e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
+			string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
 		if e.CostState == pricing.Unpriced {
 			rows[i].CostUSD = ""
 		}
@@ -134,14 +130,15 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 		}
 	}
 	w := f.IO.Out
-	header := []string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"}
+	header := slices.Concat([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status"},
+		tokenHeader, []string{"cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
 	if done, err := writeRows(w, o.output, rows, header, func(i int, r logRow) []string {
 		computed := ""
 		if r.ComputedUSD != nil {
 			computed = *r.ComputedUSD
 		}
-		return []string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus)),
-			itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens), itoa(r.OutputTokens), itoa(r.ReasoningTokens), pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)}
+		return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
+			r.tokenColumns.cells(), []string{pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
 	}); done || err != nil {
 		return err
 	}

@@ -395,3 +395,27 @@ func zoneName(a *app.App) string {
 	}
 	return loc.String() + ", " + abbr
 }
+
+// tokenColumns are the token counts that `prompt --json`, `log` and `usage`
+// print, so the three keep one order and one set of names in JSON and CSV.
+// CacheWriteTokens counts the prompt tokens written to the cache (5-minute
+// and 1-hour), billed like every other class.
+type tokenColumns struct {
+	InputTokens      int64 `json:"input_tokens"`
+	CacheReadTokens  int64 `json:"cache_read_tokens"`
+	CacheWriteTokens int64 `json:"cache_write_tokens"`
+	OutputTokens     int64 `json:"output_tokens"`
+	ReasoningTokens  int64 `json:"reasoning_tokens"`
+}
+
+// tokenHeader names tokenColumns' CSV cells, in cells' order.
+var tokenHeader = []string{"input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens"}
+
+func (t tokenColumns) cells() []string {
+	return []string{itoa(t.InputTokens), itoa(t.CacheReadTokens), itoa(t.CacheWriteTokens), itoa(t.OutputTokens), itoa(t.ReasoningTokens)}
+}
+
+// eventTokens are one recorded request's token columns.
+func eventTokens(e store.Event) tokenColumns {
+	return tokenColumns{e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(), e.OutputTokens, e.ReasoningTokens}
+}

@@ -119,20 +119,14 @@ func callFor(a *app.App, o promptOptions, text string) (app.Call, error) {
 }
 
 type promptJSON struct {
-	Reply     string `json:"reply"`
-	EventID   int64  `json:"event_id"`
-	Status    string `json:"status"`
-	Input     int64  `json:"input_tokens"`
-	CacheRead int64  `json:"cache_read_tokens"`
-	// CacheWrite counts the prompt tokens written to the cache (5-minute
-	// and 1-hour), billed like every other class.
-	CacheWrite int64  `json:"cache_write_tokens"`
-	Output     int64  `json:"output_tokens"`
-	Reasoning  int64  `json:"reasoning_tokens"`
-	CostUSD    string `json:"cost_usd"`
-	CostState  string `json:"cost_state"`
-	LatencyMS  int64  `json:"latency_ms"`
-	TTFTMS     int64  `json:"ttft_ms"`
+	Reply   string `json:"reply"`
+	EventID int64  `json:"event_id"`
+	Status  string `json:"status"`
+	tokenColumns
+	CostUSD   string `json:"cost_usd"`
+	CostState string `json:"cost_state"`
+	LatencyMS int64  `json:"latency_ms"`
+	TTFTMS    int64  `json:"ttft_ms"`
 }
 
 func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
@@ -183,7 +177,7 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 		if e.CostState == "unpriced" {
 			cost = ""
 		}
-		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), e.InputTokens, e.CacheReadTokens, e.CacheWriteTokens(), e.OutputTokens, e.ReasoningTokens, cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
+		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), eventTokens(e), cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
 			return jerr
 		}
 	} else if e.ID != 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,14 +40,10 @@ func newUsageCmd(f *Factory) *cobra.Command {
 }
 
 type usageRow struct {
-	Group            string `json:"group"`
-	Requests         int64  `json:"requests"`
-	Errors           int64  `json:"errors"`
-	InputTokens      int64  `json:"input_tokens"`
-	CacheReadTokens  int64  `json:"cache_read_tokens"`
-	CacheWriteTokens int64  `json:"cache_write_tokens"`
-	OutputTokens     int64  `json:"output_tokens"`
-	ReasoningTokens  int64  `json:"reasoning_tokens"`
+	Group    string `json:"group"`
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
+	tokenColumns
 	CostUSD          string `json:"cost_usd"`
 	MarkupUSD        string `json:"markup_usd"`
 	UnpricedRequests int64  `json:"unpriced_requests"`
@@ -54,8 +51,8 @@ type usageRow struct {
 }
 
 func toUsageRow(g store.Group) usageRow {
-	return usageRow{g.Key, g.Requests, g.Errors, g.InputTokens, g.CacheReadTokens, g.CacheWriteTokens,
-		g.OutputTokens, g.ReasoningTokens, g.Cost.Decimal(), g.Markup.Decimal(), g.Unpriced, g.Fallback.Decimal()}
+	return usageRow{g.Key, g.Requests, g.Errors,
+		tokenColumns{g.InputTokens, g.CacheReadTokens, g.CacheWriteTokens, g.OutputTokens, g.ReasoningTokens}, g.Cost.Decimal(), g.Markup.Decimal(), g.Unpriced, g.Fallback.Decimal()}
 }
 
 func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
@@ -90,10 +87,11 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 		total.Add(g.Totals)
 	}
 	w := f.IO.Out
-	header := []string{"group", "requests", "errors", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"}
+	header := slices.Concat([]string{"group", "requests", "errors"}, tokenHeader,
+		[]string{"cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
 	if done, err := writeRows(w, o.output, rows, header, func(_ int, r usageRow) []string {
-		return []string{r.Group, itoa(r.Requests), itoa(r.Errors), itoa(r.InputTokens), itoa(r.CacheReadTokens), itoa(r.CacheWriteTokens),
-			itoa(r.OutputTokens), itoa(r.ReasoningTokens), r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD}
+		return slices.Concat([]string{r.Group, itoa(r.Requests), itoa(r.Errors)}, r.tokenColumns.cells(),
+			[]string{r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
 	}); done || err != nil {
 		return err
 	}
