@@ -85,6 +85,17 @@ func promptText(f *Factory, arg string) (string, error) {
 	return arg, nil
 }
 
+// promptAndApp reads the prompt, then opens the app: a missing or binary
+// prompt is refused before the home is opened or created.
+func promptAndApp(ctx context.Context, f *Factory, arg string) (string, *app.App, error) {
+	text, err := promptText(f, arg)
+	if err != nil {
+		return "", nil, err
+	}
+	a, err := f.App(ctx)
+	return text, a, err
+}
+
 // callFor builds the call of text to o's -m PROVIDER/MODEL, with o's key,
 // system prompt and limits.
 func callFor(a *app.App, o promptOptions, text string) (app.Call, error) {
@@ -130,11 +141,7 @@ type promptJSON struct {
 }
 
 func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
-	text, err := promptText(f, o.text)
-	if err != nil {
-		return err
-	}
-	a, err := f.App(ctx)
+	text, a, err := promptAndApp(ctx, f, o.text)
 	if err != nil {
 		return err
 	}
@@ -276,11 +283,7 @@ func runCompare(ctx context.Context, f *Factory, o compareOptions) error {
 	if len(models) < 2 || len(models) > 4 {
 		return usageErrorf("compare takes 2 to 4 models (-m PROVIDER/MODEL each), not %d", len(models))
 	}
-	text, err := promptText(f, o.text)
-	if err != nil {
-		return err
-	}
-	a, err := f.App(ctx)
+	text, a, err := promptAndApp(ctx, f, o.text)
 	if err != nil {
 		return err
 	}
