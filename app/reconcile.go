@@ -167,8 +167,8 @@ func (a *App) adminKey(ctx context.Context, spec providers.Spec) (store.Key, str
 			return k, secret, err
 		}
 	}
-	return store.Key{}, "", fmt.Errorf("%s has no admin key: add one with `byok keys add %s --admin` (%s): %w",
-		spec.Name, spec.ID, reports.Capabilities(spec.ID).ReportKey, ErrNoAdminKey)
+	return store.Key{}, "", refuse(ErrNoAdminKey, "%s has no admin key: add one with `byok keys add %s --admin` (%s)",
+		spec.Name, spec.ID, reports.Capabilities(spec.ID).ReportKey)
 }
 
 // Reconcile fetches each provider's reports for the days asked, stores
@@ -187,7 +187,7 @@ func (a *App) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileResul
 			return res, err
 		}
 		if len(ids) == 0 {
-			return res, fmt.Errorf("no provider has an admin key to read its reports with: add one, e.g. `byok keys add openai --admin` (OpenAI, Anthropic and OpenRouter publish reports): %w", ErrNoAdminKey)
+			return res, refuse(ErrNoAdminKey, "no provider has an admin key to read its reports with: add one, e.g. `byok keys add openai --admin` (OpenAI, Anthropic and OpenRouter publish reports)")
 		}
 	}
 	for _, id := range ids {

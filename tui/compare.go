@@ -345,7 +345,7 @@ func (p *compare) column(i, w, h int) string {
 
 func (p *compare) summary(w int) string {
 	st := p.c.st
-	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 8, true}, {"TTFT", 8, true}, {"IN", 7, true}, {"OUT", 7, true}}
+	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 7, true}, {"TTFT", 6, true}, {"IN", 6, true}, {"OUT", 6, true}}
 	items := make([]compareRow, len(p.cols))
 	for i, c := range p.cols {
 		items[i] = compareRow{model: p.models[i], out: c.out}

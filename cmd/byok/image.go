@@ -90,6 +90,9 @@ func runImage(ctx context.Context, f *Factory, a *app.App, call app.Call, o prom
 		files = append(files, name)
 	}
 	if o.json && e.ID != 0 {
+		if files == nil {
+			files = []string{} // a list, empty when no image was written, never null
+		}
 		j := imageJSON{Files: files, URLs: urls, EventID: e.ID, Status: string(e.Status), Images: e.Units.Images,
 			Size: e.Units.ImageSize, Quality: e.Units.ImageQuality, Input: e.InputTokens, Output: e.OutputTokens,
 			CostState: string(e.CostState), LatencyMS: ms(e.Latency)}

@@ -208,3 +208,23 @@ func TestHelpHasNoTrailingBlanks(t *testing.T) {
 		checkText(t, strings.Join(args, " "), r.out+r.err)
 	}
 }
+
+// An error ends with what to do, not with the name of the sentinel it
+// matches (": no admin key", ": not a manual spend entry").
+func TestErrorsEndWithTheirAdvice(t *testing.T) {
+	c := newCLI(t, "")
+	c.ok("", "--home", c.home, "demo", "--events", "50", "--days", "2", "--no-tui")
+	for _, tc := range []struct {
+		args []string
+		end  string
+	}{
+		{[]string{"reconcile"}, "publish reports)"},
+		{[]string{"spend", "rm", "1"}, "(see `byok spend list`)"},
+		{[]string{"spend", "rm", "999999"}, "for their ids"},
+	} {
+		r := c.run("", tc.args...)
+		if r.code == 0 || !strings.HasSuffix(strings.TrimSpace(r.err), tc.end) {
+			t.Errorf("byok %s: exit %d, stderr %q; want it to end %q", strings.Join(tc.args, " "), r.code, r.err, tc.end)
+		}
+	}
+}
