@@ -29,7 +29,7 @@ type styles struct {
 	Box      lipgloss.Style // panes and dialogs
 	Key      lipgloss.Style // a key name in prose
 
-	okColor, warnColor, overColor, mutedColor, track color.Color
+	mutedColor, track color.Color
 }
 
 func newStyles(dark bool) *styles {
@@ -43,7 +43,7 @@ func newStyles(dark bool) *styles {
 	selBg := ld(lipgloss.Color("#E4DEFF"), lipgloss.Color("#3A3155"))
 	track := ld(lipgloss.Color("#D0D0D0"), lipgloss.Color("#3A3A3A"))
 
-	s := &styles{dark: dark, okColor: ok, warnColor: warn, overColor: over, mutedColor: muted, track: track}
+	s := &styles{dark: dark, mutedColor: muted, track: track}
 	s.Title = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.Tab = lipgloss.NewStyle().Foreground(muted)
 	s.TabOn = lipgloss.NewStyle().Bold(true).Foreground(accent).Underline(true)
@@ -72,15 +72,11 @@ func (s *styles) state(state string) lipgloss.Style {
 	return s.OK
 }
 
-// stateColor is the bar colour of a budget state; "" means no budget.
+// stateColor is the bar colour of a budget state: the colour its text is
+// drawn in, so bar and figure always agree; "" means no budget.
 func (s *styles) stateColor(state string) color.Color {
-	switch state {
-	case "over":
-		return s.overColor
-	case "warn":
-		return s.warnColor
-	case "ok":
-		return s.okColor
+	if state == "" {
+		return s.mutedColor
 	}
-	return s.mutedColor
+	return s.state(state).GetForeground()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/money"
@@ -335,5 +336,23 @@ func TestTableKeepsFiguresWhole(t *testing.T) {
 	out := ansi.Strip(st.table(cols, [][]string{{"openai", "$0.00004425"}, {"anthropic", "$1.20"}}, 30, 5, -1, 0))
 	if !strings.Contains(out, "$0.00004425") || strings.Contains(out, "…") {
 		t.Fatalf("the table cut a figure:\n%s", out)
+	}
+}
+
+// A budget bar is drawn in the colour of its state's figure (the dark
+// palette here), and a row with no budget draws a muted one.
+func TestBarColourFollowsState(t *testing.T) {
+	st := newStyles(true)
+	seen := map[string]string{}
+	for state, hex := range map[string]string{"ok": "#5FD38D", "warn": "#F2C14E", "over": "#FF6B6B", "": "#8A8A8A"} {
+		got := st.bar(1, 3, state)
+		want := lipgloss.NewStyle().Foreground(lipgloss.Color(hex)).Render("███")
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("bar of state %q = %q, want it to start %q", state, got, want)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("states %q and %q draw the same bar", state, other)
+		}
+		seen[got] = state
 	}
 }
