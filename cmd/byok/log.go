@@ -138,7 +138,7 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 			computed = *r.ComputedUSD
 		}
 		return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
-			r.tokenColumns.cells(), []string{pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+			r.cells(), []string{pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
 	}); done || err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	header := slices.Concat([]string{"group", "requests", "errors"}, tokenHeader,
 		[]string{"cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
 	if done, err := writeRows(w, o.output, rows, header, func(_ int, r usageRow) []string {
-		return slices.Concat([]string{r.Group, itoa(r.Requests), itoa(r.Errors)}, r.tokenColumns.cells(),
+		return slices.Concat([]string{r.Group, itoa(r.Requests), itoa(r.Errors)}, r.cells(),
 			[]string{r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
 	}); done || err != nil {
 		return err
