@@ -274,7 +274,7 @@ func (e *Engine) RotationAlerts(ctx context.Context, days int) ([]store.Alert, e
 		a := store.Alert{
 			Time: now, Kind: store.AlertRotation, Scope: "key:" + k.Name(),
 			PeriodKey: since.UTC().Format(time.RFC3339),
-			Message: fmt.Sprintf("key %s was %s %d days ago (%s); rotate it with `byok keys rotate %d`",
+			Message: fmt.Sprintf("key %s was %s %d days ago (%s); rotate it (`r` on the Keys view, or `byok keys rotate %d`)",
 				k.Name(), verb, int(age/(24*time.Hour)), since.In(e.loc()).Format(time.DateOnly), k.ID),
 		}
 		ok, err := e.Store.AddAlert(ctx, &a)

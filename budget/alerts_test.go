@@ -406,7 +406,7 @@ func TestRotationAlerts(t *testing.T) {
 	}
 	for _, a := range got {
 		if a.Scope == "key:openai/old" {
-			want := fmt.Sprintf("key openai/old was added 100 days ago (2026-08-14); rotate it with `byok keys rotate %d`", old.ID)
+			want := fmt.Sprintf("key openai/old was added 100 days ago (2026-08-14); rotate it (`r` on the Keys view, or `byok keys rotate %d`)", old.ID)
 			if a.Message != want {
 				t.Fatalf("message\n got %q\nwant %q", a.Message, want)
 			}
