@@ -154,6 +154,20 @@ func (a *App) KeySpec(provider string) (providers.Spec, error) {
 	return a.Provider(provider)
 }
 
+// labelFor reads a key chosen for a request to spec's provider: its label,
+// or the "provider/label" name that keys list and the Keys view show.
+// Labels hold no '/', so the prefix cannot be part of one.
+func labelFor(spec providers.Spec, label string) (string, error) {
+	provider, rest, ok := strings.Cut(label, "/")
+	if !ok {
+		return label, nil
+	}
+	if !strings.EqualFold(provider, spec.ID) {
+		return "", inputError{fmt.Errorf("the key %s belongs to %s, not %s: pick one of %s's keys (see `byok keys list`)", label, provider, spec.ID, spec.ID)}
+	}
+	return rest, nil
+}
+
 // CheckKeyLabel says whether label is well formed for a key.
 func CheckKeyLabel(label string) error {
 	if !labelPattern.MatchString(label) || label == envLabel {
@@ -646,10 +660,13 @@ func (e *noKeyError) Unwrap() error { return store.ErrNotFound }
 // resolveKey picks the key of a request: the named label, else the
 // provider's default stored key, else its environment variable.
 func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string) (store.Key, string, error) {
+	label, err := labelFor(spec, label)
+	if err != nil {
+		return store.Key{}, "", err
+	}
 	var k store.Key
 	switch {
 	case label != "":
-		var err error
 		if k, err = a.db.KeyByName(ctx, spec.ID, label); err != nil {
 			if label == envLabel {
 				if serr := a.syncEnvKeys(ctx); serr != nil {

@@ -55,3 +55,34 @@ func TestHomesSharingAKeychain(t *testing.T) {
 		}
 	}
 }
+
+// A key is chosen for a request by its label or by the provider/label name
+// keys list shows; a name of another provider's key is refused plainly.
+func TestKeyChosenByItsFullName(t *testing.T) {
+	ctx := context.Background()
+	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
+	a.SetSecrets(fileSecrets(t))
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SeedDemo(ctx, DemoOptions{Events: 10, Days: 1}); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := a.Provider("openai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"work", "openai/work", "OpenAI/work"} {
+		k, secret, err := a.resolveKey(ctx, spec, name)
+		if err != nil || k.Name() != "openai/work" || secret == "" {
+			t.Errorf("key %q: %s, secret found %v, %v", name, k.Name(), secret != "", err)
+		}
+	}
+	_, _, err = a.resolveKey(ctx, spec, "anthropic/work")
+	if err == nil || !strings.Contains(err.Error(), "belongs to anthropic, not openai") {
+		t.Errorf("another provider's key: %v", err)
+	}
+	if _, _, err := a.resolveKey(ctx, spec, "openai/nope"); err == nil || !strings.Contains(err.Error(), "no key openai/nope") {
+		t.Errorf("a missing key: %v", err)
+	}
+}

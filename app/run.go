@@ -84,8 +84,8 @@ func (a *App) Estimate(ctx context.Context, c Call) (money.USD, []budget.Status,
 	}
 	worst := a.worstCase(spec.ID, c)
 	var keyID int64
-	if c.KeyLabel != "" {
-		if k, err := a.db.KeyByName(ctx, spec.ID, c.KeyLabel); err == nil {
+	if label, err := labelFor(spec, c.KeyLabel); err == nil && label != "" {
+		if k, err := a.db.KeyByName(ctx, spec.ID, label); err == nil {
 			keyID = k.ID
 		}
 	} else if k, ok := a.defaultKey(ctx, spec.ID); ok {

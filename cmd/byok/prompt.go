@@ -52,7 +52,7 @@ func newPromptCmd(f *Factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&o.model, "model", "m", "", "PROVIDER/MODEL (default: default_model in config)")
-	fl.StringVar(&o.key, "key", "", "the key label to use (default: the provider's default key)")
+	fl.StringVar(&o.key, "key", "", "the key to use, by label or provider/label (default: the provider's default key)")
 	fl.StringVar(&o.system, "system", "", "a system prompt")
 	fl.IntVar(&o.maxTokens, "max-tokens", 0, "cap the reply length in tokens")
 	fl.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming")
