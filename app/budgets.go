@@ -24,23 +24,6 @@ func (e inputError) Error() string        { return e.err.Error() }
 func (e inputError) Unwrap() error        { return e.err }
 func (e inputError) Is(target error) bool { return target == ErrInput }
 
-// refusal is an error whose message is whole already: it matches its
-// sentinel with errors.Is without the sentinel's words trailing what the
-// user reads ("… (see `byok spend list`)", not "…: not a manual spend
-// entry").
-type refusal struct {
-	msg      string
-	sentinel error
-}
-
-func (e *refusal) Error() string        { return e.msg }
-func (e *refusal) Is(target error) bool { return target == e.sentinel }
-
-// refuse makes a refusal that is sentinel.
-func refuse(sentinel error, format string, args ...any) error {
-	return &refusal{msg: fmt.Sprintf(format, args...), sentinel: sentinel}
-}
-
 // BudgetInput is a budget as the user sets it, from the CLI's arguments or
 // the TUI's form alike.
 type BudgetInput struct {

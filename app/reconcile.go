@@ -167,7 +167,7 @@ func (a *App) adminKey(ctx context.Context, spec providers.Spec) (store.Key, str
 			return k, secret, err
 		}
 	}
-	return store.Key{}, "", refuse(ErrNoAdminKey, "%s has no admin key: add one with `byok keys add %s --admin` (%s)",
+	return store.Key{}, "", store.Refuse(ErrNoAdminKey, "%s has no admin key: add one with `byok keys add %s --admin` (%s)",
 		spec.Name, spec.ID, reports.Capabilities(spec.ID).ReportKey)
 }
 
@@ -187,7 +187,7 @@ func (a *App) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileResul
 			return res, err
 		}
 		if len(ids) == 0 {
-			return res, refuse(ErrNoAdminKey, "no provider has an admin key to read its reports with: add one, e.g. `byok keys add openai --admin` (OpenAI, Anthropic and OpenRouter publish reports)")
+			return res, store.Refuse(ErrNoAdminKey, "no provider has an admin key to read its reports with: add one, e.g. `byok keys add openai --admin` (OpenAI, Anthropic and OpenRouter publish reports)")
 		}
 	}
 	for _, id := range ids {

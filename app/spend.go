@@ -83,9 +83,9 @@ func (a *App) RemoveSpend(ctx context.Context, id int64) (store.Event, error) {
 	e, err := a.db.DeleteManual(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.Event{}, refuse(ErrNotSpendEntry, "no spend entry %d: see `byok spend list` for their ids", id)
+		return store.Event{}, store.Refuse(ErrNotSpendEntry, "no spend entry %d: see `byok spend list` for their ids", id)
 	case errors.Is(err, store.ErrNotManual):
-		return store.Event{}, refuse(ErrNotSpendEntry, "event %d is a request byok recorded, not a manual spend entry; only those can be removed (see `byok spend list`)", id)
+		return store.Event{}, store.Refuse(ErrNotSpendEntry, "event %d is a request byok recorded, not a manual spend entry; only those can be removed (see `byok spend list`)", id)
 	case err != nil:
 		return store.Event{}, err
 	}

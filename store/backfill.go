@@ -37,7 +37,7 @@ func (s *Store) SetReportedCost(ctx context.Context, id int64, cost, markup mone
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		e, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ErrNotFound, "event %d", id)
+			return Refuse(ErrNotFound, "event %d", id)
 		}
 		if err != nil {
 			return err

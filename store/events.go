@@ -700,7 +700,7 @@ func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
 	var prompt, response string
 	e, err := scanEvent(row, &prompt, &response)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Event{}, refuse(ErrNotFound, "event %d", id)
+		return Event{}, Refuse(ErrNotFound, "event %d", id)
 	}
 	if err != nil {
 		return Event{}, fmt.Errorf("event %d: %w", id, err)
@@ -882,7 +882,7 @@ func (s *Store) PriceRecord(ctx context.Context, ref string) (string, error) {
 	var body string
 	err := s.r.QueryRowContext(ctx, `SELECT body FROM price_records WHERE ref = ?`, ref).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", refuse(ErrNotFound, "price record %q", ref)
+		return "", Refuse(ErrNotFound, "price record %q", ref)
 	}
 	return body, err
 }

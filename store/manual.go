@@ -21,7 +21,7 @@ func (s *Store) DeleteManual(ctx context.Context, id int64) (Event, error) {
 		row := tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = ?`, id)
 		var err error
 		if e, err = scanEvent(row); errors.Is(err, sql.ErrNoRows) {
-			return refuse(ErrNotFound, "event %d", id)
+			return Refuse(ErrNotFound, "event %d", id)
 		} else if err != nil {
 			return fmt.Errorf("event %d: %w", id, err)
 		}

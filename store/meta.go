@@ -89,7 +89,7 @@ func (s *Store) DeleteBudget(ctx context.Context, scope string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return refuse(ErrNotFound, "no budget for %s (see `byok budget list`)", scope)
+			return Refuse(ErrNotFound, "no budget for %s (see `byok budget list`)", scope)
 		}
 		return audit(ctx, tx, s.now, "budget.rm", scope, "")
 	})
@@ -152,7 +152,7 @@ func (s *Store) AckAlert(ctx context.Context, id int64) error {
 				return err
 			}
 			if !exists {
-				return refuse(ErrNotFound, "no alert %d (see `byok alerts --all`)", id)
+				return Refuse(ErrNotFound, "no alert %d (see `byok alerts --all`)", id)
 			}
 		}
 		return nil
@@ -180,7 +180,7 @@ func (s *Store) PutKey(ctx context.Context, k *Key) error {
 				k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), k.Default, nanos(k.CreatedAt),
 				nanos(k.RotatedAt), nanos(k.ValidatedAt), nanos(k.LastUsedAt), nanos(k.RevokedAt), k.kind()).Scan(&k.ID)
 			if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-				return refuse(ErrDuplicate, "a key named %s exists already: pick another --label or rotate it", k.Name())
+				return Refuse(ErrDuplicate, "a key named %s exists already: pick another --label or rotate it", k.Name())
 			}
 			return err
 		}
@@ -218,7 +218,7 @@ func (s *Store) SetKeyHealth(ctx context.Context, id int64, h KeyHealth, detail 
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT health FROM keys WHERE id = ?`, id).Scan(&prev); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
+				return Refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 			}
 			return err
 		}
@@ -242,7 +242,7 @@ func (s *Store) Keys(ctx context.Context) ([]Key, error) {
 func (s *Store) KeyByID(ctx context.Context, id int64) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
+		return Key{}, Refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 	}
 	return k, err
 }
@@ -257,7 +257,7 @@ func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys
 		WHERE provider = ? AND revoked_at = 0 AND source != 'env' AND kind = 'api' ORDER BY is_default DESC, label LIMIT 1`, provider))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, refuse(ErrNotFound, "no key for %s", provider)
+		return Key{}, Refuse(ErrNotFound, "no key for %s", provider)
 	}
 	if err == nil {
 		s.meta.setDefaultKey(provider, k)
@@ -269,7 +269,7 @@ func (s *Store) DefaultKey(ctx context.Context, provider string) (Key, error) {
 func (s *Store) KeyByName(ctx context.Context, provider, label string) (Key, error) {
 	k, err := scanKey(s.queryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE provider = ? AND label = ?`, provider, label))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Key{}, refuse(ErrNotFound, "no key %s/%s (see `byok keys list`)", provider, label)
+		return Key{}, Refuse(ErrNotFound, "no key %s/%s (see `byok keys list`)", provider, label)
 	}
 	return k, err
 }
@@ -279,7 +279,7 @@ func (s *Store) SetDefaultKey(ctx context.Context, id int64) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
+			return Refuse(ErrNotFound, "no key with id %d (see `byok keys list`)", id)
 		}
 		if err != nil {
 			return err
@@ -344,7 +344,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", refuse(ErrNotFound, "setting %q", key)
+		return "", Refuse(ErrNotFound, "setting %q", key)
 	}
 	return v, err
 }

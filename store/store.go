@@ -202,7 +202,7 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 		case errors.Is(werr, fs.ErrNotExist) || (werr == nil && wal.Size() == 0):
 			err = open(immutable)
 		case werr == nil:
-			return refuse(ErrNotWritable, "%s-wal holds changes not yet in %s, and reading them needs %s-shm, which this user can neither read nor create (%v); run any byok command once as the user who owns the home, or make its directory writable",
+			return Refuse(ErrNotWritable, "%s-wal holds changes not yet in %s, and reading them needs %s-shm, which this user can neither read nor create (%v); run any byok command once as the user who owns the home, or make its directory writable",
 				s.path, filepath.Base(s.path), filepath.Base(s.path), err)
 		}
 	}
@@ -272,7 +272,7 @@ func checkFile(path string, readOnly bool) error {
 		// change, and will not write another user's open database.
 		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && !readOnly {
 			if uid, ok := Owner(fi); !ok {
-				return refuse(ErrNotWritable, "%s belongs to another user (uid %d) and is open to others (mode %v); byok changes the mode only of files you own and writes no database others can read, so this command, which changes it, cannot run; reading commands still work. Its owner can make it private with chmod 600, or use a home of your own with --home",
+				return Refuse(ErrNotWritable, "%s belongs to another user (uid %d) and is open to others (mode %v); byok changes the mode only of files you own and writes no database others can read, so this command, which changes it, cannot run; reading commands still work. Its owner can make it private with chmod 600, or use a home of your own with --home",
 					path, uid, fi.Mode().Perm())
 			}
 			if err := os.Chmod(path, 0o600); err != nil {
@@ -304,7 +304,7 @@ func checkFile(path string, readOnly bool) error {
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		if readOnly {
-			return refuse(ErrNotFound, "no byok database at %s yet: run any byok command (for example `byok demo`) to create one", path)
+			return Refuse(ErrNotFound, "no byok database at %s yet: run any byok command (for example `byok demo`) to create one", path)
 		}
 		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -346,7 +346,7 @@ func checkWritable(path string) error {
 	}
 	for _, p := range check {
 		if err := canWrite(p); err != nil {
-			return refuse(ErrNotWritable, "byok's data directory %s cannot be written by this user (%v), so this command, which changes it, cannot run; reading commands (status, usage, log, budget list, keys list, …) still work. Run it as the user who owns the directory, make it and its files writable (chmod u+w), or use another home with --home",
+			return Refuse(ErrNotWritable, "byok's data directory %s cannot be written by this user (%v), so this command, which changes it, cannot run; reading commands (status, usage, log, budget list, keys list, …) still work. Run it as the user who owns the directory, make it and its files writable (chmod u+w), or use another home with --home",
 				dir, err)
 		}
 	}

@@ -390,7 +390,8 @@ type refusal struct {
 func (e *refusal) Error() string        { return e.msg }
 func (e *refusal) Is(target error) bool { return target == e.sentinel }
 
-// refuse makes a refusal that is sentinel.
-func refuse(sentinel error, format string, args ...any) error {
+// Refuse makes a refusal that is sentinel. app words its own refusals
+// with it too, so both layers' errors read and match alike.
+func Refuse(sentinel error, format string, args ...any) error {
 	return &refusal{msg: fmt.Sprintf(format, args...), sentinel: sentinel}
 }
