@@ -42,6 +42,9 @@ type compare struct {
 	// sort orders the summary's rows; the columns above keep the order
 	// the models were added in.
 	sort sorter[compareRow]
+	// md draws the replies as the Playground does; every column has the
+	// same width, so one renderer serves them all.
+	md markdown
 }
 
 // compareRow is one model's line in the summary.
@@ -58,6 +61,16 @@ type compareCol struct {
 	done     bool
 	out      *app.Outcome
 	err      error
+	// drawn is reply as markdown, for the width and background in
+	// drawnFor, so a frame draws again only the columns that changed.
+	drawn    string
+	drawnFor drawnKey
+}
+
+// drawnKey is what a column's drawn reply depends on.
+type drawnKey struct {
+	n, w int
+	dark bool
 }
 
 type pickedCompareMsg struct {
@@ -327,7 +340,7 @@ func (p *compare) column(i, w, h int) string {
 	default:
 		status = st.Over.Render("not sent")
 	}
-	body := wrap(c.reply, w)
+	body := p.drawReply(i, w)
 	if c.err != nil && (c.out == nil || !stopped(*c.out)) {
 		msg := c.err.Error()
 		if errors.Is(c.err, budget.ErrBudgetExceeded) {
@@ -341,6 +354,16 @@ func (p *compare) column(i, w, h int) string {
 		bl = bl[len(bl)-(h-2):]
 	}
 	return title + "\n" + status + "\n" + strings.Join(bl, "\n")
+}
+
+// drawReply returns column i's reply drawn as markdown within w columns.
+func (p *compare) drawReply(i, w int) string {
+	c := &p.cols[i]
+	k := drawnKey{len(c.reply), w, p.c.st.dark}
+	if c.drawnFor != k {
+		c.drawn, c.drawnFor = p.md.render(c.reply, w, k.dark), k
+	}
+	return c.drawn
 }
 
 func (p *compare) summary(w int) string {

@@ -387,3 +387,25 @@ func rerun(t *testing.T, hs *harness, prompt, reply string) {
 		t.Fatalf("the re-run ended with %+v, reply %q, error %v", p.out, p.reply, p.runErr)
 	}
 }
+
+// TestCompareRendersMarkdown checks Compare draws replies as the
+// Playground does: markdown rendered, no asterisks, wrapped to each
+// column so nothing is cut at its edge.
+func TestCompareRendersMarkdown(t *testing.T) {
+	srv := fakeOpenAI(t, "A **bold** claim that runs well past one column's width, so it wraps onto more lines ending in zebra.", false)
+	a := testApp(t, srv.URL, false)
+	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 80, 24)
+	for _, m := range []string{"fake/model-a", "fake/model-b"} {
+		hs.press("a")
+		hs.typeText(m)
+		hs.press("enter")
+	}
+	hs.press("enter")
+	hs.typeText("compare this")
+	hs.press("ctrl+s")
+	hs.contains("bold", "zebra.")
+	hs.lacks("**")
+	if got := strings.Count(hs.screen(), "zebra."); got != 2 {
+		t.Errorf("the reply's last word shows %d times, want once per column:\n%s", got, hs.screen())
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
@@ -79,8 +78,7 @@ type playground struct {
 	rendered   string
 	renderedAt time.Time
 	renderLen  int
-	renderer   *glamour.TermRenderer
-	rendererW  int
+	md         markdown
 }
 
 type playKeysMsg struct {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/glamour/v2"
-
 	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
@@ -17,24 +15,7 @@ import (
 // render draws the reply as markdown into the pane.
 func (p *playground) render() {
 	w := max(p.c.width-2, 20)
-	if p.renderer == nil || p.rendererW != w {
-		style := "dark"
-		if !p.c.st.dark {
-			style = "light"
-		}
-		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w-4))
-		if err == nil {
-			p.renderer, p.rendererW = r, w
-		}
-	}
-	text := p.reply
-	if p.renderer != nil && text != "" {
-		if out, err := p.renderer.Render(text); err == nil {
-			text = strings.Trim(out, "\n")
-		}
-	} else {
-		text = wrap(text, w)
-	}
+	text := p.md.render(p.reply, w, p.c.st.dark)
 	atBottom := p.pane.AtBottom()
 	p.rendered, p.renderLen, p.renderedAt = text, len(p.reply), time.Now()
 	p.pane.SetContent(text)
@@ -190,7 +171,6 @@ func (p *playground) restyle(dark bool) {
 	restyleInput(&p.system, dark)
 	restyleInput(&p.maxTok, dark)
 	restyleTextarea(&p.prompt, dark)
-	p.renderer = nil
 	if p.reply != "" {
 		p.render()
 	}
