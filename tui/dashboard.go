@@ -270,8 +270,6 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		return openDialog(d.customForm())
 	case key.Matches(msg, k.Refresh):
 		return d.Load()
-	case key.Matches(msg, k.Reconcile):
-		return func() tea.Msg { return gotoMsg{page: pageReconcile} }
 	case key.Matches(msg, k.Back):
 		// Back to the providers, the cursor on the one drilled into.
 		d.drill = ""
@@ -522,8 +520,8 @@ func (d *dashboard) totalLine(w int) string {
 	}
 	if r := d.sum.Reconciled; r > 0 {
 		// Part of the total is what providers billed beyond byok's own
-		// records; R shows where.
-		line += st.Warn.Render(fmt.Sprintf(" · incl. %s reconciled (R)", r))
+		// records; the Reconcile tab shows where.
+		line += st.Warn.Render(fmt.Sprintf(" · incl. %s reconciled (press 9)", r))
 	}
 	var all string
 	if b, ok := d.allBudget(); ok {

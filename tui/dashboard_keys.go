@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 type dashboardKeys struct {
 	listKeys
 	sortKeys
-	Today, Week, Month, Custom, Drill, Back, Refresh, Reconcile key.Binding
+	Today, Week, Month, Custom, Drill, Back, Refresh key.Binding
 }
 
 func newDashboardKeys() dashboardKeys {
@@ -19,8 +19,6 @@ func newDashboardKeys() dashboardKeys {
 		Drill:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "models & keys")),
 		Back:     key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		// The providers' own reports against byok's records.
-		Reconcile: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reconcile")),
 	}
 }
 
@@ -31,5 +29,5 @@ func (k dashboardKeys) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k dashboardKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Today, k.Week, k.Month, k.Custom}, {k.Up, k.Down, k.Drill, k.Back}, {k.Sort, k.Reverse, k.Refresh, k.Reconcile}}
+	return [][]key.Binding{{k.Today, k.Week, k.Month, k.Custom}, {k.Up, k.Down, k.Drill, k.Back}, {k.Sort, k.Reverse, k.Refresh}}
 }

@@ -42,7 +42,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	tm.WaitFor("Total $", "All budget", "%", "openai", "anthropic", "LAST 30 DAYS")
 
-	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "All budget"}
+	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "against the providers' bills", "All budget"}
 	for _, want := range views {
 		tm.Keys("Tab")
 		tm.WaitFor(want)
@@ -151,6 +151,11 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 	// The summary: a row per model with its status and cost.
 	tm.WaitForRe(`(?m)^openai/gpt-4o-mini +ok +\$0\.0\d+`, `(?m)^anthropic/claude-haiku-4-5 +ok +\$0\.0\d+`)
 	tm.WaitFor("? help")
+	// The replies are drawn as markdown, as the Playground draws them.
+	tm.WaitFor("offline demo")
+	if screen := tm.Screen(); strings.Contains(screen, "**") {
+		t.Fatalf("Compare shows a reply's raw markdown:\n%s", screen)
+	}
 
 	// Keys: t checks the key under the cursor with its provider.
 	tm.Keys("5")

@@ -3,11 +3,13 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/byokhq/byok/app"
@@ -20,12 +22,16 @@ const reconcileDays = 30
 // reconcilePage shows the last reconcile per provider and UTC day: what
 // byok recorded against what the provider billed, and the state. Enter
 // opens the day: the provider's request counts per key and byok's own
-// requests of that day. r asks the providers again.
+// requests of that day. r asks the providers again; / filters the days as
+// one types.
 type reconcilePage struct {
 	loader[app.ReconcileRow]
-	c    *common
-	keys reconcileKeys
-	// keyRows are the per-key rows of every day, beside the day rows.
+	c      *common
+	keys   reconcileKeys
+	filter textinput.Model
+	// days are the day rows, newest first, before the filter; keyRows
+	// are the per-key rows of every day, beside them.
+	days    []app.ReconcileRow
 	keyRows []app.ReconcileRow
 	// open is the day shown in detail, with byok's own requests of it.
 	open     *app.ReconcileRow
@@ -40,10 +46,28 @@ type reconcileEventsMsg struct {
 }
 
 func newReconcilePage(c *common) *reconcilePage {
-	return &reconcilePage{loader: newLoader[app.ReconcileRow](pageReconcile), c: c, keys: newReconcileKeys()}
+	p := &reconcilePage{loader: newLoader[app.ReconcileRow](pageReconcile), c: c, keys: newReconcileKeys(),
+		filter: newInput("/ ", "filter days, e.g. openai unseen or 2026-11")}
+	// A day the provider has not reported sorts below every reported one.
+	reported := func(r app.ReconcileRow) int64 {
+		if !r.HasReported {
+			return -1
+		}
+		return int64(r.Reported)
+	}
+	p.sort = newSorter(
+		sortCol[app.ReconcileRow]{title: "PROVIDER", cmp: byText(func(r app.ReconcileRow) string { return r.Provider })},
+		sortCol[app.ReconcileRow]{title: "DAY", cmp: byNumber(func(r app.ReconcileRow) int64 { return r.Day.Unix() }), desc: true},
+		sortCol[app.ReconcileRow]{title: "BYOK", cmp: byNumber(func(r app.ReconcileRow) int64 { return int64(r.Byok) }), desc: true},
+		sortCol[app.ReconcileRow]{title: "REPORTED", cmp: byNumber(reported), desc: true},
+		sortCol[app.ReconcileRow]{title: "DIFF", cmp: byNumber(func(r app.ReconcileRow) int64 { return int64(r.Diff) }), desc: true},
+		sortCol[app.ReconcileRow]{title: "STATE", cmp: byText(func(r app.ReconcileRow) string { return string(r.State) })},
+	)
+	return p
 }
 
 func (p *reconcilePage) Keys() help.KeyMap { return p.keys }
+func (p *reconcilePage) Editing() bool     { return p.filter.Focused() }
 
 func (p *reconcilePage) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
@@ -51,22 +75,45 @@ func (p *reconcilePage) Load() tea.Cmd {
 	return p.load(p.c, func() ([]app.ReconcileRow, error) { return a.Reconciliation(ctx, to.AddDate(0, 0, -reconcileDays), to) })
 }
 
-// days keeps the day rows, newest first, and sets the key rows aside.
-func (p *reconcilePage) split() {
+// split keeps the day rows, newest first, and sets the key rows aside.
+func (p *reconcilePage) split(rows []app.ReconcileRow) {
 	var days, keys []app.ReconcileRow
-	for _, r := range p.list {
+	for _, r := range rows {
 		if r.KeyName != "" || r.ProviderKey != "" {
 			keys = append(keys, r)
 		} else {
 			days = append(days, r)
 		}
 	}
-	for i, j := 0, len(days)-1; i < j; i, j = i+1, j-1 {
-		days[i], days[j] = days[j], days[i]
-	}
-	p.list, p.keyRows = days, keys
-	p.cursor = min(p.cursor, max(len(p.list)-1, 0))
+	slices.Reverse(days)
+	p.days, p.keyRows = days, keys
 }
+
+// apply lists the days the filter matches, in the sort's order. Every
+// word of the filter must appear in the day's provider, date or state.
+// The cursor goes to the day at when it is listed, else to the top.
+func (p *reconcilePage) apply(at *app.ReconcileRow) {
+	words := strings.Fields(strings.ToLower(p.filter.Value()))
+	p.natural = p.natural[:0:0]
+	for _, r := range p.days {
+		text := strings.ToLower(r.Provider + " " + r.Day.Format(time.DateOnly) + " " + string(r.State))
+		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
+			p.natural = append(p.natural, r)
+		}
+	}
+	p.arrange(false)
+	p.cursor, p.offset = 0, 0
+	for i, r := range p.list {
+		if at != nil && sameDay(*at, r) {
+			p.cursor = i
+		}
+	}
+	if r, ok := p.selected(); !ok || p.open == nil || !sameDay(*p.open, r) {
+		p.open, p.events = nil, nil
+	}
+}
+
+func sameDay(a, b app.ReconcileRow) bool { return a.Provider == b.Provider && a.Day.Equal(b.Day) }
 
 func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 	if cmd, ok := p.refresh(msg, p.Load); ok {
@@ -74,8 +121,16 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch msg := msg.(type) {
 	case loadedMsg[app.ReconcileRow]:
+		// A reload (a reconcile, a change elsewhere) keeps the cursor on
+		// its day.
+		sel, had := p.selected()
 		if p.loaded(msg) && msg.err == nil {
-			p.split()
+			p.split(msg.items)
+			if had {
+				p.apply(&sel)
+			} else {
+				p.apply(nil)
+			}
 		}
 		return nil
 	case reconcileEventsMsg:
@@ -88,23 +143,64 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		p.events = msg.events
 		return nil
 	case tea.KeyPressMsg:
-		k := p.keys
+		return p.key(msg)
+	}
+	if p.filter.Focused() {
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	if p.filter.Focused() {
+		// The list follows every key typed; enter keeps the filter, esc
+		// drops it.
+		switch msg.String() {
+		case "enter", "down":
+			p.filter.Blur()
+			return nil
+		case "esc":
+			p.filter.Blur()
+			p.filter.SetValue("")
+			p.apply(nil)
+			return nil
+		}
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.Update(msg)
+		p.apply(nil)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Filter):
+		return p.filter.Focus()
+	case key.Matches(msg, k.Clear):
+		// Esc closes the open day first, then clears the filter.
 		switch {
-		case key.Matches(msg, k.Back):
-			if p.open != nil {
-				p.open, p.events = nil, nil
-				return nil
-			}
-			return func() tea.Msg { return gotoMsg{page: pageDashboard} }
-		case key.Matches(msg, k.Run):
-			return p.run()
-		case key.Matches(msg, k.Drill):
-			if r, ok := p.selected(); ok {
-				p.open = &r
-				return p.loadEvents(r)
-			}
+		case p.open != nil:
+			p.open, p.events = nil, nil
+		case p.filter.Value() != "":
+			p.filter.SetValue("")
+			p.apply(nil)
+		}
+	case key.Matches(msg, k.Run):
+		return p.run()
+	case key.Matches(msg, k.Drill):
+		r, ok := p.selected()
+		switch {
+		case !ok:
+		case p.open != nil && sameDay(*p.open, r):
+			p.open, p.events = nil, nil
 		default:
-			p.cursor, _ = k.move(msg, p.cursor, len(p.list))
+			p.open = &r
+			return p.loadEvents(r)
+		}
+	case p.sortKey(msg, k.sortKeys):
+	default:
+		p.cursor, _ = k.move(msg, p.cursor, len(p.list))
+		if r, ok := p.selected(); ok && p.open != nil && !sameDay(*p.open, r) {
 			p.open, p.events = nil, nil
 		}
 	}
@@ -143,17 +239,26 @@ func (p *reconcilePage) run() tea.Cmd {
 func (p *reconcilePage) View() string {
 	st := p.c.st
 	w, h := p.c.width, p.c.height
-	out := []string{st.Title.Render("Reconcile") + st.Muted.Render(fmt.Sprintf("  byok's records against the providers' bills, last %d UTC days · r asks again · esc back", reconcileDays)), ""}
+	head := p.filter.View()
+	if !p.filter.Focused() {
+		head = st.Title.Render("Reconcile") + st.Muted.Render(fmt.Sprintf("  byok against the providers' bills, last %d UTC days · / filters", reconcileDays))
+		if q := p.filter.Value(); q != "" {
+			head = st.Title.Render("Reconcile") + "  " + st.Key.Render("filter ") + q + st.Muted.Render(fmt.Sprintf("  %d of %d days · esc clears", len(p.list), len(p.days)))
+		}
+	}
+	out := []string{fit(head, w, false), ""}
 	if len(p.list) == 0 {
 		switch {
 		case p.err != nil:
 			out = append(out, st.Over.Render(p.err.Error()))
+		case len(p.days) > 0:
+			out = append(out, st.Muted.Render("No day matches the filter."))
 		case !p.loading:
 			out = append(out, wrap("Nothing reconciled yet. Add an admin key (byok keys add openai --admin; Anthropic's Admin API key, an OpenRouter management key), then press r.", w))
 		}
 		return strings.Join(out, "\n")
 	}
-	cols := []col{{"PROVIDER", 0, false}, {"DAY", 10, false}, {"BYOK", 10, true}, {"REPORTED", 10, true}, {"DIFF", 10, true}, {"STATE", 9, false}}
+	cols := p.sort.mark([]col{{"PROVIDER", 0, false}, {"DAY", 10, false}, {"BYOK", 10, true}, {"REPORTED", 10, true}, {"DIFF", 10, true}, {"STATE", 9, false}})
 	rows := make([][]string, len(p.list))
 	for i, r := range p.list {
 		reported, diff := "—", ""
@@ -205,7 +310,7 @@ func (p *reconcilePage) detail(w int) []string {
 		line += fmt.Sprintf("; %s counted as reconciled spend", r.Reconciled)
 	}
 	out = append(out, strings.Split(wrap(line, w), "\n")...)
-	if p.open == nil || !p.open.Day.Equal(r.Day) || p.open.Provider != r.Provider {
+	if p.open == nil || !sameDay(*p.open, r) {
 		return append(out, st.Muted.Render("enter: per key, and byok's own requests of the day"))
 	}
 	for _, k := range p.keyRows {

@@ -17,7 +17,7 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
-// TestReconcileView opens the Reconcile view from the dashboard, asks
+// TestReconcileView opens the Reconcile tab (9) from the dashboard, asks
 // OpenAI's costs report (a local server speaking its shape) for the last
 // days, and drills into the day byok saw only part of.
 func TestReconcileView(t *testing.T) {
@@ -74,7 +74,11 @@ func TestReconcileView(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs.deliver(pollMsg{version: v0})
+	// R is History's re-run; on the dashboard it does nothing.
 	hs.press("R")
+	hs.contains("Total")
+	hs.lacks("Nothing reconciled yet")
+	hs.press("9")
 	hs.contains("Reconcile", "Nothing reconciled yet")
 	hs.press("r")
 	hs.contains("openai", "2026-11-23", "$1.00", "$2.50", "+$1.50", "unseen")
@@ -85,9 +89,9 @@ func TestReconcileView(t *testing.T) {
 		t.Fatalf("data version %d after the reconcile (%v), was %d", v1, err, v0)
 	}
 	hs.deliver(pollMsg{version: v1})
-	hs.press("esc")
-	hs.contains("Total $2.50", "incl. $1.50 reconciled (R)")
-	hs.press("R")
+	hs.press("1")
+	hs.contains("Total $2.50", "incl. $1.50 reconciled (press 9)")
+	hs.press("9")
 	// The newest day is first; go down to 23 November and open it.
 	for range 3 {
 		hs.press("down")
@@ -95,6 +99,41 @@ func TestReconcileView(t *testing.T) {
 	hs.press("enter")
 	hs.contains("openai 2026-11-23: byok $1.00 in 1 requests, the provider billed $2.50", "$1.50 counted as reconciled", "10:00  cli      gpt-4o",
 		"key key_imgapp: byok $0.00 in 0 requests, the provider billed $2.50")
-	hs.press("esc", "esc")
-	hs.contains("Total")
+	// esc closes the day; the tab stays.
+	hs.press("esc")
+	hs.contains("enter: per key", "PROVIDER")
+	hs.lacks("key key_imgapp", "10:00  cli")
+
+	// The list keys are the other lists': / filters as one types (digits
+	// are text then, not views), enter keeps the filter, esc clears it.
+	hs.press("/")
+	hs.typeText("unseen 2026-11")
+	hs.contains("2026-11-23")
+	hs.lacks("2026-11-22", "2026-11-24")
+	hs.press("enter")
+	hs.contains("filter unseen 2026-11", "1 of ")
+	hs.press("esc")
+	hs.contains("2026-11-22", "2026-11-23", "2026-11-24")
+	hs.lacks("filter unseen")
+	// s steps through the columns to REPORTED, largest first: the billed
+	// day leads. S reverses.
+	before := func(a, b string) bool {
+		i, j := strings.Index(hs.screen(), a), strings.Index(hs.screen(), b)
+		return i >= 0 && (j < 0 || i < j)
+	}
+	if !before("2026-11-24", "2026-11-23") {
+		t.Fatalf("unsorted, the newest day should come first:\n%s", hs.screen())
+	}
+	hs.press("s", "s", "s", "s")
+	hs.contains("REPORTED ▼")
+	if !before("2026-11-23", "2026-11-24") {
+		t.Fatalf("by REPORTED, the billed day should come first:\n%s", hs.screen())
+	}
+	hs.press("S")
+	hs.contains("REPORTED ▲")
+	if !before("2026-11-24", "2026-11-23") {
+		t.Fatalf("by REPORTED reversed, the billed day should come last:\n%s", hs.screen())
+	}
+	hs.press("?")
+	hs.contains("Reconcile — keys", "/ filter", "s sort by next column", "r reconcile now")
 }

@@ -72,17 +72,23 @@ const (
 	pageBudgets
 	pageAlerts
 	pagePricing
+	pageReconcile
 	pageCount
 	pageOnboarding = pageCount     // outside the tab cycle
-	pageReconcile  = pageCount + 1 // outside the tab cycle, opened from the dashboard (R)
-	pageAll        = pageCount + 2 // every page, tabbed or not
+	pageAll        = pageCount + 1 // every page, tabbed or not
 )
 
-var pageNames = [...]string{"dashboard", "history", "playground", "compare", "keys", "budgets", "alerts", "pricing", "welcome", "reconcile"}
+var pageNames = [...]string{"dashboard", "history", "playground", "compare", "keys", "budgets", "alerts", "pricing", "reconcile", "welcome"}
 
-// short tab labels keep all eight tabs on an 80-column line.
-var pageTabs = [...]string{"Dash", "History", "Play", "Compare", "Keys", "Budgets", "Alerts", "Pricing"}
-var pageTitles = [...]string{"Dashboard", "History", "Playground", "Compare", "Keys", "Budgets", "Alerts", "Pricing"}
+var pageTitles = [...]string{"Dashboard", "History", "Playground", "Compare", "Keys", "Budgets", "Alerts", "Pricing", "Reconcile"}
+
+// pageTabs are the tab labels below 110 columns: the short ones while
+// they fit, the tight ones, which keep all nine tabs on an 80-column
+// line, below that.
+var pageTabs = [...][pageCount]string{
+	{"Dash", "History", "Play", "Compare", "Keys", "Budgets", "Alerts", "Pricing", "Recon"},
+	{"Dash", "Hist", "Play", "Comp", "Keys", "Budgets", "Alerts", "Pricing", "Recon"},
+}
 
 func (p pageID) String() string { return pageNames[p] }
 
@@ -296,7 +302,7 @@ func newModel(ctx context.Context, a *app.App, opt Options) *model {
 	m := &model{c: c, opt: opt, keys: newGlobalKeys(), help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 	m.pages = [...]page{
 		newDashboard(c), newHistory(c), newPlayground(c), newCompare(c),
-		newKeysPage(c), newBudgets(c), newAlerts(c), newPricing(c), newOnboarding(c), newReconcilePage(c),
+		newKeysPage(c), newBudgets(c), newAlerts(c), newPricing(c), newReconcilePage(c), newOnboarding(c),
 	}
 	m.active = pageDashboard
 	for i, n := range pageNames {
@@ -578,7 +584,7 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 // tabIndex is the tab of the active page (the onboarding screen counts as
 // the dashboard).
 func (m *model) tabIndex() pageID {
-	if m.active == pageOnboarding || m.active == pageReconcile {
+	if m.active == pageOnboarding {
 		return pageDashboard
 	}
 	return m.active
@@ -682,10 +688,17 @@ func (m *model) helpColumns(groups [][]key.Binding) string {
 // tabLayout returns the tab labels for a width and the columns each
 // covers on the first line (for mouse clicks).
 func tabLayout(width int) (brand bool, labels [pageCount]string, spans [pageCount][2]int) {
-	names := pageTabs[:]
+	names := pageTabs[len(pageTabs)-1]
 	x := 0
 	if width >= 110 {
-		names, brand, x = pageTitles[:], true, len("byok")+2
+		names, brand, x = pageTitles, true, len("byok")+2
+	} else {
+		for _, set := range pageTabs {
+			if tabsWidth(set) <= width {
+				names = set
+				break
+			}
+		}
 	}
 	for i, n := range names {
 		labels[i] = fmt.Sprintf("%d %s", i+1, n)
@@ -693,6 +706,15 @@ func tabLayout(width int) (brand bool, labels [pageCount]string, spans [pageCoun
 		x += len(labels[i]) + 2
 	}
 	return brand, labels, spans
+}
+
+// tabsWidth is the width of a tab line of labels.
+func tabsWidth(labels [pageCount]string) int {
+	w := 0
+	for i, n := range labels {
+		w += len(fmt.Sprintf("%d %s", i+1, n)) + 2
+	}
+	return w - 2
 }
 
 func (m *model) tabs() string {

@@ -27,9 +27,10 @@ func TestGlobalKeys(t *testing.T) {
 		quit bool
 	}{
 		{name: "tab moves to the next view", keys: []string{"tab"}, want: pageHistory},
-		{name: "tab wraps around", keys: []string{"8", "tab"}, want: pageDashboard},
-		{name: "shift+tab goes back", keys: []string{"shift+tab"}, want: pagePricing},
+		{name: "tab wraps around", keys: []string{"9", "tab"}, want: pageDashboard},
+		{name: "shift+tab goes back", keys: []string{"shift+tab"}, want: pageReconcile},
 		{name: "a digit jumps", keys: []string{"5"}, want: pageKeys},
+		{name: "9 jumps to Reconcile", keys: []string{"9"}, want: pageReconcile},
 		{name: "? opens the full help", keys: []string{"?"}, want: pageDashboard, help: true},
 		{name: "esc closes the help", keys: []string{"?", "esc"}, want: pageDashboard},
 		{name: "q quits", keys: []string{"q"}, want: pageDashboard, quit: true},
@@ -276,7 +277,8 @@ func TestMouse(t *testing.T) {
 		msg  tea.Msg
 		want pageID
 	}{
-		{name: "click on the Keys tab", msg: tea.MouseClickMsg{X: 39, Y: 0, Button: tea.MouseLeft}, want: pageKeys},
+		{name: "click on the Keys tab", msg: tea.MouseClickMsg{X: 34, Y: 0, Button: tea.MouseLeft}, want: pageKeys},
+		{name: "click on the Recon tab", msg: tea.MouseClickMsg{X: 75, Y: 0, Button: tea.MouseLeft}, want: pageReconcile},
 		{name: "click on the Dash tab", msg: tea.MouseClickMsg{X: 2, Y: 0, Button: tea.MouseLeft}, want: pageDashboard},
 		{name: "click below the tabs", msg: tea.MouseClickMsg{X: 39, Y: 5, Button: tea.MouseLeft}, want: pageDashboard},
 	}

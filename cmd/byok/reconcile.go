@@ -49,7 +49,10 @@ day show each key's billed money and request counts against byok's.
 A reconcile stores a week at a time; one that failed half-way is continued by
 the next, which does not ask again for the settled days already stored. For
 OpenRouter it first asks the billed cost of requests byok carried without an
-inline cost (GET /api/v1/generation), with the key that sent them.`,
+inline cost (GET /api/v1/generation), with the key that sent them.
+
+In the TUI (byok), the Reconcile tab (press 9) shows the same days; r there
+reconciles now.`,
 		Example: `  byok reconcile                          every provider with an admin key, last 30 days
   byok reconcile openai --since 2026-11-01 --until 2026-12-01
   byok reconcile anthropic --json`,
