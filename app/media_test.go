@@ -68,3 +68,33 @@ func TestMediaEventsKeepTheirUnits(t *testing.T) {
 		t.Errorf("the free call is %s after re-pricing", e.CostState)
 	}
 }
+
+// TestImageWorstCase: a budget is checked against the dearest image a
+// request allows before it is made. GPT Image bills its pictures as output
+// tokens only the reply reports, so the bound comes from the per-image
+// entries: the size and quality asked, or the dearest of them when the
+// request leaves either open.
+func TestImageWorstCase(t *testing.T) {
+	a := openHome(t, t.TempDir(), "[providers.openai]\nno_key = true\nbase_url = \"http://127.0.0.1:9/v1\"\n")
+	ctx := context.Background()
+	cases := []struct {
+		model, size, quality string
+		n                    int64
+		atLeast, below       money.USD
+	}{
+		{"gpt-image-1", "", "", 1, 250_000_000, 260_000_000},                  // 1024x1536 or 1536x1024 high: $0.25
+		{"gpt-image-1", "1024x1024", "", 2, 2 * 167_000_000, 2 * 175_000_000}, // 1024x1024 high: $0.167 each
+		{"gpt-image-1", "1024x1024", "low", 1, 11_000_000, 20_000_000},        // $0.011
+		{"dall-e-3", "1792x1024", "hd", 1, 120_000_000, 121_000_000},          // $0.12
+	}
+	for _, c := range cases {
+		worst, _, err := a.Estimate(ctx, Call{Provider: "openai", Model: c.model,
+			Units: providers.Usage{Images: c.n, ImageSize: c.size, ImageQuality: c.quality}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if worst < c.atLeast || worst >= c.below {
+			t.Errorf("%s %s %s ×%d: worst case %s, want from %s to under %s", c.model, c.size, c.quality, c.n, worst, c.atLeast, c.below)
+		}
+	}
+}

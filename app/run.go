@@ -108,8 +108,16 @@ func (a *App) worstCase(provider string, c Call) money.USD {
 		maxOut = defaultMaxOutput
 	}
 	worst := pricing.WorstCase(p, worstInputTokens(c.promptText()), maxOut)
-	if c.Units.HasUnits() {
-		worst += pricing.Cost(p, c.Units, 0).Total
+	units := c.Units
+	if units.Images > 0 {
+		// GPT Image bills its pictures as output tokens the reply reports
+		// afterwards; before, the dearest image the request allows is the
+		// bound (a request naming no size may get the largest).
+		worst += money.USD(units.Images) * p.WorstImage(units.ImageSize, units.ImageQuality)
+		units.Images = 0
+	}
+	if units.HasUnits() {
+		worst += pricing.Cost(p, units, 0).Total
 	}
 	return worst
 }

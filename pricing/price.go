@@ -116,6 +116,23 @@ func (p Price) ImageFor(size, quality string) (money.USD, bool) {
 	return p.PerImage, p.PerImage > 0
 }
 
+// WorstImage is the most one image can cost when a request names size and
+// quality (either may be ""): the dearest entry the request leaves
+// possible, since a provider picks the size or quality a request leaves
+// open; PerImage when the model lists no entries. A budget is checked
+// against it before the image is made.
+func (p Price) WorstImage(size, quality string) money.USD {
+	size = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(size), "-x-", "x"))
+	quality = strings.ToLower(strings.TrimSpace(quality))
+	worst := p.PerImage
+	for _, ip := range p.Images {
+		if (size == "" || ip.Size == size) && (quality == "" || ip.Quality == quality || ip.Quality == "") {
+			worst = max(worst, ip.PerImage)
+		}
+	}
+	return worst
+}
+
 // Name returns the price's "provider/model" name.
 func (p Price) Name() string { return p.Provider + "/" + p.Model }
 

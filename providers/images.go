@@ -58,6 +58,10 @@ func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, 
 	if spec.Kind == KindBFL {
 		return generateBFL(ctx, spec, secret, opt, req)
 	}
+	if spec.Kind == KindDemo {
+		return nil, Result{}, errors.New("the offline demo makes no images (it simulates replies, not pictures): " +
+			"in a home of your own, `byok prompt --image` makes them with an OpenAI or Black Forest Labs key")
+	}
 	if spec.Kind != KindOpenAI {
 		return nil, Result{}, fmt.Errorf("%s does not serve OpenAI's Images API: byok makes images with Black Forest Labs and OpenAI-compatible providers (openai, and those that copy its /images/generations)", spec.Name)
 	}

@@ -35,11 +35,14 @@ type dashboard struct {
 	reqID   int
 	err     error
 	cursor  int
-	// atTotal puts the cursor on the period's total line, above the
-	// providers: enter there lists every request of the period.
-	atTotal bool
-	sort    sorter[store.Group]
-	provs   []store.Group // sum.Providers in the sort's order
+	// at says which figure the cursor is on outside a drill-down: a
+	// provider's row (cursor), the period's total or the All budget above
+	// them, or a day of the chart below them (day, an index of sum.Days).
+	// Enter on any of them lists the requests behind it.
+	at    dashSpot
+	day   int
+	sort  sorter[store.Group]
+	provs []store.Group // sum.Providers in the sort's order
 
 	// drill-down into one provider
 	drill      string
@@ -55,6 +58,16 @@ type dashboard struct {
 	// then its keys.
 	drillCursor int
 }
+
+// dashSpot is a place of the dashboard's cursor.
+type dashSpot int
+
+const (
+	atRows dashSpot = iota
+	atTotal
+	atBudget
+	atChart
+)
 
 type summaryMsg struct {
 	result
@@ -163,9 +176,13 @@ func (d *dashboard) arrange() {
 // Keys names what enter does where the cursor is.
 func (d *dashboard) Keys() help.KeyMap {
 	k := d.keys
-	if d.atTotal || d.drill != "" {
+	switch {
+	case d.drill != "", d.at == atTotal, d.at == atBudget:
 		k.Drill.SetHelp("enter", "list the requests")
+	case d.at == atChart:
+		k.Drill.SetHelp("enter", "list the day's requests")
 	}
+	k.onChart = d.drill == "" && d.at == atChart
 	return k
 }
 
@@ -227,8 +244,23 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		d.loading = false
 		d.err = msg.err
 		if msg.err == nil {
+			at := ""
+			if d.day < len(d.sum.Days)-1 {
+				at = d.sum.Days[d.day].Key
+			}
 			d.sum, d.loaded = msg.sum, true
 			d.arrange()
+			// The chart's cursor stays on its date while the 30 days
+			// move, or on the last day (today) when it was there.
+			d.day = len(d.sum.Days) - 1
+			for i, g := range d.sum.Days {
+				if g.Key == at {
+					d.day = i
+				}
+			}
+			if _, ok := d.allBudget(); !ok && d.at == atBudget {
+				d.at = atTotal
+			}
 			return d.c.bell(d.sum.Alerts)
 		}
 		return nil
@@ -278,8 +310,15 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case d.drill != "":
 			return d.showRequests()
-		case d.atTotal:
+		case d.at == atTotal:
 			return d.showRequests()
+		case d.at == atBudget:
+			if b, ok := d.allBudget(); ok {
+				return d.showBudgetRequests(b)
+			}
+			return nil
+		case d.at == atChart:
+			return d.showDay()
 		case d.cursor < len(d.provs):
 			return d.loadDrill(d.provs[d.cursor].Key)
 		}
@@ -306,17 +345,60 @@ func (d *dashboard) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	// The period's total line sits above the first provider.
-	switch {
-	case key.Matches(msg, k.Up) && (d.cursor == 0 || d.atTotal):
-		d.atTotal, d.cursor = true, 0
-	case key.Matches(msg, k.Down) && d.atTotal:
-		d.atTotal = false
+	d.move(msg)
+	return nil
+}
+
+// move walks the cursor over the dashboard's figures, top to bottom: the
+// All budget (beside or below the total), the period's total, the
+// providers, then the chart, whose days ←/→ pick.
+func (d *dashboard) move(msg tea.KeyPressMsg) {
+	k := d.keys
+	_, hasBudget := d.allBudget()
+	chart := d.chartHeight() > 0 && len(d.sum.Days) > 0
+	if d.at == atChart && !chart {
+		// The terminal shrank below the chart.
+		d.at, d.cursor = atRows, max(len(d.provs)-1, 0)
+	}
+	switch d.at {
+	case atBudget:
+		if key.Matches(msg, k.Down) || key.Matches(msg, k.PrevDay) {
+			d.at = atTotal
+		}
+	case atTotal:
+		switch {
+		case hasBudget && (key.Matches(msg, k.Up) || key.Matches(msg, k.NextDay)):
+			d.at = atBudget
+		case key.Matches(msg, k.Down) && len(d.provs) > 0:
+			d.at, d.cursor = atRows, 0
+		case key.Matches(msg, k.Down) && chart:
+			d.at = atChart
+		}
+	case atChart:
+		switch {
+		case key.Matches(msg, k.Up) && len(d.provs) > 0:
+			d.at, d.cursor = atRows, len(d.provs)-1
+		case key.Matches(msg, k.Up):
+			d.at = atTotal
+		case key.Matches(msg, k.PrevDay):
+			d.day = max(d.day-1, 0)
+		case key.Matches(msg, k.NextDay):
+			d.day = min(d.day+1, len(d.sum.Days)-1)
+		case key.Matches(msg, k.Top):
+			d.day = 0
+		case key.Matches(msg, k.Bottom):
+			d.day = len(d.sum.Days) - 1
+		}
 	default:
-		if c, ok := k.move(msg, d.cursor, len(d.provs)); ok {
-			d.cursor, d.atTotal = c, false
+		switch {
+		case key.Matches(msg, k.Up) && d.cursor == 0:
+			d.at = atTotal
+		case key.Matches(msg, k.Down) && d.cursor >= len(d.provs)-1 && chart:
+			d.at = atChart
+		default:
+			d.cursor, _ = k.move(msg, d.cursor, len(d.provs))
 		}
 	}
-	return nil
 }
 
 // showRequests opens History on the requests behind the figure under the
@@ -336,8 +418,45 @@ func (d *dashboard) showRequests() tea.Cmd {
 			words = append(words, "key:"+g.Key)
 		}
 	}
-	words = append(words, periodWords(d.sum.From, d.sum.To, d.c.app.Location()))
-	return goTo(pageHistory, showRequestsMsg{query: strings.Join(words, " "), page: pageDashboard, label: "the dashboard"})
+	return d.listRequests(words, d.sum.From, d.sum.To, false)
+}
+
+// showDay opens History on the requests of the chart's day under the
+// cursor, midnight to midnight in the home's time zone.
+func (d *dashboard) showDay() tea.Cmd {
+	if d.day >= len(d.sum.Days) {
+		return nil
+	}
+	loc := d.c.app.Location()
+	from, err := time.ParseInLocation(time.DateOnly, d.sum.Days[d.day].Key, loc)
+	if err != nil {
+		return failure(fmt.Errorf("the chart's day %q: %w", d.sum.Days[d.day].Key, err))
+	}
+	return d.listRequests(nil, from, from.AddDate(0, 0, 1), false)
+}
+
+// showBudgetRequests opens History on what a budget counts: the requests
+// of its scope in its own current period, which need not be the period the
+// dashboard shows.
+func (d *dashboard) showBudgetRequests(b budget.Status) tea.Cmd {
+	var words []string
+	switch sc := b.Scope; sc.Kind {
+	case budget.KindProvider:
+		words = append(words, "provider:"+sc.Provider)
+	case budget.KindModel:
+		words = append(words, "model:"+sc.Provider+"/"+sc.Model)
+	case budget.KindKey:
+		words = append(words, "key:"+sc.Provider+"/"+sc.Label)
+	}
+	return d.listRequests(words, b.Start, b.End, true)
+}
+
+// listRequests is the one way from a dashboard figure to History: the
+// filter words, the period, and the way back here. budgetSpend says the
+// figure is a budget's, which counts unpriced requests at their fallback.
+func (d *dashboard) listRequests(words []string, from, to time.Time, budgetSpend bool) tea.Cmd {
+	words = append(words, periodWords(from, to, d.c.app.Location()))
+	return goTo(pageHistory, showRequestsMsg{query: strings.Join(words, " "), page: pageDashboard, label: "the dashboard", budgetSpend: budgetSpend})
 }
 
 type customRangeMsg struct {
@@ -443,20 +562,12 @@ func (d *dashboard) View() string {
 		}
 		out = append(out, fit(st.Banner.Render(fmt.Sprintf("⚠ %d unacknowledged alert%s: %s", n, plural(n), latest.Message))+st.Muted.Render("  (press 7 to review)"), w, false))
 	}
-	total := strings.Split(d.totalLine(w), "\n")
-	if d.atTotal && d.drill == "" {
-		total[0] = st.Selected.Render(fit(stripANSI(total[0]), w, false))
-	}
-	out = append(out, total...)
+	out = append(out, d.totalLine(w)...)
 	out = append(out, "")
 	if d.drill != "" {
 		out = append(out, d.drillView(w, h-len(out)-1)...)
 	} else {
-		// The chart takes the height the providers leave.
-		chartH := 0
-		if h-len(out) >= 16 {
-			chartH = max(h-len(out)-len(s.Providers)-5, 3)
-		}
+		chartH := d.chartHeight()
 		rowsH := h - len(out) - 1
 		if chartH > 0 {
 			rowsH -= chartH + 3
@@ -511,7 +622,24 @@ func plural(n int) string {
 	return "s"
 }
 
-func (d *dashboard) totalLine(w int) string {
+// chartHeight is how many rows the chart's bars take: the height the
+// providers leave below the lines above them, or 0 when too little is left
+// to draw the chart at all.
+func (d *dashboard) chartHeight() int {
+	above := 2 + len(d.totalLine(d.c.width)) // the period line, a blank line
+	if len(d.sum.Alerts) > 0 {
+		above++
+	}
+	if d.c.height-above < 16 {
+		return 0
+	}
+	return max(d.c.height-above-len(d.sum.Providers)-5, 3)
+}
+
+// totalLine is the period's total and the All budget, on one line when
+// they fit beside each other, else on two; the one under the cursor is
+// highlighted.
+func (d *dashboard) totalLine(w int) []string {
 	st := d.c.st
 	t := d.sum.Total
 	line := st.Strong.Render("Total "+spendCell(t)) + " " + st.Muted.Render(fmt.Sprintf("· %s requests", count(t.Requests)))
@@ -534,10 +662,18 @@ func (d *dashboard) totalLine(w int) string {
 	} else {
 		all = st.Muted.Render("No budget on everything yet (press 6 to add one)")
 	}
-	if lipglossWidth(line)+3+lipglossWidth(all) <= w {
-		return line + "   " + all
+	if d.drill == "" {
+		switch d.at {
+		case atTotal:
+			line = st.Selected.Render(stripANSI(line))
+		case atBudget:
+			all = st.Selected.Render(stripANSI(all))
+		}
 	}
-	return fit(line, w, false) + "\n" + fit(all, w, false)
+	if lipglossWidth(line)+3+lipglossWidth(all) <= w {
+		return []string{line + "   " + all}
+	}
+	return []string{fit(line, w, false), fit(all, w, false)}
 }
 
 // providerTable lists the providers. Two kinds of bar, never mixed up: a
@@ -608,7 +744,13 @@ func (d *dashboard) providerTable(w, h int) string {
 		}
 	}
 	off := scroll(d.cursor, 0, h-1)
-	return d.c.st.table(d.sort.mark(cols), rows, w, h, d.cursor, off)
+	// One figure is under the cursor at a time: no row is marked while
+	// the total, the budget or the chart has it.
+	sel := d.cursor
+	if d.at != atRows {
+		sel = -1
+	}
+	return d.c.st.table(d.sort.mark(cols), rows, w, h, sel, off)
 }
 
 func (d *dashboard) drillView(w, h int) []string {
@@ -657,7 +799,9 @@ func (d *dashboard) drillView(w, h int) []string {
 	return out
 }
 
-// chart draws the last 30 days as vertical bars, h rows high.
+// chart draws the last 30 days as vertical bars, h rows high. With the
+// cursor on it, the day under the cursor is highlighted top to bottom (an
+// empty day too) and the title gives its date and figures.
 func (d *dashboard) chart(w, h int) string {
 	st := d.c.st
 	days := d.sum.Days
@@ -672,10 +816,21 @@ func (d *dashboard) chart(w, h int) string {
 	// days), up to six cells a day.
 	cell := max(min(w/len(days), 6), 1)
 	levels := []rune(" ▁▂▃▄▅▆▇█")
+	sel := -1
+	if d.at == atChart {
+		sel = d.day
+	}
 	rows := make([]string, h)
 	for r := 0; r < h; r++ {
 		var b strings.Builder
-		for _, g := range days {
+		// The bars before the day under the cursor, then that day, then
+		// the rest, each part in its own style.
+		var parts []string
+		for i, g := range days {
+			if i == sel {
+				parts = append(parts, st.OK.Render(b.String()))
+				b.Reset()
+			}
 			units := 0.0
 			if peak > 0 {
 				units = g.Cost.Float() / peak * float64(h*8)
@@ -691,11 +846,15 @@ func (d *dashboard) chart(w, h int) string {
 				ch = levels[int(math.Ceil(fill))]
 			}
 			b.WriteString(strings.Repeat(string(ch), max(cell-1, 1)))
+			if i == sel {
+				parts = append(parts, st.Selected.Inherit(st.OK).Render(b.String()))
+				b.Reset()
+			}
 			if cell > 1 {
 				b.WriteByte(' ')
 			}
 		}
-		rows[r] = st.OK.Render(b.String())
+		rows[r] = strings.Join(append(parts, st.OK.Render(b.String())), "")
 	}
 	maxDay := days[0]
 	for _, g := range days {
@@ -704,6 +863,16 @@ func (d *dashboard) chart(w, h int) string {
 		}
 	}
 	title := st.Header.Render("LAST 30 DAYS") + st.Muted.Render(fmt.Sprintf("  peak %s on %s", maxDay.Cost, maxDay.Key))
+	if sel >= 0 && sel < len(days) {
+		g := days[sel]
+		day := g.Key
+		if t, err := time.Parse(time.DateOnly, g.Key); err == nil {
+			day = t.Format("Mon Jan 2 2006")
+		}
+		title = st.Header.Render("LAST 30 DAYS") + "  " + st.Strong.Render(day+": "+spendCell(g.Totals)) +
+			st.Muted.Render(fmt.Sprintf(" · %s request%s (←/→ day, enter lists them)", count(g.Requests), plural(int(g.Requests))))
+		title = fit(title, w, false)
+	}
 	axisW := cell * len(days)
 	axis := st.Muted.Render(fit(days[0].Key, axisW-10, false) + fit(days[len(days)-1].Key, 10, true))
 	return strings.Join(append(append([]string{title}, rows...), axis), "\n")

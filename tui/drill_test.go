@@ -59,14 +59,14 @@ func TestDrillDownToRequestsAndBack(t *testing.T) {
 
 	// The period's total sits above the first provider.
 	hs.press("up")
-	if !d.atTotal {
+	if d.at != atTotal {
 		t.Fatal("up from the first provider did not reach the total line")
 	}
 	hs.contains("enter list the requests")
 	open("the period", d.sum.Total, func(store.Event) bool { return true }, "filter Nov 1")
 	hs.press("esc")
-	if hs.m.active != pageDashboard || !d.atTotal || d.drill != "" {
-		t.Fatalf("esc from History went to %s (on the total %v, drill %q)", hs.m.active, d.atTotal, d.drill)
+	if hs.m.active != pageDashboard || d.at != atTotal || d.drill != "" {
+		t.Fatalf("esc from History went to %s (cursor at %d, drill %q)", hs.m.active, d.at, d.drill)
 	}
 
 	// A provider: its models and keys, then its own total line.
@@ -118,6 +118,110 @@ func TestDrillDownToRequestsAndBack(t *testing.T) {
 	hs.press("esc")
 	if h.query != "" || hs.m.active != pageHistory {
 		t.Fatalf("esc left the filter %q on %s", h.query, hs.m.active)
+	}
+}
+
+// The chart's days and the All budget lead to their requests too: a day
+// midnight to midnight in the home's zone, the budget in its own period
+// (here the month, while the dashboard shows the week), counted as the
+// budget counts them. Back comes to the same day or line.
+func TestDrillDownFromChartAndBudget(t *testing.T) {
+	a := testApp(t, "", true)
+	loc := a.Location()
+	for _, size := range [][2]int{{120, 40}, {80, 24}} {
+		hs := newHarness(t, a, Options{Now: fixedClock}, size[0], size[1])
+		h := hs.m.pages[pageHistory].(*history)
+		d := hs.m.pages[pageDashboard].(*dashboard)
+		hs.press("w")
+		if !d.loaded || len(d.sum.Days) != 30 {
+			t.Fatalf("%v: the chart has %d days", size, len(d.sum.Days))
+		}
+		// listed reads every page History lists and checks each request
+		// lies in [from, to).
+		listed := func(what string, from, to time.Time) (n int64, cost, fallback money.USD) {
+			t.Helper()
+			if hs.m.active != pageHistory || h.back == nil {
+				t.Fatalf("%v %s: enter opened %s (back %v)", size, what, hs.m.active, h.back)
+			}
+			for h.more {
+				hs.press("G")
+			}
+			for _, e := range h.list {
+				if e.Time.Before(from) || !e.Time.Before(to) {
+					t.Fatalf("%v %s: History lists #%d at %s, outside %s – %s", size, what, e.ID, e.Time, from, to)
+				}
+				n++
+				cost += e.Cost
+				fallback += e.Fallback
+			}
+			return n, cost, fallback
+		}
+
+		// Down past the last provider onto the chart, on today; then back
+		// to the busiest day.
+		hs.press("G", "down")
+		if d.at != atChart || d.day != 29 {
+			t.Fatalf("%v: down past the providers put the cursor at %d, day %d", size, d.at, d.day)
+		}
+		peak := 0
+		for i, g := range d.sum.Days {
+			if g.Cost > d.sum.Days[peak].Cost {
+				peak = i
+			}
+		}
+		for d.day > peak {
+			hs.press("left")
+		}
+		g := d.sum.Days[peak]
+		from, err := time.ParseInLocation(time.DateOnly, g.Key, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.contains(from.Format("Mon Jan 2 2006")+": "+spendCell(g.Totals), "←/→ day")
+		hs.press("enter")
+		n, cost, _ := listed("the day", from, from.AddDate(0, 0, 1))
+		if n == 0 || n != g.Requests || cost != g.Cost {
+			t.Errorf("%v: the day %s lists %d requests costing %s; the chart says %d costing %s", size, g.Key, n, cost, g.Requests, g.Cost)
+		}
+		hs.contains(from.Format("Jan 2 2006"), fmt.Sprintf("%s requests, %s", count(n), spendCell(g.Totals)), "esc back to the dashboard")
+		hs.press("backspace")
+		if hs.m.active != pageDashboard || d.at != atChart || d.day != peak {
+			t.Fatalf("%v: backspace from the day went to %s, cursor at %d, day %d (want %d)", size, hs.m.active, d.at, d.day, peak)
+		}
+		hs.press("right")
+		if d.day != peak+1 {
+			t.Fatalf("%v: right moved to day %d, want %d", size, d.day, peak+1)
+		}
+
+		// Up over the providers and the total to the All budget.
+		for i := 0; i < 20 && d.at != atBudget; i++ {
+			hs.press("up")
+		}
+		b, ok := d.allBudget()
+		if d.at != atBudget || !ok || b.Budget.Period != store.Monthly {
+			t.Fatalf("%v: up did not reach the monthly All budget (cursor at %d, budget %v)", size, d.at, ok)
+		}
+		hs.contains("enter list the requests")
+		hs.press("enter")
+		n, cost, fallback := listed("the budget", b.Start, b.End)
+		want, err := a.Store.Totals(t.Context(), store.Scope{}, b.Start, b.End)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want.Requests || cost+fallback != b.Spent || fallback == 0 {
+			t.Errorf("%v: the budget lists %d requests counting %s + %s unpriced; it counts %d requests, %s", size, n, cost, fallback, want.Requests, b.Spent)
+		}
+		// History names the budget's month, not the dashboard's week, and
+		// the figure as the budget counts it.
+		hs.contains("Nov 1 – Nov 30 2026", fmt.Sprintf("%s requests, %s as budgets count", count(n), b.Spent))
+		hs.press("esc")
+		if hs.m.active != pageDashboard || d.at != atBudget || dashPeriods[d.period] != "week" {
+			t.Fatalf("%v: esc from the budget's requests went to %s, cursor at %d, period %s", size, hs.m.active, d.at, dashPeriods[d.period])
+		}
+		hs.press("down")
+		if d.at != atTotal {
+			t.Fatalf("%v: down from the budget put the cursor at %d, want the total", size, d.at)
+		}
 	}
 }
 

@@ -50,14 +50,18 @@ type historyBack struct {
 	page  pageID
 	query string
 	label string // where esc goes, for the header ("the dashboard")
+	// budgetSpend says the figure behind the list is a budget's, which
+	// counts unpriced requests at their fallback price.
+	budgetSpend bool
 }
 
 // showRequestsMsg opens the list filtered to the requests behind a figure
 // elsewhere; esc goes back to page.
 type showRequestsMsg struct {
-	query string
-	page  pageID
-	label string
+	query       string
+	page        pageID
+	label       string
+	budgetSpend bool
 }
 
 // historyOrder is the column of the store's order for each sortable column
@@ -367,7 +371,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		if h.back != nil {
 			prev = h.back.query
 		}
-		h.back = &historyBack{page: msg.page, query: prev, label: msg.label}
+		h.back = &historyBack{page: msg.page, query: prev, label: msg.label, budgetSpend: msg.budgetSpend}
 		h.query = msg.query
 		h.filter.Blur()
 		h.filter.SetValue(msg.query)
@@ -630,7 +634,12 @@ func (h *history) filterLine() string {
 	if t := h.sums; t != nil {
 		// What the filter selects in all, as the dashboard counts it; a
 		// figure shows whole or not at all.
-		sums := st.Muted.Render(fmt.Sprintf(" · %s request%s, ", count(t.Requests), plural(int(t.Requests)))) + spendCell(*t)
+		spend := spendCell(*t)
+		if h.back != nil && h.back.budgetSpend && t.Fallback > 0 {
+			// As the budget the list was opened from counts them.
+			spend = t.BudgetSpend().String() + st.Muted.Render(" as budgets count")
+		}
+		sums := st.Muted.Render(fmt.Sprintf(" · %s request%s, ", count(t.Requests), plural(int(t.Requests)))) + spend
 		if lipglossWidth(line+sums) <= h.c.width {
 			line += sums
 		}
