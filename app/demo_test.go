@@ -126,15 +126,7 @@ func TestClaimDemoHome(t *testing.T) {
 // by its check and by a request alike.
 func TestOfflineDemoSends(t *testing.T) {
 	ctx := context.Background()
-	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
-	a.SetSecrets(fileSecrets(t))
-	if err := a.ClaimDemoHome(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := a.SeedDemo(ctx, DemoOptions{Events: 100, Days: 3})
-	if err != nil || rep.SecretsErr != nil {
-		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
-	}
+	a := openDemoHome(t, 100, 3)
 	if spec, _ := a.Provider("anthropic"); spec.Kind != providers.KindDemo {
 		t.Fatalf("anthropic speaks %s in a demo home, want the offline demo", spec.Kind)
 	}
@@ -233,14 +225,7 @@ func TestDemoHomeWithoutKeychain(t *testing.T) {
 // rotate it, which the demo refuses before a secret is asked for.
 func TestDemoRejectedKeyAdvice(t *testing.T) {
 	ctx := context.Background()
-	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
-	a.SetSecrets(fileSecrets(t))
-	if err := a.ClaimDemoHome(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if rep, err := a.SeedDemo(ctx, DemoOptions{Events: 50, Days: 2}); err != nil || rep.SecretsErr != nil {
-		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
-	}
+	a := openDemoHome(t, 50, 2)
 	old, err := a.Store.KeyByName(ctx, "openai", "old-laptop")
 	if err != nil {
 		t.Fatal(err)
@@ -278,4 +263,21 @@ func TestDemoRejectedKeyAdvice(t *testing.T) {
 	if err := a.CheckKeyName(ctx, "openai", "mine"); !errors.Is(err, ErrDemoKey) {
 		t.Errorf("CheckKeyName in a demo home: %v", err)
 	}
+}
+
+// openDemoHome opens a new home on the UTC clock with a file keyring,
+// claims it for the demo and seeds it with events over days, its demo keys'
+// secrets stored.
+func openDemoHome(t *testing.T, events, days int) *App {
+	t.Helper()
+	ctx := context.Background()
+	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
+	a.SetSecrets(fileSecrets(t))
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := a.SeedDemo(ctx, DemoOptions{Events: events, Days: days}); err != nil || rep.SecretsErr != nil {
+		t.Fatalf("seed: %v, secrets: %v", err, rep.SecretsErr)
+	}
+	return a
 }

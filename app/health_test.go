@@ -14,14 +14,7 @@ import (
 // is not called ok.
 func TestKeyHealthIsLearned(t *testing.T) {
 	ctx := context.Background()
-	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
-	a.SetSecrets(fileSecrets(t))
-	if err := a.ClaimDemoHome(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.SeedDemo(ctx, DemoOptions{Events: 50, Days: 2}); err != nil {
-		t.Fatal(err)
-	}
+	a := openDemoHome(t, 50, 2)
 	view := func(label string) KeyView {
 		t.Helper()
 		ks, err := a.Keys(ctx)

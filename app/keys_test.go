@@ -60,14 +60,7 @@ func TestHomesSharingAKeychain(t *testing.T) {
 // keys list shows; a name of another provider's key is refused plainly.
 func TestKeyChosenByItsFullName(t *testing.T) {
 	ctx := context.Background()
-	a := openHome(t, t.TempDir(), "timezone = \"UTC\"\n")
-	a.SetSecrets(fileSecrets(t))
-	if err := a.ClaimDemoHome(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.SeedDemo(ctx, DemoOptions{Events: 10, Days: 1}); err != nil {
-		t.Fatal(err)
-	}
+	a := openDemoHome(t, 10, 1)
 	spec, err := a.Provider("openai")
 	if err != nil {
 		t.Fatal(err)
