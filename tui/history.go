@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -27,8 +28,18 @@ type history struct {
 	keys   historyKeys
 	filter textinput.Model
 	query  string // the applied filter
-	more   bool   // a further page may exist
-	keepID int64  // the request the cursor stays on through a reload, if listed
+	// The filter applies as it is typed, once typing pauses: typed counts
+	// the edits so that only the pause after the latest one reads the
+	// list; before is the filter to restore when esc abandons the edit;
+	// problem is why the text typed does not read yet, shown quietly
+	// beside it while the list keeps the last filter that did; failed is
+	// the filter whose read failed while it was typed (a key not known).
+	typed   int
+	before  string
+	problem string
+	failed  string
+	more    bool  // a further page may exist
+	keepID  int64 // the request the cursor stays on through a reload, if listed
 	// sums are the figures of every request the filter selects (not only
 	// those loaded), for the header; sumsID is the read they wait for.
 	sums   *store.Totals
@@ -67,6 +78,14 @@ type showRequestsMsg struct {
 // historyOrder is the column of the store's order for each sortable column
 // of the table, in the sorter's order.
 var historyOrder = []store.EventColumn{store.OrderTime, store.OrderModel, store.OrderStatus, store.OrderTokens, store.OrderCost, store.OrderLatency}
+
+// filterPause is how long typing must pause before the filter reads the
+// list again: long enough that a word typed at speed reads once, short
+// enough to feel immediate.
+const filterPause = 180 * time.Millisecond
+
+// filterTickMsg ends the pause after the typed-th edit of the filter.
+type filterTickMsg struct{ typed int }
 
 // sumsMsg carries the totals of a filter.
 type sumsMsg struct {
@@ -115,6 +134,7 @@ func eventTokens(e store.Event) int64 {
 // Keys offers R only when the request under the cursor can be sent again.
 func (h *history) Keys() help.KeyMap {
 	k := h.keys
+	k.editing = h.filter.Focused()
 	e, ok := h.selected()
 	k.Rerun.SetEnabled(ok && rerunnable(e) == nil)
 	if h.back != nil {
@@ -133,6 +153,12 @@ func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.F
 	var text []string
 	for _, w := range strings.Fields(q) {
 		k, v, ok := strings.Cut(w, ":")
+		if ok && v == "" {
+			if example, known := filterExamples[strings.ToLower(k)]; known {
+				// Half typed, as the filter applies while it is typed.
+				return f, "", fmt.Errorf("%s needs a value, as in %s", w, example)
+			}
+		}
 		if !ok || v == "" {
 			text = append(text, w)
 			continue
@@ -189,6 +215,17 @@ func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.F
 	return f, keyName, nil
 }
 
+// filterExamples shows each filter word with a value, for the word typed
+// without one.
+var filterExamples = map[string]string{
+	"provider": "provider:openai", "p": "p:openai",
+	"model": "model:openai/gpt-4o", "m": "m:openai/gpt-4o",
+	"key": "key:openai/work or key:none", "k": "k:openai/work or k:none",
+	"since": "since:2026-12-01 or since:today", "until": "until:2026-12-01 or until:today",
+	"status": "status:error (ok, error, cancelled or partial)", "s": "s:error (ok, error, cancelled or partial)",
+	"source": "source:proxy (tui, cli, proxy or manual)",
+}
+
 // periodWords writes a filter's period as the tokens parseFilter reads: a
 // date for a local midnight, else the exact time.
 func periodWords(from, to time.Time, loc *time.Location) string {
@@ -230,6 +267,27 @@ func periodText(from, to time.Time, loc *time.Location) string {
 }
 
 func (h *history) Load() tea.Cmd { return tea.Batch(h.read(0), h.readSums()) }
+
+// apply reads the list with the filter as typed. Text that does not read
+// as a filter yet (a half-typed since:2026-1) changes nothing: the list
+// keeps the last filter that read, and problem says why.
+func (h *history) apply() tea.Cmd {
+	q := h.filter.Value()
+	if _, _, err := parseFilter(q, h.c.app.ParseTime); err != nil {
+		h.problem = err.Error()
+		return nil
+	}
+	if q == h.query {
+		if q != h.failed {
+			h.problem = ""
+		}
+		return nil
+	}
+	h.problem, h.failed = "", ""
+	h.query = q
+	h.cursor, h.offset = 0, 0
+	return h.Load()
+}
 
 // readSums sums every request the filter selects; without a filter the
 // header has none to show.
@@ -274,8 +332,13 @@ func (h *history) read(after int64) tea.Cmd {
 		if keyName != "" {
 			p, l, _ := strings.Cut(keyName, "/")
 			k, err := a.Store.KeyByName(ctx, p, l)
+			if errors.Is(err, store.ErrNotFound) {
+				// The store's message names the CLI's command; here
+				// the Keys view is the place to look.
+				return nil, fmt.Errorf("no key %s: the Keys view (5) lists them", keyName)
+			}
 			if err != nil {
-				return nil, fmt.Errorf("no key %s (see the Keys view): %w", keyName, err)
+				return nil, err
 			}
 			f.KeyID = k.ID
 			if f.Provider == "" {
@@ -327,7 +390,16 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		if !h.loaded(msg) {
 			return nil
 		}
+		if msg.err == nil {
+			h.failed = ""
+		}
 		if msg.err != nil {
+			if h.filter.Focused() {
+				// A key not known yet, say, while it is being typed:
+				// the list keeps what it shows.
+				h.problem, h.failed = msg.err.Error(), h.query
+				return nil
+			}
 			return failure(msg.err)
 		}
 		if !msg.more {
@@ -366,7 +438,15 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		h.pane.SetContent(h.detailText(h.paneW))
 		h.pane.GotoTop()
 		return nil
+	case filterTickMsg:
+		if msg.typed != h.typed || !h.filter.Focused() {
+			// Typing went on, or the edit ended, since.
+			return nil
+		}
+		return h.apply()
 	case showRequestsMsg:
+		h.typed++
+		h.problem = ""
 		prev := h.query
 		if h.back != nil {
 			prev = h.back.query
@@ -404,17 +484,35 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	if h.filter.Focused() {
 		switch msg.String() {
 		case "enter":
-			h.filter.Blur()
-			h.query = h.filter.Value()
-			return h.Load()
+			// The filter stays as typed, the pause still running ended
+			// now; text that does not read stays in the field with why.
+			h.typed++
+			cmd := h.apply()
+			if h.problem == "" {
+				h.filter.Blur()
+			}
+			return cmd
 		case "esc":
+			// Back to the filter from before the edit.
+			h.typed++
+			h.problem, h.failed = "", ""
 			h.filter.Blur()
-			h.filter.SetValue(h.query)
-			return nil
+			h.filter.SetValue(h.before)
+			if h.query == h.before {
+				return nil
+			}
+			h.query = h.before
+			return h.Load()
 		}
+		was := h.filter.Value()
 		var cmd tea.Cmd
 		h.filter, cmd = h.filter.Update(msg)
-		return cmd
+		if h.filter.Value() == was {
+			return cmd
+		}
+		h.typed++
+		typed := h.typed
+		return tea.Batch(cmd, h.c.after(filterPause, func(time.Time) tea.Msg { return filterTickMsg{typed} }))
 	}
 	if h.detailOpen {
 		switch {
@@ -430,6 +528,8 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
+		h.before = h.query
+		h.problem, h.failed = "", ""
 		return h.filter.Focus()
 	case key.Matches(msg, k.Back) && h.back != nil:
 		// Back along the drill-down, the list getting its own filter back.
@@ -562,7 +662,18 @@ func (h *history) listRoom() int {
 func (h *history) View() string {
 	st := h.c.st
 	w, ht := h.c.width, h.c.height
+	// The field shows its whole placeholder only with a width, and pads
+	// typed text to it: a width while it is empty, none once typed into,
+	// so that a problem fits beside the text.
+	h.filter.SetWidth(0)
+	if h.filter.Value() == "" {
+		h.filter.SetWidth(max(w-3, 1))
+	}
 	head := h.filter.View()
+	if h.filter.Focused() && h.problem != "" {
+		// Quietly: the text may only be half typed.
+		head += st.Muted.Render("  " + h.problem)
+	}
 	if !h.filter.Focused() {
 		if h.query == "" {
 			head = st.Muted.Render("/ to filter by provider: model: key: status: source: since: until: or words")
