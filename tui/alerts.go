@@ -21,7 +21,14 @@ type alerts struct {
 }
 
 func newAlerts(c *common) *alerts {
-	return &alerts{loader: newLoader[store.Alert](pageAlerts), c: c, keys: newAlertsKeys()}
+	p := &alerts{c: c, keys: newAlertsKeys()}
+	p.loader = newLoader[store.Alert](pageAlerts).withFilter("filter alerts, e.g. threshold openai", p.rowText)
+	return p
+}
+
+// rowText is the text of an alert's row that the filter matches.
+func (p *alerts) rowText(a store.Alert) string {
+	return strings.Join([]string{a.Time.In(p.c.app.Location()).Format("Jan 02 15:04"), string(a.Kind), a.Scope, a.Message}, " ")
 }
 
 func (p *alerts) Keys() help.KeyMap { return p.keys }
@@ -42,6 +49,9 @@ func (p *alerts) Update(msg tea.Msg) tea.Cmd {
 		}
 		return p.c.bell(p.list)
 	case tea.KeyPressMsg:
+		if cmd, ok := p.filterKey(msg); ok {
+			return cmd
+		}
 		k := p.keys
 		switch {
 		case key.Matches(msg, k.ShowAll):
@@ -83,10 +93,13 @@ func (p *alerts) View() string {
 	if p.all {
 		which = "all"
 	}
-	out := []string{st.Title.Render("Alerts") + st.Muted.Render(fmt.Sprintf("  %s (%d) · h toggles acknowledged ones", which, len(p.list))), ""}
+	out := []string{fit(p.filterHead(st, "Alerts", fmt.Sprintf("  %s (%d) · h toggles acknowledged ones", which, len(p.list)), "alerts"), w, false), ""}
 	if len(p.list) == 0 {
 		if p.err != nil {
 			return strings.Join(append(out, st.Over.Render(p.err.Error())), "\n")
+		}
+		if len(p.unfiltered) > 0 {
+			return strings.Join(append(out, st.Muted.Render("No alert matches the filter.")), "\n")
 		}
 		if !p.loading {
 			out = append(out, st.OK.Render("No alerts. Budgets raise them at their thresholds, on forecasts and on unusual days."))

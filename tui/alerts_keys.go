@@ -4,22 +4,26 @@ import "charm.land/bubbles/v2/key"
 
 type alertsKeys struct {
 	listKeys
+	filterKeys
 	Ack, AckAll, ShowAll key.Binding
 }
 
 func newAlertsKeys() alertsKeys {
 	return alertsKeys{
-		listKeys: newListKeys(),
-		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		AckAll:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "acknowledge all")),
-		ShowAll:  key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "show/hide acknowledged")),
+		listKeys:   newListKeys(),
+		filterKeys: newFilterKeys(),
+		Ack:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+		AckAll:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "acknowledge all")),
+		ShowAll:    key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "show/hide acknowledged")),
 	}
 }
 
 // ShortHelp implements help.KeyMap.
-func (k alertsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Ack, k.AckAll, k.ShowAll} }
+func (k alertsKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Filter, k.Ack, k.AckAll, k.ShowAll}
+}
 
 // FullHelp implements help.KeyMap.
 func (k alertsKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Ack, k.AckAll, k.ShowAll}}
+	return [][]key.Binding{{k.Up, k.Down, k.Filter, k.Clear}, {k.Ack, k.AckAll, k.ShowAll}}
 }

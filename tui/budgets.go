@@ -25,7 +25,17 @@ type budgets struct {
 }
 
 func newBudgets(c *common) *budgets {
-	return &budgets{loader: newLoader[budget.Status](pageBudgets).withDialogWrites(), c: c, keys: newBudgetsKeys()}
+	return &budgets{loader: newLoader[budget.Status](pageBudgets).withDialogWrites().withFilter("filter budgets, e.g. openai monthly", budgetRowText), c: c, keys: newBudgetsKeys()}
+}
+
+// budgetRowText is the text of a budget's row that the filter matches.
+func budgetRowText(s budget.Status) string {
+	b := s.Budget
+	hard := ""
+	if b.Hard {
+		hard = "hard"
+	}
+	return strings.Join([]string{b.Scope, string(b.Period), hard, s.Spent.String() + " of " + b.Limit.String(), percent(s.Percent)}, " ")
 }
 
 func (p *budgets) Keys() help.KeyMap { return p.keys }
@@ -44,6 +54,9 @@ func (p *budgets) Update(msg tea.Msg) tea.Cmd {
 		p.loaded(msg)
 		return nil
 	case tea.KeyPressMsg:
+		if cmd, ok := p.filterKey(msg); ok {
+			return cmd
+		}
 		k := p.keys
 		switch {
 		case key.Matches(msg, k.Add):
@@ -163,10 +176,13 @@ func (p *budgets) View() string {
 	st := p.c.st
 	w, h := p.c.width, p.c.height
 	now := p.c.now()
-	out := []string{st.Title.Render("Budgets") + st.Muted.Render("  spend in the current period; hard budgets refuse requests once reached"), ""}
+	out := []string{fit(p.filterHead(st, "Budgets", "  spend in the current period; hard budgets refuse requests once reached", "budgets"), w, false), ""}
 	if len(p.list) == 0 {
 		if p.err != nil {
 			return strings.Join(append(out, st.Over.Render(p.err.Error())), "\n")
+		}
+		if len(p.unfiltered) > 0 {
+			return strings.Join(append(out, st.Muted.Render("No budget matches the filter.")), "\n")
 		}
 		if !p.loading {
 			out = append(out, "No budgets yet. Press "+st.Key.Render("a")+" to add one — for example $50 a month on everything.")

@@ -4,22 +4,26 @@ import "charm.land/bubbles/v2/key"
 
 type budgetsKeys struct {
 	listKeys
+	filterKeys
 	Add, Edit, Delete key.Binding
 }
 
 func newBudgetsKeys() budgetsKeys {
 	return budgetsKeys{
-		listKeys: newListKeys(),
-		Add:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
-		Edit:     key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e", "edit")),
-		Delete:   key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete")),
+		listKeys:   newListKeys(),
+		filterKeys: newFilterKeys(),
+		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
+		Edit:       key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e", "edit")),
+		Delete:     key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete")),
 	}
 }
 
 // ShortHelp implements help.KeyMap.
-func (k budgetsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Add, k.Edit, k.Delete} }
+func (k budgetsKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Filter, k.Add, k.Edit, k.Delete}
+}
 
 // FullHelp implements help.KeyMap.
 func (k budgetsKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Add, k.Edit, k.Delete}}
+	return [][]key.Binding{{k.Up, k.Down, k.Filter, k.Clear}, {k.Add, k.Edit, k.Delete}}
 }

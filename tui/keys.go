@@ -30,6 +30,18 @@ func (k globalKeys) FullHelp() [][]key.Binding {
 }
 
 // listKeys are the cursor keys every list shares.
+// filterKeys open and clear a list's / filter (see loader.filterKey).
+type filterKeys struct {
+	Filter, Clear key.Binding
+}
+
+func newFilterKeys() filterKeys {
+	return filterKeys{
+		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+	}
+}
+
 type listKeys struct {
 	Up, Down, Top, Bottom key.Binding
 }

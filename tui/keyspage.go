@@ -31,7 +31,7 @@ type keysPage struct {
 type addKeyMsg struct{}
 
 func newKeysPage(c *common) *keysPage {
-	p := &keysPage{loader: newLoader[app.KeyView](pageKeys).withDialogWrites(), c: c, keys: newKeysPageKeys()}
+	p := &keysPage{loader: newLoader[app.KeyView](pageKeys).withDialogWrites().withFilter("filter keys, e.g. openai rejected", keyRowText), c: c, keys: newKeysPageKeys()}
 	// AGE and LAST USED show how long ago: the earlier time is the larger
 	// figure.
 	ago := func(t time.Time) int64 { return -t.UnixNano() }
@@ -44,6 +44,15 @@ func newKeysPage(c *common) *keysPage {
 		sortCol[app.KeyView]{title: "STATUS", cmp: byText(func(k app.KeyView) string { return k.Status() })},
 	)
 	return p
+}
+
+// keyRowText is the text of a key's row that the filter matches.
+func keyRowText(k app.KeyView) string {
+	src := string(k.Source)
+	if k.Env != "" {
+		src = k.Env
+	}
+	return strings.Join([]string{k.Provider, k.Label, "…" + k.Last4, src, k.Status()}, " ")
 }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keys }
@@ -75,6 +84,9 @@ func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 
 func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
+	if cmd, ok := p.filterKey(msg); ok {
+		return cmd
+	}
 	if key.Matches(msg, k.Add) {
 		return p.openAdd()
 	}
@@ -290,7 +302,7 @@ func (p *keysPage) View() string {
 			due++
 		}
 	}
-	title := st.Title.Render("Keys") + st.Muted.Render(fmt.Sprintf("  %d · secrets stay in %s; only their last 4 characters show", len(p.list), p.keyring()))
+	title := p.filterHead(st, "Keys", fmt.Sprintf("  %d · secrets stay in %s; only their last 4 characters show", len(p.list), p.keyring()), "keys")
 	out = append(out, fit(title, w, false))
 	if due > 0 {
 		fix := "press r on it to replace the secret"
@@ -306,6 +318,8 @@ func (p *keysPage) View() string {
 	if len(p.list) == 0 {
 		if p.err != nil {
 			out = append(out, st.Over.Render(p.err.Error()))
+		} else if len(p.unfiltered) > 0 {
+			out = append(out, st.Muted.Render("No key matches the filter."))
 		} else if !p.loading {
 			out = append(out, "No keys yet. Press "+st.Key.Render("a")+" to add one; keys in OPENAI_API_KEY and friends appear here by themselves.")
 		}

@@ -1,6 +1,12 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
 
 // loader is the state every list page shares: the list, its cursor and
 // scroll, the request it waits for and the write it has in flight. Pages
@@ -20,11 +26,20 @@ type loader[T any] struct {
 	// open, working, until the write ends (see withDialogWrites).
 	dialogWrites bool
 
-	// sort orders list; natural is the list in the order it was loaded
-	// and perm maps list's rows to natural's.
+	// sort orders list; natural is the rows the filter lets through, in
+	// the order they were loaded, and perm maps list's rows to natural's.
 	sort    sorter[T]
 	natural []T
 	perm    []int
+
+	// filter narrows the list as one types after /; rowText gives the
+	// text of a row's visible columns, and is nil on a page without a
+	// filter. unfiltered is the list as loaded, before the filter, and
+	// shown maps natural's rows to unfiltered's.
+	filter     textinput.Model
+	rowText    func(T) string
+	unfiltered []T
+	shown      []int
 }
 
 // loadedMsg carries the items of a list page's load.
@@ -53,11 +68,130 @@ func (l loader[T]) withDialogWrites() loader[T] {
 	return l
 }
 
+// withFilter gives a page the / filter: every word typed must appear in
+// some column of a row, as rowText writes the row's visible columns.
+func (l loader[T]) withFilter(placeholder string, rowText func(T) string) loader[T] {
+	l.filter = newInput("/ ", placeholder)
+	l.rowText = rowText
+	return l
+}
+
 // Busy reports whether a load is in flight (the spinner turns).
 func (l *loader[T]) Busy() bool { return l.loading }
 
-// Editing reports whether a text field has focus; a plain list has none.
-func (l *loader[T]) Editing() bool { return false }
+// Editing reports whether a text field has focus: the filter, while it is
+// typed.
+func (l *loader[T]) Editing() bool { return l.filter.Focused() }
+
+// filtered reports whether the filter hides rows.
+func (l *loader[T]) filtered() bool {
+	return l.rowText != nil && strings.TrimSpace(l.filter.Value()) != ""
+}
+
+// setRows lists items, loaded anew, through the filter in the sort's
+// order; the cursor keeps its place.
+func (l *loader[T]) setRows(items []T) {
+	l.unfiltered = items
+	l.refilter(false)
+}
+
+// refilter lists the rows the filter matches. With keep, the cursor stays
+// on the row it was on while that row still matches.
+func (l *loader[T]) refilter(keep bool) {
+	at := -1
+	if keep && l.cursor < len(l.perm) && l.perm[l.cursor] < len(l.shown) {
+		at = l.shown[l.perm[l.cursor]]
+	}
+	var words []string
+	if l.rowText != nil {
+		words = strings.Fields(strings.ToLower(l.filter.Value()))
+	}
+	l.natural, l.shown = l.natural[:0:0], l.shown[:0:0]
+	for i, it := range l.unfiltered {
+		if matchWords(words, l.rowText, it) {
+			l.natural = append(l.natural, it)
+			l.shown = append(l.shown, i)
+		}
+	}
+	l.arrange(false)
+	l.cursor = min(l.cursor, max(len(l.list)-1, 0))
+	for i, j := range l.perm {
+		if l.shown[j] == at {
+			l.cursor = i
+		}
+	}
+}
+
+// matchWords reports whether every word appears in the row's text. The
+// columns are joined by spaces, which no word holds, so each word
+// matches within one column.
+func matchWords[T any](words []string, text func(T) string, it T) bool {
+	if len(words) == 0 {
+		return true
+	}
+	t := strings.ToLower(text(it))
+	for _, w := range words {
+		if !strings.Contains(t, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterKey handles the filter's keys, reporting whether msg was one.
+// While the filter is typed every key goes to it and the list follows;
+// enter keeps the filter, esc drops it. On the list, / opens the filter
+// and esc clears a filter set; only on an unfiltered list does esc go on
+// to the page.
+func (l *loader[T]) filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if l.rowText == nil {
+		return nil, false
+	}
+	if l.filter.Focused() {
+		switch msg.String() {
+		case "enter", "down":
+			l.filter.Blur()
+			return nil, true
+		case "esc":
+			l.filter.Blur()
+			l.filter.SetValue("")
+			l.refilter(true)
+			return nil, true
+		}
+		var cmd tea.Cmd
+		l.filter, cmd = l.filter.Update(msg)
+		l.refilter(true)
+		return cmd, true
+	}
+	switch msg.String() {
+	case "/":
+		return l.filter.Focus(), true
+	case "esc":
+		if l.filter.Value() != "" {
+			l.filter.SetValue("")
+			l.refilter(true)
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// filterHead is a page's header line: the field while the filter is
+// typed, the filter and how many rows it shows while one is set, else the
+// title and the page's own line.
+func (l *loader[T]) filterHead(st *styles, title, line, rows string) string {
+	switch {
+	case l.filter.Focused():
+		return l.filter.View()
+	case l.filtered():
+		return st.Title.Render(title) + "  " + st.Key.Render("filter ") + l.filter.Value() +
+			st.Muted.Render(fmt.Sprintf("  %d of %d %s · esc clears", len(l.list), len(l.unfiltered), rows))
+	}
+	return st.Title.Render(title) + st.Muted.Render(line)
+}
+
+// restyle follows the terminal's background.
+func (l *loader[T]) restyle(dark bool) { restyleInput(&l.filter, dark) }
 
 // load starts fetch in a command, superseding any load still running.
 func (l *loader[T]) load(c *common, fetch func() ([]T, error)) tea.Cmd {
@@ -90,12 +224,9 @@ func (l *loader[T]) loaded(msg loadedMsg[T]) bool {
 	switch {
 	case msg.err != nil:
 	case msg.more:
-		l.natural = append(l.natural, msg.items...)
-		l.arrange(false)
+		l.setRows(append(l.unfiltered, msg.items...))
 	default:
-		l.natural = msg.items
-		l.arrange(false)
-		l.cursor = min(l.cursor, max(len(l.list)-1, 0))
+		l.setRows(msg.items)
 	}
 	return true
 }
@@ -129,11 +260,11 @@ func (l *loader[T]) sortKey(msg tea.KeyPressMsg, k sortKeys) bool {
 // last returns the last item in the order loaded (the oldest of a list
 // read newest first), whatever the sort.
 func (l *loader[T]) last() (T, bool) {
-	if len(l.natural) == 0 {
+	if len(l.unfiltered) == 0 {
 		var zero T
 		return zero, false
 	}
-	return l.natural[len(l.natural)-1], true
+	return l.unfiltered[len(l.unfiltered)-1], true
 }
 
 // work runs a write in a command; its doneMsg supersedes any earlier

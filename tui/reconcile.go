@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/byokhq/byok/app"
@@ -26,12 +25,10 @@ const reconcileDays = 30
 // one types.
 type reconcilePage struct {
 	loader[app.ReconcileRow]
-	c      *common
-	keys   reconcileKeys
-	filter textinput.Model
-	// days are the day rows, newest first, before the filter; keyRows
-	// are the per-key rows of every day, beside them.
-	days    []app.ReconcileRow
+	c    *common
+	keys reconcileKeys
+	// keyRows are the per-key rows of every day; the loader lists the
+	// day rows, newest first.
 	keyRows []app.ReconcileRow
 	// open is the day shown in detail, with byok's own requests of it.
 	open     *app.ReconcileRow
@@ -46,8 +43,8 @@ type reconcileEventsMsg struct {
 }
 
 func newReconcilePage(c *common) *reconcilePage {
-	p := &reconcilePage{loader: newLoader[app.ReconcileRow](pageReconcile), c: c, keys: newReconcileKeys(),
-		filter: newInput("/ ", "filter days, e.g. openai unseen or 2026-11")}
+	p := &reconcilePage{c: c, keys: newReconcileKeys()}
+	p.loader = newLoader[app.ReconcileRow](pageReconcile).withFilter("filter days, e.g. openai unseen or 2026-11", p.rowText)
 	// A day the provider has not reported sorts below every reported one.
 	reported := func(r app.ReconcileRow) int64 {
 		if !r.HasReported {
@@ -67,7 +64,15 @@ func newReconcilePage(c *common) *reconcilePage {
 }
 
 func (p *reconcilePage) Keys() help.KeyMap { return p.keys }
-func (p *reconcilePage) Editing() bool     { return p.filter.Focused() }
+
+// rowText is the text of a day's row that the filter matches.
+func (p *reconcilePage) rowText(r app.ReconcileRow) string {
+	reported, diff := "—", ""
+	if r.HasReported {
+		reported, diff = r.Reported.String(), signedUSD(r.Diff)
+	}
+	return strings.Join([]string{r.Provider, r.Day.Format(time.DateOnly), r.Byok.String(), reported, diff, string(r.State)}, " ")
+}
 
 func (p *reconcilePage) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
@@ -86,28 +91,12 @@ func (p *reconcilePage) split(rows []app.ReconcileRow) {
 		}
 	}
 	slices.Reverse(days)
-	p.days, p.keyRows = days, keys
+	p.keyRows = keys
+	p.setRows(days)
 }
 
-// apply lists the days the filter matches, in the sort's order. Every
-// word of the filter must appear in the day's provider, date or state.
-// The cursor goes to the day at when it is listed, else to the top.
-func (p *reconcilePage) apply(at *app.ReconcileRow) {
-	words := strings.Fields(strings.ToLower(p.filter.Value()))
-	p.natural = p.natural[:0:0]
-	for _, r := range p.days {
-		text := strings.ToLower(r.Provider + " " + r.Day.Format(time.DateOnly) + " " + string(r.State))
-		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
-			p.natural = append(p.natural, r)
-		}
-	}
-	p.arrange(false)
-	p.cursor, p.offset = 0, 0
-	for i, r := range p.list {
-		if at != nil && sameDay(*at, r) {
-			p.cursor = i
-		}
-	}
+// follow closes the open day once the cursor leaves it.
+func (p *reconcilePage) follow() {
 	if r, ok := p.selected(); !ok || p.open == nil || !sameDay(*p.open, r) {
 		p.open, p.events = nil, nil
 	}
@@ -126,11 +115,12 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		sel, had := p.selected()
 		if p.loaded(msg) && msg.err == nil {
 			p.split(msg.items)
-			if had {
-				p.apply(&sel)
-			} else {
-				p.apply(nil)
+			for i, r := range p.list {
+				if had && sameDay(sel, r) {
+					p.cursor = i
+				}
 			}
+			p.follow()
 		}
 		return nil
 	case reconcileEventsMsg:
@@ -145,45 +135,27 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return p.key(msg)
 	}
-	if p.filter.Focused() {
-		var cmd tea.Cmd
-		p.filter, cmd = p.filter.Update(msg)
-		return cmd
-	}
 	return nil
 }
 
 func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
-	if p.filter.Focused() {
-		// The list follows every key typed; enter keeps the filter, esc
-		// drops it.
-		switch msg.String() {
-		case "enter", "down":
-			p.filter.Blur()
-			return nil
-		case "esc":
-			p.filter.Blur()
-			p.filter.SetValue("")
-			p.apply(nil)
-			return nil
-		}
-		var cmd tea.Cmd
-		p.filter, cmd = p.filter.Update(msg)
-		p.apply(nil)
+	// Esc closes the open day first, then clears the filter.
+	if key.Matches(msg, k.Clear) && p.open != nil && !p.Editing() {
+		p.open, p.events = nil, nil
+		return nil
+	}
+	if cmd, ok := p.filterKey(msg); ok {
+		p.follow()
 		return cmd
 	}
 	switch {
-	case key.Matches(msg, k.Filter):
-		return p.filter.Focus()
 	case key.Matches(msg, k.Clear):
-		// Esc closes the open day first, then clears the filter.
-		switch {
-		case p.open != nil:
-			p.open, p.events = nil, nil
-		case p.filter.Value() != "":
+		// Backspace clears the filter as esc does.
+		if p.filtered() {
 			p.filter.SetValue("")
-			p.apply(nil)
+			p.refilter(true)
+			p.follow()
 		}
 	case key.Matches(msg, k.Run):
 		return p.run()
@@ -239,19 +211,13 @@ func (p *reconcilePage) run() tea.Cmd {
 func (p *reconcilePage) View() string {
 	st := p.c.st
 	w, h := p.c.width, p.c.height
-	head := p.filter.View()
-	if !p.filter.Focused() {
-		head = st.Title.Render("Reconcile") + st.Muted.Render(fmt.Sprintf("  byok against the providers' bills, last %d UTC days · / filters", reconcileDays))
-		if q := p.filter.Value(); q != "" {
-			head = st.Title.Render("Reconcile") + "  " + st.Key.Render("filter ") + q + st.Muted.Render(fmt.Sprintf("  %d of %d days · esc clears", len(p.list), len(p.days)))
-		}
-	}
+	head := p.filterHead(st, "Reconcile", fmt.Sprintf("  byok against the providers' bills, last %d UTC days · / filters", reconcileDays), "days")
 	out := []string{fit(head, w, false), ""}
 	if len(p.list) == 0 {
 		switch {
 		case p.err != nil:
 			out = append(out, st.Over.Render(p.err.Error()))
-		case len(p.days) > 0:
+		case len(p.unfiltered) > 0:
 			out = append(out, st.Muted.Render("No day matches the filter."))
 		case !p.loading:
 			out = append(out, wrap("Nothing reconciled yet. Add an admin key (byok keys add openai --admin; Anthropic's Admin API key, an OpenRouter management key), then press r.", w))

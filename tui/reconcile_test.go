@@ -115,6 +115,9 @@ func TestReconcileView(t *testing.T) {
 	hs.press("esc")
 	hs.contains("2026-11-22", "2026-11-23", "2026-11-24")
 	hs.lacks("filter unseen")
+	// The cursor stayed on the day it was on through the filter.
+	hs.contains("openai 2026-11-23: byok $1.00")
+	hs.press("g")
 	// s steps through the columns to REPORTED, largest first: the billed
 	// day leads. S reverses.
 	before := func(a, b string) bool {
