@@ -208,6 +208,13 @@ func (a *App) AddAdminKey(ctx context.Context, provider, label, secret string, v
 	return a.addKey(ctx, provider, label, secret, validate, true)
 }
 
+// TakesAdminKey says whether a provider has an admin or management key
+// byok can read reports or balances with, the providers AddAdminKey
+// accepts, so a form can offer the choice only where it is one.
+func TakesAdminKey(provider string) bool {
+	return reports.Capabilities(provider).Admin
+}
+
 func (a *App) addKey(ctx context.Context, provider, label, secret string, validate, admin bool) (store.Key, error) {
 	spec, err := a.KeySpec(provider)
 	if err != nil {

@@ -52,7 +52,11 @@ func keyRowText(k app.KeyView) string {
 	if k.Env != "" {
 		src = k.Env
 	}
-	return strings.Join([]string{k.Provider, k.Label, "…" + k.Last4, src, k.Status()}, " ")
+	kind := ""
+	if k.Admin {
+		kind = "admin"
+	}
+	return strings.Join([]string{k.Provider, k.Label, kind, "…" + k.Last4, src, k.Status()}, " ")
 }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keys }
@@ -228,7 +232,7 @@ func (p *keysPage) keyProviders() []huh.Option[string] {
 func (p *keysPage) addForm() dialog {
 	v := &struct {
 		provider, label, secret string
-		validate                bool
+		validate, admin         bool
 	}{label: "default", validate: true}
 	opts := p.keyProviders()
 	if len(opts) > 0 {
@@ -255,21 +259,36 @@ func (p *keysPage) addForm() dialog {
 					return nil
 				}),
 		),
+		// The choice is asked only of providers whose admin or management
+		// key byok can read, the ones AddAdminKey accepts.
+		huh.NewGroup(
+			huh.NewConfirm().Title("Is it an admin key?").Description("reads usage, cost and balance reports; never used for prompts").
+				Affirmative("Admin key").Negative("Ordinary key").Value(&v.admin),
+		).WithHideFunc(func() bool { return !app.TakesAdminKey(v.provider) }),
 		huh.NewGroup(
 			huh.NewInput().Title("Key").DescriptionFunc(func() string {
+				if v.admin && app.TakesAdminKey(v.provider) {
+					return "its admin or management key; kept in " + p.keyring() + " only"
+				}
 				if spec, ok := p.c.app.Registry.Get(v.provider); ok && spec.Structured {
 					return "the credentials as one JSON value; kept in " + p.keyring() + " only"
 				}
 				return "kept in " + p.keyring() + " only; never shown again"
-			}, &v.provider).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
+			}, []any{&v.provider, &v.admin}).EchoMode(huh.EchoModePassword).Value(&v.secret).Validate(huh.ValidateNotEmpty()),
 			huh.NewConfirm().Title("Check it with the provider now?").Value(&v.validate),
 		),
 	)
 	return newFormDialog(p.c, "Add a key", form, "Checking and saving the key…", func() tea.Cmd {
 		ctx, a := p.c.ctx, p.c.app
 		provider, label, secret, validate := v.provider, strings.TrimSpace(v.label), v.secret, v.validate
+		admin := v.admin && app.TakesAdminKey(provider) // a choice made before the provider changed does not count
 		v.secret = ""
-		return p.keyWork("", "added", func() (store.Key, error) { return a.AddKey(ctx, provider, label, secret, validate) })
+		return p.keyWork("", "added", func() (store.Key, error) {
+			if admin {
+				return a.AddAdminKey(ctx, provider, label, secret, validate)
+			}
+			return a.AddKey(ctx, provider, label, secret, validate)
+		})
 	})
 }
 
@@ -348,7 +367,11 @@ func (p *keysPage) View() string {
 		if k.Env != "" {
 			src = k.Env
 		}
-		r := []string{mark, k.Provider, k.Label, "…" + k.Last4, src, strings.TrimSuffix(age(now, now.Add(-k.Age(now))), " ago"), age(now, k.LastUsedAt), status}
+		label := k.Label
+		if k.Admin {
+			label += " (admin)" // reads reports only; never sends a prompt
+		}
+		r := []string{mark, k.Provider, label, "…" + k.Last4, src, strings.TrimSuffix(age(now, now.Add(-k.Age(now))), " ago"), age(now, k.LastUsedAt), status}
 		if w >= 110 {
 			checked := k.ValidatedAt
 			if k.HealthAt.After(checked) && k.Health != store.HealthOK {

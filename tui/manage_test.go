@@ -60,6 +60,8 @@ func TestKeys(t *testing.T) {
 	hs.press("ctrl+u")
 	hs.typeText("default")
 	hs.press("enter")
+	hs.contains("Is it an admin key?", "never used for prompts")
+	hs.press("enter") // an ordinary key, the choice's default
 	hs.typeText(secret)
 	hs.lacks(secret)
 	hs.press("enter")
@@ -332,7 +334,7 @@ func TestKeysNameTheirKeyring(t *testing.T) {
 		hs := newHarness(t, testAppAt(t, home), Options{StartView: "keys", Now: fixedClock}, 100, 24)
 		hs.contains(tc.want)
 		hs.press("a")
-		hs.press("enter", "enter")
+		hs.press("enter", "enter", "enter") // OpenAI, its label, an ordinary key
 		hs.contains("kept in " + strings.TrimPrefix(tc.want, "secrets stay in ") + " only")
 	}
 }
@@ -393,7 +395,92 @@ func TestAddKeyRefusesATakenLabelFirst(t *testing.T) {
 	hs.press("ctrl+u")
 	hs.typeText("fresh")
 	hs.press("enter")
+	hs.contains("Is it an admin key?")
+	hs.press("enter")
 	hs.contains("never shown again")
+}
+
+// The add form stores an OpenAI admin key through app.AddAdminKey, checked
+// with OpenAI's admin call against a server that answers it for that key
+// only, and the Keys view lists it as admin; a provider that takes no admin
+// key is not asked the question.
+func TestAddFormAddsAnAdminKey(t *testing.T) {
+	const adminSecret = "sk-admin-FAKE-tui-form-000000000000adm1"
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		seen = append(seen, r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		if !strings.HasPrefix(r.URL.Path, "/v1/organization/") || auth != adminSecret {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"error":{"message":"You have insufficient permissions for this operation. Missing scopes: api.management.read.","type":"invalid_request_error","param":null,"code":null}}`)
+			return
+		}
+		fmt.Fprint(w, `{"object":"list","data":[],"has_more":false}`)
+	}))
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	cfg := fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := testAppAt(t, home)
+	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "secrets.enc"),
+		Passphrase: func() (string, error) { return "test passphrase", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetSecrets(sec)
+	ctx := context.Background()
+	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
+	p := hs.m.pages[pageKeys].(*keysPage)
+
+	hs.press("a")
+	hs.press("enter") // the first provider: OpenAI
+	hs.press("ctrl+u")
+	hs.typeText("billing")
+	hs.press("enter")
+	hs.contains("Is it an admin key?", "reads usage, cost and balance reports; never used for prompts", "Admin key", "Ordinary key")
+	hs.press("left", "enter") // Admin key
+	hs.contains("its admin or management key")
+	hs.typeText(adminSecret)
+	hs.press("enter", "enter") // checked with OpenAI now, the default
+	if hs.m.dialog != nil {
+		t.Fatalf("the form is still open:\n%s", hs.screen())
+	}
+	if len(seen) == 0 || !strings.HasPrefix(seen[len(seen)-1], "/v1/organization/") {
+		t.Fatalf("the key was not checked with an admin call: %q", seen)
+	}
+	k, err := a.Store.KeyByName(ctx, "openai", "billing")
+	if err != nil || !k.Admin || k.ValidatedAt.IsZero() {
+		t.Fatalf("stored: %+v %v", k, err)
+	}
+	if got, err := sec.Get(ctx, "openai/billing"); err != nil || got != adminSecret {
+		t.Fatalf("the keyring holds %q (%v)", got, err)
+	}
+	if len(p.list) != 1 || !p.list[0].Admin {
+		t.Fatalf("the view lists %+v", p.list)
+	}
+	hs.contains("openai/billing added", "billing (admin)", "…adm1")
+	hs.lacks(adminSecret)
+
+	// DeepSeek takes no admin key: after its label comes the key itself.
+	hs.press("a")
+	found := false
+	for _, o := range p.keyProviders() {
+		if o.Value == "deepseek" {
+			found = true
+			break
+		}
+		hs.press("down")
+	}
+	if !found {
+		t.Fatal("no deepseek in the provider list")
+	}
+	hs.contains("DeepSeek")
+	hs.press("enter", "enter") // the label "default"
+	hs.contains("never shown again")
+	hs.lacks("Is it an admin key?")
 }
 
 // demoApp opens a claimed offline demo home with its sample data, the

@@ -194,6 +194,10 @@ func (p *reconcilePage) run() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
 	return p.work(p.c, func() (noticeMsg, error) {
 		res, err := a.Reconcile(ctx, app.ReconcileOptions{})
+		if errors.Is(err, app.ErrNoAdminKey) {
+			// app's refusal names the CLI command; here the way is the Keys view's form.
+			return noticeMsg{}, errors.New("no provider has an admin key to read its reports with: press 5, then a, and choose admin key (OpenAI, Anthropic and OpenRouter publish reports)")
+		}
 		if err != nil {
 			return noticeMsg{}, err
 		}
@@ -220,7 +224,7 @@ func (p *reconcilePage) View() string {
 		case len(p.unfiltered) > 0:
 			out = append(out, st.Muted.Render("No day matches the filter."))
 		case !p.loading:
-			out = append(out, wrap("Nothing reconciled yet. Add an admin key (byok keys add openai --admin; Anthropic's Admin API key, an OpenRouter management key), then press r.", w))
+			out = append(out, wrap("Nothing reconciled yet. Add an admin key (OpenAI's admin key, Anthropic's Admin API key, an OpenRouter management key): press 5, then a, and choose admin key; then press r.", w))
 		}
 		return strings.Join(out, "\n")
 	}

@@ -140,3 +140,12 @@ func TestReconcileView(t *testing.T) {
 	hs.press("?")
 	hs.contains("Reconcile — keys", "/ filter", "s sort by next column", "r reconcile now")
 }
+
+// With no admin key, r says how to add one in the TUI, not with the CLI.
+func TestReconcileWithoutAdminKeyNamesTheForm(t *testing.T) {
+	hs := newHarness(t, testApp(t, "", false), Options{StartView: "reconcile", Now: fixedClock}, 120, 40)
+	hs.contains("press 5, then a, and choose admin key")
+	hs.press("r")
+	hs.contains("no provider has an admin key", "press 5, then a, and choose admin key")
+	hs.lacks("keys add")
+}
