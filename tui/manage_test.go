@@ -25,18 +25,7 @@ func TestKeys(t *testing.T) {
 		fmt.Fprint(w, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}`)
 	}))
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	cfg := fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := testAppAt(t, home)
-	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "secrets.enc"),
-		Passphrase: func() (string, error) { return "test passphrase", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetSecrets(sec)
+	a, sec := openAIAppAt(t, srv.URL)
 	ctx := context.Background()
 	if _, err := a.SeedDemo(ctx, app.DemoOptions{Events: 200, Days: 10, Seed: 1}); err != nil {
 		t.Fatal(err)
@@ -419,18 +408,7 @@ func TestAddFormAddsAnAdminKey(t *testing.T) {
 		fmt.Fprint(w, `{"object":"list","data":[],"has_more":false}`)
 	}))
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	cfg := fmt.Sprintf("[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := testAppAt(t, home)
-	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "secrets.enc"),
-		Passphrase: func() (string, error) { return "test passphrase", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.SetSecrets(sec)
+	a, sec := openAIAppAt(t, srv.URL)
 	ctx := context.Background()
 	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
 	p := hs.m.pages[pageKeys].(*keysPage)
@@ -534,4 +512,24 @@ func TestDemoKeyAdvice(t *testing.T) {
 	hs.press("t")
 	hs.contains("rejected the stored key openai/old-laptop", "stands for a revoked key", "Press t on another key", "openai/work")
 	hs.lacks("press r to put", "keys rotate")
+}
+
+// openAIAppAt opens an app on a new home whose OpenAI provider is the test
+// server at url, with a file keyring in the home; it returns the app and the
+// keyring.
+func openAIAppAt(t *testing.T, url string) (*app.App, keychain.Secrets) {
+	t.Helper()
+	home := t.TempDir()
+	cfg := fmt.Sprintf("[providers.openai]\nbase_url = %q\n", url+"/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := testAppAt(t, home)
+	sec, err := keychain.Open(keychain.Options{Backend: keychain.BackendFile, FilePath: filepath.Join(home, "secrets.enc"),
+		Passphrase: func() (string, error) { return "test passphrase", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetSecrets(sec)
+	return a, sec
 }
