@@ -24,10 +24,10 @@ const historyPage = 200
 // detail pane.
 type history struct {
 	loader[store.Event]
-	c      *common
-	keys   historyKeys
-	filter textinput.Model
-	query  string // the applied filter
+	c       *common
+	keys    historyKeys
+	queryIn textinput.Model // the filter as typed, read from the store (not the list base's row filter)
+	query   string          // the applied filter
 	// The filter applies as it is typed, once typing pauses: typed counts
 	// the edits so that only the pause after the latest one reads the
 	// list; before is the filter to restore when esc abandons the edit;
@@ -104,7 +104,7 @@ type eventDetailMsg struct {
 
 func newHistory(c *common) *history {
 	in := newInput("/ ", "provider:openai model:gpt-4o key:openai/work status:error source:proxy text")
-	h := &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), filter: in, pane: viewport.New()}
+	h := &history{loader: newLoader[store.Event](pageHistory), c: c, keys: newHistoryKeys(), queryIn: in, pane: viewport.New()}
 	// The columns have no comparison: the store sorts every matching
 	// request (historyOrder), not only the pages loaded.
 	h.sort = newSorter(
@@ -134,7 +134,7 @@ func eventTokens(e store.Event) int64 {
 // Keys offers R only when the request under the cursor can be sent again.
 func (h *history) Keys() help.KeyMap {
 	k := h.keys
-	k.editing = h.filter.Focused()
+	k.editing = h.queryIn.Focused()
 	e, ok := h.selected()
 	k.Rerun.SetEnabled(ok && rerunnable(e) == nil)
 	if h.back != nil {
@@ -143,7 +143,7 @@ func (h *history) Keys() help.KeyMap {
 	}
 	return k
 }
-func (h *history) Editing() bool { return h.filter.Focused() }
+func (h *history) Editing() bool { return h.queryIn.Focused() }
 
 // parseFilter reads "provider:x model:y key:p/l status:s source:s
 // since:t until:t words"; key:none is the requests sent without a key, and
@@ -272,7 +272,7 @@ func (h *history) Load() tea.Cmd { return tea.Batch(h.read(0), h.readSums()) }
 // as a filter yet (a half-typed since:2026-1) changes nothing: the list
 // keeps the last filter that read, and problem says why.
 func (h *history) apply() tea.Cmd {
-	q := h.filter.Value()
+	q := h.queryIn.Value()
 	if _, _, err := parseFilter(q, h.c.app.ParseTime); err != nil {
 		h.problem = err.Error()
 		return nil
@@ -394,7 +394,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			h.failed = ""
 		}
 		if msg.err != nil {
-			if h.filter.Focused() {
+			if h.queryIn.Focused() {
 				// A key not known yet, say, while it is being typed:
 				// the list keeps what it shows.
 				h.problem, h.failed = msg.err.Error(), h.query
@@ -439,7 +439,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		h.pane.GotoTop()
 		return nil
 	case filterTickMsg:
-		if msg.typed != h.typed || !h.filter.Focused() {
+		if msg.typed != h.typed || !h.queryIn.Focused() {
 			// Typing went on, or the edit ended, since.
 			return nil
 		}
@@ -453,8 +453,8 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		h.back = &historyBack{page: msg.page, query: prev, label: msg.label, budgetSpend: msg.budgetSpend}
 		h.query = msg.query
-		h.filter.Blur()
-		h.filter.SetValue(msg.query)
+		h.queryIn.Blur()
+		h.queryIn.SetValue(msg.query)
 		h.detailOpen, h.detail = false, nil
 		h.cursor, h.offset = 0, 0
 		return h.Load()
@@ -464,16 +464,16 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case dataChangedMsg:
-		if h.cursor == 0 && !h.filter.Focused() {
+		if h.cursor == 0 && !h.queryIn.Focused() {
 			return h.Load()
 		}
 		return nil
 	case tea.KeyPressMsg:
 		return h.key(msg)
 	}
-	if h.filter.Focused() {
+	if h.queryIn.Focused() {
 		var cmd tea.Cmd
-		h.filter, cmd = h.filter.Update(msg)
+		h.queryIn, cmd = h.queryIn.Update(msg)
 		return cmd
 	}
 	return nil
@@ -481,7 +481,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 
 func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := h.keys
-	if h.filter.Focused() {
+	if h.queryIn.Focused() {
 		switch msg.String() {
 		case "enter":
 			// The filter stays as typed, the pause still running ended
@@ -489,25 +489,25 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 			h.typed++
 			cmd := h.apply()
 			if h.problem == "" {
-				h.filter.Blur()
+				h.queryIn.Blur()
 			}
 			return cmd
 		case "esc":
 			// Back to the filter from before the edit.
 			h.typed++
 			h.problem, h.failed = "", ""
-			h.filter.Blur()
-			h.filter.SetValue(h.before)
+			h.queryIn.Blur()
+			h.queryIn.SetValue(h.before)
 			if h.query == h.before {
 				return nil
 			}
 			h.query = h.before
 			return h.Load()
 		}
-		was := h.filter.Value()
+		was := h.queryIn.Value()
 		var cmd tea.Cmd
-		h.filter, cmd = h.filter.Update(msg)
-		if h.filter.Value() == was {
+		h.queryIn, cmd = h.queryIn.Update(msg)
+		if h.queryIn.Value() == was {
 			return cmd
 		}
 		h.typed++
@@ -530,20 +530,20 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Filter):
 		h.before = h.query
 		h.problem, h.failed = "", ""
-		return h.filter.Focus()
+		return h.queryIn.Focus()
 	case key.Matches(msg, k.Back) && h.back != nil:
 		// Back along the drill-down, the list getting its own filter back.
 		b := h.back
 		h.back = nil
 		h.query = b.query
-		h.filter.SetValue(b.query)
+		h.queryIn.SetValue(b.query)
 		return tea.Batch(h.Load(), goTo(b.page, nil))
 	case key.Matches(msg, k.Clear), key.Matches(msg, k.Back) && msg.String() == "esc":
 		if h.query == "" {
 			return nil
 		}
 		h.query = ""
-		h.filter.SetValue("")
+		h.queryIn.SetValue("")
 		return h.Load()
 	case key.Matches(msg, k.Detail):
 		// Wide screens show the pane already; enter moves the keys into it
@@ -665,16 +665,16 @@ func (h *history) View() string {
 	// The field shows its whole placeholder only with a width, and pads
 	// typed text to it: a width while it is empty, none once typed into,
 	// so that a problem fits beside the text.
-	h.filter.SetWidth(0)
-	if h.filter.Value() == "" {
-		h.filter.SetWidth(max(w-3, 1))
+	h.queryIn.SetWidth(0)
+	if h.queryIn.Value() == "" {
+		h.queryIn.SetWidth(max(w-3, 1))
 	}
-	head := h.filter.View()
-	if h.filter.Focused() && h.problem != "" {
+	head := h.queryIn.View()
+	if h.queryIn.Focused() && h.problem != "" {
 		// Quietly: the text may only be half typed.
 		head += st.Muted.Render("  " + h.problem)
 	}
-	if !h.filter.Focused() {
+	if !h.queryIn.Focused() {
 		if h.query == "" {
 			head = st.Muted.Render("/ to filter by provider: model: key: status: source: since: until: or words")
 		} else {
@@ -982,7 +982,7 @@ func (h *history) costLines(e *store.Event) []string {
 }
 
 // restyle follows the terminal's background.
-func (h *history) restyle(dark bool) { restyleInput(&h.filter, dark) }
+func (h *history) restyle(dark bool) { restyleInput(&h.queryIn, dark) }
 
 // click selects the clicked request and shows its details.
 func (h *history) click(line, x int) tea.Cmd {

@@ -26,8 +26,8 @@ func TestHistoryFilterLive(t *testing.T) {
 
 	hs.press("/")
 	hs.typeText("status:error")
-	if !h.filter.Focused() || h.query != "status:error" || !allStatus(h, store.StatusError) {
-		t.Fatalf("typing status:error: focused %v, query %q, %d events, all failed: %v", h.filter.Focused(), h.query, len(h.list), allStatus(h, store.StatusError))
+	if !h.queryIn.Focused() || h.query != "status:error" || !allStatus(h, store.StatusError) {
+		t.Fatalf("typing status:error: focused %v, query %q, %d events, all failed: %v", h.queryIn.Focused(), h.query, len(h.list), allStatus(h, store.StatusError))
 	}
 	hs.contains("/ status:error", "error")
 	hs.lacks(" ok ")
@@ -50,8 +50,8 @@ func TestHistoryFilterLive(t *testing.T) {
 	hs.contains("since:2026-1", "since:2026-1:")
 	// Enter on text that does not read keeps the field open.
 	hs.press("enter")
-	if !h.filter.Focused() || hs.m.notice != "" {
-		t.Fatalf("enter on a half-typed filter: focused %v, notice %q", h.filter.Focused(), hs.m.notice)
+	if !h.queryIn.Focused() || hs.m.notice != "" {
+		t.Fatalf("enter on a half-typed filter: focused %v, notice %q", h.queryIn.Focused(), hs.m.notice)
 	}
 	hs.typeText("1-20")
 	if h.query != "status:error since:2026-11-20" || h.problem != "" || !allStatus(h, store.StatusError) {
@@ -65,16 +65,16 @@ func TestHistoryFilterLive(t *testing.T) {
 
 	// Esc while typing restores the filter from before "/": none.
 	hs.press("esc")
-	if h.filter.Focused() || h.query != "" || h.filter.Value() != "" || len(h.list) != historyPage {
-		t.Fatalf("esc left focused %v, query %q, field %q, %d events", h.filter.Focused(), h.query, h.filter.Value(), len(h.list))
+	if h.queryIn.Focused() || h.query != "" || h.queryIn.Value() != "" || len(h.list) != historyPage {
+		t.Fatalf("esc left focused %v, query %q, field %q, %d events", h.queryIn.Focused(), h.query, h.queryIn.Value(), len(h.list))
 	}
 
 	// Enter keeps a filter and gives the keys back to the list.
 	hs.press("/")
 	hs.typeText("status:ok")
 	hs.press("enter")
-	if h.filter.Focused() || h.query != "status:ok" || !allStatus(h, store.StatusOK) {
-		t.Fatalf("enter kept query %q, focused %v", h.query, h.filter.Focused())
+	if h.queryIn.Focused() || h.query != "status:ok" || !allStatus(h, store.StatusOK) {
+		t.Fatalf("enter kept query %q, focused %v", h.query, h.queryIn.Focused())
 	}
 	hs.press("down")
 	if h.cursor != 1 {
@@ -89,8 +89,8 @@ func TestHistoryFilterLive(t *testing.T) {
 		t.Fatalf("editing to status:error applied %q", h.query)
 	}
 	hs.press("esc")
-	if h.query != "status:ok" || h.filter.Value() != "status:ok" || !allStatus(h, store.StatusOK) {
-		t.Fatalf("esc restored %q (field %q)", h.query, h.filter.Value())
+	if h.query != "status:ok" || h.queryIn.Value() != "status:ok" || !allStatus(h, store.StatusOK) {
+		t.Fatalf("esc restored %q (field %q)", h.query, h.queryIn.Value())
 	}
 	// Esc on the filtered list clears it.
 	hs.press("esc")
@@ -105,15 +105,15 @@ func TestHistoryFilterLive(t *testing.T) {
 	before := slices.Clone(h.list)
 	hs.typeText("o")
 	hs.press("enter")
-	if !h.filter.Focused() || hs.m.notice != "" || !slices.Equal(h.list, before) {
-		t.Fatalf("an unknown key: focused %v, notice %q, %d events", h.filter.Focused(), hs.m.notice, len(h.list))
+	if !h.queryIn.Focused() || hs.m.notice != "" || !slices.Equal(h.list, before) {
+		t.Fatalf("an unknown key: focused %v, notice %q, %d events", h.queryIn.Focused(), hs.m.notice, len(h.list))
 	}
 	hs.contains("no key openai/wo: the Keys view (5)")
 	hs.lacks("byok keys list")
 	hs.typeText("rk")
 	hs.press("enter")
-	if h.filter.Focused() || h.problem != "" || len(h.list) == 0 || h.list[0].KeyName != "openai/work" {
-		t.Fatalf("key:openai/work: focused %v, problem %q, %d events", h.filter.Focused(), h.problem, len(h.list))
+	if h.queryIn.Focused() || h.problem != "" || len(h.list) == 0 || h.list[0].KeyName != "openai/work" {
+		t.Fatalf("key:openai/work: focused %v, problem %q, %d events", h.queryIn.Focused(), h.problem, len(h.list))
 	}
 }
 
