@@ -79,6 +79,10 @@ type showRequestsMsg struct {
 // of the table, in the sorter's order.
 var historyOrder = []store.EventColumn{store.OrderTime, store.OrderModel, store.OrderStatus, store.OrderTokens, store.OrderCost, store.OrderLatency}
 
+// historyTyping is the query's typing keys: esc puts back the filter the
+// list had before / was pressed.
+var historyTyping = newTypingKeys("undo the edit")
+
 // filterPause is how long typing must pause before the filter reads the
 // list again: long enough that a word typed at speed reads once, short
 // enough to feel immediate.
@@ -133,8 +137,10 @@ func eventTokens(e store.Event) int64 {
 
 // Keys offers R only when the request under the cursor can be sent again.
 func (h *history) Keys() help.KeyMap {
+	if h.Editing() {
+		return historyTyping
+	}
 	k := h.keys
-	k.editing = h.queryIn.Focused()
 	e, ok := h.selected()
 	k.Rerun.SetEnabled(ok && rerunnable(e) == nil)
 	if h.back != nil {

@@ -8,8 +8,6 @@ type historyKeys struct {
 	Filter, Clear, Detail, Back, Rerun, PageDown, PageUp key.Binding
 	// backTo names where esc goes when a drill-down opened the list.
 	backTo string
-	// editing says the filter is being typed: enter and esc end the edit.
-	editing bool
 }
 
 func newHistoryKeys() historyKeys {
@@ -28,12 +26,6 @@ func newHistoryKeys() historyKeys {
 
 // ShortHelp implements help.KeyMap.
 func (k historyKeys) ShortHelp() []key.Binding {
-	if k.editing {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "undo the edit")),
-		}
-	}
 	if k.backTo != "" {
 		back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", k.backTo))
 		return []key.Binding{back, k.Filter, k.Detail, k.Rerun}

@@ -42,6 +42,28 @@ func newFilterKeys() filterKeys {
 	}
 }
 
+// typingKeys are a text filter's keys while it is typed: every other key
+// is text then, so the hint bar names only these two.
+type typingKeys struct{ Keep, Drop key.Binding }
+
+// newTypingKeys returns a filter's typing keys; drop says what esc does.
+func newTypingKeys(drop string) typingKeys {
+	return typingKeys{
+		Keep: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		Drop: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", drop)),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k typingKeys) ShortHelp() []key.Binding { return []key.Binding{k.Keep, k.Drop} }
+
+// FullHelp implements help.KeyMap.
+func (k typingKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// filterTyping is the / filter's typing keys on the list pages, where esc
+// drops what was typed.
+var filterTyping = newTypingKeys("drop filter")
+
 type listKeys struct {
 	Up, Down, Top, Bottom key.Binding
 }

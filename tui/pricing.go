@@ -49,8 +49,13 @@ func newPricing(c *common) *pricingPage {
 	return p
 }
 
-func (p *pricingPage) Keys() help.KeyMap { return p.keys }
-func (p *pricingPage) Editing() bool     { return p.search.Focused() }
+func (p *pricingPage) Keys() help.KeyMap {
+	if p.Editing() {
+		return filterTyping
+	}
+	return p.keys
+}
+func (p *pricingPage) Editing() bool { return p.search.Focused() }
 
 func (p *pricingPage) Load() tea.Cmd {
 	// The catalog is in memory: its date is read here, its models in the

@@ -63,7 +63,12 @@ func newReconcilePage(c *common) *reconcilePage {
 	return p
 }
 
-func (p *reconcilePage) Keys() help.KeyMap { return p.keys }
+func (p *reconcilePage) Keys() help.KeyMap {
+	if p.Editing() {
+		return filterTyping
+	}
+	return p.keys
+}
 
 // rowText is the text of a day's row that the filter matches.
 func (p *reconcilePage) rowText(r app.ReconcileRow) string {
