@@ -57,7 +57,7 @@ var rules = map[string]rule{
 	"internal/genlogs":  {}, // benchmark logs in the agents' formats
 	"internal/tmuxtest": {}, // tests drive byok in a tmux pane
 	"internal/ssetest":  {}, // fake providers stream server-sent events
-	"store":             {mayImport: []string{"money", "providers", "pricing", "redact", "filelock"}},
+	"store":             {mayImport: []string{"money", "providers", "pricing", "reports", "redact", "filelock"}},
 	"store/keychain":    {mayImport: []string{"redact", "filelock"}},
 	"budget":            {mayImport: []string{"money", "providers", "pricing", "store", "redact", "safetext"}},
 	"export":            {mayImport: []string{"money", "store"}},

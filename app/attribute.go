@@ -52,17 +52,17 @@ func (a *App) attribute(provider string, rows []store.ReportRow) map[time.Time]m
 		switch r.Kind {
 		case store.ReportCost:
 			d.total += r.Cost
-			d.keyed[r.KeyRef] += r.Cost
-			d.hasKey = d.hasKey || r.KeyRef != noKey
+			d.keyed[r.KeyID] += r.Cost
+			d.hasKey = d.hasKey || r.KeyID != noKey
 		case store.ReportUsage:
 			w := usageWeight(cat, provider, r)
 			if w <= 0 {
 				continue
 			}
-			if d.weights[r.KeyRef] == nil {
-				d.weights[r.KeyRef] = new(big.Int)
+			if d.weights[r.KeyID] == nil {
+				d.weights[r.KeyID] = new(big.Int)
 			}
-			d.weights[r.KeyRef].Add(d.weights[r.KeyRef], big.NewInt(int64(w)))
+			d.weights[r.KeyID].Add(d.weights[r.KeyID], big.NewInt(int64(w)))
 		}
 	}
 	out := make(map[time.Time]map[string]money.USD, len(days))

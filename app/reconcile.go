@@ -348,10 +348,10 @@ func (a *App) storedRows(ctx context.Context, provider string, from, to time.Tim
 func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.Report, from, to time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
 	f := store.ReportFetch{Provider: spec.ID, From: from, To: to, Keys: keys, Days: a.coveredDays(spec.ID, from, to)}
 	for _, r := range rep.Costs {
-		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportCost, r))
+		f.Rows = append(f.Rows, store.ReportRow{Provider: spec.ID, Kind: store.ReportCost, Row: r})
 	}
 	for _, r := range rep.Usage {
-		f.Rows = append(f.Rows, reportRow(spec.ID, store.ReportUsage, r))
+		f.Rows = append(f.Rows, store.ReportRow{Provider: spec.ID, Kind: store.ReportUsage, Row: r})
 	}
 	rows, splits, err := a.compare(ctx, spec.ID, from, to, f.Rows, f.Days, keys)
 	if err != nil {
@@ -407,13 +407,6 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 		}
 	}
 	return rows, nil
-}
-
-func reportRow(provider, kind string, r reports.Row) store.ReportRow {
-	return store.ReportRow{Provider: provider, Day: r.Day, Kind: kind, KeyRef: r.KeyID, Model: r.Model, LineItem: r.LineItem,
-		Cost: r.Cost, HasCost: r.HasCost, Requests: r.Requests, HasRequests: r.HasRequests,
-		InputTokens: r.InputTokens, CacheReadTokens: r.CacheReadTokens, CacheWriteTokens: r.CacheWriteTokens, OutputTokens: r.OutputTokens,
-		Images: r.Images, Characters: r.Characters, Seconds: r.Seconds}
 }
 
 // coveredDays are the days a provider's report speaks for: every day of
@@ -491,7 +484,7 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 				reqs[d] += r.Requests
 				hasReqs[d] = true
 			}
-			k := dayKey{d, r.KeyRef}
+			k := dayKey{d, r.KeyID}
 			keyReqs[k] += r.Requests
 			keyHas[k] = keyHas[k] || r.HasRequests
 		}

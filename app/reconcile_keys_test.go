@@ -144,11 +144,7 @@ func TestReconciledSpendPerKey(t *testing.T) {
 	srv := f.serve(t)
 	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 	a := openReconcileApp(t, srv.URL, &now, "UTC")
-	own(t, a, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "1.00")
-	work, err := a.Store.KeyByName(ctx, "openai", "work")
-	if err != nil {
-		t.Fatal(err)
-	}
+	work := own(t, a, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "1.00")
 	opts := ReconcileOptions{Since: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
 	// A key budget of $1.60 is crossed only by the key's reconciled dollar.
 	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "key:openai/work", Period: store.Monthly, Limit: usd(t, "1.6"), Thresholds: []int{100}}); err != nil {
@@ -241,11 +237,7 @@ func TestReconciledSpendSharedByUsage(t *testing.T) {
 	srv := f.serve(t)
 	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 	a := openReconcileApp(t, srv.URL, &now, "UTC")
-	own(t, a, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "0.50")
-	work, err := a.Store.KeyByName(ctx, "openai", "work")
-	if err != nil {
-		t.Fatal(err)
-	}
+	work := own(t, a, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), "0.50")
 	res, err := a.Reconcile(ctx, ReconcileOptions{Since: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)})
 	if err != nil || len(res.Errors) > 0 {
 		t.Fatalf("reconcile: %v %v", err, res.Errors)

@@ -89,8 +89,9 @@ func openReconcileApp(t *testing.T, srvURL string, now *time.Time, tz string) *A
 	return a
 }
 
-// own records one of byok's own requests of cost dollars at t.
-func own(t *testing.T, a *App, at time.Time, dollars string) {
+// own records one of byok's own requests of cost dollars at t on the work
+// key, and returns that key.
+func own(t *testing.T, a *App, at time.Time, dollars string) store.Key {
 	t.Helper()
 	amt, err := money.Parse(dollars)
 	if err != nil {
@@ -105,6 +106,7 @@ func own(t *testing.T, a *App, at time.Time, dollars string) {
 	if _, err := a.db.Record(context.Background(), &e); err != nil {
 		t.Fatal(err)
 	}
+	return k
 }
 
 func usd(t *testing.T, s string) money.USD {

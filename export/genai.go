@@ -7,6 +7,7 @@
 package export
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/byokhq/byok/store"
@@ -72,10 +73,7 @@ var providerNames = map[string]string{
 
 // ProviderName returns gen_ai.provider.name for a byok provider id.
 func ProviderName(id string) string {
-	if n, ok := providerNames[id]; ok {
-		return n
-	}
-	return id
+	return cmp.Or(providerNames[id], id)
 }
 
 // OperationName returns gen_ai.operation.name for an event. byok records

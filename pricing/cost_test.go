@@ -325,33 +325,61 @@ func TestCostPartsAddUp(t *testing.T) {
 func TestCatalogPrice(t *testing.T) {
 	c := Default()
 	u := providers.Usage{Input: 1000, Output: 500}
-
-	t.Run("computed", func(t *testing.T) {
-		b := c.Price("openai", "gpt-4o", u, 0)
-		if b.State != Computed || b.Total != 7_500_000 || b.Ref != "catalog:2026-07-24:openai/gpt-4o" {
-			t.Fatalf("got %+v", b)
-		}
-	})
-	t.Run("estimated", func(t *testing.T) {
-		eu := u
-		eu.Estimated = true
-		b := c.Price("openai", "gpt-4o", eu, 0)
-		if b.State != Estimated || b.Total != 7_500_000 {
-			t.Fatalf("got %+v", b)
-		}
-	})
-	t.Run("reported wins, with markup", func(t *testing.T) {
-		ru := u
-		ru.CostReported, ru.ReportedCost = true, 12_345
-		b := c.Price("openrouter", "anthropic/claude-sonnet-4.5", ru, 550)
+	tests := []struct {
+		name, provider, model string
+		u                     providers.Usage
+		markupBP              int64
+		state                 State
+		total, markup         money.USD
+		ref                   string
+		// fallback: the total the budgets count is the provider's fallback
+		// price of u (and more than nothing); otherwise there is none.
+		fallback bool
+	}{
+		{name: "computed", provider: "openai", model: "gpt-4o", u: u,
+			state: Computed, total: 7_500_000, ref: "catalog:2026-07-24:openai/gpt-4o"},
+		{name: "estimated", provider: "openai", model: "gpt-4o", u: providers.Usage{Input: 1000, Output: 500, Estimated: true},
+			state: Estimated, total: 7_500_000, ref: "catalog:2026-07-24:openai/gpt-4o"},
 		// 12 345 × 5.5 % = 678.975 → 679
-		if b.State != Reported || b.Markup != 679 || b.Total != 13_024 || b.Ref != "reported:openrouter" {
-			t.Fatalf("got %+v", b)
-		}
-		if len(b.Lines) != 1 || b.Lines[0].Amount != 12_345 {
-			t.Fatalf("lines %+v", b.Lines)
-		}
-	})
+		{name: "reported wins, with markup", provider: "openrouter", model: "anthropic/claude-sonnet-4.5",
+			u: providers.Usage{Input: 1000, Output: 500, CostReported: true, ReportedCost: 12_345}, markupBP: 550,
+			state: Reported, total: 13_024, markup: 679, ref: "reported:openrouter"},
+		{name: "reported zero is free, not unpriced", provider: "openrouter", model: "some/free-model:free",
+			u:     providers.Usage{Input: 1000, Output: 500, CostReported: true},
+			state: Reported, total: 0, ref: "reported:openrouter"},
+		{name: "unpriced carries the fallback", provider: "openai", model: "gpt-not-in-the-catalog", u: u,
+			state: Unpriced, fallback: true},
+		{name: "unknown provider falls back to the dearest model", provider: "mystery", model: "model", u: u,
+			state: Unpriced, fallback: true},
+		{name: "local provider costs nothing", provider: "ollama", model: "llama3.2", u: u,
+			state: Computed, total: 0, ref: "local:ollama"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := c.Price(tt.provider, tt.model, tt.u, tt.markupBP)
+			if b.State != tt.state || b.Total != tt.total || b.Markup != tt.markup || b.Ref != tt.ref {
+				t.Fatalf("got %+v, want %s total %d markup %d ref %q", b, tt.state, tt.total, tt.markup, tt.ref)
+			}
+			var fallback money.USD
+			if tt.fallback {
+				fb, _ := c.Fallback(tt.provider)
+				if fallback = Cost(fb, tt.u, 0).Total; fallback <= 0 {
+					t.Fatalf("the fallback price of %s costs %d", tt.provider, fallback)
+				}
+			}
+			if b.Fallback != fallback {
+				t.Fatalf("fallback %d, want %d", b.Fallback, fallback)
+			}
+			// A reported cost is the breakdown's one line; a reported
+			// zero has none.
+			if tt.state == Reported {
+				reported := len(b.Lines) == 1 && b.Lines[0].Amount == tt.u.ReportedCost
+				if tt.u.ReportedCost == 0 && len(b.Lines) != 0 || tt.u.ReportedCost != 0 && !reported {
+					t.Fatalf("lines %+v for a reported %d", b.Lines, tt.u.ReportedCost)
+				}
+			}
+		})
+	}
 	t.Run("reported keeps what the catalog computes beside it", func(t *testing.T) {
 		tests := []struct {
 			name, provider, model string
@@ -384,34 +412,6 @@ func TestCatalogPrice(t *testing.T) {
 		b := c.Price("openrouter", "some/model-not-in-the-catalog", providers.Usage{Input: 10, CostReported: true, ReportedCost: 7}, 0)
 		if b.State != Reported || b.HasComputed {
 			t.Errorf("an uncatalogued model has no computed figure: %+v", b)
-		}
-	})
-	t.Run("reported zero is free, not unpriced", func(t *testing.T) {
-		ru := u
-		ru.CostReported = true
-		b := c.Price("openrouter", "some/free-model:free", ru, 0)
-		if b.State != Reported || b.Total != 0 {
-			t.Fatalf("got %+v", b)
-		}
-	})
-	t.Run("unpriced carries the fallback", func(t *testing.T) {
-		b := c.Price("openai", "gpt-not-in-the-catalog", u, 0)
-		fb, _ := c.Fallback("openai")
-		want := Cost(fb, u, 0).Total
-		if b.State != Unpriced || b.Total != 0 || b.Fallback != want || want <= 0 {
-			t.Fatalf("got %+v, want unpriced with fallback %d", b, want)
-		}
-	})
-	t.Run("unknown provider falls back to the dearest model", func(t *testing.T) {
-		b := c.Price("mystery", "model", u, 0)
-		if b.State != Unpriced || b.Fallback <= 0 {
-			t.Fatalf("got %+v", b)
-		}
-	})
-	t.Run("local provider costs nothing", func(t *testing.T) {
-		b := c.Price("ollama", "llama3.2", u, 0)
-		if b.State != Computed || b.Total != 0 || b.Ref != "local:ollama" {
-			t.Fatalf("got %+v", b)
 		}
 	})
 }

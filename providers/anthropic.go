@@ -1,9 +1,7 @@
 package providers
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
@@ -20,14 +18,10 @@ const defaultAnthropicMaxTokens = 8192
 // thinkingBudget maps a reasoning effort to an extended-thinking budget.
 var thinkingBudget = map[string]int64{"low": 1024, "medium": 4096, "high": 16384}
 
-// anthropicStreamer speaks the Anthropic Messages API.
-type anthropicStreamer struct {
-	spec Spec
-	opt  Options
-	svc  anthropic.MessageService
+// anthropicAPI speaks the Anthropic Messages API.
+type anthropicAPI struct {
+	svc anthropic.MessageService
 }
-
-var _ Streamer = (*anthropicStreamer)(nil)
 
 // anthropicOptions configures anthropic-sdk-go explicitly. The service is
 // built directly (not through anthropic.NewClient), so the SDK never reads
@@ -43,15 +37,16 @@ func anthropicOptions(base, key string, opt Options) []option.RequestOption {
 	}
 }
 
-func newAnthropic(spec Spec, key string, opt Options) (*anthropicStreamer, error) {
-	base := trimBase(spec.BaseURL)
-	if base == "" {
-		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+func newAnthropic(spec Spec, key string, opt Options) (Streamer, error) {
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, err
 	}
-	return &anthropicStreamer{spec: spec, opt: opt, svc: anthropic.NewMessageService(anthropicOptions(base, key, opt)...)}, nil
+	api := anthropicAPI{svc: anthropic.NewMessageService(anthropicOptions(base, key, opt)...)}
+	return newSDKStreamer[anthropic.MessageNewParams](spec, opt, api), nil
 }
 
-func (s *anthropicStreamer) params(req Request) anthropic.MessageNewParams {
+func (anthropicAPI) params(req Request) anthropic.MessageNewParams {
 	maxTokens := int64(req.MaxTokens)
 	if maxTokens <= 0 {
 		maxTokens = defaultAnthropicMaxTokens
@@ -81,17 +76,16 @@ func (s *anthropicStreamer) params(req Request) anthropic.MessageNewParams {
 	return p
 }
 
-// Stream sends req to the Messages API, streamed unless req.NoStream.
-func (s *anthropicStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
-	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
-	defer cancel()
-	p := s.params(req)
-	if req.NoStream {
-		msg, err := s.svc.New(r.ctx, p)
-		return whole(r, msg, err, "message body", anthropicBody)
-	}
+// send asks the Messages API for a whole message.
+func (a anthropicAPI) send(r *run, p anthropic.MessageNewParams) (Result, error) {
+	msg, err := a.svc.New(r.ctx, p)
+	return whole(r, msg, err, "message body", anthropicBody)
+}
+
+// stream reads the Messages API's event stream.
+func (a anthropicAPI) stream(r *run, p anthropic.MessageNewParams) (Result, error) {
 	var acc anthropicUsage
-	data, err := s.consume(r, &acc, p)
+	data, err := a.consume(r, &acc, p)
 	if acc.seen && !acc.closed {
 		// Cut after message_start: the input counts are exact but the output
 		// count is a placeholder; count the text received instead.
@@ -105,22 +99,12 @@ func (s *anthropicStreamer) Stream(ctx context.Context, req Request, emit func(E
 
 // consume reads the event stream. It returns the data of an error event
 // that arrived inside the 200 stream, if any, and the stream's error.
-func (s *anthropicStreamer) consume(r *run, acc *anthropicUsage, p anthropic.MessageNewParams) ([]byte, error) {
-	st := s.svc.NewStreaming(r.ctx, p)
-	defer st.Close()
-	for st.Next() {
-		raw := []byte(st.Current().RawJSON())
-		doc, ok := parseJSON(raw)
-		if !ok {
-			continue
-		}
-		if anthropicEvent(r, acc, doc) {
-			return raw, nil
-		}
-	}
-	err := st.Err()
-	if err == nil {
-		return nil, nil
+func (a anthropicAPI) consume(r *run, acc *anthropicUsage, p anthropic.MessageNewParams) ([]byte, error) {
+	data, err := readEvents(r, a.svc.NewStreaming(r.ctx, p), func(r *run, ev gjson.Result) bool {
+		return anthropicEvent(r, acc, ev)
+	})
+	if data != nil || err == nil {
+		return data, nil
 	}
 	if status, _, _ := r.x.snapshot(); status < 400 {
 		// An "event: error" inside the 200 stream (overloaded_error…).

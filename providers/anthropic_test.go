@@ -197,13 +197,11 @@ func TestAnthropicErrorEventMidStream(t *testing.T) {
 }
 
 func TestAnthropicIgnoresSDKEnvironment(t *testing.T) {
-	elsewhere := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the SDK used ANTHROPIC_BASE_URL: %s", r.URL)
+	sdkEnvironment(t, "ANTHROPIC_BASE_URL", "", map[string]string{
+		"ANTHROPIC_API_KEY":        "sk-ant-env-key-that-must-not-be-used",
+		"ANTHROPIC_AUTH_TOKEN":     "env-bearer-token-that-must-not-be-used",
+		"ANTHROPIC_CUSTOM_HEADERS": "X-Leak: yes",
 	})
-	t.Setenv("ANTHROPIC_BASE_URL", elsewhere.URL)
-	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-env-key-that-must-not-be-used")
-	t.Setenv("ANTHROPIC_AUTH_TOKEN", "env-bearer-token-that-must-not-be-used")
-	t.Setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Leak: yes")
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		ssetest.Write(w, ev("message_start", msgStart), ev("message_delta", msgDelta), ev("message_stop", msgStop))
 	})

@@ -58,11 +58,11 @@ func (s AzureSecret) v1() bool {
 // api-key header (no Authorization header is sent), the api-version in the
 // query. The dated API puts chat completions under the deployment's path;
 // the v1 API and the Responses API take the deployment as the model.
-func (s AzureSecret) options(opt Options, responsesAPI bool) []option.RequestOption {
+func (s AzureSecret) options(opt Options, useResponses bool) []option.RequestOption {
 	base := s.Endpoint + "/openai/v1"
 	if !s.v1() {
 		base = s.Endpoint + "/openai"
-		if !responsesAPI {
+		if !useResponses {
 			base += "/deployments/" + url.PathEscape(s.Deployment)
 		}
 	}
@@ -73,16 +73,16 @@ func (s AzureSecret) options(opt Options, responsesAPI bool) []option.RequestOpt
 	return opts
 }
 
-func newAzure(spec Spec, secret string, opt Options, responsesAPI bool) (Streamer, error) {
+func newAzure(spec Spec, secret string, opt Options, useResponses bool) (Streamer, error) {
 	s, err := ParseAzureSecret(secret)
 	if err != nil {
 		return nil, &Error{Class: ClassAuth, Provider: spec.ID, Message: err.Error() + "; store it with `byok keys add " + spec.ID + "`"}
 	}
 	redact.Register(s.APIKey)
-	if responsesAPI {
-		return &responsesStreamer{spec: spec, opt: opt, model: s.Deployment,
-			svc: responses.NewResponseService(s.options(opt, true)...)}, nil
+	if useResponses {
+		api := responsesAPI{model: s.Deployment, svc: responses.NewResponseService(s.options(opt, true)...)}
+		return newSDKStreamer[responses.ResponseNewParams](spec, opt, api), nil
 	}
-	return &chatStreamer{spec: spec, opt: opt, model: s.Deployment, maxCompletion: true,
-		svc: openai.NewChatCompletionService(s.options(opt, false)...)}, nil
+	api := chatAPI{model: s.Deployment, maxCompletion: true, svc: openai.NewChatCompletionService(s.options(opt, false)...)}
+	return newSDKStreamer[openai.ChatCompletionNewParams](spec, opt, api), nil
 }

@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,16 +56,20 @@ func bedrockBase(spec Spec, s BedrockSecret) string {
 	return trimBase(strings.ReplaceAll(spec.BaseURL, "{region}", s.Region))
 }
 
-// bedrockStreamer speaks the Bedrock Converse API through aws-sdk-go-v2.
-type bedrockStreamer struct {
-	spec   Spec
-	opt    Options
+// bedrockAPI speaks the Bedrock Converse API through aws-sdk-go-v2.
+type bedrockAPI struct {
 	client *bedrockruntime.Client
 }
 
-var _ Streamer = (*bedrockStreamer)(nil)
+// bedrockRequest is what Converse and ConverseStream take.
+type bedrockRequest struct {
+	model    string
+	messages []types.Message
+	system   []types.SystemContentBlock
+	config   *types.InferenceConfiguration
+}
 
-func newBedrock(spec Spec, secret string, opt Options) (*bedrockStreamer, error) {
+func newBedrock(spec Spec, secret string, opt Options) (Streamer, error) {
 	s, err := ParseBedrockSecret(secret)
 	if err != nil {
 		return nil, &Error{Class: ClassAuth, Provider: spec.ID, Message: err.Error() + "; store it with `byok keys add " + spec.ID + "`"}
@@ -90,10 +93,10 @@ func newBedrock(spec Spec, secret string, opt Options) (*bedrockStreamer, error)
 		o.BearerAuthTokenProvider = nil
 		o.AuthSchemePreference = []string{"sigv4"}
 	})
-	return &bedrockStreamer{spec: spec, opt: opt, client: client}, nil
+	return newSDKStreamer[bedrockRequest](spec, opt, bedrockAPI{client: client}), nil
 }
 
-func (s *bedrockStreamer) request(req Request) ([]types.Message, []types.SystemContentBlock, *types.InferenceConfiguration) {
+func (bedrockAPI) params(req Request) bedrockRequest {
 	msgs := make([]types.Message, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		role := types.ConversationRoleUser
@@ -116,41 +119,40 @@ func (s *bedrockStreamer) request(req Request) ([]types.Message, []types.SystemC
 			cfg.Temperature = aws.Float32(float32(*req.Temperature))
 		}
 	}
-	return msgs, system, cfg
+	return bedrockRequest{model: req.Model, messages: msgs, system: system, config: cfg}
 }
 
-// Stream sends req to ConverseStream, or Converse when req.NoStream.
-func (s *bedrockStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
-	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
-	defer cancel()
-	msgs, system, cfg := s.request(req)
-	if req.NoStream {
-		out, err := s.client.Converse(r.ctx, &bedrockruntime.ConverseInput{
-			ModelId: aws.String(req.Model), Messages: msgs, System: system, InferenceConfig: cfg})
-		if err != nil {
-			return s.fail(r, err)
-		}
-		if m, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
-			for _, b := range m.Value.Content {
-				switch b := b.(type) {
-				case *types.ContentBlockMemberReasoningContent:
-					if t, ok := b.Value.(*types.ReasoningContentBlockMemberReasoningText); ok && t.Value.Text != nil {
-						r.reasoningDelta(*t.Value.Text)
-					}
-				case *types.ContentBlockMemberText:
-					r.textDelta(b.Value)
+// send calls Converse.
+func (a bedrockAPI) send(r *run, p bedrockRequest) (Result, error) {
+	out, err := a.client.Converse(r.ctx, &bedrockruntime.ConverseInput{
+		ModelId: aws.String(p.model), Messages: p.messages, System: p.system, InferenceConfig: p.config})
+	if err != nil {
+		return bedrockFailure(r, err)
+	}
+	if m, ok := out.Output.(*types.ConverseOutputMemberMessage); ok {
+		for _, b := range m.Value.Content {
+			switch b := b.(type) {
+			case *types.ContentBlockMemberReasoningContent:
+				if t, ok := b.Value.(*types.ReasoningContentBlockMemberReasoningText); ok && t.Value.Text != nil {
+					r.reasoningDelta(*t.Value.Text)
 				}
+			case *types.ContentBlockMemberText:
+				r.textDelta(b.Value)
 			}
 		}
-		if out.Usage != nil {
-			r.setUsage(bedrockUsage(out.Usage))
-		}
-		return r.done(nil)
 	}
-	out, err := s.client.ConverseStream(r.ctx, &bedrockruntime.ConverseStreamInput{
-		ModelId: aws.String(req.Model), Messages: msgs, System: system, InferenceConfig: cfg})
+	if out.Usage != nil {
+		r.setUsage(bedrockUsage(out.Usage))
+	}
+	return r.done(nil)
+}
+
+// stream calls ConverseStream.
+func (a bedrockAPI) stream(r *run, p bedrockRequest) (Result, error) {
+	out, err := a.client.ConverseStream(r.ctx, &bedrockruntime.ConverseStreamInput{
+		ModelId: aws.String(p.model), Messages: p.messages, System: p.system, InferenceConfig: p.config})
 	if err != nil {
-		return s.fail(r, err)
+		return bedrockFailure(r, err)
 	}
 	st := out.GetStream()
 	defer st.Close()
@@ -172,7 +174,7 @@ func (s *bedrockStreamer) Stream(ctx context.Context, req Request, emit func(Eve
 		}
 	}
 	if err := st.Err(); err != nil {
-		return s.fail(r, err)
+		return bedrockFailure(r, err)
 	}
 	return r.done(nil)
 }
@@ -188,9 +190,10 @@ func bedrockUsage(u *types.TokenUsage) Usage {
 		CacheRead: n(u.CacheReadInputTokens), CacheWrite: n(u.CacheWriteInputTokens)}.usage()
 }
 
-// fail classifies an AWS error: by the recorded HTTP response when there
-// was one, else by the exception's name (an exception inside the stream).
-func (s *bedrockStreamer) fail(r *run, err error) (Result, error) {
+// bedrockFailure classifies an AWS error: by the recorded HTTP response
+// when there was one, else by the exception's name (an exception inside
+// the stream).
+func bedrockFailure(r *run, err error) (Result, error) {
 	var ae smithy.APIError
 	code, msg := "", ""
 	if errors.As(err, &ae) {
@@ -201,11 +204,11 @@ func (s *bedrockStreamer) fail(r *run, err error) (Result, error) {
 		if code == "" {
 			code = strings.SplitN(header.Get("X-Amzn-Errortype"), ":", 2)[0]
 		}
-		return r.result(), newError(failure{provider: s.spec.ID, status: status, header: header, body: body, code: code, cause: err})
+		return r.result(), newError(failure{provider: r.spec.ID, status: status, header: header, body: body, code: code, cause: err})
 	}
 	if code != "" && r.ctx.Err() == nil {
 		data, _ := json.Marshal(map[string]string{"message": msg})
-		return r.result(), newError(failure{provider: s.spec.ID, status: http.StatusOK, header: header, body: data,
+		return r.result(), newError(failure{provider: r.spec.ID, status: http.StatusOK, header: header, body: data,
 			code: code, cause: err, streamed: true})
 	}
 	return r.done(err)

@@ -156,7 +156,7 @@ func newCaller(spec Spec, secret string, opt Options) (*caller, error) {
 		}
 		redact.Register(secret)
 		if c.base == "" {
-			return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+			return nil, errNoBaseURL(spec)
 		}
 	}
 	return c, nil

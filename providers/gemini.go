@@ -12,20 +12,23 @@ import (
 // geminiThinkingBudget maps a reasoning effort to a thinking budget.
 var geminiThinkingBudget = map[string]int32{"low": 1024, "medium": 8192, "high": 24576}
 
-// geminiStreamer speaks the Gemini API (generativelanguage.googleapis.com)
+// geminiAPI speaks the Gemini API (generativelanguage.googleapis.com)
 // through google.golang.org/genai.
-type geminiStreamer struct {
-	spec   Spec
-	opt    Options
+type geminiAPI struct {
 	models *genai.Models
 }
 
-var _ Streamer = (*geminiStreamer)(nil)
+// geminiRequest is what a generateContent call takes.
+type geminiRequest struct {
+	model    string
+	contents []*genai.Content
+	config   *genai.GenerateContentConfig
+}
 
-func newGemini(spec Spec, key string, opt Options) (*geminiStreamer, error) {
-	base := trimBase(spec.BaseURL)
-	if base == "" {
-		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+func newGemini(spec Spec, key string, opt Options) (Streamer, error) {
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, err
 	}
 	// Every field genai would otherwise take from the environment is set:
 	// the key (GEMINI_API_KEY, GOOGLE_API_KEY), the backend
@@ -45,10 +48,10 @@ func newGemini(spec Spec, key string, opt Options) (*geminiStreamer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up the Gemini client for %s: %w", spec.ID, redactedError(err))
 	}
-	return &geminiStreamer{spec: spec, opt: opt, models: c.Models}, nil
+	return newSDKStreamer[geminiRequest](spec, opt, geminiAPI{models: c.Models}), nil
 }
 
-func (s *geminiStreamer) request(req Request) ([]*genai.Content, *genai.GenerateContentConfig) {
+func (geminiAPI) params(req Request) geminiRequest {
 	contents := make([]*genai.Content, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		role := genai.RoleUser
@@ -74,35 +77,35 @@ func (s *geminiStreamer) request(req Request) ([]*genai.Content, *genai.Generate
 	if b, ok := geminiThinkingBudget[req.ReasoningEffort]; ok {
 		cfg.ThinkingConfig = &genai.ThinkingConfig{IncludeThoughts: true, ThinkingBudget: &b}
 	}
-	return contents, cfg
+	return geminiRequest{model: req.Model, contents: contents, config: cfg}
 }
 
-// Stream sends req to generateContent, or streamGenerateContent?alt=sse
-// unless req.NoStream. Usage is the last usageMetadata seen.
-func (s *geminiStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
-	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
-	defer cancel()
-	contents, cfg := s.request(req)
-	if req.NoStream {
-		resp, err := s.models.GenerateContent(r.ctx, req.Model, contents, cfg)
-		if err != nil {
-			return s.fail(r, err)
-		}
-		geminiChunk(r, resp)
-		return r.done(nil)
+// send calls generateContent.
+func (a geminiAPI) send(r *run, p geminiRequest) (Result, error) {
+	resp, err := a.models.GenerateContent(r.ctx, p.model, p.contents, p.config)
+	if err != nil {
+		return geminiFailure(r, err)
 	}
-	for resp, err := range s.models.GenerateContentStream(r.ctx, req.Model, contents, cfg) {
+	geminiChunk(r, resp)
+	return r.done(nil)
+}
+
+// stream calls streamGenerateContent?alt=sse. Usage is the last
+// usageMetadata seen.
+func (a geminiAPI) stream(r *run, p geminiRequest) (Result, error) {
+	for resp, err := range a.models.GenerateContentStream(r.ctx, p.model, p.contents, p.config) {
 		if err != nil {
-			return s.fail(r, err)
+			return geminiFailure(r, err)
 		}
 		geminiChunk(r, resp)
 	}
 	return r.done(nil)
 }
 
-// fail classifies a genai error. An HTTP error is read from the recorded
-// exchange; an error inside the 200 stream comes as a genai.APIError.
-func (s *geminiStreamer) fail(r *run, err error) (Result, error) {
+// geminiFailure classifies a genai error. An HTTP error is read from the
+// recorded exchange; an error inside the 200 stream comes as a
+// genai.APIError.
+func geminiFailure(r *run, err error) (Result, error) {
 	var ae genai.APIError
 	if status, _, _ := r.x.snapshot(); status > 0 && status < 400 && errors.As(err, &ae) {
 		data, _ := json.Marshal(map[string]genai.APIError{"error": ae})

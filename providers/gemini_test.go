@@ -117,15 +117,13 @@ func TestGeminiErrors(t *testing.T) {
 }
 
 func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
-	elsewhere := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the SDK used GOOGLE_GEMINI_BASE_URL: %s", r.URL)
+	sdkEnvironment(t, "GOOGLE_GEMINI_BASE_URL", "", map[string]string{
+		"GEMINI_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed000000000",
+		"GOOGLE_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed111111111",
+		"GOOGLE_GENAI_USE_VERTEXAI": "true",
+		"GOOGLE_CLOUD_PROJECT":      "env-project",
+		"GOOGLE_CLOUD_LOCATION":     "us-central1",
 	})
-	t.Setenv("GOOGLE_GEMINI_BASE_URL", elsewhere.URL)
-	t.Setenv("GEMINI_API_KEY", "AIzaEnvKeyThatMustNotBeUsed000000000")
-	t.Setenv("GOOGLE_API_KEY", "AIzaEnvKeyThatMustNotBeUsed111111111")
-	t.Setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
-	t.Setenv("GOOGLE_CLOUD_PROJECT", "env-project")
-	t.Setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, gemChunk3) })
 	if _, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash")); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package providers
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -98,3 +99,18 @@ func withTimeout(ctx context.Context, d, def time.Duration) (context.Context, co
 
 // trimBase removes trailing slashes from a base URL.
 func trimBase(s string) string { return strings.TrimRight(strings.TrimSpace(s), "/") }
+
+// baseURL returns spec's base URL without trailing slashes, or
+// errNoBaseURL when it has none.
+func baseURL(spec Spec) (string, error) {
+	base := trimBase(spec.BaseURL)
+	if base == "" {
+		return "", errNoBaseURL(spec)
+	}
+	return base, nil
+}
+
+// errNoBaseURL says where to set the base URL spec lacks.
+func errNoBaseURL(spec Spec) error {
+	return fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+}

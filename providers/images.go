@@ -65,9 +65,9 @@ func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, 
 	if spec.Kind != KindOpenAI {
 		return nil, Result{}, fmt.Errorf("%s does not serve OpenAI's Images API: byok makes images with Black Forest Labs and OpenAI-compatible providers (openai, and those that copy its /images/generations)", spec.Name)
 	}
-	base := trimBase(spec.BaseURL)
-	if base == "" {
-		return nil, Result{}, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, Result{}, err
 	}
 	msgs := []Message{{Role: RoleUser, Content: req.Prompt}}
 	r, cancel := startRun(ctx, spec, opt, Request{Model: req.Model, Messages: msgs, NoStream: true}, nil)

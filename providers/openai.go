@@ -1,9 +1,7 @@
 package providers
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/openai/openai-go/v3"
@@ -30,12 +28,10 @@ func openaiOptions(base, key string, client *http.Client, extra ...option.Reques
 	return append(opts, extra...)
 }
 
-// chatStreamer speaks OpenAI Chat Completions, for OpenAI and every
-// compatible provider.
-type chatStreamer struct {
-	spec Spec
-	opt  Options
-	svc  openai.ChatCompletionService
+// chatAPI speaks OpenAI Chat Completions, for OpenAI and every compatible
+// provider.
+type chatAPI struct {
+	svc openai.ChatCompletionService
 	// maxCompletion sends max_completion_tokens (OpenAI, Azure) instead of
 	// the max_tokens compatible providers understand.
 	maxCompletion bool
@@ -44,25 +40,22 @@ type chatStreamer struct {
 	model string
 }
 
-var _ Streamer = (*chatStreamer)(nil)
-
-func newChat(spec Spec, key string, opt Options) (*chatStreamer, error) {
-	base := trimBase(spec.BaseURL)
-	if base == "" {
-		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+func newChat(spec Spec, key string, opt Options) (Streamer, error) {
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, err
 	}
-	return &chatStreamer{
-		spec:          spec,
-		opt:           opt,
+	api := chatAPI{
 		svc:           openai.NewChatCompletionService(openaiOptions(base, key, httpClient(opt))...),
 		maxCompletion: spec.ID == "openai",
-	}, nil
+	}
+	return newSDKStreamer[openai.ChatCompletionNewParams](spec, opt, api), nil
 }
 
-func (s *chatStreamer) params(req Request) openai.ChatCompletionNewParams {
+func (a chatAPI) params(req Request) openai.ChatCompletionNewParams {
 	model := req.Model
-	if s.model != "" {
-		model = s.model
+	if a.model != "" {
+		model = a.model
 	}
 	p := openai.ChatCompletionNewParams{Model: shared.ChatModel(model)}
 	if req.System != "" {
@@ -76,7 +69,7 @@ func (s *chatStreamer) params(req Request) openai.ChatCompletionNewParams {
 		}
 	}
 	if req.MaxTokens > 0 {
-		if s.maxCompletion {
+		if a.maxCompletion {
 			p.MaxCompletionTokens = openai.Int(int64(req.MaxTokens))
 		} else {
 			p.MaxTokens = openai.Int(int64(req.MaxTokens))
@@ -91,43 +84,32 @@ func (s *chatStreamer) params(req Request) openai.ChatCompletionNewParams {
 	return p
 }
 
-// Stream sends req as a chat completion, streamed with
-// stream_options.include_usage unless req.NoStream.
-func (s *chatStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
-	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
-	defer cancel()
-	p := s.params(req)
-	if req.NoStream {
-		resp, err := s.svc.New(r.ctx, p)
-		return whole(r, resp, err, "chat completion body", chatBody)
-	}
+// send asks for a whole chat completion.
+func (a chatAPI) send(r *run, p openai.ChatCompletionNewParams) (Result, error) {
+	resp, err := a.svc.New(r.ctx, p)
+	return whole(r, resp, err, "chat completion body", chatBody)
+}
+
+// stream asks for a streamed chat completion, with
+// stream_options.include_usage so that the last chunk carries the usage.
+func (a chatAPI) stream(r *run, p openai.ChatCompletionNewParams) (Result, error) {
 	p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
-	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), chatChunk)
+	return consumeOpenAIStream(r, a.svc.NewStreaming(r.ctx, p), chatChunk)
 }
 
 // consumeOpenAIStream reads an openai-go stream (chat chunks or Responses
 // events), applying each item's raw JSON with apply, which reports whether
 // the item ended the reply with an error.
-func consumeOpenAIStream[T interface{ RawJSON() string }](r *run, st *ssestream.Stream[T], apply func(*run, gjson.Result) bool) (Result, error) {
-	defer st.Close()
-	for st.Next() {
-		raw := []byte(st.Current().RawJSON())
-		doc, ok := parseJSON(raw)
-		if !ok {
-			continue
-		}
-		if failed := apply(r, doc); failed {
-			return r.streamFailure(raw, nil)
-		}
+func consumeOpenAIStream[T rawJSONer](r *run, st *ssestream.Stream[T], apply func(*run, gjson.Result) bool) (Result, error) {
+	data, err := readEvents(r, st, apply)
+	if data != nil {
+		return r.streamFailure(data, nil)
 	}
-	if err := st.Err(); err != nil {
-		var se *ssestream.StreamError
-		if errors.As(err, &se) {
-			return r.streamFailure(se.Event.Data, err)
-		}
-		return r.done(err)
+	var se *ssestream.StreamError
+	if errors.As(err, &se) {
+		return r.streamFailure(se.Event.Data, err)
 	}
-	return r.done(nil)
+	return r.done(err)
 }
 
 // chatChunk applies one streamed chunk; it reports whether the chunk ended

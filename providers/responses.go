@@ -1,39 +1,32 @@
 package providers
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
 	"github.com/tidwall/gjson"
 )
 
-// responsesStreamer speaks the OpenAI Responses API. Usage arrives with the
+// responsesAPI speaks the OpenAI Responses API. Usage arrives with the
 // final response.completed (or response.incomplete / response.failed) event.
-type responsesStreamer struct {
-	spec  Spec
-	opt   Options
+type responsesAPI struct {
 	svc   responses.ResponseService
 	model string // when set, sent instead of Request.Model (Azure's deployment)
 }
 
-var _ Streamer = (*responsesStreamer)(nil)
-
-func newResponses(spec Spec, key string, opt Options) (*responsesStreamer, error) {
-	base := trimBase(spec.BaseURL)
-	if base == "" {
-		return nil, fmt.Errorf("provider %s has no base URL: set one in the config ([providers.%s] base_url)", spec.ID, spec.ID)
+func newResponses(spec Spec, key string, opt Options) (Streamer, error) {
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, err
 	}
-	return &responsesStreamer{spec: spec, opt: opt,
-		svc: responses.NewResponseService(openaiOptions(base, key, httpClient(opt))...)}, nil
+	api := responsesAPI{svc: responses.NewResponseService(openaiOptions(base, key, httpClient(opt))...)}
+	return newSDKStreamer[responses.ResponseNewParams](spec, opt, api), nil
 }
 
-func (s *responsesStreamer) params(req Request) responses.ResponseNewParams {
+func (a responsesAPI) params(req Request) responses.ResponseNewParams {
 	model := req.Model
-	if s.model != "" {
-		model = s.model
+	if a.model != "" {
+		model = a.model
 	}
 	// Store is off: byok keeps its own record and has no use for the
 	// provider keeping the conversation.
@@ -62,16 +55,15 @@ func (s *responsesStreamer) params(req Request) responses.ResponseNewParams {
 	return p
 }
 
-// Stream sends req to the Responses API, streamed unless req.NoStream.
-func (s *responsesStreamer) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
-	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
-	defer cancel()
-	p := s.params(req)
-	if req.NoStream {
-		resp, err := s.svc.New(r.ctx, p)
-		return whole(r, resp, err, "response body", responseBody)
-	}
-	return consumeOpenAIStream(r, s.svc.NewStreaming(r.ctx, p), responsesEvent)
+// send asks the Responses API for a whole response.
+func (a responsesAPI) send(r *run, p responses.ResponseNewParams) (Result, error) {
+	resp, err := a.svc.New(r.ctx, p)
+	return whole(r, resp, err, "response body", responseBody)
+}
+
+// stream reads the Responses API's event stream.
+func (a responsesAPI) stream(r *run, p responses.ResponseNewParams) (Result, error) {
+	return consumeOpenAIStream(r, a.svc.NewStreaming(r.ctx, p), responsesEvent)
 }
 
 // responsesEvent applies one streamed event; it reports whether the event

@@ -30,6 +30,40 @@ type run struct {
 	requestID string
 }
 
+// sdkStreamer is the Streamer of every adapter built on a provider's SDK:
+// it starts the run and has its API build the request, then send it for a
+// whole reply (req.NoStream) or a streamed one.
+type sdkStreamer[P any] struct {
+	spec Spec
+	opt  Options
+	api  sdkAPI[P]
+}
+
+// sdkAPI is one provider API as its SDK speaks it, with P the SDK's
+// request parameters.
+type sdkAPI[P any] interface {
+	params(req Request) P
+	// send sends p and reads the reply that comes back whole.
+	send(r *run, p P) (Result, error)
+	// stream sends p and reads the reply as it streams.
+	stream(r *run, p P) (Result, error)
+}
+
+func newSDKStreamer[P any](spec Spec, opt Options, api sdkAPI[P]) *sdkStreamer[P] {
+	return &sdkStreamer[P]{spec: spec, opt: opt, api: api}
+}
+
+// Stream implements Streamer.
+func (s *sdkStreamer[P]) Stream(ctx context.Context, req Request, emit func(Event)) (Result, error) {
+	r, cancel := startRun(ctx, s.spec, s.opt, req, emit)
+	defer cancel()
+	p := s.api.params(req)
+	if req.NoStream {
+		return s.api.send(r, p)
+	}
+	return s.api.stream(r, p)
+}
+
 // startRun prepares a request: it applies the timeout and the exchange
 // recorder to ctx. The returned cancel must be called.
 func startRun(ctx context.Context, spec Spec, opt Options, req Request, emit func(Event)) (*run, context.CancelFunc) {
@@ -64,11 +98,41 @@ func (r *run) delta(b *strings.Builder, t EventType, s string) {
 	r.emit(Event{Type: t, Text: s})
 }
 
+// rawJSONer is an SDK reply or event that keeps its JSON as received.
+type rawJSONer interface{ RawJSON() string }
+
+// sdkEvents is an SDK's stream of events: openai-go's and
+// anthropic-sdk-go's ssestream.Stream.
+type sdkEvents[T rawJSONer] interface {
+	Next() bool
+	Current() T
+	Err() error
+	Close() error
+}
+
+// readEvents applies each event of st to r with apply, which reports
+// whether the event was an error. It returns that event's JSON, or the
+// stream's error once it ends. It closes st.
+func readEvents[T rawJSONer](r *run, st sdkEvents[T], apply func(*run, gjson.Result) (failed bool)) ([]byte, error) {
+	defer st.Close()
+	for st.Next() {
+		raw := []byte(st.Current().RawJSON())
+		doc, ok := parseJSON(raw)
+		if !ok {
+			continue
+		}
+		if apply(r, doc) {
+			return raw, nil
+		}
+	}
+	return nil, st.Err()
+}
+
 // whole ends run r with the answer of an SDK call for a reply that comes
 // whole (req.NoStream): resp, whose body as received the SDK keeps, or
 // err. what names the body in the error when it is not JSON, and read
 // applies it, reporting whether it is a failed reply.
-func whole[T interface{ RawJSON() string }](r *run, resp T, err error, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
+func whole[T rawJSONer](r *run, resp T, err error, what string, read func(*run, gjson.Result) (failed bool)) (Result, error) {
 	if err != nil {
 		return r.done(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,45 @@ type Server struct {
 	// port is the port the server listens on, set by Serve; the Host
 	// header of every request must name it.
 	port atomic.Value // string
+	// fresh holds the connections that have not begun a request yet.
+	fresh fresh
+}
+
+// fresh is the set of connections accepted that have not sent the first
+// byte of a request. net/http's Shutdown closes idle keep-alive
+// connections at once but waits for a new one until it is five seconds
+// old, in case a request is on its way; clients open connections ahead of
+// need (a pool dialling for a request that another connection then
+// served), so a stopping proxy would wait those seconds with no request
+// in flight. Shutdown closes these as it closes idle ones.
+type fresh struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// track follows a connection's state: it is fresh from its accept until
+// it begins its first request (or closes).
+func (f *fresh) track(c net.Conn, st http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st == http.StateNew {
+		if f.conns == nil {
+			f.conns = map[net.Conn]struct{}{}
+		}
+		f.conns[c] = struct{}{}
+		return
+	}
+	delete(f.conns, c)
+}
+
+// close closes every fresh connection.
+func (f *fresh) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.Close() // its serving goroutine sees the error and ends
+	}
+	clear(f.conns)
 }
 
 // New returns a proxy for a. It refuses a non-loopback address and an
@@ -107,7 +147,11 @@ func New(a *app.App, o Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
+		ConnState:         s.fresh.track,
 	}
+	// Shutdown runs it once the listeners are closed. A connection
+	// accepted in that very moment is left to net/http's own rule.
+	s.srv.RegisterOnShutdown(s.fresh.close)
 	return s, nil
 }
 
@@ -168,8 +212,9 @@ func serveLoopback(srv *http.Server, l net.Listener, port *atomic.Value, refusal
 	return srv.Serve(l)
 }
 
-// Shutdown stops accepting connections and waits, up to ctx, for the
-// requests in flight to finish — streams included — and be recorded.
+// Shutdown stops accepting connections, closes those that carry no
+// request, and waits, up to ctx, for the requests in flight to finish —
+// streams included — and be recorded.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.srv.Shutdown(ctx)
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +227,31 @@ func TestShutdownFinishesAStreamInFlight(t *testing.T) {
 	ev := e.waitEvents(1)[0]
 	if ev.Status != store.StatusOK || ev.InputTokens != 19 || ev.OutputTokens != 10 {
 		t.Errorf("recorded %s in=%d out=%d, want ok 19/10", ev.Status, ev.InputTokens, ev.OutputTokens)
+	}
+}
+
+// A client's pool may open a connection it then never sends a request on;
+// net/http waits for such a connection until it is five seconds old. The
+// proxy closes it at once: a stopping proxy waits for requests, not for
+// connections that carry none.
+func TestShutdownClosesConnectionsWithoutARequest(t *testing.T) {
+	e := newEnv(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(100 * time.Millisecond) // the server accepts it meanwhile
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a connection that sent nothing: %v after %s", err, time.Since(start).Round(time.Millisecond))
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the silent connection is still open after Shutdown (read %d, %v)", n, err)
 	}
 }

@@ -79,12 +79,11 @@ func fetchOpenAI(ctx context.Context, c *client, from, to time.Time) (Report, er
 				row := Row{Day: day, KeyID: str(r.Get("api_key_id")), Model: str(r.Get("model")),
 					LineItem: kind, Requests: r.Get("num_model_requests").Int(), HasRequests: true,
 					InputTokens: max(in-cached, 0), CacheReadTokens: cached, OutputTokens: r.Get("output_tokens").Int(),
-					Images: r.Get("images").Int(), ImageSize: str(r.Get("size")),
-					Characters: r.Get("characters").Int(), Seconds: r.Get("seconds").Int()}
-				if row.ImageSize != "" {
+					Images: r.Get("images").Int(), Characters: r.Get("characters").Int(), Seconds: r.Get("seconds").Int()}
+				if size := str(r.Get("size")); size != "" {
 					// The size is part of what was billed: rows of one
 					// model in two sizes stay apart.
-					row.LineItem += " " + row.ImageSize
+					row.LineItem += " " + size
 				}
 				rep.Usage = append(rep.Usage, row)
 				return nil

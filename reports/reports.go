@@ -45,13 +45,10 @@ type Row struct {
 	// Token counts, where the report gives them (disjoint as in byok's
 	// events: input is uncached).
 	InputTokens, CacheReadTokens, CacheWriteTokens, OutputTokens int64
-	// Images (of ImageSize, where the report groups by it), Characters
-	// spoken and Seconds transcribed, from the image and audio usage
-	// reports.
-	Images     int64
-	ImageSize  string
-	Characters int64
-	Seconds    int64
+	// Images (of the size the line item names, where the report groups
+	// by it), Characters spoken and Seconds transcribed, from the image and
+	// audio usage reports.
+	Images, Characters, Seconds int64
 }
 
 // APIKey is one of the provider's API keys as its admin API lists it, for

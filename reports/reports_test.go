@@ -184,7 +184,7 @@ func TestOpenAIReport(t *testing.T) {
 		t.Fatalf("a null api_key_id row reads %+v", rep.Usage[1])
 	}
 	img, speech, tr := rep.Usage[2], rep.Usage[3], rep.Usage[4]
-	if img.LineItem != "images 1024x1024" || img.Images != 3 || img.ImageSize != "1024x1024" || img.Requests != 2 || img.KeyID != "key_abc" || img.Model != "dall-e-3" {
+	if img.LineItem != "images 1024x1024" || img.Images != 3 || img.Requests != 2 || img.KeyID != "key_abc" || img.Model != "dall-e-3" {
 		t.Fatalf("images usage reads %+v", img)
 	}
 	if speech.LineItem != "audio_speeches" || speech.Characters != 1200 || speech.Requests != 4 || speech.Model != "tts-1" {

@@ -93,14 +93,8 @@ func skipEscape(s string, i int) int {
 	case ']', 'P', 'X', '^', '_':
 		return skipString(s, i+1)
 	}
-	// Intermediate bytes, then one final byte (ESC ( B, ESC 7, ESC c…).
-	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
-		i++
-	}
-	if i < len(s) && s[i] >= 0x30 && s[i] <= 0x7e {
-		i++
-	}
-	return i
+	// ESC ( B, ESC 7, ESC c…
+	return skipFinal(s, i, 0x30)
 }
 
 // skipCSI skips a control sequence's parameter and intermediate bytes and
@@ -109,10 +103,17 @@ func skipCSI(s string, i int) int {
 	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
 		i++
 	}
+	return skipFinal(s, i, 0x40)
+}
+
+// skipFinal skips the intermediate bytes (0x20–0x2f) of a sequence and
+// then its one final byte, which an escape sequence takes from 0x30 and a
+// control sequence from 0x40, up to 0x7e.
+func skipFinal(s string, i int, first byte) int {
 	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
 		i++
 	}
-	if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
+	if i < len(s) && s[i] >= first && s[i] <= 0x7e {
 		i++
 	}
 	return i

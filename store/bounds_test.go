@@ -10,6 +10,7 @@ import (
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/reports"
 )
 
 // Events and provider reports outside byok's bounds are refused before
@@ -40,7 +41,7 @@ func TestBoundsAreRefused(t *testing.T) {
 		t.Fatalf("an event within the bounds: %v", err)
 	}
 	err := s.StoreReport(ctx, ReportFetch{Provider: "openai", From: at.Truncate(24 * time.Hour), To: at.Truncate(24*time.Hour).AddDate(0, 0, 1),
-		Rows: []ReportRow{{Provider: "openai", Day: at.Truncate(24 * time.Hour), Kind: ReportCost, Cost: money.USD(1 << 62), HasCost: true}}})
+		Rows: []ReportRow{{Provider: "openai", Kind: ReportCost, Row: reports.Row{Day: at.Truncate(24 * time.Hour), Cost: money.USD(1 << 62), HasCost: true}}}})
 	if err == nil || !strings.Contains(err.Error(), "outside $0") {
 		t.Fatalf("a report row of 2^62 nano-dollars: %v", err)
 	}

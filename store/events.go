@@ -879,10 +879,5 @@ func (s *Store) PutPriceRecord(ctx context.Context, ref, body string) error {
 
 // PriceRecord returns a stored price record's body.
 func (s *Store) PriceRecord(ctx context.Context, ref string) (string, error) {
-	var body string
-	err := s.r.QueryRowContext(ctx, `SELECT body FROM price_records WHERE ref = ?`, ref).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", Refuse(ErrNotFound, "price record %q", ref)
-	}
-	return body, err
+	return s.lookupText(ctx, "price record", `SELECT body FROM price_records WHERE ref = ?`, ref)
 }

@@ -341,12 +341,7 @@ func (s *Store) AuditLog(ctx context.Context, subject string, limit int) ([]Audi
 
 // Setting returns a stored setting, or ErrNotFound.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", Refuse(ErrNotFound, "setting %q", key)
-	}
-	return v, err
+	return s.lookupText(ctx, "setting", `SELECT value FROM settings WHERE key = ?`, key)
 }
 
 // SetSetting stores a setting; an empty value deletes it.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/providers"
+	"github.com/byokhq/byok/reports"
 )
 
 // SourceReconciled marks spend a provider reported beyond byok's own
@@ -15,23 +16,13 @@ import (
 // and replaced by a reconcile, never added twice.
 const SourceReconciled Source = "reconciled"
 
-// ReportRow is one stored row of a provider's daily report.
+// ReportRow is one stored row of a provider's daily report: the row as the
+// provider's report gave it, under the provider and the kind of report it
+// came in. The row's KeyID is stored as the key_ref column.
 type ReportRow struct {
 	Provider string
-	Day      time.Time // midnight UTC
-	Kind     string    // ReportCost or ReportUsage
-	KeyRef   string    // the provider's key id, "" when not attributed
-	Model    string
-	LineItem string
-	Cost     money.USD
-	HasCost  bool
-	Requests int64
-	// HasRequests says Requests was reported.
-	HasRequests                                                  bool
-	InputTokens, CacheReadTokens, CacheWriteTokens, OutputTokens int64
-	// Images, Characters (spoken) and Seconds (transcribed), from the
-	// image and audio usage reports.
-	Images, Characters, Seconds int64
+	Kind     string // ReportCost or ReportUsage
+	reports.Row
 }
 
 // Report row kinds.
@@ -118,7 +109,7 @@ func (s *Store) StoreReport(ctx context.Context, f ReportFetch) error {
 			if r.HasRequests {
 				reqs = r.Requests
 			}
-			if _, err := ins.ExecContext(ctx, f.Provider, r.Day.UTC().Unix(), r.Kind, r.KeyRef, r.Model, r.LineItem, cost, reqs,
+			if _, err := ins.ExecContext(ctx, f.Provider, r.Day.UTC().Unix(), r.Kind, r.KeyID, r.Model, r.LineItem, cost, reqs,
 				r.InputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.OutputTokens, r.Images, r.Characters, r.Seconds); err != nil {
 				return fmt.Errorf("store report row: %w", err)
 			}
@@ -232,7 +223,7 @@ func (s *Store) ReportRows(ctx context.Context, provider string, from, to time.T
 		var r ReportRow
 		var day int64
 		var cost, reqs sql.NullInt64
-		err := sc.Scan(&r.Provider, &day, &r.Kind, &r.KeyRef, &r.Model, &r.LineItem, &cost, &reqs,
+		err := sc.Scan(&r.Provider, &day, &r.Kind, &r.KeyID, &r.Model, &r.LineItem, &cost, &reqs,
 			&r.InputTokens, &r.CacheReadTokens, &r.CacheWriteTokens, &r.OutputTokens, &r.Images, &r.Characters, &r.Seconds)
 		r.Day = time.Unix(day, 0).UTC()
 		r.Cost, r.HasCost = money.USD(cost.Int64), cost.Valid

@@ -625,6 +625,17 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// lookupText returns the one text column q selects for key, or an ErrNotFound
+// refusal naming what was looked up ("setting") and the key.
+func (s *Store) lookupText(ctx context.Context, what, q, key string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, q, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", Refuse(ErrNotFound, "%s %q", what, key)
+	}
+	return v, err
+}
+
 // writeTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN)
 // and forgets the cached budgets and default keys it may have changed.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

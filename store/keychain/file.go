@@ -178,13 +178,9 @@ func (f *fileStore) Get(ctx context.Context, account string) (string, error) {
 
 // Set stores secret for account.
 func (f *fileStore) Set(ctx context.Context, account, secret string) error {
-	if err := checkAccount(account); err != nil {
-		return fmt.Errorf("secrets file set: %w", err)
+	if err := checkSet("secrets file set", account, secret); err != nil {
+		return err
 	}
-	if err := checkSecret(secret); err != nil {
-		return fmt.Errorf("secrets file set %q: %w", account, err)
-	}
-	redact.Register(secret)
 	return f.update(ctx, "set", account, func(doc *document) error {
 		doc.Secrets[account] = secret
 		return nil

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/byokhq/byok/redact"
 )
 
 // Secrets stores secret values by account ("<provider>/<label>").
@@ -150,10 +152,17 @@ func checkAccount(account string) error {
 	return nil
 }
 
-// checkSecret rejects values that cannot be a key.
-func checkSecret(secret string) error {
-	if strings.TrimSpace(secret) == "" {
-		return errors.New("empty secret: paste the key on stdin or at the prompt")
+// checkSet rejects what no backend should store, before the backend is
+// reached, and registers the secret with redact so that nothing said about
+// the write from here on can show it. op names the operation in errors
+// ("keychain set").
+func checkSet(op, account, secret string) error {
+	if err := checkAccount(account); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
+	if strings.TrimSpace(secret) == "" {
+		return fmt.Errorf("%s %q: empty secret: paste the key on stdin or at the prompt", op, account)
+	}
+	redact.Register(secret)
 	return nil
 }

@@ -57,13 +57,9 @@ func (k *osKeyring) Get(ctx context.Context, account string) (string, error) {
 
 // Set stores secret for account.
 func (k *osKeyring) Set(ctx context.Context, account, secret string) error {
-	if err := checkAccount(account); err != nil {
-		return fmt.Errorf("keychain set: %w", err)
+	if err := checkSet("keychain set", account, secret); err != nil {
+		return err
 	}
-	if err := checkSecret(secret); err != nil {
-		return fmt.Errorf("keychain set %q: %w", account, err)
-	}
-	redact.Register(secret)
 	_, err := k.call(ctx, "set", account, func() (string, error) {
 		return "", k.ring.Set(k.service, account, secret)
 	})
