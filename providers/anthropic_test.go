@@ -195,21 +195,3 @@ func TestAnthropicErrorEventMidStream(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 }
-
-func TestAnthropicIgnoresSDKEnvironment(t *testing.T) {
-	sdkEnvironment(t, "ANTHROPIC_BASE_URL", "", map[string]string{
-		"ANTHROPIC_API_KEY":        "sk-ant-env-key-that-must-not-be-used",
-		"ANTHROPIC_AUTH_TOKEN":     "env-bearer-token-that-must-not-be-used",
-		"ANTHROPIC_CUSTOM_HEADERS": "X-Leak: yes",
-	})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		ssetest.Write(w, ev("message_start", msgStart), ev("message_delta", msgDelta), ev("message_stop", msgStop))
-	})
-	if _, _, err := mustStream(t, specAt(t, "anthropic", f.URL), testAnthropicKey, hello("claude")); err != nil {
-		t.Fatal(err)
-	}
-	req := f.only(t)
-	if req.Header.Get("x-api-key") != testAnthropicKey || req.Header.Get("Authorization") != "" || req.Header.Get("X-Leak") != "" {
-		t.Errorf("headers = %v", req.Header)
-	}
-}

@@ -116,24 +116,6 @@ func TestGeminiErrors(t *testing.T) {
 	}
 }
 
-func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
-	sdkEnvironment(t, "GOOGLE_GEMINI_BASE_URL", "", map[string]string{
-		"GEMINI_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed000000000",
-		"GOOGLE_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed111111111",
-		"GOOGLE_GENAI_USE_VERTEXAI": "true",
-		"GOOGLE_CLOUD_PROJECT":      "env-project",
-		"GOOGLE_CLOUD_LOCATION":     "us-central1",
-	})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, gemChunk3) })
-	if _, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash")); err != nil {
-		t.Fatal(err)
-	}
-	r := f.only(t)
-	if r.Header.Get("x-goog-api-key") != testGeminiKey || !strings.HasPrefix(r.Path, "/v1beta/models/") {
-		t.Errorf("request %s with key %q", r.Path, r.Header.Get("x-goog-api-key"))
-	}
-}
-
 func TestGeminiErrorInsideStream(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		ssetest.Write(w, gemChunk1, `{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}`)

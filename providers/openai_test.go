@@ -332,34 +332,6 @@ func TestChatErrorInsideStream(t *testing.T) {
 	}
 }
 
-func TestChatIgnoresSDKEnvironment(t *testing.T) {
-	sdkEnvironment(t, "OPENAI_BASE_URL", "/v1", map[string]string{
-		"OPENAI_API_KEY":        "sk-env-key-that-must-not-be-used-000000",
-		"OPENAI_ORG_ID":         "org-from-env",
-		"OPENAI_PROJECT_ID":     "proj-from-env",
-		"OPENAI_CUSTOM_HEADERS": "X-Leak: yes",
-	})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, chunkHi, "[DONE]") })
-	for _, id := range []string{"openai", "groq"} {
-		if _, _, err := mustStream(t, specAt(t, id, f.URL+"/v1"), testOpenAIKey, hello("m")); err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-	}
-	for _, r := range f.requests() {
-		if got := r.Header.Get("Authorization"); got != "Bearer "+testOpenAIKey {
-			t.Errorf("Authorization = %q", got)
-		}
-		for _, h := range []string{"OpenAI-Organization", "OpenAI-Project", "X-Leak"} {
-			if v := r.Header.Get(h); v != "" {
-				t.Errorf("header %s = %q came from the environment", h, v)
-			}
-		}
-	}
-	if len(f.requests()) != 2 {
-		t.Errorf("%d requests to the fake, want 2", len(f.requests()))
-	}
-}
-
 func TestChatUserAgent(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, chunkHi, "[DONE]") })
 	s, err := New(specAt(t, "openai", f.URL+"/v1"), testOpenAIKey, Options{UserAgent: "byok/test"})
