@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/store"
 )
 
 type alertsOptions struct {
@@ -22,7 +24,7 @@ func newAlertsCmd(f *Factory) *cobra.Command {
   byok alerts --all --json
   byok alerts ack 12`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runAlerts(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runAlerts),
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "include acknowledged alerts")
 	o.output.addFlags(cmd, false)
@@ -41,6 +43,15 @@ type alertRow struct {
 	Acked     bool   `json:"acked"`
 }
 
+func toAlertRow(al store.Alert) alertRow {
+	r := alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
+	if al.Kind == "threshold" {
+		th := al.Threshold
+		r.Threshold = &th
+	}
+	return r
+}
+
 func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	a, err := f.ReaderApp(ctx)
 	if err != nil {
@@ -51,15 +62,7 @@ func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 		return err
 	}
 	if o.output.json {
-		rows := make([]alertRow, len(as))
-		for i, al := range as {
-			rows[i] = alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
-			if al.Kind == "threshold" {
-				th := al.Threshold
-				rows[i].Threshold = &th
-			}
-		}
-		return writeJSON(f.IO.Out, rows)
+		return writeJSON(f.IO.Out, jsonRows(as, toAlertRow))
 	}
 	if len(as) == 0 {
 		if o.all {

@@ -10,26 +10,14 @@ import (
 	"github.com/byokhq/byok/app"
 )
 
-// balanceOptions are the arguments of `byok balance`.
-type balanceOptions struct {
-	JSON bool
-}
-
 func newBalanceCmd(f *Factory) *cobra.Command {
-	var o balanceOptions
-	cmd := &cobra.Command{
-		Use:   "balance",
-		Short: "Credits and balances where the provider tells them",
-		Long: `Asks each provider that publishes a balance, with the key that can read it:
+	cmd := newOutputCmd(f, "balance", "Credits and balances where the provider tells them", false, runBalance)
+	cmd.Long = `Asks each provider that publishes a balance, with the key that can read it:
 DeepSeek's balance (its key), OpenRouter's credits (a management key) or the
 key's limit (its key), xAI's prepaid balance (a management key with the team
 id, byok keys add xai --admin). A USD balance below [alerts] low_balance_usd
 raises an alert, once each time it crosses. byok providers lists the
-providers that publish no balance at all.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBalance(cmd.Context(), f, o) },
-	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+providers that publish no balance at all.`
 	return cmd
 }
 
@@ -63,7 +51,7 @@ func toBalanceJSON(b app.BalanceView) balanceJSON {
 	return j
 }
 
-func runBalance(ctx context.Context, f *Factory, o balanceOptions) error {
+func runBalance(ctx context.Context, f *Factory, o outputOptions) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
@@ -72,7 +60,7 @@ func runBalance(ctx context.Context, f *Factory, o balanceOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.JSON {
+	if o.json {
 		return writeJSON(f.IO.Out, jsonRows(bs, toBalanceJSON))
 	}
 	if len(bs) == 0 {

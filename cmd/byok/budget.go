@@ -20,7 +20,11 @@ your configured time zone. Scopes: all, provider:ID, key:PROVIDER/LABEL,
 model:PROVIDER/MODEL. A hard budget refuses new requests once reached; a soft one
 only alerts, at 50, 80 and 100 % unless --alerts says otherwise.`,
 	}
-	cmd.AddCommand(newBudgetSetCmd(f), newBudgetListCmd(f), newBudgetRmCmd(f))
+	cmd.AddCommand(
+		newBudgetSetCmd(f),
+		newOutputCmd(f, "list", "Budgets with spend, forecast and reset time", false, runBudgetList),
+		newArgCmd(f, "rm SCOPE", "Remove a budget", runBudgetRm),
+	)
 	return cmd
 }
 
@@ -39,10 +43,7 @@ func newBudgetSetCmd(f *Factory) *cobra.Command {
   byok budget set provider:openai 20 --period weekly --hard
   byok budget set model:anthropic/claude-opus-4-1 5 --period daily --alerts 80,100`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.scope, o.amount = args[0], args[1]
-			return runBudgetSet(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runBudgetSet, &o.scope, &o.amount),
 	}
 	cmd.Flags().StringVar(&o.period, "period", "monthly", "monthly (calendar), weekly (from Monday) or daily, in the configured time zone")
 	cmd.Flags().BoolVar(&o.hard, "hard", false, "refuse requests once the limit is reached")
@@ -87,22 +88,6 @@ func runBudgetSet(ctx context.Context, f *Factory, o budgetSetOptions) error {
 	return nil
 }
 
-type budgetListOptions struct {
-	output outputOptions
-}
-
-func newBudgetListCmd(f *Factory) *cobra.Command {
-	var o budgetListOptions
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "Budgets with spend, forecast and reset time",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runBudgetList(cmd.Context(), f, o) },
-	}
-	o.output.addFlags(cmd, false)
-	return cmd
-}
-
 type budgetRow struct {
 	Scope       string      `json:"scope"`
 	Period      string      `json:"period"`
@@ -118,7 +103,12 @@ type budgetRow struct {
 	Thresholds  []int       `json:"thresholds"`
 }
 
-func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
+func toBudgetRow(s budget.Status) budgetRow {
+	return budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
+		json.Number(fmt.Sprintf("%.1f", s.Percent)), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
+}
+
+func runBudgetList(ctx context.Context, f *Factory, o outputOptions) error {
 	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
@@ -127,13 +117,8 @@ func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.output.json {
-		rows := make([]budgetRow, len(sts))
-		for i, s := range sts {
-			rows[i] = budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
-				json.Number(fmt.Sprintf("%.1f", s.Percent)), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
-		}
-		return writeJSON(f.IO.Out, rows)
+	if o.json {
+		return writeJSON(f.IO.Out, jsonRows(sts, toBudgetRow))
 	}
 	if len(sts) == 0 {
 		fmt.Fprintln(f.IO.Out, "No budgets. Set one with `byok budget set all 50`.")
@@ -166,29 +151,12 @@ func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 	return nil
 }
 
-type budgetRmOptions struct {
-	scope string
-}
-
-func newBudgetRmCmd(f *Factory) *cobra.Command {
-	var o budgetRmOptions
-	return &cobra.Command{
-		Use:   "rm SCOPE",
-		Short: "Remove a budget",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.scope = args[0]
-			return runBudgetRm(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runBudgetRm(ctx context.Context, f *Factory, o budgetRmOptions) error {
+func runBudgetRm(ctx context.Context, f *Factory, scope string) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	sc, err := a.DeleteBudget(ctx, o.scope)
+	sc, err := a.DeleteBudget(ctx, scope)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/safetext"
@@ -47,7 +49,7 @@ Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
   byok proxy --addr 127.0.0.1:9000
   OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=$(byok proxy token) your-tool`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runProxy),
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
 	cmd.AddCommand(newProxyTokenCmd(f))
@@ -68,7 +70,7 @@ func newProxyTokenCmd(f *Factory) *cobra.Command {
 		Example: `  export OPENAI_API_KEY=$(byok proxy token)
   byok proxy token --rotate`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxyToken(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runProxyToken),
 	}
 	cmd.Flags().BoolVar(&o.rotate, "rotate", false, "replace the token with a new one")
 	return cmd
@@ -100,28 +102,42 @@ func runProxyToken(ctx context.Context, f *Factory, o proxyTokenOptions) error {
 	return nil
 }
 
-func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
-	addr := o.addr
-	if addr != "" {
-		if err := proxy.CheckAddr(addr); err != nil {
-			return usageErrorf("--addr: %v", err)
+// server is what byok's servers (proxy, serve) start from.
+type server struct {
+	app     *app.App
+	addr    string // where it listens
+	token   string // the proxy token its clients give
+	created bool   // the token was made just now
+}
+
+// openServer opens the app for a server and finds its address, addrFlag
+// (--addr, checked before anything is opened) or else the one configured,
+// and the proxy token, made on first use.
+func openServer(ctx context.Context, f *Factory, addrFlag string, configured func(*config.Config) string) (server, error) {
+	if addrFlag != "" {
+		if err := proxy.CheckAddr(addrFlag); err != nil {
+			return server{}, usageErrorf("--addr: %v", err)
 		}
 	}
 	a, err := f.App(ctx)
 	if err != nil {
-		return err
+		return server{}, err
 	}
-	if addr == "" {
-		addr = a.Config.Proxy.Addr
-	}
+	s := server{app: a, addr: cmpOr(addrFlag, configured(a.Config))}
 	sec, err := a.Secrets()
 	if err != nil {
-		return err
+		return server{}, err
 	}
-	token, created, err := proxy.Token(ctx, sec)
+	s.token, s.created, err = proxy.Token(ctx, sec)
+	return s, err
+}
+
+func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
+	s, err := openServer(ctx, f, o.addr, func(c *config.Config) string { return c.Proxy.Addr })
 	if err != nil {
 		return err
 	}
+	a, addr, token := s.app, s.addr, s.token
 	lines := newRequestLog(f.IO.Err)
 	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
 	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine, Metrics: a.MetricsHandler()})
@@ -132,7 +148,7 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	if err != nil {
 		return err
 	}
-	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	printProxyBanner(f, "http://"+ln.Addr().String(), token, s.created)
 	stopWatch, err := a.WatchConfigured(ctx)
 	if err != nil {
 		ln.Close()

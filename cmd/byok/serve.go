@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/proxy"
 )
 
@@ -32,39 +33,23 @@ the same /metrics; run one or the other.`,
   byok serve --addr 127.0.0.1:9465
   curl -H "Authorization: Bearer $(byok proxy token)" http://127.0.0.1:9464/metrics`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runServe),
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: serve.addr in config.toml, 127.0.0.1:9464)")
 	return cmd
 }
 
 func runServe(ctx context.Context, f *Factory, o serveOptions) error {
-	if o.addr != "" {
-		if err := proxy.CheckAddr(o.addr); err != nil {
-			return usageErrorf("--addr: %v", err)
-		}
-	}
-	a, err := f.App(ctx)
+	s, err := openServer(ctx, f, o.addr, func(c *config.Config) string { return c.Serve.Addr })
 	if err != nil {
 		return err
 	}
-	addr := o.addr
-	if addr == "" {
-		addr = a.Config.Serve.Addr
-	}
-	sec, err := a.Secrets()
-	if err != nil {
-		return err
-	}
-	token, _, err := proxy.Token(ctx, sec)
-	if err != nil {
-		return err
-	}
+	a, addr := s.app, s.addr
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another byok serve running? pick another port with --addr)", addr, err)
 	}
-	srv := proxy.NewMetricsServer(token, a.MetricsHandler())
+	srv := proxy.NewMetricsServer(s.token, a.MetricsHandler())
 	fmt.Fprintf(f.IO.Out, "byok serve: Prometheus metrics on http://%s/metrics (bearer token: `byok proxy token`); Ctrl-C stops it\n", ln.Addr())
 	if a.Config.Export.OTLP.Enabled() {
 		fmt.Fprintf(f.IO.Out, "Sending usage to %s as it is recorded.\n", a.Config.Export.OTLP.Endpoint)
