@@ -188,13 +188,9 @@ func (p *compare) Update(msg tea.Msg) tea.Cmd {
 			return p.c.bell(msg.out.Alerts)
 		}
 		return nil
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
 	if p.editing {
-		var cmd tea.Cmd
-		p.prompt, cmd = p.prompt.Update(msg)
-		return cmd
+		return forward(&p.prompt, msg)
 	}
 	return nil
 }
@@ -214,9 +210,7 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.prompt.Blur()
 			return nil
 		}
-		var cmd tea.Cmd
-		p.prompt, cmd = p.prompt.Update(msg)
-		return cmd
+		return forward(&p.prompt, msg)
 	}
 	if p.running == 0 && len(p.cols) > 0 && p.sort.key(msg, k.sortKeys) {
 		return nil

@@ -286,8 +286,6 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(closeDialog, d.Load())
 	case dataChangedMsg:
 		return d.Load()
-	case tea.KeyPressMsg:
-		return d.key(msg)
 	}
 	return nil
 }

@@ -340,3 +340,11 @@ func testStore(t *testing.T, a *app.App) *store.Store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// openPage starts the program on page id at w×h columns and rows, and
+// returns it with the page.
+func openPage[P page](t testing.TB, a *app.App, id pageID, w, h int) (*harness, P) {
+	t.Helper()
+	hs := newHarness(t, a, Options{StartView: id.String(), Now: fixedClock}, w, h)
+	return hs, hs.m.pages[id].(P)
+}

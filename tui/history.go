@@ -474,13 +474,9 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			return h.Load()
 		}
 		return nil
-	case tea.KeyPressMsg:
-		return h.key(msg)
 	}
 	if h.queryIn.Focused() {
-		var cmd tea.Cmd
-		h.queryIn, cmd = h.queryIn.Update(msg)
-		return cmd
+		return forward(&h.queryIn, msg)
 	}
 	return nil
 }
@@ -511,8 +507,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 			return h.Load()
 		}
 		was := h.queryIn.Value()
-		var cmd tea.Cmd
-		h.queryIn, cmd = h.queryIn.Update(msg)
+		cmd := forward(&h.queryIn, msg)
 		if h.queryIn.Value() == was {
 			return cmd
 		}
@@ -528,9 +523,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Rerun):
 			return h.rerun()
 		}
-		var cmd tea.Cmd
-		h.pane, cmd = h.pane.Update(msg)
-		return cmd
+		return forward(&h.pane, msg)
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
@@ -569,10 +562,8 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 			h.keepID = e.ID
 		}
 		return h.read(0)
-	case key.Matches(msg, k.PageDown):
-		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
-	case key.Matches(msg, k.PageUp):
-		h.cursor = max(h.cursor-h.rows(), 0)
+	case key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown):
+		h.cursor = k.page(msg, h.cursor, len(h.list), h.rows())
 	default:
 		var ok bool
 		if h.cursor, ok = k.move(msg, h.cursor, len(h.list)); !ok {

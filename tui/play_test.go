@@ -17,8 +17,7 @@ import (
 func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	srv := fakeOpenAI(t, "Hello from the **fake** model.", false)
 	a := testApp(t, srv.URL, true)
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
 	hs.contains("none — press m to pick one")
 	hs.press("m")
@@ -91,8 +90,7 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 func TestPlaygroundCancel(t *testing.T) {
 	srv := fakeOpenAI(t, "one two three", true)
 	a := testApp(t, srv.URL, false)
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
 	hs.press("enter")
 	hs.typeText("count")
@@ -161,8 +159,7 @@ func TestPlaygroundBudgets(t *testing.T) {
 	srv := fakeOpenAI(t, "never sent", false)
 	a := testApp(t, srv.URL, true)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
 	// A priced model near a soft budget warns and asks again.
 	if _, err := a.SetBudget(ctx, app.BudgetInput{Scope: "model:openai/gpt-4o", Period: store.Daily, Limit: money.Cent / 100, Thresholds: []int{100}}); err != nil {
@@ -203,8 +200,7 @@ func TestPlaygroundBudgets(t *testing.T) {
 func TestCompare(t *testing.T) {
 	srv := fakeOpenAI(t, "Side by side answer", false)
 	a := testApp(t, srv.URL, false)
-	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 120, 40)
-	c := hs.m.pages[pageCompare].(*compare)
+	hs, c := openPage[*compare](t, a, pageCompare, 120, 40)
 
 	hs.press("ctrl+s")
 	hs.contains("add at least two models")
@@ -269,8 +265,7 @@ func TestRerunOfferedWhereItApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	if len(h.list) != 2 || h.list[0].Source != store.SourceManual {
 		t.Fatalf("history lists %+v", h.list)
 	}

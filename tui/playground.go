@@ -137,7 +137,7 @@ type editingKeys struct{ playgroundKeys }
 
 // ShortHelp implements help.KeyMap.
 func (k editingKeys) ShortHelp() []key.Binding {
-	leave := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done"))
+	leave := bind("esc", "done")
 	return []key.Binding{k.Send, leave, k.NextField}
 }
 func (p *playground) Editing() bool { return p.editing }
@@ -285,8 +285,6 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 		return p.done(msg)
 	case dataChangedMsg:
 		return p.Load()
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
 	return p.updateField(msg)
 }
@@ -295,16 +293,15 @@ func (p *playground) updateField(msg tea.Msg) tea.Cmd {
 	if !p.editing {
 		return nil
 	}
-	var cmd tea.Cmd
 	switch p.focus {
 	case fieldSystem:
-		p.system, cmd = p.system.Update(msg)
+		return forward(&p.system, msg)
 	case fieldMax:
-		p.maxTok, cmd = p.maxTok.Update(msg)
+		return forward(&p.maxTok, msg)
 	case fieldPrompt:
-		p.prompt, cmd = p.prompt.Update(msg)
+		return forward(&p.prompt, msg)
 	}
-	return cmd
+	return nil
 }
 
 func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -318,9 +315,7 @@ func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.cancel()
 		return nil
 	case key.Matches(msg, k.ScrollUp), key.Matches(msg, k.ScrollDown):
-		var cmd tea.Cmd
-		p.pane, cmd = p.pane.Update(msg)
-		return cmd
+		return forward(&p.pane, msg)
 	}
 	if p.editing {
 		switch {

@@ -168,8 +168,7 @@ func TestDashboardRefreshesOnWrites(t *testing.T) {
 
 func TestHistory(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 80, 24)
 	if len(h.list) != historyPage {
 		t.Fatalf("history loaded %d events, want a page of %d", len(h.list), historyPage)
 	}
@@ -210,8 +209,7 @@ func TestHistory(t *testing.T) {
 
 func TestHistoryWide(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	hs.contains("TOKENS", "COST", "price catalog:")
 	first := h.detail.ID
 	hs.press("down")
