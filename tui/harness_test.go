@@ -271,6 +271,13 @@ func (hs *harness) golden(name string) {
 	}
 }
 
+// fakeApp is testApp with the fake provider of fakeOpenAI, which replies
+// reply to every prompt.
+func fakeApp(t *testing.T, reply string, seed bool) *app.App {
+	t.Helper()
+	return testApp(t, fakeOpenAI(t, reply, false).URL, seed)
+}
+
 // fakeOpenAI serves the OpenAI chat completions stream: reply split in
 // words, then a usage chunk. hold, when set, blocks after the first chunk
 // until the client goes away (for cancelling).

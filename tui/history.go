@@ -475,10 +475,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if h.queryIn.Focused() {
-		return forward(&h.queryIn, msg)
-	}
-	return nil
+	return toField(&h.queryIn, msg)
 }
 
 func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {

@@ -19,6 +19,20 @@ func forward[M component[M]](m *M, msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// field is a text field: a textinput or a textarea.
+type field[M any] interface {
+	component[M]
+	Focused() bool
+}
+
+// toField passes msg (a paste, say) to the field at f while it has focus.
+func toField[M field[M]](f *M, msg tea.Msg) tea.Cmd {
+	if !(*f).Focused() {
+		return nil
+	}
+	return forward(f, msg)
+}
+
 // typeFilter passes a key to a filter field being typed: enter (or down,
 // into the list) keeps what was typed, esc drops it, and every other key
 // edits it. changed says the field's text may have changed.

@@ -15,8 +15,7 @@ import (
 )
 
 func TestPlaygroundStreamsAndRecords(t *testing.T) {
-	srv := fakeOpenAI(t, "Hello from the **fake** model.", false)
-	a := testApp(t, srv.URL, true)
+	a := fakeApp(t, "Hello from the **fake** model.", true)
 	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
 	hs.contains("none — press m to pick one")
@@ -156,8 +155,7 @@ func runAll(cmd tea.Cmd) tea.Msg {
 }
 
 func TestPlaygroundBudgets(t *testing.T) {
-	srv := fakeOpenAI(t, "never sent", false)
-	a := testApp(t, srv.URL, true)
+	a := fakeApp(t, "never sent", true)
 	ctx := context.Background()
 	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
@@ -198,8 +196,7 @@ func TestPlaygroundBudgets(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	srv := fakeOpenAI(t, "Side by side answer", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "Side by side answer", false)
 	hs, c := openPage[*compare](t, a, pageCompare, 120, 40)
 
 	hs.press("ctrl+s")
@@ -234,8 +231,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestRerunFailedRequest(t *testing.T) {
-	srv := fakeOpenAI(t, "worked the second time", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "worked the second time", false)
 	ctx := context.Background()
 	// A failed request with its prompt stored, as the app records one.
 	failed := store.Event{Time: testNow.Add(-time.Minute), Source: store.SourceCLI, Provider: "fake", Model: "test-model",
@@ -253,8 +249,7 @@ func TestRerunFailedRequest(t *testing.T) {
 // the hint bar and the details only there: spend entered by hand has no
 // request behind it, and R there says so.
 func TestRerunOfferedWhereItApplies(t *testing.T) {
-	srv := fakeOpenAI(t, "sent once more", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "sent once more", false)
 	ctx := context.Background()
 	sent := store.Event{Time: testNow.Add(-2 * time.Minute), Source: store.SourceProxy, Provider: "fake", Model: "test-model",
 		Status: store.StatusOK, CostState: "unpriced", Prompt: "again, please", Response: "done"}
@@ -285,8 +280,7 @@ func TestRerunOfferedWhereItApplies(t *testing.T) {
 // A typed model name lists the models of exactly that name first, those of
 // providers with keys ahead of the rest, then the fuzzy matches.
 func TestPickerPutsExactNamesFirst(t *testing.T) {
-	srv := fakeOpenAI(t, "hi", false)
-	a := testApp(t, srv.URL, true)
+	a := fakeApp(t, "hi", true)
 	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
 	c := hs.m.pages[pagePlayground].(*playground).c
 	for _, tc := range []struct {
@@ -387,8 +381,7 @@ func rerun(t *testing.T, hs *harness, prompt, reply string) {
 // Playground does: markdown rendered, no asterisks, wrapped to each
 // column so nothing is cut at its edge.
 func TestCompareRendersMarkdown(t *testing.T) {
-	srv := fakeOpenAI(t, "A **bold** claim that runs well past one column's width, so it wraps onto more lines ending in zebra.", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "A **bold** claim that runs well past one column's width, so it wraps onto more lines ending in zebra.", false)
 	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 80, 24)
 	for _, m := range []string{"fake/model-a", "fake/model-b"} {
 		hs.press("a")

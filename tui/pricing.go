@@ -122,10 +122,7 @@ func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
 		// again each time would move the list under the user.
 		return p.finish(msg, p.Load)
 	}
-	if p.search.Focused() {
-		return forward(&p.search, msg)
-	}
-	return nil
+	return toField(&p.search, msg)
 }
 
 func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
