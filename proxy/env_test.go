@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -211,6 +212,18 @@ func (e *env) send(req *http.Request) *http.Response {
 	}
 	e.t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// dial opens a TCP connection to the proxy, for tests that speak HTTP by
+// hand; it is closed when the test ends.
+func (e *env) dial() net.Conn {
+	e.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // do sends req and reads the whole answer.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -226,11 +225,7 @@ func TestShutdownFinishesAStreamInFlight(t *testing.T) {
 // connections that carry none.
 func TestShutdownClosesConnectionsWithoutARequest(t *testing.T) {
 	e := newEnv(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := e.dial()
 	time.Sleep(100 * time.Millisecond) // the server accepts it meanwhile
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
