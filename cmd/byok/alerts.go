@@ -43,6 +43,8 @@ type alertRow struct {
 	Acked     bool   `json:"acked"`
 }
 
+// toAlertRow gives a threshold alert its threshold; other kinds have none
+// (null), where 0 would read as a threshold of 0 %.
 func toAlertRow(al store.Alert) alertRow {
 	r := alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
 	if al.Kind == "threshold" {

@@ -20,8 +20,16 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Use:   "pricing",
 		Short: "The price catalog, your overrides, and what a request costs",
 	}
-	cmd.AddCommand(newPricingListCmd(f), newPricingShowCmd(f), newPricingSetCmd(f), newArgCmd(f, "rm PROVIDER/MODEL", "Remove your price override", runPricingRm),
-		newPricingImportCmd(f), newPricingRepriceCmd(f), newPricingCostCmd(f), newPricingUpdateCmd(f))
+	cmd.AddCommand(
+		newPricingListCmd(f),
+		newPricingShowCmd(f),
+		newPricingSetCmd(f),
+		newArgCmd(f, "rm PROVIDER/MODEL", "Remove your price override", runPricingRm),
+		newPricingImportCmd(f),
+		newPricingRepriceCmd(f),
+		newPricingCostCmd(f),
+		newPricingUpdateCmd(f),
+	)
 	return cmd
 }
 
