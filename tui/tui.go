@@ -184,21 +184,15 @@ type (
 	}
 )
 
-// The pages' abilities, checked when compiling: a method whose signature
-// drifted would otherwise quietly stop being asked for.
+// The pages that have each ability, checked when compiling: a method
+// whose signature drifted would otherwise quietly stop being asked for.
 var (
-	_ stopper  = (*playground)(nil)
-	_ stopper  = (*compare)(nil)
-	_ restyler = (*playground)(nil)
-	_ restyler = (*compare)(nil)
-	_ restyler = (*history)(nil)
-	_ restyler = (*pricingPage)(nil)
-	_ clicker  = (*alerts)(nil)
-	_ clicker  = (*budgets)(nil)
-	_ clicker  = (*keysPage)(nil)
-	_ clicker  = (*pricingPage)(nil)
-	_ clicker  = (*history)(nil)
-	_ wheeler  = (*playground)(nil)
+	_ = []stopper{(*playground)(nil), (*compare)(nil)}
+	_ = []restyler{(*playground)(nil), (*compare)(nil), (*history)(nil), (*pricingPage)(nil)}
+	_ = []clicker{(*alerts)(nil), (*budgets)(nil), (*keysPage)(nil), (*pricingPage)(nil), (*history)(nil)}
+	_ = []wheeler{(*playground)(nil)}
+	_ = []drafter{(*playground)(nil)}
+	_ = []filterer{(*alerts)(nil), (*budgets)(nil), (*keysPage)(nil), (*reconcilePage)(nil)}
 )
 
 // owned is an async result that belongs to one page, whichever is active.
