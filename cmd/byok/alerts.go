@@ -61,26 +61,21 @@ func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.output.json {
-		return writeJSON(f.IO.Out, jsonRows(as, toAlertRow))
+	empty := "No unacknowledged alerts. (`byok alerts --all` shows acknowledged ones.)"
+	if o.all {
+		empty = "No alerts yet."
 	}
-	if len(as) == 0 {
-		if o.all {
-			fmt.Fprintln(f.IO.Out, "No alerts yet.")
-		} else {
-			fmt.Fprintln(f.IO.Out, "No unacknowledged alerts. (`byok alerts --all` shows acknowledged ones.)")
+	return printList(f.IO.Out, o.output, as, toAlertRow, empty, func() error {
+		t := newTable(f.IO.Out, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
+		for _, al := range as {
+			acked := ""
+			if al.Acked {
+				acked = "acked"
+			}
+			t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
 		}
-		return nil
-	}
-	t := newTable(f.IO.Out, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
-	for _, al := range as {
-		acked := ""
-		if al.Acked {
-			acked = "acked"
-		}
-		t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
-	}
-	return t.flush()
+		return t.flush()
+	})
 }
 
 type alertsAckOptions struct {

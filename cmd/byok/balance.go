@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,22 +52,18 @@ func toBalanceJSON(b app.BalanceView) balanceJSON {
 }
 
 func runBalance(ctx context.Context, f *Factory, o outputOptions) error {
-	a, err := f.App(ctx)
+	// Balances are read with the app open for writing: a low one raises an alert.
+	_, bs, err := ask(ctx, f.App, (*app.App).Balances)
 	if err != nil {
 		return err
 	}
-	bs, err := a.Balances(ctx)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return writeJSON(f.IO.Out, jsonRows(bs, toBalanceJSON))
-	}
-	if len(bs) == 0 {
-		fmt.Fprintln(f.IO.Out, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.")
-		return nil
-	}
-	t := newTable(f.IO.Out, "PROVIDER", "KEY", "WHAT", "REMAINING", "OF", "NOTE")
+	return printList(f.IO.Out, o, bs, toBalanceJSON, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.",
+		func() error { return printBalances(f.IO.Out, bs) })
+}
+
+// printBalances writes the balances' table, a provider's error in its row.
+func printBalances(w io.Writer, bs []app.BalanceView) error {
+	t := newTable(w, "PROVIDER", "KEY", "WHAT", "REMAINING", "OF", "NOTE")
 	for _, b := range bs {
 		if b.Err != nil {
 			t.row(b.Provider, b.KeyName, "", "", "", "error: "+b.Err.Error())

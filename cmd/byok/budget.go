@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -109,23 +111,18 @@ func toBudgetRow(s budget.Status) budgetRow {
 }
 
 func runBudgetList(ctx context.Context, f *Factory, o outputOptions) error {
-	a, err := f.ReaderApp(ctx)
+	a, sts, err := ask(ctx, f.ReaderApp, (*app.App).Budgets)
 	if err != nil {
 		return err
 	}
-	sts, err := a.Budgets(ctx)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return writeJSON(f.IO.Out, jsonRows(sts, toBudgetRow))
-	}
-	if len(sts) == 0 {
-		fmt.Fprintln(f.IO.Out, "No budgets. Set one with `byok budget set all 50`.")
-		return nil
-	}
-	loc := a.Location()
-	t := newTable(f.IO.Out, "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
+	return printList(f.IO.Out, o, sts, toBudgetRow, "No budgets. Set one with `byok budget set all 50`.",
+		func() error { return printBudgets(f.IO.Out, a.Location(), sts) })
+}
+
+// printBudgets writes the budgets' table and, under it, which count
+// unpriced requests.
+func printBudgets(w io.Writer, loc *time.Location, sts []budget.Status) error {
+	t := newTable(w, "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
 	var notes []string
 	for _, s := range sts {
 		kind := s.Budget.Period
@@ -143,9 +140,9 @@ func runBudgetList(ctx context.Context, f *Factory, o outputOptions) error {
 		return err
 	}
 	if len(notes) > 0 {
-		fmt.Fprintln(f.IO.Out)
+		fmt.Fprintln(w)
 		for _, n := range notes {
-			fmt.Fprintln(f.IO.Out, n)
+			fmt.Fprintln(w, n)
 		}
 	}
 	return nil

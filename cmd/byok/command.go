@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/app"
 )
 
 // Every command that does something has one shape: its options (a struct
@@ -53,4 +55,17 @@ func runWith[O any](f *Factory, o *O, run runFunc[O], into ...*string) func(*cob
 		}
 		return run(cmd.Context(), f, *o)
 	}
+}
+
+// ask opens the app with open, f.App for a command that writes and
+// f.ReaderApp for one that only reads, and asks it q: how a command that
+// prints one thing the app knows begins.
+func ask[T any](ctx context.Context, open func(context.Context) (*app.App, error), q func(*app.App, context.Context) (T, error)) (*app.App, T, error) {
+	a, err := open(ctx)
+	if err != nil {
+		var none T
+		return nil, none, err
+	}
+	v, err := q(a, ctx)
+	return a, v, err
 }

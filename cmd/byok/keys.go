@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"time"
@@ -317,23 +318,18 @@ func toKeyRow(k app.KeyView) keyRow {
 }
 
 func runKeysList(ctx context.Context, f *Factory, o outputOptions) error {
-	a, err := f.ReaderApp(ctx)
+	a, ks, err := ask(ctx, f.ReaderApp, (*app.App).Keys)
 	if err != nil {
 		return err
 	}
-	ks, err := a.Keys(ctx)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		return writeJSON(f.IO.Out, jsonRows(ks, toKeyRow))
-	}
-	if len(ks) == 0 {
-		fmt.Fprintln(f.IO.Out, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).")
-		return nil
-	}
+	return printList(f.IO.Out, o, ks, toKeyRow, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).",
+		func() error { return printKeys(f.IO.Out, a, ks) })
+}
+
+// printKeys writes the keys' table and says how many are due for rotation.
+func printKeys(w io.Writer, a *app.App, ks []app.KeyView) error {
 	now := a.Now()
-	t := newTable(f.IO.Out, "ID", "PROVIDER", "LABEL", "KEY", "KIND", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
+	t := newTable(w, "ID", "PROVIDER", "LABEL", "KEY", "KIND", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
 	due := 0
 	for _, k := range ks {
 		src := string(k.Source)
@@ -367,7 +363,7 @@ func runKeysList(ctx context.Context, f *Factory, o outputOptions) error {
 		return err
 	}
 	if due > 0 {
-		fmt.Fprintf(f.IO.Out, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
+		fmt.Fprintf(w, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
 	}
 	return nil
 }

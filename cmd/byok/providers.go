@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/safetext"
 )
@@ -46,11 +47,7 @@ func spendAPI(c reports.Capability) string {
 }
 
 func runProviders(ctx context.Context, f *Factory, o outputOptions) error {
-	a, err := f.ReaderApp(ctx)
-	if err != nil {
-		return err
-	}
-	keys, err := a.Keys(ctx)
+	a, keys, err := ask(ctx, f.ReaderApp, (*app.App).Keys)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os/signal"
 	"strings"
 	"sync"
@@ -28,12 +26,8 @@ import (
 // requests in flight (long streams included) before it closes them.
 const proxyShutdownWait = 2 * time.Minute
 
-type proxyOptions struct {
-	addr string
-}
-
 func newProxyCmd(f *Factory) *cobra.Command {
-	var o proxyOptions
+	var o serverOptions
 	cmd := &cobra.Command{
 		Use:   "proxy",
 		Short: "Run the local gateway that counts every tool's usage with your keychain keys",
@@ -51,7 +45,7 @@ Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
 		Args: cobra.NoArgs,
 		RunE: runWith(f, &o, runProxy),
 	}
-	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
+	o.addFlags(cmd, "proxy.addr", "127.0.0.1:8787")
 	cmd.AddCommand(newProxyTokenCmd(f))
 	return cmd
 }
@@ -102,7 +96,18 @@ func runProxyToken(ctx context.Context, f *Factory, o proxyTokenOptions) error {
 	return nil
 }
 
-// server is what byok's servers (proxy, serve) start from.
+// serverOptions are the options of byok's servers, proxy and serve.
+type serverOptions struct {
+	addr string
+}
+
+// addFlags adds --addr; setting and def name where the address comes from
+// without it.
+func (o *serverOptions) addFlags(cmd *cobra.Command, setting, def string) {
+	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: "+setting+" in config.toml, "+def+")")
+}
+
+// server is what byok's servers start from.
 type server struct {
 	app     *app.App
 	addr    string // where it listens
@@ -110,12 +115,12 @@ type server struct {
 	created bool   // the token was made just now
 }
 
-// openServer opens the app for a server and finds its address, addrFlag
-// (--addr, checked before anything is opened) or else the one configured,
-// and the proxy token, made on first use.
-func openServer(ctx context.Context, f *Factory, addrFlag string, configured func(*config.Config) string) (server, error) {
-	if addrFlag != "" {
-		if err := proxy.CheckAddr(addrFlag); err != nil {
+// openServer opens the app for a server and finds its address, --addr
+// (checked before anything is opened) or else the one configured, and the
+// proxy token, made on first use.
+func openServer(ctx context.Context, f *Factory, o serverOptions, configured func(*config.Config) string) (server, error) {
+	if o.addr != "" {
+		if err := proxy.CheckAddr(o.addr); err != nil {
 			return server{}, usageErrorf("--addr: %v", err)
 		}
 	}
@@ -123,7 +128,7 @@ func openServer(ctx context.Context, f *Factory, addrFlag string, configured fun
 	if err != nil {
 		return server{}, err
 	}
-	s := server{app: a, addr: cmpOr(addrFlag, configured(a.Config))}
+	s := server{app: a, addr: cmpOr(o.addr, configured(a.Config))}
 	sec, err := a.Secrets()
 	if err != nil {
 		return server{}, err
@@ -132,8 +137,8 @@ func openServer(ctx context.Context, f *Factory, addrFlag string, configured fun
 	return s, err
 }
 
-func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
-	s, err := openServer(ctx, f, o.addr, func(c *config.Config) string { return c.Proxy.Addr })
+func runProxy(ctx context.Context, f *Factory, o serverOptions) error {
+	s, err := openServer(ctx, f, o, func(c *config.Config) string { return c.Proxy.Addr })
 	if err != nil {
 		return err
 	}
@@ -169,22 +174,18 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	// Providers with an admin key are reconciled in the background, on
 	// [reconcile] every; it never holds a proxied request up.
 	defer a.StartAutoReconcile(ctx)()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("proxy stopped: %w", err)
-	case <-ctx.Done():
-	}
-	stop() // a second Ctrl-C stops at once
-	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("proxy stopped: %w", err)
+	err = serveUntil(ctx, "proxy", func() error { return srv.Serve(ln) }, func() error {
+		stop() // a second Ctrl-C stops at once
+		fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	lines.flush(2 * time.Second)
 	fmt.Fprintln(f.IO.Err, "Proxy stopped.")

@@ -15,12 +15,8 @@ import (
 	"github.com/byokhq/byok/proxy"
 )
 
-type serveOptions struct {
-	addr string
-}
-
 func newServeCmd(f *Factory) *cobra.Command {
-	var o serveOptions
+	var o serverOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve Prometheus metrics and send the OTLP export, for machines that run no proxy",
@@ -35,12 +31,12 @@ the same /metrics; run one or the other.`,
 		Args: cobra.NoArgs,
 		RunE: runWith(f, &o, runServe),
 	}
-	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: serve.addr in config.toml, 127.0.0.1:9464)")
+	o.addFlags(cmd, "serve.addr", "127.0.0.1:9464")
 	return cmd
 }
 
-func runServe(ctx context.Context, f *Factory, o serveOptions) error {
-	s, err := openServer(ctx, f, o.addr, func(c *config.Config) string { return c.Serve.Addr })
+func runServe(ctx context.Context, f *Factory, o serverOptions) error {
+	s, err := openServer(ctx, f, o, func(c *config.Config) string { return c.Serve.Addr })
 	if err != nil {
 		return err
 	}
@@ -58,19 +54,29 @@ func runServe(ctx context.Context, f *Factory, o serveOptions) error {
 	a.StartExport()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if err := serveUntil(ctx, "byok serve", func() error { return srv.Serve(ln) }, srv.Close); err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Err, "byok serve stopped.")
+	return nil
+}
+
+// serveUntil runs serve, a server's Serve, until it fails or ctx is done;
+// then end stops the server, and serve's own error, other than the one a
+// stopped server gives, is waited for. name says what stopped.
+func serveUntil(ctx context.Context, name string, serve, end func() error) error {
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- serve() }()
 	select {
 	case err := <-served:
-		return fmt.Errorf("byok serve stopped: %w", err)
+		return fmt.Errorf("%s stopped: %w", name, err)
 	case <-ctx.Done():
 	}
-	if err := srv.Close(); err != nil {
+	if err := end(); err != nil {
 		return err
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("byok serve stopped: %w", err)
+		return fmt.Errorf("%s stopped: %w", name, err)
 	}
-	fmt.Fprintln(f.IO.Err, "byok serve stopped.")
 	return nil
 }
