@@ -50,7 +50,7 @@ type history struct {
 
 	detail     *store.Event // the event shown in the pane, with text
 	price      string       // its price record, as stored
-	detailID   int
+	detailReq  request
 	detailOpen bool // the keys scroll the pane; on narrow screens it replaces the table
 	pane       viewport.Model
 	paneW      int // the width the pane's text is wrapped to
@@ -367,11 +367,10 @@ func (h *history) loadDetail() tea.Cmd {
 	if h.detail != nil && h.detail.ID == h.list[h.cursor].ID {
 		return nil
 	}
-	h.detailID = h.c.nextID()
-	id, ctx, a, evID := h.detailID, h.c.ctx, h.c.app, h.list[h.cursor].ID
+	r, ctx, a, evID := h.detailReq.start(h.c, pageHistory), h.c.ctx, h.c.app, h.list[h.cursor].ID
 	return func() tea.Msg {
 		e, err := a.Store.Event(ctx, evID)
-		msg := eventDetailMsg{result: result{pageHistory, id}, event: e, err: err}
+		msg := eventDetailMsg{result: r, event: e, err: err}
 		if err == nil && e.PriceRef != "" {
 			msg.price, _ = a.Store.PriceRecord(ctx, e.PriceRef)
 			if msg.price == "" {
@@ -432,11 +431,8 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case eventDetailMsg:
-		if msg.id != h.detailID {
-			return nil
-		}
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := h.detailReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		e := msg.event
 		h.detail, h.price = &e, msg.price

@@ -41,8 +41,8 @@ type filterKeys struct {
 }
 
 // newFilterKeys returns / and esc for a filter that help calls what
-// ("filter", "search"). A page whose esc does more first gives the filter
-// a Clear of its own.
+// ("filter", "search"). A page whose esc does something else before it
+// clears the filter (History, Reconcile) sets a Clear of its own.
 func newFilterKeys(what string) filterKeys {
 	return filterKeys{Filter: bind("/", what), Clear: bind("esc", "clear "+what)}
 }

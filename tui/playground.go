@@ -70,9 +70,8 @@ type playground struct {
 	out       *app.Outcome
 	runErr    error
 
-	live     map[string][]string // provider → models it listed itself
-	liveID   int
-	liveBusy bool
+	live    map[string][]string // provider → models it listed itself
+	liveReq request
 
 	pane       viewport.Model
 	rendered   string
@@ -250,12 +249,8 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 		p.model, p.label = msg.model, ""
 		return p.estimateSoon()
 	case liveModelsMsg:
-		if msg.id != p.liveID {
-			return nil
-		}
-		p.liveBusy = false
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := p.liveReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		p.live[msg.provider] = msg.models
 		return tea.Batch(notice("%s lists %d models", msg.provider, len(msg.models)), p.pickModelFilter(msg.provider+"/"))
@@ -430,12 +425,10 @@ func (p *playground) listLive() tea.Cmd {
 	if spec, ok := p.c.app.Registry.Get(prov); ok {
 		prov = spec.ID
 	}
-	p.liveID = p.c.nextID()
-	p.liveBusy = true
-	id, ctx, a, label := p.liveID, p.c.ctx, p.c.app, p.label
+	r, ctx, a, label := p.liveReq.start(p.c, pagePlayground), p.c.ctx, p.c.app, p.label
 	return func() tea.Msg {
 		list, err := a.ListModels(ctx, prov, label)
-		return liveModelsMsg{result: result{pagePlayground, id}, provider: prov, models: list.Models, err: err}
+		return liveModelsMsg{result: r, provider: prov, models: list.Models, err: err}
 	}
 }
 

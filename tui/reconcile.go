@@ -31,9 +31,9 @@ type reconcilePage struct {
 	// day rows, newest first.
 	keyRows []app.ReconcileRow
 	// open is the day shown in detail, with byok's own requests of it.
-	open     *app.ReconcileRow
-	events   []store.Event
-	eventsID int
+	open      *app.ReconcileRow
+	events    []store.Event
+	eventsReq request
 }
 
 type reconcileEventsMsg struct {
@@ -126,11 +126,8 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case reconcileEventsMsg:
-		if msg.id != p.eventsID {
-			return nil
-		}
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := p.eventsReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		p.events = msg.events
 		return nil
@@ -186,11 +183,10 @@ func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // loadEvents reads byok's own requests of a provider's UTC day.
 func (p *reconcilePage) loadEvents(r app.ReconcileRow) tea.Cmd {
-	p.eventsID = p.c.nextID()
-	id, ctx, a := p.eventsID, p.c.ctx, p.c.app
+	res, ctx, a := p.eventsReq.start(p.c, pageReconcile), p.c.ctx, p.c.app
 	return func() tea.Msg {
 		evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Provider: r.Provider}, Since: r.Day, Until: r.Day.AddDate(0, 0, 1), Limit: 200})
-		return reconcileEventsMsg{result: result{pageReconcile, id}, events: evs, err: err}
+		return reconcileEventsMsg{result: res, events: evs, err: err}
 	}
 }
 

@@ -207,6 +207,33 @@ type result struct {
 
 func (r result) owner() pageID { return r.page }
 
+// request is a page's latest read of one kind: starting one supersedes
+// any still running, whose answer is then dropped.
+type request struct {
+	id   int
+	busy bool // started and not answered yet
+}
+
+// start begins a read for page and returns the result its answer carries.
+func (r *request) start(c *common, page pageID) result {
+	r.id, r.busy = c.nextID(), true
+	return result{page, r.id}
+}
+
+// take takes an answer, reporting whether it answers the latest read and
+// succeeded; when not, cmd tells the user what failed, and nothing of an
+// answer superseded since.
+func (r *request) take(res result, err error) (cmd tea.Cmd, ok bool) {
+	if res.id != r.id {
+		return nil, false
+	}
+	r.busy = false
+	if err != nil {
+		return failure(err), false
+	}
+	return nil, true
+}
+
 // Messages between pages and the root.
 type (
 	// gotoMsg switches pages, optionally handing the page a message.
