@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,17 +69,24 @@ func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	if o.all {
 		empty = "No alerts yet."
 	}
-	return printList(f.IO.Out, o.output, as, toAlertRow, empty, func() error {
-		t := newTable(f.IO.Out, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
-		for _, al := range as {
-			acked := ""
-			if al.Acked {
-				acked = "acked"
-			}
-			t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
+	return listing[store.Alert, alertRow]{
+		row:   toAlertRow,
+		empty: empty,
+		table: func() error { return printAlerts(f.IO.Out, a.Location(), as) },
+	}.print(f.IO.Out, o.output, as)
+}
+
+// printAlerts writes the alerts' table.
+func printAlerts(w io.Writer, loc *time.Location, as []store.Alert) error {
+	t := newTable(w, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
+	for _, al := range as {
+		acked := ""
+		if al.Acked {
+			acked = "acked"
 		}
-		return t.flush()
-	})
+		t.row(itoa(al.ID), al.Time.In(loc).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
+	}
+	return t.flush()
 }
 
 type alertsAckOptions struct {

@@ -57,8 +57,11 @@ func runBalance(ctx context.Context, f *Factory, o outputOptions) error {
 	if err != nil {
 		return err
 	}
-	return printList(f.IO.Out, o, bs, toBalanceJSON, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.",
-		func() error { return printBalances(f.IO.Out, bs) })
+	return listing[app.BalanceView, balanceJSON]{
+		row:   toBalanceJSON,
+		empty: "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.",
+		table: func() error { return printBalances(f.IO.Out, bs) },
+	}.print(f.IO.Out, o, bs)
 }
 
 // printBalances writes the balances' table, a provider's error in its row.

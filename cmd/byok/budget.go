@@ -115,8 +115,11 @@ func runBudgetList(ctx context.Context, f *Factory, o outputOptions) error {
 	if err != nil {
 		return err
 	}
-	return printList(f.IO.Out, o, sts, toBudgetRow, "No budgets. Set one with `byok budget set all 50`.",
-		func() error { return printBudgets(f.IO.Out, a.Location(), sts) })
+	return listing[budget.Status, budgetRow]{
+		row:   toBudgetRow,
+		empty: "No budgets. Set one with `byok budget set all 50`.",
+		table: func() error { return printBudgets(f.IO.Out, a.Location(), sts) },
+	}.print(f.IO.Out, o, sts)
 }
 
 // printBudgets writes the budgets' table and, under it, which count

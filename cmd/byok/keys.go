@@ -322,8 +322,11 @@ func runKeysList(ctx context.Context, f *Factory, o outputOptions) error {
 	if err != nil {
 		return err
 	}
-	return printList(f.IO.Out, o, ks, toKeyRow, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).",
-		func() error { return printKeys(f.IO.Out, a, ks) })
+	return listing[app.KeyView, keyRow]{
+		row:   toKeyRow,
+		empty: "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).",
+		table: func() error { return printKeys(f.IO.Out, a, ks) },
+	}.print(f.IO.Out, o, ks)
 }
 
 // printKeys writes the keys' table and says how many are due for rotation.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -117,36 +118,47 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]logRow, len(es))
-	for i, e := range es {
-		rows[i] = logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
-			string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
-		if e.CostState == pricing.Unpriced {
-			rows[i].CostUSD = ""
-		}
-		if e.HasComputed {
-			c := e.Computed.Decimal()
-			rows[i].ComputedUSD = &c
-		}
-	}
 	w := f.IO.Out
-	header := slices.Concat([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status"},
-		tokenHeader, []string{"cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
-	if done, err := writeRows(w, o.output, rows, header, func(i int, r logRow) []string {
-		computed := ""
-		if r.ComputedUSD != nil {
-			computed = *r.ComputedUSD
-		}
-		return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
-			r.cells(), []string{pricing.FormatCost(es[i].Cost, es[i].CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
-	}); done || err != nil {
-		return err
+	return listing[store.Event, logRow]{
+		row:    toLogRow,
+		header: logHeader,
+		cells:  logCells,
+		empty:  "No requests match. Send one with `byok prompt`, or try `byok demo`.",
+		table:  func() error { return printLog(w, a.Location(), es) },
+	}.print(w, o.output, es)
+}
+
+func toLogRow(e store.Event) logRow {
+	r := logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
+		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
+	if e.CostState == pricing.Unpriced {
+		r.CostUSD = ""
 	}
-	if len(es) == 0 {
-		fmt.Fprintln(w, "No requests match. Send one with `byok prompt`, or try `byok demo`.")
-		return nil
+	if e.HasComputed {
+		c := e.Computed.Decimal()
+		r.ComputedUSD = &c
 	}
-	loc := a.Location()
+	return r
+}
+
+// logHeader names the cells of `log --csv`.
+var logHeader = slices.Concat([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status"},
+	tokenHeader, []string{"cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
+
+// logCells are an event's cells in `log --csv`: its JSON row's, but for
+// cost_usd, which says "unpriced" or marks an estimate where the JSON
+// leaves the cost empty or gives it bare.
+func logCells(e store.Event, r logRow) []string {
+	computed := ""
+	if r.ComputedUSD != nil {
+		computed = *r.ComputedUSD
+	}
+	return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
+		r.cells(), []string{pricing.FormatCost(e.Cost, e.CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+}
+
+// printLog writes the requests' table.
+func printLog(w io.Writer, loc *time.Location, es []store.Event) error {
 	t := newTable(w, "ID", "TIME", "SOURCE", "MODEL", "KEY", "STATUS", "IN", "OUT", "COST", "LATENCY")
 	for _, e := range es {
 		status := statusText(e)

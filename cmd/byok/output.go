@@ -200,37 +200,38 @@ func jsonRows[T, J any](xs []T, toJSON func(T) J) []J {
 	return rows
 }
 
-// printList prints what a list command lists: every item as a JSON row
-// with --json; otherwise the line empty when there are none, and else the
-// table that table writes.
-func printList[T, R any](w io.Writer, o outputOptions, items []T, row func(T) R, empty string, table func() error) error {
-	if o.json {
-		return writeJSON(w, jsonRows(items, row))
-	}
-	if len(items) == 0 {
-		fmt.Fprintln(w, empty)
-		return nil
-	}
-	return table()
+// listing says how a list command prints its items: with --json every
+// item as its JSON row; with --csv, where the command has it, the header
+// and then each item's cells (given the item and its row); otherwise the
+// line empty when there are none, and else the table that table writes.
+// A listing without an empty line (a table of totals) prints its table
+// even then.
+type listing[T, R any] struct {
+	row    func(T) R
+	header []string
+	cells  func(T, R) []string
+	empty  string
+	table  func() error
 }
 
-// writeRows prints a listing's rows as JSON or as CSV (the header, then
-// record's cells for each row) when the output flags ask for either, and
-// says whether it did; otherwise the command prints its table.
-func writeRows[R any](w io.Writer, o outputOptions, rows []R, header []string, record func(i int, r R) []string) (bool, error) {
+// print prints items as o asks.
+func (l listing[T, R]) print(w io.Writer, o outputOptions, items []T) error {
 	switch {
 	case o.json:
-		return true, writeJSON(w, rows)
+		return writeJSON(w, jsonRows(items, l.row))
 	case o.csv:
 		cw := newCSV(w)
-		cw.Write(header)
-		for i, r := range rows {
-			cw.Write(record(i, r))
+		cw.Write(l.header)
+		for _, x := range items {
+			cw.Write(l.cells(x, l.row(x)))
 		}
 		cw.Flush()
-		return true, cw.Error()
+		return cw.Error()
+	case len(items) == 0 && l.empty != "":
+		fmt.Fprintln(w, l.empty)
+		return nil
 	}
-	return false, nil
+	return l.table()
 }
 
 // Write writes one record, cleaned.

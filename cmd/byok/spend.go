@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 func newSpendCmd(f *Factory) *cobra.Command {
@@ -114,27 +115,26 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]spendRow, len(es))
-	for i, e := range es {
-		rows[i] = spendRow{e.ID, timeJSON(e.Time), e.Provider, e.Cost.Decimal(), e.Note}
-	}
 	w := f.IO.Out
-	header := []string{"id", "time", "provider", "cost_usd", "note"}
-	if done, err := writeRows(w, o.output, rows, header, func(_ int, r spendRow) []string {
-		return []string{itoa(r.ID), fmt.Sprint(r.Time), r.Provider, r.CostUSD, r.Note}
-	}); done || err != nil {
-		return err
-	}
-	if len(es) == 0 {
-		fmt.Fprintln(w, "No manual spend entries. Add one with `byok spend add PROVIDER AMOUNT`.")
-		return nil
-	}
-	loc := a.Location()
-	t := newTable(w, "ID", "DATE", "PROVIDER", "AMOUNT", "NOTE")
-	for _, e := range es {
-		t.row(itoa(e.ID), e.Time.In(loc).Format("2006-01-02 15:04"), e.Provider, e.Cost.String(), e.Note)
-	}
-	return t.flush()
+	return listing[store.Event, spendRow]{
+		row:    toSpendRow,
+		header: []string{"id", "time", "provider", "cost_usd", "note"},
+		cells: func(_ store.Event, r spendRow) []string {
+			return []string{itoa(r.ID), fmt.Sprint(r.Time), r.Provider, r.CostUSD, r.Note}
+		},
+		empty: "No manual spend entries. Add one with `byok spend add PROVIDER AMOUNT`.",
+		table: func() error {
+			t := newTable(w, "ID", "DATE", "PROVIDER", "AMOUNT", "NOTE")
+			for _, e := range es {
+				t.row(itoa(e.ID), e.Time.In(a.Location()).Format("2006-01-02 15:04"), e.Provider, e.Cost.String(), e.Note)
+			}
+			return t.flush()
+		},
+	}.print(w, o.output, es)
+}
+
+func toSpendRow(e store.Event) spendRow {
+	return spendRow{e.ID, timeJSON(e.Time), e.Provider, e.Cost.Decimal(), e.Note}
 }
 
 func newSpendRmCmd(f *Factory) *cobra.Command {

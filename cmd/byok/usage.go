@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,23 +81,28 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]usageRow, 0, len(groups))
+	w := f.IO.Out
+	return listing[store.Group, usageRow]{
+		row:    toUsageRow,
+		header: slices.Concat([]string{"group", "requests", "errors"}, tokenHeader, []string{"cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"}),
+		cells: func(_ store.Group, r usageRow) []string {
+			return slices.Concat([]string{r.Group, itoa(r.Requests), itoa(r.Errors)}, r.cells(),
+				[]string{r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
+		},
+		table: func() error {
+			fmt.Fprintf(w, "%s to %s, by %s\n\n", from.In(a.Location()).Format("2006-01-02 15:04"), to.In(a.Location()).Format("2006-01-02 15:04 MST"), by)
+			return printUsage(w, by, groups)
+		},
+	}.print(w, o.output, groups)
+}
+
+// printUsage writes the groups' table with a TOTAL row, and says under it
+// how many requests had no price.
+func printUsage(w io.Writer, by store.GroupBy, groups []store.Group) error {
 	var total store.Totals
 	for _, g := range groups {
-		rows = append(rows, toUsageRow(g))
 		total.Add(g.Totals)
 	}
-	w := f.IO.Out
-	header := slices.Concat([]string{"group", "requests", "errors"}, tokenHeader,
-		[]string{"cost_usd", "markup_usd", "unpriced_requests", "unpriced_fallback_usd"})
-	if done, err := writeRows(w, o.output, rows, header, func(_ int, r usageRow) []string {
-		return slices.Concat([]string{r.Group, itoa(r.Requests), itoa(r.Errors)}, r.cells(),
-			[]string{r.CostUSD, r.MarkupUSD, itoa(r.UnpricedRequests), r.FallbackUSD})
-	}); done || err != nil {
-		return err
-	}
-	loc := a.Location()
-	fmt.Fprintf(w, "%s to %s, by %s\n\n", from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04 MST"), by)
 	// COST holds amounts only, so that the column lines up; how many
 	// requests it leaves out for want of a price has its own column.
 	cols := []string{strings.ToUpper(string(by)), "REQUESTS", "INPUT", "CACHE READ", "CACHE WRITE", "OUTPUT", "REASONING", "COST"}
