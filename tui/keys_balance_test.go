@@ -2,15 +2,13 @@ package tui
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/reports/reportstest"
 	"github.com/byokhq/byok/store/keychain"
 )
 
@@ -20,22 +18,9 @@ import (
 // hours before the view looks (by another byok process on the same home),
 // so they show as 2h old until b reads DeepSeek's new figure.
 func TestKeysViewBalances(t *testing.T) {
-	cents := 350
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/user/balance":
-			fmt.Fprintf(w, `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"%d.%02d","granted_balance":"0.00","topped_up_balance":"%d.%02d"}]}`, cents/100, cents%100, cents/100, cents%100)
-		case "/api/v1/key":
-			fmt.Fprint(w, `{"data":{"label":"sk-or-v1-au7...890","limit":100,"limit_remaining":74.5,"limit_reset":"monthly","usage":25.5,"usage_daily":1,"usage_weekly":2,"usage_monthly":3,"is_free_tier":false,"include_byok_in_limit":false,"expires_at":null}}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
+	srv := reportstest.NewBalanceServer(t, "CNY", 350)
 	home := t.TempDir()
-	cfg := fmt.Sprintf("[providers.deepseek]\nbase_url = %q\n[providers.openrouter]\nbase_url = %q\n", srv.URL+"/v1", srv.URL+"/api/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(srv.Config()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -71,7 +56,7 @@ func TestKeysViewBalances(t *testing.T) {
 		"OpenRouter   key limit $74.50 left of $100.00 · openrouter/main · 2h ago")
 	hs.lacks("sk-FAKE-deepseek", "sk-or-v1-FAKE")
 
-	cents = 1234
+	srv.SetBalance(1234)
 	hs.press("b")
 	hs.contains("DeepSeek     balance 12.34 CNY · deepseek/main · just now")
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/byokhq/byok/reports/reportstest"
 )
 
 // TestBalanceAndLowBalanceAlert reads DeepSeek's balance and OpenRouter's
@@ -14,29 +12,8 @@ import (
 // a balance below [alerts] low_balance_usd alerts once per crossing.
 func TestBalanceAndLowBalanceAlert(t *testing.T) {
 	t.Setenv("BYOK_PASSPHRASE", "balance test passphrase")
-	var deepseekCents atomic.Int64
-	deepseekCents.Store(350) // $3.50
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/user/balance":
-			c := deepseekCents.Load()
-			fmt.Fprintf(w, `{"is_available":true,"balance_infos":[{"currency":"USD","total_balance":"%d.%02d","granted_balance":"0.00","topped_up_balance":"%d.%02d"}]}`, c/100, c%100, c/100, c%100)
-		case "/api/v1/key":
-			fmt.Fprint(w, `{"data":{"label":"sk-or-v1-au7...890","limit":100,"limit_remaining":74.5,"limit_reset":"monthly","usage":25.5,"usage_daily":1,"usage_weekly":2,"usage_monthly":3,"is_free_tier":false,"include_byok_in_limit":false,"expires_at":null}}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	c := newCLI(t, fmt.Sprintf(`keyring = "file"
-[alerts]
-low_balance_usd = 5
-[providers.deepseek]
-base_url = %q
-[providers.openrouter]
-base_url = %q
-`, srv.URL+"/v1", srv.URL+"/api/v1"))
+	srv := reportstest.NewBalanceServer(t, "USD", 350) // $3.50
+	c := newCLI(t, "keyring = \"file\"\n[alerts]\nlow_balance_usd = 5\n"+srv.Config())
 	c.ok("sk-FAKE-deepseek-balance-0000000test\n", "keys", "add", "deepseek", "--no-validate")
 	c.ok("sk-or-v1-FAKE-balance-00000000000test\n", "keys", "add", "openrouter", "--no-validate")
 
@@ -73,9 +50,9 @@ base_url = %q
 	if n := balanceAlerts(); n != 1 {
 		t.Fatalf("%d balance alerts while still below, want 1 (once per crossing)", n)
 	}
-	deepseekCents.Store(2000)
+	srv.SetBalance(2000)
 	c.ok("", "balance")
-	deepseekCents.Store(100)
+	srv.SetBalance(100)
 	out := c.ok("", "balance")
 	if !strings.Contains(out, "$1.00") {
 		t.Fatalf("balance table:\n%s", out)
