@@ -11,7 +11,7 @@ import (
 )
 
 func newBalanceCmd(f *Factory) *cobra.Command {
-	cmd := newOutputCmd(f, "balance", "Credits and balances where the provider tells them", false, runBalance)
+	cmd := newOutputCmd(f, "balance", "Credits and balances where the provider tells them", runBalance)
 	cmd.Long = `Asks each provider that publishes a balance, with the key that can read it:
 DeepSeek's balance (its key), OpenRouter's credits (a management key) or the
 key's limit (its key), xAI's prepaid balance (a management key with the team

@@ -24,7 +24,7 @@ only alerts, at 50, 80 and 100 % unless --alerts says otherwise.`,
 	}
 	cmd.AddCommand(
 		newBudgetSetCmd(f),
-		newOutputCmd(f, "list", "Budgets with spend, forecast and reset time", false, runBudgetList),
+		newOutputCmd(f, "list", "Budgets with spend, forecast and reset time", runBudgetList),
 		newArgCmd(f, "rm SCOPE", "Remove a budget", runBudgetRm),
 	)
 	return cmd

@@ -18,17 +18,33 @@ import (
 // runFunc does a command's work with its options.
 type runFunc[O any] func(ctx context.Context, f *Factory, o O) error
 
-// newOutputCmd declares a command without arguments whose only options are
-// the output flags: --json, and --csv when withCSV.
-func newOutputCmd(f *Factory, use, short string, withCSV bool, run runFunc[outputOptions]) *cobra.Command {
-	var o outputOptions
+// newOutputCmd declares a command without arguments whose only option is
+// --json.
+func newOutputCmd(f *Factory, use, short string, run runFunc[outputOptions]) *cobra.Command {
+	return newArgOutputCmd(f, use, short, cobra.NoArgs, func(ctx context.Context, f *Factory, o argOutputOptions) error {
+		return run(ctx, f, o.output)
+	})
+}
+
+// argOutputOptions are the options of a command that takes one argument,
+// or none where args allows it, and --json.
+type argOutputOptions struct {
+	arg    string
+	output outputOptions
+}
+
+// newArgOutputCmd declares a command whose options are its one argument,
+// required or optional as args says, and --json, such as the PROVIDER of
+// `pricing list [PROVIDER]`.
+func newArgOutputCmd(f *Factory, use, short string, args cobra.PositionalArgs, run runFunc[argOutputOptions]) *cobra.Command {
+	var o argOutputOptions
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  cobra.NoArgs,
-		RunE:  runWith(f, &o, run),
+		Args:  args,
+		RunE:  runWith(f, &o, run, &o.arg),
 	}
-	o.addFlags(cmd, withCSV)
+	o.output.addFlags(cmd, false)
 	return cmd
 }
 

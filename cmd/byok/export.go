@@ -23,7 +23,7 @@ when it is back, and one process at a time sends them.`,
 	}
 	cmd.AddCommand(
 		newExportOTLPCmd(f),
-		newOutputCmd(f, "status", "Where the OTLP export stands: cursor, waiting events, last error", false, runExportStatus),
+		newOutputCmd(f, "status", "Where the OTLP export stands: cursor, waiting events, last error", runExportStatus),
 	)
 	return cmd
 }

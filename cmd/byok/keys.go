@@ -27,7 +27,7 @@ Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
 	}
 	cmd.AddCommand(
 		newKeysAddCmd(f),
-		newOutputCmd(f, "list", "Keys with their source, age, last use and status", false, runKeysList),
+		newOutputCmd(f, "list", "Keys with their source, age, last use and status", runKeysList),
 		newKeyIDCmd(f, "test ID", "Ask the provider whether a key works", new(keyIDOptions), runKeysTest),
 		newKeyIDCmd(f, "rm ID", "Delete a key from the keychain (its history stays)", new(keyIDOptions), runKeysRm),
 		newKeyIDCmd(f, "default ID", "Make a key its provider's default", new(keyIDOptions), runKeysDefault),

@@ -21,8 +21,8 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Short: "The price catalog, your overrides, and what a request costs",
 	}
 	cmd.AddCommand(
-		newPricingListCmd(f),
-		newPricingShowCmd(f),
+		newArgOutputCmd(f, "list [PROVIDER]", "Models and their prices per million tokens", cobra.MaximumNArgs(1), runPricingList),
+		newArgOutputCmd(f, "show PROVIDER/MODEL", "Every rate of one model, its tiers, date and source", cobra.ExactArgs(1), runPricingShow),
 		newPricingSetCmd(f),
 		newArgCmd(f, "rm PROVIDER/MODEL", "Remove your price override", runPricingRm),
 		newPricingImportCmd(f),
@@ -30,40 +30,6 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		newPricingCostCmd(f),
 		newPricingUpdateCmd(f),
 	)
-	return cmd
-}
-
-type pricingListOptions struct {
-	provider string
-	output   outputOptions
-}
-
-func newPricingListCmd(f *Factory) *cobra.Command {
-	var o pricingListOptions
-	cmd := &cobra.Command{
-		Use:   "list [PROVIDER]",
-		Short: "Models and their prices per million tokens",
-		Args:  cobra.MaximumNArgs(1),
-		RunE:  runWith(f, &o, runPricingList, &o.provider),
-	}
-	o.output.addFlags(cmd, false)
-	return cmd
-}
-
-type pricingShowOptions struct {
-	model  string // PROVIDER/MODEL
-	output outputOptions
-}
-
-func newPricingShowCmd(f *Factory) *cobra.Command {
-	var o pricingShowOptions
-	cmd := &cobra.Command{
-		Use:   "show PROVIDER/MODEL",
-		Short: "Every rate of one model, its tiers, date and source",
-		Args:  cobra.ExactArgs(1),
-		RunE:  runWith(f, &o, runPricingShow, &o.model),
-	}
-	o.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -215,15 +181,17 @@ func rate(p money.PerMillion, has bool) string {
 	return p.Dollars()
 }
 
-func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error {
+// runPricingList lists the catalog's prices: of every provider, or of the
+// one its argument names.
+func runPricingList(ctx context.Context, f *Factory, o argOutputOptions) error {
 	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
 	cat := a.Catalog()
 	provs := cat.Providers()
-	if o.provider != "" {
-		spec, err := a.Provider(o.provider)
+	if o.arg != "" {
+		spec, err := a.Provider(o.arg)
 		if err != nil {
 			return usageError{err}
 		}
@@ -254,8 +222,9 @@ func runPricingList(ctx context.Context, f *Factory, o pricingListOptions) error
 	return nil
 }
 
-func runPricingShow(ctx context.Context, f *Factory, o pricingShowOptions) error {
-	prov, model, err := modelArg(o.model)
+// runPricingShow shows every rate of the PROVIDER/MODEL its argument names.
+func runPricingShow(ctx context.Context, f *Factory, o argOutputOptions) error {
+	prov, model, err := modelArg(o.arg)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func newProvidersCmd(f *Factory) *cobra.Command {
-	return newOutputCmd(f, "providers", "Supported providers, their base URLs and which have keys", false, runProviders)
+	return newOutputCmd(f, "providers", "Supported providers, their base URLs and which have keys", runProviders)
 }
 
 type providerRow struct {
@@ -123,7 +123,7 @@ func newModelsCmd(f *Factory) *cobra.Command {
 // --live the provider's own list.
 func runModels(ctx context.Context, f *Factory, o modelsOptions) error {
 	if !o.live {
-		return runPricingList(ctx, f, pricingListOptions{provider: o.provider, output: o.output})
+		return runPricingList(ctx, f, argOutputOptions{arg: o.provider, output: o.output})
 	}
 	if o.provider == "" {
 		return usageErrorf("--live needs a provider, e.g. `byok models openai --live`")
