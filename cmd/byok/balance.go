@@ -40,14 +40,8 @@ func toBalanceJSON(b app.BalanceView) balanceJSON {
 		j.Error = b.Err.Error()
 		return j
 	}
-	if b.HasRemaining {
-		r := b.Remaining.Decimal()
-		j.RemainingUSD = &r
-	}
-	if b.HasTotal {
-		t, u := b.Total.Decimal(), b.Used.Decimal()
-		j.Total, j.Used = &t, &u
-	}
+	j.RemainingUSD = usdJSON(b.Remaining, b.HasRemaining)
+	j.Total, j.Used = usdJSON(b.Total, b.HasTotal), usdJSON(b.Used, b.HasTotal)
 	return j
 }
 

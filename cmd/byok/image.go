@@ -95,11 +95,7 @@ func runImage(ctx context.Context, f *Factory, a *app.App, call app.Call, o prom
 		}
 		j := imageJSON{Files: files, URLs: urls, EventID: e.ID, Status: string(e.Status), Images: e.Units.Images,
 			Size: e.Units.ImageSize, Quality: e.Units.ImageQuality, Input: e.InputTokens, Output: e.OutputTokens,
-			CostState: string(e.CostState), LatencyMS: ms(e.Latency)}
-		if e.CostState != pricing.Unpriced {
-			s := e.Cost.Decimal()
-			j.CostUSD = &s
-		}
+			CostUSD: usdJSON(e.Cost, e.CostState != pricing.Unpriced), CostState: string(e.CostState), LatencyMS: ms(e.Latency)}
 		if jerr := writeJSON(f.IO.Out, j); jerr != nil {
 			return jerr
 		}

@@ -130,13 +130,9 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 
 func toLogRow(e store.Event) logRow {
 	r := logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
-		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), nil, ms(e.Latency), ms(e.TTFT), e.Note}
+		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), usdJSON(e.Computed, e.HasComputed), ms(e.Latency), ms(e.TTFT), e.Note}
 	if e.CostState == pricing.Unpriced {
 		r.CostUSD = ""
-	}
-	if e.HasComputed {
-		c := e.Computed.Decimal()
-		r.ComputedUSD = &c
 	}
 	return r
 }

@@ -299,6 +299,16 @@ func timeJSON(t time.Time) any {
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
+// usdJSON is an amount for a JSON field that is null where the amount is
+// not known (has is false), rather than a 0 that would read as free.
+func usdJSON(v money.USD, has bool) *string {
+	if !has {
+		return nil
+	}
+	s := v.Decimal()
+	return &s
+}
+
 // printDashboard writes the dashboard numbers as text.
 func printDashboard(ctx context.Context, a *app.App, w io.Writer) error {
 	s, err := a.Summarize(ctx, "month")

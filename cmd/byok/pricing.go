@@ -441,11 +441,9 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 		}
 	}
 	if c.json {
-		out := costJSON{State: string(b.State), PriceSource: source, PriceRef: b.Ref, MarkupUSD: b.Markup.Decimal(), Lines: []costLine{}}
-		if b.State != pricing.Unpriced {
-			s := b.Total.Decimal()
-			out.CostUSD = &s
-		} else {
+		out := costJSON{CostUSD: usdJSON(b.Total, b.State != pricing.Unpriced), State: string(b.State), PriceSource: source, PriceRef: b.Ref,
+			MarkupUSD: b.Markup.Decimal(), Lines: []costLine{}}
+		if b.State == pricing.Unpriced {
 			out.FallbackUSD = b.Fallback.Decimal()
 		}
 		for _, l := range b.Lines {

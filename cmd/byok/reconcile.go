@@ -110,10 +110,7 @@ func toReconcileJSON(r app.ReconcileRow) reconcileRowJSON {
 		pk := r.ProviderKey
 		j.ProviderKey = &pk
 	}
-	if r.HasReported {
-		rep, diff := r.Reported.Decimal(), r.Diff.Decimal()
-		j.ReportedUSD, j.DiffUSD = &rep, &diff
-	}
+	j.ReportedUSD, j.DiffUSD = usdJSON(r.Reported, r.HasReported), usdJSON(r.Diff, r.HasReported)
 	if r.HasReportedRequests {
 		n := r.ReportedRequests
 		j.ReportedRequests = &n
