@@ -497,10 +497,13 @@ func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target
 	if len(t.body) > 0 {
 		body = bytes.NewReader(t.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	// The request is made for the URL's host and given the URL itself,
+	// rather than its text to parse again.
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.Scheme+"://"+u.Host, body)
 	if err != nil {
 		return nil, fmt.Errorf("build the request to %s: %w", t.spec.ID, err)
 	}
+	req.URL = u
 	req.Header = h
 	// Ask for the plain bytes: usage is read from them as they pass.
 	req.Header.Set("Accept-Encoding", "identity")
@@ -576,10 +579,14 @@ func copyResponseHeaders(dst, src http.Header) {
 	}
 }
 
-// connectionTokens are the headers a Connection header names as hop-by-hop.
+// connectionTokens are the headers a Connection header names as hop-by-hop;
+// nil when there is none.
 func connectionTokens(h http.Header) map[string]bool {
-	out := map[string]bool{}
+	var out map[string]bool
 	for _, v := range h.Values("Connection") {
+		if out == nil {
+			out = map[string]bool{}
+		}
 		for _, f := range strings.Split(v, ",") {
 			if f = strings.TrimSpace(f); f != "" {
 				out[http.CanonicalHeaderKey(f)] = true
