@@ -29,7 +29,7 @@ func (a *App) SetPrice(ctx context.Context, p pricing.Price) (pricing.Price, err
 	p.Source = "override"
 	p.Date = a.now().In(a.Location()).Format("2006-01-02")
 	p.Ref = "override:" + p.Date + ":" + p.Provider + "/" + p.Model
-	if err := a.putOverrides(ctx, []pricing.Price{p}, nil); err != nil {
+	if err := a.putOverrides(ctx, []pricing.Price{p}); err != nil {
 		return pricing.Price{}, err
 	}
 	a.audit(ctx, "price.set", p.Provider+"/"+p.Model, fmt.Sprintf("input %s output %s cache_read %s cache_write %s per 1M", p.Input, p.Output, p.CacheRead, p.CacheWrite5m))
@@ -42,29 +42,17 @@ func (a *App) RemovePrice(ctx context.Context, provider, model string) error {
 	if err != nil {
 		return err
 	}
-	ovs, err := a.Overrides(ctx)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, o := range ovs {
-		if o.Provider == spec.ID && o.Model == model {
-			found = true
-		}
-	}
-	if !found {
-		return fmt.Errorf("no price override for %s/%s (see `byok pricing list`)", spec.ID, model)
-	}
-	if err := a.putOverrides(ctx, nil, map[string]bool{spec.ID + "/" + model: true}); err != nil {
+	if err := a.putOverrides(ctx, nil, spec.ID+"/"+model); err != nil {
 		return err
 	}
 	a.audit(ctx, "price.rm", spec.ID+"/"+model, "")
 	return nil
 }
 
-// putOverrides adds (replacing same-named) and removes overrides, stores
-// them and rebuilds the catalog.
-func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[string]bool) error {
+// putOverrides adds overrides (replacing same-named ones) and removes the
+// ones named "provider/model" in remove, which must exist, then stores them
+// and rebuilds the catalog.
+func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove ...string) error {
 	ovs, err := a.Overrides(ctx)
 	if err != nil {
 		return err
@@ -79,7 +67,10 @@ func (a *App) putOverrides(ctx context.Context, add []pricing.Price, remove map[
 		}
 		byName[p.Provider+"/"+p.Model] = p
 	}
-	for n := range remove {
+	for _, n := range remove {
+		if _, ok := byName[n]; !ok {
+			return fmt.Errorf("no price override for %s (see `byok pricing list`)", n)
+		}
 		delete(byName, n)
 	}
 	out := make([]pricing.Price, 0, len(byName))
@@ -180,7 +171,7 @@ func (a *App) ImportPriceFile(ctx context.Context, r io.Reader, name, format str
 		p.Date = date
 		p.Ref = "import:" + date + ":" + p.Provider + "/" + p.Model
 	}
-	if err := a.putOverrides(ctx, ps, nil); err != nil {
+	if err := a.putOverrides(ctx, ps); err != nil {
 		return rep, err
 	}
 	a.audit(ctx, "price.import", name, fmt.Sprintf("%d added, %d changed, %d unchanged, %d ignored", rep.Added, rep.Changed, rep.Unchanged, len(rep.Ignored)))

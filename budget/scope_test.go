@@ -74,13 +74,38 @@ func TestParseScopeErrors(t *testing.T) {
 	}
 }
 
+// parseCase is one input to a parser: what it yields, or with wantErr that
+// it is refused.
+type parseCase[T any] struct {
+	name    string
+	in      string
+	want    T
+	wantErr bool
+}
+
+// testParse runs parse over tests: a refusal must say help, a result must
+// be equal to want.
+func testParse[T any](t *testing.T, parse func(string) (T, error), equal func(got, want T) bool, help string, tests []parseCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parse(tt.in)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), help) {
+					t.Fatalf("%q gives %#v, %v; want an error that says %q", tt.in, got, err, help)
+				}
+				return
+			}
+			if err != nil || !equal(got, tt.want) {
+				t.Fatalf("%q gives %#v, %v; want %#v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestParsePeriod(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    store.Period
-		wantErr bool
-	}{
+	same := func(got, want store.Period) bool { return got == want }
+	testParse(t, ParsePeriod, same, "use daily, weekly or monthly", []parseCase[store.Period]{
 		{"daily", "daily", store.Daily, false},
 		{"day", "Day", store.Daily, false},
 		{"weekly", "weekly", store.Weekly, false},
@@ -89,30 +114,13 @@ func TestParsePeriod(t *testing.T) {
 		{"empty is monthly", "", store.Monthly, false},
 		{"yearly", "yearly", "", true},
 		{"typo", "montly", "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParsePeriod(tt.in)
-			if tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "use daily, weekly or monthly") {
-					t.Fatalf("ParsePeriod(%q) = %q, %v; want a helpful error", tt.in, got, err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("ParsePeriod(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseThresholds(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    []int
-		wantErr bool
-	}{
+	// "none" is an empty list, never nil (nil is no list given).
+	same := func(got, want []int) bool { return got != nil && slices.Equal(got, want) }
+	testParse(t, ParseThresholds, same, "from 1 to 1000", []parseCase[[]int]{
 		{"default list", "50,80,100", []int{50, 80, 100}, false},
 		{"unsorted with duplicates", "100, 50,80,50", []int{50, 80, 100}, false},
 		{"percent signs", "75%,90%", []int{75, 90}, false},
@@ -125,21 +133,7 @@ func TestParseThresholds(t *testing.T) {
 		{"not a number", "fifty", nil, true},
 		{"fraction", "50.5", nil, true},
 		{"empty item", "50,,80", nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseThresholds(tt.in)
-			if tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "from 1 to 1000") {
-					t.Fatalf("ParseThresholds(%q) = %v, %v; want a helpful error", tt.in, got, err)
-				}
-				return
-			}
-			if err != nil || !slices.Equal(got, tt.want) || got == nil {
-				t.Fatalf("ParseThresholds(%q) = %#v, %v; want %#v", tt.in, got, err, tt.want)
-			}
-		})
-	}
+	})
 	// The defaults are copied, never shared.
 	d, _ := ParseThresholds("")
 	d[0] = 1

@@ -89,20 +89,27 @@ no_key = true
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			err := Parse([]byte(tc.text), &c, "config.toml")
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+			if c, err := parseCase(t, tc.text, tc.wantErr); err == nil {
 				tc.check(t, c)
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
 			}
 		})
 	}
+}
+
+// parseCase parses text as config.toml over the defaults and fails the
+// test unless the error is as wanted: none for an empty wantErr, else one
+// containing wantErr. It returns both for the case's own checks.
+func parseCase(t *testing.T, text, wantErr string) (Config, error) {
+	t.Helper()
+	c := Default()
+	err := Parse([]byte(text), &c, "config.toml")
+	switch {
+	case wantErr == "" && err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+		t.Fatalf("error %v, want it to contain %q", err, wantErr)
+	}
+	return c, err
 }
 
 func TestResolvePathsAndLoad(t *testing.T) {
@@ -156,19 +163,12 @@ func TestExportConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Default()
-			err := Parse([]byte(tt.toml), &c, "config.toml")
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
+			c, err := parseCase(t, tt.toml, tt.wantErr)
+			if err == nil {
 				if c.Export.OTLP.Interval.String() != "30s" || !c.Export.OTLP.Enabled() {
 					t.Fatalf("export config %+v", c.Export.OTLP)
 				}
 				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
 			}
 			if strings.Contains(err.Error(), "c2VjcmV0LXRva2Vu") {
 				t.Fatalf("the refused header value was echoed: %v", err)

@@ -19,7 +19,7 @@ import (
 // prices are Go values already, so this costs only the look-up indexes; it
 // works on a copy so that no catalog shares storage with another.
 func embedded() *Catalog {
-	return newOwnedCatalog(catalogInfo, slices.Clone(catalogPrices))
+	return newCatalog(catalogInfo, slices.Clone(catalogPrices), true)
 }
 
 var defaultCatalog = sync.OnceValue(embedded)
@@ -102,21 +102,17 @@ func (ix *provIndex) fuzzy(c *Catalog) {
 // Provider aliases are folded to byok ids ("gemini" → "google"); when two
 // prices name the same provider and model, the first wins.
 func NewCatalog(info CatalogInfo, prices []Price) *Catalog {
-	c := &Catalog{info: info, local: map[string]bool{}}
-	for _, l := range info.Local {
-		c.local[normProvider(l)] = true
-	}
-	c.build(nil, prices, false)
-	return c
+	return newCatalog(info, prices, false)
 }
 
-// newOwnedCatalog is NewCatalog for a prices slice nobody else holds.
-func newOwnedCatalog(info CatalogInfo, prices []Price) *Catalog {
+// newCatalog is NewCatalog; owned says that nobody else holds prices, so
+// the catalog may keep the slice and change it in place.
+func newCatalog(info CatalogInfo, prices []Price, owned bool) *Catalog {
 	c := &Catalog{info: info, local: map[string]bool{}}
 	for _, l := range info.Local {
 		c.local[normProvider(l)] = true
 	}
-	c.build(nil, prices, true)
+	c.build(nil, prices, owned)
 	return c
 }
 
@@ -147,7 +143,7 @@ func ReadCatalog(r io.Reader) (*Catalog, error) {
 		p.Source, p.Ref = "", ""
 		prices[i] = p
 	}
-	return newOwnedCatalog(f.CatalogInfo, prices), nil
+	return newCatalog(f.CatalogInfo, prices, true), nil
 }
 
 // catalogFile is the JSON form of a catalog: its description and its

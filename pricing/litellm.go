@@ -569,15 +569,8 @@ func (e entry) units(p *Price) error {
 		{[]string{"output_cost_per_second", "input_cost_per_second"}, &p.PerSecond},
 		{perChar, &p.PerCharacter},
 	} {
-		for _, name := range f.fields {
-			n, present, err := e.number(name, e.m[name], 9)
-			if err != nil {
-				return err
-			}
-			if present {
-				*f.dst = money.USD(n)
-				break
-			}
+		if err := readFirst(e, f.dst, 9, f.fields); err != nil {
+			return err
 		}
 	}
 	for _, m := range []struct {
@@ -622,15 +615,24 @@ func (e entry) units(p *Price) error {
 		{[]string{"max_input_tokens", "max_tokens"}, &p.MaxInput},
 		{[]string{"max_output_tokens", "max_tokens"}, &p.MaxOutput},
 	} {
-		for _, name := range f.fields {
-			n, present, err := e.number(name, e.m[name], 0)
-			if err != nil {
-				return err
-			}
-			if present {
-				*f.dst = n
-				break
-			}
+		if err := readFirst(e, f.dst, 0, f.fields); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFirst sets *dst to the first of fields present in e, read at scale
+// (see number); it leaves *dst alone when none is.
+func readFirst[T ~int64](e entry, dst *T, scale int, fields []string) error {
+	for _, name := range fields {
+		n, present, err := e.number(name, e.m[name], scale)
+		if err != nil {
+			return err
+		}
+		if present {
+			*dst = T(n)
+			return nil
 		}
 	}
 	return nil

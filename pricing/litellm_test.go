@@ -30,6 +30,21 @@ func importLiteLLMFile(t *testing.T) LiteLLMImport {
 	return imp
 }
 
+// parseLiteLLM parses a LiteLLM file given as text, and indexes its prices
+// by name.
+func parseLiteLLM(t *testing.T, src string) (LiteLLMImport, map[string]Price) {
+	t.Helper()
+	imp, err := ParseLiteLLM(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := make(map[string]Price, len(imp.Prices))
+	for _, p := range imp.Prices {
+		byName[p.Name()] = p
+	}
+	return imp, byName
+}
+
 func TestImportRealLiteLLMFile(t *testing.T) {
 	imp := importLiteLLMFile(t)
 	if len(imp.Prices) < 2000 {
@@ -88,14 +103,7 @@ func TestParseLiteLLM(t *testing.T) {
 	"img-model": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
 	"unpriced": {"litellm_provider": "openai", "mode": "chat"}
 }`
-	imp, err := ParseLiteLLM(strings.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]Price{}
-	for _, p := range imp.Prices {
-		got[p.Name()] = p
-	}
+	imp, got := parseLiteLLM(t, file)
 	want := map[string]Price{
 		"anthropic/claude-x": {
 			Provider: "anthropic", Model: "claude-x", Mode: "chat",

@@ -3,7 +3,6 @@ package pricing
 import (
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/byokhq/byok/money"
@@ -159,14 +158,7 @@ func TestLiteLLMImageVariants(t *testing.T) {
 	"gpt-4o-transcribe": {"litellm_provider": "openai", "mode": "audio_transcription", "input_cost_per_token": 2.5e-06, "input_cost_per_audio_token": 6e-06, "output_cost_per_token": 1e-05},
 	"black_forest_labs/flux-dev": {"litellm_provider": "black_forest_labs", "mode": "image_generation", "output_cost_per_image": 0.025}
 }`
-	imp, err := ParseLiteLLM(strings.NewReader(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]Price{}
-	for _, p := range imp.Prices {
-		got[p.Name()] = p
-	}
+	imp, got := parseLiteLLM(t, src)
 	d3 := got["openai/dall-e-3"]
 	wantImages := []ImagePrice{{"1024x1024", "standard", 40_000_000}, {"1024x1792", "hd", 120_000_000}}
 	if d3.PerImage != 40_000_000 || !reflect.DeepEqual(d3.Images, wantImages) {

@@ -84,21 +84,17 @@ func openRouterPrice(id string, pr map[string]string) (Price, string, error) {
 		{"internal_reasoning", &p.Reasoning, &p.HasReasoning},
 	}
 	for _, f := range perToken {
-		s, ok := pr[f.field]
-		if !ok || s == "" {
-			continue
-		}
 		// Dollars per token × 10^12 is micro-dollars per million tokens.
-		v, err := openRouterAmount(f.field, s, 12)
-		if err != nil {
+		v, present, err := openRouterAmount(pr, f.field, 12)
+		switch {
+		case err != nil:
 			return p, "", err
-		}
-		if f.has != nil {
+		case !present, v == 0 && f.field == "internal_reasoning":
 			// A zero reasoning price on a model that bills reasoning as
 			// output means "no separate price", not "free".
-			if v == 0 && f.field == "internal_reasoning" {
-				continue
-			}
+			continue
+		}
+		if f.has != nil {
 			*f.has = true
 		}
 		*f.dst = money.PerMillion(v)
@@ -111,12 +107,8 @@ func openRouterPrice(id string, pr map[string]string) (Price, string, error) {
 		{"web_search", &p.PerWebSearch},
 	}
 	for _, f := range perUnit {
-		s, ok := pr[f.field]
-		if !ok || s == "" {
-			continue
-		}
-		// Dollars × 10^9 is nano-dollars.
-		v, err := openRouterAmount(f.field, s, 9)
+		// Dollars × 10^9 is nano-dollars; an absent amount is none.
+		v, _, err := openRouterAmount(pr, f.field, 9)
 		if err != nil {
 			return p, "", err
 		}
@@ -125,13 +117,19 @@ func openRouterPrice(id string, pr map[string]string) (Price, string, error) {
 	return p, "", nil
 }
 
-func openRouterAmount(field, s string, scale int) (int64, error) {
-	v, _, err := scaleDecimal(s, scale)
+// openRouterAmount reads the decimal pr[field] scaled by 10^scale;
+// present is false when the field is absent or empty.
+func openRouterAmount(pr map[string]string, field string, scale int) (v int64, present bool, err error) {
+	s := pr[field]
+	if s == "" {
+		return 0, false, nil
+	}
+	v, _, err = scaleDecimal(s, scale)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", field, strconv.Quote(s), err)
+		return 0, false, fmt.Errorf("%s %s: %w", field, strconv.Quote(s), err)
 	}
 	if v < 0 {
-		return 0, fmt.Errorf("%s %s: a price cannot be negative", field, strconv.Quote(s))
+		return 0, false, fmt.Errorf("%s %s: a price cannot be negative", field, strconv.Quote(s))
 	}
-	return v, nil
+	return v, true, nil
 }

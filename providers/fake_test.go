@@ -189,22 +189,6 @@ func noSecret(t *testing.T, err error, secrets ...string) {
 	}
 }
 
-// sdkEnvironment sets what an SDK would read from the environment on its
-// own, which the adapters must ignore: env, and baseVar pointing at a
-// server (its URL followed by path) that fails the test if any request
-// reaches it.
-func sdkEnvironment(t *testing.T, baseVar, path string, env map[string]string) {
-	t.Helper()
-	elsewhere := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the SDK used %s: %s %s", baseVar, r.Method, r.URL)
-		reply(w, 500, "")
-	})
-	t.Setenv(baseVar, elsewhere.URL+path)
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-}
-
 // specAt returns the built-in spec id pointed at base.
 func specAt(t *testing.T, id, base string) Spec {
 	t.Helper()

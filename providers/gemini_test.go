@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/byokhq/byok/internal/ssetest"
 )
@@ -72,65 +71,6 @@ func TestGeminiCutStream(t *testing.T) {
 	// Gemini's running usageMetadata is kept as reported.
 	if want := (Usage{Input: 31, Output: 62, Reasoning: 60}); res.Text != "Hi" || res.Usage != want || !res.HasUsage {
 		t.Errorf("text %q usage %+v", res.Text, res.Usage)
-	}
-}
-
-func TestGeminiErrors(t *testing.T) {
-	tests := []struct {
-		name   string
-		status int
-		body   string
-		class  Class
-		retry  time.Duration
-	}{
-		{name: "invalid key is a 400", status: 400,
-			body:  `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}},{"@type":"type.googleapis.com/google.rpc.LocalizedMessage","locale":"en-US","message":"API key not valid. Please pass a valid API key."}]}}`,
-			class: ClassAuth},
-		{name: "key not found variant", status: 400,
-			body: `{"error":{"code":400,"message":"API Key not found. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}`, class: ClassAuth},
-		{name: "permission denied", status: 403,
-			body: `{"error":{"code":403,"message":"Generative Language API has not been used in project 123 before or it is disabled.","status":"PERMISSION_DENIED"}}`, class: ClassAuth},
-		{name: "rate limit with RetryInfo", status: 429,
-			body:  `{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"10"}]},{"@type":"type.googleapis.com/google.rpc.Help","links":[{"description":"Learn more","url":"https://ai.google.dev/gemini-api/docs/rate-limits"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"26s"}]}}`,
-			class: ClassRateLimit, retry: 26 * time.Second},
-		{name: "prepaid credits depleted", status: 429,
-			body: `{"error":{"code":429,"message":"Your prepayment credits are depleted. Please go to AI Studio to manage your project and billing.","status":"RESOURCE_EXHAUSTED"}}`, class: ClassCredit},
-		{name: "model not found", status: 404,
-			body: `{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta","status":"NOT_FOUND"}}`, class: ClassNotFound},
-		{name: "unavailable", status: 503,
-			body: `{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}`, class: ClassOverloaded},
-		{name: "internal", status: 500, body: `{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}`, class: ClassServer},
-		{name: "empty body", status: 500, body: ``, class: ClassServer},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { reply(w, tt.status, tt.body) })
-			_, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash"))
-			e := asError(t, err, tt.class)
-			noSecret(t, err, testGeminiKey)
-			f.only(t)
-			if e.Status != tt.status || e.RetryAfter != tt.retry {
-				t.Errorf("status %d retry %v", e.Status, e.RetryAfter)
-			}
-		})
-	}
-}
-
-func TestGeminiIgnoresSDKEnvironment(t *testing.T) {
-	sdkEnvironment(t, "GOOGLE_GEMINI_BASE_URL", "", map[string]string{
-		"GEMINI_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed000000000",
-		"GOOGLE_API_KEY":            "AIzaEnvKeyThatMustNotBeUsed111111111",
-		"GOOGLE_GENAI_USE_VERTEXAI": "true",
-		"GOOGLE_CLOUD_PROJECT":      "env-project",
-		"GOOGLE_CLOUD_LOCATION":     "us-central1",
-	})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { ssetest.Write(w, gemChunk3) })
-	if _, _, err := mustStream(t, specAt(t, "google", f.URL), testGeminiKey, hello("gemini-2.5-flash")); err != nil {
-		t.Fatal(err)
-	}
-	r := f.only(t)
-	if r.Header.Get("x-goog-api-key") != testGeminiKey || !strings.HasPrefix(r.Path, "/v1beta/models/") {
-		t.Errorf("request %s with key %q", r.Path, r.Header.Get("x-goog-api-key"))
 	}
 }
 

@@ -42,6 +42,7 @@ type sdkStreamer[P any] struct {
 // sdkAPI is one provider API as its SDK speaks it, with P the SDK's
 // request parameters.
 type sdkAPI[P any] interface {
+	// params builds the SDK's request from req.
 	params(req Request) P
 	// send sends p and reads the reply that comes back whole.
 	send(r *run, p P) (Result, error)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -200,13 +201,35 @@ func (e *env) request(method, path, body string, hdr ...string) *http.Request {
 	return req
 }
 
-// do sends req and reads the whole answer.
-func (e *env) do(req *http.Request) (*http.Response, string) {
+// send sends req and returns the answer with its body still to read, as
+// a streaming client reads it; the body is closed when the test ends, if
+// the test has not closed it before.
+func (e *env) send(req *http.Request) *http.Response {
 	e.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
+	e.t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// dial opens a TCP connection to the proxy, for tests that speak HTTP by
+// hand; it is closed when the test ends.
+func (e *env) dial() net.Conn {
+	e.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// do sends req and reads the whole answer.
+func (e *env) do(req *http.Request) (*http.Response, string) {
+	e.t.Helper()
+	resp := e.send(req)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -188,11 +188,7 @@ func portOf(e *env) string {
 
 func TestEmptyHostIsRefused(t *testing.T) {
 	e := newEnv(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := e.dial()
 	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: \r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", e.token, len(chatBody), chatBody)
 	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
@@ -379,11 +375,7 @@ func TestProviderErrorsPassThroughRedacted(t *testing.T) {
 func TestSlowBodyIsCutOff(t *testing.T) {
 	e := newEnv(t)
 	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := e.dial()
 	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"model\":", strings.TrimPrefix(e.base, "http://"), e.token)
 	start := time.Now()
 	if err := conn.SetReadDeadline(time.Now().Add(testBodyTimeout + 20*time.Second)); err != nil {

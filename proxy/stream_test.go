@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -69,12 +68,8 @@ func TestEveryChunkIsFlushedAtOnce(t *testing.T) {
 			}
 		}
 	})
-	resp, err := http.DefaultClient.Do(e.request("POST", "/v1/chat/completions",
+	resp := e.send(e.request("POST", "/v1/chat/completions",
 		`{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
 	for i, want := range []string{chatChunk1, chatChunk2, chatChunkStop, sseDone} {
 		got := readEvent(t, br)
@@ -128,10 +123,7 @@ func TestCutStreamIsRecordedEstimated(t *testing.T) {
 			for i, h := range tt.headers {
 				hdr[i] = strings.ReplaceAll(h, "TOKEN", e.token)
 			}
-			resp, err := http.DefaultClient.Do(e.request("POST", tt.path, tt.body, hdr...))
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := e.send(e.request("POST", tt.path, tt.body, hdr...))
 			got, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if err == nil {
@@ -151,23 +143,33 @@ func TestCutStreamIsRecordedEstimated(t *testing.T) {
 	}
 }
 
-func TestClientGoingAwayIsRecordedCancelled(t *testing.T) {
-	e := newEnv(t)
-	release := make(chan struct{})
+// holdStream makes the upstream answer with chatChunk1 and hold the stream
+// there until release is called or the client goes away, then send rest.
+func holdStream(e *env, rest ...string) (release func()) {
+	held := make(chan struct{})
 	e.upstream(func(w http.ResponseWriter, r *http.Request) {
 		sse(w, chatChunk1)
 		select {
 		case <-r.Context().Done():
-		case <-release:
+			return
+		case <-held:
+		}
+		for _, ev := range rest {
+			if _, err := io.WriteString(w, ev+"\n\n"); err != nil {
+				return
+			}
 		}
 	})
-	defer close(release)
+	return func() { close(held) }
+}
+
+func TestClientGoingAwayIsRecordedCancelled(t *testing.T) {
+	e := newEnv(t)
+	release := holdStream(e)
+	defer release()
 	ctx, cancel := context.WithCancel(context.Background())
-	resp, err := http.DefaultClient.Do(e.request("POST", "/v1/chat/completions",
+	resp := e.send(e.request("POST", "/v1/chat/completions",
 		`{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}`).WithContext(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
 	readEvent(t, bufio.NewReader(resp.Body))
 	cancel()
 	resp.Body.Close()
@@ -179,22 +181,9 @@ func TestClientGoingAwayIsRecordedCancelled(t *testing.T) {
 
 func TestShutdownFinishesAStreamInFlight(t *testing.T) {
 	e := newEnv(t)
-	release := make(chan struct{})
-	e.upstream(func(w http.ResponseWriter, r *http.Request) {
-		sse(w, chatChunk1)
-		<-release
-		for _, ev := range []string{chatChunk2, chatChunkStop, chatUsage, sseDone} {
-			if _, err := io.WriteString(w, ev+"\n\n"); err != nil {
-				return
-			}
-		}
-	})
-	resp, err := http.DefaultClient.Do(e.request("POST", "/v1/chat/completions",
+	release := holdStream(e, chatChunk2, chatChunkStop, chatUsage, sseDone)
+	resp := e.send(e.request("POST", "/v1/chat/completions",
 		`{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
 	readEvent(t, br)
 
@@ -213,7 +202,7 @@ func TestShutdownFinishesAStreamInFlight(t *testing.T) {
 		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
 	}
 	e.served <- http.ErrServerClosed // for the cleanup's check
-	close(release)
+	release()
 	rest, err := io.ReadAll(br)
 	if err != nil {
 		t.Fatalf("the stream broke during shutdown: %v", err)
@@ -236,11 +225,7 @@ func TestShutdownFinishesAStreamInFlight(t *testing.T) {
 // connections that carry none.
 func TestShutdownClosesConnectionsWithoutARequest(t *testing.T) {
 	e := newEnv(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := e.dial()
 	time.Sleep(100 * time.Millisecond) // the server accepts it meanwhile
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

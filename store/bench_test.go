@@ -106,16 +106,25 @@ func benchStore(b *testing.B) *Store {
 // BenchmarkPeriodTotalsByProvider is the dashboard's main query: this
 // month's spend per provider over a million events.
 func BenchmarkPeriodTotalsByProvider(b *testing.B) {
+	benchBreakdown(b, ByProvider, 6, []string{"UTC", "Asia/Kolkata"}, func(loc *time.Location) time.Time {
+		return time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+	})
+}
+
+// benchBreakdown runs, in each zone as a sub-benchmark, the breakdown of
+// the bench store by one dimension from the zone's start to benchNow, and
+// checks it has want groups.
+func benchBreakdown(b *testing.B, by GroupBy, want int, zones []string, start func(*time.Location) time.Time) {
 	s := benchStore(b)
 	ctx := context.Background()
-	for _, zone := range []string{"UTC", "Asia/Kolkata"} {
+	for _, zone := range zones {
 		loc, _ := time.LoadLocation(zone)
-		from := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+		from := start(loc)
 		b.Run(zone, func(b *testing.B) {
 			for b.Loop() {
-				gs, err := s.Breakdown(ctx, Scope{}, from, benchNow, ByProvider, loc)
-				if err != nil || len(gs) != 6 {
-					b.Fatalf("%d groups, %v", len(gs), err)
+				gs, err := s.Breakdown(ctx, Scope{}, from, benchNow, by, loc)
+				if err != nil || len(gs) != want {
+					b.Fatalf("%d groups by %s, want %d: %v", len(gs), by, want, err)
 				}
 			}
 		})
@@ -139,21 +148,9 @@ func BenchmarkNaiveGroupBy(b *testing.B) {
 
 // BenchmarkDailySeries is the dashboard's 30-day chart.
 func BenchmarkDailySeries(b *testing.B) {
-	s := benchStore(b)
-	ctx := context.Background()
-	for _, zone := range []string{"UTC", "America/New_York", "Asia/Kolkata"} {
-		loc, _ := time.LoadLocation(zone)
-		to := benchNow
-		from := DayStart(to, loc).AddDate(0, 0, -29)
-		b.Run(zone, func(b *testing.B) {
-			for b.Loop() {
-				gs, err := s.Breakdown(ctx, Scope{}, from, to, ByDay, loc)
-				if err != nil || len(gs) != 30 {
-					b.Fatalf("%d days, %v", len(gs), err)
-				}
-			}
-		})
-	}
+	benchBreakdown(b, ByDay, 30, []string{"UTC", "America/New_York", "Asia/Kolkata"}, func(loc *time.Location) time.Time {
+		return DayStart(benchNow, loc).AddDate(0, 0, -29)
+	})
 }
 
 // BenchmarkRecord records one event at a time, as requests finish: each a

@@ -19,27 +19,22 @@ import (
 
 // crashChild records events forever, printing each id once Record has
 // returned: an acknowledged id is a promise that the event is stored.
-func crashChild(path string) int {
-	ctx := context.Background()
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+func crashChild(ctx context.Context, s *Store) error {
 	out := bufio.NewWriter(os.Stdout)
 	for i := 0; ; i++ {
 		var id int64
 		if i%5 == 0 {
 			batch := []*Event{ev(time.Now(), "crash", "m", money.Micro), ev(time.Now(), "crash", "m", money.Micro)}
 			if err := s.RecordBatch(ctx, batch); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
+				return err
 			}
 			fmt.Fprintf(out, "%d\n", batch[0].ID)
 			id = batch[1].ID
-		} else if id, err = s.Record(ctx, ev(time.Now(), "crash", "m", money.Micro)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+		} else {
+			var err error
+			if id, err = s.Record(ctx, ev(time.Now(), "crash", "m", money.Micro)); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(out, "%d\n", id)
 		out.Flush()
@@ -125,16 +120,11 @@ func TestCrashSafety(t *testing.T) {
 	}
 	// The rollups plus the events waiting for the next fold still equal
 	// the raw sums.
-	var raw, rolled, waiting int64
+	var raw int
 	if err := s.r.QueryRow("SELECT count(*) FROM events").Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.r.QueryRow("SELECT coalesce(SUM(requests), 0) FROM rollup_hour").Scan(&rolled); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.r.QueryRow("SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)").Scan(&waiting); err != nil {
-		t.Fatal(err)
-	}
+	rolled, waiting := folded(t, s)
 	// An event commits on its own and the upkeep folds it afterwards, so
 	// a kill can leave foldEvery waiting and what was recorded while the
 	// upkeep worked (the next Record asks for the fold again); no more.

@@ -380,6 +380,15 @@ func (rs rollupSet) addEvent(e *Event) {
 	rs.add(e, &d)
 }
 
+// removeEvent takes event e out of its rows, as deleting it must.
+func (rs rollupSet) removeEvent(e *Event) {
+	var d delta
+	d.add(e)
+	neg := delta{requests: -d.requests, errors: -d.errors, input: -d.input, cacheRead: -d.cacheRead, cacheWrite: -d.cacheWrite,
+		output: -d.output, reasoning: -d.reasoning, cost: -d.cost, markup: -d.markup, unpriced: -d.unpriced, fallback: -d.fallback}
+	rs.add(e, &neg)
+}
+
 // add adds d (an event's own delta, or a correction) to the rows of e.
 func (rs rollupSet) add(e *Event, d *delta) {
 	for t := range rs {

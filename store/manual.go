@@ -34,13 +34,8 @@ func (s *Store) DeleteManual(ctx context.Context, id int64) (Event, error) {
 		if err := r.fold(ctx, nil, nil, true); err != nil {
 			return err
 		}
-		var d delta
-		d.add(&e)
-		neg := delta{requests: -d.requests, errors: -d.errors, input: -d.input, cacheRead: -d.cacheRead,
-			cacheWrite: -d.cacheWrite, output: -d.output, reasoning: -d.reasoning, cost: -d.cost,
-			markup: -d.markup, unpriced: -d.unpriced, fallback: -d.fallback}
 		rs := newRollupSet()
-		rs.add(&e, &neg)
+		rs.removeEvent(&e)
 		if err := r.writeRollups(ctx, rs); err != nil {
 			return err
 		}

@@ -33,16 +33,9 @@ func TestRecordFoldsAsItGoes(t *testing.T) {
 		es = append(es, e)
 	}
 	s.up.settle() // the folds Record asked for
-	var waiting int
-	if err := s.r.QueryRow(`SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)`).Scan(&waiting); err != nil {
-		t.Fatal(err)
-	}
+	rolled, waiting := folded(t, s)
 	if waiting >= foldEvery {
 		t.Fatalf("%d events wait outside the rollups, more than %d", waiting, foldEvery-1)
-	}
-	var rolled int
-	if err := s.r.QueryRow(`SELECT coalesce(SUM(requests), 0) FROM rollup_hour`).Scan(&rolled); err != nil {
-		t.Fatal(err)
 	}
 	if rolled+waiting != n {
 		t.Fatalf("the rollups hold %d requests and %d wait, want %d in all", rolled, waiting, n)

@@ -152,27 +152,14 @@ func (s *Store) replaceReconciled(ctx context.Context, tx *sql.Tx, provider stri
 	if err != nil {
 		return err
 	}
-	rs := newRollupSet()
-	var ids []int64
-	for rows.Next() {
-		e, err := scanRollupEvent(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		var d delta
-		d.add(&e)
-		neg := delta{requests: -d.requests, errors: -d.errors, input: -d.input, cacheRead: -d.cacheRead, cacheWrite: -d.cacheWrite,
-			output: -d.output, reasoning: -d.reasoning, cost: -d.cost, markup: -d.markup, unpriced: -d.unpriced, fallback: -d.fallback}
-		rs.add(&e, &neg)
-		ids = append(ids, e.ID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	olds, err := collect(rows, "read reconciled events", scanRollupEvent)
+	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = ?`, id); err != nil {
+	rs := newRollupSet()
+	for _, e := range olds {
+		rs.removeEvent(&e)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = ?`, e.ID); err != nil {
 			return err
 		}
 	}

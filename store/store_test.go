@@ -632,13 +632,22 @@ func recordIn(t *testing.T, s *Store, mode string, rng *rand.Rand, es []*Event) 
 			t.Fatal(err)
 		}
 	}
-	var waiting int
+	if _, waiting := folded(t, s); waiting != len(es)-cut {
+		t.Fatalf("%d events wait outside the rollups, want %d", waiting, len(es)-cut)
+	}
+}
+
+// folded returns the requests the hourly rollups hold and the number of
+// events that wait outside them for the next fold.
+func folded(t testing.TB, s *Store) (rolled, waiting int) {
+	t.Helper()
+	if err := s.r.QueryRow(`SELECT coalesce(SUM(requests), 0) FROM rollup_hour`).Scan(&rolled); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.r.QueryRow(`SELECT count(*) FROM events WHERE id > (SELECT event_id FROM rollup_mark)`).Scan(&waiting); err != nil {
 		t.Fatal(err)
 	}
-	if want := len(es) - cut; waiting != want {
-		t.Fatalf("%d events wait outside the rollups, want %d", waiting, want)
-	}
+	return rolled, waiting
 }
 
 func TestBreakdown(t *testing.T) {
@@ -849,10 +858,10 @@ func TestBudgetsAndKeys(t *testing.T) {
 // TestMain lets the test binary act as a second byok process.
 func TestMain(m *testing.M) {
 	if path := os.Getenv("BYOK_STORE_CHILD_DB"); path != "" {
-		os.Exit(childWrites(path))
+		os.Exit(runChild(path, childWrites))
 	}
 	if path := os.Getenv("BYOK_STORE_CRASH_DB"); path != "" {
-		os.Exit(crashChild(path))
+		os.Exit(runChild(path, crashChild))
 	}
 	code := m.Run()
 	if benchPath != "" {
@@ -863,23 +872,31 @@ func TestMain(m *testing.M) {
 
 const childEvents = 300
 
-func childWrites(path string) int {
+// childWrites records childEvents events, reading the totals after each.
+func childWrites(ctx context.Context, s *Store) error {
+	for i := 0; i < childEvents; i++ {
+		if _, err := s.Record(ctx, ev(time.Now(), "child", "m", money.Micro)); err != nil {
+			return err
+		}
+		if _, err := s.Totals(ctx, Scope{}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runChild is the body of a child process: it opens the store at path and
+// runs fn on it, and an error goes to stderr with exit code 1.
+func runChild(path string, fn func(context.Context, *Store) error) int {
 	ctx := context.Background()
 	s, err := Open(ctx, path, Options{})
+	if err == nil {
+		defer s.Close()
+		err = fn(ctx, s)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	}
-	defer s.Close()
-	for i := 0; i < childEvents; i++ {
-		if _, err := s.Record(ctx, ev(time.Now(), "child", "m", money.Micro)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if _, err := s.Totals(ctx, Scope{}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
 	}
 	return 0
 }

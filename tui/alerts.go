@@ -44,41 +44,37 @@ func (p *alerts) Load() tea.Cmd {
 }
 
 func (p *alerts) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := p.refresh(msg, p.Load); ok {
-		return cmd
-	}
-	switch msg := msg.(type) {
-	case loadedMsg[store.Alert]:
+	if msg, ok := msg.(loadedMsg[store.Alert]); ok {
 		if !p.loaded(msg) || msg.err != nil {
 			return nil
 		}
 		return p.c.bell(p.list)
-	case tea.KeyPressMsg:
-		if cmd, ok := p.filterKey(msg); ok {
-			return cmd
+	}
+	return p.update(msg, p.Load)
+}
+
+func (p *alerts) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.ShowAll):
+		p.all = !p.all
+		return p.Load()
+	case key.Matches(msg, k.Ack):
+		if p.cursor < len(p.list) && !p.list[p.cursor].Acked {
+			return p.ack([]int64{p.list[p.cursor].ID})
 		}
-		k := p.keys
-		switch {
-		case key.Matches(msg, k.ShowAll):
-			p.all = !p.all
-			return p.Load()
-		case key.Matches(msg, k.Ack):
-			if p.cursor < len(p.list) && !p.list[p.cursor].Acked {
-				return p.ack([]int64{p.list[p.cursor].ID})
+	case key.Matches(msg, k.AckAll):
+		var ids []int64
+		for _, a := range p.list {
+			if !a.Acked {
+				ids = append(ids, a.ID)
 			}
-		case key.Matches(msg, k.AckAll):
-			var ids []int64
-			for _, a := range p.list {
-				if !a.Acked {
-					ids = append(ids, a.ID)
-				}
-			}
-			if len(ids) > 0 {
-				return p.ack(ids)
-			}
-		default:
-			p.cursor, _ = k.move(msg, p.cursor, len(p.list))
 		}
+		if len(ids) > 0 {
+			return p.ack(ids)
+		}
+	default:
+		p.cursor, _ = k.move(msg, p.cursor, len(p.list))
 	}
 	return nil
 }
@@ -100,16 +96,8 @@ func (p *alerts) View() string {
 	}
 	out := []string{fit(p.filterHead(st, "Alerts", fmt.Sprintf("  %s (%d) · h toggles acknowledged ones", which, len(p.list)), "alerts"), w, false), ""}
 	if len(p.list) == 0 {
-		if p.err != nil {
-			return strings.Join(append(out, st.Over.Render(p.err.Error())), "\n")
-		}
-		if len(p.unfiltered) > 0 {
-			return strings.Join(append(out, st.Muted.Render("No alert matches the filter.")), "\n")
-		}
-		if !p.loading {
-			out = append(out, st.OK.Render("No alerts. Budgets raise them at their thresholds, on forecasts and on unusual days."))
-		}
-		return strings.Join(out, "\n")
+		none := st.OK.Render("No alerts. Budgets raise them at their thresholds, on forecasts and on unusual days.")
+		return strings.Join(append(out, p.noRows(st, "alert", none)...), "\n")
 	}
 	loc := p.c.app.Location()
 	cols := []col{{"", 1, false}, {"TIME", 12, false}, {"KIND", 9, false}, {"SCOPE", 18, false}, {"MESSAGE", 0, false}}

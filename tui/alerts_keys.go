@@ -11,10 +11,10 @@ type alertsKeys struct {
 func newAlertsKeys() alertsKeys {
 	return alertsKeys{
 		listKeys:   newListKeys(),
-		filterKeys: newFilterKeys(),
-		Ack:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		AckAll:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "acknowledge all")),
-		ShowAll:    key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "show/hide acknowledged")),
+		filterKeys: newFilterKeys("filter"),
+		Ack:        bind("a", "acknowledge"),
+		AckAll:     bind("A", "acknowledge all"),
+		ShowAll:    bind("h", "show/hide acknowledged"),
 	}
 }
 

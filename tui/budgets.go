@@ -51,39 +51,31 @@ func (p *budgets) Load() tea.Cmd {
 }
 
 func (p *budgets) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := p.refresh(msg, p.Load); ok {
-		return cmd
-	}
-	switch msg := msg.(type) {
-	case loadedMsg[budget.Status]:
-		p.loaded(msg)
-		return nil
-	case tea.KeyPressMsg:
-		if cmd, ok := p.filterKey(msg); ok {
-			return cmd
+	return p.update(msg, p.Load)
+}
+
+func (p *budgets) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.Add):
+		return openDialog(p.form(nil))
+	case key.Matches(msg, k.Edit):
+		if s, ok := p.selected(); ok {
+			return openDialog(p.form(&s.Budget))
 		}
-		k := p.keys
-		switch {
-		case key.Matches(msg, k.Add):
-			return openDialog(p.form(nil))
-		case key.Matches(msg, k.Edit):
-			if s, ok := p.selected(); ok {
-				return openDialog(p.form(&s.Budget))
-			}
-		case key.Matches(msg, k.Delete):
-			if s, ok := p.selected(); ok {
-				b := s.Budget
-				ctx, a := p.c.ctx, p.c.app
-				return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
-					return p.work(p.c, func() (noticeMsg, error) {
-						_, err := a.DeleteBudget(ctx, b.Scope)
-						return noticeMsg{text: "Deleted the budget on " + b.Scope}, err
-					})
-				}))
-			}
-		default:
-			p.cursor, _ = k.move(msg, p.cursor, len(p.list))
+	case key.Matches(msg, k.Delete):
+		if s, ok := p.selected(); ok {
+			b := s.Budget
+			ctx, a := p.c.ctx, p.c.app
+			return openDialog(newConfirm(p.c, fmt.Sprintf("Delete the %s budget of %s on %s? Its alerts stay in the list.", b.Period, b.Limit, b.Scope), func() tea.Cmd {
+				return p.work(p.c, func() (noticeMsg, error) {
+					_, err := a.DeleteBudget(ctx, b.Scope)
+					return noticeMsg{text: "Deleted the budget on " + b.Scope}, err
+				})
+			}))
 		}
+	default:
+		p.cursor, _ = k.move(msg, p.cursor, len(p.list))
 	}
 	return nil
 }
@@ -183,16 +175,8 @@ func (p *budgets) View() string {
 	now := p.c.now()
 	out := []string{fit(p.filterHead(st, "Budgets", "  spend in the current period; hard budgets refuse requests once reached", "budgets"), w, false), ""}
 	if len(p.list) == 0 {
-		if p.err != nil {
-			return strings.Join(append(out, st.Over.Render(p.err.Error())), "\n")
-		}
-		if len(p.unfiltered) > 0 {
-			return strings.Join(append(out, st.Muted.Render("No budget matches the filter.")), "\n")
-		}
-		if !p.loading {
-			out = append(out, "No budgets yet. Press "+st.Key.Render("a")+" to add one — for example $50 a month on everything.")
-		}
-		return strings.Join(out, "\n")
+		none := "No budgets yet. Press " + st.Key.Render("a") + " to add one — for example $50 a month on everything."
+		return strings.Join(append(out, p.noRows(st, "budget", none)...), "\n")
 	}
 	barW := 10
 	// At 80 columns the forecast moves to the line under the table.

@@ -11,10 +11,10 @@ type budgetsKeys struct {
 func newBudgetsKeys() budgetsKeys {
 	return budgetsKeys{
 		listKeys:   newListKeys(),
-		filterKeys: newFilterKeys(),
-		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
-		Edit:       key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e", "edit")),
-		Delete:     key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete")),
+		filterKeys: newFilterKeys("filter"),
+		Add:        bind("a", "add"),
+		Edit:       bind("e", "edit", "enter"),
+		Delete:     bind("d", "delete", "delete"),
 	}
 }
 

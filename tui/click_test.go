@@ -23,8 +23,7 @@ func TestClickSelectsRows(t *testing.T) {
 	a := testApp(t, "", true)
 
 	// History: a click on the third row selects it and shows its details.
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	screen := hs.screen()
 	third := h.list[2]
 	y := lineOf(t, screen, "TIME") + 3 // the header, then rows 1, 2, 3

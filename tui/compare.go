@@ -25,12 +25,11 @@ const maxCompare = 4
 // compare sends one prompt to two to four models at once and shows the
 // replies side by side, then what each cost and how fast it was.
 type compare struct {
-	c       *common
-	keys    compareKeys
-	models  []string
-	sel     int
-	prompt  textarea.Model
-	editing bool
+	c      *common
+	keys   compareKeys
+	models []string
+	sel    int
+	prompt textarea.Model // focused while the prompt is written
 
 	runID   int
 	cancel  context.CancelFunc
@@ -119,7 +118,7 @@ func newCompare(c *common) *compare {
 }
 
 func (p *compare) Keys() help.KeyMap { return p.keys }
-func (p *compare) Editing() bool     { return p.editing }
+func (p *compare) Editing() bool     { return p.prompt.Focused() }
 func (p *compare) Busy() bool        { return p.running > 0 }
 func (p *compare) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
@@ -188,15 +187,8 @@ func (p *compare) Update(msg tea.Msg) tea.Cmd {
 			return p.c.bell(msg.out.Alerts)
 		}
 		return nil
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
-	if p.editing {
-		var cmd tea.Cmd
-		p.prompt, cmd = p.prompt.Update(msg)
-		return cmd
-	}
-	return nil
+	return toField(&p.prompt, msg)
 }
 
 func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -208,15 +200,12 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.cancel()
 		return nil
 	}
-	if p.editing {
+	if p.prompt.Focused() {
 		if key.Matches(msg, k.Cancel) {
-			p.editing = false
 			p.prompt.Blur()
 			return nil
 		}
-		var cmd tea.Cmd
-		p.prompt, cmd = p.prompt.Update(msg)
-		return cmd
+		return forward(&p.prompt, msg)
 	}
 	if p.running == 0 && len(p.cols) > 0 && p.sort.key(msg, k.sortKeys) {
 		return nil
@@ -243,7 +232,6 @@ func (p *compare) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Next):
 		p.sel = max(min(p.sel+1, len(p.models)-1), 0)
 	case key.Matches(msg, k.Edit):
-		p.editing = true
 		return p.prompt.Focus()
 	}
 	return nil
@@ -260,7 +248,6 @@ func (p *compare) send() tea.Cmd {
 	if strings.TrimSpace(text) == "" {
 		return failure(errors.New("the prompt is empty: press enter to write one"))
 	}
-	p.editing = false
 	p.prompt.Blur()
 	ctx, cancel := context.WithCancel(p.c.ctx)
 	p.cancel = cancel
@@ -284,7 +271,7 @@ func (p *compare) View() string {
 	var chips []string
 	for i, m := range p.models {
 		chip := fmt.Sprintf("%d %s", i+1, m)
-		if i == p.sel && !p.editing {
+		if i == p.sel && !p.prompt.Focused() {
 			chips = append(chips, st.Selected.Render(chip))
 		} else {
 			chips = append(chips, st.Strong.Render(chip))

@@ -10,13 +10,13 @@ type compareKeys struct {
 func newCompareKeys() compareKeys {
 	return compareKeys{
 		sortKeys: newSortKeys(),
-		Add:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add model")),
-		Remove:   key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove model")),
+		Add:      bind("a", "add model"),
+		Remove:   bind("d", "remove model", "delete"),
 		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "select model")),
 		Next:     key.NewBinding(key.WithKeys("right", "l")),
-		Edit:     key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter", "edit prompt")),
-		Send:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send to all")),
-		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop / leave prompt")),
+		Edit:     bind("enter", "edit prompt", "i"),
+		Send:     bind("ctrl+s", "send to all"),
+		Cancel:   bind("esc", "stop / leave prompt"),
 	}
 }
 

@@ -46,8 +46,7 @@ type dashboard struct {
 
 	// drill-down into one provider
 	drill      string
-	drillID    int
-	drillBusy  bool
+	drillReq   request
 	models     []store.Group // in the drill sort's order
 	keysOfProv []store.Group // in the drill sort's order
 	// drillSort orders both of the drill-down's tables, which share their
@@ -187,7 +186,7 @@ func (d *dashboard) Keys() help.KeyMap {
 }
 
 func (d *dashboard) Editing() bool { return false }
-func (d *dashboard) Busy() bool    { return d.loading || d.drillBusy }
+func (d *dashboard) Busy() bool    { return d.loading || d.drillReq.busy }
 
 func (d *dashboard) Load() tea.Cmd {
 	d.reqID = d.c.nextID()
@@ -212,13 +211,11 @@ func (d *dashboard) Load() tea.Cmd {
 
 // loadDrill reads one provider's models and keys in the current period.
 func (d *dashboard) loadDrill(provider string) tea.Cmd {
-	d.drillID = d.c.nextID()
-	d.drillBusy = true
-	id, ctx, a := d.drillID, d.c.ctx, d.c.app
+	r, ctx, a := d.drillReq.start(d.c, pageDashboard), d.c.ctx, d.c.app
 	from, to := d.sum.From, d.sum.To
 	period := dashPeriods[d.period]
 	return func() tea.Msg {
-		msg := drillMsg{result: result{pageDashboard, id}, provider: provider}
+		msg := drillMsg{result: r, provider: provider}
 		if period != "custom" {
 			var err error
 			if from, to, err = a.PeriodRange(period); err != nil {
@@ -265,12 +262,8 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case drillMsg:
-		if msg.id != d.drillID {
-			return nil
-		}
-		d.drillBusy = false
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := d.drillReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		table, g, ok := d.drillRow()
 		if msg.provider != d.drill {
@@ -286,8 +279,6 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(closeDialog, d.Load())
 	case dataChangedMsg:
 		return d.Load()
-	case tea.KeyPressMsg:
-		return d.key(msg)
 	}
 	return nil
 }

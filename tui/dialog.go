@@ -31,9 +31,9 @@ type dialogKeys struct {
 
 func newDialogKeys(submit string) dialogKeys {
 	return dialogKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", submit)),
-		Back:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
-		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Submit: bind("enter", submit),
+		Back:   bind("shift+tab", "back"),
+		Cancel: bind("esc", "cancel"),
 		Up:     key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↑", "up")),
 		Down:   key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "down")),
 	}
@@ -225,7 +225,7 @@ func (k confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Yes,
 
 func newConfirm(c *common, text string, yes func() tea.Cmd) *confirmDialog {
 	return &confirmDialog{c: c, text: text, yes: yes, keys: confirmKeys{
-		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		Yes: bind("y", "yes"),
 		No:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
 	}}
 }
@@ -364,8 +364,7 @@ func (d *pickerDialog) Update(msg tea.Msg) tea.Cmd {
 			return tea.Batch(closeDialog, d.pick(d.shown[d.cursor]))
 		}
 	}
-	var cmd tea.Cmd
-	d.input, cmd = d.input.Update(msg)
+	cmd := forward(&d.input, msg)
 	d.filter()
 	return cmd
 }

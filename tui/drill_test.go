@@ -18,8 +18,7 @@ import (
 // cursor where it was.
 func TestDrillDownToRequestsAndBack(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	// History's own filter, which a drill-down borrows and gives back.
 	hs.press("/")
 	hs.typeText("status:ok")

@@ -44,34 +44,26 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	views := []string{"to filter", "›Prompt", "Compare", "only their last 4 characters show", "SPENT OF LIMIT", "unacknowledged", "catalog of", "against the providers' bills", "All budget"}
 	for _, want := range views {
-		tm.Keys("Tab")
-		tm.WaitFor(want)
+		tm.Press("Tab", want)
 	}
-	tm.Keys("?")
-	tm.WaitFor("Everywhere", "next view")
-	tm.Keys("Escape")
-	tm.WaitFor("LAST 30 DAYS")
+	tm.Press("?", "Everywhere", "next view")
+	tm.Press("Escape", "LAST 30 DAYS")
 
 	sendPrompt(tm, "fake/test-model", "say hello", "no price known")
 	tm.WaitFor("Hello from the fake model", "ok · ")
 
-	tm.Keys("2")
-	tm.WaitFor("fake/test-model")
+	tm.Press("2", "fake/test-model")
 
-	tm.Keys("q")
-	tm.WaitFor("EXIT=0")
+	tm.Press("q", "EXIT=0")
 
 	// A new user's empty home: the welcome screen's demo opens in a
 	// throwaway home of its own, and q comes back with nothing recorded.
 	empty := newHome(t, dir, "empty", "")
 	tm.Restart(100, 30, fmt.Sprintf("BYOK_HOME= %s --home %s; echo EXIT=$?; sleep 60", bin, empty))
 	tm.WaitFor("Welcome to byok", "look around the demo")
-	tm.Keys("d")
-	tm.WaitFor("Total $", "LAST 30 DAYS", "anthropic")
-	tm.Keys("q")
-	tm.WaitFor("Back in your own byok", "Welcome to byok")
-	tm.Keys("q")
-	tm.WaitFor("EXIT=0")
+	tm.Press("d", "Total $", "LAST 30 DAYS", "anthropic")
+	tm.Press("q", "Back in your own byok", "Welcome to byok")
+	tm.Press("q", "EXIT=0")
 	// A file keyring without BYOK_PASSPHRASE: the TUI asks in a dialog, not
 	// with a prompt that would fight it for the terminal.
 	locked := newHome(t, dir, "locked", fmt.Sprintf("keyring = \"file\"\n\n[providers.fake]\nkind = \"openai\"\nbase_url = %q\n", srv.URL+"/v1"))
@@ -86,19 +78,13 @@ func TestEndToEndInTmux(t *testing.T) {
 	sendPrompt(tm, "fake/test-model", "say hello", "fake/work")
 	tm.WaitFor("Unlock the file keyring", "Passphrase")
 	tm.Keys("-l", "e2e passphrase")
-	tm.Keys("Enter")
-	tm.WaitFor("Hello from the fake model", "ok · ")
+	tm.Press("Enter", "Hello from the fake model", "ok · ")
 	if screen := tm.Screen(); strings.Contains(screen, "e2e passphrase") || strings.Contains(screen, "Passphrase for the byok") {
 		t.Fatalf("the passphrase or a terminal prompt is on the screen:\n%s", screen)
 	}
-	tm.Keys("q")
-	tm.WaitFor("EXIT=0")
+	tm.Press("q", "EXIT=0")
 
-	a, err := app.Open(context.Background(), app.Options{Home: empty, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openHome(t, empty)
 	if es, err := a.Store.Events(context.Background(), storeFilterOne); err != nil || len(es) != 0 {
 		t.Fatalf("the user's home holds %d events after the demo (%v)", len(es), err)
 	}
@@ -136,14 +122,11 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 	// Sent, the prompt is no longer being edited: the global keys are back.
 	tm.WaitFor("? help")
 
-	tm.Keys("4")
-	tm.WaitFor("press a to add")
+	tm.Press("4", "press a to add")
 	for i, model := range []string{"openai/gpt-4o-mini", "anthropic/claude-haiku-4-5"} {
-		tm.Keys("a")
-		tm.WaitFor("type to filter")
+		tm.Press("a", "type to filter")
 		tm.Keys("-l", model)
-		tm.Keys("Enter")
-		tm.WaitFor(fmt.Sprintf("%d %s", i+1, model))
+		tm.Press("Enter", fmt.Sprintf("%d %s", i+1, model))
 	}
 	tm.Keys("Enter")
 	tm.Keys("-l", "Which of you is cheaper?")
@@ -158,37 +141,28 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 	}
 
 	// Keys: t checks the key under the cursor with its provider.
-	tm.Keys("5")
-	tm.WaitFor("only their last 4 characters show", "anthropic")
+	tm.Press("5", "only their last 4 characters show", "anthropic")
 	tm.Keys("t")
 	tm.WaitForRe(`✓ anthropic/\S+ works`, `just now (ok|rotate)`)
 
 	// The period's total leads to its requests, and back.
-	tm.Keys("1")
-	tm.WaitFor("LAST 30 DAYS")
-	tm.Keys("Up")
-	tm.WaitFor("enter list the requests")
+	tm.Press("1", "LAST 30 DAYS")
+	tm.Press("Up", "enter list the requests")
 	tm.Keys("Enter")
 	tm.WaitForRe(`filter \w{3} \d+ – \w{3} \d+ \d{4} · [\d,]+ requests, \$[\d.]+`, `esc back to the dashboard`)
-	tm.Keys("Escape")
-	tm.WaitFor("LAST 30 DAYS")
+	tm.Press("Escape", "LAST 30 DAYS")
 	// A provider, one of its models, the model's requests; back twice.
-	tm.Keys("Down")
-	tm.WaitFor("enter models & keys")
-	tm.Keys("Enter")
-	tm.WaitFor("models and keys in this period", "MODEL", "KEY")
+	tm.Press("Down", "enter models & keys")
+	tm.Press("Enter", "models and keys in this period", "MODEL", "KEY")
 	tm.Keys("Down")
 	tm.Keys("Enter")
 	tm.WaitForRe(`filter model:\S+ · \w{3} \d+ – \w{3} \d+ \d{4}`)
-	tm.Keys("BSpace")
-	tm.WaitFor("models and keys in this period")
-	tm.Keys("BSpace")
-	tm.WaitFor("LAST 30 DAYS", "enter models & keys")
+	tm.Press("BSpace", "models and keys in this period")
+	tm.Press("BSpace", "LAST 30 DAYS", "enter models & keys")
 
 	// History sorted by cost, dearest first: over every request, so the
 	// first row is the dearest the store holds (checked below).
-	tm.Keys("2")
-	tm.WaitFor("to filter by provider")
+	tm.Press("2", "to filter by provider")
 	for range 5 {
 		tm.Keys("s")
 	}
@@ -218,32 +192,23 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 
 	// A refused value keeps the form open, the field marked, the value
 	// there to be put right.
-	tm.Keys("6")
-	tm.WaitFor("SPENT OF LIMIT")
-	tm.Keys("a")
-	tm.WaitFor("Add a budget", "Scope")
+	tm.Press("6", "SPENT OF LIMIT")
+	tm.Press("a", "Add a budget", "Scope")
 	tm.Keys("Enter")
 	tm.Keys("-l", "12.5.0")
-	tm.Keys("Enter")
-	tm.WaitFor("Add a budget", "✗ Amount (USD)", "> 12.5.0", "not a dollar amount")
+	tm.Press("Enter", "Add a budget", "✗ Amount (USD)", "> 12.5.0", "not a dollar amount")
 	tm.Keys("BSpace", "BSpace")
 	tm.WaitFor("> 12.5 ")
 	if screen := tm.Screen(); strings.Contains(screen, "✗ Amount") {
 		t.Fatalf("the mark stayed after the value was put right:\n%s", screen)
 	}
-	tm.Keys("Escape")
-	tm.WaitFor("SPENT OF LIMIT")
+	tm.Press("Escape", "SPENT OF LIMIT")
 
-	tm.Keys("q")
-	tm.WaitFor("EXIT=0")
+	tm.Press("q", "EXIT=0")
 
 	// What the screen showed against the store: the three requests sent
 	// were recorded, and the sorted History began with the dearest.
-	a, err := app.Open(context.Background(), app.Options{Home: home, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openHome(t, home)
 	all, err := a.Store.Events(context.Background(), store.Filter{Order: store.EventOrder{By: store.OrderCost}, Limit: 1})
 	if err != nil || len(all) != 1 {
 		t.Fatalf("read the dearest request: %v", err)
@@ -267,11 +232,21 @@ func sendPrompt(tm *tmuxtest.Session, model, text string, picked ...string) {
 	tm.Keys("3", "m")
 	tm.WaitFor("type to filter")
 	tm.Keys("-l", model)
-	tm.Keys("Enter")
-	tm.WaitFor(append([]string{"Model   " + model}, picked...)...)
+	tm.Press("Enter", append([]string{"Model   " + model}, picked...)...)
 	tm.Keys("Enter")
 	tm.Keys("-l", text)
 	tm.Keys("C-s")
+}
+
+// openHome opens home read-only, to check what a run recorded there.
+func openHome(t *testing.T, home string) *app.App {
+	t.Helper()
+	a, err := app.Open(context.Background(), app.Options{Home: home, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
 
 // buildByok builds the byok binary into dir and returns its path.

@@ -271,6 +271,13 @@ func (hs *harness) golden(name string) {
 	}
 }
 
+// fakeApp is testApp with the fake provider of fakeOpenAI, which replies
+// reply to every prompt.
+func fakeApp(t *testing.T, reply string, seed bool) *app.App {
+	t.Helper()
+	return testApp(t, fakeOpenAI(t, reply, false).URL, seed)
+}
+
 // fakeOpenAI serves the OpenAI chat completions stream: reply split in
 // words, then a usage chunk. hold, when set, blocks after the first chunk
 // until the client goes away (for cancelling).
@@ -339,4 +346,12 @@ func testStore(t *testing.T, a *app.App) *store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// openPage starts the program on page id at w×h columns and rows, and
+// returns it with the page.
+func openPage[P page](t testing.TB, a *app.App, id pageID, w, h int) (*harness, P) {
+	t.Helper()
+	hs := newHarness(t, a, Options{StartView: id.String(), Now: fixedClock}, w, h)
+	return hs, hs.m.pages[id].(P)
 }

@@ -50,7 +50,7 @@ type history struct {
 
 	detail     *store.Event // the event shown in the pane, with text
 	price      string       // its price record, as stored
-	detailID   int
+	detailReq  request
 	detailOpen bool // the keys scroll the pane; on narrow screens it replaces the table
 	pane       viewport.Model
 	paneW      int // the width the pane's text is wrapped to
@@ -367,11 +367,10 @@ func (h *history) loadDetail() tea.Cmd {
 	if h.detail != nil && h.detail.ID == h.list[h.cursor].ID {
 		return nil
 	}
-	h.detailID = h.c.nextID()
-	id, ctx, a, evID := h.detailID, h.c.ctx, h.c.app, h.list[h.cursor].ID
+	r, ctx, a, evID := h.detailReq.start(h.c, pageHistory), h.c.ctx, h.c.app, h.list[h.cursor].ID
 	return func() tea.Msg {
 		e, err := a.Store.Event(ctx, evID)
-		msg := eventDetailMsg{result: result{pageHistory, id}, event: e, err: err}
+		msg := eventDetailMsg{result: r, event: e, err: err}
 		if err == nil && e.PriceRef != "" {
 			msg.price, _ = a.Store.PriceRecord(ctx, e.PriceRef)
 			if msg.price == "" {
@@ -432,11 +431,8 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case eventDetailMsg:
-		if msg.id != h.detailID {
-			return nil
-		}
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := h.detailReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		e := msg.event
 		h.detail, h.price = &e, msg.price
@@ -474,15 +470,8 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			return h.Load()
 		}
 		return nil
-	case tea.KeyPressMsg:
-		return h.key(msg)
 	}
-	if h.queryIn.Focused() {
-		var cmd tea.Cmd
-		h.queryIn, cmd = h.queryIn.Update(msg)
-		return cmd
-	}
-	return nil
+	return toField(&h.queryIn, msg)
 }
 
 func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -511,8 +500,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 			return h.Load()
 		}
 		was := h.queryIn.Value()
-		var cmd tea.Cmd
-		h.queryIn, cmd = h.queryIn.Update(msg)
+		cmd := forward(&h.queryIn, msg)
 		if h.queryIn.Value() == was {
 			return cmd
 		}
@@ -528,9 +516,7 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Rerun):
 			return h.rerun()
 		}
-		var cmd tea.Cmd
-		h.pane, cmd = h.pane.Update(msg)
-		return cmd
+		return forward(&h.pane, msg)
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
@@ -569,10 +555,8 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 			h.keepID = e.ID
 		}
 		return h.read(0)
-	case key.Matches(msg, k.PageDown):
-		h.cursor = min(h.cursor+h.rows(), max(len(h.list)-1, 0))
-	case key.Matches(msg, k.PageUp):
-		h.cursor = max(h.cursor-h.rows(), 0)
+	case key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown):
+		h.cursor = k.page(msg, h.cursor, len(h.list), h.rows())
 	default:
 		var ok bool
 		if h.cursor, ok = k.move(msg, h.cursor, len(h.list)); !ok {

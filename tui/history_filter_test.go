@@ -21,8 +21,7 @@ func allStatus(h *history, s store.Status) bool {
 // the filter from before the edit.
 func TestHistoryFilterLive(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 80, 24)
 
 	hs.press("/")
 	hs.typeText("status:error")
@@ -155,8 +154,7 @@ func typeHeld(hs *harness, s string) []filterTickMsg {
 // for a filter typed over since is dropped when it arrives late.
 func TestHistoryFilterDropsStale(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 80, 24)
 
 	hs.press("/")
 	ticks := typeHeld(hs, "status:error")

@@ -4,30 +4,34 @@ import "charm.land/bubbles/v2/key"
 
 type historyKeys struct {
 	listKeys
+	pagingKeys
+	filterKeys
 	sortKeys
-	Filter, Clear, Detail, Back, Rerun, PageDown, PageUp key.Binding
+	Detail, Back, Rerun key.Binding
 	// backTo names where esc goes when a drill-down opened the list.
 	backTo string
 }
 
 func newHistoryKeys() historyKeys {
-	return historyKeys{
-		listKeys: newListKeys(),
-		sortKeys: newSortKeys(),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Clear:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear filter")),
-		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Back:     key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "clear filter / back")),
-		Rerun:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run in playground")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+	k := historyKeys{
+		listKeys:   newListKeys(),
+		pagingKeys: newPagingKeys(),
+		filterKeys: newFilterKeys("filter"),
+		sortKeys:   newSortKeys(),
+		Detail:     bind("enter", "details"),
+		Back:       bind("esc", "clear filter / back", "backspace"),
+		Rerun:      bind("R", "re-run in playground"),
 	}
+	// esc goes back along a drill-down before it clears the filter; x
+	// only clears it.
+	k.Clear = bind("x", "clear filter")
+	return k
 }
 
 // ShortHelp implements help.KeyMap.
 func (k historyKeys) ShortHelp() []key.Binding {
 	if k.backTo != "" {
-		back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", k.backTo))
+		back := bind("esc", k.backTo)
 		return []key.Binding{back, k.Filter, k.Detail, k.Rerun}
 	}
 	return []key.Binding{k.Filter, k.Detail, k.Rerun}

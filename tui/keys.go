@@ -5,6 +5,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
+// bind is a binding that help shows as its key k; more are keys that do
+// the same unnamed.
+func bind(k, desc string, more ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(append([]string{k}, more...)...), key.WithHelp(k, desc))
+}
+
 // globalKeys work on every page unless a text field has focus.
 type globalKeys struct {
 	Next, Prev, Jump, Help, Quit, Interrupt key.Binding
@@ -12,12 +18,12 @@ type globalKeys struct {
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next view")),
-		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous view")),
+		Next:      bind("tab", "next view"),
+		Prev:      bind("shift+tab", "previous view"),
 		Jump:      key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "jump to view")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      bind("?", "help"),
+		Quit:      bind("q", "quit"),
+		Interrupt: bind("ctrl+c", "quit"),
 	}
 }
 
@@ -29,17 +35,16 @@ func (k globalKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev, k.Jump}, {k.Help, k.Quit, k.Interrupt}}
 }
 
-// listKeys are the cursor keys every list shares.
 // filterKeys open and clear a list's / filter (see loader.filterKey).
 type filterKeys struct {
 	Filter, Clear key.Binding
 }
 
-func newFilterKeys() filterKeys {
-	return filterKeys{
-		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-	}
+// newFilterKeys returns / and esc for a filter that help calls what
+// ("filter", "search"). A page whose esc does something else before it
+// clears the filter (History, Reconcile) sets a Clear of its own.
+func newFilterKeys(what string) filterKeys {
+	return filterKeys{Filter: bind("/", what), Clear: bind("esc", "clear "+what)}
 }
 
 // typingKeys are a text filter's keys while it is typed: every other key
@@ -49,8 +54,8 @@ type typingKeys struct{ Keep, Drop key.Binding }
 // newTypingKeys returns a filter's typing keys; drop says what esc does.
 func newTypingKeys(drop string) typingKeys {
 	return typingKeys{
-		Keep: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-		Drop: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", drop)),
+		Keep: bind("enter", "keep filter"),
+		Drop: bind("esc", drop),
 	}
 }
 
@@ -64,6 +69,7 @@ func (k typingKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortH
 // drops what was typed.
 var filterTyping = newTypingKeys("drop filter")
 
+// listKeys are the cursor keys every list shares.
 type listKeys struct {
 	Up, Down, Top, Bottom key.Binding
 }
@@ -72,8 +78,8 @@ func newListKeys() listKeys {
 	return listKeys{
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:    key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom: key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Top:    bind("g", "top", "home"),
+		Bottom: bind("G", "bottom", "end"),
 	}
 }
 
@@ -90,4 +96,26 @@ func (k listKeys) move(msg tea.KeyPressMsg, cursor, n int) (int, bool) {
 		return max(n-1, 0), true
 	}
 	return cursor, false
+}
+
+// pagingKeys move the cursor of a list longer than the screen a screen at
+// a time.
+type pagingKeys struct {
+	PageUp, PageDown key.Binding
+}
+
+func newPagingKeys() pagingKeys {
+	return pagingKeys{
+		PageUp:   bind("pgup", "page up", "ctrl+u"),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+	}
+}
+
+// page returns the cursor of a list of n after a paging key, which moves
+// it by rows.
+func (k pagingKeys) page(msg tea.KeyPressMsg, cursor, n, rows int) int {
+	if key.Matches(msg, k.PageUp) {
+		return max(cursor-rows, 0)
+	}
+	return min(cursor+rows, max(n-1, 0))
 }

@@ -76,26 +76,14 @@ func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 	if done, ok := msg.(doneMsg); ok && done.id == p.workID {
 		p.working = "" // the test or removal has ended
 	}
-	if cmd, ok := p.refresh(msg, p.Load); ok {
-		return cmd
-	}
-	switch msg := msg.(type) {
-	case loadedMsg[app.KeyView]:
-		p.loaded(msg)
-		return nil
-	case addKeyMsg:
+	if _, ok := msg.(addKeyMsg); ok {
 		return p.openAdd()
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
-	return nil
+	return p.update(msg, p.Load)
 }
 
 func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
-	if cmd, ok := p.filterKey(msg); ok {
-		return cmd
-	}
 	if key.Matches(msg, k.Add) {
 		return p.openAdd()
 	}
@@ -340,14 +328,8 @@ func (p *keysPage) View() string {
 	}
 	out = append(out, "")
 	if len(p.list) == 0 {
-		if p.err != nil {
-			out = append(out, st.Over.Render(p.err.Error()))
-		} else if len(p.unfiltered) > 0 {
-			out = append(out, st.Muted.Render("No key matches the filter."))
-		} else if !p.loading {
-			out = append(out, "No keys yet. Press "+st.Key.Render("a")+" to add one; keys in OPENAI_API_KEY and friends appear here by themselves.")
-		}
-		return strings.Join(out, "\n")
+		none := "No keys yet. Press " + st.Key.Render("a") + " to add one; keys in OPENAI_API_KEY and friends appear here by themselves."
+		return strings.Join(append(out, p.noRows(st, "key", none)...), "\n")
 	}
 	cols := []col{{"", 1, false}, {"PROVIDER", 12, false}, {"LABEL", 0, false}, {"KEY", 7, false}, {"SOURCE", 8, false}, {"AGE", 8, true}, {"LAST USED", 10, true}, {"STATUS", 14, false}}
 	if w >= 110 {

@@ -12,15 +12,15 @@ type keysPageKeys struct {
 func newKeysPageKeys() keysPageKeys {
 	return keysPageKeys{
 		listKeys:   newListKeys(),
-		filterKeys: newFilterKeys(),
+		filterKeys: newFilterKeys("filter"),
 		sortKeys:   newSortKeys(),
-		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
-		Test:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test")),
-		Rotate:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate")),
-		Revoke:     key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "revoke")),
-		Default:    key.NewBinding(key.WithKeys("*", "space"), key.WithHelp("*", "make default")),
-		Refresh:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
-		Balances:   key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "read balances")),
+		Add:        bind("a", "add"),
+		Test:       bind("t", "test"),
+		Rotate:     bind("r", "rotate"),
+		Revoke:     bind("d", "revoke", "delete"),
+		Default:    bind("*", "make default", "space"),
+		Refresh:    bind("ctrl+r", "refresh"),
+		Balances:   bind("b", "read balances"),
 	}
 }
 

@@ -148,19 +148,10 @@ func (l *loader[T]) filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	if l.filter.Focused() {
-		switch msg.String() {
-		case "enter", "down":
-			l.filter.Blur()
-			return nil, true
-		case "esc":
-			l.filter.Blur()
-			l.filter.SetValue("")
+		cmd, changed := typeFilter(&l.filter, msg)
+		if changed {
 			l.refilter(true)
-			return nil, true
 		}
-		var cmd tea.Cmd
-		l.filter, cmd = l.filter.Update(msg)
-		l.refilter(true)
 		return cmd, true
 	}
 	switch msg.String() {
@@ -188,6 +179,22 @@ func (l *loader[T]) filterHead(st *styles, title, line, rows string) string {
 			st.Muted.Render(fmt.Sprintf("  %d of %d %s · esc clears", len(l.list), len(l.unfiltered), rows))
 	}
 	return st.Title.Render(title) + st.Muted.Render(line)
+}
+
+// noRows is what a page shows in place of an empty table: the load's
+// error, that the filter hides every row, or, once loaded, none (the
+// page's word for having nothing yet); nothing while the first load runs.
+// noun names a row.
+func (l *loader[T]) noRows(st *styles, noun, none string) []string {
+	switch {
+	case l.err != nil:
+		return []string{st.Over.Render(l.err.Error())}
+	case len(l.unfiltered) > 0:
+		return []string{st.Muted.Render("No " + noun + " matches the filter.")}
+	case !l.loading:
+		return []string{none}
+	}
+	return nil
 }
 
 // restyle follows the terminal's background.
@@ -278,21 +285,24 @@ func (l *loader[T]) work(c *common, fn func() (noticeMsg, error)) tea.Cmd {
 	}
 }
 
-// refresh handles the messages after which a list page reads its list
-// again with reload: a change made elsewhere (dataChangedMsg), and the end
-// of the page's own write (doneMsg), which is told by its notice or error
-// whether it succeeded or not. On a page whose writes start in a dialog,
-// which stays open and working until then, the end of a write closes the
-// dialog. The end of a write superseded since does nothing. handled is
-// false for every other message.
-func (l *loader[T]) refresh(msg tea.Msg, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+// update takes the list base's messages, ignoring any other: the result
+// of a load (loadedMsg), and the messages after which a list page reads
+// its list again with reload: a change made elsewhere (dataChangedMsg),
+// and the end of the page's own write (doneMsg), which is told by its
+// notice or error whether it succeeded or not. On a page whose writes
+// start in a dialog, which stays open and working until then, the end of
+// a write closes the dialog. The end of a write superseded since does
+// nothing. A page that does more with a load takes loadedMsg itself.
+func (l *loader[T]) update(msg tea.Msg, reload func() tea.Cmd) tea.Cmd {
 	switch msg := msg.(type) {
+	case loadedMsg[T]:
+		l.loaded(msg)
 	case dataChangedMsg:
-		return reload(), true
+		return reload()
 	case doneMsg:
-		return l.finish(msg, reload), true
+		return l.finish(msg, reload)
 	}
-	return nil, false
+	return nil
 }
 
 func (l *loader[T]) finish(msg doneMsg, reload func() tea.Cmd) tea.Cmd {

@@ -30,8 +30,7 @@ func TestKeys(t *testing.T) {
 	if _, err := a.SeedDemo(ctx, app.DemoOptions{Events: 200, Days: 10, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
-	p := hs.m.pages[pageKeys].(*keysPage)
+	hs, p := openPage[*keysPage](t, a, pageKeys, 120, 40)
 	hs.contains("openai", "work", "…Xk2q", "due for rotation")
 
 	const secret = "sk-tuitest-0123456789abcdefWXYZ"
@@ -136,8 +135,7 @@ func TestFormTakesABurstOfKeys(t *testing.T) {
 func TestBudgets(t *testing.T) {
 	a := testApp(t, "", true)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "budgets", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pageBudgets].(*budgets)
+	hs, p := openPage[*budgets](t, a, pageBudgets, 80, 24)
 	n := len(p.list)
 	hs.contains("all", "monthly", "SPENT OF LIMIT", "RESETS")
 
@@ -205,8 +203,7 @@ func TestBudgets(t *testing.T) {
 func TestAlerts(t *testing.T) {
 	a := testApp(t, "", true)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "alerts", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pageAlerts].(*alerts)
+	hs, p := openPage[*alerts](t, a, pageAlerts, 80, 24)
 	n := len(p.list)
 	if n < 2 {
 		t.Fatalf("the demo raised %d alerts, want several", n)
@@ -231,8 +228,7 @@ func TestAlerts(t *testing.T) {
 func TestPricing(t *testing.T) {
 	a := testApp(t, "", false)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "pricing", Now: fixedClock}, 120, 40)
-	p := hs.m.pages[pagePricing].(*pricingPage)
+	hs, p := openPage[*pricingPage](t, a, pagePricing, 120, 40)
 	if len(p.list) < 100 {
 		t.Fatalf("the catalog lists %d prices", len(p.list))
 	}
@@ -410,8 +406,7 @@ func TestAddFormAddsAnAdminKey(t *testing.T) {
 	t.Cleanup(srv.Close)
 	a, sec := openAIAppAt(t, srv.URL)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
-	p := hs.m.pages[pageKeys].(*keysPage)
+	hs, p := openPage[*keysPage](t, a, pageKeys, 120, 40)
 
 	hs.press("a")
 	hs.press("enter") // the first provider: OpenAI
@@ -487,8 +482,7 @@ func demoApp(t *testing.T) *app.App {
 // add and rotate forms do not open to lose what would be typed in them.
 func TestDemoKeyAdvice(t *testing.T) {
 	a := demoApp(t)
-	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
-	p := hs.m.pages[pageKeys].(*keysPage)
+	hs, p := openPage[*keysPage](t, a, pageKeys, 120, 40)
 	hs.contains("due for rotation", "this demo keeps its stand-ins")
 	hs.lacks("press r on it")
 

@@ -41,17 +41,20 @@ func (o *onboarding) Update(msg tea.Msg) tea.Cmd {
 			return failure(fmt.Errorf("the demo ended with %w; run `byok demo` to try again", msg.err))
 		}
 		return notice("Back in your own byok: the demo's sample data stayed in its throwaway home")
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, o.keys.AddKey):
-			return goTo(pageKeys, addKeyMsg{})
-		case key.Matches(msg, o.keys.Playground):
-			return goTo(pagePlayground, nil)
-		case key.Matches(msg, o.keys.Dashboard):
-			return goTo(pageDashboard, nil)
-		case key.Matches(msg, o.keys.Demo):
-			return o.demo()
-		}
+	}
+	return nil
+}
+
+func (o *onboarding) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, o.keys.AddKey):
+		return goTo(pageKeys, addKeyMsg{})
+	case key.Matches(msg, o.keys.Playground):
+		return goTo(pagePlayground, nil)
+	case key.Matches(msg, o.keys.Dashboard):
+		return goTo(pageDashboard, nil)
+	case key.Matches(msg, o.keys.Demo):
+		return o.demo()
 	}
 	return nil
 }

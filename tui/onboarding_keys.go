@@ -15,9 +15,9 @@ func (k onboardingKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.Sh
 
 func newOnboardingKeys() onboardingKeys {
 	return onboardingKeys{
-		AddKey:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add a key")),
-		Playground: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "playground")),
-		Demo:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "demo")),
-		Dashboard:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "dashboard")),
+		AddKey:     bind("a", "add a key"),
+		Playground: bind("p", "playground"),
+		Demo:       bind("d", "demo"),
+		Dashboard:  bind("enter", "dashboard"),
 	}
 }

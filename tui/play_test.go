@@ -15,10 +15,8 @@ import (
 )
 
 func TestPlaygroundStreamsAndRecords(t *testing.T) {
-	srv := fakeOpenAI(t, "Hello from the **fake** model.", false)
-	a := testApp(t, srv.URL, true)
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	a := fakeApp(t, "Hello from the **fake** model.", true)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
 	hs.contains("none — press m to pick one")
 	hs.press("m")
@@ -91,8 +89,7 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 func TestPlaygroundCancel(t *testing.T) {
 	srv := fakeOpenAI(t, "one two three", true)
 	a := testApp(t, srv.URL, false)
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
 	hs.press("enter")
 	hs.typeText("count")
@@ -158,11 +155,9 @@ func runAll(cmd tea.Cmd) tea.Msg {
 }
 
 func TestPlaygroundBudgets(t *testing.T) {
-	srv := fakeOpenAI(t, "never sent", false)
-	a := testApp(t, srv.URL, true)
+	a := fakeApp(t, "never sent", true)
 	ctx := context.Background()
-	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
-	p := hs.m.pages[pagePlayground].(*playground)
+	hs, p := openPage[*playground](t, a, pagePlayground, 80, 24)
 
 	// A priced model near a soft budget warns and asks again.
 	if _, err := a.SetBudget(ctx, app.BudgetInput{Scope: "model:openai/gpt-4o", Period: store.Daily, Limit: money.Cent / 100, Thresholds: []int{100}}); err != nil {
@@ -201,10 +196,8 @@ func TestPlaygroundBudgets(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	srv := fakeOpenAI(t, "Side by side answer", false)
-	a := testApp(t, srv.URL, false)
-	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 120, 40)
-	c := hs.m.pages[pageCompare].(*compare)
+	a := fakeApp(t, "Side by side answer", false)
+	hs, c := openPage[*compare](t, a, pageCompare, 120, 40)
 
 	hs.press("ctrl+s")
 	hs.contains("add at least two models")
@@ -238,8 +231,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestRerunFailedRequest(t *testing.T) {
-	srv := fakeOpenAI(t, "worked the second time", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "worked the second time", false)
 	ctx := context.Background()
 	// A failed request with its prompt stored, as the app records one.
 	failed := store.Event{Time: testNow.Add(-time.Minute), Source: store.SourceCLI, Provider: "fake", Model: "test-model",
@@ -257,8 +249,7 @@ func TestRerunFailedRequest(t *testing.T) {
 // the hint bar and the details only there: spend entered by hand has no
 // request behind it, and R there says so.
 func TestRerunOfferedWhereItApplies(t *testing.T) {
-	srv := fakeOpenAI(t, "sent once more", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "sent once more", false)
 	ctx := context.Background()
 	sent := store.Event{Time: testNow.Add(-2 * time.Minute), Source: store.SourceProxy, Provider: "fake", Model: "test-model",
 		Status: store.StatusOK, CostState: "unpriced", Prompt: "again, please", Response: "done"}
@@ -269,8 +260,7 @@ func TestRerunOfferedWhereItApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	if len(h.list) != 2 || h.list[0].Source != store.SourceManual {
 		t.Fatalf("history lists %+v", h.list)
 	}
@@ -290,8 +280,7 @@ func TestRerunOfferedWhereItApplies(t *testing.T) {
 // A typed model name lists the models of exactly that name first, those of
 // providers with keys ahead of the rest, then the fuzzy matches.
 func TestPickerPutsExactNamesFirst(t *testing.T) {
-	srv := fakeOpenAI(t, "hi", false)
-	a := testApp(t, srv.URL, true)
+	a := fakeApp(t, "hi", true)
 	hs := newHarness(t, a, Options{StartView: "playground", Now: fixedClock}, 80, 24)
 	c := hs.m.pages[pagePlayground].(*playground).c
 	for _, tc := range []struct {
@@ -392,8 +381,7 @@ func rerun(t *testing.T, hs *harness, prompt, reply string) {
 // Playground does: markdown rendered, no asterisks, wrapped to each
 // column so nothing is cut at its edge.
 func TestCompareRendersMarkdown(t *testing.T) {
-	srv := fakeOpenAI(t, "A **bold** claim that runs well past one column's width, so it wraps onto more lines ending in zebra.", false)
-	a := testApp(t, srv.URL, false)
+	a := fakeApp(t, "A **bold** claim that runs well past one column's width, so it wraps onto more lines ending in zebra.", false)
 	hs := newHarness(t, a, Options{StartView: "compare", Now: fixedClock}, 80, 24)
 	for _, m := range []string{"fake/model-a", "fake/model-b"} {
 		hs.press("a")

@@ -70,9 +70,8 @@ type playground struct {
 	out       *app.Outcome
 	runErr    error
 
-	live     map[string][]string // provider → models it listed itself
-	liveID   int
-	liveBusy bool
+	live    map[string][]string // provider → models it listed itself
+	liveReq request
 
 	pane       viewport.Model
 	rendered   string
@@ -137,7 +136,7 @@ type editingKeys struct{ playgroundKeys }
 
 // ShortHelp implements help.KeyMap.
 func (k editingKeys) ShortHelp() []key.Binding {
-	leave := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "done"))
+	leave := bind("esc", "done")
 	return []key.Binding{k.Send, leave, k.NextField}
 }
 func (p *playground) Editing() bool { return p.editing }
@@ -250,12 +249,8 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 		p.model, p.label = msg.model, ""
 		return p.estimateSoon()
 	case liveModelsMsg:
-		if msg.id != p.liveID {
-			return nil
-		}
-		p.liveBusy = false
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := p.liveReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		p.live[msg.provider] = msg.models
 		return tea.Batch(notice("%s lists %d models", msg.provider, len(msg.models)), p.pickModelFilter(msg.provider+"/"))
@@ -285,8 +280,6 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 		return p.done(msg)
 	case dataChangedMsg:
 		return p.Load()
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
 	return p.updateField(msg)
 }
@@ -295,16 +288,15 @@ func (p *playground) updateField(msg tea.Msg) tea.Cmd {
 	if !p.editing {
 		return nil
 	}
-	var cmd tea.Cmd
 	switch p.focus {
 	case fieldSystem:
-		p.system, cmd = p.system.Update(msg)
+		return forward(&p.system, msg)
 	case fieldMax:
-		p.maxTok, cmd = p.maxTok.Update(msg)
+		return forward(&p.maxTok, msg)
 	case fieldPrompt:
-		p.prompt, cmd = p.prompt.Update(msg)
+		return forward(&p.prompt, msg)
 	}
-	return cmd
+	return nil
 }
 
 func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -318,9 +310,7 @@ func (p *playground) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.cancel()
 		return nil
 	case key.Matches(msg, k.ScrollUp), key.Matches(msg, k.ScrollDown):
-		var cmd tea.Cmd
-		p.pane, cmd = p.pane.Update(msg)
-		return cmd
+		return forward(&p.pane, msg)
 	}
 	if p.editing {
 		switch {
@@ -435,12 +425,10 @@ func (p *playground) listLive() tea.Cmd {
 	if spec, ok := p.c.app.Registry.Get(prov); ok {
 		prov = spec.ID
 	}
-	p.liveID = p.c.nextID()
-	p.liveBusy = true
-	id, ctx, a, label := p.liveID, p.c.ctx, p.c.app, p.label
+	r, ctx, a, label := p.liveReq.start(p.c, pagePlayground), p.c.ctx, p.c.app, p.label
 	return func() tea.Msg {
 		list, err := a.ListModels(ctx, prov, label)
-		return liveModelsMsg{result: result{pagePlayground, id}, provider: prov, models: list.Models, err: err}
+		return liveModelsMsg{result: r, provider: prov, models: list.Models, err: err}
 	}
 }
 

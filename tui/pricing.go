@@ -121,37 +121,21 @@ func (p *pricingPage) Update(msg tea.Msg) tea.Cmd {
 		// changes with every recorded request, and reading the catalog
 		// again each time would move the list under the user.
 		return p.finish(msg, p.Load)
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
-	if p.search.Focused() {
-		var cmd tea.Cmd
-		p.search, cmd = p.search.Update(msg)
-		return cmd
-	}
-	return nil
+	return toField(&p.search, msg)
 }
 
 func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
 	if p.search.Focused() {
-		switch msg.String() {
-		case "enter", "down":
-			p.search.Blur()
-			return nil
-		case "esc":
-			p.search.Blur()
-			p.search.SetValue("")
+		cmd, changed := typeFilter(&p.search, msg)
+		if changed {
 			p.filter()
-			return nil
 		}
-		var cmd tea.Cmd
-		p.search, cmd = p.search.Update(msg)
-		p.filter()
 		return cmd
 	}
 	switch {
-	case key.Matches(msg, k.Search):
+	case key.Matches(msg, k.Filter):
 		return p.search.Focus()
 	case key.Matches(msg, k.Clear):
 		p.search.SetValue("")
@@ -186,10 +170,8 @@ func (p *pricingPage) key(msg tea.KeyPressMsg) tea.Cmd {
 				return noticeMsg{text: "Removed the override for " + pr.Provider + "/" + pr.Model}, a.RemovePrice(ctx, pr.Provider, pr.Model)
 			})
 		}))
-	case key.Matches(msg, k.PageDown):
-		p.cursor = min(p.cursor+p.c.height-4, max(len(p.shown)-1, 0))
-	case key.Matches(msg, k.PageUp):
-		p.cursor = max(p.cursor-p.c.height+4, 0)
+	case key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown):
+		p.cursor = k.page(msg, p.cursor, len(p.shown), p.c.height-4)
 	default:
 		p.cursor, _ = k.move(msg, p.cursor, len(p.shown))
 	}

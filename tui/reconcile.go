@@ -31,9 +31,9 @@ type reconcilePage struct {
 	// day rows, newest first.
 	keyRows []app.ReconcileRow
 	// open is the day shown in detail, with byok's own requests of it.
-	open     *app.ReconcileRow
-	events   []store.Event
-	eventsID int
+	open      *app.ReconcileRow
+	events    []store.Event
+	eventsReq request
 }
 
 type reconcileEventsMsg struct {
@@ -110,9 +110,6 @@ func (p *reconcilePage) follow() {
 func sameDay(a, b app.ReconcileRow) bool { return a.Provider == b.Provider && a.Day.Equal(b.Day) }
 
 func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := p.refresh(msg, p.Load); ok {
-		return cmd
-	}
 	switch msg := msg.(type) {
 	case loadedMsg[app.ReconcileRow]:
 		// A reload (a reconcile, a change elsewhere) keeps the cursor on
@@ -129,31 +126,31 @@ func (p *reconcilePage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case reconcileEventsMsg:
-		if msg.id != p.eventsID {
-			return nil
-		}
-		if msg.err != nil {
-			return failure(msg.err)
+		if cmd, ok := p.eventsReq.take(msg.result, msg.err); !ok {
+			return cmd
 		}
 		p.events = msg.events
 		return nil
-	case tea.KeyPressMsg:
-		return p.key(msg)
 	}
-	return nil
+	return p.update(msg, p.Load)
+}
+
+// filterKey comes before the list base's: esc closes the open day first,
+// then clears the filter; a day the filter hides closes.
+func (p *reconcilePage) filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if key.Matches(msg, p.keys.Clear) && p.open != nil && !p.Editing() {
+		p.open, p.events = nil, nil
+		return nil, true
+	}
+	cmd, ok := p.loader.filterKey(msg)
+	if ok {
+		p.follow()
+	}
+	return cmd, ok
 }
 
 func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.keys
-	// Esc closes the open day first, then clears the filter.
-	if key.Matches(msg, k.Clear) && p.open != nil && !p.Editing() {
-		p.open, p.events = nil, nil
-		return nil
-	}
-	if cmd, ok := p.filterKey(msg); ok {
-		p.follow()
-		return cmd
-	}
 	switch {
 	case key.Matches(msg, k.Clear):
 		// Backspace clears the filter as esc does.
@@ -186,11 +183,10 @@ func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // loadEvents reads byok's own requests of a provider's UTC day.
 func (p *reconcilePage) loadEvents(r app.ReconcileRow) tea.Cmd {
-	p.eventsID = p.c.nextID()
-	id, ctx, a := p.eventsID, p.c.ctx, p.c.app
+	res, ctx, a := p.eventsReq.start(p.c, pageReconcile), p.c.ctx, p.c.app
 	return func() tea.Msg {
 		evs, err := a.Store.Events(ctx, store.Filter{Scope: store.Scope{Provider: r.Provider}, Since: r.Day, Until: r.Day.AddDate(0, 0, 1), Limit: 200})
-		return reconcileEventsMsg{result: result{pageReconcile, id}, events: evs, err: err}
+		return reconcileEventsMsg{result: res, events: evs, err: err}
 	}
 }
 
@@ -223,15 +219,8 @@ func (p *reconcilePage) View() string {
 	head := p.filterHead(st, "Reconcile", fmt.Sprintf("  byok against the providers' bills, last %d UTC days · / filters", reconcileDays), "days")
 	out := []string{fit(head, w, false), ""}
 	if len(p.list) == 0 {
-		switch {
-		case p.err != nil:
-			out = append(out, st.Over.Render(p.err.Error()))
-		case len(p.unfiltered) > 0:
-			out = append(out, st.Muted.Render("No day matches the filter."))
-		case !p.loading:
-			out = append(out, wrap("Nothing reconciled yet. Add an admin key (OpenAI's admin key, Anthropic's Admin API key, an OpenRouter management key): press 5, then a, and choose admin key; then press r.", w))
-		}
-		return strings.Join(out, "\n")
+		none := wrap("Nothing reconciled yet. Add an admin key (OpenAI's admin key, Anthropic's Admin API key, an OpenRouter management key): press 5, then a, and choose admin key; then press r.", w)
+		return strings.Join(append(out, p.noRows(st, "day", none)...), "\n")
 	}
 	cols := p.sort.mark([]col{{"PROVIDER", 0, false}, {"DAY", 10, false}, {"BYOK", 10, true}, {"REPORTED", 10, true}, {"DIFF", 10, true}, {"STATE", 9, false}})
 	rows := make([][]string, len(p.list))

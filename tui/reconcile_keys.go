@@ -4,19 +4,22 @@ import "charm.land/bubbles/v2/key"
 
 type reconcileKeys struct {
 	listKeys
+	filterKeys
 	sortKeys
-	Filter, Clear, Drill, Run key.Binding
+	Drill, Run key.Binding
 }
 
 func newReconcileKeys() reconcileKeys {
-	return reconcileKeys{
-		listKeys: newListKeys(),
-		sortKeys: newSortKeys(),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Clear:    key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "close day / clear filter")),
-		Drill:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's keys & requests")),
-		Run:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reconcile now")),
+	k := reconcileKeys{
+		listKeys:   newListKeys(),
+		filterKeys: newFilterKeys("filter"),
+		sortKeys:   newSortKeys(),
+		Drill:      bind("enter", "day's keys & requests"),
+		Run:        bind("r", "reconcile now"),
 	}
+	// esc (or backspace) closes an open day before it clears the filter.
+	k.Clear = bind("esc", "close day / clear filter", "backspace")
+	return k
 }
 
 // ShortHelp implements help.KeyMap.

@@ -15,10 +15,7 @@ type sortKeys struct {
 }
 
 func newSortKeys() sortKeys {
-	return sortKeys{
-		Sort:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
-		Reverse: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
-	}
+	return sortKeys{Sort: bind("s", "sort by next column"), Reverse: bind("S", "reverse sort")}
 }
 
 // sortCol is a column a table can be sorted by: the header it marks and

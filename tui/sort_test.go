@@ -28,8 +28,7 @@ func sortedBy[N int64 | float64 | string](vals []N, desc bool) bool {
 
 func TestHistorySort(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	if len(h.list) < 50 {
 		t.Fatalf("history lists %d requests", len(h.list))
 	}
@@ -117,9 +116,7 @@ func TestHistorySort(t *testing.T) {
 
 func TestKeysPricingDashboardSort(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "keys", Now: fixedClock}, 120, 40)
-
-	k := hs.m.pages[pageKeys].(*keysPage)
+	hs, k := openPage[*keysPage](t, a, pageKeys, 120, 40)
 	labels := func() []string {
 		var out []string
 		for _, kv := range k.list {
@@ -273,8 +270,7 @@ func TestCompareSort(t *testing.T) {
 
 func TestDashboardDrillSort(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "dashboard", Now: fixedClock}, 120, 40)
-	d := hs.m.pages[pageDashboard].(*dashboard)
+	hs, d := openPage[*dashboard](t, a, pageDashboard, 120, 40)
 	hs.press("g", "enter")
 	if d.drill == "" || len(d.models) < 2 || len(d.keysOfProv) < 2 {
 		t.Fatalf("the drill-down into %q has %d models and %d keys", d.drill, len(d.models), len(d.keysOfProv))

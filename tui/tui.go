@@ -147,7 +147,11 @@ func (c *common) nextID() int {
 type page interface {
 	// Load returns the command that (re)loads the page's data.
 	Load() tea.Cmd
+	// Update takes every message but key presses, which go to key.
 	Update(msg tea.Msg) tea.Cmd
+	// key handles a key press the root does not take itself (after a
+	// filterer's / filter, if the page has one).
+	key(msg tea.KeyPressMsg) tea.Cmd
 	View() string
 	Keys() help.KeyMap
 	// Editing reports whether a text field has focus, so single-letter
@@ -172,23 +176,23 @@ type (
 	// drafter holds work a quit would lose (a prompt being written, a reply
 	// streaming); ctrl+c asks once before losing it.
 	drafter interface{ draft() string }
+	// filterer narrows its list by the / filter, which takes keys before
+	// the page does; it reports whether it took msg. Every page with the
+	// list base has it; where no filter was given it takes nothing.
+	filterer interface {
+		filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool)
+	}
 )
 
-// The pages' abilities, checked when compiling: a method whose signature
-// drifted would otherwise quietly stop being asked for.
+// The pages that have each ability, checked when compiling: a method
+// whose signature drifted would otherwise quietly stop being asked for.
 var (
-	_ stopper  = (*playground)(nil)
-	_ stopper  = (*compare)(nil)
-	_ restyler = (*playground)(nil)
-	_ restyler = (*compare)(nil)
-	_ restyler = (*history)(nil)
-	_ restyler = (*pricingPage)(nil)
-	_ clicker  = (*alerts)(nil)
-	_ clicker  = (*budgets)(nil)
-	_ clicker  = (*keysPage)(nil)
-	_ clicker  = (*pricingPage)(nil)
-	_ clicker  = (*history)(nil)
-	_ wheeler  = (*playground)(nil)
+	_ = []stopper{(*playground)(nil), (*compare)(nil)}
+	_ = []restyler{(*playground)(nil), (*compare)(nil), (*history)(nil), (*pricingPage)(nil)}
+	_ = []clicker{(*alerts)(nil), (*budgets)(nil), (*keysPage)(nil), (*pricingPage)(nil), (*history)(nil)}
+	_ = []wheeler{(*playground)(nil)}
+	_ = []drafter{(*playground)(nil)}
+	_ = []filterer{(*alerts)(nil), (*budgets)(nil), (*keysPage)(nil), (*reconcilePage)(nil)}
 )
 
 // owned is an async result that belongs to one page, whichever is active.
@@ -202,6 +206,33 @@ type result struct {
 }
 
 func (r result) owner() pageID { return r.page }
+
+// request is a page's latest read of one kind: starting one supersedes
+// any still running, whose answer is then dropped.
+type request struct {
+	id   int
+	busy bool // started and not answered yet
+}
+
+// start begins a read for page and returns the result its answer carries.
+func (r *request) start(c *common, page pageID) result {
+	r.id, r.busy = c.nextID(), true
+	return result{page, r.id}
+}
+
+// take takes an answer, reporting whether it answers the latest read and
+// succeeded; when not, cmd tells the user what failed, and nothing of an
+// answer superseded since.
+func (r *request) take(res result, err error) (cmd tea.Cmd, ok bool) {
+	if res.id != r.id {
+		return nil, false
+	}
+	r.busy = false
+	if err != nil {
+		return failure(err), false
+	}
+	return nil, true
+}
 
 // Messages between pages and the root.
 type (
@@ -437,9 +468,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 			m.spinning = false
 			return nil
 		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return forward(&m.spin, msg)
 	case pollMsg:
 		return m.polled(msg)
 	case emptyMsg:
@@ -511,7 +540,7 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		if up {
 			k = tea.KeyPressMsg{Code: tea.KeyUp}
 		}
-		return m.pages[m.active].Update(k)
+		return pageKey(m.pages[m.active], k)
 	case owned:
 		return m.pages[msg.owner()].Update(msg)
 	}
@@ -560,7 +589,7 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	p := m.pages[m.active]
 	if p.Editing() {
-		return p.Update(msg)
+		return pageKey(p, msg)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
@@ -578,7 +607,17 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = false
 		return nil
 	}
-	return p.Update(msg)
+	return pageKey(p, msg)
+}
+
+// pageKey gives a key to a page: to its / filter first, if it has one.
+func pageKey(p page, msg tea.KeyPressMsg) tea.Cmd {
+	if f, ok := p.(filterer); ok {
+		if cmd, ok := f.filterKey(msg); ok {
+			return cmd
+		}
+	}
+	return p.key(msg)
 }
 
 // tabIndex is the tab of the active page (the onboarding screen counts as

@@ -168,8 +168,7 @@ func TestDashboardRefreshesOnWrites(t *testing.T) {
 
 func TestHistory(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 80, 24)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 80, 24)
 	if len(h.list) != historyPage {
 		t.Fatalf("history loaded %d events, want a page of %d", len(h.list), historyPage)
 	}
@@ -210,8 +209,7 @@ func TestHistory(t *testing.T) {
 
 func TestHistoryWide(t *testing.T) {
 	a := testApp(t, "", true)
-	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 120, 40)
-	h := hs.m.pages[pageHistory].(*history)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
 	hs.contains("TOKENS", "COST", "price catalog:")
 	first := h.detail.ID
 	hs.press("down")
@@ -272,20 +270,21 @@ func TestParseFilter(t *testing.T) {
 
 func TestMouse(t *testing.T) {
 	a := testApp(t, "", true)
+	// Left clicks at x, y on the 80-column screen.
 	tests := []struct {
 		name string
-		msg  tea.Msg
+		x, y int
 		want pageID
 	}{
-		{name: "click on the Keys tab", msg: tea.MouseClickMsg{X: 34, Y: 0, Button: tea.MouseLeft}, want: pageKeys},
-		{name: "click on the Recon tab", msg: tea.MouseClickMsg{X: 75, Y: 0, Button: tea.MouseLeft}, want: pageReconcile},
-		{name: "click on the Dash tab", msg: tea.MouseClickMsg{X: 2, Y: 0, Button: tea.MouseLeft}, want: pageDashboard},
-		{name: "click below the tabs", msg: tea.MouseClickMsg{X: 39, Y: 5, Button: tea.MouseLeft}, want: pageDashboard},
+		{name: "click on the Keys tab", x: 34, y: 0, want: pageKeys},
+		{name: "click on the Recon tab", x: 75, y: 0, want: pageReconcile},
+		{name: "click on the Dash tab", x: 2, y: 0, want: pageDashboard},
+		{name: "click below the tabs", x: 39, y: 5, want: pageDashboard},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hs := newHarness(t, a, Options{Now: fixedClock}, 80, 24)
-			hs.send(tt.msg)
+			hs.send(tea.MouseClickMsg{X: tt.x, Y: tt.y, Button: tea.MouseLeft})
 			if hs.m.active != tt.want {
 				t.Errorf("active = %s, want %s", hs.m.active, tt.want)
 			}

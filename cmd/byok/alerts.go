@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokhq/byok/store"
 )
 
 type alertsOptions struct {
@@ -22,7 +24,7 @@ func newAlertsCmd(f *Factory) *cobra.Command {
   byok alerts --all --json
   byok alerts ack 12`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runAlerts(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runAlerts),
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "include acknowledged alerts")
 	o.output.addFlags(cmd, false)
@@ -41,6 +43,17 @@ type alertRow struct {
 	Acked     bool   `json:"acked"`
 }
 
+// toAlertRow gives a threshold alert its threshold; other kinds have none
+// (null), where 0 would read as a threshold of 0 %.
+func toAlertRow(al store.Alert) alertRow {
+	r := alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
+	if al.Kind == "threshold" {
+		th := al.Threshold
+		r.Threshold = &th
+	}
+	return r
+}
+
 func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	a, err := f.ReaderApp(ctx)
 	if err != nil {
@@ -50,34 +63,21 @@ func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.output.json {
-		rows := make([]alertRow, len(as))
-		for i, al := range as {
-			rows[i] = alertRow{ID: al.ID, Time: timeJSON(al.Time), Kind: string(al.Kind), Scope: al.Scope, Period: al.PeriodKey, Message: al.Message, Acked: al.Acked}
-			if al.Kind == "threshold" {
-				th := al.Threshold
-				rows[i].Threshold = &th
+	empty := "No unacknowledged alerts. (`byok alerts --all` shows acknowledged ones.)"
+	if o.all {
+		empty = "No alerts yet."
+	}
+	return printList(f.IO.Out, o.output, as, toAlertRow, empty, func() error {
+		t := newTable(f.IO.Out, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
+		for _, al := range as {
+			acked := ""
+			if al.Acked {
+				acked = "acked"
 			}
+			t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
 		}
-		return writeJSON(f.IO.Out, rows)
-	}
-	if len(as) == 0 {
-		if o.all {
-			fmt.Fprintln(f.IO.Out, "No alerts yet.")
-		} else {
-			fmt.Fprintln(f.IO.Out, "No unacknowledged alerts. (`byok alerts --all` shows acknowledged ones.)")
-		}
-		return nil
-	}
-	t := newTable(f.IO.Out, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
-	for _, al := range as {
-		acked := ""
-		if al.Acked {
-			acked = "acked"
-		}
-		t.row(itoa(al.ID), al.Time.In(a.Location()).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
-	}
-	return t.flush()
+		return t.flush()
+	})
 }
 
 type alertsAckOptions struct {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,26 +10,14 @@ import (
 	"github.com/byokhq/byok/app"
 )
 
-// balanceOptions are the arguments of `byok balance`.
-type balanceOptions struct {
-	JSON bool
-}
-
 func newBalanceCmd(f *Factory) *cobra.Command {
-	var o balanceOptions
-	cmd := &cobra.Command{
-		Use:   "balance",
-		Short: "Credits and balances where the provider tells them",
-		Long: `Asks each provider that publishes a balance, with the key that can read it:
+	cmd := newOutputCmd(f, "balance", "Credits and balances where the provider tells them", false, runBalance)
+	cmd.Long = `Asks each provider that publishes a balance, with the key that can read it:
 DeepSeek's balance (its key), OpenRouter's credits (a management key) or the
 key's limit (its key), xAI's prepaid balance (a management key with the team
 id, byok keys add xai --admin). A USD balance below [alerts] low_balance_usd
 raises an alert, once each time it crosses. byok providers lists the
-providers that publish no balance at all.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBalance(cmd.Context(), f, o) },
-	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
+providers that publish no balance at all.`
 	return cmd
 }
 
@@ -63,23 +51,19 @@ func toBalanceJSON(b app.BalanceView) balanceJSON {
 	return j
 }
 
-func runBalance(ctx context.Context, f *Factory, o balanceOptions) error {
-	a, err := f.App(ctx)
+func runBalance(ctx context.Context, f *Factory, o outputOptions) error {
+	// Balances are read with the app open for writing: a low one raises an alert.
+	_, bs, err := ask(ctx, f.App, (*app.App).Balances)
 	if err != nil {
 		return err
 	}
-	bs, err := a.Balances(ctx)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return writeJSON(f.IO.Out, jsonRows(bs, toBalanceJSON))
-	}
-	if len(bs) == 0 {
-		fmt.Fprintln(f.IO.Out, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.")
-		return nil
-	}
-	t := newTable(f.IO.Out, "PROVIDER", "KEY", "WHAT", "REMAINING", "OF", "NOTE")
+	return printList(f.IO.Out, o, bs, toBalanceJSON, "No key can read a balance. DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI\n(`byok keys add xai --admin`); `byok providers` says which providers publish none.",
+		func() error { return printBalances(f.IO.Out, bs) })
+}
+
+// printBalances writes the balances' table, a provider's error in its row.
+func printBalances(w io.Writer, bs []app.BalanceView) error {
+	t := newTable(w, "PROVIDER", "KEY", "WHAT", "REMAINING", "OF", "NOTE")
 	for _, b := range bs {
 		if b.Err != nil {
 			t.row(b.Provider, b.KeyName, "", "", "", "error: "+b.Err.Error())

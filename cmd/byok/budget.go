@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +22,11 @@ your configured time zone. Scopes: all, provider:ID, key:PROVIDER/LABEL,
 model:PROVIDER/MODEL. A hard budget refuses new requests once reached; a soft one
 only alerts, at 50, 80 and 100 % unless --alerts says otherwise.`,
 	}
-	cmd.AddCommand(newBudgetSetCmd(f), newBudgetListCmd(f), newBudgetRmCmd(f))
+	cmd.AddCommand(
+		newBudgetSetCmd(f),
+		newOutputCmd(f, "list", "Budgets with spend, forecast and reset time", false, runBudgetList),
+		newArgCmd(f, "rm SCOPE", "Remove a budget", runBudgetRm),
+	)
 	return cmd
 }
 
@@ -39,10 +45,7 @@ func newBudgetSetCmd(f *Factory) *cobra.Command {
   byok budget set provider:openai 20 --period weekly --hard
   byok budget set model:anthropic/claude-opus-4-1 5 --period daily --alerts 80,100`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.scope, o.amount = args[0], args[1]
-			return runBudgetSet(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runBudgetSet, &o.scope, &o.amount),
 	}
 	cmd.Flags().StringVar(&o.period, "period", "monthly", "monthly (calendar), weekly (from Monday) or daily, in the configured time zone")
 	cmd.Flags().BoolVar(&o.hard, "hard", false, "refuse requests once the limit is reached")
@@ -87,22 +90,6 @@ func runBudgetSet(ctx context.Context, f *Factory, o budgetSetOptions) error {
 	return nil
 }
 
-type budgetListOptions struct {
-	output outputOptions
-}
-
-func newBudgetListCmd(f *Factory) *cobra.Command {
-	var o budgetListOptions
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "Budgets with spend, forecast and reset time",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runBudgetList(cmd.Context(), f, o) },
-	}
-	o.output.addFlags(cmd, false)
-	return cmd
-}
-
 type budgetRow struct {
 	Scope       string      `json:"scope"`
 	Period      string      `json:"period"`
@@ -118,29 +105,24 @@ type budgetRow struct {
 	Thresholds  []int       `json:"thresholds"`
 }
 
-func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
-	a, err := f.ReaderApp(ctx)
+func toBudgetRow(s budget.Status) budgetRow {
+	return budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
+		json.Number(fmt.Sprintf("%.1f", s.Percent)), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
+}
+
+func runBudgetList(ctx context.Context, f *Factory, o outputOptions) error {
+	a, sts, err := ask(ctx, f.ReaderApp, (*app.App).Budgets)
 	if err != nil {
 		return err
 	}
-	sts, err := a.Budgets(ctx)
-	if err != nil {
-		return err
-	}
-	if o.output.json {
-		rows := make([]budgetRow, len(sts))
-		for i, s := range sts {
-			rows[i] = budgetRow{s.Budget.Scope, string(s.Budget.Period), s.Budget.Limit.Decimal(), s.Spent.Decimal(),
-				json.Number(fmt.Sprintf("%.1f", s.Percent)), s.Forecast.Decimal(), s.Projected, s.Budget.Hard, s.State, timeJSON(s.End), s.Unpriced, s.Budget.Thresholds}
-		}
-		return writeJSON(f.IO.Out, rows)
-	}
-	if len(sts) == 0 {
-		fmt.Fprintln(f.IO.Out, "No budgets. Set one with `byok budget set all 50`.")
-		return nil
-	}
-	loc := a.Location()
-	t := newTable(f.IO.Out, "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
+	return printList(f.IO.Out, o, sts, toBudgetRow, "No budgets. Set one with `byok budget set all 50`.",
+		func() error { return printBudgets(f.IO.Out, a.Location(), sts) })
+}
+
+// printBudgets writes the budgets' table and, under it, which count
+// unpriced requests.
+func printBudgets(w io.Writer, loc *time.Location, sts []budget.Status) error {
+	t := newTable(w, "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "FORECAST", "STATE", "RESETS")
 	var notes []string
 	for _, s := range sts {
 		kind := s.Budget.Period
@@ -158,37 +140,20 @@ func runBudgetList(ctx context.Context, f *Factory, o budgetListOptions) error {
 		return err
 	}
 	if len(notes) > 0 {
-		fmt.Fprintln(f.IO.Out)
+		fmt.Fprintln(w)
 		for _, n := range notes {
-			fmt.Fprintln(f.IO.Out, n)
+			fmt.Fprintln(w, n)
 		}
 	}
 	return nil
 }
 
-type budgetRmOptions struct {
-	scope string
-}
-
-func newBudgetRmCmd(f *Factory) *cobra.Command {
-	var o budgetRmOptions
-	return &cobra.Command{
-		Use:   "rm SCOPE",
-		Short: "Remove a budget",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.scope = args[0]
-			return runBudgetRm(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runBudgetRm(ctx context.Context, f *Factory, o budgetRmOptions) error {
+func runBudgetRm(ctx context.Context, f *Factory, scope string) error {
 	a, err := f.App(ctx)
 	if err != nil {
 		return err
 	}
-	sc, err := a.DeleteBudget(ctx, o.scope)
+	sc, err := a.DeleteBudget(ctx, scope)
 	if err != nil {
 		return err
 	}

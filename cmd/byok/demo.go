@@ -32,7 +32,7 @@ apart from yours.`,
 		Example: `  byok demo
   byok demo --events 1000000 --days 90 --no-tui`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runDemo),
 	}
 	cmd.Flags().IntVar(&o.events, "events", 20000, "how many requests to generate")
 	cmd.Flags().IntVar(&o.days, "days", 90, "over how many days up to today")

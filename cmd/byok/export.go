@@ -21,7 +21,10 @@ endpoint of [export.otlp] in the background, through an outbox in the
 database: events recorded while the endpoint is down are sent, in order,
 when it is back, and one process at a time sends them.`,
 	}
-	cmd.AddCommand(newExportOTLPCmd(f), newExportStatusCmd(f))
+	cmd.AddCommand(
+		newExportOTLPCmd(f),
+		newOutputCmd(f, "status", "Where the OTLP export stands: cursor, waiting events, last error", false, runExportStatus),
+	)
 	return cmd
 }
 
@@ -38,7 +41,7 @@ func newExportOTLPCmd(f *Factory) *cobra.Command {
 		Example: `  byok export otlp                 send what waits now
   byok export otlp --since 30d     send the last 30 days' spans again (a backend keeps one of each)`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExportOTLP(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runExportOTLP),
 	}
 	cmd.Flags().StringVar(&o.since, "since", "", "send again every request since: a date, RFC 3339 time, today, or an age like 7d")
 	cmd.Flags().BoolVar(&o.metrics, "metrics", false, "with --since, send metric points too (they count twice where they arrived before)")
@@ -83,22 +86,6 @@ func runExportOTLP(ctx context.Context, f *Factory, o exportOTLPOptions) error {
 	return nil
 }
 
-type exportStatusOptions struct {
-	json bool
-}
-
-func newExportStatusCmd(f *Factory) *cobra.Command {
-	var o exportStatusOptions
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Where the OTLP export stands: cursor, waiting events, last error",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runExportStatus(cmd.Context(), f, o) },
-	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
-	return cmd
-}
-
 type exportStatusRow struct {
 	Sink      string `json:"sink"`
 	Endpoint  string `json:"endpoint"`
@@ -110,7 +97,7 @@ type exportStatusRow struct {
 	Sender    string `json:"sender,omitempty"`
 }
 
-func runExportStatus(ctx context.Context, f *Factory, o exportStatusOptions) error {
+func runExportStatus(ctx context.Context, f *Factory, o outputOptions) error {
 	a, err := f.ReadOnlyApp(ctx)
 	if err != nil {
 		return err

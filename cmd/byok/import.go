@@ -43,12 +43,7 @@ of project folders).`,
   byok import --all
   byok import --all --watch          follow new lines until Ctrl-C`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.source = args[0]
-			}
-			return runImport(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runImport, &o.source),
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "import every agent whose logs are found")
 	cmd.Flags().StringArrayVar(&o.paths, "path", nil, "read the logs in this folder instead (repeat for several)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"time"
@@ -24,8 +25,16 @@ byok's database keeps only metadata: the last 4 characters, a fingerprint and
 dates. Keys are read from stdin or a hidden prompt, never from the command line.
 Variables such as OPENAI_API_KEY are listed as read-only keys with source env.`,
 	}
-	cmd.AddCommand(newKeysAddCmd(f), newKeysListCmd(f), newKeysTestCmd(f), newKeysRotateCmd(f), newKeysRmCmd(f),
-		newKeysDefaultCmd(f), newKeysHistoryCmd(f), newKeysImportEnvCmd(f))
+	cmd.AddCommand(
+		newKeysAddCmd(f),
+		newOutputCmd(f, "list", "Keys with their source, age, last use and status", false, runKeysList),
+		newKeyIDCmd(f, "test ID", "Ask the provider whether a key works", new(keyIDOptions), runKeysTest),
+		newKeyIDCmd(f, "rm ID", "Delete a key from the keychain (its history stays)", new(keyIDOptions), runKeysRm),
+		newKeyIDCmd(f, "default ID", "Make a key its provider's default", new(keyIDOptions), runKeysDefault),
+		newKeysRotateCmd(f),
+		newKeysHistoryCmd(f),
+		newKeysImportEnvCmd(f),
+	)
 	return cmd
 }
 
@@ -60,22 +69,6 @@ sends a prompt with it, from the CLI, the TUI or the proxy.`,
 	return cmd
 }
 
-type keysListOptions struct {
-	output outputOptions
-}
-
-func newKeysListCmd(f *Factory) *cobra.Command {
-	var o keysListOptions
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "Keys with their source, age, last use and status",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysList(cmd.Context(), f, o) },
-	}
-	o.output.addFlags(cmd, false)
-	return cmd
-}
-
 // keyIDOptions are the options of the verbs that act on one key by id.
 type keyIDOptions struct {
 	id int64
@@ -91,6 +84,59 @@ func (o *keyIDOptions) keyIDArg(args []string) error {
 	return nil
 }
 
+// newKeyIDCmd declares a key verb whose one argument is a key's ID, the
+// number `byok keys list` shows: the ID is read into *o, whose options
+// hold a keyIDOptions, before run gets them.
+func newKeyIDCmd[O any, P interface {
+	*O
+	keyIDArg(args []string) error
+}](f *Factory, use, short string, o P, run runFunc[O]) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.keyIDArg(args); err != nil {
+				return err
+			}
+			return run(cmd.Context(), f, *o)
+		},
+	}
+}
+
+// changeKey opens the app for writing, makes change to the key with o's
+// ID and prints what done says of the key as change left it.
+func changeKey(ctx context.Context, f *Factory, o keyIDOptions, change func(*app.App, context.Context, int64) (store.Key, error), done func(*app.App, store.Key) string) error {
+	a, err := f.App(ctx)
+	if err != nil {
+		return err
+	}
+	k, err := change(a, ctx, o.id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Out, done(a, k))
+	return nil
+}
+
+func runKeysTest(ctx context.Context, f *Factory, o keyIDOptions) error {
+	return changeKey(ctx, f, o, (*app.App).TestKey, func(a *app.App, k store.Key) string {
+		return fmt.Sprintf("%s works (checked %s).", k.Name(), k.ValidatedAt.In(a.Location()).Format("2006-01-02 15:04"))
+	})
+}
+
+func runKeysRm(ctx context.Context, f *Factory, o keyIDOptions) error {
+	return changeKey(ctx, f, o, (*app.App).RemoveKey, func(_ *app.App, k store.Key) string {
+		return fmt.Sprintf("Removed %s from the keychain; its history is kept.", k.Name())
+	})
+}
+
+func runKeysDefault(ctx context.Context, f *Factory, o keyIDOptions) error {
+	return changeKey(ctx, f, o, (*app.App).SetDefaultKey, func(_ *app.App, k store.Key) string {
+		return fmt.Sprintf("%s is now the default key for %s.", k.Name(), k.Provider)
+	})
+}
+
 type keysRotateOptions struct {
 	keyIDOptions
 	noValidate bool
@@ -98,17 +144,7 @@ type keysRotateOptions struct {
 
 func newKeysRotateCmd(f *Factory) *cobra.Command {
 	var o keysRotateOptions
-	cmd := &cobra.Command{
-		Use:   "rotate ID",
-		Short: "Replace a key's secret (from stdin or a prompt); history is kept",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.keyIDArg(args); err != nil {
-				return err
-			}
-			return runKeysRotate(cmd.Context(), f, o)
-		},
-	}
+	cmd := newKeyIDCmd(f, "rotate ID", "Replace a key's secret (from stdin or a prompt); history is kept", &o, runKeysRotate)
 	cmd.Flags().BoolVar(&o.noValidate, "no-validate", false, "store the new key without asking the provider")
 	return cmd
 }
@@ -138,90 +174,6 @@ func runKeysRotate(ctx context.Context, f *Factory, o keysRotateOptions) error {
 	return nil
 }
 
-func newKeysTestCmd(f *Factory) *cobra.Command {
-	var o keyIDOptions
-	return &cobra.Command{
-		Use:   "test ID",
-		Short: "Ask the provider whether a key works",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.keyIDArg(args); err != nil {
-				return err
-			}
-			return runKeysTest(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runKeysTest(ctx context.Context, f *Factory, o keyIDOptions) error {
-	a, err := f.App(ctx)
-	if err != nil {
-		return err
-	}
-	k, err := a.TestKey(ctx, o.id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.Out, "%s works (checked %s).\n", k.Name(), k.ValidatedAt.In(a.Location()).Format("2006-01-02 15:04"))
-	return nil
-}
-
-func newKeysRmCmd(f *Factory) *cobra.Command {
-	var o keyIDOptions
-	return &cobra.Command{
-		Use:   "rm ID",
-		Short: "Delete a key from the keychain (its history stays)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.keyIDArg(args); err != nil {
-				return err
-			}
-			return runKeysRm(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runKeysRm(ctx context.Context, f *Factory, o keyIDOptions) error {
-	a, err := f.App(ctx)
-	if err != nil {
-		return err
-	}
-	k, err := a.RemoveKey(ctx, o.id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.Out, "Removed %s from the keychain; its history is kept.\n", k.Name())
-	return nil
-}
-
-func newKeysDefaultCmd(f *Factory) *cobra.Command {
-	var o keyIDOptions
-	return &cobra.Command{
-		Use:   "default ID",
-		Short: "Make a key its provider's default",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.keyIDArg(args); err != nil {
-				return err
-			}
-			return runKeysDefault(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runKeysDefault(ctx context.Context, f *Factory, o keyIDOptions) error {
-	a, err := f.App(ctx)
-	if err != nil {
-		return err
-	}
-	k, err := a.SetDefaultKey(ctx, o.id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.Out, "%s is now the default key for %s.\n", k.Name(), k.Provider)
-	return nil
-}
-
 type keysHistoryOptions struct {
 	keyIDOptions
 	limit int
@@ -229,17 +181,7 @@ type keysHistoryOptions struct {
 
 func newKeysHistoryCmd(f *Factory) *cobra.Command {
 	var o keysHistoryOptions
-	cmd := &cobra.Command{
-		Use:   "history ID",
-		Short: "A key's lifecycle and its recent requests",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.keyIDArg(args); err != nil {
-				return err
-			}
-			return runKeysHistory(cmd.Context(), f, o)
-		},
-	}
+	cmd := newKeyIDCmd(f, "history ID", "A key's lifecycle and its recent requests", &o, runKeysHistory)
 	cmd.Flags().IntVar(&o.limit, "limit", 50, "how many entries of each kind")
 	return cmd
 }
@@ -255,7 +197,7 @@ func newKeysImportEnvCmd(f *Factory) *cobra.Command {
 		Use:   "import-env",
 		Short: "Copy keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, … into the keychain",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runKeysImportEnv(cmd.Context(), f, o) },
+		RunE:  runWith(f, &o, runKeysImportEnv),
 	}
 	cmd.Flags().StringVar(&o.label, "label", "imported", "label for the imported keys")
 	cmd.Flags().BoolVar(&o.noValidate, "no-validate", false, "import without asking the providers")
@@ -369,30 +311,25 @@ type keyRow struct {
 	HealthDetail string `json:"health_detail"`
 }
 
-func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
-	a, err := f.ReaderApp(ctx)
+func toKeyRow(k app.KeyView) keyRow {
+	return keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
+		timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue,
+		string(k.Health), timeJSON(k.HealthAt), k.HealthDetail}
+}
+
+func runKeysList(ctx context.Context, f *Factory, o outputOptions) error {
+	a, ks, err := ask(ctx, f.ReaderApp, (*app.App).Keys)
 	if err != nil {
 		return err
 	}
-	ks, err := a.Keys(ctx)
-	if err != nil {
-		return err
-	}
-	if o.output.json {
-		rows := make([]keyRow, len(ks))
-		for i, k := range ks {
-			rows[i] = keyRow{k.ID, k.Provider, k.Label, k.Last4, k.Fingerprint, string(k.Source), keyKind(k.Key), k.Env, k.Default,
-				timeJSON(k.CreatedAt), timeJSON(k.RotatedAt), timeJSON(k.ValidatedAt), timeJSON(k.LastUsedAt), k.Status(), k.RotateDue,
-				string(k.Health), timeJSON(k.HealthAt), k.HealthDetail}
-		}
-		return writeJSON(f.IO.Out, rows)
-	}
-	if len(ks) == 0 {
-		fmt.Fprintln(f.IO.Out, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).")
-		return nil
-	}
+	return printList(f.IO.Out, o, ks, toKeyRow, "No keys yet. Add one with `byok keys add openai` (the key is read from stdin or a hidden prompt).",
+		func() error { return printKeys(f.IO.Out, a, ks) })
+}
+
+// printKeys writes the keys' table and says how many are due for rotation.
+func printKeys(w io.Writer, a *app.App, ks []app.KeyView) error {
 	now := a.Now()
-	t := newTable(f.IO.Out, "ID", "PROVIDER", "LABEL", "KEY", "KIND", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
+	t := newTable(w, "ID", "PROVIDER", "LABEL", "KEY", "KIND", "SOURCE", "DEFAULT", "AGE", "LAST USED", "STATUS")
 	due := 0
 	for _, k := range ks {
 		src := string(k.Source)
@@ -426,7 +363,7 @@ func runKeysList(ctx context.Context, f *Factory, o keysListOptions) error {
 		return err
 	}
 	if due > 0 {
-		fmt.Fprintf(f.IO.Out, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
+		fmt.Fprintf(w, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
 	}
 	return nil
 }

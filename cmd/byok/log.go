@@ -29,7 +29,7 @@ func newLogCmd(f *Factory) *cobra.Command {
   byok log --limit 100 --provider anthropic --status error
   byok log --json | jq '.[] | select(.cost_state == "unpriced")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLog(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runLog),
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&o.limit, "limit", 20, "how many requests to show")

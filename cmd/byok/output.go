@@ -200,6 +200,20 @@ func jsonRows[T, J any](xs []T, toJSON func(T) J) []J {
 	return rows
 }
 
+// printList prints what a list command lists: every item as a JSON row
+// with --json; otherwise the line empty when there are none, and else the
+// table that table writes.
+func printList[T, R any](w io.Writer, o outputOptions, items []T, row func(T) R, empty string, table func() error) error {
+	if o.json {
+		return writeJSON(w, jsonRows(items, row))
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(w, empty)
+		return nil
+	}
+	return table()
+}
+
 // writeRows prints a listing's rows as JSON or as CSV (the header, then
 // record's cells for each row) when the output flags ask for either, and
 // says whether it did; otherwise the command prints its table.

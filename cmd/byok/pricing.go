@@ -20,8 +20,16 @@ func newPricingCmd(f *Factory) *cobra.Command {
 		Use:   "pricing",
 		Short: "The price catalog, your overrides, and what a request costs",
 	}
-	cmd.AddCommand(newPricingListCmd(f), newPricingShowCmd(f), newPricingSetCmd(f), newPricingRmCmd(f),
-		newPricingImportCmd(f), newPricingRepriceCmd(f), newPricingCostCmd(f), newPricingUpdateCmd(f))
+	cmd.AddCommand(
+		newPricingListCmd(f),
+		newPricingShowCmd(f),
+		newPricingSetCmd(f),
+		newArgCmd(f, "rm PROVIDER/MODEL", "Remove your price override", runPricingRm),
+		newPricingImportCmd(f),
+		newPricingRepriceCmd(f),
+		newPricingCostCmd(f),
+		newPricingUpdateCmd(f),
+	)
 	return cmd
 }
 
@@ -36,12 +44,7 @@ func newPricingListCmd(f *Factory) *cobra.Command {
 		Use:   "list [PROVIDER]",
 		Short: "Models and their prices per million tokens",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.provider = args[0]
-			}
-			return runPricingList(cmd.Context(), f, o)
-		},
+		RunE:  runWith(f, &o, runPricingList, &o.provider),
 	}
 	o.output.addFlags(cmd, false)
 	return cmd
@@ -58,10 +61,7 @@ func newPricingShowCmd(f *Factory) *cobra.Command {
 		Use:   "show PROVIDER/MODEL",
 		Short: "Every rate of one model, its tiers, date and source",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.model = args[0]
-			return runPricingShow(cmd.Context(), f, o)
-		},
+		RunE:  runWith(f, &o, runPricingShow, &o.model),
 	}
 	o.output.addFlags(cmd, false)
 	return cmd
@@ -82,10 +82,7 @@ func newPricingSetCmd(f *Factory) *cobra.Command {
 		Example: `  byok pricing set openai/gpt-4o --input 2.5 --output 10 --cache-read 1.25
   byok pricing set mycorp/llama-70b --input 0.6 --output 0.6`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.model = args[0]
-			return runPricingSet(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runPricingSet, &o.model),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.input, "input", "", "uncached input, USD per million tokens (required)")
@@ -97,25 +94,8 @@ func newPricingSetCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type pricingRmOptions struct {
-	model string // PROVIDER/MODEL
-}
-
-func newPricingRmCmd(f *Factory) *cobra.Command {
-	var o pricingRmOptions
-	return &cobra.Command{
-		Use:   "rm PROVIDER/MODEL",
-		Short: "Remove your price override",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.model = args[0]
-			return runPricingRm(cmd.Context(), f, o)
-		},
-	}
-}
-
-func runPricingRm(ctx context.Context, f *Factory, o pricingRmOptions) error {
-	p, m, err := modelArg(o.model)
+func runPricingRm(ctx context.Context, f *Factory, model string) error {
+	p, m, err := modelArg(model)
 	if err != nil {
 		return err
 	}
@@ -140,10 +120,7 @@ func newPricingImportCmd(f *Factory) *cobra.Command {
 		Use:   "import FILE",
 		Short: "Import prices from a LiteLLM-format JSON file as overrides",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.file = args[0]
-			return runPricingImport(cmd.Context(), f, o)
-		},
+		RunE:  runWith(f, &o, runPricingImport, &o.file),
 	}
 	cmd.Flags().StringVar(&o.format, "format", "litellm", "file format: litellm, or byok (the catalog's own format)")
 	return cmd
@@ -189,7 +166,7 @@ func newPricingRepriceCmd(f *Factory) *cobra.Command {
 		Use:   "reprice [--since D] [--yes]",
 		Short: "Price past requests again with today's prices; writes only with --yes",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runReprice(cmd.Context(), f, o) },
+		RunE:  runWith(f, &o, runReprice),
 	}
 	cmd.Flags().StringVar(&o.span.since, "since", "", "from this time (default: start of this month)")
 	cmd.Flags().BoolVar(&o.yes, "yes", false, "write the new costs")
@@ -216,10 +193,7 @@ func newPricingCostCmd(f *Factory) *cobra.Command {
   byok pricing cost openai/tts-1 --characters 1200
   byok pricing cost bfl/flux-pro-1.1 --images 1`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.model = args[0]
-			return runPricingCost(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runPricingCost, &o.model),
 	}
 	o.bind(cmd)
 	return cmd

@@ -42,7 +42,7 @@ catalog stays.`,
   byok pricing update --from ./model_prices_and_context_window.json
   byok pricing update --reprice-since 2026-12-01`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runPricingUpdate(cmd.Context(), f, opts) },
+		RunE: runWith(f, &opts, runPricingUpdate),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.from, "from", "", "a URL or file in LiteLLM's format (default: LiteLLM's published file)")

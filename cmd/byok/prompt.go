@@ -43,12 +43,7 @@ func newPromptCmd(f *Factory) *cobra.Command {
   byok prompt -m google/gemini-2.5-flash --key work --max-tokens 200 "hello"
   byok prompt -m openai/dall-e-3 --image --size 1792x1024 --quality hd "a lighthouse at dusk"`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.text = args[0]
-			}
-			return runPrompt(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runPrompt, &o.text),
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&o.model, "model", "m", "", "PROVIDER/MODEL (default: default_model in config)")
@@ -265,12 +260,7 @@ func newCompareCmd(f *Factory) *cobra.Command {
 		Short:   "Send one prompt to several models at once and compare cost and speed",
 		Example: `  byok compare -m openai/gpt-4o-mini -m anthropic/claude-haiku-4-5 -m google/gemini-2.5-flash "Explain CRDTs in two sentences"`,
 		Args:    cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.text = args[0]
-			}
-			return runCompare(cmd.Context(), f, o)
-		},
+		RunE:    runWith(f, &o, runCompare, &o.text),
 	}
 	cmd.Flags().StringArrayVarP(&o.models, "model", "m", nil, "PROVIDER/MODEL, 2 to 4 times")
 	cmd.Flags().StringVar(&o.system, "system", "", "a system prompt")

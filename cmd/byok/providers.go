@@ -8,24 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/safetext"
 )
 
-type providersOptions struct {
-	output outputOptions
-}
-
 func newProvidersCmd(f *Factory) *cobra.Command {
-	var o providersOptions
-	cmd := &cobra.Command{
-		Use:   "providers",
-		Short: "Supported providers, their base URLs and which have keys",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runProviders(cmd.Context(), f, o) },
-	}
-	o.output.addFlags(cmd, false)
-	return cmd
+	return newOutputCmd(f, "providers", "Supported providers, their base URLs and which have keys", false, runProviders)
 }
 
 type providerRow struct {
@@ -57,12 +46,8 @@ func spendAPI(c reports.Capability) string {
 	return "none"
 }
 
-func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
-	a, err := f.ReaderApp(ctx)
-	if err != nil {
-		return err
-	}
-	keys, err := a.Keys(ctx)
+func runProviders(ctx context.Context, f *Factory, o outputOptions) error {
+	a, keys, err := ask(ctx, f.ReaderApp, (*app.App).Keys)
 	if err != nil {
 		return err
 	}
@@ -78,7 +63,7 @@ func runProviders(ctx context.Context, f *Factory, o providersOptions) error {
 		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID)), c.Reports, c.Balance})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	if o.output.json {
+	if o.json {
 		return writeJSON(f.IO.Out, rows)
 	}
 	t := newTable(f.IO.Out, "PROVIDER", "NAME", "API", "BASE URL", "KEY ENV", "KEY", "MODELS", "SPEND API")
@@ -126,12 +111,7 @@ func newModelsCmd(f *Factory) *cobra.Command {
 		Use:   "models [PROVIDER]",
 		Short: "Models from the catalog with prices, or the provider's own list with --live",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.provider = args[0]
-			}
-			return runModels(cmd.Context(), f, o)
-		},
+		RunE:  runWith(f, &o, runModels, &o.provider),
 	}
 	cmd.Flags().BoolVar(&o.live, "live", false, "ask the provider for its current model list (cached for a day)")
 	cmd.Flags().StringVar(&o.key, "key", "", "the key label to ask with")

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os/signal"
 	"strings"
 	"sync"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/safetext"
@@ -26,12 +26,8 @@ import (
 // requests in flight (long streams included) before it closes them.
 const proxyShutdownWait = 2 * time.Minute
 
-type proxyOptions struct {
-	addr string
-}
-
 func newProxyCmd(f *Factory) *cobra.Command {
-	var o proxyOptions
+	var o serverOptions
 	cmd := &cobra.Command{
 		Use:   "proxy",
 		Short: "Run the local gateway that counts every tool's usage with your keychain keys",
@@ -47,9 +43,9 @@ Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
   byok proxy --addr 127.0.0.1:9000
   OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=$(byok proxy token) your-tool`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runProxy),
 	}
-	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: proxy.addr in config.toml, 127.0.0.1:8787)")
+	o.addFlags(cmd, "proxy.addr", "127.0.0.1:8787")
 	cmd.AddCommand(newProxyTokenCmd(f))
 	return cmd
 }
@@ -68,7 +64,7 @@ func newProxyTokenCmd(f *Factory) *cobra.Command {
 		Example: `  export OPENAI_API_KEY=$(byok proxy token)
   byok proxy token --rotate`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runProxyToken(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runProxyToken),
 	}
 	cmd.Flags().BoolVar(&o.rotate, "rotate", false, "replace the token with a new one")
 	return cmd
@@ -100,28 +96,53 @@ func runProxyToken(ctx context.Context, f *Factory, o proxyTokenOptions) error {
 	return nil
 }
 
-func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
-	addr := o.addr
-	if addr != "" {
-		if err := proxy.CheckAddr(addr); err != nil {
-			return usageErrorf("--addr: %v", err)
+// serverOptions are the options of byok's servers, proxy and serve.
+type serverOptions struct {
+	addr string
+}
+
+// addFlags adds --addr; setting and def name where the address comes from
+// without it.
+func (o *serverOptions) addFlags(cmd *cobra.Command, setting, def string) {
+	cmd.Flags().StringVar(&o.addr, "addr", "", "listen on `HOST:PORT`, loopback only (default: "+setting+" in config.toml, "+def+")")
+}
+
+// server is what byok's servers start from.
+type server struct {
+	app     *app.App
+	addr    string // where it listens
+	token   string // the proxy token its clients give
+	created bool   // the token was made just now
+}
+
+// openServer opens the app for a server and finds its address, --addr
+// (checked before anything is opened) or else the one configured, and the
+// proxy token, made on first use.
+func openServer(ctx context.Context, f *Factory, o serverOptions, configured func(*config.Config) string) (server, error) {
+	if o.addr != "" {
+		if err := proxy.CheckAddr(o.addr); err != nil {
+			return server{}, usageErrorf("--addr: %v", err)
 		}
 	}
 	a, err := f.App(ctx)
 	if err != nil {
-		return err
+		return server{}, err
 	}
-	if addr == "" {
-		addr = a.Config.Proxy.Addr
-	}
+	s := server{app: a, addr: cmpOr(o.addr, configured(a.Config))}
 	sec, err := a.Secrets()
 	if err != nil {
-		return err
+		return server{}, err
 	}
-	token, created, err := proxy.Token(ctx, sec)
+	s.token, s.created, err = proxy.Token(ctx, sec)
+	return s, err
+}
+
+func runProxy(ctx context.Context, f *Factory, o serverOptions) error {
+	s, err := openServer(ctx, f, o, func(c *config.Config) string { return c.Proxy.Addr })
 	if err != nil {
 		return err
 	}
+	a, addr, token := s.app, s.addr, s.token
 	lines := newRequestLog(f.IO.Err)
 	logLine := func(e store.Event) { lines.add(proxyLogLine(e, a.Location())) }
 	srv, err := proxy.New(a, proxy.Options{Addr: addr, Token: token, Recorded: logLine, Metrics: a.MetricsHandler()})
@@ -132,7 +153,7 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	if err != nil {
 		return err
 	}
-	printProxyBanner(f, "http://"+ln.Addr().String(), token, created)
+	printProxyBanner(f, "http://"+ln.Addr().String(), token, s.created)
 	stopWatch, err := a.WatchConfigured(ctx)
 	if err != nil {
 		ln.Close()
@@ -153,22 +174,18 @@ func runProxy(ctx context.Context, f *Factory, o proxyOptions) error {
 	// Providers with an admin key are reconciled in the background, on
 	// [reconcile] every; it never holds a proxied request up.
 	defer a.StartAutoReconcile(ctx)()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("proxy stopped: %w", err)
-	case <-ctx.Done():
-	}
-	stop() // a second Ctrl-C stops at once
-	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("proxy stopped: %w", err)
+	err = serveUntil(ctx, "proxy", func() error { return srv.Serve(ln) }, func() error {
+		stop() // a second Ctrl-C stops at once
+		fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	lines.flush(2 * time.Second)
 	fmt.Fprintln(f.IO.Err, "Proxy stopped.")

@@ -34,10 +34,7 @@ func newSpendAddCmd(f *Factory) *cobra.Command {
 		Example: `  byok spend add openai 12.50 --note "ChatGPT playground"
   byok spend add anthropic 3 --date 2026-11-02`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.provider, o.amount = args[0], args[1]
-			return runSpendAdd(cmd.Context(), f, o)
-		},
+		RunE: runWith(f, &o, runSpendAdd, &o.provider, &o.amount),
 	}
 	cmd.Flags().StringVar(&o.note, "note", "", "what the spend was for")
 	cmd.Flags().StringVar(&o.date, "date", "", "when (a date or RFC 3339 time; default now)")
@@ -93,7 +90,7 @@ func newSpendListCmd(f *Factory) *cobra.Command {
 		Example: `  byok spend list
   byok spend list --provider openai --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runSpendList(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runSpendList),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.provider, "provider", "", "only this provider's entries")
@@ -141,22 +138,16 @@ func runSpendList(ctx context.Context, f *Factory, o spendListOptions) error {
 }
 
 func newSpendRmCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "rm ID",
-		Short:   "Remove a manual spend entry (see `byok spend list`)",
-		Example: `  byok spend rm 42`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil || id <= 0 {
-				return usageErrorf("%q is not an entry id: see `byok spend list`", args[0])
-			}
-			return runSpendRm(cmd.Context(), f, id)
-		},
-	}
+	cmd := newArgCmd(f, "rm ID", "Remove a manual spend entry (see `byok spend list`)", runSpendRm)
+	cmd.Example = `  byok spend rm 42`
+	return cmd
 }
 
-func runSpendRm(ctx context.Context, f *Factory, id int64) error {
+func runSpendRm(ctx context.Context, f *Factory, arg string) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return usageErrorf("%q is not an entry id: see `byok spend list`", arg)
+	}
 	a, err := f.App(ctx)
 	if err != nil {
 		return err

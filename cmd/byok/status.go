@@ -29,7 +29,7 @@ and reads rollups only, so it stays fast on any amount of history.`,
   byok status --check || echo "over budget"
   byok status --format '{{range .Budgets}}{{.Name}} {{.Percent}}% {{end}}'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runStatus),
 	}
 	cmd.Flags().BoolVar(&o.check, "check", false, "exit 1 when any budget is over its limit or blocking")
 	cmd.Flags().BoolVar(&o.long, "long", false, "every budget on the line, not only the worst")

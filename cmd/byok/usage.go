@@ -30,7 +30,7 @@ func newUsageCmd(f *Factory) *cobra.Command {
   byok usage --source claude-code --by session
   byok usage --since 2026-10-01 --until 2026-11-01 --by day --csv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runUsage(cmd.Context(), f, o) },
+		RunE: runWith(f, &o, runUsage),
 	}
 	o.span.addFlags(cmd, "start of this month")
 	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")

@@ -62,6 +62,14 @@ func (s *Session) Keys(keys ...string) {
 	s.Run(append([]string{"send-keys", "-t", "byok"}, keys...)...)
 }
 
+// Press sends a key and waits, as WaitFor does, for the pane to show every
+// one of want.
+func (s *Session) Press(key string, want ...string) string {
+	s.t.Helper()
+	s.Keys(key)
+	return s.WaitFor(want...)
+}
+
 // Screen returns what the pane shows.
 func (s *Session) Screen() string {
 	s.t.Helper()

@@ -47,6 +47,16 @@ func Format(data []byte) string {
 	return ""
 }
 
+// durations reads the length of each format Format recognises.
+var durations = map[string]func([]byte) (time.Duration, error){
+	"wav":  wavDuration,
+	"mp3":  mp3Duration,
+	"flac": flacDuration,
+	"ogg":  oggDuration,
+	"m4a":  mp4Duration,
+	"webm": webmDuration,
+}
+
 // Duration returns how long the audio in data plays. data is whatever a
 // client uploaded, so a decoder library that panics on a malformed file
 // (go-mp3 indexes past its tables on some) gives an error, not a crash.
@@ -57,23 +67,11 @@ func Duration(data []byte) (d time.Duration, err error) {
 			d, err = 0, fmt.Errorf("read %s: the file is malformed (%v)", strings.ToUpper(f), p)
 		}
 	}()
-	switch f {
-	case "wav":
-		d, err = wavDuration(data)
-	case "mp3":
-		d, err = mp3Duration(data)
-	case "flac":
-		d, err = flacDuration(data)
-	case "ogg":
-		d, err = oggDuration(data)
-	case "m4a":
-		d, err = mp4Duration(data)
-	case "webm":
-		d, err = webmDuration(data)
-	default:
+	read, ok := durations[f]
+	if !ok {
 		return 0, ErrUnknownFormat
 	}
-	if err != nil {
+	if d, err = read(data); err != nil {
 		return 0, err
 	}
 	if d <= 0 {

@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -62,14 +63,9 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return fmt.Errorf("-date %q: give the day the prices were taken as YYYY-MM-DD", date)
 	}
-	f, err := os.Open(litellmPath)
+	imp, err := readFile(litellmPath, pricing.ParseLiteLLM)
 	if err != nil {
-		return fmt.Errorf("open LiteLLM file: %w", err)
-	}
-	imp, err := pricing.ParseLiteLLM(f)
-	f.Close()
-	if err != nil {
-		return err
+		return fmt.Errorf("LiteLLM file: %w", err)
 	}
 	var prices []pricing.Price
 	for _, p := range imp.Prices {
@@ -88,14 +84,9 @@ func run(litellmPath, catwalkDir, date, generated, out string) error {
 	}
 	sort.Strings(files)
 	for _, name := range files {
-		f, err := os.Open(name)
+		ps, err := readFile(name, pricing.ImportCatwalk)
 		if err != nil {
-			return fmt.Errorf("open catwalk file: %w", err)
-		}
-		ps, err := pricing.ImportCatwalk(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", filepath.Base(name), err)
+			return fmt.Errorf("catwalk file %s: %w", filepath.Base(name), err)
 		}
 		for _, p := range ps {
 			if builtin[p.Provider] {
@@ -181,4 +172,15 @@ func sortedImports() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// readFile reads the file at path with read.
+func readFile[T any](path string, read func(io.Reader) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer f.Close()
+	return read(f)
 }
