@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -91,10 +93,51 @@ func runBare(to string) int {
 		fmt.Fprintln(os.Stderr, "bare child:", err)
 		return 1
 	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var h http.Handler = rp
+	if os.Getenv(bareLeanEnv) != "" {
+		// As lean as the proxy's own relay: its transport's buffer sizes
+		// and a small copy buffer, pooled, in place of 32 KB a reply.
+		rp.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
+			MaxIdleConns: 256, MaxIdleConnsPerHost: 64, WriteBufferSize: 2 << 10, ReadBufferSize: 4 << 10}
+		rp.BufferPool = &bytePool{size: 2 << 10}
+		// And, as the proxy does, the request body is read whole before
+		// it goes on. Streamed from the client's connection, it had the
+		// transport close a few of 1,000 provider connections mid-reply
+		// ("use of closed network connection").
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rp.ServeHTTP(w, r)
+		})
+	}
 	fmt.Println(ln.Addr().String())
-	fmt.Fprintln(os.Stderr, "bare child:", http.Serve(ln, httputil.NewSingleHostReverseProxy(u)))
+	fmt.Fprintln(os.Stderr, "bare child:", http.Serve(ln, h))
 	return 1
 }
+
+// bareLeanEnv, set beside bareChildEnv, gives the bare proxy the proxy's
+// buffer sizes: the floor a relay on net/http holds per stream.
+const bareLeanEnv = "BYOK_PROXY_TEST_BARE_LEAN"
+
+// bytePool is an httputil.BufferPool of buffers of one size.
+type bytePool struct {
+	size int
+	pool sync.Pool
+}
+
+func (p *bytePool) Get() []byte {
+	if b, ok := p.pool.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, p.size)
+}
+
+func (p *bytePool) Put(b []byte) { p.pool.Put(&b) }
 
 // BenchmarkNonStream compares a non-streamed chat request sent straight
 // to the fake provider with the same request through a bare reverse proxy

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,11 +31,21 @@ const (
 )
 
 // Buffers are pooled so that many concurrent streams and big bodies do not
-// churn memory. SSE lines longer than the reader's buffer are gathered
-// across reads, so a small buffer is enough.
+// churn memory.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 2<<10) }}
-	bufPool    = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+	bufPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+	// ssePool holds the SSE scanners' buffers. A stream holds one for as
+	// long as it is open, so they start small: an event longer than the
+	// buffer grows it, and one grown past maxPooledSSE is left to the GC.
+	ssePool = sync.Pool{New: func() any { b := make([]byte, 0, sseBufSize); return &b }}
+)
+
+// SSE scanner buffer sizes: most events of the providers' streams are a
+// few hundred bytes; sseMinRead is the least room a read is given.
+const (
+	sseBufSize   = 1 << 10
+	sseMinRead   = 512
+	maxPooledSSE = 64 << 10
 )
 
 // requestOf is the neutral view of a proxied request the budget check
@@ -179,10 +189,14 @@ func (rl *relay) flush() error {
 // fed to the usage reader. The usage-only chunk the proxy asked for is
 // not written.
 func (rl *relay) stream(ctx context.Context, body io.Reader) error {
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(body)
-	defer func() { br.Reset(nil); readerPool.Put(br) }()
-	sc := sseScanner{r: br}
+	bp := ssePool.Get().(*[]byte)
+	sc := sseScanner{r: body, buf: (*bp)[:0]}
+	defer func() {
+		if cap(sc.buf) <= maxPooledSSE {
+			*bp = sc.buf[:0]
+			ssePool.Put(bp)
+		}
+	}()
 	for {
 		ev, rerr := sc.next()
 		if len(ev) > 0 {
@@ -348,31 +362,51 @@ func usageOnlyChunk(data []byte) bool {
 }
 
 // sseScanner splits an SSE byte stream into events, each with the blank
-// line that ends it, keeping the bytes exactly as they came.
+// line that ends it, keeping the bytes exactly as they came. It reads into
+// the buffer it returns events from, so a stream holds one buffer, the
+// size of its longest event, and bytes are copied once on their way.
 type sseScanner struct {
-	r   *bufio.Reader
-	buf []byte
+	r io.Reader
+	// buf holds what was read and not yet returned, after the event the
+	// last call returned (its first done bytes).
+	buf  []byte
+	done int
+	err  error
 }
 
-// next returns the next event. At the end of the stream it returns what is
-// left (possibly an unfinished event) with the read error.
+// next returns the next event, valid until the next call. At the end of
+// the stream it returns what is left (possibly an unfinished event) with
+// the read error.
 func (s *sseScanner) next() ([]byte, error) {
-	s.buf = s.buf[:0]
-	lineStart := 0
+	if s.done > 0 {
+		s.buf = s.buf[:copy(s.buf, s.buf[s.done:])]
+		s.done = 0
+	}
+	lineStart, searched := 0, 0
 	for {
-		chunk, err := s.r.ReadSlice('\n')
-		s.buf = append(s.buf, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		for {
+			i := bytes.IndexByte(s.buf[searched:], '\n')
+			if i < 0 {
+				break
+			}
+			end := searched + i + 1
+			if line := s.buf[lineStart:end]; len(line) <= 2 && (string(line) == "\n" || string(line) == "\r\n") {
+				s.done = end
+				return s.buf[:end], nil
+			}
+			lineStart, searched = end, end
 		}
-		if err != nil {
-			return s.buf, err
+		searched = len(s.buf)
+		if s.err != nil {
+			s.done = len(s.buf)
+			return s.buf, s.err
 		}
-		line := s.buf[lineStart:]
-		if len(line) <= 2 && (string(line) == "\n" || string(line) == "\r\n") {
-			return s.buf, nil
+		if cap(s.buf)-len(s.buf) < sseMinRead {
+			s.buf = slices.Grow(s.buf, sseMinRead)
 		}
-		lineStart = len(s.buf)
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
+		s.err = err
 	}
 }
 
@@ -463,10 +497,13 @@ func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target
 	if len(t.body) > 0 {
 		body = bytes.NewReader(t.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	// The request is made for the URL's host and given the URL itself,
+	// rather than its text to parse again.
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.Scheme+"://"+u.Host, body)
 	if err != nil {
 		return nil, fmt.Errorf("build the request to %s: %w", t.spec.ID, err)
 	}
+	req.URL = u
 	req.Header = h
 	// Ask for the plain bytes: usage is read from them as they pass.
 	req.Header.Set("Accept-Encoding", "identity")
@@ -542,10 +579,14 @@ func copyResponseHeaders(dst, src http.Header) {
 	}
 }
 
-// connectionTokens are the headers a Connection header names as hop-by-hop.
+// connectionTokens are the headers a Connection header names as hop-by-hop;
+// nil when there is none.
 func connectionTokens(h http.Header) map[string]bool {
-	out := map[string]bool{}
+	var out map[string]bool
 	for _, v := range h.Values("Connection") {
+		if out == nil {
+			out = map[string]bool{}
+		}
 		for _, f := range strings.Split(v, ",") {
 			if f = strings.TrimSpace(f); f != "" {
 				out[http.CanonicalHeaderKey(f)] = true

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -155,7 +156,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	// bound, lifted once it is in so that a long streamed reply is not cut.
 	rc := http.NewResponseController(w)
 	bounded := rc.SetReadDeadline(time.Now().Add(s.bodyWait)) == nil
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, s.maxBody), r.ContentLength)
 	if err != nil {
 		// The deadline stays: the server reads what is left of a body
 		// before it answers, and that must not wait without bound either.
@@ -169,6 +170,32 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		}
 	}
 	return body, nil
+}
+
+// readAll reads rd to its end into a buffer sized for the length the
+// request declares (at most the limit, which the caller checked), where
+// io.ReadAll would start at 512 bytes and grow and copy its way up to a
+// large prompt.
+func readAll(rd io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(rd)
+	}
+	// One byte more than declared, so that the read that finds the end
+	// has room.
+	b := make([]byte, 0, length+1)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, 512)
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // beginStatus maps a failed Begin to the status the client sees: 402 for a

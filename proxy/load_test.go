@@ -23,6 +23,10 @@ import (
 // a proxy in a child process, then lets them finish. It reports the
 // child's resident memory idle, after one request, and with every stream
 // open, and how long the 1,000 streams took to finish and be recorded.
+// Beside it, in the same run, the same streams go through a bare
+// httputil.ReverseProxy in a child process with the proxy's transport
+// buffers and a pooled copy buffer (bareLeanEnv): what net/http itself
+// holds for a stream relayed between two connections.
 func BenchmarkConcurrentStreams(b *testing.B) {
 	b.Run("http1", func(b *testing.B) { concurrentStreams(b, false) })
 	// Providers' real APIs speak HTTP/2 over TLS, where the proxy's streams
@@ -30,8 +34,47 @@ func BenchmarkConcurrentStreams(b *testing.B) {
 	b.Run("h2-tls", func(b *testing.B) { concurrentStreams(b, true) })
 }
 
+const concurrent = 1000
+
 func concurrentStreams(b *testing.B, h2 bool) {
-	const streams = 1000
+	b.Run("proxy", func(b *testing.B) {
+		up, release := streamUpstream(b, h2)
+		home, env := childHome(b, up)
+		token := "byok-proxy-load-test-token-0123456789"
+		cmd, addr := startChild(b, home, token)
+		start := streamsThrough(b, release, cmd.Process.Pid, "http://"+addr, token)
+		a, err := app.Open(context.Background(), app.Options{Home: home, Env: env})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer a.Close()
+		for {
+			evs, err := a.Store.Events(context.Background(), store.Filter{Scope: store.Scope{Source: store.SourceProxy}, Limit: concurrent + 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(evs) == concurrent+1 {
+				break
+			}
+			if time.Since(start) > time.Minute {
+				b.Fatalf("%d of %d streams recorded after a minute", len(evs), concurrent)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "finish-s")
+	})
+	b.Run("bare-proxy", func(b *testing.B) {
+		up, release := streamUpstream(b, h2)
+		cmd, addr := spawn(b, "the bare proxy", bareChildEnv+"="+up, bareLeanEnv+"=1")
+		start := streamsThrough(b, release, cmd.Process.Pid, "http://"+addr, "")
+		b.ReportMetric(time.Since(start).Seconds(), "finish-s")
+	})
+}
+
+// streamUpstream starts the fake provider of a run and returns its URL and
+// the channel that, once closed, lets its streams finish: each holds after
+// its first event until then.
+func streamUpstream(b *testing.B, h2 bool) (string, chan struct{}) {
 	release := make(chan struct{})
 	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(readBody(r), `"stream":true`) {
@@ -49,7 +92,7 @@ func concurrentStreams(b *testing.B, h2 bool) {
 	if h2 {
 		up.EnableHTTP2 = true
 		up.StartTLS()
-		// The child proxy trusts the test server's certificate through
+		// The child proxies trust the test server's certificate through
 		// the standard variable Go reads its roots from.
 		ca := filepath.Join(b.TempDir(), "upstream.pem")
 		if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: up.Certificate().Raw}), 0o600); err != nil {
@@ -59,17 +102,23 @@ func concurrentStreams(b *testing.B, h2 bool) {
 	} else {
 		up.Start()
 	}
-	defer up.Close()
-	home, env := childHome(b, up.URL)
-	token := "byok-proxy-load-test-token-0123456789"
-	cmd, addr := startChild(b, home, token)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: streams, MaxConnsPerHost: 0}}
+	b.Cleanup(up.Close)
+	return up.URL, release
+}
+
+// streamsThrough sends one request through the proxy at base, then opens
+// the streams and, once all are open, closes release to let them finish.
+// It reports the proxy's memory and returns when the streams were
+// released.
+func streamsThrough(b *testing.B, release chan struct{}, pid int, base, token string) time.Time {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent, MaxConnsPerHost: 0}}
+	defer client.CloseIdleConnections()
 	body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`
 
 	// One request first, so that what the app loads once (the price
 	// catalog, the token counter) is not counted against the streams.
-	idle := procMemory(b, cmd.Process.Pid)
-	warm, err := http.NewRequest("POST", "http://"+addr+"/v1/chat/completions", strings.NewReader(benchBody))
+	idle := procMemory(b, pid)
+	warm, err := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(benchBody))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,12 +131,12 @@ func concurrentStreams(b *testing.B, h2 bool) {
 		b.Fatal(err)
 	}
 	resp.Body.Close()
-	base := procMemory(b, cmd.Process.Pid)
+	base0 := procMemory(b, pid)
 
 	var opened, done sync.WaitGroup
-	errs := make(chan error, streams)
+	errs := make(chan error, concurrent)
 	b.ResetTimer()
-	for range streams {
+	for range concurrent {
 		opened.Add(1)
 		done.Add(1)
 		go func() {
@@ -98,7 +147,7 @@ func concurrentStreams(b *testing.B, h2 bool) {
 					opened.Done()
 				}
 			}()
-			req, _ := http.NewRequest("POST", "http://"+addr+"/v1/chat/completions", strings.NewReader(body))
+			req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := client.Do(req)
 			if err != nil {
@@ -119,7 +168,7 @@ func concurrentStreams(b *testing.B, h2 bool) {
 		}()
 	}
 	opened.Wait()
-	open := procMemory(b, cmd.Process.Pid)
+	open := procMemory(b, pid)
 	start := time.Now()
 	close(release)
 	done.Wait()
@@ -127,27 +176,9 @@ func concurrentStreams(b *testing.B, h2 bool) {
 	for err := range errs {
 		b.Fatalf("a stream failed: %v", err)
 	}
-	a, err := app.Open(context.Background(), app.Options{Home: home, Env: env})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
-	for {
-		evs, err := a.Store.Events(context.Background(), store.Filter{Scope: store.Scope{Source: store.SourceProxy}, Limit: streams + 2})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(evs) == streams+1 {
-			break
-		}
-		if time.Since(start) > time.Minute {
-			b.Fatalf("%d of %d streams recorded after a minute", len(evs), streams)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	b.ReportMetric(float64(idle.rss)/1024, "idle-rss-MB")
-	b.ReportMetric(float64(base.rss)/1024, "warm-rss-MB")
-	b.ReportMetric(float64(open.rss-base.rss)/streams, "KB/stream")
+	b.ReportMetric(float64(base0.rss)/1024, "warm-rss-MB")
+	b.ReportMetric(float64(open.rss-base0.rss)/concurrent, "KB/stream")
 	b.ReportMetric(float64(open.rss)/1024, "rss-MB")
 	// Of which private memory, and pages of the executable and libraries
 	// mapped in: the kernel maps those in whole page-cache folios, often
@@ -155,7 +186,7 @@ func concurrentStreams(b *testing.B, h2 bool) {
 	b.ReportMetric(float64(open.anon)/1024, "anon-MB")
 	b.ReportMetric(float64(open.file)/1024, "file-MB")
 	b.ReportMetric(float64(open.hwm)/1024, "peak-rss-MB")
-	b.ReportMetric(time.Since(start).Seconds(), "finish-s")
+	return start
 }
 
 // memory is what /proc/PID/status says of a process's memory, in KiB.

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"strings"
@@ -10,7 +9,7 @@ import (
 )
 
 func TestSSEScanner(t *testing.T) {
-	long := strings.Repeat("x", 10<<10) // far over the reader's buffer
+	long := strings.Repeat("x", 10<<10) // far over the scanner's first buffer
 	tests := []struct {
 		name   string
 		stream string
@@ -32,7 +31,7 @@ func TestSSEScanner(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// One byte per read: events must not depend on how the bytes arrive.
-			sc := sseScanner{r: bufio.NewReaderSize(iotest.OneByteReader(strings.NewReader(tt.stream)), 16)}
+			sc := sseScanner{r: iotest.OneByteReader(strings.NewReader(tt.stream))}
 			var got, data []string
 			for {
 				ev, err := sc.next()

@@ -61,10 +61,13 @@ var global registry
 // MinLength bytes are ignored, and so are values that are part of the
 // "[REDACTED]" marker itself, since no output could avoid containing them.
 func Register(secret string) {
-	global.add(secret)
-	for _, form := range wireForms(secret) {
-		global.add(form)
+	// A key is registered each time it is read (the proxy reads one for
+	// every request); its wire forms are stored with it, in one step, so
+	// a secret already remembered has nothing left to add.
+	if global.has(secret) {
+		return
 	}
+	global.add(append([]string{secret}, wireForms(secret)...)...)
 }
 
 // wireForms returns the other forms a secret takes in text that quotes it
@@ -113,22 +116,30 @@ func String(s string) string {
 	return global.redact(s)
 }
 
-func (r *registry) add(secret string) {
-	if len(secret) < MinLength || strings.Contains(marker, secret) {
-		return
-	}
+// has reports whether secret is remembered.
+func (r *registry) has(secret string) bool {
+	p := r.secrets.Load()
+	return p != nil && slices.Contains(*p, secret)
+}
+
+// add remembers values, all at once: a reader sees all of them or none.
+func (r *registry) add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var old []string
 	if p := r.secrets.Load(); p != nil {
 		old = *p
 	}
-	if slices.Contains(old, secret) {
+	next := slices.Clone(old)
+	for _, v := range values {
+		if len(v) < MinLength || strings.Contains(marker, v) || slices.Contains(next, v) {
+			continue
+		}
+		next = append(next, v)
+	}
+	if len(next) == len(old) {
 		return
 	}
-	next := make([]string, 0, len(old)+1)
-	next = append(next, old...)
-	next = append(next, secret)
 	// Longest first, so a secret that contains a shorter one is found whole
 	// before the shorter one is; ties in byte order keep the order stable.
 	slices.SortFunc(next, func(a, b string) int {

@@ -30,6 +30,17 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	}
 	hs.contains("no price known")
 
+	// While the provider is asked for its models the page is busy, so the
+	// spinner turns; its answer ends that.
+	list := p.listLive()
+	if !p.Busy() {
+		t.Fatal("the Playground is not busy while L asks the provider")
+	}
+	p.Update(list())
+	if p.Busy() {
+		t.Fatal("the Playground is still busy after the provider answered")
+	}
+
 	// L lists the provider's own models and offers them in the picker.
 	hs.press("L")
 	if got := p.live["fake"]; len(got) != 2 || hs.m.dialog == nil {

@@ -152,7 +152,10 @@ func (p *playground) draft() string {
 	}
 	return ""
 }
-func (p *playground) Busy() bool { return p.streaming }
+
+// Busy is true while a reply streams or the provider is asked for its
+// models (L), so the spinner turns for both.
+func (p *playground) Busy() bool { return p.streaming || p.liveReq.busy }
 
 // stop cancels a request still streaming when the program ends; the app
 // records it as cancelled.
