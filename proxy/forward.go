@@ -59,7 +59,7 @@ func requestOf(t *target) providers.Request {
 // answered and recorded already: no response, or an error reply (passed
 // on redacted).
 func (s *Server) send(ctx context.Context, w http.ResponseWriter, r *http.Request, t *target, run *app.Run) *relay {
-	req, err := s.upstreamRequest(ctx, r, t, run.Secret())
+	req, body, err := s.upstreamRequest(ctx, r, t, run.Secret())
 	if err != nil {
 		pe := &providers.Error{Class: providers.ClassAuth, Provider: t.spec.ID, Message: redact.String(err.Error())}
 		writeError(w, t.shape, http.StatusBadRequest, "byok_bad_credentials", pe.Message)
@@ -68,6 +68,10 @@ func (s *Server) send(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	}
 	start := time.Now()
 	resp, err := s.upstream.Do(req)
+	// Sent, and no longer to be sent again: the bytes of a long prompt are
+	// not kept for as long as its reply streams.
+	body.release()
+	t.body = nil
 	if err != nil {
 		pe := transportError(ctx, t.spec.ID, err)
 		if pe.Class != providers.ClassCancelled {
@@ -456,7 +460,7 @@ func requestID(h http.Header) string {
 // upstreamRequest builds the provider request: the client's method, body
 // and headers, minus its credentials and the proxy's own headers, plus the
 // real key where the provider expects it.
-func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target, secret string) (*http.Request, error) {
+func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target, secret string) (*http.Request, *outBody, error) {
 	base, path, query := t.spec.BaseURL, t.path, t.query
 	h := make(http.Header, len(r.Header))
 	copyRequestHeaders(h, r.Header)
@@ -464,7 +468,7 @@ func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target
 	case t.spec.Kind == providers.KindAzure || (t.spec.Structured && t.spec.Kind == providers.KindResponses):
 		az, err := providers.ParseAzureSecret(secret)
 		if err != nil {
-			return nil, fmt.Errorf("%w; store it with `byok keys rotate`", err)
+			return nil, nil, fmt.Errorf("%w; store it with `byok keys rotate`", err)
 		}
 		redact.Register(az.APIKey)
 		base, path = azureTarget(az, t)
@@ -488,27 +492,82 @@ func (s *Server) upstreamRequest(ctx context.Context, r *http.Request, t *target
 	}
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("the base URL of %s (%q) is not a URL: fix it under [providers.%s] in config.toml", t.spec.ID, base, t.spec.ID)
+		return nil, nil, fmt.Errorf("the base URL of %s (%q) is not a URL: fix it under [providers.%s] in config.toml", t.spec.ID, base, t.spec.ID)
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/" + strings.TrimLeft(path, "/")
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
-	var body io.Reader = http.NoBody
-	if len(t.body) > 0 {
-		body = bytes.NewReader(t.body)
-	}
 	// The request is made for the URL's host and given the URL itself,
 	// rather than its text to parse again.
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.Scheme+"://"+u.Host, body)
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.Scheme+"://"+u.Host, http.NoBody)
 	if err != nil {
-		return nil, fmt.Errorf("build the request to %s: %w", t.spec.ID, err)
+		return nil, nil, fmt.Errorf("build the request to %s: %w", t.spec.ID, err)
 	}
 	req.URL = u
 	req.Header = h
+	var ob *outBody
+	if len(t.body) > 0 {
+		ob = setBody(req, t.body)
+	}
 	// Ask for the plain bytes: usage is read from them as they pass.
 	req.Header.Set("Accept-Encoding", "identity")
-	return req, nil
+	return req, ob, nil
 }
+
+// outBody holds the body of a request to a provider until the reply has
+// begun. The transport keeps the request for as long as the reply lasts,
+// minutes for a stream; with a bytes.Reader as its body and GetBody (as
+// http.NewRequest sets them) it would keep the bytes too.
+type outBody struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+// setBody gives req b as its body, and GetBody for the transport to send it
+// again on a fresh connection until the outBody is released.
+func setBody(req *http.Request, b []byte) *outBody {
+	ob := &outBody{b: b}
+	req.ContentLength = int64(len(b))
+	req.Body = &onceReader{b: b}
+	req.GetBody = func() (io.ReadCloser, error) {
+		ob.mu.Lock()
+		defer ob.mu.Unlock()
+		if ob.b == nil {
+			return nil, errors.New("the request body was already sent")
+		}
+		return &onceReader{b: ob.b}, nil
+	}
+	return ob
+}
+
+// release lets go of the body once the transport no longer sends it
+// again: it has answered, or failed. A nil outBody (no body) is fine.
+func (ob *outBody) release() {
+	if ob == nil {
+		return
+	}
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.b = nil
+}
+
+// onceReader reads b once and drops it at its end.
+type onceReader struct{ b []byte }
+
+func (r *onceReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		r.b = nil
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// Close does nothing: the transport may close a body from another
+// goroutine than the one reading it, and a body read to its end has let
+// go of its bytes already.
+func (r *onceReader) Close() error { return nil }
 
 // azureV1 reports whether an Azure secret targets the version-less
 // /openai/v1 API.
