@@ -143,6 +143,7 @@ func newPricingRepriceCmd(f *Factory) *cobra.Command {
 type pricingCostOptions struct {
 	model string // PROVIDER/MODEL
 	costFlags
+	format outputOptions // --json; costFlags.output is the output tokens
 }
 
 func newPricingCostCmd(f *Factory) *cobra.Command {
@@ -162,6 +163,7 @@ func newPricingCostCmd(f *Factory) *cobra.Command {
 		RunE: runWith(f, &o, runPricingCost, &o.model),
 	}
 	o.bind(cmd)
+	o.format.addFlags(cmd, false)
 	return cmd
 }
 
@@ -352,7 +354,6 @@ type costFlags struct {
 	imageInput, imageOutput, audioInput, audioOutput              int64
 	images, characters                                            int64
 	size, quality, seconds, audioFile                             string
-	json                                                          bool
 }
 
 func (c *costFlags) bind(cmd *cobra.Command) {
@@ -373,7 +374,6 @@ func (c *costFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&c.seconds, "seconds", "", "seconds of audio transcribed or spoken, e.g. 95.4")
 	fl.StringVar(&c.audioFile, "audio", "", "an audio file (WAV, MP3, FLAC, Ogg, M4A, WebM) whose length is the seconds, as the proxy times an upload")
 	fl.Int64Var(&c.characters, "characters", 0, "characters of text turned into speech")
-	fl.BoolVar(&c.json, "json", false, "print JSON")
 }
 
 type costLine struct {
@@ -440,7 +440,7 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 			source += " " + p.Date
 		}
 	}
-	if c.json {
+	if c.format.json {
 		out := costJSON{CostUSD: usdJSON(b.Total, b.State != pricing.Unpriced), State: string(b.State), PriceSource: source, PriceRef: b.Ref,
 			MarkupUSD: b.Markup.Decimal(), Lines: []costLine{}}
 		if b.State == pricing.Unpriced {

@@ -18,7 +18,7 @@ import (
 type pricingUpdateOptions struct {
 	from         string
 	repriceSince string
-	json         bool
+	output       outputOptions
 }
 
 // updateListLimit is how many models of each kind the text output lists;
@@ -47,7 +47,7 @@ catalog stays.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.from, "from", "", "a URL or file in LiteLLM's format (default: LiteLLM's published file)")
 	fl.StringVar(&opts.repriceSince, "reprice-since", "", "price the requests since this date again with the new prices")
-	fl.BoolVar(&opts.json, "json", false, "print JSON")
+	opts.output.addFlags(cmd, false)
 	return cmd
 }
 
@@ -73,7 +73,7 @@ func runPricingUpdate(ctx context.Context, f *Factory, opts pricingUpdateOptions
 	if err != nil {
 		return err
 	}
-	if opts.json {
+	if opts.output.json {
 		return writeJSON(f.IO.Out, rep)
 	}
 	printUpdate(f.IO.Out, rep)
