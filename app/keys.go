@@ -404,11 +404,10 @@ func (a *App) storedKeyFailed(ctx context.Context, spec providers.Spec, k store.
 	return e
 }
 
-// RotateKey replaces the secret of a stored key: same id and history.
-func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
-	if err := a.CheckNewSecret(); err != nil {
-		return store.Key{}, err
-	}
+// KeyToRotate returns the key with this id if RotateKey can replace its
+// secret, and otherwise why not (an environment variable's key, a removed
+// one), so that a caller says so before a new secret is pasted.
+func (a *App) KeyToRotate(ctx context.Context, id int64) (store.Key, error) {
 	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
@@ -418,6 +417,18 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	}
 	if k.Revoked() {
 		return store.Key{}, fmt.Errorf("%s was removed; add a new key with `byok keys add %s --label %s-2`", k.Name(), k.Provider, k.Label)
+	}
+	return k, nil
+}
+
+// RotateKey replaces the secret of a stored key: same id and history.
+func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate bool) (store.Key, error) {
+	if err := a.CheckNewSecret(); err != nil {
+		return store.Key{}, err
+	}
+	k, err := a.KeyToRotate(ctx, id)
+	if err != nil {
+		return store.Key{}, err
 	}
 	spec, err := a.KeySpec(k.Provider)
 	if err != nil {

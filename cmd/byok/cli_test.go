@@ -792,3 +792,29 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	// A demo home is accepted again.
 	c.ok("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
 }
+
+// keys rotate says why a key cannot take a new secret (it comes from an
+// environment variable, or was removed) before it asks for one: with
+// nothing on stdin, the refusal is the answer, not "no key on stdin".
+func TestKeysRotateRefusesBeforeAskingForTheSecret(t *testing.T) {
+	c := newCLI(t, "keyring = \"file\"\n")
+	t.Setenv("BYOK_PASSPHRASE", "rotate refusal passphrase")
+	t.Setenv("OPENAI_API_KEY", "sk-fake-env-rotate-0000111122223333")
+	c.ok("sk-fake-rotate-removed-0123456789\n", "keys", "add", "anthropic", "--no-validate")
+	var ks []map[string]any
+	decode(t, c.ok("", "keys", "list", "--json"), &ks)
+	ids := map[string]string{}
+	for _, k := range ks {
+		ids[k["provider"].(string)] = fmt.Sprint(k["id"])
+	}
+	c.ok("", "keys", "rm", ids["anthropic"])
+	for _, tt := range []struct{ provider, want string }{
+		{"openai", "openai/env comes from an environment variable"},
+		{"anthropic", "anthropic/default was removed"},
+	} {
+		r := c.run("", "keys", "rotate", ids[tt.provider])
+		if r.code == 0 || !strings.Contains(r.err, tt.want) || strings.Contains(r.err, "no key on stdin") {
+			t.Errorf("keys rotate of the %s key: exit %d, stderr %q; want it refused with %q", tt.provider, r.code, r.err, tt.want)
+		}
+	}
+}

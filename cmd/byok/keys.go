@@ -154,11 +154,12 @@ func runKeysRotate(ctx context.Context, f *Factory, o keysRotateOptions) error {
 	if err != nil {
 		return err
 	}
-	k, err := a.Store.KeyByID(ctx, o.id)
+	// A key that cannot be rotated, or a home that takes no new secret,
+	// says so before a new secret is pasted.
+	k, err := a.KeyToRotate(ctx, o.id)
 	if err != nil {
 		return err
 	}
-	// A home that takes no new secret says so before one is pasted.
 	if err := a.CheckNewSecret(); err != nil {
 		return err
 	}
