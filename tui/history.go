@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
@@ -310,18 +312,34 @@ func (h *history) readSums() tea.Cmd {
 	id, ctx, a, q := h.sumsID, h.c.ctx, h.c.app, h.query
 	return func() tea.Msg {
 		msg := sumsMsg{result: result{pageHistory, id}, query: q}
-		if keyName != "" {
-			p, l, _ := strings.Cut(keyName, "/")
-			k, err := a.Store.KeyByName(ctx, p, l)
-			if err != nil {
-				msg.err = err
-				return msg
-			}
-			f.KeyID = k.ID
+		if f, msg.err = withKey(ctx, a, f, keyName); msg.err == nil {
+			msg.sums, msg.err = a.Store.EventTotals(ctx, f)
 		}
-		msg.sums, msg.err = a.Store.EventTotals(ctx, f)
 		return msg
 	}
+}
+
+// withKey narrows f to the key a filter names (keyName, "provider/label",
+// or "" for none); it reads the database, so it runs in a command.
+func withKey(ctx context.Context, a *app.App, f store.Filter, keyName string) (store.Filter, error) {
+	if keyName == "" {
+		return f, nil
+	}
+	p, l, _ := strings.Cut(keyName, "/")
+	k, err := a.Store.KeyByName(ctx, p, l)
+	if errors.Is(err, store.ErrNotFound) {
+		// The store's message names the CLI's command; here the Keys
+		// view is the place to look.
+		return f, fmt.Errorf("no key %s: the Keys view (5) lists them", keyName)
+	}
+	if err != nil {
+		return f, err
+	}
+	f.KeyID = k.ID
+	if f.Provider == "" {
+		f.Provider = k.Provider
+	}
+	return f, nil
 }
 
 // read reads a page of events in the table's order; after > 0 appends the
@@ -335,21 +353,9 @@ func (h *history) read(after int64) tea.Cmd {
 	f.Limit, f.After, f.Order = historyPage, after, h.order()
 	ctx, a := h.c.ctx, h.c.app
 	fetch := func() ([]store.Event, error) {
-		if keyName != "" {
-			p, l, _ := strings.Cut(keyName, "/")
-			k, err := a.Store.KeyByName(ctx, p, l)
-			if errors.Is(err, store.ErrNotFound) {
-				// The store's message names the CLI's command; here
-				// the Keys view is the place to look.
-				return nil, fmt.Errorf("no key %s: the Keys view (5) lists them", keyName)
-			}
-			if err != nil {
-				return nil, err
-			}
-			f.KeyID = k.ID
-			if f.Provider == "" {
-				f.Provider = k.Provider
-			}
+		f, err := withKey(ctx, a, f, keyName)
+		if err != nil {
+			return nil, err
 		}
 		return a.Store.Events(ctx, f)
 	}
