@@ -256,10 +256,10 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 	}
 	// Continue an unfinished reconcile of this provider, or mark this one
 	// as begun.
-	began := a.now().UTC()
+	began, resuming := a.now().UTC(), false
 	if v, err := a.db.Setting(ctx, resumeSetting(spec.ID)); err == nil {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && !t.After(began) && began.Sub(t) < resumeWithin {
-			began = t
+			began, resuming = t, true
 		}
 	}
 	if err := a.db.SetSetting(ctx, resumeSetting(spec.ID), began.Format(time.RFC3339Nano)); err != nil {
@@ -278,7 +278,8 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 		if ct.After(to) {
 			ct = to
 		}
-		if ct.Compare(settled) <= 0 {
+		// Only a resumed reconcile can find days fetched since it began.
+		if resuming && ct.Compare(settled) <= 0 {
 			done, err := a.db.ReportDays(ctx, spec.ID, cf, ct)
 			if err != nil {
 				return rows, notes, err
