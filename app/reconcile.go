@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -369,19 +370,9 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 		}
 	}
 	touched := map[int64]bool{}
-	days := make([]time.Time, 0, len(splits))
-	for d := range splits {
-		days = append(days, d)
-	}
-	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
-	for _, d := range days {
+	for _, d := range slices.SortedFunc(maps.Keys(splits), time.Time.Compare) {
 		r := byDay[d]
-		ids := make([]int64, 0, len(splits[d]))
-		for id := range splits[d] {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(splits[d])) {
 			amt := splits[d][id]
 			if amt <= 0 {
 				continue
