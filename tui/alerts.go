@@ -31,12 +31,7 @@ func (p *alerts) rowText(a store.Alert) string {
 	return strings.Join([]string{a.Time.In(p.c.app.Location()).Format("Jan 02 15:04"), string(a.Kind), a.Scope, a.Message}, " ")
 }
 
-func (p *alerts) Keys() help.KeyMap {
-	if p.Editing() {
-		return filterTyping
-	}
-	return p.keys
-}
+func (p *alerts) Keys() help.KeyMap { return p.keysFor(p.keys) }
 
 func (p *alerts) Load() tea.Cmd {
 	ctx, a, all := p.c.ctx, p.c.app, p.all

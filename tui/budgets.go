@@ -38,12 +38,7 @@ func budgetRowText(s budget.Status) string {
 	return strings.Join([]string{b.Scope, string(b.Period), hard, s.Spent.String() + " of " + b.Limit.String(), percent(s.Percent)}, " ")
 }
 
-func (p *budgets) Keys() help.KeyMap {
-	if p.Editing() {
-		return filterTyping
-	}
-	return p.keys
-}
+func (p *budgets) Keys() help.KeyMap { return p.keysFor(p.keys) }
 
 func (p *budgets) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app

@@ -59,13 +59,8 @@ func keyRowText(k app.KeyView) string {
 	return strings.Join([]string{k.Provider, k.Label, kind, "…" + k.Last4, src, k.Status()}, " ")
 }
 
-func (p *keysPage) Keys() help.KeyMap {
-	if p.Editing() {
-		return filterTyping
-	}
-	return p.keys
-}
-func (p *keysPage) Busy() bool { return p.loading || p.working != "" }
+func (p *keysPage) Keys() help.KeyMap { return p.keysFor(p.keys) }
+func (p *keysPage) Busy() bool        { return p.loading || p.working != "" }
 
 func (p *keysPage) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app

@@ -71,6 +71,8 @@ func TestListFilters(t *testing.T) {
 			}
 			hs.contains(v.shown...)
 			hs.lacks(v.hidden...)
+			// While it is typed, the hint bar names only its own keys.
+			hs.contains("enter keep filter", "esc drop filter")
 			hs.press("esc")
 			if p.Editing() {
 				t.Fatal("esc left the filter open")

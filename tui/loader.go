@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
@@ -82,6 +83,15 @@ func (l *loader[T]) Busy() bool { return l.loading }
 // Editing reports whether a text field has focus: the filter, while it is
 // typed.
 func (l *loader[T]) Editing() bool { return l.filter.Focused() }
+
+// keysFor is a list page's key map: the filter's typing keys while the
+// filter is typed (every other key is text then), else the page's own.
+func (l *loader[T]) keysFor(own help.KeyMap) help.KeyMap {
+	if l.Editing() {
+		return filterTyping
+	}
+	return own
+}
 
 // filtered reports whether the filter hides rows.
 func (l *loader[T]) filtered() bool {

@@ -63,12 +63,7 @@ func newReconcilePage(c *common) *reconcilePage {
 	return p
 }
 
-func (p *reconcilePage) Keys() help.KeyMap {
-	if p.Editing() {
-		return filterTyping
-	}
-	return p.keys
-}
+func (p *reconcilePage) Keys() help.KeyMap { return p.keysFor(p.keys) }
 
 // rowText is the text of a day's row that the filter matches.
 func (p *reconcilePage) rowText(r app.ReconcileRow) string {
