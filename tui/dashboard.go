@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
@@ -596,12 +597,11 @@ func periodMark(p store.Period) string {
 	return " m"
 }
 
-func lipglossWidth(s string) int { return len([]rune(stripANSI(s))) }
-
+// lenPlain is the width of parts written with a space after each.
 func lenPlain(parts []string) int {
 	n := 0
 	for _, p := range parts {
-		n += len([]rune(stripANSI(p))) + 1
+		n += ansi.StringWidth(p) + 1
 	}
 	return n
 }
@@ -661,7 +661,7 @@ func (d *dashboard) totalLine(w int) []string {
 			all = st.Selected.Render(stripANSI(all))
 		}
 	}
-	if lipglossWidth(line)+3+lipglossWidth(all) <= w {
+	if ansi.StringWidth(line)+3+ansi.StringWidth(all) <= w {
 		return []string{line + "   " + all}
 	}
 	return []string{fit(line, w, false), fit(all, w, false)}

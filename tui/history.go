@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
@@ -752,11 +753,11 @@ func (h *history) filterLine() string {
 			spend = t.BudgetSpend().String() + st.Muted.Render(" as budgets count")
 		}
 		sums := st.Muted.Render(fmt.Sprintf(" · %s request%s, ", count(t.Requests), plural(int(t.Requests)))) + spend
-		if lipglossWidth(line+sums) <= h.c.width {
+		if ansi.StringWidth(line+sums) <= h.c.width {
 			line += sums
 		}
 	}
-	if lipglossWidth(line+hint) > h.c.width {
+	if ansi.StringWidth(line+hint) > h.c.width {
 		// The hint bar says it too.
 		hint = ""
 	}

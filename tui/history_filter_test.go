@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/store"
 )
@@ -212,5 +213,24 @@ func TestParseFilterHalfTyped(t *testing.T) {
 	// A word with a colon that names no filter is still text.
 	if f, _, err := parseFilter("error: timeout", parse); err != nil || f.Text != "error: timeout" {
 		t.Errorf("parseFilter(%q) = text %q, %v", "error: timeout", f.Text, err)
+	}
+}
+
+// The applied filter's line is measured in cells: words of double-width
+// characters leave out the sums and the hint that no longer fit, rather
+// than have the line cut through them.
+func TestHistoryFilterLineWideText(t *testing.T) {
+	a := testApp(t, "", true)
+	hs, h := openPage[*history](t, a, pageHistory, 80, 24)
+	words := strings.Repeat("日本", 17) // 34 characters, 68 cells
+	hs.press("/")
+	hs.typeText(words)
+	hs.press("enter")
+	if h.queryIn.Focused() || h.query != words {
+		t.Fatalf("the filter %q did not apply: focused %v, query %q", words, h.queryIn.Focused(), h.query)
+	}
+	head := strings.Split(hs.screen(), "\n")[1]
+	if !strings.Contains(head, "filter "+words) || strings.Contains(head, "·") || strings.Contains(head, "…") {
+		t.Fatalf("the filter line of %d cells holds a part of what does not fit:\n%q", ansi.StringWidth(head), head)
 	}
 }
