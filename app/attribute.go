@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"math/big"
 	"sort"
 	"strings"
@@ -188,6 +189,5 @@ func keyRef(id int64) string {
 	if id == 0 {
 		return noKey
 	}
-	s := "0000000000000000000" + big.NewInt(id).String()
-	return s[len(s)-19:]
+	return fmt.Sprintf("%019d", id)
 }

@@ -75,6 +75,10 @@ func TestKeyChosenByItsFullName(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "belongs to anthropic, not openai") {
 		t.Errorf("another provider's key: %v", err)
 	}
+	_, _, err = a.Estimate(ctx, Call{Provider: "openai", Model: "gpt-4o-mini", KeyLabel: "anthropic/work"})
+	if err == nil || !strings.Contains(err.Error(), "belongs to anthropic, not openai") {
+		t.Errorf("an estimate with another provider's key: %v", err)
+	}
 	if _, _, err := a.resolveKey(ctx, spec, "openai/nope"); err == nil || !strings.Contains(err.Error(), "no key openai/nope") {
 		t.Errorf("a missing key: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -250,12 +251,16 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 	if err != nil {
 		return nil, nil, err
 	}
+	names, err := a.keyNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Continue an unfinished reconcile of this provider, or mark this one
 	// as begun.
-	began := a.now().UTC()
+	began, resuming := a.now().UTC(), false
 	if v, err := a.db.Setting(ctx, resumeSetting(spec.ID)); err == nil {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && !t.After(began) && began.Sub(t) < resumeWithin {
-			began = t
+			began, resuming = t, true
 		}
 	}
 	if err := a.db.SetSetting(ctx, resumeSetting(spec.ID), began.Format(time.RFC3339Nano)); err != nil {
@@ -274,13 +279,14 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 		if ct.After(to) {
 			ct = to
 		}
-		if ct.Compare(settled) <= 0 {
+		// Only a resumed reconcile can find days fetched since it began.
+		if resuming && ct.Compare(settled) <= 0 {
 			done, err := a.db.ReportDays(ctx, spec.ID, cf, ct)
 			if err != nil {
 				return rows, notes, err
 			}
 			if fetchedSince(done, cf, ct, began) {
-				r, err := a.storedRows(ctx, spec.ID, cf, ct, keys)
+				r, err := a.storedRows(ctx, spec.ID, cf, ct, keys, names)
 				if err != nil {
 					return rows, notes, err
 				}
@@ -296,7 +302,7 @@ func (a *App) reconcileProvider(ctx context.Context, spec providers.Spec, from, 
 			}
 			return rows, notes, err
 		}
-		r, err := a.storeChunk(ctx, spec, rep, cf, ct, keys)
+		r, err := a.storeChunk(ctx, spec, rep, cf, ct, keys, names)
 		if err != nil {
 			return rows, notes, err
 		}
@@ -333,19 +339,19 @@ func fetchedSince(done map[time.Time]time.Time, from, to, t time.Time) bool {
 }
 
 // storedRows rebuilds the reconcile rows of days already stored.
-func (a *App) storedRows(ctx context.Context, provider string, from, to time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
+func (a *App) storedRows(ctx context.Context, provider string, from, to time.Time, keys []store.ReportKey, names map[int64]string) ([]ReconcileRow, error) {
 	stored, err := a.db.ReportRows(ctx, provider, from, to)
 	if err != nil {
 		return nil, err
 	}
-	rows, _, err := a.compare(ctx, provider, from, to, stored, a.coveredDays(provider, from, to), keys)
+	rows, _, err := a.compare(ctx, provider, from, to, stored, a.coveredDays(provider, from, to), keys, names)
 	return rows, err
 }
 
 // storeChunk stores one piece of a provider's report with the reconciled
 // spend it shows, in one transaction, and evaluates the alerts of the
 // provider and of every key it gave reconciled spend.
-func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.Report, from, to time.Time, keys []store.ReportKey) ([]ReconcileRow, error) {
+func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.Report, from, to time.Time, keys []store.ReportKey, names map[int64]string) ([]ReconcileRow, error) {
 	f := store.ReportFetch{Provider: spec.ID, From: from, To: to, Keys: keys, Days: a.coveredDays(spec.ID, from, to)}
 	for _, r := range rep.Costs {
 		f.Rows = append(f.Rows, store.ReportRow{Provider: spec.ID, Kind: store.ReportCost, Row: r})
@@ -353,11 +359,7 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 	for _, r := range rep.Usage {
 		f.Rows = append(f.Rows, store.ReportRow{Provider: spec.ID, Kind: store.ReportUsage, Row: r})
 	}
-	rows, splits, err := a.compare(ctx, spec.ID, from, to, f.Rows, f.Days, keys)
-	if err != nil {
-		return nil, err
-	}
-	names, err := a.keyNames(ctx)
+	rows, splits, err := a.compare(ctx, spec.ID, from, to, f.Rows, f.Days, keys, names)
 	if err != nil {
 		return nil, err
 	}
@@ -368,19 +370,9 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 		}
 	}
 	touched := map[int64]bool{}
-	days := make([]time.Time, 0, len(splits))
-	for d := range splits {
-		days = append(days, d)
-	}
-	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
-	for _, d := range days {
+	for _, d := range slices.SortedFunc(maps.Keys(splits), time.Time.Compare) {
 		r := byDay[d]
-		ids := make([]int64, 0, len(splits[d]))
-		for id := range splits[d] {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(splits[d])) {
 			amt := splits[d][id]
 			if amt <= 0 {
 				continue
@@ -452,11 +444,11 @@ func (a *App) matchKeys(ctx context.Context, provider string, pk []reports.APIKe
 // compare builds the reconcile rows of one provider from its report rows:
 // one per covered day (and per day not covered, as pending without a
 // report), then one per key the reports name, with the money each key was
-// billed (see attribute). It also returns, per day with reconciled spend,
+// billed (see attribute) and byok's name for it from names. It also returns, per day with reconciled spend,
 // how that spend is shared among byok's keys (0 for no key): in
 // proportion to each one's gap between what it was billed and what byok
 // recorded for it.
-func (a *App) compare(ctx context.Context, provider string, from, to time.Time, rows []store.ReportRow, covered []time.Time, keys []store.ReportKey) ([]ReconcileRow, map[time.Time]map[int64]money.USD, error) {
+func (a *App) compare(ctx context.Context, provider string, from, to time.Time, rows []store.ReportRow, covered []time.Time, keys []store.ReportKey, names map[int64]string) ([]ReconcileRow, map[time.Time]map[int64]money.USD, error) {
 	own, err := a.ownByDay(ctx, store.Scope{Provider: provider}, from, to)
 	if err != nil {
 		return nil, nil, err
@@ -554,10 +546,6 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 	}
 	// Per-key rows: the money each key was billed, where the reports
 	// attribute it, and the provider's request counts, against byok's.
-	names, err := a.keyNames(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	seen := map[dayKey]bool{}
 	var dks []dayKey
 	for k := range keyReqs {
@@ -699,18 +687,22 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 	if err != nil {
 		return nil, err
 	}
+	names, err := a.keyNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []ReconcileRow
 	for _, id := range ids {
-		rows, err := a.db.ReportRows(ctx, id, from, to)
-		if err != nil {
-			return nil, err
-		}
 		days, err := a.db.ReportDays(ctx, id, from, to)
 		if err != nil {
 			return nil, err
 		}
 		if len(days) == 0 {
 			continue
+		}
+		rows, err := a.db.ReportRows(ctx, id, from, to)
+		if err != nil {
+			return nil, err
 		}
 		covered := make([]time.Time, 0, len(days))
 		for d := range days {
@@ -720,7 +712,7 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 		if err != nil {
 			return nil, err
 		}
-		r, _, err := a.compare(ctx, id, from, to, rows, covered, keys)
+		r, _, err := a.compare(ctx, id, from, to, rows, covered, keys, names)
 		if err != nil {
 			return nil, err
 		}

@@ -277,6 +277,11 @@ func TestReconciledSpendSharedByUsage(t *testing.T) {
 	if shares["a"]+shares["b"]+shares["c"] != 7 || shares["a"] != 3 {
 		t.Fatalf("7 nano-dollars in three equal shares: %v, want 3, 2, 2", shares)
 	}
+	// Equal gaps tie: the nano-dollar left over goes to the lower key id,
+	// 5 before 12, as ids sort (not as their digits do).
+	if got := shareGaps(3, map[int64]money.USD{12: 10, 5: 10, 0: -4}); got[5] != 2 || got[12] != 1 || len(got) != 2 {
+		t.Fatalf("3 nano-dollars over two equal gaps of keys 12 and 5: %v, want key 5 2 and key 12 1", got)
+	}
 }
 
 // TestReconcileResumes: OpenAI answers 500 (after byok's retries) for the

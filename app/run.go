@@ -83,8 +83,14 @@ func (a *App) Estimate(ctx context.Context, c Call) (money.USD, []budget.Status,
 		return 0, nil, err
 	}
 	worst := a.worstCase(spec.ID, c)
+	// Another provider's key is refused here as Begin refuses it, rather
+	// than estimated against the default key.
+	label, err := labelFor(spec, c.KeyLabel)
+	if err != nil {
+		return 0, nil, err
+	}
 	var keyID int64
-	if label, err := labelFor(spec, c.KeyLabel); err == nil && label != "" {
+	if label != "" {
 		if k, err := a.db.KeyByName(ctx, spec.ID, label); err == nil {
 			keyID = k.ID
 		}

@@ -424,8 +424,10 @@ func (c *Config) check(name string, b []byte) error {
 		default:
 			errs = append(errs, bad(append(key, "kind"), "provider %s: kind %q is not supported; use \"openai\" or \"anthropic\"", id, p.Kind))
 		}
-		if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
-			errs = append(errs, bad(append(key, "base_url"), "provider %s: base_url %q must start with http:// or https://", id, p.BaseURL))
+		// A base URL without a host would fail every request, and each
+		// failure would be taken for the key's: checked here, once.
+		if p.BaseURL != "" && !isHTTPURL(p.BaseURL) {
+			errs = append(errs, bad(append(key, "base_url"), "provider %s: base_url %q must start with http:// or https:// and name a host, e.g. \"http://localhost:8000/v1\"", id, p.BaseURL))
 		}
 		if p.Kind != "" && p.BaseURL == "" {
 			errs = append(errs, bad(key, "custom provider %s needs a base_url", id))
@@ -467,6 +469,12 @@ func checkLoopback(table, addr, who string, bad func(toml.Key, string, ...any) e
 	return nil
 }
 
+// isHTTPURL reports whether s is an http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 func isLoopbackIP(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
@@ -479,8 +487,7 @@ func (c *Config) checkExport(bad func(toml.Key, string, ...any) error) []error {
 	key := toml.Key{"export", "otlp"}
 	var errs []error
 	if o.Endpoint != "" {
-		u, err := url.Parse(o.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(o.Endpoint) {
 			errs = append(errs, bad(append(key, "endpoint"), "export.otlp endpoint %q: write the OTLP/HTTP base URL, e.g. \"http://localhost:4318\" (byok adds /v1/traces and /v1/metrics)", o.Endpoint))
 		}
 	}

@@ -60,6 +60,8 @@ no_key = true
 		{"proxy off loopback", "[proxy]\naddr = \"0.0.0.0:8787\"\n", "config.toml:2: proxy addr", nil},
 		{"bad keyring", "keyring = \"plaintext\"\n", `keyring "plaintext"`, nil},
 		{"custom provider without url", "[providers.mine]\nkind = \"openai\"\n", "config.toml:1: custom provider mine needs a base_url", nil},
+		{"base url without a scheme", "[providers.openai]\nbase_url = \"api.openai.com/v1\"\n", `config.toml:2: provider openai: base_url "api.openai.com/v1" must start with http:// or https://`, nil},
+		{"base url without a host", "[providers.openai]\nbase_url = \"http:///v1\"\n", `config.toml:2: provider openai: base_url "http:///v1" must start with http:// or https:// and name a host`, nil},
 		{"bad provider kind", "[providers.mine]\nkind = \"cohere\"\nbase_url = \"http://x\"\n", `config.toml:2: provider mine: kind "cohere"`, nil},
 		{"default model without provider", "default_model = \"gpt-4o\"\n", "write it as provider/model", nil},
 		{"negative markup", "[providers.openrouter]\nmarkup_percent = -1\n", "markup_percent must be between 0 and 100", nil},

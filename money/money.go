@@ -8,7 +8,6 @@ package money
 import (
 	"errors"
 	"fmt"
-	"math/big"
 	"strconv"
 	"strings"
 )
@@ -231,42 +230,6 @@ func Parse(s string) (USD, error) {
 		f, _ = strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
 	}
 	v := USD(w)*Dollar + USD(f)
-	if neg {
-		v = -v
-	}
-	return v, nil
-}
-
-// ParseDecimal converts the text of a decimal number (a JSON number such as
-// 0.06, 1.5e-05 or 12, or the contents of a decimal string) in units of
-// 10^-scale dollars to nano-dollars, exactly: the digits are read as a
-// rational number, never as a float64. A value finer than a nano-dollar is
-// rounded half away from zero. Text that is not a number is ErrBadAmount; an
-// amount beyond nine billion dollars is ErrTooLarge (which is ErrBadAmount too).
-func ParseDecimal(text string, scale int) (USD, error) {
-	t := strings.TrimSpace(text)
-	if t == "" || strings.ContainsAny(t, "/_") {
-		return 0, fmt.Errorf("%q: %w", text, ErrBadAmount)
-	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok {
-		return 0, fmt.Errorf("%q: %w", text, ErrBadAmount)
-	}
-	r.Mul(r, new(big.Rat).SetInt64(int64(Dollar)))
-	if scale > 0 {
-		r.Quo(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
-	}
-	num, den := new(big.Int).Set(r.Num()), r.Denom()
-	neg := num.Sign() < 0
-	num.Abs(num)
-	q, m := new(big.Int).QuoRem(num, den, new(big.Int))
-	if m.Mul(m, big.NewInt(2)).Cmp(den) >= 0 {
-		q.Add(q, big.NewInt(1))
-	}
-	if !q.IsInt64() || q.Int64() > int64(9_000_000_000)*int64(Dollar) {
-		return 0, fmt.Errorf("%q: %w", text, ErrTooLarge)
-	}
-	v := USD(q.Int64())
 	if neg {
 		v = -v
 	}

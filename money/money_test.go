@@ -155,38 +155,3 @@ func TestPerMillion(t *testing.T) {
 		t.Fatal("seven decimal places per million should be refused")
 	}
 }
-
-func TestDecimalIsExact(t *testing.T) {
-	tests := []struct {
-		name  string
-		text  string
-		scale int
-		want  USD
-	}{
-		{"dollars", "0.06", 0, 60_000_000},
-		{"exponent", "1.5e-05", 0, 15_000},
-		{"float64 would miss", "0.1234567891", 0, 123_456_789},
-		{"round half away", "0.0000000015", 0, 2},
-		{"many digits", "12345.678901234567890123", 0, 12345*Dollar + 678_901_235},
-		{"cents string", "123.45", 2, 1_234_500_000},
-		{"sub-cent", "0.0042", 2, 42_000},
-		{"negative cents", "-1000", 2, -10 * Dollar},
-		{"zero", "0", 0, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseDecimal(tt.text, tt.scale)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.want {
-				t.Fatalf("ParseDecimal(%q, %d) = %d, want %d", tt.text, tt.scale, got, tt.want)
-			}
-		})
-	}
-	for _, bad := range []string{"", "abc", "1/3", "NaN", "1e40"} {
-		if _, err := ParseDecimal(bad, 0); err == nil {
-			t.Errorf("ParseDecimal(%q) took it", bad)
-		}
-	}
-}

@@ -428,6 +428,16 @@ func trimDate(s string) string {
 	return s
 }
 
+// allDigits reports whether s is made of ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // canon drops case and the separators people and providers swap freely:
 // "claude-sonnet-4.5", "Claude_Sonnet_4-5" and "claude-sonnet-4-5" are one
 // name; so are "gpt-35-turbo" and "gpt-3.5-turbo".

@@ -57,7 +57,7 @@ func ImportCatwalk(r io.Reader) ([]Price, error) {
 			if n == "" {
 				return 0, nil
 			}
-			v, _, err := scaleDecimal(string(n), scale)
+			v, _, err := money.ScaleDecimal(string(n), scale)
 			if err != nil {
 				return 0, fmt.Errorf("catwalk %s model %q, field %q: %q: %w", f.ID, m.ID, name, string(n), err)
 			}

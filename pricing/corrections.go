@@ -7,13 +7,13 @@ import (
 	"github.com/byokhq/byok/money"
 )
 
-// Correction is a price LiteLLM's file states differently from the
+// correction is a price LiteLLM's file states differently from the
 // provider's own page. It is applied where LiteLLM's prices enter byok: by
 // the generator of the embedded catalog (go generate ./pricing) and by
 // `byok pricing update`. It replaces only the figure it was written
 // against (Was): once LiteLLM's file fixes or changes that figure, the
 // file's own figure is taken again and the correction stops applying.
-type Correction struct {
+type correction struct {
 	Provider string
 	// Models are the model and its dated snapshots, which share a price.
 	Models []string
@@ -33,7 +33,7 @@ type Correction struct {
 // gpt-4o-mini-transcribe ($1.25 and $5), whose pages
 // (developers.openai.com/api/docs/models/gpt-4o-transcribe and
 // compare?model=gpt-4o-mini-transcribe) state LiteLLM's figures.
-var corrections = []Correction{
+var corrections = []correction{
 	{
 		// LiteLLM lists $2.50 per million text input tokens; OpenAI's model
 		// page lists $0.60 (text input) and $12 (audio output), which
@@ -46,27 +46,16 @@ var corrections = []Correction{
 	},
 }
 
-// Corrections returns the corrections byok applies to LiteLLM's prices.
-func Corrections() []Correction {
-	out := make([]Correction, len(corrections))
-	copy(out, corrections)
-	return out
-}
-
 // Correct applies the corrections to prices (LiteLLM's, as ParseLiteLLM
 // read them) in place, notes each in the price's Origin, dates it the day
 // the provider's page was read (so its reference differs from the one
 // events priced at LiteLLM's figure carry), and returns the names of the
 // prices it changed.
 func Correct(prices []Price) []string {
-	return applyCorrections(prices, corrections)
-}
-
-func applyCorrections(prices []Price, cs []Correction) []string {
 	var changed []string
 	for i := range prices {
 		p := &prices[i]
-		for _, c := range cs {
+		for _, c := range corrections {
 			if p.Provider != c.Provider || !slices.Contains(c.Models, p.Model) {
 				continue
 			}
@@ -84,7 +73,7 @@ func applyCorrections(prices []Price, cs []Correction) []string {
 }
 
 // field points at the price a correction names.
-func (c Correction) field(p *Price) *money.PerMillion {
+func (c correction) field(p *Price) *money.PerMillion {
 	switch c.Field {
 	case "input":
 		return &p.Input

@@ -73,7 +73,7 @@ func TestCorrectOnlyWhatItWasWrittenAgainst(t *testing.T) {
 	if prices[1].Input != 700_000 || prices[2].Input != 2_500_000 || prices[3].Input != 150_000 {
 		t.Errorf("left alone: %d, %d, %d", prices[1].Input, prices[2].Input, prices[3].Input)
 	}
-	for _, c := range Corrections() {
+	for _, c := range corrections {
 		if !strings.HasPrefix(c.Source, "https://") || c.Checked == "" || c.Was == c.Is || c.field(&Price{}) == nil {
 			t.Errorf("a correction without a source page, a day, a change or a field it knows: %+v", c)
 		}

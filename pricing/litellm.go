@@ -336,7 +336,7 @@ func (e entry) number(field string, v any, scale int) (n int64, present bool, er
 		}
 		return 0, false, e.fail(field, "want a number, found %s", describe(v))
 	}
-	n, _, err = scaleDecimal(string(num), scale)
+	n, _, err = money.ScaleDecimal(string(num), scale)
 	if err != nil {
 		return 0, false, e.fail(field, "%q: %v", string(num), err)
 	}

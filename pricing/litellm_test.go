@@ -221,49 +221,6 @@ func TestParseLiteLLMErrors(t *testing.T) {
 	}
 }
 
-func TestScaleDecimal(t *testing.T) {
-	tests := []struct {
-		in    string
-		scale int
-		want  int64
-		exact bool
-		bad   bool
-	}{
-		{"2.5e-06", 12, 2_500_000, true, false},
-		{"0.0000025", 12, 2_500_000, true, false},
-		{"3E-7", 12, 300_000, true, false},
-		{"1.5e+2", 0, 150, true, false},
-		{"0", 12, 0, true, false},
-		{"256000.0", 0, 256_000, true, false},
-		{"0.0000029999900000000002", 12, 2_999_990, false, false},
-		{"3.0001999999999996E-7", 12, 300_020, false, false},
-		{"5e-13", 12, 1, false, false}, // half rounds up
-		{"4.9e-13", 12, 0, false, false},
-		{"1e-30", 12, 0, false, false},
-		{"-2e-06", 12, -2_000_000, true, false},
-		{"1e300", 12, 0, false, true},
-		{"NaN", 12, 0, false, true},
-		{"", 12, 0, false, true},
-		{"1e", 12, 0, false, true},
-		{"1.2.3", 12, 0, false, true},
-		{"0x10", 0, 0, false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, exact, err := scaleDecimal(tt.in, tt.scale)
-			if tt.bad {
-				if err == nil {
-					t.Fatalf("want an error, got %d", got)
-				}
-				return
-			}
-			if err != nil || got != tt.want || exact != tt.exact {
-				t.Fatalf("scaleDecimal(%q, %d) = %d, %v, %v; want %d, %v", tt.in, tt.scale, got, exact, err, tt.want, tt.exact)
-			}
-		})
-	}
-}
-
 func TestImportCatwalk(t *testing.T) {
 	const file = `{"name": "X", "id": "gemini", "models": [
 		{"id": "gemini-9", "cost_per_1m_in": 0.75, "cost_per_1m_out": 3.75, "cost_per_1m_in_cached": 0.075, "cost_per_1m_out_cached": 3.75, "context_window": 1048576},

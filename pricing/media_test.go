@@ -144,6 +144,35 @@ func TestImageFor(t *testing.T) {
 	}
 }
 
+// TestWorstImage: what a size or quality left open could cost, the
+// request's spelling normalised as ImageFor's is, never below PerImage.
+func TestWorstImage(t *testing.T) {
+	p := Price{PerImage: 40_000_000, Images: []ImagePrice{
+		{Size: "1024x1024", Quality: "hd", PerImage: 80_000_000},
+		{Size: "1024x1024", Quality: "standard", PerImage: 40_000_000},
+		{Size: "256x256", PerImage: 16_000_000},
+		{Size: "1792x1024", Quality: "hd", PerImage: 120_000_000},
+	}}
+	for _, tc := range []struct {
+		size, quality string
+		want          money.USD
+	}{
+		{"", "", 120_000_000},
+		{"1024-x-1024", "", 80_000_000},
+		{" 1024X1024 ", "Standard", 40_000_000},
+		{"", "standard", 40_000_000},
+		{"", "HD", 120_000_000},
+		{"512x512", "", 40_000_000},
+	} {
+		if got := p.WorstImage(tc.size, tc.quality); got != tc.want {
+			t.Errorf("WorstImage(%q, %q) = %d; want %d", tc.size, tc.quality, got, tc.want)
+		}
+	}
+	if got := (Price{PerImage: 5}).WorstImage("1024x1024", "hd"); got != 5 {
+		t.Errorf("no entries: WorstImage = %d; want PerImage, 5", got)
+	}
+}
+
 // TestLiteLLMImageVariants folds LiteLLM's size and quality entries into
 // their model, per-image and per-pixel alike, and keeps audio models with
 // their per-second, per-character and audio-token prices.

@@ -124,7 +124,7 @@ func openRouterAmount(pr map[string]string, field string, scale int) (v int64, p
 	if s == "" {
 		return 0, false, nil
 	}
-	v, _, err = scaleDecimal(s, scale)
+	v, _, err = money.ScaleDecimal(s, scale)
 	if err != nil {
 		return 0, false, fmt.Errorf("%s %s: %w", field, strconv.Quote(s), err)
 	}

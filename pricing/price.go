@@ -98,8 +98,7 @@ type Modal struct {
 // lists sizes and this one is not among them, or when it has no per-image
 // price: such an image is never priced at some other size's price.
 func (p Price) ImageFor(size, quality string) (money.USD, bool) {
-	size = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(size), "-x-", "x"))
-	quality = strings.ToLower(strings.TrimSpace(quality))
+	size, quality = imageKey(size, quality)
 	if size != "" && len(p.Images) > 0 {
 		for _, ip := range p.Images {
 			if ip.Size == size && ip.Quality == quality {
@@ -116,14 +115,20 @@ func (p Price) ImageFor(size, quality string) (money.USD, bool) {
 	return p.PerImage, p.PerImage > 0
 }
 
+// imageKey spells a request's image size and quality as the price's
+// entries do: "1024-x-1024" and "1024X1024" are "1024x1024".
+func imageKey(size, quality string) (string, string) {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(size), "-x-", "x")),
+		strings.ToLower(strings.TrimSpace(quality))
+}
+
 // WorstImage is the most one image can cost when a request names size and
 // quality (either may be ""): the dearest entry the request leaves
 // possible, since a provider picks the size or quality a request leaves
 // open; PerImage when the model lists no entries. A budget is checked
 // against it before the image is made.
 func (p Price) WorstImage(size, quality string) money.USD {
-	size = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(size), "-x-", "x"))
-	quality = strings.ToLower(strings.TrimSpace(quality))
+	size, quality = imageKey(size, quality)
 	worst := p.PerImage
 	for _, ip := range p.Images {
 		if (size == "" || ip.Size == size) && (quality == "" || ip.Quality == quality || ip.Quality == "") {

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,7 +35,10 @@ const (
 // is still recorded as billed.
 func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req ImageRequest) ([]Image, Result, error) {
 	redact.Register(secret)
-	base := trimBase(spec.BaseURL)
+	base, err := baseURL(spec)
+	if err != nil {
+		return nil, Result{}, err
+	}
 	msgs := []Message{{Role: RoleUser, Content: req.Prompt}}
 	r, cancel := startRun(ctx, spec, opt, Request{Model: req.Model, Messages: msgs, NoStream: true}, nil)
 	defer cancel()
@@ -105,7 +109,7 @@ func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req
 			if time.Now().After(deadline) {
 				out, _ := r.done(nil)
 				return nil, out, &Error{Class: ClassTimeout, Provider: spec.ID,
-					Message: fmt.Sprintf("the task was still %s after %s; it was billed: fetch it later from %s", strings.ToLower(cmpOr(status, "pending")), bflMaxWait, redact.String(poll))}
+					Message: fmt.Sprintf("the task was still %s after %s; it was billed: fetch it later from %s", strings.ToLower(cmp.Or(status, "pending")), bflMaxWait, redact.String(poll))}
 			}
 		case "Content Moderated", "Request Moderated":
 			out, _ := r.done(nil)
@@ -164,7 +168,7 @@ func bflDo(r *run, client *http.Client, method, target, key string, body []byte)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(failure{provider: r.spec.ID, status: resp.StatusCode, header: resp.Header, body: b})
-		meta.requestID = cmpOr(meta.requestID, e.RequestID)
+		meta.requestID = cmp.Or(meta.requestID, e.RequestID)
 		return nil, meta, e
 	}
 	return b, meta, nil

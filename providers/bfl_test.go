@@ -122,3 +122,27 @@ func TestBFLImage(t *testing.T) {
 		t.Errorf("wrong key: %v", err)
 	}
 }
+
+// TestNoBaseURL: a provider whose base URL is blank is refused before any
+// request with the config key to set, by every adapter that takes its
+// address from the spec, Black Forest Labs' image tasks included.
+func TestNoBaseURL(t *testing.T) {
+	const want = "has no base URL: set one in the config ([providers.%s] base_url)"
+	for _, id := range []string{"openai", "groq", "anthropic", "google"} {
+		spec := specAt(t, id, " / ")
+		_, err := New(spec, testOpenAIKey, Options{})
+		if err == nil || !strings.Contains(err.Error(), strings.ReplaceAll(want, "%s", id)) {
+			t.Errorf("%s (%s API): %v", id, spec.Kind, err)
+		}
+	}
+	req := ImageRequest{Model: "flux-pro-1.1", Prompt: "a fox"}
+	for _, spec := range []Spec{
+		{ID: "bfl", Name: "Black Forest Labs", Kind: KindBFL},
+		{ID: "openai", Name: "OpenAI", Kind: KindOpenAI},
+	} {
+		_, _, err := GenerateImages(context.Background(), spec, testBFLKey, Options{}, req)
+		if err == nil || !strings.Contains(err.Error(), strings.ReplaceAll(want, "%s", spec.ID)) {
+			t.Errorf("%s images: %v", spec.ID, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -98,8 +99,8 @@ func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, 
 		return nil, res, err
 	}
 	r.mark()
-	u.ImageSize = cmpOr(u.ImageSize, req.Size)
-	u.ImageQuality = cmpOr(u.ImageQuality, req.Quality)
+	u.ImageSize = cmp.Or(u.ImageSize, req.Size)
+	u.ImageQuality = cmp.Or(u.ImageQuality, req.Quality)
 	if u.ImageSize == "" && strings.HasPrefix(req.Model, "dall-e") {
 		u.ImageSize = "1024x1024" // both DALL·E models' default
 	}
@@ -122,11 +123,4 @@ func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, 
 	}
 	res, err := r.done(nil)
 	return images, res, err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 
@@ -118,11 +119,10 @@ func chatChunk(r *run, doc gjson.Result) (failed bool) {
 	if m := text(doc.Get("model")); m != "" {
 		r.model = m
 	}
-	if id := text(doc.Get("x_groq.id")); id != "" && r.requestID == "" {
-		r.requestID = id
-	}
-	if id := GenerationID(text(doc.Get("id"))); id != "" && r.requestID == "" {
-		r.requestID = id // OpenRouter's: its /generation prices it exactly
+	if r.requestID == "" {
+		// Groq's id, else OpenRouter's generation id, which its /generation
+		// prices exactly. Once one is known, later chunks are not searched.
+		r.requestID = cmp.Or(text(doc.Get("x_groq.id")), GenerationID(text(doc.Get("id"))))
 	}
 	for _, c := range doc.Get("choices").Array() {
 		d := c.Get("delta")

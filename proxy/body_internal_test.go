@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"testing/iotest"
 	"weak"
 )
 
@@ -47,4 +48,32 @@ func TestSentBodyIsLetGo(t *testing.T) {
 		t.Error("GetBody gave the body again after it was released")
 	}
 	runtime.KeepAlive(req)
+}
+
+// A body is read into a buffer of its declared length, but one declared
+// large and sent short holds no more than maxPrealloc, and one larger than
+// that still arrives whole, read in pieces.
+func TestReadAllFollowsTheBytes(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), (3<<20+17)/16)
+	tests := []struct {
+		name    string
+		sent    []byte
+		length  int64
+		wantCap int // the most the buffer may hold
+	}{
+		{"a prompt, sized once", []byte(`{"model":"gpt-4o-mini"}`), 23, 24},
+		{"declared 64 MB, sent 3 bytes", []byte("abc"), 64 << 20, maxPrealloc + 1},
+		{"3 MB, past the first buffer", big, int64(len(big)), 2 * (len(big) + 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readAll(iotest.HalfReader(bytes.NewReader(tt.sent)), tt.length)
+			if err != nil || !bytes.Equal(got, tt.sent) {
+				t.Fatalf("read %d bytes (%v), want the %d sent", len(got), err, len(tt.sent))
+			}
+			if cap(got) > tt.wantCap {
+				t.Errorf("the buffer holds %d bytes for %d read, want at most %d", cap(got), len(got), tt.wantCap)
+			}
+		})
+	}
 }

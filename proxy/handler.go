@@ -172,20 +172,26 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
+// maxPrealloc bounds the buffer readAll gives a body before its bytes
+// arrive: a client that declares a large body and sends nothing holds no
+// more than this for as long as the body may take.
+const maxPrealloc = 1 << 20
+
 // readAll reads rd to its end into a buffer sized for the length the
 // request declares (at most the limit, which the caller checked), where
 // io.ReadAll would start at 512 bytes and grow and copy its way up to a
-// large prompt.
+// large prompt. Past maxPrealloc the buffer doubles as the bytes come,
+// up to the declared length.
 func readAll(rd io.Reader, length int64) ([]byte, error) {
 	if length <= 0 {
 		return io.ReadAll(rd)
 	}
 	// One byte more than declared, so that the read that finds the end
 	// has room.
-	b := make([]byte, 0, length+1)
+	b := make([]byte, 0, min(length, maxPrealloc)+1)
 	for {
 		if len(b) == cap(b) {
-			b = slices.Grow(b, 512)
+			b = slices.Grow(b, max(512, min(len(b), int(length)+1-len(b))))
 		}
 		n, err := rd.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

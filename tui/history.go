@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
@@ -310,18 +312,34 @@ func (h *history) readSums() tea.Cmd {
 	id, ctx, a, q := h.sumsID, h.c.ctx, h.c.app, h.query
 	return func() tea.Msg {
 		msg := sumsMsg{result: result{pageHistory, id}, query: q}
-		if keyName != "" {
-			p, l, _ := strings.Cut(keyName, "/")
-			k, err := a.Store.KeyByName(ctx, p, l)
-			if err != nil {
-				msg.err = err
-				return msg
-			}
-			f.KeyID = k.ID
+		if f, msg.err = withKey(ctx, a, f, keyName); msg.err == nil {
+			msg.sums, msg.err = a.Store.EventTotals(ctx, f)
 		}
-		msg.sums, msg.err = a.Store.EventTotals(ctx, f)
 		return msg
 	}
+}
+
+// withKey narrows f to the key a filter names (keyName, "provider/label",
+// or "" for none); it reads the database, so it runs in a command.
+func withKey(ctx context.Context, a *app.App, f store.Filter, keyName string) (store.Filter, error) {
+	if keyName == "" {
+		return f, nil
+	}
+	p, l, _ := strings.Cut(keyName, "/")
+	k, err := a.Store.KeyByName(ctx, p, l)
+	if errors.Is(err, store.ErrNotFound) {
+		// The store's message names the CLI's command; here the Keys
+		// view is the place to look.
+		return f, fmt.Errorf("no key %s: the Keys view (5) lists them", keyName)
+	}
+	if err != nil {
+		return f, err
+	}
+	f.KeyID = k.ID
+	if f.Provider == "" {
+		f.Provider = k.Provider
+	}
+	return f, nil
 }
 
 // read reads a page of events in the table's order; after > 0 appends the
@@ -335,21 +353,9 @@ func (h *history) read(after int64) tea.Cmd {
 	f.Limit, f.After, f.Order = historyPage, after, h.order()
 	ctx, a := h.c.ctx, h.c.app
 	fetch := func() ([]store.Event, error) {
-		if keyName != "" {
-			p, l, _ := strings.Cut(keyName, "/")
-			k, err := a.Store.KeyByName(ctx, p, l)
-			if errors.Is(err, store.ErrNotFound) {
-				// The store's message names the CLI's command; here
-				// the Keys view is the place to look.
-				return nil, fmt.Errorf("no key %s: the Keys view (5) lists them", keyName)
-			}
-			if err != nil {
-				return nil, err
-			}
-			f.KeyID = k.ID
-			if f.Provider == "" {
-				f.Provider = k.Provider
-			}
+		f, err := withKey(ctx, a, f, keyName)
+		if err != nil {
+			return nil, err
 		}
 		return a.Store.Events(ctx, f)
 	}
@@ -436,7 +442,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		e := msg.event
 		h.detail, h.price = &e, msg.price
-		h.paneW = h.paneWidth()
+		h.paneW = h.paneWidth(h.tableWidth(h.tableRows()))
 		h.pane.SetContent(h.detailText(h.paneW))
 		h.pane.GotoTop()
 		return nil
@@ -621,22 +627,24 @@ func (h *history) rerun() tea.Cmd {
 
 func (h *history) rows() int { return max(h.c.height-3, 1) }
 
-func (h *history) paneWidth() int {
+// paneWidth is the details' width beside a list tw cells wide: what the
+// list and the " │ " between them leave, or all of it on a narrow screen.
+func (h *history) paneWidth(tw int) int {
 	if h.wide() {
-		return h.c.width - h.tableWidth() - 3
+		return h.c.width - tw - 3
 	}
 	return h.c.width
 }
 
-// tableWidth is the list's share of the width: all of it, or beside the
-// details up to three fifths, no wider than its columns need, so that a
-// wide terminal gives the details what the list would leave empty.
-func (h *history) tableWidth() int {
+// tableWidth is the list's share of the width for its columns and rows
+// (tableRows): all of it, or beside the details up to three fifths, no
+// wider than its columns need, so that a wide terminal gives the details
+// what the list would leave empty.
+func (h *history) tableWidth(cols []col, rows [][]string) int {
 	tw := h.listRoom()
 	if !h.wide() {
 		return tw
 	}
-	cols, rows := h.tableRows(tw)
 	return max(tw-spare(cols, rows, tw), 66)
 }
 
@@ -684,12 +692,15 @@ func (h *history) View() string {
 		h.pane.SetHeight(ht - 1)
 		return head + "\n" + h.pane.View()
 	}
-	tw := h.tableWidth()
-	table := h.table(tw, ht-1)
+	// The rows are written once a frame: the list's width, the details'
+	// and the table all follow from them.
+	cols, rows := h.tableRows()
+	tw := h.tableWidth(cols, rows)
+	table := h.table(cols, rows, tw, ht-1)
 	if !h.wide() {
 		return head + "\n" + table
 	}
-	pw := h.paneWidth()
+	pw := h.paneWidth(tw)
 	if pw != h.paneW && h.detail != nil {
 		// The list's columns follow the rows loaded, and the details
 		// take what they leave: wrap them again to the new width.
@@ -773,7 +784,9 @@ func joinColumns(parts ...string) string {
 	return strings.Join(out, "\n")
 }
 
-func (h *history) table(w, ht int) string {
+// table draws the list's columns and rows (tableRows) in w cells and ht
+// lines, or says why there are none.
+func (h *history) table(cols []col, rows [][]string, w, ht int) string {
 	st := h.c.st
 	if len(h.list) == 0 {
 		if h.loading {
@@ -784,13 +797,12 @@ func (h *history) table(w, ht int) string {
 		}
 		return st.Muted.Render("No requests recorded yet.")
 	}
-	cols, rows := h.tableRows(w)
 	h.offset = scroll(h.cursor, h.offset, ht-1)
 	return st.table(h.sort.mark(cols), rows, w, ht, h.cursor, h.offset)
 }
 
-// tableRows are the list's columns and rows in w cells.
-func (h *history) tableRows(w int) ([]col, [][]string) {
+// tableRows are the list's columns and rows.
+func (h *history) tableRows() ([]col, [][]string) {
 	st := h.c.st
 	loc := h.c.app.Location()
 	cols := []col{{"TIME", 12, false}, {"MODEL", 0, false}, {"STATUS", 9, false}, {"TOKENS", 6, true}, {"COST", 10, true}, {"LATENCY", 7, true}}
@@ -976,7 +988,7 @@ func (h *history) restyle(dark bool) { restyleInput(&h.queryIn, dark) }
 
 // click selects the clicked request and shows its details.
 func (h *history) click(line, x int) tea.Cmd {
-	if h.detailOpen && !h.wide() || x >= h.tableWidth() {
+	if h.detailOpen && !h.wide() || x >= h.tableWidth(h.tableRows()) {
 		return nil
 	}
 	// The filter line, then the table's header.

@@ -158,13 +158,22 @@ func (l *loader[T]) filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case "/":
 		return l.filter.Focus(), true
 	case "esc":
-		if l.filter.Value() != "" {
-			l.filter.SetValue("")
-			l.refilter(true)
+		if l.clearFilter() {
 			return nil, true
 		}
 	}
 	return nil, false
+}
+
+// clearFilter drops the filter set, if any, the cursor staying on its row;
+// it reports whether there was one to drop.
+func (l *loader[T]) clearFilter() bool {
+	if l.filter.Value() == "" {
+		return false
+	}
+	l.filter.SetValue("")
+	l.refilter(true)
+	return true
 }
 
 // filterHead is a page's header line: the field while the filter is

@@ -154,9 +154,7 @@ func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Clear):
 		// Backspace clears the filter as esc does.
-		if p.filtered() {
-			p.filter.SetValue("")
-			p.refilter(true)
+		if p.clearFilter() {
 			p.follow()
 		}
 	case key.Matches(msg, k.Run):
@@ -174,9 +172,7 @@ func (p *reconcilePage) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.sortKey(msg, k.sortKeys):
 	default:
 		p.cursor, _ = k.move(msg, p.cursor, len(p.list))
-		if r, ok := p.selected(); ok && p.open != nil && !sameDay(*p.open, r) {
-			p.open, p.events = nil, nil
-		}
+		p.follow()
 	}
 	return nil
 }

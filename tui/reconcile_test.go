@@ -117,6 +117,15 @@ func TestReconcileView(t *testing.T) {
 	hs.lacks("filter unseen")
 	// The cursor stayed on the day it was on through the filter.
 	hs.contains("openai 2026-11-23: byok $1.00")
+	// backspace clears a filter as esc does.
+	hs.press("/")
+	hs.typeText("unseen")
+	hs.press("enter")
+	hs.contains("filter unseen")
+	hs.lacks("2026-11-22")
+	hs.press("backspace")
+	hs.contains("2026-11-22", "2026-11-23", "2026-11-24")
+	hs.lacks("filter unseen")
 	hs.press("g")
 	// s steps through the columns to REPORTED, largest first: the billed
 	// day leads. S reverses.

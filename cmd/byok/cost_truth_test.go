@@ -54,7 +54,7 @@ func TestUnpricedNeverZero(t *testing.T) {
 	}
 	var pj map[string]any
 	decode(t, c.ok("", "prompt", "--json", "-m", "fakeai/m1", "hello"), &pj)
-	if pj["cache_write_tokens"] != 400.0 || pj["cost_usd"] != "" || pj["cost_state"] != "unpriced" {
+	if pj["cache_write_tokens"] != 400.0 || pj["cost_usd"] != nil || pj["cost_state"] != "unpriced" {
 		t.Errorf("prompt --json: %+v", pj)
 	}
 	hist := c.ok("", "keys", "history", "1")
@@ -63,6 +63,14 @@ func TestUnpricedNeverZero(t *testing.T) {
 	}
 	if out := c.ok("", "log"); !strings.Contains(out, "unpriced") || strings.Contains(out, "$0.00") {
 		t.Errorf("log:\n%s", out)
+	}
+	// The log's JSON gives no cost (null), as prompt's and pricing cost's do.
+	var logRows []map[string]any
+	decode(t, c.ok("", "log", "--json"), &logRows)
+	for _, r := range logRows {
+		if v, ok := r["cost_usd"]; !ok || v != nil || r["cost_state"] != "unpriced" {
+			t.Errorf("log --json of an unpriced request: %+v", r)
+		}
 	}
 	recs := readCSV(t, c.ok("", "log", "--csv"))
 	if got := recs[1][col(t, recs, "cost_usd")]; got != "unpriced" {

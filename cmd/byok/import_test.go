@@ -37,6 +37,18 @@ func TestImportCommand(t *testing.T) {
 	if sum.Added != 0 || sum.Lines != 0 {
 		t.Fatalf("second import %+v, want nothing new", sum)
 	}
+	// A request read from an agent's logs was sent with no key byok
+	// stores: the log's JSON says so with a null key_id, not the id 0.
+	var logged []map[string]any
+	decode(t, c.ok("", "log", "--json"), &logged)
+	if len(logged) != 3 {
+		t.Fatalf("log after the import: %d requests, want 3", len(logged))
+	}
+	for _, r := range logged {
+		if v, ok := r["key_id"]; !ok || v != nil {
+			t.Errorf("imported request's key_id: %v (present %v), want null", v, ok)
+		}
+	}
 	out := c.ok("", "import", "codex", "--path", filepath.Join(logs, "codex"))
 	if !strings.Contains(out, "codex: 3 files (3 new or changed), 18 lines read") || !strings.Contains(out, "5 requests added") {
 		t.Fatalf("codex import said:\n%s", out)

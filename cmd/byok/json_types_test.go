@@ -112,6 +112,7 @@ func TestJSONTypesAgreeAcrossCommands(t *testing.T) {
 		[]string{"import", "claude-code", "--path", filepath.Join(logs, "projects"), "--json"})
 
 	seen := map[string]map[string][]string{}
+	nulls := map[string][]string{}
 	for _, args := range commands {
 		r := c.run("", args...)
 		name := strings.Join(args, " ")
@@ -125,6 +126,7 @@ func TestJSONTypesAgreeAcrossCommands(t *testing.T) {
 			continue
 		}
 		collectJSONTypes(v, commandName(args), seen)
+		collectNulls(v, commandName(args), nulls)
 	}
 	for k, kinds := range jsonTagTypes(t) {
 		for kind, where := range kinds {
@@ -167,6 +169,15 @@ func TestJSONTypesAgreeAcrossCommands(t *testing.T) {
 			}
 		}
 	}
+	// A list with nothing in it is [], never null: a script iterates
+	// over it without first asking whether it is there.
+	for _, k := range names {
+		for kind := range seen[k] {
+			if strings.HasPrefix(kind, "array") && len(nulls[k]) > 0 {
+				t.Errorf("field %q, a list, is null in %s", k, strings.Join(dedupe(nulls[k]), ", "))
+			}
+		}
+	}
 	for _, k := range names {
 		kinds := seen[k]
 		if len(kinds) > 1 {
@@ -187,6 +198,24 @@ func TestJSONTypesAgreeAcrossCommands(t *testing.T) {
 			if !strings.Contains(string(doc), row) {
 				t.Errorf("docs/json.md has no row %q", row)
 			}
+		}
+	}
+}
+
+// collectNulls records, for every object field name anywhere in v, where
+// it is null.
+func collectNulls(v any, where string, nulls map[string][]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, f := range x {
+			if f == nil {
+				nulls[k] = append(nulls[k], where)
+			}
+			collectNulls(f, where, nulls)
+		}
+	case []any:
+		for _, e := range x {
+			collectNulls(e, where, nulls)
 		}
 	}
 }

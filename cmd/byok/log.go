@@ -46,20 +46,22 @@ func newLogCmd(f *Factory) *cobra.Command {
 
 // logRow is one event in `log --json` (docs/design.md §7).
 type logRow struct {
-	ID         int64  `json:"id"`
-	Time       any    `json:"time"`
-	Source     string `json:"source"`
-	Client     string `json:"client,omitempty"`
-	Provider   string `json:"provider"`
-	Model      string `json:"model"`
-	KeyID      int64  `json:"key_id"`
+	ID       int64  `json:"id"`
+	Time     any    `json:"time"`
+	Source   string `json:"source"`
+	Client   string `json:"client,omitempty"`
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	// KeyID is null for a request made without a stored key (one read
+	// from an agent's logs).
+	KeyID      *int64 `json:"key_id"`
 	Key        string `json:"key,omitempty"`
 	Status     string `json:"status"`
 	ErrorClass string `json:"error_class"`
 	HTTPStatus int    `json:"http_status"`
 	tokenColumns
-	CostUSD   string `json:"cost_usd"`
-	CostState string `json:"cost_state"`
+	CostUSD   *string `json:"cost_usd"` // null when unpriced, never a 0 that reads as free
+	CostState string  `json:"cost_state"`
 	// ComputedUSD is what byok's catalog made of a reported cost's usage
 	// (null when the cost was not reported or the model has no price).
 	ComputedUSD *string `json:"computed_cost_usd"`
@@ -129,10 +131,11 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 }
 
 func toLogRow(e store.Event) logRow {
-	r := logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, e.KeyID, e.KeyName,
-		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), e.Cost.Decimal(), string(e.CostState), usdJSON(e.Computed, e.HasComputed), ms(e.Latency), ms(e.TTFT), e.Note}
-	if e.CostState == pricing.Unpriced {
-		r.CostUSD = ""
+	r := logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, nil, e.KeyName,
+		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), usdJSON(e.Cost, e.CostState != pricing.Unpriced), string(e.CostState),
+		usdJSON(e.Computed, e.HasComputed), ms(e.Latency), ms(e.TTFT), e.Note}
+	if e.KeyID != 0 {
+		r.KeyID = &e.KeyID
 	}
 	return r
 }
@@ -142,14 +145,14 @@ var logHeader = slices.Concat([]string{"id", "time", "source", "provider", "mode
 	tokenHeader, []string{"cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
 
 // logCells are an event's cells in `log --csv`: its JSON row's, but for
-// cost_usd, which says "unpriced" or marks an estimate where the JSON
-// leaves the cost empty or gives it bare.
+// cost_usd, which says "unpriced" or marks an estimate where the JSON has
+// null or the bare amount, and key_id, 0 where the JSON has null.
 func logCells(e store.Event, r logRow) []string {
 	computed := ""
 	if r.ComputedUSD != nil {
 		computed = *r.ComputedUSD
 	}
-	return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(r.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
+	return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(e.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
 		r.cells(), []string{pricing.FormatCost(e.Cost, e.CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
 }
 

@@ -67,7 +67,8 @@ func (t *table) row(cells ...string) {
 	t.rows = append(t.rows, cells)
 }
 
-// flush writes the header and the rows.
+// flush writes the header and the rows, all in one write, and returns
+// that write's error.
 func (t *table) flush() error {
 	n := len(t.header)
 	for _, r := range t.rows {
@@ -97,7 +98,7 @@ func (t *table) flush() error {
 			width[i] = max(width[i], ansi.StringWidth(t.header[i]))
 		}
 	}
-	var b strings.Builder
+	var out, b strings.Builder
 	line := func(cells []string, head bool) {
 		b.Reset()
 		for i := range n {
@@ -124,13 +125,15 @@ func (t *table) flush() error {
 				b.WriteString(strings.Repeat(" ", pad))
 			}
 		}
-		fmt.Fprintln(t.w, strings.TrimRight(b.String(), " "))
+		out.WriteString(strings.TrimRight(b.String(), " "))
+		out.WriteByte('\n')
 	}
 	line(t.header, true)
 	for _, r := range t.rows {
 		line(r, false)
 	}
-	return nil
+	_, err := io.WriteString(t.w, out.String())
+	return err
 }
 
 // splitDecimal splits a number's text at its decimal point ("$12.50" →

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -277,7 +278,7 @@ func runPricingShow(ctx context.Context, f *Factory, o argOutputOptions) error {
 		}
 	}
 	for _, ip := range p.Images {
-		fmt.Fprintf(w, "image %s %s: %s\n", ip.Size, cmpOr(ip.Quality, "(any quality)"), ip.PerImage)
+		fmt.Fprintf(w, "image %s %s: %s\n", ip.Size, cmp.Or(ip.Quality, "(any quality)"), ip.PerImage)
 	}
 	for _, m := range []struct {
 		name string
@@ -575,7 +576,7 @@ func unitPrices(p pricing.Price) string {
 		by = append(by, "by the token (--input, --output)")
 	}
 	for _, ip := range p.Images {
-		by = append(by, fmt.Sprintf("%s %s at %s an image", ip.Size, cmpOr(ip.Quality, "(any quality)"), ip.PerImage))
+		by = append(by, fmt.Sprintf("%s %s at %s an image", ip.Size, cmp.Or(ip.Quality, "(any quality)"), ip.PerImage))
 	}
 	if p.PerImage > 0 && len(p.Images) == 0 {
 		by = append(by, fmt.Sprintf("at %s an image (--images)", p.PerImage))
@@ -591,11 +592,4 @@ func unitPrices(p pricing.Price) string {
 	}
 	b.WriteString(": " + strings.Join(by, "; ") + ".")
 	return b.String()
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -129,10 +129,10 @@ type promptJSON struct {
 	EventID int64  `json:"event_id"`
 	Status  string `json:"status"`
 	tokenColumns
-	CostUSD   string `json:"cost_usd"`
-	CostState string `json:"cost_state"`
-	LatencyMS int64  `json:"latency_ms"`
-	TTFTMS    int64  `json:"ttft_ms"`
+	CostUSD   *string `json:"cost_usd"` // null when unpriced, never a 0 that reads as free
+	CostState string  `json:"cost_state"`
+	LatencyMS int64   `json:"latency_ms"`
+	TTFTMS    int64   `json:"ttft_ms"`
 }
 
 func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
@@ -175,10 +175,7 @@ func runPrompt(ctx context.Context, f *Factory, o promptOptions) error {
 	}
 	e := out.Event
 	if o.json && e.ID != 0 {
-		cost := e.Cost.Decimal()
-		if e.CostState == "unpriced" {
-			cost = ""
-		}
+		cost := usdJSON(e.Cost, e.CostState != pricing.Unpriced)
 		if jerr := writeJSON(f.IO.Out, promptJSON{reply.String(), e.ID, string(e.Status), eventTokens(e), cost, string(e.CostState), ms(e.Latency), ms(e.TTFT)}); jerr != nil {
 			return jerr
 		}

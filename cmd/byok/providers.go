@@ -60,7 +60,10 @@ func runProviders(ctx context.Context, f *Factory, o outputOptions) error {
 	var rows []providerRow
 	for _, s := range a.Registry.All() {
 		c := reports.Capabilities(s.ID)
-		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, s.KeyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID)), c.Reports, c.Balance})
+		// A provider whose key no variable holds has an empty key_env, a
+		// list like every other, never null.
+		keyEnv := append([]string{}, s.KeyEnv...)
+		rows = append(rows, providerRow{s.ID, s.Name, string(s.Kind), s.BaseURL, keyEnv, has[s.ID] || s.NoKey, s.Local, s.Aliases, len(a.Catalog().Models(s.ID)), c.Reports, c.Balance})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	if o.json {

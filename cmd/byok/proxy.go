@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -128,7 +129,7 @@ func openServer(ctx context.Context, f *Factory, o serverOptions, configured fun
 	if err != nil {
 		return server{}, err
 	}
-	s := server{app: a, addr: cmpOr(o.addr, configured(a.Config))}
+	s := server{app: a, addr: cmp.Or(o.addr, configured(a.Config))}
 	sec, err := a.Secrets()
 	if err != nil {
 		return server{}, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -29,6 +30,22 @@ func TestTableAlignsNumbers(t *testing.T) {
 		"acme/frontier             20     unpriced\n"
 	if b.String() != want {
 		t.Fatalf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// failingWriter refuses every write, as a closed pipe or a full disk does.
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// A table whose output cannot be written says so, so that the command
+// fails rather than reporting success with nothing printed.
+func TestTableFlushReportsWriteError(t *testing.T) {
+	refused := errors.New("no space left on device")
+	tb := newTable(failingWriter{refused}, "MODEL", "COST")
+	tb.row("openai/gpt-4o-mini", "$0.0004847")
+	if err := tb.flush(); !errors.Is(err, refused) {
+		t.Fatalf("flush to a writer that refuses: %v, want %v", err, refused)
 	}
 }
 
