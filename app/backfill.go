@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/byokhq/byok/budget"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/reports"
 	"github.com/byokhq/byok/store"
@@ -71,8 +70,8 @@ func (a *App) BackfillOpenRouter(ctx context.Context) (BackfillResult, error) {
 		if err := a.db.SetSetting(ctx, generationMarkSetting, strconv.FormatInt(mark, 10)); err != nil {
 			a.Log.Warn("openrouter backfill", "err", err)
 		}
-		for id := range touched {
-			a.evaluate(ctx, budget.Target{Provider: spec.ID, KeyID: id})
+		if len(touched) > 0 {
+			a.evaluateSpend(ctx, spec.ID, touched)
 		}
 	}()
 	for _, e := range evs {

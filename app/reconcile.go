@@ -392,13 +392,25 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 	if err := a.db.StoreReport(ctx, f); err != nil {
 		return nil, err
 	}
-	a.evaluate(ctx, budget.Target{Provider: spec.ID})
-	for id := range touched {
+	a.evaluateSpend(ctx, spec.ID, touched)
+	return rows, nil
+}
+
+// evaluateSpend evaluates the alerts of a provider whose spend changed
+// under the keys in keys (0 for no key). A key's evaluation covers every
+// budget and anomaly its provider's does, so the provider alone is
+// evaluated only when no key of byok's is among them.
+func (a *App) evaluateSpend(ctx context.Context, provider string, keys map[int64]bool) {
+	byKey := false
+	for id := range keys {
 		if id != 0 {
-			a.evaluate(ctx, budget.Target{Provider: spec.ID, KeyID: id})
+			a.evaluate(ctx, budget.Target{Provider: provider, KeyID: id})
+			byKey = true
 		}
 	}
-	return rows, nil
+	if !byKey {
+		a.evaluate(ctx, budget.Target{Provider: provider})
+	}
 }
 
 // coveredDays are the days a provider's report speaks for: every day of

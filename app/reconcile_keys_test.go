@@ -150,6 +150,11 @@ func TestReconciledSpendPerKey(t *testing.T) {
 	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "key:openai/work", Period: store.Monthly, Limit: usd(t, "1.6"), Thresholds: []int{100}}); err != nil {
 		t.Fatal(err)
 	}
+	// A provider budget of $3.00 is crossed by the reconciled spend of the
+	// key and of no key together: evaluating the key covers it.
+	if err := a.db.PutBudget(ctx, &store.Budget{Scope: "provider:openai", Period: store.Monthly, Limit: usd(t, "3"), Thresholds: []int{100}}); err != nil {
+		t.Fatal(err)
+	}
 	for run := 1; run <= 2; run++ {
 		res, err := a.Reconcile(ctx, opts)
 		if err != nil || len(res.Errors) > 0 {
@@ -159,14 +164,17 @@ func TestReconciledSpendPerKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
+		n := map[string]int{}
 		for _, al := range als {
-			if al.Scope == "key:openai/work" && al.Kind == store.AlertThreshold {
-				n++
+			if al.Kind == store.AlertThreshold {
+				n[al.Scope]++
 			}
 		}
-		if n != 1 {
-			t.Fatalf("run %d: %d alerts on key:openai/work, want one (the reconciled dollar crosses its budget once)", run, n)
+		if n["key:openai/work"] != 1 {
+			t.Fatalf("run %d: %d alerts on key:openai/work, want one (the reconciled dollar crosses its budget once)", run, n["key:openai/work"])
+		}
+		if n["provider:openai"] != 1 {
+			t.Fatalf("run %d: %d alerts on provider:openai, want one (the reconciled $2.50 crosses its budget once)", run, n["provider:openai"])
 		}
 		if got := keyTotals(t, a, store.Scope{Provider: "openai", KeyID: work.ID}); got != usd(t, "2") {
 			t.Fatalf("run %d: key openai/work totals %s, want the $2.00 OpenAI billed it", run, got)
