@@ -35,12 +35,10 @@ const (
 // is still recorded as billed.
 func generateBFL(ctx context.Context, spec Spec, secret string, opt Options, req ImageRequest) ([]Image, Result, error) {
 	redact.Register(secret)
-	base, err := baseURL(spec)
+	base, r, cancel, err := startImageRun(ctx, spec, opt, req)
 	if err != nil {
 		return nil, Result{}, err
 	}
-	msgs := []Message{{Role: RoleUser, Content: req.Prompt}}
-	r, cancel := startRun(ctx, spec, opt, Request{Model: req.Model, Messages: msgs, NoStream: true}, nil)
 	defer cancel()
 	client := httpClient(opt)
 	payload := map[string]any{"prompt": req.Prompt}

@@ -38,6 +38,18 @@ type Poll struct {
 	Err error
 }
 
+// startImageRun starts the run of one image request to spec, which must
+// have a base URL, and returns that URL. The cancel must be called.
+func startImageRun(ctx context.Context, spec Spec, opt Options, req ImageRequest) (string, *run, context.CancelFunc, error) {
+	base, err := baseURL(spec)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	msgs := []Message{{Role: RoleUser, Content: req.Prompt}}
+	r, cancel := startRun(ctx, spec, opt, Request{Model: req.Model, Messages: msgs, NoStream: true}, nil)
+	return base, r, cancel, nil
+}
+
 // Image is one generated image: its bytes, or the address to fetch them
 // from when the provider answered with a URL.
 type Image struct {
@@ -66,12 +78,10 @@ func GenerateImages(ctx context.Context, spec Spec, secret string, opt Options, 
 	if spec.Kind != KindOpenAI {
 		return nil, Result{}, fmt.Errorf("%s does not serve OpenAI's Images API: byok makes images with Black Forest Labs and OpenAI-compatible providers (openai, and those that copy its /images/generations)", spec.Name)
 	}
-	base, err := baseURL(spec)
+	base, r, cancel, err := startImageRun(ctx, spec, opt, req)
 	if err != nil {
 		return nil, Result{}, err
 	}
-	msgs := []Message{{Role: RoleUser, Content: req.Prompt}}
-	r, cancel := startRun(ctx, spec, opt, Request{Model: req.Model, Messages: msgs, NoStream: true}, nil)
 	defer cancel()
 	p := openai.ImageGenerateParams{Prompt: req.Prompt, Model: openai.ImageModel(req.Model)}
 	if req.N > 1 {
