@@ -153,17 +153,6 @@ func bearerClient(spec providers.Spec, secret string, opt Options) *client {
 	return newClient(spec, spec.BaseURL, opt, bearer(secret))
 }
 
-// Fetch reads a provider's daily cost and usage reports for the UTC days
-// [from, to) with an admin or management key, and its API keys.
-func Fetch(ctx context.Context, spec providers.Spec, secret string, from, to time.Time, opt Options) (Report, error) {
-	rep, err := FetchDays(ctx, spec, secret, from, to, opt)
-	if err != nil {
-		return rep, err
-	}
-	rep.Keys, err = FetchKeys(ctx, spec, secret, opt)
-	return rep, err
-}
-
 // FetchDays reads a provider's daily cost and usage reports for the UTC
 // days [from, to), without its key list: a reconcile asks for a long range
 // in pieces (each stored once complete) and for the keys once.

@@ -22,6 +22,17 @@ const (
 	fakeAnt   = "sk-ant-admin01-FAKE00000000000000test"
 )
 
+// fetch reads the reports of the UTC days [from, to) and the key list,
+// as a reconcile of those days does.
+func fetch(ctx context.Context, spec providers.Spec, secret string, from, to time.Time, opt Options) (Report, error) {
+	rep, err := FetchDays(ctx, spec, secret, from, to, opt)
+	if err != nil {
+		return rep, err
+	}
+	rep.Keys, err = FetchKeys(ctx, spec, secret, opt)
+	return rep, err
+}
+
 // fakeServer serves handlers by path and records what was asked.
 type fakeServer struct {
 	*httptest.Server
@@ -154,7 +165,7 @@ func TestOpenAIReport(t *testing.T) {
 	var groups []string
 	srv := newFake(t, openAIRoutes(t, &groups))
 	spec := providers.Spec{ID: "openai", Name: "OpenAI", BaseURL: srv.URL + "/v1"}
-	rep, err := Fetch(context.Background(), spec, fakeAdmin, dec1, dec3, Options{})
+	rep, err := fetch(context.Background(), spec, fakeAdmin, dec1, dec3, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +226,8 @@ func TestOpenAIRefusesAnOrdinaryKey(t *testing.T) {
 	if !strings.Contains(err.Error(), "not an OpenAI admin key") || strings.Contains(err.Error(), "FAKE000000000000000test") {
 		t.Fatalf("the refusal reads %q", err)
 	}
-	if _, err := Fetch(context.Background(), spec, "sk-proj-FAKE000000000000000test", dec1, dec3, Options{}); !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
-		t.Fatalf("Fetch with a wrong key: %v", err)
+	if _, err := fetch(context.Background(), spec, "sk-proj-FAKE000000000000000test", dec1, dec3, Options{}); !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
+		t.Fatalf("fetch with a wrong key: %v", err)
 	}
 }
 
@@ -241,7 +252,7 @@ func TestRateLimitWaitsForRetryAfter(t *testing.T) {
 	srv := newFake(t, routes)
 	var waits []time.Duration
 	spec := providers.Spec{ID: "openai", Name: "OpenAI", BaseURL: srv.URL + "/v1"}
-	if _, err := Fetch(context.Background(), spec, fakeAdmin, dec1, dec3, noWait(&waits)); err != nil {
+	if _, err := fetch(context.Background(), spec, fakeAdmin, dec1, dec3, noWait(&waits)); err != nil {
 		t.Fatal(err)
 	}
 	if len(waits) != 2 || waits[0] != 7*time.Second || waits[1] != 7*time.Second {
@@ -252,7 +263,7 @@ func TestRateLimitWaitsForRetryAfter(t *testing.T) {
 	waits = nil
 	opt := noWait(&waits)
 	opt.Retries = 2
-	_, err := Fetch(context.Background(), spec, fakeAdmin, dec1, dec3, opt)
+	_, err := fetch(context.Background(), spec, fakeAdmin, dec1, dec3, opt)
 	var pe *providers.Error
 	if !errors.As(err, &pe) || pe.Class != providers.ClassRateLimit || len(waits) != 2 {
 		t.Fatalf("a lasting limit: %v after %d waits", err, len(waits))
@@ -296,7 +307,7 @@ func anthropicRoutes(t *testing.T) map[string]http.HandlerFunc {
 func TestAnthropicReport(t *testing.T) {
 	srv := newFake(t, anthropicRoutes(t))
 	spec := providers.Spec{ID: "anthropic", Name: "Anthropic", BaseURL: srv.URL}
-	rep, err := Fetch(context.Background(), spec, fakeAnt, dec1, dec3, Options{})
+	rep, err := fetch(context.Background(), spec, fakeAnt, dec1, dec3, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +335,7 @@ func TestAnthropicIndividualAccount(t *testing.T) {
 	srv := newFake(t, map[string]http.HandlerFunc{"/v1/organizations/cost_report": refuse, "/v1/organizations/api_keys": refuse})
 	spec := providers.Spec{ID: "anthropic", Name: "Anthropic", BaseURL: srv.URL}
 	for name, err := range map[string]error{
-		"fetch": func() error { _, err := Fetch(context.Background(), spec, fakeAnt, dec1, dec3, Options{}); return err }(),
+		"fetch": func() error { _, err := fetch(context.Background(), spec, fakeAnt, dec1, dec3, Options{}); return err }(),
 		"check": CheckAdmin(context.Background(), spec, fakeAnt, Options{}),
 	} {
 		if err == nil || !strings.Contains(err.Error(), "not available to individual accounts") || !strings.Contains(err.Error(), "set up an organization") {
@@ -354,7 +365,7 @@ func TestOpenRouterActivityAndBalances(t *testing.T) {
 		},
 	})
 	or := providers.Spec{ID: "openrouter", Name: "OpenRouter", BaseURL: srv.URL + "/api/v1"}
-	rep, err := Fetch(context.Background(), or, "sk-or-v1-FAKEmanagement000test", dec1, dec3, Options{})
+	rep, err := fetch(context.Background(), or, "sk-or-v1-FAKEmanagement000test", dec1, dec3, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -831,22 +831,17 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 	where, args := filterWhere(f)
 	if f.After != 0 {
 		// Keyset paging: the page starts right after the anchor's place in
-		// the order, whatever the column. An anchor deleted since ends the
-		// listing.
-		var v any
-		err := s.r.QueryRowContext(ctx, `SELECT `+expr+` FROM events e WHERE e.id = ?`, f.After).Scan(&v)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
+		// the order, whatever the column, read in the same statement as the
+		// page. An anchor deleted since has no value, and ends the listing.
+		anchor, _ := orderExpr(f.Order.By, "a.")
+		at := `(SELECT ` + anchor + ` FROM events a WHERE a.id = ?)`
 		op := "<"
 		if f.Order.Asc {
 			op = ">"
 		}
 		// The first term lets SQLite range over the time index.
-		where = append(where, fmt.Sprintf("%s %s= ? AND (%s %s ? OR e.id %s ?)", expr, op, expr, op, op))
-		args = append(args, v, v, f.After)
+		where = append(where, fmt.Sprintf("%s %s= %s AND (%s %s %s OR e.id %s ?)", expr, op, at, expr, op, at, op))
+		args = append(args, f.After, f.After, f.After)
 	}
 	limit := f.Limit
 	if limit <= 0 {

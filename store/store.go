@@ -180,6 +180,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 // A -wal without a readable -shm holds changes this process cannot find
 // safely, and is refused with what to do.
 func (s *Store) openReadOnly(ctx context.Context) error {
+	// The first read, of what checkReadable needs, is where SQLite fails
+	// for want of the -wal and -shm.
+	var id, ver int64
 	open := func(a access) error {
 		db, err := sql.Open("sqlite", dsn(s.path, a))
 		if err != nil {
@@ -187,8 +190,7 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 		}
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(4)
-		var v int64
-		if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		if err := db.QueryRowContext(ctx, "SELECT application_id, user_version FROM pragma_application_id, pragma_user_version").Scan(&id, &ver); err != nil {
 			db.Close()
 			return err
 		}
@@ -209,7 +211,7 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 	if err != nil {
 		return s.explainOpenErr(err)
 	}
-	return s.checkReadable(ctx)
+	return s.checkReadable(id, ver)
 }
 
 // cannotShare says whether SQLite failed for want of the -wal and -shm
@@ -385,22 +387,18 @@ func (s *Store) inspect(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) checkReadable(ctx context.Context) error {
-	var id, ver int64
-	if err := s.r.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
-		return s.explainOpenErr(err)
-	}
-	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&ver); err != nil {
-		return s.explainOpenErr(err)
-	}
+// checkReadable refuses, for a process that only reads, a database that
+// is not byok's (application id) or not at this byok's schema version.
+func (s *Store) checkReadable(id, ver int64) error {
+	known := int64(len(migrations()))
 	if id != applicationID {
 		return fmt.Errorf("%s is not a byok database: %w", s.path, ErrNotDatabase)
 	}
-	if ver > int64(len(migrations())) {
-		return fmt.Errorf("%s has schema version %d but this byok knows only %d; upgrade byok: %w", s.path, ver, len(migrations()), ErrNewerSchema)
+	if ver > known {
+		return fmt.Errorf("%s has schema version %d but this byok knows only %d; upgrade byok: %w", s.path, ver, known, ErrNewerSchema)
 	}
-	if ver < int64(len(migrations())) {
-		return fmt.Errorf("%s has schema version %d; open it once for writing (any byok command) to upgrade it to %d: %w", s.path, ver, len(migrations()), ErrOldSchema)
+	if ver < known {
+		return fmt.Errorf("%s has schema version %d; open it once for writing (any byok command) to upgrade it to %d: %w", s.path, ver, known, ErrOldSchema)
 	}
 	return nil
 }

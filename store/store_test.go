@@ -384,6 +384,8 @@ func TestEventsFilter(t *testing.T) {
 		{"underscore is literal", Filter{Text: "o_m"}, nil},
 		{"limit", Filter{Limit: 1}, []int64{c.ID}},
 		{"after", Filter{After: c.ID}, []int64{b.ID, a.ID}},
+		{"after an event that is gone", Filter{After: c.ID + 100}, nil},
+		{"after, by cost", Filter{Order: EventOrder{By: OrderCost}, After: c.ID + 100}, nil},
 		{"no key", Filter{NoKey: true, Scope: Scope{Provider: "openai"}}, []int64{c.ID, a.ID}},
 		{"cheapest first", Filter{Order: EventOrder{By: OrderCost, Asc: true}, Limit: 2}, []int64{a.ID, b.ID}},
 		{"since", Filter{Since: at.Add(time.Minute)}, []int64{c.ID, b.ID}},

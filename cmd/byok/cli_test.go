@@ -394,6 +394,10 @@ func TestPricingCostUnits(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (usage error)", bad, r.code)
 		}
 	}
+	// An audio file that cannot be read says what to do instead.
+	if r := c.run("", "pricing", "cost", "openai/whisper-1", "--audio", filepath.Join(t.TempDir(), "missing.m4a")); r.code != 2 || !strings.Contains(r.err, "or give its length with --seconds") {
+		t.Errorf("pricing cost --audio of a missing file: exit %d, %q", r.code, r.err)
+	}
 }
 
 func TestPricingCommands(t *testing.T) {

@@ -62,10 +62,14 @@ func newTable(w io.Writer, header ...string) *table {
 // a space.
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		cells[i] = strings.NewReplacer("\n", " ", "\t", " ").Replace(safetext.Clean(c))
+		cells[i] = cellBreaks.Replace(safetext.Clean(c))
 	}
 	t.rows = append(t.rows, cells)
 }
+
+// cellBreaks turns the newlines and tabs in a cell into spaces; built once,
+// since a Replacer is safe to share and costly to build for every cell.
+var cellBreaks = strings.NewReplacer("\n", " ", "\t", " ")
 
 // flush writes the header and the rows, all in one write, and returns
 // that write's error.

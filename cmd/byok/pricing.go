@@ -525,7 +525,7 @@ func secondsFlag(s string) (int64, error) {
 func audioFileMillis(path string) (int64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0, usageErrorf("--audio: %v", err)
+		return 0, usageErrorf("--audio: %v: name an audio file byok can read, or give its length with --seconds", err)
 	}
 	d, err := audio.Duration(data)
 	if err != nil {
