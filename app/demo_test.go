@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -281,3 +282,34 @@ func openDemoHome(t *testing.T, events, days int) *App {
 	}
 	return a
 }
+
+// TestDemoReadsNoBalances: a demo home's keys are made up and its
+// providers simulated, so reading balances sends nothing anywhere and says
+// why there is none.
+func TestDemoReadsNoBalances(t *testing.T) {
+	a := openDemoHome(t, 200, 7)
+	var sent []string
+	a.httpClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = append(sent, r.URL.String())
+		return nil, errors.New("no network in this test")
+	})}
+	vs, err := a.Balances(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 {
+		t.Fatal("no provider with a balance in the demo")
+	}
+	for _, v := range vs {
+		if !errors.Is(v.Err, ErrOfflineReports) {
+			t.Errorf("%s: error %v, want the offline demo's", v.Provider, v.Err)
+		}
+	}
+	if len(sent) > 0 {
+		t.Errorf("the demo sent %q", sent)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

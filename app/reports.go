@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,24 @@ import (
 )
 
 // reportOptions are the HTTP options of every report, balance and admin
-// call.
+// call. An offline demo home's client refuses them all: its providers are
+// simulated, its keys made up, and nothing of it leaves the machine.
 func (a *App) reportOptions() reports.Options {
-	return reports.Options{HTTPClient: a.httpClient, UserAgent: "byok", Sleep: a.reportSleep}
+	client := a.httpClient
+	if a.Config.OfflineDemo {
+		client = &http.Client{Transport: offlineReports{}}
+	}
+	return reports.Options{HTTPClient: client, UserAgent: "byok", Sleep: a.reportSleep}
+}
+
+// ErrOfflineReports is why an offline demo home shows no balance or report.
+var ErrOfflineReports = errors.New("this offline demo home reads no balances or reports: its providers are simulated and nothing leaves this machine")
+
+// offlineReports is the transport of an offline demo home's report calls.
+type offlineReports struct{}
+
+func (offlineReports) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, ErrOfflineReports
 }
 
 // BalanceView is one provider's balance as `byok balance` and the Keys view
