@@ -778,6 +778,10 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	if !standIn {
 		t.Fatal("the demo home has no openai/old-laptop stand-in to test")
 	}
+	// A stand-in due for rotation is not sent to the provider's console.
+	if table := c.ok("", "--home", demo, "keys", "list"); !strings.Contains(table, "this demo keeps its stand-ins") || strings.Contains(table, "provider's console") {
+		t.Fatalf("keys list in the demo home:\n%s", table)
+	}
 	for _, k := range ks {
 		if k["provider"] == "openai" && k["label"] == "work" {
 			c.ok("", "--home", demo, "keys", "rm", fmt.Sprint(k["id"]))

@@ -367,7 +367,11 @@ func printKeys(w io.Writer, a *app.App, ks []app.KeyView) error {
 		return err
 	}
 	if due > 0 {
-		fmt.Fprintf(w, "\n%s due for rotation: create a new key in the provider's console, then `byok keys rotate ID`.\n", counted(due, "key is", "keys are"))
+		fix := "create a new key in the provider's console, then `byok keys rotate ID`"
+		if a.CheckNewSecret() != nil {
+			fix = "in a home of your own, `byok keys rotate ID` replaces the secret (this demo keeps its stand-ins)"
+		}
+		fmt.Fprintf(w, "\n%s due for rotation: %s.\n", counted(due, "key is", "keys are"), fix)
 	}
 	return nil
 }
