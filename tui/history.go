@@ -369,6 +369,10 @@ func (h *history) read(after int64) tea.Cmd {
 // loadDetail reads the event under the cursor with its text and prices.
 func (h *history) loadDetail() tea.Cmd {
 	if h.cursor >= len(h.list) {
+		// Nothing listed: the details of a request the list no longer
+		// holds do not stay on show.
+		h.detail, h.price = nil, ""
+		h.pane.SetContent("")
 		return nil
 	}
 	if h.detail != nil && h.detail.ID == h.list[h.cursor].ID {
@@ -545,6 +549,9 @@ func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		h.queryIn.SetValue("")
 		return h.Load()
 	case key.Matches(msg, k.Detail):
+		if len(h.list) == 0 {
+			return nil
+		}
 		// Wide screens show the pane already; enter moves the keys into it
 		// to scroll.
 		h.detailOpen = true
@@ -711,8 +718,8 @@ func (h *history) View() string {
 	h.pane.SetWidth(pw)
 	h.pane.SetHeight(ht - 1)
 	pane := h.pane.View()
-	if h.detail == nil {
-		pane = st.Muted.Render("…")
+	if h.detail == nil && len(h.list) > 0 {
+		pane = st.Muted.Render("…") // the details are being read
 	}
 	sep := strings.TrimSuffix(strings.Repeat(" "+st.Muted.Render("│")+" \n", ht-1), "\n")
 	return head + "\n" + joinColumns(block(table, tw, ht-1), sep, block(pane, pw, ht-1))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -233,4 +234,26 @@ func TestHistoryFilterLineWideText(t *testing.T) {
 	if !strings.Contains(head, "filter "+words) || strings.Contains(head, "·") || strings.Contains(head, "…") {
 		t.Fatalf("the filter line of %d cells holds a part of what does not fit:\n%q", ansi.StringWidth(head), head)
 	}
+}
+
+// A filter that matches nothing leaves no request's details beside the
+// empty list, and enter there opens none.
+func TestHistoryEmptyFilterDropsDetails(t *testing.T) {
+	a := testApp(t, "", true)
+	hs, h := openPage[*history](t, a, pageHistory, 120, 30)
+	if h.detail == nil {
+		t.Fatalf("the wide list shows no details:\n%s", hs.screen())
+	}
+	shown := fmt.Sprintf("#%d ", h.detail.ID)
+	hs.contains(shown)
+	hs.press("/")
+	hs.typeText("zzzz-no-such-request")
+	hs.press("enter")
+	hs.contains("No request matches the filter.")
+	hs.lacks(shown, "TOKENS", "…")
+	hs.press("enter")
+	if h.detailOpen {
+		t.Fatal("enter on an empty list opened the details")
+	}
+	hs.lacks(shown)
 }
