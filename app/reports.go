@@ -157,7 +157,13 @@ func (a *App) Balances(ctx context.Context) ([]BalanceView, error) {
 			}
 			v.KeyID, v.KeyName = k.ID, k.Name()
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case a.Config.OfflineDemo:
+			// Said here in the demo's words; the report client's refusal
+			// would reach the user as a network error.
+			err = ErrOfflineReports
+		default:
 			v.Balance, err = reports.FetchBalance(ctx, spec, secret, admin != nil, a.reportOptions())
 		}
 		v.Err = err
