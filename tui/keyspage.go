@@ -96,13 +96,24 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 			if len(bs) == 0 {
 				return noticeMsg{text: "No key can read a balance: DeepSeek's and OpenRouter's keys can, and management keys of OpenRouter and xAI"}, nil
 			}
-			var failed []string
+			// Providers that failed alike (no network, an offline demo) are
+			// named once before their shared reason.
+			var reasons []string
+			who := map[string][]string{}
 			for _, b := range bs {
 				if b.Err != nil {
-					failed = append(failed, b.Name+": "+b.Err.Error())
+					r := b.Err.Error()
+					if who[r] == nil {
+						reasons = append(reasons, r)
+					}
+					who[r] = append(who[r], b.Name)
 				}
 			}
-			if len(failed) > 0 {
+			if len(reasons) > 0 {
+				failed := make([]string, len(reasons))
+				for i, r := range reasons {
+					failed[i] = strings.Join(who[r], ", ") + ": " + r
+				}
 				return noticeMsg{}, errors.New(strings.Join(failed, "; "))
 			}
 			return noticeMsg{text: fmt.Sprintf("Read %d balance%s", len(bs), plural(len(bs)))}, nil

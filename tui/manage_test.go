@@ -527,3 +527,14 @@ func openAIAppAt(t *testing.T, url string) (*app.App, keychain.Secrets) {
 	a.SetSecrets(sec)
 	return a, sec
 }
+
+// In a demo home b reads no balance and says why once for every provider
+// that has one, not once per provider.
+func TestDemoReadsNoBalances(t *testing.T) {
+	hs, _ := openPage[*keysPage](t, demoApp(t), pageKeys, 200, 40)
+	hs.press("b")
+	hs.contains("OpenRouter, DeepSeek: this offline demo home reads no balances")
+	if got := strings.Count(hs.screen(), "reads no balances"); got != 1 {
+		t.Errorf("the reason shows %d times, want once", got)
+	}
+}
