@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,10 +67,10 @@ func printBalances(w io.Writer, bs []app.BalanceView) error {
 		}
 		rem, of := "—", ""
 		if b.HasRemaining {
-			rem = currency(b.Currency, b.Remaining.String())
+			rem = b.Format(b.Remaining)
 		}
 		if b.HasTotal {
-			of = currency(b.Currency, b.Total.String())
+			of = b.Format(b.Total)
 		}
 		note := b.Note
 		if b.Unavailable {
@@ -80,13 +79,4 @@ func printBalances(w io.Writer, bs []app.BalanceView) error {
 		t.row(b.Provider, b.KeyName, b.What, rem, of, note)
 	}
 	return t.flush()
-}
-
-// currency writes an amount formatted in dollars with its currency when it
-// is not USD ("¥70.00" reads as "70.00 CNY").
-func currency(cur, dollars string) string {
-	if cur == "" || cur == "USD" {
-		return dollars
-	}
-	return strings.Replace(dollars, "$", "", 1) + " " + cur
 }
