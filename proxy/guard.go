@@ -16,10 +16,10 @@ import (
 func CheckAddr(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		return fmt.Errorf("proxy address %q: write it as 127.0.0.1:PORT", addr)
+		return fmt.Errorf("address %q: write it as 127.0.0.1:PORT", addr)
 	}
 	if !isLoopbackName(host) {
-		return fmt.Errorf("proxy address %q: the proxy listens on loopback only (127.0.0.1 or [::1]) so that no other machine can spend your keys", addr)
+		return fmt.Errorf("address %q: byok listens on loopback only (127.0.0.1 or [::1]) so that no other machine can reach your keys or your spend", addr)
 	}
 	return nil
 }

@@ -41,8 +41,9 @@ type table struct {
 // amounts, prices, durations, percentages, ages): whichever table they
 // are in, they are right-aligned. Each such column is written with one
 // formatter throughout: whole counts with thousands separators, totals
-// in cents (money.USD.String), one request's cost to four significant
-// digits (pricing.FormatCost), prices with every digit they have.
+// as money.USD.String writes them (cents, more digits below a cent), one
+// request's cost to four significant digits (pricing.FormatCost), prices
+// with every digit they have.
 var numericColumns = map[string]bool{
 	"ID": true, "REQUESTS": true, "ERRORS": true, "UNPRICED": true,
 	"IN": true, "OUT": true, "INPUT": true, "OUTPUT": true, "CACHE READ": true, "CACHE WRITE": true,
