@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/store"
@@ -225,9 +226,9 @@ func TestNonLoopbackAddressesAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			err := proxy.CheckAddr(tt.addr)
+			err := config.CheckAddr(tt.addr)
 			if (err == nil) != tt.ok {
-				t.Errorf("CheckAddr(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
+				t.Errorf("config.CheckAddr(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
 			}
 			if !tt.ok {
 				if l, err := proxy.Listen(tt.addr); err == nil {
