@@ -592,7 +592,11 @@ func (a *App) SetDefaultKey(ctx context.Context, id int64) (store.Key, error) {
 	case k.Revoked():
 		return k, a.removedKey(k, " and cannot be the default")
 	case k.Admin:
-		return k, fmt.Errorf("%s is an admin key, which byok uses only to read %s's reports, never for requests: it cannot be the default; make one of %s's ordinary keys the default (see `byok keys list`)", k.Name(), k.Provider, k.Provider)
+		name := k.Provider
+		if spec, ok := a.Registry.Get(k.Provider); ok {
+			name = spec.Name
+		}
+		return k, fmt.Errorf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests, so it cannot be the default; make one of %s's other keys the default (see `byok keys list`)", k.Name(), name, name)
 	}
 	// The store checks again, in its transaction, for a key removed since.
 	if err := a.db.SetDefaultKey(ctx, id); err != nil {
