@@ -24,7 +24,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/providers"
 )
 
@@ -533,20 +532,6 @@ func count(r gjson.Result) int64 {
 		return 0
 	}
 	return max(r.Int(), 0)
-}
-
-// usdOf reads a dollar amount written as a JSON number (which may be in
-// exponent form, 1.5e-05) exactly, to the nearest nano-dollar; a negative
-// amount is 0.
-func usdOf(r gjson.Result) (money.USD, bool) {
-	if r.Type != gjson.Number || len(r.Raw) > 64 {
-		return 0, false
-	}
-	v, err := money.ParseDecimal(r.Raw, 0)
-	if err != nil {
-		return 0, false
-	}
-	return max(v, 0), true
 }
 
 // ProviderOf returns byok's provider for a model an agent names, or def

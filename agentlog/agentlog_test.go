@@ -7,10 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/byokhq/byok/agentlog/agentlogtest"
-	"github.com/byokhq/byok/money"
 	"github.com/byokhq/byok/providers"
 )
 
@@ -239,20 +236,6 @@ func TestCodexSubAgentReadInPieces(t *testing.T) {
 		t.Fatalf("after the rest: %+v", res.Records)
 	}
 }
-
-func TestUSDOf(t *testing.T) {
-	for _, c := range []struct {
-		raw  string
-		want money.USD
-	}{{"0.03375", 33_750_000}, {"1.5e-05", 15_000}, {"0", 0}, {"2.0000000004", 2_000_000_000}, {"2.0000000005", 2_000_000_001}} {
-		got, ok := usdOf(gjsonNumber(c.raw))
-		if !ok || got != c.want {
-			t.Errorf("%s: %d %v, want %d", c.raw, got, ok, c.want)
-		}
-	}
-}
-
-func gjsonNumber(raw string) gjson.Result { return gjson.Parse(raw) }
 
 func TestGeminiCLI(t *testing.T) {
 	root := filepath.Join(agentlogtest.Copy(t, "gemini"), "tmp")

@@ -138,7 +138,7 @@ func (r *claudeReader) line(b []byte, at int64) string {
 		}
 		u.CacheWrite5m, u.CacheWrite1h = written-w1, w1
 	}
-	if c, ok := usdOf(cost); ok {
+	if c, ok := providers.USDOf(cost); ok {
 		u.ReportedCost, u.CostReported = c, true
 	}
 	rec := Record{Source: ClaudeCode, Time: t, Session: sessionID.Str, Model: model.Str, Usage: u,

@@ -93,7 +93,7 @@ func openCodeMessage(id, session, data string) (Record, string, bool) {
 	if created.Type != gjson.Number {
 		return Record{}, "an assistant message without time.created", false
 	}
-	if c, ok := usdOf(m.Get("cost")); ok && c > 0 {
+	if c, ok := providers.USDOf(m.Get("cost")); ok && c > 0 {
 		u.ReportedCost, u.CostReported = c, true
 	}
 	if provider == "" {

@@ -26,10 +26,12 @@ const (
 // Evaluate runs after an event for t is recorded and stores the alerts it
 // triggers, returning only those this call added:
 //
-//   - a threshold alert for every threshold the period's spend has reached,
-//     for every budget covering t: each fires once per budget, period
-//     (PeriodKey) and threshold, so one request crossing 50 % and 80 % at
-//     once fires both;
+//   - a threshold alert for the highest threshold the period's spend has
+//     reached, for every budget covering t, once per budget, period
+//     (PeriodKey) and threshold: one request crossing 50 % and 80 % at once
+//     raises the 80 % alert alone, and the 50 % one is not raised later
+//     unless the spend is found back below 80 % (a lower reported cost, a
+//     raised limit, or processes whose evaluations interleave);
 //   - a forecast alert, once per budget and period, when the projected
 //     end-of-period spend (see forecast.go) exceeds the limit while the
 //     spend has not reached it yet;
@@ -59,8 +61,7 @@ func (e *Engine) Evaluate(ctx context.Context, t Target) ([]store.Alert, error) 
 	}
 	for _, st := range sts {
 		// One alert per crossing: a budget that passed 50 and 80 % at once
-		// (or was set at 88 %) raises the 80 % alert alone, and a lower
-		// threshold is never raised after a higher one.
+		// (or was set at 88 %) raises the 80 % alert alone.
 		top := 0
 		for _, th := range st.Budget.Thresholds {
 			if th > top && atLeastPercent(st.Spent, st.Budget.Limit, th) {
@@ -94,34 +95,6 @@ func (e *Engine) Evaluate(ctx context.Context, t Target) ([]store.Alert, error) 
 		}
 	}
 	return out, nil
-}
-
-// Announced is what to tell the user of the alerts one evaluation raised:
-// all of them but the threshold alerts a higher threshold of the same
-// budget and period raised alongside. A request that takes a budget from
-// 40 % to 120 % stores the 50, 80 and 100 % alerts (so none fires later in
-// the period) but is announced once, at 100 %, on the screen, the desktop
-// and to the alert command.
-func Announced(alerts []store.Alert) []store.Alert {
-	type period struct {
-		budget int64
-		key    string
-	}
-	top := map[period]int{}
-	for _, a := range alerts {
-		if a.Kind == store.AlertThreshold {
-			p := period{a.BudgetID, a.PeriodKey}
-			top[p] = max(top[p], a.Threshold)
-		}
-	}
-	out := make([]store.Alert, 0, len(alerts))
-	for _, a := range alerts {
-		if a.Kind == store.AlertThreshold && a.Threshold < top[period{a.BudgetID, a.PeriodKey}] {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 func thresholdMessage(st Status, th int) string {

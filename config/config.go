@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"maps"
 	"math"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -388,7 +387,7 @@ func (c *Config) check(name string, b []byte) error {
 	if c.RotateAfterDays < 0 {
 		errs = append(errs, bad(toml.Key{"rotate_after_days"}, "rotate_after_days must be 0 (never remind) or more, not %d", c.RotateAfterDays))
 	}
-	if err := checkLoopback("proxy", c.Proxy.Addr, "the proxy", bad); err != nil {
+	if err := checkListen("proxy", c.Proxy.Addr, bad); err != nil {
 		errs = append(errs, err)
 	}
 	for _, w := range c.Import.Watch {
@@ -409,7 +408,7 @@ func (c *Config) check(name string, b []byte) error {
 		c.Reconcile.every = d
 	}
 	errs = append(errs, c.checkExport(bad)...)
-	if err := checkLoopback("serve", c.Serve.Addr, "byok serve", bad); err != nil {
+	if err := checkListen("serve", c.Serve.Addr, bad); err != nil {
 		errs = append(errs, err)
 	}
 	ids := slices.Sorted(maps.Keys(c.Providers))
@@ -452,19 +451,11 @@ func (c *Config) Markup(provider string) int64 {
 	return c.Providers[provider].MarkupBP()
 }
 
-// checkLoopback checks the addr of a [table] that listens (proxy, serve):
-// a loopback host and a port, for who (the program listening) to listen on.
-func checkLoopback(table, addr, who string, bad func(toml.Key, string, ...any) error) error {
-	key := toml.Key{table, "addr"}
-	host, port, err := net.SplitHostPort(addr)
-	switch {
-	case err != nil || port == "":
-		return bad(key, "%s addr %q: write it as 127.0.0.1:PORT", table, addr)
-	case host != "localhost" && !isLoopbackIP(host):
-		return bad(key, "%s addr %q: %s listens on loopback only (127.0.0.1 or ::1)", table, addr, who)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return bad(key, "%s addr %q: the port must be a number from 1 to 65535", table, addr)
+// checkListen checks the addr of a [table] that listens (proxy, serve) by
+// the rule the servers apply (see CheckAddr).
+func checkListen(table, addr string, bad func(toml.Key, string, ...any) error) error {
+	if why := addrProblem(addr); why != "" {
+		return bad(toml.Key{table, "addr"}, "%s addr %q: %s", table, addr, why)
 	}
 	return nil
 }
@@ -473,11 +464,6 @@ func checkLoopback(table, addr, who string, bad func(toml.Key, string, ...any) e
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func isLoopbackIP(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkExport validates [export.otlp]: a usable endpoint, header values

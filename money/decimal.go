@@ -14,8 +14,8 @@ var (
 	errOutOfRange = errors.New("number too large")
 )
 
-// maxExponent bounds the exponent of a number so that absurd inputs such as
-// "1e999999999" fail fast instead of building huge digit strings.
+// maxExponent, with the length of the text, bounds the exponent ScaleDecimal
+// works with (see there); it is far past any scale it is called with.
 const maxExponent = 400
 
 // ScaleDecimal reads the decimal text s (JSON number syntax, exponent
@@ -50,10 +50,15 @@ func ScaleDecimal(s string, scale int) (v int64, exact bool, err error) {
 			return 0, false, errNotNumber
 		}
 		e, perr := strconv.Atoi(expText)
-		if perr != nil || e > maxExponent || e < -maxExponent {
+		if perr != nil && !errors.Is(perr, strconv.ErrRange) {
 			return 0, false, errNotNumber
 		}
-		exp = e
+		// Past maxExponent plus the text's length, an exponent leaves every
+		// digit far above an int64 or far below the unit, as it does at
+		// that bound: clamping it there ("1e999" is too large, "1e-999"
+		// rounds to 0) keeps the arithmetic below from overflowing.
+		limit := maxExponent + len(s)
+		exp = max(-limit, min(e, limit))
 	}
 	digits := strings.TrimLeft(whole+frac, "0")
 	shift := exp - len(frac) + scale

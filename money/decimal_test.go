@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,14 @@ func TestScaleDecimal(t *testing.T) {
 		{"1e-30", 12, 0, false, false},
 		{"-2e-06", 12, -2_000_000, true, false},
 		{"1e300", 12, 0, false, true},
+		{"1e999", 0, 0, false, true},
+		{"1e99999999999999999999", 0, 0, false, true},
+		{"1e-999", 0, 0, false, false},
+		{"1e-99999999999999999999", 12, 0, false, false},
+		{"0e999", 0, 0, true, false},
+		// A long mantissa and a far exponent meet in the middle.
+		{"0." + strings.Repeat("0", 500) + "15e502", 0, 15, true, false},
+		{"1e5x", 0, 0, false, true},
 		{"NaN", 12, 0, false, true},
 		{"", 12, 0, false, true},
 		{"1e", 12, 0, false, true},

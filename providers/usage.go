@@ -97,11 +97,16 @@ func splitPrompt(prompt, cached, written int64) (input, read, write int64) {
 	return prompt - read - write, read, write
 }
 
-// usdOf reads a dollar amount from a JSON number (or decimal string)
-// exactly, to the nearest nano-dollar; negative amounts become 0, and an
-// amount past money.MaxAmount is capped there (a million dollars for one
-// request is not real).
-func usdOf(r gjson.Result) (money.USD, bool) {
+// USDOf reads a dollar amount that a provider's reply or an agent's log
+// reports (a JSON number, exponent form such as 1.5e-05 included, or a
+// string holding one) exactly, to the nearest nano-dollar. It is false for
+// anything else: null, a word, text longer than any amount is written
+// (64 characters). An amount below zero is 0: no request pays the user
+// back. One past money.MaxAmount, however large, is capped there, as
+// pricing caps every cost: the request stays a reported outlier that
+// budgets see, rather than a large amount counting as money.MaxAmount and
+// a larger one as whatever its tokens would have cost.
+func USDOf(r gjson.Result) (money.USD, bool) {
 	s, ok := numberText(r)
 	if !ok || len(s) > 64 {
 		return 0, false
@@ -171,7 +176,7 @@ func chatUsage(u gjson.Result, sem Semantics) Usage {
 	// other models bill one request fee (usage.cost.request_cost) for the
 	// search behind every request, which the catalog prices per search.
 	out.WebSearches = count(u.Get("num_search_queries"))
-	if fee, ok := usdOf(u.Get("cost.request_cost")); ok && fee > 0 && out.WebSearches == 0 {
+	if fee, ok := USDOf(u.Get("cost.request_cost")); ok && fee > 0 && out.WebSearches == 0 {
 		out.WebSearches = 1
 	}
 	out.ReportedCost, out.CostReported = reportedCost(u)
@@ -191,18 +196,18 @@ func reportedCost(u gjson.Result) (money.USD, bool) {
 		// Perplexity streams a zero-cost skeleton on every chunk before
 		// the terminal one, which alone carries request_cost: a stream cut
 		// before it has no reported cost.
-		total, ok := usdOf(c.Get("total_cost"))
+		total, ok := USDOf(c.Get("total_cost"))
 		if !ok || (total == 0 && !present(c.Get("request_cost"))) {
 			return 0, false
 		}
 		return total, true
 	}
-	cost, ok := usdOf(c)
+	cost, ok := USDOf(c)
 	if !ok {
 		return 0, false
 	}
 	if u.Get("is_byok").Bool() {
-		if up, ok := usdOf(u.Get("cost_details.upstream_inference_cost")); ok {
+		if up, ok := USDOf(u.Get("cost_details.upstream_inference_cost")); ok {
 			cost += up
 		}
 	}

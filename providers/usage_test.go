@@ -120,6 +120,60 @@ func TestCount(t *testing.T) {
 	}
 }
 
+// TestUSDOf: a reported dollar amount, as providers' replies and agents'
+// logs write it, read exactly and kept within $0 to money.MaxAmount.
+func TestUSDOf(t *testing.T) {
+	const most = money.MaxAmount
+	long := "0." + strings.Repeat("0", 70) + "1"
+	tests := []struct {
+		name, json string
+		want       money.USD
+		ok         bool
+	}{
+		{"Claude Code costUSD", `{"n":0.03375}`, 33_750_000, true},
+		{"exponent", `{"n":1.5e-05}`, 15_000, true},
+		{"upper-case exponent", `{"n":9.5E-4}`, 950_000, true},
+		{"zero", `{"n":0}`, 0, true},
+		{"below half a nano-dollar", `{"n":2.0000000004}`, 2_000_000_000, true},
+		{"half a nano-dollar rounds up", `{"n":2.0000000005}`, 2_000_000_001, true},
+		{"string amount", `{"n":"0.0123"}`, 12_300_000, true},
+		{"string with spaces", `{"n":" 4.5 "}`, 4_500_000_000, true},
+		{"negative is zero", `{"n":-1}`, 0, true},
+		{"negative zero", `{"n":-0.0}`, 0, true},
+		{"negative string", `{"n":"-5"}`, 0, true},
+		{"negative past nine billion", `{"n":-1e30}`, 0, true},
+		{"negative past any exponent", `{"n":-1e999}`, 0, true},
+		{"tinier than a nano-dollar", `{"n":1e-999}`, 0, true},
+		{"the largest amount", `{"n":1000000}`, most, true},
+		{"a nano-dollar past it", `{"n":1000000.000000001}`, most, true},
+		{"billions", `{"n":5e9}`, most, true},
+		{"past nine billion", `{"n":1e30}`, most, true},
+		{"past any exponent", `{"n":1e999}`, most, true},
+		{"huge string", `{"n":"99999999999999999999999"}`, most, true},
+		{"longer than any amount", `{"n":` + long + `}`, 0, false},
+		{"null", `{"n":null}`, 0, false},
+		{"missing", `{}`, 0, false},
+		{"word", `{"n":"free"}`, 0, false},
+		{"NaN string", `{"n":"NaN"}`, 0, false},
+		{"hex string", `{"n":"0x10"}`, 0, false},
+		{"empty string", `{"n":""}`, 0, false},
+		{"bool", `{"n":true}`, 0, false},
+		{"object", `{"n":{"total_cost":1}}`, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, ok := parseJSON([]byte(tt.json))
+			if !ok {
+				t.Fatalf("test JSON %s does not parse", tt.json)
+			}
+			got, ok := USDOf(doc.Get("n"))
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("USDOf(%s) = %d, %v; want %d, %v", doc.Get("n").Raw, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
 // checkUsage asserts the invariants every conversion keeps whatever the
 // input: no negative count, reasoning within output, no count above the cap.
 func checkUsage(t *testing.T, u Usage, data []byte) {

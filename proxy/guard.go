@@ -8,34 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/byokhq/byok/config"
 )
-
-// CheckAddr accepts only a loopback listen address with a port:
-// 127.0.0.1:PORT (any 127.0.0.0/8 address), [::1]:PORT or localhost:PORT.
-// Anything reachable from another machine is refused.
-func CheckAddr(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "" {
-		return fmt.Errorf("address %q: write it as 127.0.0.1:PORT", addr)
-	}
-	if !isLoopbackName(host) {
-		return fmt.Errorf("address %q: byok listens on loopback only (127.0.0.1 or [::1]) so that no other machine can reach your keys or your spend", addr)
-	}
-	return nil
-}
-
-// isLoopbackName reports whether host (without port or brackets) names the
-// loopback interface: "localhost", a 127.0.0.0/8 address, or ::1.
-func isLoopbackName(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	if strings.Contains(host, "%") { // zone identifiers are not loopback names
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // errForbidden is wrapped by every browser-safety refusal.
 var errForbidden = errors.New("forbidden")
@@ -96,7 +71,7 @@ func checkHost(host, port string) error {
 		}
 		h, p = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port
 	}
-	if p != port || port == "" || !isLoopbackName(h) {
+	if p != port || port == "" || !config.IsLoopbackName(h) {
 		return fmt.Errorf("%w: Host %q is not this proxy (want 127.0.0.1:%s or localhost:%s)", errForbidden, host, port, port)
 	}
 	return nil
@@ -109,7 +84,7 @@ func checkOrigin(origin string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return fmt.Errorf("%w: Origin %q is not a local page; the proxy serves local tools, not web pages", errForbidden, origin)
 	}
-	if !isLoopbackName(u.Hostname()) {
+	if !config.IsLoopbackName(u.Hostname()) {
 		return fmt.Errorf("%w: Origin %q is a cross-site page; the proxy serves local tools, not web pages", errForbidden, origin)
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/config"
 	"github.com/byokhq/byok/store"
 )
 
@@ -120,8 +121,8 @@ func New(a *app.App, o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = a.Config.Proxy.Addr
 	}
-	if err := CheckAddr(o.Addr); err != nil {
-		return nil, err
+	if err := config.CheckAddr(o.Addr); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = int64(a.Config.Proxy.MaxBodyMB) << 20
@@ -243,8 +244,8 @@ func (u *upstreamTransport) CloseIdleConnections() {
 // Listen opens a TCP listener on addr after checking that addr is a
 // loopback address.
 func Listen(addr string) (net.Listener, error) {
-	if err := CheckAddr(addr); err != nil {
-		return nil, err
+	if err := config.CheckAddr(addr); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -60,19 +60,26 @@ func startUpkeep(s *Store) (*upkeep, error) {
 
 // askFold asks for the waiting events up to id to be folded, unless a fold
 // is asked for already: that one, or the next Record after it, covers them.
-func (u *upkeep) askFold(id int64) {
-	u.pending.Add(1)
+func (u *upkeep) askFold(id int64) { ask(&u.pending, u.folds, id) }
+
+// ask hands req to the upkeep goroutine on ch, which has room for one
+// request, and counts it in pending until the goroutine has done it. When
+// ch holds a request already, req is dropped rather than waited for: the
+// callers say why the waiting request, or the next one, covers it.
+func ask[T any](pending *sync.WaitGroup, ch chan<- T, req T) {
+	pending.Add(1)
 	select {
-	case u.folds <- id:
+	case ch <- req:
 	default:
-		u.pending.Done()
+		pending.Done()
 	}
 }
 
 // committed counts a commit of the store's and asks for a checkpoint after
 // the first (what earlier processes left in the log: one that was killed
-// never checkpointed as it closed) and every checkpointEvery-th. A store
-// that only reads checkpoints nothing; a read-only one has no upkeep.
+// never checkpointed as it closed) and every checkpointEvery-th, unless one
+// is asked for already: it copies this commit too. A store that only reads
+// checkpoints nothing; a read-only one has no upkeep.
 func (u *upkeep) committed() {
 	if u == nil {
 		return
@@ -80,12 +87,7 @@ func (u *upkeep) committed() {
 	if n := u.commits.Add(1); n != 1 && n%checkpointEvery != 0 {
 		return
 	}
-	u.pending.Add(1)
-	select {
-	case u.ckpt <- struct{}{}:
-	default:
-		u.pending.Done()
-	}
+	ask(&u.pending, u.ckpt, struct{}{})
 }
 
 func (u *upkeep) run() {

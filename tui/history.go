@@ -44,9 +44,9 @@ type history struct {
 	more    bool  // a further page may exist
 	keepID  int64 // the request the cursor stays on through a reload, if listed
 	// sums are the figures of every request the filter selects (not only
-	// those loaded), for the header; sumsID is the read they wait for.
-	sums   *store.Totals
-	sumsID int
+	// those loaded), for the header; sumsReq is their read.
+	sums    *store.Totals
+	sumsReq request
 	// back is where esc returns to when a drill-down opened the list, with
 	// the filter the list had before; nil when the list was opened as a tab.
 	back *historyBack
@@ -97,9 +97,8 @@ type filterTickMsg struct{ typed int }
 // sumsMsg carries the totals of a filter.
 type sumsMsg struct {
 	result
-	query string
-	sums  store.Totals
-	err   error
+	sums store.Totals
+	err  error
 }
 
 type eventDetailMsg struct {
@@ -299,20 +298,18 @@ func (h *history) apply() tea.Cmd {
 }
 
 // readSums sums every request the filter selects; without a filter the
-// header has none to show.
+// header has none to show. A filter that does not parse reads nothing
+// (the list's read says why).
 func (h *history) readSums() tea.Cmd {
-	h.sumsID = h.c.nextID()
-	if h.query == "" {
-		h.sums = nil
-		return nil
-	}
 	f, keyName, err := parseFilter(h.query, h.c.app.ParseTime)
-	if err != nil {
+	if h.query == "" || err != nil {
+		h.sums = nil
+		h.sumsReq.drop()
 		return nil
 	}
-	id, ctx, a, q := h.sumsID, h.c.ctx, h.c.app, h.query
+	r, ctx, a := h.sumsReq.start(h.c, pageHistory), h.c.ctx, h.c.app
 	return func() tea.Msg {
-		msg := sumsMsg{result: result{pageHistory, id}, query: q}
+		msg := sumsMsg{result: r}
 		if f, msg.err = withKey(ctx, a, f, keyName); msg.err == nil {
 			msg.sums, msg.err = a.Store.EventTotals(ctx, f)
 		}
@@ -410,13 +407,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			h.failed = ""
 		}
 		if msg.err != nil {
-			if h.queryIn.Focused() {
-				// A key not known yet, say, while it is being typed:
-				// the list keeps what it shows.
-				h.problem, h.failed = msg.err.Error(), h.query
-				return nil
-			}
-			return failure(msg.err)
+			return h.readFailed(msg.err)
 		}
 		if !msg.more {
 			h.cursor, h.offset = 0, 0
@@ -433,13 +424,14 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case sumsMsg:
-		if msg.id != h.sumsID || msg.query != h.query {
+		if !h.sumsReq.answered(msg.result) {
 			return nil
 		}
 		h.sums = nil
-		if msg.err == nil {
-			h.sums = &msg.sums
+		if msg.err != nil {
+			return h.readFailed(msg.err)
 		}
+		h.sums = &msg.sums
 		return nil
 	case eventDetailMsg:
 		if cmd, ok := h.detailReq.take(msg.result, msg.err); !ok {
@@ -483,6 +475,17 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	return toField(&h.queryIn, msg)
+}
+
+// readFailed reports a failed read of the list or of its sums: while the
+// filter is typed (a key not known yet, say) quietly beside it, the list
+// keeping what it shows; else in the notice.
+func (h *history) readFailed(err error) tea.Cmd {
+	if h.queryIn.Focused() {
+		h.problem, h.failed = err.Error(), h.query
+		return nil
+	}
+	return failure(err)
 }
 
 func (h *history) key(msg tea.KeyPressMsg) tea.Cmd {

@@ -257,3 +257,29 @@ func TestHistoryEmptyFilterDropsDetails(t *testing.T) {
 	}
 	hs.lacks(shown)
 }
+
+// A failed read of the filter's sums is reported as a failed read of the
+// list is: in the notice, the header showing no sums, rather than the
+// figures going missing unsaid. The database goes away after the list
+// was read and before its sums are read again.
+func TestHistorySumsReadFailureIsReported(t *testing.T) {
+	a := testApp(t, "", true)
+	hs, h := openPage[*history](t, a, pageHistory, 100, 30)
+	hs.press("/")
+	hs.typeText("status:ok")
+	hs.press("enter")
+	if h.sums == nil || hs.m.notice != "" {
+		t.Fatalf("status:ok: sums %v, notice %q", h.sums, hs.m.notice)
+	}
+	hs.contains("filter status:ok", "requests, ")
+
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	hs.drive(h.readSums())
+	if h.sums != nil || hs.m.noticeKind != noticeError || !strings.Contains(hs.m.notice, "sum events") {
+		t.Fatalf("after a failed read of the sums: sums %v, notice %q (kind %d)", h.sums, hs.m.notice, hs.m.noticeKind)
+	}
+	hs.contains("✗ sum events")
+	hs.lacks("requests, ")
+}

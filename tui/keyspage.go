@@ -25,10 +25,20 @@ type keysPage struct {
 	c       *common
 	keys    keysPageKeys
 	working string // a test or removal in flight
+	// rotateReq is the check r makes before the rotate form opens.
+	rotateReq request
 }
 
 // addKeyMsg opens the add form (from the onboarding screen).
 type addKeyMsg struct{}
+
+// rotateCheckedMsg answers r: the key to rotate, as app.KeyToRotate read
+// it, or why it cannot take a new secret.
+type rotateCheckedMsg struct {
+	result
+	key store.Key
+	err error
+}
 
 func newKeysPage(c *common) *keysPage {
 	p := &keysPage{loader: newLoader[app.KeyView](pageKeys).withDialogWrites().withFilter("filter keys, e.g. openai rejected", keyRowText), c: c, keys: newKeysPageKeys()}
@@ -60,7 +70,7 @@ func keyRowText(k app.KeyView) string {
 }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keysFor(p.keys) }
-func (p *keysPage) Busy() bool        { return p.loading || p.working != "" }
+func (p *keysPage) Busy() bool        { return p.loading || p.working != "" || p.rotateReq.busy }
 
 func (p *keysPage) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
@@ -68,11 +78,18 @@ func (p *keysPage) Load() tea.Cmd {
 }
 
 func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
-	if done, ok := msg.(doneMsg); ok && done.id == p.workID {
-		p.working = "" // the test or removal has ended
-	}
-	if _, ok := msg.(addKeyMsg); ok {
+	switch msg := msg.(type) {
+	case doneMsg:
+		if msg.id == p.workID {
+			p.working = "" // the test or removal has ended
+		}
+	case addKeyMsg:
 		return p.openAdd()
+	case rotateCheckedMsg:
+		if cmd, ok := p.rotateReq.take(msg.result, msg.err); !ok {
+			return cmd
+		}
+		return openDialog(p.rotateForm(msg.key))
 	}
 	return p.update(msg, p.Load)
 }
@@ -141,16 +158,18 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 			return k, testFailure(err)
 		})
 	case key.Matches(msg, k.Rotate):
-		if sel.Source == store.KeyEnv {
-			return failure(fmt.Errorf("%s comes from the environment: change the variable instead", sel.Name()))
-		}
-		if sel.Revoked() {
-			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
-		}
+		// RotateKey's checks, in its order, refuse a home that takes no
+		// new secret (a demo's, where advice to add a key instead would be
+		// refused too), then a key that cannot take one (an environment
+		// variable's, a removed one), before the form asks for a secret.
 		if err := a.CheckNewSecret(); err != nil {
 			return failure(newSecretRefused(err))
 		}
-		return openDialog(p.rotateForm(sel))
+		r := p.rotateReq.start(p.c, pageKeys)
+		return func() tea.Msg {
+			k, err := a.KeyToRotate(ctx, sel.ID)
+			return rotateCheckedMsg{result: r, key: k, err: err}
+		}
 	case key.Matches(msg, k.Revoke):
 		if sel.Revoked() {
 			return nil
@@ -291,7 +310,7 @@ func (p *keysPage) addForm() dialog {
 	})
 }
 
-func (p *keysPage) rotateForm(k app.KeyView) dialog {
+func (p *keysPage) rotateForm(k store.Key) dialog {
 	v := &struct {
 		secret   string
 		validate bool

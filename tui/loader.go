@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -9,13 +10,19 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// loader is the state every list page shares: the list, its cursor and
-// scroll, the request it waits for and the write it has in flight. Pages
-// embed it; it starts loads and writes as commands and drops the results
-// of requests superseded since, in one place.
+// loader is the state every list page shares: the rows, the list shown of
+// them, its cursor and scroll, the request it waits for and the write it
+// has in flight. Pages embed it; it starts loads and writes as commands
+// and drops the results of requests superseded since, in one place.
 type loader[T any] struct {
-	page    pageID
+	page pageID
+	// rows are the items as loaded, in the order loaded; list is what the
+	// page shows of them, the rows the filter lets through in the sort's
+	// order, and at maps list's rows to rows'. arrange alone makes list
+	// and at, whenever the rows, the filter or the sort change.
+	rows    []T
 	list    []T
+	at      []int
 	cursor  int
 	offset  int // the first row shown
 	rowsTop int // the body line of the first row, for clicks
@@ -27,20 +34,14 @@ type loader[T any] struct {
 	// open, working, until the write ends (see withDialogWrites).
 	dialogWrites bool
 
-	// sort orders list; natural is the rows the filter lets through, in
-	// the order they were loaded, and perm maps list's rows to natural's.
-	sort    sorter[T]
-	natural []T
-	perm    []int
+	// sort orders list.
+	sort sorter[T]
 
 	// filter narrows the list as one types after /; rowText gives the
 	// text of a row's visible columns, and is nil on a page without a
-	// filter. unfiltered is the list as loaded, before the filter, and
-	// shown maps natural's rows to unfiltered's.
-	filter     textinput.Model
-	rowText    func(T) string
-	unfiltered []T
-	shown      []int
+	// filter.
+	filter  textinput.Model
+	rowText func(T) string
 }
 
 // loadedMsg carries the items of a list page's load.
@@ -101,34 +102,38 @@ func (l *loader[T]) filtered() bool {
 // setRows lists items, loaded anew, through the filter in the sort's
 // order; the cursor keeps its place.
 func (l *loader[T]) setRows(items []T) {
-	l.unfiltered = items
-	l.refilter(false)
+	l.rows = items
+	l.arrange(false)
 }
 
-// refilter lists the rows the filter matches. With keep, the cursor stays
-// on the row it was on while that row still matches.
-func (l *loader[T]) refilter(keep bool) {
-	at := -1
-	if keep && l.cursor < len(l.perm) && l.perm[l.cursor] < len(l.shown) {
-		at = l.shown[l.perm[l.cursor]]
+// arrange lists the rows the filter lets through, in the sort's order.
+// With keep, the cursor stays on the row it was on while that row is
+// listed; else it keeps its place.
+func (l *loader[T]) arrange(keep bool) {
+	was := -1
+	if keep && l.cursor < len(l.at) {
+		was = l.at[l.cursor]
 	}
 	var words []string
 	if l.rowText != nil {
 		words = strings.Fields(strings.ToLower(l.filter.Value()))
 	}
-	l.natural, l.shown = l.natural[:0:0], l.shown[:0:0]
-	for i, it := range l.unfiltered {
+	matched := make([]T, 0, len(l.rows))
+	from := make([]int, 0, len(l.rows))
+	for i, it := range l.rows {
 		if matchWords(words, l.rowText, it) {
-			l.natural = append(l.natural, it)
-			l.shown = append(l.shown, i)
+			matched = append(matched, it)
+			from = append(from, i)
 		}
 	}
-	l.arrange(false)
+	order := l.sort.order(matched)
+	l.list, l.at = make([]T, len(order)), make([]int, len(order))
+	for i, j := range order {
+		l.list[i], l.at[i] = matched[j], from[j]
+	}
 	l.cursor = min(l.cursor, max(len(l.list)-1, 0))
-	for i, j := range l.perm {
-		if l.shown[j] == at {
-			l.cursor = i
-		}
+	if i := slices.Index(l.at, was); i >= 0 {
+		l.cursor = i
 	}
 }
 
@@ -160,7 +165,7 @@ func (l *loader[T]) filterKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if l.filter.Focused() {
 		cmd, changed := typeFilter(&l.filter, msg)
 		if changed {
-			l.refilter(true)
+			l.arrange(true)
 		}
 		return cmd, true
 	}
@@ -182,7 +187,7 @@ func (l *loader[T]) clearFilter() bool {
 		return false
 	}
 	l.filter.SetValue("")
-	l.refilter(true)
+	l.arrange(true)
 	return true
 }
 
@@ -195,7 +200,7 @@ func (l *loader[T]) filterHead(st *styles, title, line, rows string) string {
 		return l.filter.View()
 	case l.filtered():
 		return st.Title.Render(title) + "  " + st.Key.Render("filter ") + l.filter.Value() +
-			st.Muted.Render(fmt.Sprintf("  %d of %d %s · esc clears", len(l.list), len(l.unfiltered), rows))
+			st.Muted.Render(fmt.Sprintf("  %d of %d %s · esc clears", len(l.list), len(l.rows), rows))
 	}
 	return st.Title.Render(title) + st.Muted.Render(line)
 }
@@ -208,7 +213,7 @@ func (l *loader[T]) noRows(st *styles, noun, none string) []string {
 	switch {
 	case l.err != nil:
 		return []string{st.Over.Render(l.err.Error())}
-	case len(l.unfiltered) > 0:
+	case len(l.rows) > 0:
 		return []string{st.Muted.Render("No " + noun + " matches the filter.")}
 	case !l.loading:
 		return []string{none}
@@ -250,28 +255,11 @@ func (l *loader[T]) loaded(msg loadedMsg[T]) bool {
 	switch {
 	case msg.err != nil:
 	case msg.more:
-		l.setRows(append(l.unfiltered, msg.items...))
+		l.setRows(append(l.rows, msg.items...))
 	default:
 		l.setRows(msg.items)
 	}
 	return true
-}
-
-// arrange lays list out in the sort's order. With keep, the cursor stays
-// on the item it was on.
-func (l *loader[T]) arrange(keep bool) {
-	at := -1
-	if keep && l.cursor < len(l.perm) {
-		at = l.perm[l.cursor]
-	}
-	l.perm = l.sort.order(l.natural)
-	l.list = make([]T, len(l.perm))
-	for i, j := range l.perm {
-		l.list[i] = l.natural[j]
-		if j == at {
-			l.cursor = i
-		}
-	}
 }
 
 // sortKey applies s or S to the list, reporting whether msg was one.
@@ -286,11 +274,11 @@ func (l *loader[T]) sortKey(msg tea.KeyPressMsg, k sortKeys) bool {
 // last returns the last item in the order loaded (the oldest of a list
 // read newest first), whatever the sort.
 func (l *loader[T]) last() (T, bool) {
-	if len(l.unfiltered) == 0 {
+	if len(l.rows) == 0 {
 		var zero T
 		return zero, false
 	}
-	return l.unfiltered[len(l.unfiltered)-1], true
+	return l.rows[len(l.rows)-1], true
 }
 
 // work runs a write in a command; its doneMsg supersedes any earlier

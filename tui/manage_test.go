@@ -479,7 +479,8 @@ func demoApp(t *testing.T) *app.App {
 
 // In a demo home the rejected stand-in key is explained as the demo's, with
 // what to try instead; nothing offers a rotation the demo refuses, and the
-// add and rotate forms do not open to lose what would be typed in them.
+// add and rotate forms do not open to lose what would be typed in them,
+// nor does a removed key send the user to add one.
 func TestDemoKeyAdvice(t *testing.T) {
 	a := demoApp(t)
 	hs, p := openPage[*keysPage](t, a, pageKeys, 120, 40)
@@ -506,6 +507,18 @@ func TestDemoKeyAdvice(t *testing.T) {
 	hs.press("t")
 	hs.contains("rejected the stored key openai/old-laptop", "stands for a revoked key", "Press t on another key", "openai/work")
 	hs.lacks("press r to put", "keys rotate")
+
+	// Once removed, the key is still refused as the demo's: advice to
+	// add a key in its place would be refused too.
+	hs.press("d", "y")
+	hs.contains("openai/old-laptop revoked")
+	hs.m.notice = ""
+	hs.press("r")
+	if hs.m.dialog != nil {
+		t.Fatal("r opened the rotate form for a removed key in a demo home")
+	}
+	hs.contains("takes no new or rotated secret")
+	hs.lacks("byok keys add")
 }
 
 // openAIAppAt opens an app on a new home whose OpenAI provider is the test

@@ -161,3 +161,100 @@ func TestBudgetsAlikeThroughCLIAndTUI(t *testing.T) {
 		})
 	}
 }
+
+// TestRotateRefusedAlikeThroughCLIAndTUI presses r in the Keys view on an
+// environment variable's key, on a removed key and on a stored one, and
+// runs `byok keys rotate` on the same keys of the same home: both ask
+// app.KeyToRotate before a secret is asked for, so each refuses with its
+// error word for word, and both go on to ask for the stored key's secret.
+func TestRotateRefusedAlikeThroughCLIAndTUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	const envKey = "sk-fake-env-rotate-0000111122223333"
+	ctx := context.Background()
+	dir := t.TempDir()
+	bin := buildByok(t, dir)
+	home := newHome(t, dir, "home", "keyring = \"file\"\n")
+	env := map[string]string{"OPENAI_API_KEY": envKey, "BYOK_PASSPHRASE": "rotate parity passphrase"}
+	a, err := app.Open(ctx, app.Options{Home: home, Env: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	st := testStore(t, a)
+	for _, k := range []store.Key{
+		{Provider: "anthropic", Label: "gone", Last4: "GONE", Fingerprint: "fp-gone", Source: store.KeyKeychain, RevokedAt: fixedClock()},
+		{Provider: "anthropic", Label: "work", Last4: "WORK", Fingerprint: "fp-work", Source: store.KeyKeychain},
+	} {
+		if err := st.PutKey(ctx, &k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs, p := openPage[*keysPage](t, a, pageKeys, 120, 30)
+	ids := map[string]int64{}
+	for _, k := range p.list {
+		ids[k.Name()] = k.ID
+	}
+
+	for _, tc := range []struct {
+		key  string
+		want string // part of the refusal; none for a key that can be rotated
+	}{
+		{"openai/env", "openai/env comes from an environment variable"},
+		{"anthropic/gone", "anthropic/gone was removed"},
+		{"anthropic/work", ""},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			id, ok := ids[tc.key]
+			if !ok {
+				t.Fatalf("the Keys view lists no %s: %v", tc.key, ids)
+			}
+			var refusal string
+			if _, err := a.KeyToRotate(ctx, id); err != nil {
+				refusal = err.Error()
+			}
+			if !strings.Contains(refusal, tc.want) || (tc.want == "") != (refusal == "") {
+				t.Fatalf("app.KeyToRotate said %q, want %q", refusal, tc.want)
+			}
+
+			cmd := exec.Command(bin, "--home", home, "keys", "rotate", fmt.Sprint(id))
+			cmd.Env = append(os.Environ(), "BYOK_HOME=", "OPENAI_API_KEY="+envKey, "BYOK_PASSPHRASE="+env["BYOK_PASSPHRASE"])
+			cmd.Stdin = strings.NewReader("")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err == nil {
+				t.Fatal("byok keys rotate with nothing on stdin succeeded")
+			}
+			cli := strings.TrimSpace(strings.TrimPrefix(stderr.String(), "byok: "))
+
+			for i, k := range p.list {
+				if k.ID == id {
+					p.cursor = i
+				}
+			}
+			hs.m.notice = ""
+			hs.press("r")
+			opened := hs.m.dialog != nil
+			if opened {
+				hs.press("esc")
+			}
+
+			if refusal != "" {
+				if cli != refusal {
+					t.Errorf("the CLI said %q, want app's %q", cli, refusal)
+				}
+				if opened || hs.m.noticeKind != noticeError || hs.m.notice != refusal {
+					t.Errorf("the TUI opened the form: %t, said %q; want app's %q", opened, hs.m.notice, refusal)
+				}
+				return
+			}
+			if !strings.Contains(cli, "no key on stdin") {
+				t.Errorf("the CLI said %q, want it to ask for the new key", cli)
+			}
+			if !opened || hs.m.notice != "" {
+				t.Errorf("the TUI opened the form: %t, said %q; want the form for %s", opened, hs.m.notice, tc.key)
+			}
+		})
+	}
+}

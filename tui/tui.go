@@ -224,15 +224,28 @@ func (r *request) start(c *common, page pageID) result {
 // succeeded; when not, cmd tells the user what failed, and nothing of an
 // answer superseded since.
 func (r *request) take(res result, err error) (cmd tea.Cmd, ok bool) {
-	if res.id != r.id {
+	if !r.answered(res) {
 		return nil, false
 	}
-	r.busy = false
 	if err != nil {
 		return failure(err), false
 	}
 	return nil, true
 }
+
+// answered reports whether res answers the latest read, which is then no
+// longer busy: for a page that says itself what failed (see take).
+func (r *request) answered(res result) bool {
+	if res.id != r.id {
+		return false
+	}
+	r.busy = false
+	return true
+}
+
+// drop forgets the read under way, if any: the page wants its answer no
+// more, which is then dropped as a superseded one is.
+func (r *request) drop() { r.id, r.busy = 0, false }
 
 // Messages between pages and the root.
 type (

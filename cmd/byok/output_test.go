@@ -30,8 +30,6 @@ func TestCounted(t *testing.T) {
 	}
 }
 
-// A terminal that stops reading must not hold up the proxy: lines queue,
-// then are counted as dropped, and the count is shown once it reads again.
 // The log and the line after a prompt write latency as the TUI does: a
 // sub-second request reads in milliseconds, not as "0.0s".
 func TestLatencyText(t *testing.T) {
@@ -57,6 +55,8 @@ func TestLatencyText(t *testing.T) {
 	}
 }
 
+// A terminal that stops reading must not hold up the proxy: lines queue,
+// then are counted as dropped, and the count is shown once it reads again.
 func TestRequestLogNeverBlocks(t *testing.T) {
 	r, w := io.Pipe()
 	l := newRequestLog(w)

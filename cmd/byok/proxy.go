@@ -121,7 +121,7 @@ type server struct {
 // proxy token, made on first use.
 func openServer(ctx context.Context, f *Factory, o serverOptions, configured func(*config.Config) string) (server, error) {
 	if o.addr != "" {
-		if err := proxy.CheckAddr(o.addr); err != nil {
+		if err := config.CheckAddr(o.addr); err != nil {
 			return server{}, usageErrorf("--addr: %v", err)
 		}
 	}
