@@ -479,15 +479,14 @@ func (a *App) evaluateLater(ctx context.Context, t budget.Target) {
 	}()
 }
 
-// evaluate raises the alerts a recorded request is due and delivers and
-// returns those to announce (budget.Announced); failures are logged, never
-// returned: the request is recorded already.
+// evaluate raises the alerts a recorded request is due, delivers them and
+// returns them to announce; failures are logged, never returned: the
+// request is recorded already.
 func (a *App) evaluate(ctx context.Context, t budget.Target) []store.Alert {
 	alerts, err := a.budgets.Evaluate(ctx, t)
 	if err != nil {
 		a.Log.Warn("evaluate alerts", "err", err)
 	}
-	alerts = budget.Announced(alerts)
 	a.deliver(ctx, alerts)
 	return alerts
 }

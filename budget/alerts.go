@@ -97,35 +97,6 @@ func (e *Engine) Evaluate(ctx context.Context, t Target) ([]store.Alert, error) 
 	return out, nil
 }
 
-// Announced is what to tell the user (on the screen, the desktop and to the
-// alert command) of alerts: all of them, in their order, but a threshold
-// alert beside a higher threshold alert of the same budget and period.
-// Evaluate raises one threshold alert per budget and period at most, the
-// highest reached, so its result comes through whole; a list gathered from
-// several evaluations is announced once per budget and period, at the
-// highest threshold.
-func Announced(alerts []store.Alert) []store.Alert {
-	type period struct {
-		budget int64
-		key    string
-	}
-	top := map[period]int{}
-	for _, a := range alerts {
-		if a.Kind == store.AlertThreshold {
-			p := period{a.BudgetID, a.PeriodKey}
-			top[p] = max(top[p], a.Threshold)
-		}
-	}
-	out := make([]store.Alert, 0, len(alerts))
-	for _, a := range alerts {
-		if a.Kind == store.AlertThreshold && a.Threshold < top[period{a.BudgetID, a.PeriodKey}] {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
 func thresholdMessage(st Status, th int) string {
 	reset := formatReset(st.End, st.End.Location())
 	msg := fmt.Sprintf("%d%% of the %s budget %s reached: %s spent of %s; resets %s",

@@ -440,25 +440,3 @@ func TestRotationAlerts(t *testing.T) {
 		t.Fatalf("days 0: %+v, %v", off, err)
 	}
 }
-
-func TestAnnounced(t *testing.T) {
-	th := func(budgetID int64, period string, pct int) store.Alert {
-		return store.Alert{Kind: store.AlertThreshold, BudgetID: budgetID, PeriodKey: period, Threshold: pct}
-	}
-	forecast := store.Alert{Kind: store.AlertForecast, BudgetID: 1, PeriodKey: "2026-11"}
-	anomaly := store.Alert{Kind: store.AlertAnomaly, Scope: "provider:openai"}
-	in := []store.Alert{
-		th(1, "2026-11", 50), th(1, "2026-11", 80), th(1, "2026-11", 100), // one request took budget 1 past all three
-		th(2, "2026-11", 80), th(2, "2026-11", 50), // budget 2: 80 is the highest, whatever the order
-		th(3, "2026-11-30", 50), // a budget with one threshold crossed keeps it
-		forecast, anomaly,
-	}
-	got := Announced(in)
-	want := []store.Alert{th(1, "2026-11", 100), th(2, "2026-11", 80), th(3, "2026-11-30", 50), forecast, anomaly}
-	if !slices.Equal(got, want) {
-		t.Fatalf("Announced = %+v\nwant %+v", got, want)
-	}
-	if len(Announced(nil)) != 0 {
-		t.Fatal("Announced(nil) is not empty")
-	}
-}

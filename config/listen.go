@@ -11,8 +11,8 @@ import (
 // --addr): a loopback host and a port, written so that net.Listen binds
 // it on loopback. The host is a 127.0.0.0/8 address (127.0.0.2 too: Linux
 // routes the whole block to loopback), ::1 in brackets, or localhost in
-// any case (resolved to a loopback address, which the servers check again
-// once they listen). The port is a number from 0 to 65535, 0 asking for
+// any case (the system resolves it; the servers check that what they bound
+// is loopback before they serve). The port is a number from 0 to 65535, 0 asking for
 // any free port, which the servers print. Anything reachable from another
 // machine, and ports net.Listen would look up by name ("http"), are
 // refused; the config check and the servers apply this one rule, so a

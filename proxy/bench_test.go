@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,10 @@ func runBare(to string) int {
 		// and a small copy buffer, pooled, in place of 32 KB a reply.
 		rp.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 64, WriteBufferSize: 2 << 10, ReadBufferSize: 4 << 10}
+		if n, err := strconv.Atoi(os.Getenv(bareDialsEnv)); err == nil {
+			// As the proxy bounds dials to a provider that speaks HTTP/2.
+			rp.Transport.(*http.Transport).MaxConnsPerHost = n
+		}
 		rp.BufferPool = &bytePool{size: 2 << 10}
 		// And, as the proxy does, the request body is read whole before
 		// it goes on. Streamed from the client's connection, it had the
@@ -123,6 +128,11 @@ func runBare(to string) int {
 // bareLeanEnv, set beside bareChildEnv, gives the bare proxy the proxy's
 // buffer sizes: the floor a relay on net/http holds per stream.
 const bareLeanEnv = "BYOK_PROXY_TEST_BARE_LEAN"
+
+// bareDialsEnv, set beside bareLeanEnv, bounds the bare proxy's
+// connections per host, as the proxy bounds them to a provider that speaks
+// HTTP/2 (proxy.MaxH2Dials): set only when the fake provider does.
+const bareDialsEnv = "BYOK_PROXY_TEST_BARE_MAX_CONNS"
 
 // bytePool is an httputil.BufferPool of buffers of one size.
 type bytePool struct {

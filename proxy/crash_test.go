@@ -34,6 +34,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(probeEnv); dir != "" {
+		startProbe(dir)
+	}
 	if home := os.Getenv(childHomeEnv); home != "" {
 		os.Exit(runChild(home, os.Getenv(childTokenEnv)))
 	}
@@ -214,11 +217,12 @@ func childHome(t testing.TB, upstream string) (home string, env func(string) str
 	return home, env
 }
 
-// startChild starts a proxy in a child process on home and returns it with
-// its address once it listens.
-func startChild(t testing.TB, home, token string) (*exec.Cmd, string) {
+// startChild starts a proxy in a child process on home, with env added to
+// its environment, and returns it with its address once it listens.
+func startChild(t testing.TB, home, token string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
-	return spawn(t, "the child proxy", childHomeEnv+"="+home, childTokenEnv+"="+token, "BYOK_PASSPHRASE="+childPass)
+	env = append([]string{childHomeEnv + "=" + home, childTokenEnv + "=" + token, "BYOK_PASSPHRASE=" + childPass}, env...)
+	return spawn(t, "the child proxy", env...)
 }
 
 // spawn runs this test binary as a child server with env added to its

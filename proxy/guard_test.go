@@ -207,36 +207,19 @@ func TestEmptyHostIsRefused(t *testing.T) {
 	}
 }
 
+// TestNonLoopbackAddressesAreRefused: the proxy applies the config's rule
+// (config.TestListenAddr runs every spelling through it) when it listens,
+// when it is made and when it serves.
 func TestNonLoopbackAddressesAreRefused(t *testing.T) {
-	tests := []struct {
-		addr string
-		ok   bool
-	}{
-		{"127.0.0.1:8787", true},
-		{"127.0.0.2:8787", true},
-		{"[::1]:8787", true},
-		{"localhost:8787", true},
-		{"0.0.0.0:8787", false},
-		{":8787", false},
-		{"[::]:8787", false},
-		{"192.168.1.10:8787", false},
-		{"example.com:8787", false},
-		{"localhost.evil.com:8787", false},
-		{"127.0.0.1", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.addr, func(t *testing.T) {
-			err := config.CheckAddr(tt.addr)
-			if (err == nil) != tt.ok {
-				t.Errorf("config.CheckAddr(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
-			}
-			if !tt.ok {
-				if l, err := proxy.Listen(tt.addr); err == nil {
-					l.Close()
-					t.Errorf("Listen(%q) listened", tt.addr)
-				}
-			}
-		})
+	for _, addr := range []string{"0.0.0.0:8787", ":8787", "[::]:8787", "192.168.1.10:8787", "example.com:8787", "localhost.evil.com:8787", "127.0.0.1"} {
+		want := config.CheckAddr(addr)
+		l, err := proxy.Listen(addr)
+		if err == nil {
+			l.Close()
+		}
+		if want == nil || err == nil || !strings.Contains(err.Error(), want.Error()) {
+			t.Errorf("Listen(%q) = %v, want the refusal %v", addr, err, want)
+		}
 	}
 	e := newEnv(t)
 	if _, err := proxy.New(e.app, proxy.Options{Addr: "0.0.0.0:8787", Token: e.token}); err == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/pem"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,25 +13,28 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/proxy"
 	"github.com/byokhq/byok/store"
 )
 
 // BenchmarkConcurrentStreams holds 1,000 chat streams open at once through
 // a proxy in a child process, then lets them finish. It reports the
 // child's resident memory idle, after one request, and with every stream
-// open, and how long the 1,000 streams took to finish and be recorded.
-// Beside it, in the same run, the same streams go through a bare
-// httputil.ReverseProxy in a child process with the proxy's transport
+// open, what its Go runtime holds then, the connections it opened to the
+// provider, and how long the 1,000 streams took to finish and be
+// recorded. Beside it, in the same run, the same streams go through a
+// bare httputil.ReverseProxy in a child process with the proxy's transport
 // buffers and a pooled copy buffer (bareLeanEnv): what net/http itself
 // holds for a stream relayed between two connections.
 func BenchmarkConcurrentStreams(b *testing.B) {
 	b.Run("http1", func(b *testing.B) { concurrentStreams(b, false) })
 	// Providers' real APIs speak HTTP/2 over TLS, where the proxy's streams
-	// to one provider share a connection.
+	// to one provider share a few connections.
 	b.Run("h2-tls", func(b *testing.B) { concurrentStreams(b, true) })
 }
 
@@ -38,11 +42,12 @@ const concurrent = 1000
 
 func concurrentStreams(b *testing.B, h2 bool) {
 	b.Run("proxy", func(b *testing.B) {
-		up, release := streamUpstream(b, h2)
-		home, env := childHome(b, up)
+		up := streamUpstream(b, h2)
+		home, env := childHome(b, up.url)
 		token := "byok-proxy-load-test-token-0123456789"
-		cmd, addr := startChild(b, home, token)
-		start := streamsThrough(b, release, cmd.Process.Pid, "http://"+addr, token)
+		dir, probeEnv := probeDir(b)
+		cmd, addr := startChild(b, home, token, probeEnv...)
+		start := streamsThrough(b, up, cmd.Process.Pid, dir, "http://"+addr, token)
 		a, err := app.Open(context.Background(), app.Options{Home: home, Env: env})
 		if err != nil {
 			b.Fatal(err)
@@ -63,19 +68,40 @@ func concurrentStreams(b *testing.B, h2 bool) {
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "finish-s")
 	})
-	b.Run("bare-proxy", func(b *testing.B) {
-		up, release := streamUpstream(b, h2)
-		cmd, addr := spawn(b, "the bare proxy", bareChildEnv+"="+up, bareLeanEnv+"=1")
-		start := streamsThrough(b, release, cmd.Process.Pid, "http://"+addr, "")
+	bare := func(b *testing.B, env ...string) {
+		up := streamUpstream(b, h2)
+		dir, probeEnv := probeDir(b)
+		env = append(append(env, probeEnv...), bareChildEnv+"="+up.url, bareLeanEnv+"=1")
+		cmd, addr := spawn(b, "the bare proxy", env...)
+		start := streamsThrough(b, up, cmd.Process.Pid, dir, "http://"+addr, "")
 		b.ReportMetric(time.Since(start).Seconds(), "finish-s")
-	})
+	}
+	if !h2 {
+		b.Run("bare-proxy", func(b *testing.B) { bare(b) })
+		return
+	}
+	// Over HTTP/2 the bare proxy bounds its dials as the proxy does; and,
+	// for comparison, with net/http's own dialing: a connection for every
+	// request that finds none with room.
+	b.Run("bare-proxy", func(b *testing.B) { bare(b, bareDialsEnv+"="+strconv.Itoa(proxy.MaxH2Dials)) })
+	b.Run("bare-proxy-unbounded", func(b *testing.B) { bare(b) })
 }
 
-// streamUpstream starts the fake provider of a run and returns its URL and
-// the channel that, once closed, lets its streams finish: each holds after
-// its first event until then.
-func streamUpstream(b *testing.B, h2 bool) (string, chan struct{}) {
+// fakeStreams is the fake provider of a run.
+type fakeStreams struct {
+	url string
+	// release, once closed, lets its streams finish: each holds after its
+	// first event until then.
+	release chan struct{}
+	// dials counts the connections the proxy opened to it, open those
+	// still open.
+	dials, open *atomic.Int64
+}
+
+// streamUpstream starts the fake provider of a run.
+func streamUpstream(b *testing.B, h2 bool) fakeStreams {
 	release := make(chan struct{})
+	dials, open := new(atomic.Int64), new(atomic.Int64)
 	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(readBody(r), `"stream":true`) {
 			writeJSON(w, 200, benchReply)
@@ -89,6 +115,15 @@ func streamUpstream(b *testing.B, h2 bool) (string, chan struct{}) {
 			}
 		}
 	}))
+	up.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			dials.Add(1)
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
 	if h2 {
 		up.EnableHTTP2 = true
 		up.StartTLS()
@@ -103,14 +138,15 @@ func streamUpstream(b *testing.B, h2 bool) (string, chan struct{}) {
 		up.Start()
 	}
 	b.Cleanup(up.Close)
-	return up.URL, release
+	return fakeStreams{url: up.URL, release: release, dials: dials, open: open}
 }
 
 // streamsThrough sends one request through the proxy at base, then opens
-// the streams and, once all are open, closes release to let them finish.
-// It reports the proxy's memory and returns when the streams were
-// released.
-func streamsThrough(b *testing.B, release chan struct{}, pid int, base, token string) time.Time {
+// the streams and, once all are open, lets them finish. It reports the
+// proxy's memory, what its Go runtime holds (probed into dir), and the
+// connections it opened to the provider, and returns when the streams
+// were released.
+func streamsThrough(b *testing.B, up fakeStreams, pid int, dir, base, token string) time.Time {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent, MaxConnsPerHost: 0}}
 	defer client.CloseIdleConnections()
 	body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello"}]}`
@@ -169,8 +205,10 @@ func streamsThrough(b *testing.B, release chan struct{}, pid int, base, token st
 	}
 	opened.Wait()
 	open := procMemory(b, pid)
+	conns := up.open.Load()
+	rt := probe(b, pid, dir)
 	start := time.Now()
-	close(release)
+	close(up.release)
 	done.Wait()
 	close(errs)
 	for err := range errs {
@@ -186,6 +224,20 @@ func streamsThrough(b *testing.B, release chan struct{}, pid int, base, token st
 	b.ReportMetric(float64(open.anon)/1024, "anon-MB")
 	b.ReportMetric(float64(open.file)/1024, "file-MB")
 	b.ReportMetric(float64(open.hwm)/1024, "peak-rss-MB")
+	// Where the Go runtime's share of it went: the heap's objects (live,
+	// or dead and not yet swept), goroutine stacks, all the runtime has
+	// mapped and not given back, and the goroutines themselves (a stream
+	// holds several, on both sides of the relay).
+	b.ReportMetric(float64(rt["/memory/classes/heap/objects:bytes"])/(1<<20), "heap-objects-MB")
+	b.ReportMetric(float64(rt["/memory/classes/heap/stacks:bytes"]+rt["/memory/classes/os-stacks:bytes"])/(1<<20), "stacks-MB")
+	b.ReportMetric(float64(rt["/memory/classes/total:bytes"]-rt["/memory/classes/heap/released:bytes"])/(1<<20), "go-mapped-MB")
+	b.ReportMetric(float64(rt["/sched/goroutines:goroutines"])/concurrent, "goroutines/stream")
+	// A provider that speaks HTTP/2 serves many streams on a connection,
+	// but the transport dials again for each request that finds every
+	// connection full (or none yet): how many of those dials it made, and
+	// how many connections it kept.
+	b.ReportMetric(float64(up.dials.Load()), "upstream-dials")
+	b.ReportMetric(float64(conns), "upstream-conns")
 	return start
 }
 
