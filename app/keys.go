@@ -282,6 +282,17 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 		}
 		return store.Key{}, err
 	}
+	// The store makes the first live key of a provider its default, which
+	// may be an environment variable's listed before: requests go to the
+	// stored key all the same, and it takes the mark, so that a key added
+	// later under a label sorting before it does not take its place.
+	if d, ok := a.defaultKey(ctx, k.Provider); ok && d.ID == k.ID && !k.Default {
+		if err := a.db.SetDefaultKey(ctx, k.ID); err != nil {
+			a.Log.Warn("mark the default key", "key", k.Name(), "err", err)
+		} else {
+			k.Default = true
+		}
+	}
 	detail := "fingerprint " + k.Fingerprint
 	if admin {
 		detail = "admin key, " + detail
@@ -556,7 +567,7 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	if k.Default {
 		if ks, err := a.db.Keys(ctx); err == nil {
 			for _, o := range ks {
-				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.ID != k.ID {
+				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.Source != store.KeyEnv && o.ID != k.ID {
 					if err := a.db.SetDefaultKey(ctx, o.ID); err != nil {
 						a.Log.Warn("hand over the default key", "err", err)
 					}
@@ -621,10 +632,29 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The default mark goes on the key a request that names none sends
+	// with (see resolveKey): the provider's default stored key, else its
+	// environment variable's. The stored flag alone could mislead: an
+	// environment variable's key listed before any key was stored carries
+	// it, while requests go to the stored key added since.
+	defaults := map[string]int64{}
+	for _, k := range ks {
+		if _, seen := defaults[k.Provider]; !seen {
+			defaults[k.Provider] = 0
+			if d, ok := a.defaultKey(ctx, k.Provider); ok {
+				defaults[k.Provider] = d.ID
+			}
+		}
+	}
 	now := a.now()
 	out := make([]KeyView, 0, len(ks))
 	for _, k := range ks {
 		v := KeyView{Key: k}
+		if d := defaults[k.Provider]; d != 0 {
+			v.Default = k.ID == d
+		} else {
+			v.Default = k.Source == store.KeyEnv && !k.Revoked()
+		}
 		for i := range bs {
 			if bs[i].KeyID == k.ID {
 				v.Balance = &bs[i]

@@ -136,3 +136,66 @@ func TestTestKeyReadsTheVariableAgain(t *testing.T) {
 		t.Fatalf("testing the variable set again: %s removed=%t …%s health=%q, %v", got.Name(), got.Revoked(), got.Last4, got.Health, err)
 	}
 }
+
+// The default mark in the key lists is on the key a request naming none
+// sends with: the provider's default stored key, else its environment
+// variable's. An environment variable's key listed before any key was
+// stored hands the mark to the first stored key, which keeps it when a
+// key with a label sorting before it is added, and a removed default hands
+// it to another stored key, never to the environment variable's.
+func TestDefaultMarkIsTheKeyRequestsUse(t *testing.T) {
+	ctx := context.Background()
+	env := map[string]string{"OPENAI_API_KEY": "sk-fake-env-default-0000111122223333", "BYOK_PASSPHRASE": "default mark passphrase"}
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte("keyring = \"file\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, Options{Home: home, Env: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	spec, err := a.Provider("openai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := func(want string) {
+		t.Helper()
+		ks, err := a.Keys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, k := range ks {
+			if k.Default {
+				got = append(got, k.Name())
+			}
+		}
+		used, _, err := a.resolveKey(ctx, spec, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0] != want || used.Name() != want {
+			t.Fatalf("marked as the default: %v, requests send with %s; want %s for both", got, used.Name(), want)
+		}
+	}
+	marked("openai/env")
+	work, err := a.AddKey(ctx, "openai", "work", "sk-fake-work-default-0000111122223333", false)
+	if err != nil || !work.Default {
+		t.Fatalf("the first stored key: default=%t, %v", work.Default, err)
+	}
+	marked("openai/work")
+	alpha, err := a.AddKey(ctx, "openai", "alpha", "sk-fake-alpha-default-0000111122223333", false)
+	if err != nil || alpha.Default {
+		t.Fatalf("a second stored key: default=%t, %v", alpha.Default, err)
+	}
+	marked("openai/work")
+	if _, err := a.RemoveKey(ctx, work.ID); err != nil {
+		t.Fatal(err)
+	}
+	marked("openai/alpha")
+	if _, err := a.RemoveKey(ctx, alpha.ID); err != nil {
+		t.Fatal(err)
+	}
+	marked("openai/env")
+}
