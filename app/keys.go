@@ -540,9 +540,11 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	return k, nil
 }
 
-// RemoveKey deletes the secret from the keyring and marks the metadata
-// revoked, so history still names it.
-func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
+// KeyToRemove returns the key with this id if RemoveKey can remove it, and
+// otherwise why not, so that a caller says so before asking to confirm: a
+// key removed already, or an environment variable's, which only unsetting
+// the variable takes away (the key lists read the environment again).
+func (a *App) KeyToRemove(ctx context.Context, id int64) (store.Key, error) {
 	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
 		return store.Key{}, err
@@ -550,14 +552,31 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	if k.Revoked() {
 		return k, fmt.Errorf("%s was removed already", k.Name())
 	}
-	if k.Source != store.KeyEnv {
-		sec, err := a.Secrets()
-		if err != nil {
-			return k, err
+	if k.Source == store.KeyEnv {
+		what := "its environment variable"
+		if spec, ok := a.Registry.Get(k.Provider); ok {
+			if name, _ := a.envSecret(spec); name != "" {
+				what = name
+			}
 		}
-		if err := sec.Delete(ctx, keychain.Account(k.Provider, k.Label)); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-			return k, fmt.Errorf("delete the key from the keyring: %w", err)
-		}
+		return k, fmt.Errorf("%s comes from %s, which byok reads and cannot remove: unset the variable to take the key out of byok", k.Name(), what)
+	}
+	return k, nil
+}
+
+// RemoveKey deletes the secret from the keyring and marks the metadata
+// revoked, so history still names it.
+func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
+	k, err := a.KeyToRemove(ctx, id)
+	if err != nil {
+		return k, err
+	}
+	sec, err := a.Secrets()
+	if err != nil {
+		return k, err
+	}
+	if err := sec.Delete(ctx, keychain.Account(k.Provider, k.Label)); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		return k, fmt.Errorf("delete the key from the keyring: %w", err)
 	}
 	k.RevokedAt = a.now()
 	if err := a.db.PutKey(ctx, &k); err != nil {

@@ -149,15 +149,17 @@ func (kp *keysParity) press(id int64, key string) keyOutcome {
 	return keyOutcome{refused: kp.hs.m.noticeKind == noticeError, said: kp.hs.m.notice, home: homeKeys(kp.t, kp.home)}
 }
 
-// TestTestAndDefaultAlikeThroughCLIAndTUI runs `byok keys test` and `byok
+// TestKeyActionsAlikeThroughCLIAndTUI runs `byok keys test` and `byok
 // keys default` on each kind of key, and presses t and * on the same key
 // in the Keys view of the same home: a stored key, a removed one, an
 // admin key and an environment variable's in a home of one's own, and a
 // demo key, a removed one and an environment variable's in a demo home.
 // Both ask app.TestKey and app.SetDefaultKey, so each refusal is app's
 // error word for word and leaves the home as it was, a success succeeds
-// through both, and the home holds the same after either.
-func TestTestAndDefaultAlikeThroughCLIAndTUI(t *testing.T) {
+// through both, and the home holds the same after either. `byok keys rm`
+// and d refuse a removed key and an environment variable's alike too, d
+// before its confirmation opens.
+func TestKeyActionsAlikeThroughCLIAndTUI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -232,19 +234,22 @@ func TestTestAndDefaultAlikeThroughCLIAndTUI(t *testing.T) {
 		{"own", "openai/gone", "*", "openai/gone was removed and cannot be the default", true, ""},
 		{"own", "openai/admin", "*", "openai/admin is an admin key", true, ""},
 		{"own", "openai/home", "*", "openai/home is now the default", false, ""},
+		{"own", "openai/gone", "d", "openai/gone was removed already", true, ""},
+		{"own", "openai/env", "d", "openai/env comes from OPENAI_API_KEY, which byok reads and cannot remove", true, ""},
 		{"demo", "openai/work", "t", "openai/work works", false, ""},
 		{"demo", "anthropic/side-project", "t", "anthropic/side-project was removed and its secret deleted: there is nothing to test", true, "byok keys add"},
 		{"demo", "openai/env", "t", "openai/env works", false, ""},
 		{"demo", "openai/env", "*", "openai/env comes from an environment variable and cannot be the default", true, "import-env"},
 		{"demo", "anthropic/side-project", "*", "anthropic/side-project was removed and cannot be the default", true, "byok keys add"},
 		{"demo", "openai/personal", "*", "openai/personal is now the default", false, ""},
+		{"demo", "openai/env", "d", "openai/env comes from OPENAI_API_KEY, which byok reads and cannot remove", true, ""},
 	} {
 		t.Run(tc.home+" "+tc.press+" "+tc.key, func(t *testing.T) {
 			kp := homes[tc.home]
 			kp.t = t
 			id := kp.id(tc.key)
 			before := homeKeys(t, kp.home)
-			verb := map[string]string{"t": "test", "*": "default"}[tc.press]
+			verb := map[string]string{"t": "test", "*": "default", "d": "rm"}[tc.press]
 			c := kp.cli("keys", verb, fmt.Sprint(id))
 			u := kp.press(id, tc.press)
 			for _, o := range []struct {

@@ -25,19 +25,22 @@ type keysPage struct {
 	c       *common
 	keys    keysPageKeys
 	working string // a test or removal in flight
-	// rotateReq is the check r makes before the rotate form opens.
-	rotateReq request
+	// checkReq is the check r and d make before the rotate form or the
+	// confirmation opens.
+	checkReq request
 }
 
 // addKeyMsg opens the add form (from the onboarding screen).
 type addKeyMsg struct{}
 
-// rotateCheckedMsg answers r: the key to rotate, as app.KeyToRotate read
-// it, or why it cannot take a new secret.
-type rotateCheckedMsg struct {
+// keyCheckedMsg answers r or d: the key, as app.KeyToRotate or
+// app.KeyToRemove read it, with what opens on it, or why it cannot be
+// rotated or removed.
+type keyCheckedMsg struct {
 	result
-	key store.Key
-	err error
+	key  store.Key
+	err  error
+	open func(store.Key) dialog
 }
 
 func newKeysPage(c *common) *keysPage {
@@ -70,7 +73,7 @@ func keyRowText(k app.KeyView) string {
 }
 
 func (p *keysPage) Keys() help.KeyMap { return p.keysFor(p.keys) }
-func (p *keysPage) Busy() bool        { return p.loading || p.working != "" || p.rotateReq.busy }
+func (p *keysPage) Busy() bool        { return p.loading || p.working != "" || p.checkReq.busy }
 
 func (p *keysPage) Load() tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
@@ -85,11 +88,11 @@ func (p *keysPage) Update(msg tea.Msg) tea.Cmd {
 		}
 	case addKeyMsg:
 		return p.openAdd()
-	case rotateCheckedMsg:
-		if cmd, ok := p.rotateReq.take(msg.result, msg.err); !ok {
+	case keyCheckedMsg:
+		if cmd, ok := p.checkReq.take(msg.result, msg.err); !ok {
 			return cmd
 		}
-		return openDialog(p.rotateForm(msg.key))
+		return openDialog(msg.open(msg.key))
 	}
 	return p.update(msg, p.Load)
 }
@@ -164,19 +167,11 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 		if err := a.CheckNewSecret(); err != nil {
 			return failure(newSecretRefused(err))
 		}
-		r := p.rotateReq.start(p.c, pageKeys)
-		return func() tea.Msg {
-			k, err := a.KeyToRotate(ctx, sel.ID)
-			return rotateCheckedMsg{result: r, key: k, err: err}
-		}
+		return p.checkKey(sel.ID, a.KeyToRotate, p.rotateForm)
 	case key.Matches(msg, k.Revoke):
-		if sel.Revoked() {
-			return nil
-		}
-		text := fmt.Sprintf("Revoke %s (…%s)? The secret is deleted from the keyring; its history stays. Revoke it at the provider too if it leaked.", sel.Name(), sel.Last4)
-		return openDialog(newConfirm(p.c, text, func() tea.Cmd {
-			return p.keyWork("Revoking "+sel.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, sel.ID) })
-		}))
+		// RemoveKey's checks refuse a key removed already and an
+		// environment variable's before the confirmation asks.
+		return p.checkKey(sel.ID, a.KeyToRemove, p.revokeConfirm)
 	case key.Matches(msg, k.Default):
 		// SetDefaultKey says which keys cannot be the default (removed,
 		// admin, an environment variable's) and what to do instead, as
@@ -306,6 +301,26 @@ func (p *keysPage) addForm() dialog {
 			}
 			return a.AddKey(ctx, provider, label, secret, validate)
 		})
+	})
+}
+
+// checkKey asks app whether the key id can be rotated or removed (check),
+// and opens what asks for the rest (open) on the key as check read it.
+func (p *keysPage) checkKey(id int64, check func(context.Context, int64) (store.Key, error), open func(store.Key) dialog) tea.Cmd {
+	ctx := p.c.ctx
+	r := p.checkReq.start(p.c, pageKeys)
+	return func() tea.Msg {
+		k, err := check(ctx, id)
+		return keyCheckedMsg{result: r, key: k, err: err, open: open}
+	}
+}
+
+// revokeConfirm asks before k's secret is deleted.
+func (p *keysPage) revokeConfirm(k store.Key) dialog {
+	text := fmt.Sprintf("Revoke %s (…%s)? The secret is deleted from the keyring; its history stays. Revoke it at the provider too if it leaked.", k.Name(), k.Last4)
+	return newConfirm(p.c, text, func() tea.Cmd {
+		ctx, a := p.c.ctx, p.c.app
+		return p.keyWork("Revoking "+k.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, k.ID) })
 	})
 }
 
