@@ -827,8 +827,12 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	if auth, _ := up.lastAuth.Load().(string); auth != "Bearer "+secret {
 		t.Fatalf("the real home sent %q", auth)
 	}
-	// A demo home is accepted again.
-	c.ok("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
+	// The demo home, used as above, is still the demo's: running the demo
+	// on it again is refused as a filled demo home, not as someone's own.
+	r = c.run("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
+	if r.code != 2 || !strings.Contains(r.err, "byok --home "+demo) || strings.Contains(r.err, "of its own") {
+		t.Fatalf("the demo again on its home: exit %d, stderr %q", r.code, r.err)
+	}
 }
 
 // keys rotate says why a key cannot take a new secret (it comes from an
