@@ -222,6 +222,36 @@ func TestDemoRefusesItsFilledHome(t *testing.T) {
 	}
 }
 
+// TestUsageUntilAlone asks usage for everything up to a day of last month
+// without a --since: it reads from the first request, as log does, and the
+// two count the same requests, where it used to refuse a --since (this
+// month's start) that the user never gave.
+func TestUsageUntilAlone(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "300", "--days", "60", "--no-tui", "--home", c.home)
+	until := time.Now().UTC().AddDate(0, 0, -35).Format(time.DateOnly)
+	var groups []struct {
+		Requests int `json:"requests"`
+	}
+	decode(t, c.ok("", "usage", "--until", until, "--json"), &groups)
+	var logged []map[string]any
+	decode(t, c.ok("", "log", "--until", until, "--limit", "100000", "--json"), &logged)
+	sum := 0
+	for _, g := range groups {
+		sum += g.Requests
+	}
+	if sum == 0 || sum != len(logged) {
+		t.Fatalf("usage --until %s counts %d requests, log --until %d", until, sum, len(logged))
+	}
+	first, err := time.Parse(time.RFC3339Nano, fmt.Sprint(logged[len(logged)-1]["time"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table := c.ok("", "usage", "--until", until, "--by", "day"); !strings.HasPrefix(table, first.Format("2006-01-02 15:04 to ")) {
+		t.Errorf("usage --until %s --by day starts elsewhere than at the first request (%s):\n%s", until, first, table)
+	}
+}
+
 func TestDemoUsageLogSpend(t *testing.T) {
 	c := newCLI(t, "timezone = \"UTC\"\n")
 	c.ok("", "demo", "--events", "3000", "--days", "30", "--no-tui", "--home", c.home)

@@ -33,7 +33,7 @@ func newUsageCmd(f *Factory) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: runWith(f, &o, runUsage),
 	}
-	o.span.addFlags(cmd, "start of this month")
+	o.span.addFlags(cmd, "start of this month; with --until alone, the first request")
 	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
 	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli, opencode)")
 	o.output.addFlags(cmd, true)
@@ -73,11 +73,12 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := o.span.monthToDate(a)
+	sc := store.Scope{Source: store.Source(o.source)}
+	from, to, err := o.span.reportSpan(ctx, a, sc)
 	if err != nil {
 		return err
 	}
-	groups, err := a.Store.Breakdown(ctx, store.Scope{Source: store.Source(o.source)}, from, to, by, a.Location())
+	groups, err := a.Store.Breakdown(ctx, sc, from, to, by, a.Location())
 	if err != nil {
 		return err
 	}
