@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokhq/byok/agentlog/agentlogtest"
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store/keychain/keychaintest"
 )
 
@@ -249,6 +251,50 @@ func TestUsageUntilAlone(t *testing.T) {
 	}
 	if table := c.ok("", "usage", "--until", until, "--by", "day"); !strings.HasPrefix(table, first.Format("2006-01-02 15:04 to ")) {
 		t.Errorf("usage --until %s --by day starts elsewhere than at the first request (%s):\n%s", until, first, table)
+	}
+}
+
+// TestLogTakesEverySource filters log by each source a request can have,
+// as usage does: requests imported from Claude Code and Codex logs, spend
+// added by hand and byok's own are each listed under their source, and the
+// two commands count the same requests. An unknown source is refused by
+// both with one list that names every source.
+func TestLogTakesEverySource(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	logs := agentlogtest.Copy(t, "")
+	c.ok("", "import", "claude-code", "--path", filepath.Join(logs, "claude", "projects"))
+	c.ok("", "import", "codex", "--path", filepath.Join(logs, "codex"))
+	c.ok("", "spend", "add", "openai", "2", "--date", "2026-11-20")
+	listed := 0
+	for _, src := range app.EventSources() {
+		var logged []map[string]any
+		decode(t, c.ok("", "log", "--source", string(src), "--since", "2026-01-01", "--limit", "1000", "--json"), &logged)
+		for _, r := range logged {
+			if r["source"] != string(src) {
+				t.Errorf("log --source %s lists a request of source %v", src, r["source"])
+			}
+		}
+		var groups []struct {
+			Requests int `json:"requests"`
+		}
+		decode(t, c.ok("", "usage", "--source", string(src), "--since", "2026-01-01", "--json"), &groups)
+		n := 0
+		for _, g := range groups {
+			n += g.Requests
+		}
+		if n != len(logged) {
+			t.Errorf("--source %s: log lists %d requests, usage counts %d", src, len(logged), n)
+		}
+		listed += len(logged)
+	}
+	if listed != 3+5+1 {
+		t.Errorf("log --source listed %d requests in all, want the 3 from Claude Code, 5 from Codex and 1 by hand", listed)
+	}
+	for _, cmd := range []string{"log", "usage"} {
+		r := c.run("", cmd, "--source", "bogus")
+		if r.code != 2 || !strings.Contains(r.err, `--source "bogus": use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode`) {
+			t.Errorf("%s --source bogus: exit %d, stderr %q", cmd, r.code, r.err)
+		}
 	}
 }
 
