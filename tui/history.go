@@ -755,9 +755,10 @@ func (h *history) filterLine() string {
 		line += st.Strong.Render(period)
 	}
 	if t := h.sums; t != nil {
-		// What the filter selects in all, as the dashboard counts it; a
-		// figure shows whole or not at all.
-		spend := spendCell(*t)
+		// What the filter selects in all, unpriced requests named beside
+		// the priced sum as every total reads; a figure shows whole or not
+		// at all.
+		spend := pricing.FormatTotal(t.Cost, t.Requests, t.Unpriced)
 		if h.back != nil && h.back.budgetSpend && t.Fallback > 0 {
 			// As the budget the list was opened from counts them.
 			spend = t.BudgetSpend().String() + st.Muted.Render(" as budgets count")

@@ -283,3 +283,24 @@ func TestHistorySumsReadFailureIsReported(t *testing.T) {
 	hs.contains("✗ sum events")
 	hs.lacks("requests, ")
 }
+
+// A filter that selects priced and unpriced requests heads the list with
+// the priced sum and the unpriced count beside it ("$2.23 + 22 unpriced"),
+// as every total reads, never the priced sum alone.
+func TestHistoryHeaderNamesUnpriced(t *testing.T) {
+	a := testApp(t, "", true)
+	groups, err := a.Store.Breakdown(t.Context(), store.Scope{}, time.Time{}, testNow.Add(time.Hour), store.ByProvider, a.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(groups, func(g store.Group) bool { return g.Unpriced > 0 && g.Unpriced < g.Requests })
+	if i < 0 {
+		t.Fatal("the demo has no provider with both priced and unpriced requests")
+	}
+	mixed := groups[i]
+	hs, _ := openPage[*history](t, a, pageHistory, 120, 40)
+	hs.press("/")
+	hs.typeText("provider:" + mixed.Key)
+	hs.press("enter")
+	hs.contains(fmt.Sprintf("%s requests, %s + %d unpriced", count(mixed.Requests), mixed.Cost, mixed.Unpriced))
+}
