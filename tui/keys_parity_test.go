@@ -57,6 +57,19 @@ func homeKeys(t *testing.T, home string) string {
 	return strings.Join(lines, "\n")
 }
 
+// removeKey removes a's key provider/label, as `byok keys rm` does.
+func removeKey(t *testing.T, a *app.App, provider, label string) {
+	t.Helper()
+	ctx := context.Background()
+	k, err := a.Store.KeyByName(ctx, provider, label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RemoveKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // keysParity drives one home through the CLI (the built binary, with env)
 // and through the Keys view of an app open on the same home.
 type keysParity struct {
@@ -185,13 +198,7 @@ func TestTestAndDefaultAlikeThroughCLIAndTUI(t *testing.T) {
 	if _, err := setup.AddAdminKey(ctx, "openai", "", adminKey, false); err != nil {
 		t.Fatal(err)
 	}
-	gone, err := setup.Store.KeyByName(ctx, "openai", "gone")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := setup.RemoveKey(ctx, gone.ID); err != nil {
-		t.Fatal(err)
-	}
+	removeKey(t, setup, "openai", "gone")
 	setup.Close()
 
 	// The demo makes its home as a user's `byok demo` does, its made-up
@@ -207,13 +214,7 @@ func TestTestAndDefaultAlikeThroughCLIAndTUI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	side, err := setup.Store.KeyByName(ctx, "anthropic", "side-project")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := setup.RemoveKey(ctx, side.ID); err != nil {
-		t.Fatal(err)
-	}
+	removeKey(t, setup, "anthropic", "side-project")
 	setup.Close()
 
 	homes := map[string]*keysParity{"own": newKeysParity(t, bin, own, env), "demo": newKeysParity(t, bin, demo, demoEnv)}
