@@ -37,6 +37,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rl.resp.Body.Close()
+	// Cancel ends a write to a client that stopped reading too, so that a
+	// proxy stopped at once is not held by it.
+	defer context.AfterFunc(s.base, func() { _ = rl.rc.SetWriteDeadline(time.Now()) })()
 	s.settle(rl, rl.copy())
 }
 
