@@ -495,7 +495,9 @@ func runReprice(ctx context.Context, f *Factory, o pricingRepriceOptions) error 
 	}
 	t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
 	for _, d := range diffs {
-		t.row(d.Provider, count(d.Events), d.Old.String(), d.New.String(), (d.New - d.Old).String())
+		// Requests that had no price read "2 unpriced", never a dollar
+		// figure; CHANGE is the change in priced spend.
+		t.row(d.Provider, count(d.Events), pricing.FormatTotal(d.Old, d.Events, d.OldUnpriced), pricing.FormatTotal(d.New, d.Events, d.NewUnpriced), (d.New - d.Old).String())
 	}
 	if err := t.flush(); err != nil {
 		return err
