@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/store"
+	"github.com/byokhq/byok/store/keychain/keychaintest"
 )
 
 // A custom provider with no prices borrows no other provider's price under
@@ -75,5 +78,31 @@ func TestSelfHostedRequestWithoutPrices(t *testing.T) {
 	}
 	if out.Event.CostState != pricing.Computed || out.Event.Cost.Decimal() != "0.2" {
 		t.Fatalf("after a price: %s %s, want computed $0.20", out.Event.CostState, out.Event.Cost)
+	}
+}
+
+// The demo's "(… in total)" is spend: the priced sum with the unpriced
+// requests counted apart, never the fallback price budgets give them.
+func TestDemoReportSpendCountsUnpricedApart(t *testing.T) {
+	keychaintest.NoBus(t)
+	ctx := context.Background()
+	a := openHome(t, t.TempDir(), "")
+	if err := a.ClaimDemoHome(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.SeedDemo(ctx, DemoOptions{Events: 600, Days: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot, err := a.Store.Totals(ctx, store.Scope{}, time.Time{}, a.now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.Unpriced == 0 || tot.Fallback == 0 {
+		t.Fatalf("the demo seeded no unpriced request to count: %+v", tot)
+	}
+	want := fmt.Sprintf("%s + %d unpriced", tot.Cost, tot.Unpriced)
+	if rep.Spend.Cost != tot.Cost || rep.Spend.Unpriced != tot.Unpriced || rep.Spend.String() != want {
+		t.Fatalf("demo spend %q (%+v), want %q", rep.Spend, rep.Spend, want)
 	}
 }

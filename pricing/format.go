@@ -66,3 +66,13 @@ func FallbackText(basis FallbackBasis, provider string) string {
 	}
 	return fmt.Sprintf("(%s's highest price)", provider)
 }
+
+// Total is a sum of requests as it is shown: the priced cost and how many
+// requests had no price. Its String is FormatTotal's, so a total printed
+// with %s can never read as the fallback price budgets count.
+type Total struct {
+	Cost               money.USD
+	Requests, Unpriced int64
+}
+
+func (t Total) String() string { return FormatTotal(t.Cost, t.Requests, t.Unpriced) }
