@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,6 +190,35 @@ func TestBadConfigIsNamed(t *testing.T) {
 	r := c.run("", "usage")
 	if r.code == 0 || !strings.Contains(r.err, "config.toml:3") || !strings.Contains(r.err, "proxy.adress") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.err)
+	}
+}
+
+// TestDemoRefusesItsFilledHome runs the demo twice on one home, as its
+// "Explore it again with: byok --home X" invites: the second run is refused
+// with the command that opens the home, and the sample stays as it was,
+// where seeding again would double every request and budget.
+func TestDemoRefusesItsFilledHome(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "60", "--days", "3", "--no-tui", "--home", c.home)
+	before := c.ok("", "usage", "--since", "30d", "--json")
+	// The forecast moves with the clock; the scopes, limits and spend may not.
+	type budgetRow struct {
+		Scope    string `json:"scope"`
+		LimitUSD string `json:"limit_usd"`
+		SpentUSD string `json:"spent_usd"`
+	}
+	var budgets, after []budgetRow
+	decode(t, c.ok("", "budget", "list", "--json"), &budgets)
+	r := c.run("", "demo", "--events", "60", "--days", "3", "--no-tui", "--home", c.home)
+	if r.code != 2 || !strings.Contains(r.err, "byok --home "+c.home) || strings.Contains(r.err, "Seeded") {
+		t.Fatalf("demo again on its own home: exit %d, stderr %q", r.code, r.err)
+	}
+	if after := c.ok("", "usage", "--since", "30d", "--json"); after != before {
+		t.Errorf("the refused demo changed usage:\n%s\nwas\n%s", after, before)
+	}
+	decode(t, c.ok("", "budget", "list", "--json"), &after)
+	if len(budgets) == 0 || !slices.Equal(after, budgets) {
+		t.Errorf("the refused demo changed the budgets: %+v, was %+v", after, budgets)
 	}
 }
 
@@ -797,8 +827,12 @@ func TestDemoKeepsToItsOwnKeys(t *testing.T) {
 	if auth, _ := up.lastAuth.Load().(string); auth != "Bearer "+secret {
 		t.Fatalf("the real home sent %q", auth)
 	}
-	// A demo home is accepted again.
-	c.ok("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
+	// The demo home, used as above, is still the demo's: running the demo
+	// on it again is refused as a filled demo home, not as someone's own.
+	r = c.run("", "demo", "--events", "100", "--days", "2", "--no-tui", "--home", demo)
+	if r.code != 2 || !strings.Contains(r.err, "byok --home "+demo) || strings.Contains(r.err, "of its own") {
+		t.Fatalf("the demo again on its home: exit %d, stderr %q", r.code, r.err)
+	}
 }
 
 // keys rotate says why a key cannot take a new secret (it comes from an
