@@ -29,6 +29,9 @@ const DemoKeyringService = "byok-demo"
 // ErrNotDemoHome begins the errors of a home the demo must not fill.
 var ErrNotDemoHome = errors.New("not a home for the demo")
 
+// ErrDemoSeeded begins the error of a demo home the demo filled already.
+var ErrDemoSeeded = errors.New("the demo filled this home already")
+
 // demoSetting marks a home the demo claimed.
 const demoSetting = "demo_home"
 
@@ -37,10 +40,23 @@ const demoSetting = "demo_home"
 // own and is left alone. A claimed home simulates every provider
 // (offline_demo, put at the top of its config.toml) and keeps its keys apart
 // from the user's: its config.toml names DemoKeyringService, unless it
-// already keeps secrets elsewhere.
+// already keeps secrets elsewhere. A home the demo filled already is refused
+// with ErrDemoSeeded.
 func (a *App) ClaimDemoHome(ctx context.Context) error {
 	home := a.Config.Paths.Home
-	if v, err := a.db.Setting(ctx, demoSetting); err != nil || v != "1" {
+	if v, err := a.db.Setting(ctx, demoSetting); err == nil && v == "1" {
+		// Seeding again would add a second copy of every request, key and
+		// budget beside the first (limits doubled, alerts against the old
+		// ones). A claimed home with no requests yet is one whose seeding
+		// did not finish, and is filled.
+		events, err := a.db.Events(ctx, store.Filter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(events) > 0 {
+			return fmt.Errorf("%w (%s): open it with `byok --home %s`, or leave out --home for a new demo", ErrDemoSeeded, home, home)
+		}
+	} else {
 		keys, err := a.db.Keys(ctx)
 		if err != nil {
 			return err

@@ -104,18 +104,23 @@ func TestClaimDemoHome(t *testing.T) {
 			if tt.service == DemoKeyringService && !strings.HasSuffix(read(home), before) {
 				t.Errorf("the home's own config.toml is not kept below the demo's line:\n%s", read(home))
 			}
-			// Opened again, the home is the demo's: same service, and it
-			// may be filled again although it now holds requests.
-			if _, err := a.SeedDemo(ctx, DemoOptions{Events: 50, Days: 2}); err != nil {
-				t.Fatal(err)
-			}
+			// Opened again before it holds requests (a seeding that did not
+			// finish), the home is the demo's: same service, claimed again.
 			a.Close()
 			again := openHome(t, home, "")
 			if again.Config.KeyringService != tt.service {
 				t.Errorf("reopened with keyring service %q, want %q", again.Config.KeyringService, tt.service)
 			}
 			if err := again.ClaimDemoHome(ctx); err != nil {
-				t.Errorf("claiming a demo home again: %v", err)
+				t.Fatalf("claiming an unfilled demo home again: %v", err)
+			}
+			// Once filled, it is refused: a second seeding would double
+			// every request and budget.
+			if _, err := again.SeedDemo(ctx, DemoOptions{Events: 50, Days: 2}); err != nil {
+				t.Fatal(err)
+			}
+			if err := again.ClaimDemoHome(ctx); !errors.Is(err, ErrDemoSeeded) || !strings.Contains(err.Error(), "byok --home "+home) {
+				t.Errorf("claiming a filled demo home again: %v, want ErrDemoSeeded naming `byok --home %s`", err, home)
 			}
 		})
 	}

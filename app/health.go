@@ -80,7 +80,13 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 		store.HealthMissing:  "has no secret in the keyring any more",
 	}[h]
 	fix := "rotate it (a new secret) or remove it"
+	pe := errorOf(err)
 	said := detail
+	if s := strings.TrimSuffix(statusText(pe)+pe.Said, ": "); s != "" {
+		// The alert gives its own advice: it quotes the status and the
+		// provider's words, not the error's message, which advises too.
+		said = s
+	}
 	switch {
 	case h == store.HealthNoCredit:
 		fix = "add credit at the provider or use another key"
@@ -88,7 +94,7 @@ func (a *App) learnKeyHealth(ctx context.Context, k store.Key, err error, check 
 		// The simulated provider's refusal says the same at more length:
 		// the status is enough beside the demo's own explanation.
 		fix = DemoRejectedKey + "; use another of the demo's keys"
-		if said = strings.TrimSuffix(statusText(errorOf(err)), ": "); said == "" {
+		if said = strings.TrimSuffix(statusText(pe), ": "); said == "" {
 			said = "refused"
 		}
 	}

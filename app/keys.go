@@ -282,6 +282,17 @@ func (a *App) addKey(ctx context.Context, provider, label, secret string, valida
 		}
 		return store.Key{}, err
 	}
+	// The store makes the first live key of a provider its default, which
+	// may be an environment variable's listed before: requests go to the
+	// stored key all the same, and it takes the mark, so that a key added
+	// later under a label sorting before it does not take its place.
+	if d, ok := a.defaultKey(ctx, k.Provider); ok && d.ID == k.ID && !k.Default {
+		if err := a.db.SetDefaultKey(ctx, k.ID); err != nil {
+			a.Log.Warn("mark the default key", "key", k.Name(), "err", err)
+		} else {
+			k.Default = true
+		}
+	}
 	detail := "fingerprint " + k.Fingerprint
 	if admin {
 		detail = "admin key, " + detail
@@ -416,9 +427,20 @@ func (a *App) KeyToRotate(ctx context.Context, id int64) (store.Key, error) {
 		return store.Key{}, fmt.Errorf("%s comes from an environment variable: change the variable, or import it with `byok keys import-env`", k.Name())
 	}
 	if k.Revoked() {
-		return store.Key{}, fmt.Errorf("%s was removed; add a new key with `byok keys add %s --label %s-2`", k.Name(), k.Provider, k.Label)
+		return store.Key{}, a.removedKey(k, "")
 	}
 	return k, nil
+}
+
+// removedKey refuses a removed key what was asked of it, said by why
+// after "was removed", with the remedy this home allows: a new key under
+// another label (the removed one keeps its name for its history), which
+// an offline demo home does not take.
+func (a *App) removedKey(k store.Key, why string) error {
+	if a.CheckNewSecret() != nil {
+		return fmt.Errorf("%s was removed%s", k.Name(), why)
+	}
+	return fmt.Errorf("%s was removed%s; add a new key with `byok keys add %s --label %s-2`", k.Name(), why, k.Provider, k.Label)
 }
 
 // RotateKey replaces the secret of a stored key: same id and history.
@@ -463,7 +485,12 @@ func (a *App) RotateKey(ctx context.Context, id int64, secret string, validate b
 	return k, nil
 }
 
-// TestKey runs the provider's key check on a stored or env key.
+// TestKey runs the provider's key check on a stored or env key. A removed
+// key is refused before anything is asked or learned of it: its secret
+// was deleted on purpose, which a test would otherwise record as a
+// missing secret and raise an alert for. An environment variable's key is
+// first read again from the environment, as the key lists read it, so the
+// test is of the variable's value now: refused if it is no longer set.
 func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	k, err := a.db.KeyByID(ctx, id)
 	if err != nil {
@@ -475,6 +502,20 @@ func (a *App) TestKey(ctx context.Context, id int64) (store.Key, error) {
 	spec, err := a.Provider(k.Provider)
 	if err != nil {
 		return k, err
+	}
+	if k.Source == store.KeyEnv {
+		if err := a.syncEnvKeys(ctx); err != nil {
+			return k, err
+		}
+		if k, err = a.db.KeyByID(ctx, id); err != nil {
+			return store.Key{}, err
+		}
+		if k.Revoked() {
+			return k, fmt.Errorf("%s came from the environment, which no longer sets %s: set it again to test the key", k.Name(), strings.Join(spec.KeyEnv, " or "))
+		}
+	}
+	if k.Revoked() {
+		return k, a.removedKey(k, " and its secret deleted: there is nothing to test")
 	}
 	secret, err := a.secretOf(ctx, spec, k)
 	if err != nil {
@@ -526,7 +567,7 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	if k.Default {
 		if ks, err := a.db.Keys(ctx); err == nil {
 			for _, o := range ks {
-				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.ID != k.ID {
+				if o.Provider == k.Provider && !o.Revoked() && !o.Admin && o.Source != store.KeyEnv && o.ID != k.ID {
 					if err := a.db.SetDefaultKey(ctx, o.ID); err != nil {
 						a.Log.Warn("hand over the default key", "err", err)
 					}
@@ -539,13 +580,40 @@ func (a *App) RemoveKey(ctx context.Context, id int64) (store.Key, error) {
 	return k, nil
 }
 
-// SetDefaultKey makes a key its provider's default and returns it.
+// SetDefaultKey makes a key its provider's default and returns it: the key
+// requests of the provider send with when they name none. Only a live,
+// ordinary, stored key can be one; any other is refused with what to do.
 func (a *App) SetDefaultKey(ctx context.Context, id int64) (store.Key, error) {
+	k, err := a.db.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, err
+	}
+	switch {
+	case k.Provider == ExportSecretProvider:
+		return k, fmt.Errorf("%s is an export header, not a provider key: config.toml names it by its label, and no request sends with it", k.Name())
+	case k.Source == store.KeyEnv:
+		// An environment variable's key is sent with only while its
+		// provider has no stored key; marking it would take the mark off
+		// the stored default without making this key the one used.
+		msg := fmt.Sprintf("%s comes from an environment variable and cannot be the default: byok sends with it only while %s has no stored key", k.Name(), k.Provider)
+		if a.CheckNewSecret() == nil {
+			msg += "; to send with it by default, store it with `byok keys import-env`, then make the stored copy the default"
+		}
+		return k, errors.New(msg)
+	case k.Revoked():
+		return k, a.removedKey(k, " and cannot be the default")
+	case k.Admin:
+		name := k.Provider
+		if spec, ok := a.Registry.Get(k.Provider); ok {
+			name = spec.Name
+		}
+		return k, fmt.Errorf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests, so it cannot be the default; make one of %s's other keys the default (see `byok keys list`)", k.Name(), name, name)
+	}
+	// The store checks again, in its transaction, for a key removed since.
 	if err := a.db.SetDefaultKey(ctx, id); err != nil {
 		return store.Key{}, err
 	}
-	k, err := a.db.KeyByID(ctx, id)
-	if err != nil {
+	if k, err = a.db.KeyByID(ctx, id); err != nil {
 		return store.Key{}, fmt.Errorf("read the new default key: %w", err)
 	}
 	return k, nil
@@ -564,10 +632,29 @@ func (a *App) Keys(ctx context.Context) ([]KeyView, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The default mark goes on the key a request that names none sends
+	// with (see resolveKey): the provider's default stored key, else its
+	// environment variable's. The stored flag alone could mislead: an
+	// environment variable's key listed before any key was stored carries
+	// it, while requests go to the stored key added since.
+	defaults := map[string]int64{}
+	for _, k := range ks {
+		if _, seen := defaults[k.Provider]; !seen {
+			defaults[k.Provider] = 0
+			if d, ok := a.defaultKey(ctx, k.Provider); ok {
+				defaults[k.Provider] = d.ID
+			}
+		}
+	}
 	now := a.now()
 	out := make([]KeyView, 0, len(ks))
 	for _, k := range ks {
 		v := KeyView{Key: k}
+		if d := defaults[k.Provider]; d != 0 {
+			v.Default = k.ID == d
+		} else {
+			v.Default = k.Source == store.KeyEnv && !k.Revoked()
+		}
 		for i := range bs {
 			if bs[i].KeyID == k.ID {
 				v.Balance = &bs[i]

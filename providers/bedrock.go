@@ -204,12 +204,12 @@ func bedrockFailure(r *run, err error) (Result, error) {
 		if code == "" {
 			code = strings.SplitN(header.Get("X-Amzn-Errortype"), ":", 2)[0]
 		}
-		return r.result(), newError(failure{provider: r.spec.ID, status: status, header: header, body: body, code: code, cause: err})
+		return r.result(), newError(failure{provider: r.spec.ID, status: status, header: header, body: body, code: code, cause: err, model: r.req.Model})
 	}
 	if code != "" && r.ctx.Err() == nil {
 		data, _ := json.Marshal(map[string]string{"message": msg})
 		return r.result(), newError(failure{provider: r.spec.ID, status: http.StatusOK, header: header, body: data,
-			code: code, cause: err, streamed: true})
+			code: code, cause: err, streamed: true, model: r.req.Model})
 	}
 	return r.done(err)
 }

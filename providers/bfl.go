@@ -165,7 +165,7 @@ func bflDo(r *run, client *http.Client, method, target, key string, body []byte)
 		return nil, meta, transportError(r.spec.ID, r.ctx, err, r.started())
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := newError(failure{provider: r.spec.ID, status: resp.StatusCode, header: resp.Header, body: b})
+		e := newError(failure{provider: r.spec.ID, status: resp.StatusCode, header: resp.Header, body: b, model: r.req.Model})
 		meta.requestID = cmp.Or(meta.requestID, e.RequestID)
 		return nil, meta, e
 	}

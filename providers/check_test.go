@@ -180,3 +180,43 @@ func TestListModelsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNotFoundAdvice checks that a 404 gets advice that fits the call: a
+// request that names a model points at the model list, while a key check,
+// a model listing or a report names no model, so its 404 can only come from
+// a wrong base URL.
+func TestNotFoundAdvice(t *testing.T) {
+	const body = `{"error":{"message":"Not found","type":"invalid_request_error"}}`
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		call  func(spec Spec) error
+		says  string
+		never string
+	}{
+		{"a prompt names a model", func(spec Spec) error {
+			_, _, err := mustStream(t, spec, testOpenAIKey, hello("gpt-9"))
+			return err
+		}, "check the model name (`byok models openai --live`)", ""},
+		{"a key check", func(spec Spec) error { return CheckKey(ctx, spec, testOpenAIKey, Options{}) },
+			"check the provider's base URL (`byok providers` shows it; set base_url under [providers.openai]", "model"},
+		{"a model list", func(spec Spec) error {
+			_, err := ListModels(ctx, spec, testOpenAIKey, Options{})
+			return err
+		}, "check the provider's base URL", "model"},
+		{"a report's call", func(Spec) error { return ResponseError("openai", http.StatusNotFound, http.Header{}, []byte(body)) },
+			"check the provider's base URL", "model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusNotFound, body) })
+			e := asError(t, tt.call(specAt(t, "openai", f.URL+"/v1")), ClassNotFound)
+			if !strings.Contains(e.Message, tt.says) || !strings.Contains(e.Message, "provider said: Not found") {
+				t.Errorf("message %q does not say %q and the provider's words", e.Message, tt.says)
+			}
+			if tt.never != "" && strings.Contains(e.Message, tt.never) {
+				t.Errorf("message %q speaks of a %s, though the call names none", e.Message, tt.never)
+			}
+		})
+	}
+}

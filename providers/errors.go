@@ -33,6 +33,10 @@ type failure struct {
 	code string
 	// streamed is true when the error arrived after the reply started.
 	streamed bool
+	// model is the model the request named; empty for calls that name
+	// none (key checks, model lists, the usage and cost reports), where a
+	// 404 can only mean a wrong base URL.
+	model string
 }
 
 // providerError is what byok reads from an error body, whatever envelope the
@@ -243,16 +247,18 @@ func newError(f failure) *Error {
 		Provider:   f.provider,
 		Cause:      redactedError(f.cause),
 	}
-	e.Message = redact.String(advice(class, f.provider, status, e.RetryAfter, pe.limitSrc, f.streamed) + detail(pe.message))
+	e.Said = redact.String(shorten(pe.message))
+	e.Message = advice(class, f, status, e.RetryAfter, pe.limitSrc)
+	if e.Said != "" {
+		e.Message += " — provider said: " + e.Said
+	}
+	e.Message = redact.String(e.Message)
 	return e
 }
 
-// detail is the provider's own words, shortened, after a separator.
-func detail(msg string) string {
+// shorten is a provider's message on one line and at most 300 bytes.
+func shorten(msg string) string {
 	msg = strings.Join(strings.Fields(msg), " ")
-	if msg == "" {
-		return ""
-	}
 	const maxLen = 300
 	if len(msg) > maxLen {
 		cut := maxLen
@@ -261,17 +267,18 @@ func detail(msg string) string {
 		}
 		msg = msg[:cut] + "…"
 	}
-	return " — provider said: " + msg
+	return msg
 }
 
-// advice is the first, actionable part of an error message.
-func advice(c Class, provider string, status int, wait time.Duration, limitSource string, streamed bool) string {
+// advice is the first, actionable part of an error message for failure f,
+// classified c with the given status and wait.
+func advice(c Class, f failure, status int, wait time.Duration, limitSource string) string {
 	st := ""
 	if status != 0 {
 		st = fmt.Sprintf(" (%d)", status)
 	}
 	mid := ""
-	if streamed {
+	if f.streamed {
 		mid = " mid-reply"
 	}
 	switch c {
@@ -295,7 +302,10 @@ func advice(c Class, provider string, status int, wait time.Duration, limitSourc
 	case ClassContextLength:
 		return fmt.Sprintf("the prompt is too long for this model%s: shorten it or pick a model with a larger context window", st)
 	case ClassNotFound:
-		return fmt.Sprintf("not found%s: check the model name (`byok models %s --live`) and the provider's base URL", st, provider)
+		if f.model == "" {
+			return fmt.Sprintf("not found%s: check the provider's base URL (`byok providers` shows it; set base_url under [providers.%s] in config.toml)", st, f.provider)
+		}
+		return fmt.Sprintf("not found%s: check the model name (`byok models %s --live`) and the provider's base URL", st, f.provider)
 	case ClassTimeout:
 		return fmt.Sprintf("the request timed out%s%s: retry, or raise the timeout", st, mid)
 	case ClassBadRequest:

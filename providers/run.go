@@ -221,7 +221,7 @@ func (r *run) done(err error) (Result, error) {
 func (r *run) streamFailure(data []byte, cause error) (Result, error) {
 	_, header, _ := r.x.snapshot()
 	e := newError(failure{provider: r.spec.ID, status: http.StatusOK, header: header, body: data,
-		cause: cause, streamed: true})
+		cause: cause, streamed: true, model: r.req.Model})
 	return r.result(), e
 }
 
@@ -233,7 +233,7 @@ func (r *run) toError(err error) *Error {
 	}
 	status, header, body := r.x.snapshot()
 	if status >= 400 {
-		return newError(failure{provider: r.spec.ID, status: status, header: header, body: body, cause: err})
+		return newError(failure{provider: r.spec.ID, status: status, header: header, body: body, cause: err, model: r.req.Model})
 	}
 	if r.ctx.Err() != nil {
 		return transportError(r.spec.ID, r.ctx, r.ctx.Err(), r.started())

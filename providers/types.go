@@ -175,7 +175,11 @@ type Error struct {
 	RequestID  string
 	Provider   string
 	Message    string
-	Cause      error
+	// Said is the provider's own words about the failure, shortened and
+	// redacted (Message ends with them); empty when it gave none. A caller
+	// that gives its own advice quotes Said rather than Message.
+	Said  string
+	Cause error
 }
 
 func (e *Error) Error() string {

@@ -48,7 +48,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 		return nil, nil
 	}
 	family, rest := routeFamily(r.URL.Path)
-	if !validToken(tokenCandidates(r, family == "gemini" || family == "pass"), s.token) {
+	if !s.token.accepts(tokenCandidates(r, family == "gemini" || family == "pass")) {
 		writeError(w, sh, http.StatusUnauthorized, "byok_invalid_token",
 			"missing or wrong proxy token: use the token `byok proxy token` prints as your API key")
 		return nil, nil

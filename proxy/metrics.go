@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/byokhq/byok/app"
 )
 
 // metricsPath is where the proxy and `byok serve` expose Prometheus metrics.
@@ -33,15 +35,18 @@ func scrape(w http.ResponseWriter, r *http.Request, metrics http.Handler) {
 // MetricsServer serves only /metrics, with the proxy's checks: `byok serve`
 // on machines that run no proxy.
 type MetricsServer struct {
-	token   string
+	app     *app.App
+	token   *liveToken
 	handler http.Handler
 	port    atomic.Value // string
 	srv     *http.Server
 }
 
-// NewMetricsServer returns a server for handler behind token.
-func NewMetricsServer(token string, handler http.Handler) *MetricsServer {
-	m := &MetricsServer{token: token, handler: handler}
+// NewMetricsServer returns a server for a's metrics behind token, the proxy
+// token as read from a's keychain; while it serves, it follows `byok proxy
+// token --rotate` as the proxy does.
+func NewMetricsServer(a *app.App, token string) *MetricsServer {
+	m := &MetricsServer{app: a, token: newLiveToken(token), handler: a.MetricsHandler()}
 	m.port.Store("")
 	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 16}
 	return m
@@ -54,7 +59,7 @@ func (m *MetricsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
-	if !validToken(tokenCandidates(r, false), m.token) {
+	if !m.token.accepts(tokenCandidates(r, false)) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="byok"`)
 		http.Error(w, "missing or wrong token: send the token `byok proxy token` prints as a bearer token", http.StatusUnauthorized)
 		return
@@ -68,6 +73,7 @@ func (m *MetricsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Serve serves on l, which must listen on a loopback address.
 func (m *MetricsServer) Serve(l net.Listener) error {
+	defer m.token.follow(m.app)()
 	return serveLoopback(m.srv, l, &m.port, "refusing to serve on %s: byok serve listens on loopback only (127.0.0.1 or [::1])")
 }
 

@@ -28,7 +28,9 @@ type Options struct {
 	// a loopback address with a port, such as 127.0.0.1:8787. New refuses
 	// any other before anything listens; empty means the config's proxy.addr.
 	Addr string
-	// Token is the secret clients must send as their API key. Required.
+	// Token is the secret clients must send as their API key, as read
+	// from the keychain. Required. While it serves, the server follows
+	// `byok proxy token --rotate` (see liveToken).
 	Token string
 	// MaxBody bounds a request body in bytes; zero means the config's
 	// proxy.max_body_mb.
@@ -57,7 +59,7 @@ const DefaultBodyTimeout = time.Minute
 // Server is the proxy. Create it with New.
 type Server struct {
 	app      *app.App
-	token    string
+	token    *liveToken
 	maxBody  int64
 	bodyWait time.Duration
 	upstream *http.Client
@@ -141,7 +143,7 @@ func New(a *app.App, o Options) (*Server, error) {
 	if o.BodyTimeout <= 0 {
 		o.BodyTimeout = DefaultBodyTimeout
 	}
-	s := &Server{app: a, token: o.Token, maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
+	s := &Server{app: a, token: newLiveToken(o.Token), maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
 	s.srv = &http.Server{
 		Handler:           s,
@@ -257,6 +259,7 @@ func Listen(addr string) (net.Listener, error) {
 // Serve serves on l, which must listen on a loopback address. It returns
 // http.ErrServerClosed after a Shutdown.
 func (s *Server) Serve(l net.Listener) error {
+	defer s.token.follow(s.app)()
 	return serveLoopback(s.srv, l, &s.port, "proxy: refusing to serve on %s: the proxy listens on loopback only (127.0.0.1 or [::1])")
 }
 

@@ -750,7 +750,7 @@ func (d *dashboard) drillView(w, h int) []string {
 	head := st.Title.Render(d.drill)
 	for _, g := range d.provs {
 		if g.Key == d.drill {
-			head += " " + spendCell(g.Totals) + st.Muted.Render(fmt.Sprintf(" · %s request%s", count(g.Requests), plural(int(g.Requests))))
+			head += " " + pricing.FormatTotal(g.Cost, g.Requests, g.Unpriced) + st.Muted.Render(fmt.Sprintf(" · %s request%s", count(g.Requests), plural(int(g.Requests))))
 		}
 	}
 	head += st.Muted.Render(" — models and keys in this period (esc back)")
@@ -860,7 +860,7 @@ func (d *dashboard) chart(w, h int) string {
 		if t, err := time.Parse(time.DateOnly, g.Key); err == nil {
 			day = t.Format("Mon Jan 2 2006")
 		}
-		title = st.Header.Render("LAST 30 DAYS") + "  " + st.Strong.Render(day+": "+spendCell(g.Totals)) +
+		title = st.Header.Render("LAST 30 DAYS") + "  " + st.Strong.Render(day+": "+pricing.FormatTotal(g.Cost, g.Requests, g.Unpriced)) +
 			st.Muted.Render(fmt.Sprintf(" · %s request%s (←/→ day, enter lists them)", count(g.Requests), plural(int(g.Requests))))
 		title = fit(title, w, false)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -53,7 +54,7 @@ func TestDrillDownToRequestsAndBack(t *testing.T) {
 			t.Errorf("%s: History lists %d requests costing %s; the dashboard says %d costing %s", what, n, cost, want.Requests, want.Cost)
 		}
 		// The header says what is filtered and how much it holds in all.
-		hs.contains(append([]string{"Nov 1 – Nov 30 2026", fmt.Sprintf("%s request%s, %s", count(want.Requests), plural(int(want.Requests)), spendCell(want)), "esc back to the dashboard"}, header...)...)
+		hs.contains(append([]string{"Nov 1 – Nov 30 2026", fmt.Sprintf("%s request%s, %s", count(want.Requests), plural(int(want.Requests)), pricing.FormatTotal(want.Cost, want.Requests, want.Unpriced)), "esc back to the dashboard"}, header...)...)
 	}
 
 	// The period's total sits above the first provider.
@@ -176,13 +177,13 @@ func TestDrillDownFromChartAndBudget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hs.contains(from.Format("Mon Jan 2 2006")+": "+spendCell(g.Totals), "←/→ day")
+		hs.contains(from.Format("Mon Jan 2 2006")+": "+pricing.FormatTotal(g.Cost, g.Requests, g.Unpriced), "←/→ day")
 		hs.press("enter")
 		n, cost, _ := listed("the day", from, from.AddDate(0, 0, 1))
 		if n == 0 || n != g.Requests || cost != g.Cost {
 			t.Errorf("%v: the day %s lists %d requests costing %s; the chart says %d costing %s", size, g.Key, n, cost, g.Requests, g.Cost)
 		}
-		hs.contains(from.Format("Jan 2 2006"), fmt.Sprintf("%s requests, %s", count(n), spendCell(g.Totals)), "esc back to the dashboard")
+		hs.contains(from.Format("Jan 2 2006"), fmt.Sprintf("%s requests, %s", count(n), pricing.FormatTotal(g.Cost, g.Requests, g.Unpriced)), "esc back to the dashboard")
 		hs.press("backspace")
 		if hs.m.active != pageDashboard || d.at != atChart || d.day != peak {
 			t.Fatalf("%v: backspace from the day went to %s, cursor at %d, day %d (want %d)", size, hs.m.active, d.at, d.day, peak)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,12 +204,11 @@ func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.F
 				return f, "", fmt.Errorf("status %q: use ok, error, cancelled or partial", v)
 			}
 		case "source":
-			switch store.Source(v) {
-			case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual:
-				f.Source = store.Source(v)
-			default:
-				return f, "", fmt.Errorf("source %q: use tui, cli, proxy or manual", v)
+			src := store.Source(strings.ToLower(v))
+			if !slices.Contains(filterSources, src) {
+				return f, "", fmt.Errorf("source %q: use %s", v, sourceChoices)
 			}
+			f.Source = src
 		default:
 			text = append(text, w)
 		}
@@ -231,8 +231,26 @@ var filterExamples = map[string]string{
 	"key": "key:openai/work or key:none", "k": "k:openai/work or k:none",
 	"since": "since:2026-12-01 or since:today", "until": "until:2026-12-01 or until:today",
 	"status": "status:error (ok, error, cancelled or partial)", "s": "s:error (ok, error, cancelled or partial)",
-	"source": "source:proxy (tui, cli, proxy or manual)",
+	"source": "source:proxy (" + sourceChoices + ")",
 }
+
+// filterSources are the sources a request can be recorded with, in the
+// order `byok usage --source` names them: byok's own, the spend a provider
+// reported beyond them, and the coding agents whose logs byok imports
+// (agentlog.Sources, which the tests hold this list to).
+var filterSources = []store.Source{
+	store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual, store.SourceReconciled,
+	"claude-code", "codex", "gemini-cli", "opencode",
+}
+
+// sourceChoices lists filterSources for people: "tui, cli, … or opencode".
+var sourceChoices = func() string {
+	names := make([]string, len(filterSources))
+	for i, s := range filterSources {
+		names[i] = string(s)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}()
 
 // periodWords writes a filter's period as the tokens parseFilter reads: a
 // date for a local midnight, else the exact time.
@@ -755,9 +773,10 @@ func (h *history) filterLine() string {
 		line += st.Strong.Render(period)
 	}
 	if t := h.sums; t != nil {
-		// What the filter selects in all, as the dashboard counts it; a
-		// figure shows whole or not at all.
-		spend := spendCell(*t)
+		// What the filter selects in all, unpriced requests named beside
+		// the priced sum as every total reads; a figure shows whole or not
+		// at all.
+		spend := pricing.FormatTotal(t.Cost, t.Requests, t.Unpriced)
 		if h.back != nil && h.back.budgetSpend && t.Fallback > 0 {
 			// As the budget the list was opened from counts them.
 			spend = t.BudgetSpend().String() + st.Muted.Render(" as budgets count")

@@ -10,6 +10,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
 
@@ -282,4 +285,55 @@ func TestHistorySumsReadFailureIsReported(t *testing.T) {
 	}
 	hs.contains("✗ sum events")
 	hs.lacks("requests, ")
+}
+
+// A filter that selects priced and unpriced requests heads the list with
+// the priced sum and the unpriced count beside it ("$2.23 + 22 unpriced"),
+// as every total reads, never the priced sum alone.
+func TestHistoryHeaderNamesUnpriced(t *testing.T) {
+	a := testApp(t, "", true)
+	groups, err := a.Store.Breakdown(t.Context(), store.Scope{}, time.Time{}, testNow.Add(time.Hour), store.ByProvider, a.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(groups, func(g store.Group) bool { return g.Unpriced > 0 && g.Unpriced < g.Requests })
+	if i < 0 {
+		t.Fatal("the demo has no provider with both priced and unpriced requests")
+	}
+	mixed := groups[i]
+	hs, _ := openPage[*history](t, a, pageHistory, 120, 40)
+	hs.press("/")
+	hs.typeText("provider:" + mixed.Key)
+	hs.press("enter")
+	hs.contains(fmt.Sprintf("%s requests, %s + %d unpriced", count(mixed.Requests), mixed.Cost, mixed.Unpriced))
+}
+
+// History's source: filter takes every source a request is recorded
+// with, the coding agents byok imports included, as `byok usage --source`
+// does: source:claude-code lists the requests imported from Claude Code
+// and no others.
+func TestHistoryFilterImportSources(t *testing.T) {
+	for _, src := range agentlog.Sources() {
+		if !slices.Contains(filterSources, store.Source(src)) {
+			t.Errorf("History's source: filter does not take %s, which byok imports", src)
+		}
+	}
+	a := testApp(t, "", false)
+	st := testStore(t, a)
+	for i, src := range []store.Source{"claude-code", "codex", store.SourceProxy, "claude-code"} {
+		e := store.Event{Time: fixedClock().Add(-time.Duration(i) * time.Minute), Source: src, Provider: "anthropic", Model: "claude-sonnet-4-5",
+			Status: store.StatusOK, InputTokens: 100, OutputTokens: 10, CostState: pricing.Computed, Cost: money.Micro}
+		if _, err := st.Record(t.Context(), &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs, h := openPage[*history](t, a, pageHistory, 120, 40)
+	hs.press("/")
+	hs.typeText("source:claude-code")
+	hs.press("enter")
+	if h.problem != "" || hs.m.notice != "" || len(h.list) != 2 || slices.ContainsFunc(h.list, func(e store.Event) bool { return e.Source != "claude-code" }) {
+		t.Fatalf("source:claude-code: problem %q, notice %q, %d requests listed", h.problem, hs.m.notice, len(h.list))
+	}
+	hs.contains("filter source:claude-code", "2 requests")
+	hs.lacks("use tui, cli")
 }

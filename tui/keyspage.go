@@ -150,9 +150,8 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, a := p.c.ctx, p.c.app
 	switch {
 	case key.Matches(msg, k.Test):
-		if sel.Revoked() {
-			return failure(fmt.Errorf("%s was revoked; add a new key with a", sel.Name()))
-		}
+		// TestKey refuses a removed key, and an environment variable's
+		// that is no longer set, as byok keys test does.
 		return p.keyWork("Testing "+sel.Name()+"…", "works", func() (store.Key, error) {
 			k, err := a.TestKey(ctx, sel.ID)
 			return k, testFailure(err)
@@ -179,9 +178,9 @@ func (p *keysPage) key(msg tea.KeyPressMsg) tea.Cmd {
 			return p.keyWork("Revoking "+sel.Name()+"…", "revoked", func() (store.Key, error) { return a.RemoveKey(ctx, sel.ID) })
 		}))
 	case key.Matches(msg, k.Default):
-		if sel.Revoked() || sel.Source == store.KeyEnv {
-			return failure(fmt.Errorf("%s cannot be the default: pick a stored key", sel.Name()))
-		}
+		// SetDefaultKey says which keys cannot be the default (removed,
+		// admin, an environment variable's) and what to do instead, as
+		// byok keys default does.
 		return p.keyWork("", "is now the default", func() (store.Key, error) { return a.SetDefaultKey(ctx, sel.ID) })
 	}
 	return nil

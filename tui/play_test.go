@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
@@ -406,5 +407,50 @@ func TestCompareRendersMarkdown(t *testing.T) {
 	hs.lacks("**")
 	if got := strings.Count(hs.screen(), "zebra."); got != 2 {
 		t.Errorf("the reply's last word shows %d times, want once per column:\n%s", got, hs.screen())
+	}
+}
+
+// A reply drawn at one width is wrapped again when the terminal is
+// resized, whether the Playground is on screen then or not: no word is
+// cut off at the narrower width, and none stays cut when it widens.
+func TestPlaygroundReplyRewrapsOnResize(t *testing.T) {
+	const reply = "This is an offline demo reply from the fake model: nothing left this machine, but the usage and cost are recorded as for a real request."
+	a := fakeApp(t, reply, false)
+	hs, p := openPage[*playground](t, a, pagePlayground, 120, 40)
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
+	hs.press("enter")
+	hs.typeText("say something long")
+	hs.press("ctrl+s")
+	if p.out == nil || p.reply != reply {
+		t.Fatalf("outcome %v, reply %q", p.out, p.reply)
+	}
+	// shown is the screen's words in order, the reply's among them
+	// whatever the lines they were wrapped to.
+	shown := func() string { return strings.Join(strings.Fields(stripANSI(hs.screen())), " ") }
+	for _, step := range []struct {
+		name string
+		size [2]int
+		away bool // resized while another page is on screen
+	}{
+		{"at 120 columns", [2]int{120, 40}, false},
+		{"narrowed to 80", [2]int{80, 24}, false},
+		{"widened to 100", [2]int{100, 30}, false},
+		{"narrowed to 60 on History", [2]int{60, 24}, true},
+	} {
+		if step.away {
+			hs.press("esc", "2")
+		}
+		hs.send(tea.WindowSizeMsg{Width: step.size[0], Height: step.size[1]})
+		if step.away {
+			hs.press("3")
+		}
+		if !strings.Contains(shown(), reply) {
+			t.Errorf("%s: the reply is not shown whole:\n%s", step.name, hs.screen())
+		}
+		for _, line := range strings.Split(hs.screen(), "\n") {
+			if w := ansi.StringWidth(line); w > step.size[0] {
+				t.Errorf("%s: a line is %d cells wide: %q", step.name, w, line)
+			}
+		}
 	}
 }

@@ -77,6 +77,7 @@ type playground struct {
 	rendered   string
 	renderedAt time.Time
 	renderLen  int
+	renderW    int // the width the reply was wrapped to
 	md         markdown
 }
 

@@ -12,12 +12,15 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
+// replyWidth is the width the reply is wrapped to.
+func (p *playground) replyWidth() int { return max(p.c.width-2, 20) }
+
 // render draws the reply as markdown into the pane.
 func (p *playground) render() {
-	w := max(p.c.width-2, 20)
+	w := p.replyWidth()
 	text := p.md.render(p.reply, w, p.c.st.dark)
 	atBottom := p.pane.AtBottom()
-	p.rendered, p.renderLen, p.renderedAt = text, len(p.reply), time.Now()
+	p.rendered, p.renderLen, p.renderedAt, p.renderW = text, len(p.reply), time.Now(), w
 	p.pane.SetContent(text)
 	if atBottom {
 		p.pane.GotoBottom()
@@ -74,6 +77,17 @@ func (p *playground) View() string {
 	paneH := max(h-lineCount(lines), 1)
 	p.pane.SetWidth(w)
 	p.pane.SetHeight(paneH)
+	if p.reply != "" && p.renderW != p.replyWidth() {
+		// The terminal was resized since the reply was drawn (on this page
+		// or another): wrap it again to the new width, or the pane would
+		// cut its lines.
+		p.render()
+	}
+	if p.pane.PastBottom() {
+		// A taller pane, or a reply drawn before the pane had its height,
+		// would leave the reply scrolled out of sight above.
+		p.pane.GotoBottom()
+	}
 	body := p.pane.View()
 	switch {
 	case p.runErr != nil && !p.streaming && (p.out == nil || !stopped(*p.out)):

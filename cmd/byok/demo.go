@@ -60,7 +60,7 @@ func runDemo(ctx context.Context, f *Factory, o demoOptions) error {
 		return err
 	}
 	if err := a.ClaimDemoHome(ctx); err != nil {
-		if errors.Is(err, app.ErrNotDemoHome) {
+		if errors.Is(err, app.ErrNotDemoHome) || errors.Is(err, app.ErrDemoSeeded) {
 			return usageError{err}
 		}
 		return err

@@ -154,13 +154,15 @@ func runKeysRotate(ctx context.Context, f *Factory, o keysRotateOptions) error {
 	if err != nil {
 		return err
 	}
-	// A key that cannot be rotated, or a home that takes no new secret,
-	// says so before a new secret is pasted.
-	k, err := a.KeyToRotate(ctx, o.id)
-	if err != nil {
+	// A home that takes no new secret, then a key that cannot take one,
+	// say so before a new secret is pasted, in RotateKey's order: a demo
+	// home is refused before the key, where advice to add a new key
+	// instead would be refused too.
+	if err := a.CheckNewSecret(); err != nil {
 		return err
 	}
-	if err := a.CheckNewSecret(); err != nil {
+	k, err := a.KeyToRotate(ctx, o.id)
+	if err != nil {
 		return err
 	}
 	secret, err := readSecret(f, fmt.Sprintf("New key for %s: ", k.Name()))

@@ -83,14 +83,16 @@ func runProxyToken(ctx context.Context, f *Factory, o proxyTokenOptions) error {
 	}
 	var token string
 	if rotate {
-		token, err = proxy.RotateToken(ctx, sec)
+		token, err = proxy.RotateToken(ctx, a)
 	} else {
 		token, _, err = proxy.Token(ctx, sec)
+	}
+	if token != "" {
+		fmt.Fprintln(f.IO.Out, token)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f.IO.Out, token)
 	if rotate {
 		fmt.Fprintln(f.IO.Err, "The proxy token was replaced: give tools the new one.")
 	}

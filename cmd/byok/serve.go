@@ -45,7 +45,7 @@ func runServe(ctx context.Context, f *Factory, o serverOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another byok serve running? pick another port with --addr)", addr, err)
 	}
-	srv := proxy.NewMetricsServer(s.token, a.MetricsHandler())
+	srv := proxy.NewMetricsServer(a, s.token)
 	fmt.Fprintf(f.IO.Out, "byok serve: Prometheus metrics on http://%s/metrics (bearer token: `byok proxy token`); Ctrl-C stops it\n", ln.Addr())
 	if a.Config.Export.OTLP.Enabled() {
 		fmt.Fprintf(f.IO.Out, "Sending usage to %s as it is recorded.\n", a.Config.Export.OTLP.Endpoint)
