@@ -244,32 +244,44 @@ func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor)
 const byokRecorded = `p.ext_id = '' AND p.request_id != ''`
 
 // recordedElsewhere finds the events whose request id byok recorded
-// itself, counts them in res and returns them.
+// itself, counts them in res and returns them. The ids are looked up
+// importRows at a time: one statement per event would cost more than the
+// import's own inserts.
 func (s *Store) recordedElsewhere(ctx context.Context, tx *sql.Tx, es []*Event, res *ImportResult) (map[*Event]bool, error) {
-	var find *sql.Stmt
-	known := map[*Event]bool{}
+	byReq := map[string][]*Event{}
+	var reqs []any
 	for _, e := range es {
 		if e.RequestID == "" {
 			continue
 		}
-		if find == nil {
-			var err error
-			if find, err = tx.PrepareContext(ctx, `SELECT p.source FROM events p INDEXED BY events_request_id
-				WHERE p.request_id = ? AND `+byokRecorded+` LIMIT 1`); err != nil {
-				return nil, err
-			}
-			defer find.Close()
+		if _, seen := byReq[e.RequestID]; !seen {
+			reqs = append(reqs, e.RequestID)
 		}
-		var by string
-		err := find.QueryRowContext(ctx, e.RequestID).Scan(&by)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		byReq[e.RequestID] = append(byReq[e.RequestID], e)
+	}
+	known := map[*Event]bool{}
+	for start := 0; start < len(reqs); start += importRows {
+		part := reqs[start:min(start+importRows, len(reqs))]
+		rows, err := tx.QueryContext(ctx, `SELECT p.request_id, min(p.source) FROM events p INDEXED BY events_request_id
+			WHERE p.request_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`) AND `+byokRecorded+`
+			GROUP BY p.request_id`, part...)
 		if err != nil {
-			return nil, fmt.Errorf("look up request %s: %w", e.RequestID, err)
+			return nil, fmt.Errorf("look up request ids: %w", err)
 		}
-		known[e] = true
-		res.Recorded = counted(res.Recorded, Source(by))
+		type hit struct{ req, by string }
+		hits, err := collect(rows, "look up request ids", func(sc scanner) (hit, error) {
+			var h hit
+			return h, sc.Scan(&h.req, &h.by)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			for _, e := range byReq[h.req] {
+				known[e] = true
+				res.Recorded = counted(res.Recorded, Source(h.by))
+			}
+		}
 	}
 	return known, nil
 }
