@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -294,6 +295,62 @@ func TestLogTakesEverySource(t *testing.T) {
 		r := c.run("", cmd, "--source", "bogus")
 		if r.code != 2 || !strings.Contains(r.err, `--source "bogus": use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode`) {
 			t.Errorf("%s --source bogus: exit %d, stderr %q", cmd, r.code, r.err)
+		}
+	}
+}
+
+// TestLogCSVMatchesJSON reads the same requests as log --json and log
+// --csv: every JSON field has its CSV column (the note aside) holding the
+// same value, and a value JSON has null is an empty cell, never a 0 that
+// reads as key 0 or an instant reply. The demo gives proxied requests with
+// their clients and keys; an import gives requests with neither a key nor
+// a measured time, which the table shows as "-".
+func TestLogCSVMatchesJSON(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "300", "--days", "3", "--no-tui", "--home", c.home)
+	logs := agentlogtest.Copy(t, "claude")
+	c.ok("", "import", "claude-code", "--path", filepath.Join(logs, "projects"))
+	var rows []map[string]any
+	decode(t, c.ok("", "log", "--since", "2026-01-01", "--limit", "1000", "--json"), &rows)
+	recs, err := csv.NewReader(strings.NewReader(c.ok("", "log", "--since", "2026-01-01", "--limit", "1000", "--csv"))).ReadAll()
+	checkErr(t, err)
+	if len(recs) != len(rows)+1 {
+		t.Fatalf("%d CSV lines for %d JSON rows", len(recs), len(rows))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	seen := map[string]bool{}
+	for i, row := range rows {
+		for field, v := range row {
+			j, ok := col[field]
+			switch {
+			case field == "note":
+				continue
+			case !ok:
+				t.Fatalf("log --csv has no %q column: %v", field, recs[0])
+			case field == "cost_usd":
+				continue // the CSV says "unpriced" or marks an estimate
+			}
+			want := ""
+			if v != nil {
+				want = fmt.Sprint(v)
+				seen[field] = true
+			} else {
+				seen[field+" null"] = true
+			}
+			if got := recs[i+1][j]; got != want {
+				t.Errorf("request %v: CSV %s %q, JSON %q", row["id"], field, got, want)
+			}
+		}
+		if row["source"] == "claude-code" && (row["latency_ms"] != nil || row["ttft_ms"] != nil) {
+			t.Errorf("imported request %v: latency_ms %v, ttft_ms %v, want null (nothing was measured)", row["id"], row["latency_ms"], row["ttft_ms"])
+		}
+	}
+	for _, f := range []string{"client", "key", "key_id", "latency_ms", "key_id null", "latency_ms null", "ttft_ms null"} {
+		if !seen[f] {
+			t.Errorf("no request had %s: the test proves nothing of it", f)
 		}
 	}
 }
