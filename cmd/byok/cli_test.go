@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/byokhq/byok/agentlog/agentlogtest"
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store/keychain/keychaintest"
@@ -352,6 +354,66 @@ func TestLogCSVMatchesJSON(t *testing.T) {
 		if !seen[f] {
 			t.Errorf("no request had %s: the test proves nothing of it", f)
 		}
+	}
+}
+
+// TestHelpAndMissingArguments covers what a user meets before a command
+// runs: an example's note is a comment line of its own in --help (fang
+// collapses the spaces that set it off, so it read as part of the command),
+// a missing argument is answered with the command's usage line rather
+// than cobra's "requires at least 1 arg(s)", and --init makes the home for
+// a command that only reads, as its help promises.
+func TestHelpAndMissingArguments(t *testing.T) {
+	c := newCLI(t, "")
+	help := c.ok("", "keys", "add", "--help")
+	for _, want := range []string{"# prompts for the key\n    byok keys add openai\n", "# an admin key, for byok reconcile\n    byok keys add openai --admin\n"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("keys add --help lacks %q:\n%s", want, help)
+		}
+	}
+	eachCommand(newRootCmd(&Factory{}), func(cmd *cobra.Command) {
+		for _, line := range strings.Split(cmd.Example, "\n") {
+			if exampleNote.MatchString(line) {
+				t.Errorf("%s: an example keeps its note on the command's line: %q", cmd.CommandPath(), line)
+			}
+		}
+	})
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"alerts", "ack"}, "usage: byok alerts ack ID… (received no argument)"},
+		{[]string{"budget", "rm"}, "usage: byok budget rm "},
+		{[]string{"spend", "rm", "1", "2"}, "(received 2 arguments)"},
+	} {
+		r := c.run("", tt.args...)
+		if r.code != exitUsage || !strings.Contains(r.err, tt.want) || strings.Contains(r.err, "arg(s)") {
+			t.Errorf("byok %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), r.code, r.err, tt.want)
+		}
+	}
+	home := filepath.Join(t.TempDir(), "new")
+	if r := c.run("", "--home", home, "--init", "status"); r.code != 0 {
+		t.Fatalf("status --init: exit %d, stderr %q", r.code, r.err)
+	}
+	if fi, err := os.Stat(home); err != nil || !fi.IsDir() {
+		t.Errorf("status --init made no home: %v", err)
+	}
+	if r := c.run("", "--home", filepath.Join(t.TempDir(), "typo"), "status"); r.code != exitUsage || !strings.Contains(r.err, "add --init") {
+		t.Errorf("status without --init on a missing home: exit %d, stderr %q", r.code, r.err)
+	}
+}
+
+// TestLogEmptySaysWhy: a filter that matches nothing in a home with
+// requests says so, rather than suggesting a first prompt.
+func TestLogEmptySaysWhy(t *testing.T) {
+	c := newCLI(t, "")
+	if out := c.ok("", "log"); !strings.Contains(out, "byok prompt") {
+		t.Errorf("log in a new home:\n%s", out)
+	}
+	c.ok("", "spend", "add", "openai", "2")
+	out := c.ok("", "log", "--provider", "anthropic")
+	if !strings.Contains(out, "No requests match these filters") || strings.Contains(out, "byok prompt") {
+		t.Errorf("log with a filter that matches none of the home's requests:\n%s", out)
 	}
 }
 

@@ -124,12 +124,18 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	empty := "No requests yet. Send one with `byok prompt`, or try `byok demo`."
+	if o.provider != "" || o.model != "" || o.status != "" || o.src != "" || o.search != "" || o.span != (rangeOptions{}) {
+		// The home may hold many requests: say what to change, not how
+		// to make a first one.
+		empty = "No requests match these filters; widen or drop one."
+	}
 	w := f.IO.Out
 	return listing[store.Event, logRow]{
 		row:    toLogRow,
 		header: logHeader,
 		cells:  logCells,
-		empty:  "No requests match. Send one with `byok prompt`, or try `byok demo`.",
+		empty:  empty,
 		table:  func() error { return printLog(w, a.Location(), es) },
 	}.print(w, o.output, es)
 }
