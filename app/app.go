@@ -86,6 +86,10 @@ type App struct {
 	// reportSleep replaces the report clients' waits before a retry (tests
 	// see the waits without waiting); nil waits.
 	reportSleep func(context.Context, time.Duration) error
+	// replyWaits replaces how long a provider may stay silent before and
+	// during a reply (tests stall a fake for milliseconds); zero keeps
+	// the providers' defaults.
+	replyWaits struct{ think, idle time.Duration }
 
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.
@@ -371,9 +375,11 @@ func (a *App) providerOptions(client string) providers.Options {
 	if client != "" {
 		ua = "byok (for " + client + ")"
 	}
-	// A provider that accepts the connection and never answers must not
-	// hang a prompt forever; long reasoning replies still fit.
-	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout}
+	// A provider that goes silent ends the reply after the providers'
+	// think or idle wait; the whole request's bound also stops a reply
+	// that trickles on for ever, and long reasoning replies still fit.
+	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout,
+		ThinkTimeout: a.replyWaits.think, IdleTimeout: a.replyWaits.idle}
 }
 
 // DataDir returns the directory holding the database.
