@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -293,11 +294,26 @@ func (a *App) composeCatalog(base *pricing.Catalog, ovs []pricing.Price) *pricin
 			local = append(local, s.ID)
 		}
 	}
-	cat := base.WithLocal(local...)
+	cat := base.WithLocal(local...).WithSelfHosted(selfHosted(a.Registry)...)
 	if len(ovs) > 0 {
 		cat = cat.WithOverrides(ovs)
 	}
 	return cat
+}
+
+// selfHosted names the providers that are servers of the user's own: no
+// key, or a base URL on a loopback address (a vLLM or llama.cpp server).
+// While one has no prices, budgets count its unpriced requests at $0
+// rather than at another provider's dearest price.
+func selfHosted(reg *providers.Registry) []string {
+	var ids []string
+	for _, s := range reg.All() {
+		u, err := url.Parse(s.BaseURL)
+		if s.NoKey || (err == nil && config.IsLoopbackName(u.Hostname())) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
 }
 
 // Overrides returns the user's price overrides and imports.
