@@ -133,6 +133,29 @@ func (h *history) order() store.EventOrder {
 	return store.EventOrder{By: historyOrder[h.sort.by], Asc: !h.sort.desc}
 }
 
+// noTextReason says why a request of source src has no prompt or reply
+// to show: store_text governs only the CLI's and the TUI's requests; the
+// proxy never stores text, and an import reads usage from the agent's log
+// and keeps none. A manual or reconciled entry never had text.
+func noTextReason(src store.Source) string {
+	switch src {
+	case store.SourceCLI, store.SourceTUI:
+		return "The prompt and reply were not stored (store_text in config.toml)."
+	case store.SourceProxy:
+		return "The proxy never stores a request's prompt or reply: it records usage and cost only."
+	case store.SourceManual, store.SourceReconciled:
+		return ""
+	}
+	return fmt.Sprintf("Imported from %s's logs: byok keeps the usage and cost, not the prompt or reply.", src)
+}
+
+// eventPrompt is every prompt token of a request, cached or not: what
+// the TUI calls "prompt", where "input" is the uncached part alone (as
+// `byok usage` counts it).
+func eventPrompt(e store.Event) int64 {
+	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
+}
+
 // eventTokens is the TOKENS column: every token the request was billed.
 func eventTokens(e store.Event) int64 {
 	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens
@@ -911,7 +934,7 @@ func (h *history) detailText(w int) string {
 	b = append(b, fmt.Sprintf("  output %s (reasoning %s)", count(e.OutputTokens), count(e.ReasoningTokens)))
 	b = append(b, "")
 	b = append(b, st.Header.Render("COST ")+costState(st, e))
-	b = append(b, h.costLines(e)...)
+	b = append(b, h.costLines(e, w)...)
 	if e.ErrorMessage != "" {
 		b = append(b, "", st.Header.Render("ERROR"), st.Over.Render(wrap(e.ErrorMessage, w-2)))
 	}
@@ -921,8 +944,10 @@ func (h *history) detailText(w int) string {
 	if e.Response != "" {
 		b = append(b, "", st.Header.Render("REPLY"), wrap(e.Response, w-2))
 	}
-	if e.Prompt == "" && e.Response == "" && e.Source != store.SourceManual {
-		b = append(b, "", st.Muted.Render("The prompt and reply were not stored (store_text in config.toml)."))
+	if e.Prompt == "" && e.Response == "" {
+		if why := noTextReason(e.Source); why != "" {
+			b = append(b, "", st.Muted.Render(why))
+		}
 	}
 	if rerunnable(*e) == nil {
 		b = append(b, "", st.Muted.Render("R re-runs this request in the playground."))
@@ -983,13 +1008,26 @@ func sign(v int64) int64 {
 	return 1
 }
 
+// priceRefLines shows a price reference ("catalog:2026-07-24:anthropic/
+// claude-opus-4-1") in w columns. Where it does not fit on one line it is
+// broken after its date, so the model's name stays whole: wrapping would
+// break it at a hyphen of the name.
+func priceRefLines(st *styles, ref string, w int) []string {
+	line := "  price " + ref
+	i := strings.LastIndex(ref, ":")
+	if ansi.StringWidth(line) <= w || i < 0 {
+		return []string{st.Muted.Render(line)}
+	}
+	return []string{st.Muted.Render("  price " + ref[:i+1]), st.Muted.Render("    " + ref[i+1:])}
+}
+
 // costLines re-derives the lines of the recorded cost from the price
-// record the event was priced with, for display.
-func (h *history) costLines(e *store.Event) []string {
+// record the event was priced with, for display in w columns.
+func (h *history) costLines(e *store.Event, w int) []string {
 	st := h.c.st
 	var out []string
 	if e.PriceRef != "" {
-		out = append(out, st.Muted.Render("  price "+e.PriceRef))
+		out = append(out, priceRefLines(st, e.PriceRef, w)...)
 	}
 	var p pricing.Price
 	if h.price == "" || json.Unmarshal([]byte(h.price), &p) != nil {
