@@ -66,10 +66,10 @@ func TestHistoryNoTextReason(t *testing.T) {
 		}
 	}
 	hs := newHarness(t, a, Options{StartView: "history", Now: fixedClock}, 140, 40)
-	hs.contains("via proxy", "The proxy never stores a request's prompt or reply")
+	hs.contains("via proxy", "The proxy never stores prompts or replies")
 	hs.lacks("store_text in config.toml")
 	hs.press("down")
-	hs.contains("via claude-code", "Imported from claude-code's logs")
+	hs.contains("via claude-code", "Imported from claude-code's logs, which byok reads")
 	hs.lacks("store_text in config.toml")
 	hs.press("down")
 	hs.contains("via cli", "were not stored (store_text in")

@@ -142,11 +142,11 @@ func noTextReason(src store.Source) string {
 	case store.SourceCLI, store.SourceTUI:
 		return "The prompt and reply were not stored (store_text in config.toml)."
 	case store.SourceProxy:
-		return "The proxy never stores a request's prompt or reply: it records usage and cost only."
+		return "The proxy never stores prompts or replies, only usage and cost."
 	case store.SourceManual, store.SourceReconciled:
 		return ""
 	}
-	return fmt.Sprintf("Imported from %s's logs: byok keeps the usage and cost, not the prompt or reply.", src)
+	return fmt.Sprintf("Imported from %s's logs, which byok reads for usage only.", src)
 }
 
 // eventPrompt is every prompt token of a request, cached or not: what
