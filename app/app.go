@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -86,6 +87,10 @@ type App struct {
 	// reportSleep replaces the report clients' waits before a retry (tests
 	// see the waits without waiting); nil waits.
 	reportSleep func(context.Context, time.Duration) error
+	// replyWaits replaces how long a provider may stay silent before and
+	// during a reply (tests stall a fake for milliseconds); zero keeps
+	// the providers' defaults.
+	replyWaits struct{ think, idle time.Duration }
 
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.
@@ -289,11 +294,26 @@ func (a *App) composeCatalog(base *pricing.Catalog, ovs []pricing.Price) *pricin
 			local = append(local, s.ID)
 		}
 	}
-	cat := base.WithLocal(local...)
+	cat := base.WithLocal(local...).WithSelfHosted(selfHosted(a.Registry)...)
 	if len(ovs) > 0 {
 		cat = cat.WithOverrides(ovs)
 	}
 	return cat
+}
+
+// selfHosted names the providers that are servers of the user's own: no
+// key, or a base URL on a loopback address (a vLLM or llama.cpp server).
+// While one has no prices, budgets count its unpriced requests at $0
+// rather than at another provider's dearest price.
+func selfHosted(reg *providers.Registry) []string {
+	var ids []string
+	for _, s := range reg.All() {
+		u, err := url.Parse(s.BaseURL)
+		if s.NoKey || (err == nil && config.IsLoopbackName(u.Hostname())) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
 }
 
 // Overrides returns the user's price overrides and imports.
@@ -371,9 +391,11 @@ func (a *App) providerOptions(client string) providers.Options {
 	if client != "" {
 		ua = "byok (for " + client + ")"
 	}
-	// A provider that accepts the connection and never answers must not
-	// hang a prompt forever; long reasoning replies still fit.
-	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout}
+	// A provider that goes silent ends the reply after the providers'
+	// think or idle wait; the whole request's bound also stops a reply
+	// that trickles on for ever, and long reasoning replies still fit.
+	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout,
+		ThinkTimeout: a.replyWaits.think, IdleTimeout: a.replyWaits.idle}
 }
 
 // DataDir returns the directory holding the database.

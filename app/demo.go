@@ -154,7 +154,10 @@ type DemoOptions struct {
 // DemoReport says what was seeded.
 type DemoReport struct {
 	Events, Providers, Models, Keys, Budgets, Alerts int
-	Spend                                            money.USD
+	// Spend is what the seeded requests cost: the priced sum, with the
+	// unpriced ones counted apart ("$0.41 + 1 unpriced"), never at the
+	// fallback price budgets give them.
+	Spend pricing.Total
 	// SecretsErr says why the demo keys' secrets could not be stored (no
 	// Secret Service): the data is there, but sending needs the keys.
 	SecretsErr error
@@ -414,7 +417,7 @@ func (a *App) SeedDemo(ctx context.Context, opt DemoOptions) (DemoReport, error)
 	if err != nil {
 		return rep, err
 	}
-	rep.Spend = tot.BudgetSpend()
+	rep.Spend = pricing.Total{Cost: tot.Cost, Requests: tot.Requests, Unpriced: tot.Unpriced}
 	return rep, nil
 }
 

@@ -80,7 +80,10 @@ type ReconcileRow struct {
 	KeyID       int64
 	KeyName     string
 	ProviderKey string
-	// Byok is byok's own spend (reconciled events excluded), Reported the
+	// Byok is byok's own spend (reconciled events excluded) as the
+	// provider bills it: without the markup_percent fee, which no
+	// provider's report includes (OpenRouter's activity counts credits
+	// spent; its fee is paid when credits are bought). Reported is the
 	// provider's (when HasReported), Diff = Reported − Byok.
 	Byok, Reported, Diff money.USD
 	HasReported          bool
@@ -377,10 +380,17 @@ func (a *App) storeChunk(ctx context.Context, spec providers.Spec, rep reports.R
 			if amt <= 0 {
 				continue
 			}
+			// The unseen spend is the provider's figure, so the markup is
+			// added to it as to any reported cost: budgets count what the
+			// user pays.
+			b := a.Catalog().Price(spec.ID, "reconciled", providers.Usage{ReportedCost: amt, CostReported: true}, a.Config.Markup(spec.ID))
 			e := &store.Event{
 				Time: ReconcilePlacement(d, a.now()), Source: store.SourceReconciled, Provider: spec.ID, Model: "reconciled",
-				KeyID: id, KeyName: names[id], Status: store.StatusOK, Cost: amt, CostState: pricing.Reported,
+				KeyID: id, KeyName: names[id], Status: store.StatusOK, Cost: b.Total, Markup: b.Markup, CostState: pricing.Reported,
 				Note: fmt.Sprintf("%s billed %s on %s (UTC); byok recorded %s", spec.Name, r.Reported.Decimal(), d.Format(time.DateOnly), r.Byok.Decimal()),
+			}
+			if b.Markup > 0 {
+				e.Note += fmt.Sprintf(" (both without the %g %% markup, which this entry adds)", a.Config.Providers[spec.ID].MarkupPercent)
 			}
 			if id != 0 {
 				e.Note += fmt.Sprintf("; %s of the difference is this key's", amt.Decimal())
@@ -518,7 +528,7 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 	var out []ReconcileRow
 	for d := from; d.Before(to) && !d.After(today); d = d.AddDate(0, 0, 1) {
 		o := own[d]
-		r := ReconcileRow{Provider: provider, Day: d, Byok: o.Cost + o.Fallback, ByokRequests: o.Requests}
+		r := ReconcileRow{Provider: provider, Day: d, Byok: billed(o), ByokRequests: o.Requests}
 		if isCovered[d] {
 			r.Reported, r.HasReported = cost[d], true
 			r.Diff = r.Reported - r.Byok
@@ -535,12 +545,12 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 		// Each byok key's gap; what no key of byok's was billed, against
 		// what byok recorded beyond those keys, is the gap of no key.
 		gaps := map[int64]money.USD{}
-		billed := map[int64]money.USD{}
+		byKey := map[int64]money.USD{}
 		for ref, v := range att[d] {
-			billed[refs[ref].KeyID] += v
+			byKey[refs[ref].KeyID] += v
 		}
 		noneBilled, noneOwn := r.Reported, r.Byok
-		for id, v := range billed {
+		for id, v := range byKey {
 			if id == 0 {
 				continue
 			}
@@ -549,9 +559,9 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 				return nil, nil, err
 			}
 			kt := m[d]
-			gaps[id] = v - (kt.Cost + kt.Fallback)
+			gaps[id] = v - billed(kt)
 			noneBilled -= v
-			noneOwn -= kt.Cost + kt.Fallback
+			noneOwn -= billed(kt)
 		}
 		gaps[0] = noneBilled - noneOwn
 		splits[d] = shareGaps(r.Reconciled, gaps)
@@ -599,7 +609,7 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 			if err != nil {
 				return nil, nil, err
 			}
-			r.Byok, r.ByokRequests = m[k.day].Cost+m[k.day].Fallback, m[k.day].Requests
+			r.Byok, r.ByokRequests = billed(m[k.day]), m[k.day].Requests
 			if byKey := (dayKey{k.day, keyRef(rk.KeyID)}); !given[byKey] {
 				given[byKey] = true
 				r.Reconciled = splits[k.day][rk.KeyID]
@@ -632,6 +642,11 @@ func (a *App) compare(ctx context.Context, provider string, from, to time.Time, 
 	})
 	return out, splits, nil
 }
+
+// billed is what a provider's report compares with byok's totals: the
+// cost without byok's markup line (a platform fee the provider's usage
+// does not count), and unpriced requests at their fallback price.
+func billed(t store.Totals) money.USD { return t.Cost - t.Markup + t.Fallback }
 
 // dayState compares byok's spend with the provider's on one UTC day.
 func dayState(byok, reported money.USD, hasReported bool, day, pendingFrom time.Time) ReconcileState {
@@ -672,6 +687,7 @@ func (a *App) ownByDay(ctx context.Context, sc store.Scope, from, to time.Time) 
 			r := rec[i].Totals
 			t.Requests -= r.Requests
 			t.Cost -= r.Cost
+			t.Markup -= r.Markup
 			t.Fallback -= r.Fallback
 		}
 		out[d] = t

@@ -99,6 +99,42 @@ func TestFinishRecordsEveryEnding(t *testing.T) {
 	}
 }
 
+// A provider that stalls mid-stream, sending neither another byte nor the
+// end, is not waited for until the whole request's timeout: the reply ends
+// once the idle wait passes, the error says to retry, and the request is
+// recorded as partial (network) with its text and estimated usage.
+func TestStalledStreamIsRecorded(t *testing.T) {
+	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("Hello there,")+chunk(" this"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	}, "")
+	a.replyWaits.idle = 100 * time.Millisecond
+	// A bound far beyond the idle wait, so that a stall byok misses fails
+	// the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := a.SetPrice(ctx, pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000, Output: 2_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.Prompt(ctx, call("please CUT now"), nil)
+	if err == nil || !strings.Contains(err.Error(), "sent nothing for 100ms mid-reply") || !strings.Contains(err.Error(), "the partial reply was kept; retry") {
+		t.Fatalf("a stalled stream ended with %v", err)
+	}
+	e, gerr := a.db.Event(context.Background(), out.Event.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if e.Status != store.StatusPartial || e.ErrorClass != string(providers.ClassNetwork) || e.Response != "Hello there, this" ||
+		e.CostState != pricing.Estimated || e.OutputTokens == 0 || !strings.Contains(e.ErrorMessage, "retry") {
+		t.Fatalf("stalled stream recorded as %+v", e)
+	}
+}
+
 func TestBeginErrors(t *testing.T) {
 	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {}, "")
 	ctx := context.Background()

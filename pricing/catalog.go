@@ -42,10 +42,14 @@ type CatalogInfo struct {
 // is never changed after it is built, so it is safe for concurrent use;
 // WithOverrides and WithLocal return new catalogs.
 type Catalog struct {
-	info   CatalogInfo
-	local  map[string]bool
-	prices []Price
-	byProv map[string]*provIndex
+	info  CatalogInfo
+	local map[string]bool
+	// selfHosted marks providers that run on the user's own machine or
+	// network (WithSelfHosted): with no prices of their own, their unpriced
+	// requests count nothing rather than another provider's price.
+	selfHosted map[string]bool
+	prices     []Price
+	byProv     map[string]*provIndex
 	// fallback holds, per provider, the index of its highest-priced model;
 	// top is the highest-priced model of the whole catalog (-1 when empty).
 	fallback map[string]int
@@ -209,7 +213,7 @@ func (c *Catalog) Len() int { return len(c.prices) }
 // provider and model, and add the models the catalog lacks. Overrides
 // without a Source or Ref get "override" and "override:<date>:<provider>/<model>".
 func (c *Catalog) WithOverrides(ps []Price) *Catalog {
-	n := &Catalog{info: c.info, local: c.local}
+	n := &Catalog{info: c.info, local: c.local, selfHosted: c.selfHosted}
 	over := make([]Price, len(ps))
 	for i, p := range ps {
 		if p.Source == "" {
@@ -233,6 +237,24 @@ func (c *Catalog) WithLocal(providers ...string) *Catalog {
 		n.local[normProvider(p)] = true
 	}
 	n.info.Local = slices.Sorted(maps.Keys(n.local))
+	return &n
+}
+
+// WithSelfHosted returns a catalog that knows the given providers are
+// servers of the user's own (a custom provider on a loopback address or
+// without a key, such as vLLM): while such a provider has no prices, its
+// unpriced requests fall back to $0 (FallbackNone) instead of the dearest
+// price of some other provider. Once it has a price, its own dearest price
+// is the fallback as for any provider.
+func (c *Catalog) WithSelfHosted(providers ...string) *Catalog {
+	n := *c
+	n.selfHosted = make(map[string]bool, len(c.selfHosted)+len(providers))
+	for p := range c.selfHosted {
+		n.selfHosted[p] = true
+	}
+	for _, p := range providers {
+		n.selfHosted[normProvider(p)] = true
+	}
 	return &n
 }
 
@@ -672,20 +694,56 @@ func (c *Catalog) ProviderOf(model string) (string, bool) {
 	return "", false
 }
 
+// FallbackBasis says where the price that budgets count for an unpriced
+// request comes from, so that every message can name it truthfully.
+type FallbackBasis string
+
+const (
+	// FallbackLocal: a local provider (Ollama, LM Studio); it costs nothing.
+	FallbackLocal FallbackBasis = "local"
+	// FallbackProvider: the provider's own dearest text model.
+	FallbackProvider FallbackBasis = "provider"
+	// FallbackCatalog: the dearest text model of the whole catalog, for a
+	// provider with no prices that is not self-hosted (a custom cloud
+	// provider), so that its hard budgets still stop spending.
+	FallbackCatalog FallbackBasis = "catalog"
+	// FallbackNone: a self-hosted provider with no prices; its unpriced
+	// requests count $0 until the user sets a price.
+	FallbackNone FallbackBasis = "none"
+)
+
 // Fallback returns the conservative price used for requests nobody can
-// price: the dearest text model (input + output) of provider, or of the
-// whole catalog when the provider has none. A local provider's fallback
-// costs nothing. ok is false only for an empty catalog.
+// price: the dearest text model (input + output) of provider; for a
+// provider with no prices, nothing when it is self-hosted and the dearest
+// of the whole catalog otherwise (FallbackBasis tells which). A local
+// provider's fallback costs nothing. ok is false only for an empty catalog.
 func (c *Catalog) Fallback(provider string) (Price, bool) {
 	prov := normProvider(provider)
-	if c.local[prov] {
+	switch c.FallbackBasis(prov) {
+	case FallbackLocal:
 		return Price{Provider: prov, Mode: "chat", Source: "local", Ref: "local:" + prov}, true
-	}
-	if i, ok := c.fallback[prov]; ok {
-		return c.prices[i], true
+	case FallbackNone:
+		return Price{Provider: prov, Mode: "chat", Source: "none", Ref: "none:" + prov}, true
+	case FallbackProvider:
+		return c.prices[c.fallback[prov]], true
 	}
 	if c.top >= 0 {
 		return c.prices[c.top], true
 	}
 	return Price{}, false
+}
+
+// FallbackBasis says which price Fallback returns for provider.
+func (c *Catalog) FallbackBasis(provider string) FallbackBasis {
+	prov := normProvider(provider)
+	_, own := c.fallback[prov]
+	switch {
+	case c.local[prov]:
+		return FallbackLocal
+	case own:
+		return FallbackProvider
+	case c.selfHosted[prov]:
+		return FallbackNone
+	}
+	return FallbackCatalog
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/providers"
 )
 
 func TestDefaultCatalogCoverage(t *testing.T) {
@@ -222,6 +223,43 @@ func TestFallback(t *testing.T) {
 	}
 	if _, ok := NewCatalog(CatalogInfo{Date: "2026-01-01"}, nil).Fallback("openai"); ok {
 		t.Fatal("an empty catalog has no fallback")
+	}
+	for p, want := range map[string]FallbackBasis{"openai": FallbackProvider, "ollama": FallbackLocal, "a-provider-nobody-knows": FallbackCatalog} {
+		if got := c.FallbackBasis(p); got != want {
+			t.Errorf("FallbackBasis(%s) = %s, want %s", p, got, want)
+		}
+	}
+}
+
+// A self-hosted provider with no prices falls back to nothing, never to
+// another provider's price; once it has a price, its own dearest is the
+// fallback. A self-hosted mark does not cheapen a provider with prices.
+func TestFallbackSelfHosted(t *testing.T) {
+	c := Default().WithSelfHosted("vllm", "openai")
+	fb, ok := c.Fallback("vllm")
+	if !ok || fb.Input != 0 || fb.Output != 0 || c.FallbackBasis("vllm") != FallbackNone {
+		t.Fatalf("self-hosted vllm without prices: %+v (%s)", fb, c.FallbackBasis("vllm"))
+	}
+	u := providers.Usage{Input: 1000, Output: 500}
+	if b := c.Price("vllm", "llama-3-8b", u, 0); b.State != Unpriced || b.Fallback != 0 {
+		t.Fatalf("vllm request: %+v", b)
+	}
+	if b := Default().Price("vllm", "llama-3-8b", u, 0); b.Fallback == 0 {
+		t.Fatal("a provider not marked self-hosted should keep the catalog-wide fallback")
+	}
+	if fb, _ := c.Fallback("openai"); fb.Provider != "openai" || fb.Input == 0 || c.FallbackBasis("openai") != FallbackProvider {
+		t.Fatalf("openai marked self-hosted lost its own fallback: %+v", fb)
+	}
+	priced := c.WithOverrides([]Price{
+		{Provider: "vllm", Model: "small", Mode: "chat", Rates: Rates{Input: 100_000, Output: 200_000}},
+		{Provider: "vllm", Model: "big", Mode: "chat", Rates: Rates{Input: 300_000, Output: 900_000}},
+	})
+	fb, _ = priced.Fallback("vllm")
+	if fb.Model != "big" || priced.FallbackBasis("vllm") != FallbackProvider {
+		t.Fatalf("vllm with prices falls back to %s (%s), want vllm/big", fb.Name(), priced.FallbackBasis("vllm"))
+	}
+	if b := priced.Price("vllm", "unknown", u, 0); b.State != Unpriced || b.Fallback != Cost(fb, u, 0).Total || b.Fallback == 0 {
+		t.Fatalf("vllm unknown model after prices: %+v", b)
 	}
 }
 

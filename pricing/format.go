@@ -50,3 +50,29 @@ func FormatTotal(cost money.USD, requests, unpriced int64) string {
 	}
 	return fmt.Sprintf("%s + %d %s", cost, unpriced, Unpriced)
 }
+
+// FallbackText says, for a sentence about an unpriced request of provider,
+// what budgets count it at and why: "(openai's highest price)", or for a
+// provider without prices, that nothing is borrowed from another provider
+// without saying so.
+func FallbackText(basis FallbackBasis, provider string) string {
+	switch basis {
+	case FallbackLocal:
+		return fmt.Sprintf("(%s runs on this machine and costs nothing)", provider)
+	case FallbackCatalog:
+		return fmt.Sprintf("(the dearest price in byok's catalog, as %s has no prices of its own)", provider)
+	case FallbackNone:
+		return fmt.Sprintf("(%s has no prices and is a server of your own, so nothing is counted until you set a price)", provider)
+	}
+	return fmt.Sprintf("(%s's highest price)", provider)
+}
+
+// Total is a sum of requests as it is shown: the priced cost and how many
+// requests had no price. Its String is FormatTotal's, so a total printed
+// with %s can never read as the fallback price budgets count.
+type Total struct {
+	Cost               money.USD
+	Requests, Unpriced int64
+}
+
+func (t Total) String() string { return FormatTotal(t.Cost, t.Requests, t.Unpriced) }

@@ -335,7 +335,16 @@ func transportError(provider string, ctx context.Context, err error, streamed bo
 		mid = " mid-reply"
 	}
 	var ne net.Error
+	var stall *stallError
 	switch {
+	case errors.As(err, &stall):
+		e.Class = ClassNetwork
+		e.Message = stall.Error() + mid + " and byok stopped waiting: "
+		if streamed {
+			e.Message += "the partial reply was kept; retry"
+		} else {
+			e.Message += "retry, or pick another model if it keeps happening"
+		}
 	case errors.Is(err, context.Canceled) || (ctx != nil && errors.Is(ctx.Err(), context.Canceled)):
 		e.Class = ClassCancelled
 		e.Message = "the request was cancelled" + mid

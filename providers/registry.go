@@ -89,11 +89,35 @@ type Options struct {
 	// bound beyond the caller's context for Stream, and DefaultCheckTimeout
 	// for CheckKey and ListModels.
 	Timeout time.Duration
+	// ThinkTimeout bounds how long a reply may go without a byte from the
+	// provider before its answer's text begins: the wait for the response,
+	// and any silence while the model reasons. Zero means
+	// DefaultThinkTimeout.
+	ThinkTimeout time.Duration
+	// IdleTimeout bounds how long a reply may go without a byte once its
+	// answer's text has begun. Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // DefaultCheckTimeout bounds CheckKey and ListModels when Options.Timeout is
 // zero.
 const DefaultCheckTimeout = 20 * time.Second
+
+// How long a reply may go silent before byok takes it for stalled and ends
+// it (Options.ThinkTimeout and IdleTimeout). Any byte counts, so the
+// keep-alives some providers send while a model thinks keep a reply going:
+// Anthropic's ping events, OpenRouter's ": OPENROUTER PROCESSING" comments,
+// DeepSeek's ": keep-alive" comments. OpenAI's and Gemini's APIs send
+// nothing while a reasoning model thinks, and can send no byte at all, not
+// even the response headers of a reply that comes whole, for minutes: the
+// wait before the text is the ten minutes OpenAI's and Anthropic's Python
+// SDKs wait for a byte by default. Once the text flows, tokens come many
+// times a second, and two minutes without a byte is a stalled connection,
+// not a slow model.
+const (
+	DefaultThinkTimeout = 10 * time.Minute
+	DefaultIdleTimeout  = 2 * time.Minute
+)
 
 // Builtin returns the providers byok knows out of the box, in display order.
 // The slice is fresh on every call.

@@ -73,6 +73,7 @@ func startRun(ctx context.Context, spec Spec, opt Options, req Request, emit fun
 	}
 	ctx, cancel := withTimeout(ctx, opt.Timeout, 0)
 	ctx, x := withExchange(ctx)
+	x.watch = newWatch(opt)
 	return &run{spec: spec, sem: SemanticsOf(spec.ID), req: req, emit: emit, ctx: ctx, x: x, start: time.Now(), model: req.Model}, cancel
 }
 
@@ -95,6 +96,9 @@ func (r *run) delta(b *strings.Builder, t EventType, s string) {
 		return
 	}
 	r.mark()
+	if t == EventText {
+		r.x.textBegun()
+	}
 	b.WriteString(s)
 	r.emit(Event{Type: t, Text: s})
 }
@@ -202,6 +206,11 @@ func (r *run) result() Result {
 // returned, which is classified here.
 func (r *run) done(err error) (Result, error) {
 	res := r.result()
+	if st := r.x.stalled(); st != nil {
+		// The provider went silent and byok stopped waiting, whatever the
+		// SDK made of the broken read (some end the stream quietly).
+		err = st
+	}
 	if err == nil && !r.hasUsage && r.text.Len() == 0 && r.reasoning.Len() == 0 && r.ctx.Err() == nil {
 		// A 200 reply with nothing byok could read in it — an empty body,
 		// or data of another API — is not an empty answer: nothing was

@@ -117,6 +117,14 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		{name: "bedrock cannot be proxied", path: "/p/bedrock/model/x/converse", status: 400, wantText: "SigV4"},
 		{name: "unknown key label", path: "/v1/chat/completions", status: 400, wantText: "no key openai/nope", code: "byok_no_key",
 			edit: func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "nope") }},
+		// The CLI's words (--key) mean nothing to a proxy client: the
+		// answer names the header it sent.
+		{name: "removed key label", path: "/v1/chat/completions", status: 400, code: "byok_no_key",
+			wantText: "the key openai/gone was removed: name another of OpenAI's keys in the x-byok-key header",
+			edit:     func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "gone") }},
+		{name: "admin key label", path: "/v1/chat/completions", status: 400, code: "byok_no_key",
+			wantText: "openai/admin is an admin key: byok uses it only to read OpenAI's usage, cost and balance reports, never for requests; name another",
+			edit:     func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "admin") }},
 		{name: "no key for the provider", path: "/v1/chat/completions", body: `{"model":"groq/llama-3.3-70b-versatile","messages":[]}`, status: 400,
 			wantText: "byok keys add groq", code: "byok_no_key"},
 		// Names that would replay terminal control sequences from the
@@ -143,6 +151,17 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 	}
 	e := newEnv(t)
 	e.upstream(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
+	ctx := context.Background()
+	gone, err := e.app.AddKey(ctx, "openai", "gone", "sk-proj-testOPENAIgone0123456789abcdef", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.RemoveKey(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.AddAdminKey(ctx, "openai", "admin", "sk-admin-testOPENAIadmin0123456789abcdef", false); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			method, body := tt.method, tt.body

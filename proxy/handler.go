@@ -14,6 +14,7 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
+	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -36,6 +37,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rl.resp.Body.Close()
+	// Cancel ends a write to a client that stopped reading too, so that a
+	// proxy stopped at once is not held by it.
+	defer context.AfterFunc(s.base, func() { _ = rl.rc.SetWriteDeadline(time.Now()) })()
 	s.settle(rl, rl.copy())
 }
 
@@ -116,12 +120,40 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 	run, err := s.app.Begin(r.Context(), call)
 	if err != nil {
 		status, code := beginStatus(err)
-		writeError(w, t.shape, status, code, err.Error())
+		msg := err.Error()
+		if code == "byok_cannot_send" {
+			if m := s.unusableKey(r.Context(), &t.spec, call.KeyLabel); m != "" {
+				code, msg = "byok_no_key", m
+			}
+		}
+		writeError(w, t.shape, status, code, msg)
 		return nil, nil
 	}
 	// The reply ends once the request is recorded; its alerts follow.
 	run.DeferAlerts = true
 	return t, run
+}
+
+// unusableKey explains why the key a client named in x-byok-key cannot
+// send requests (removed, or an admin key) in the client's terms: the app
+// words it for the CLI's --key flag, which a proxy client does not have.
+// It returns "" when the label names no such key.
+func (s *Server) unusableKey(ctx context.Context, spec *providers.Spec, label string) string {
+	if label == "" {
+		return ""
+	}
+	k, err := s.app.Store.KeyByName(ctx, spec.ID, label)
+	if err != nil {
+		return ""
+	}
+	other := fmt.Sprintf("name another of %s's keys in the x-byok-key header, or leave the header out for its default key (see `byok keys list`)", spec.Name)
+	switch {
+	case k.Revoked():
+		return fmt.Sprintf("the key %s was removed: %s", k.Name(), other)
+	case k.Admin:
+		return fmt.Sprintf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; %s", k.Name(), spec.Name, other)
+	}
+	return ""
 }
 
 // hasDotSegment reports whether a (decoded) path has a "." or ".."

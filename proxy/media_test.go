@@ -235,23 +235,31 @@ func TestMediaRequestsArePriced(t *testing.T) {
 
 // TestBlackForestLabs: a FLUX task submitted through /p/bfl is priced per
 // image (or at the credits the answer reports), the key goes in x-key,
-// and its polls are recorded as free calls.
+// and its polls are recorded as free calls. /p/bfl stands for the base
+// URL (https://api.bfl.ai/v1), so a client may name the path after it
+// (/p/bfl/flux-pro-1.1) or repeat the base URL's /v1 as BFL's own URLs
+// do: either reaches /v1/flux-pro-1.1, never /v1/v1/....
 func TestBlackForestLabs(t *testing.T) {
 	submit := `{"id":"b9b172a8-e39c-47b2-8f1a-cb8925f3532e","polling_url":"https://api.us1.bfl.ai/v1/get_result?id=b9b172a8"}`
 	withCost := `{"id":"d5ba37dc","polling_url":"https://api.eu2.bfl.ai/v1/get_result?id=d5ba37dc","cost":6.0,"input_mp":0.0,"output_mp":1.05}`
 	poll := `{"id":"b9b172a8","status":"Ready","result":{"sample":"https://delivery.example/x.jpg","prompt":"a fox"}}`
 	for _, tc := range []struct {
 		name, method, path, body, reply string
+		upstreamPath, upstreamQuery     string
 		model                           string
 		cost                            money.USD
 		state                           pricing.State
 	}{
-		{"submit FLUX1.1 [pro]", "POST", "/p/bfl/v1/flux-pro-1.1", `{"prompt":"a fox","width":1024,"height":768}`, submit,
-			"flux-pro-1.1", 40_000_000, pricing.Computed}, // $0.04 an image
+		{"submit FLUX1.1 [pro]", "POST", "/p/bfl/flux-pro-1.1", `{"prompt":"a fox","width":1024,"height":768}`, submit,
+			"/v1/flux-pro-1.1", "", "flux-pro-1.1", 40_000_000, pricing.Computed}, // $0.04 an image
+		{"submit naming the base URL's /v1 too", "POST", "/p/bfl/v1/flux-pro-1.1", `{"prompt":"a fox","width":1024,"height":768}`, submit,
+			"/v1/flux-pro-1.1", "", "flux-pro-1.1", 40_000_000, pricing.Computed},
 		{"submit with the cost in credits", "POST", "/p/bfl/v1/flux-pro-1.1-ultra", `{"prompt":"a fox","aspect_ratio":"16:9"}`, withCost,
-			"flux-pro-1.1-ultra", 60_000_000, pricing.Reported}, // 6 credits × $0.01
-		{"poll get_result", "GET", "/p/bfl/v1/get_result?id=b9b172a8", "", poll,
-			"(GET v1/get_result)", 0, pricing.Computed},
+			"/v1/flux-pro-1.1-ultra", "", "flux-pro-1.1-ultra", 60_000_000, pricing.Reported}, // 6 credits × $0.01
+		{"poll get_result", "GET", "/p/bfl/get_result?id=b9b172a8", "", poll,
+			"/v1/get_result", "id=b9b172a8", "(GET get_result)", 0, pricing.Computed},
+		{"poll get_result naming /v1", "GET", "/p/bfl/v1/get_result?id=b9b172a8", "", poll,
+			"/v1/get_result", "id=b9b172a8", "(GET get_result)", 0, pricing.Computed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -267,6 +275,9 @@ func TestBlackForestLabs(t *testing.T) {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
 			call := e.lastCall()
+			if call.Method != tc.method || call.Path != tc.upstreamPath || call.Query != tc.upstreamQuery {
+				t.Errorf("the provider got %s %s?%s, want %s %s?%s", call.Method, call.Path, call.Query, tc.method, tc.upstreamPath, tc.upstreamQuery)
+			}
 			if call.Header.Get("X-Key") != bflKey || call.Header.Get("Authorization") != "" {
 				t.Errorf("the provider got x-key %q and Authorization %q", call.Header.Get("X-Key"), call.Header.Get("Authorization"))
 			}

@@ -228,6 +228,16 @@ func TestAPIsRecordUsage(t *testing.T) {
 			want: store.Event{Client: "OpenAI/Go", Provider: "fakeai", Model: "tiny-1", KeyName: "fakeai/work",
 				InputTokens: 6, OutputTokens: 3, CostState: pricing.Unpriced},
 		},
+		{
+			// The base URL ends in /v1 already: a client that repeats it is
+			// not sent to /v1/v1/chat/completions.
+			name: "pass-through stream, the path repeating the base URL's /v1", method: "POST", path: "/p/fakeai/v1/chat/completions",
+			body:   `{"model":"tiny-1","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}`,
+			stream: []string{chatChunk1, chatChunk2, chatChunkStop, chatUsage, sseDone}, wantPath: "/v1/chat/completions",
+			wantAuthHeader: "Authorization", wantAuth: "Bearer " + fakeKey,
+			want: store.Event{Client: "OpenAI/Go", Provider: "fakeai", Model: "tiny-1", KeyName: "fakeai/work",
+				InputTokens: 19, OutputTokens: 10, CostState: pricing.Unpriced},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -222,6 +222,13 @@ func (s *Server) resolveGemini(t *target, rest, chosen string) (string, error) {
 // resolvePass places a request to /p/PROVIDER/...: any path of the
 // provider's own API, read with its kind's usage format. It returns the
 // model (from the path for Gemini, else the body's).
+//
+// /p/PROVIDER stands for the provider's base URL, so the rest of the path
+// is relative to it: /p/openai/chat/completions reaches
+// https://api.openai.com/v1/chat/completions. A client configured with the
+// provider's own URL layout repeats the base URL's path
+// (/p/openai/v1/chat/completions, /p/bfl/v1/flux-pro-1.1); that repeat is
+// dropped rather than sent as /v1/v1/....
 func (s *Server) resolvePass(t *target, rest, model string) (string, error) {
 	id, sub, _ := strings.Cut(rest, "/")
 	if err := t.place(s.app.Registry, id); err != nil {
@@ -229,6 +236,10 @@ func (s *Server) resolvePass(t *target, rest, model string) (string, error) {
 	}
 	if t.spec.Kind == providers.KindBedrock {
 		return "", bedrockRefusal(&t.spec)
+	}
+	if !t.spec.Structured {
+		// A structured provider's (Azure's) endpoint comes from its key.
+		sub = trimBasePath(t.spec.BaseURL, sub)
 	}
 	t.shape = shapeOfKind(t.spec.Kind)
 	t.path = sub
@@ -244,6 +255,28 @@ func (s *Server) resolvePass(t *target, rest, model string) (string, error) {
 		t.free = strings.HasSuffix(sub, "/count_tokens")
 	}
 	return model, nil
+}
+
+// trimBasePath drops from a pass-through path the base URL's own path
+// when the path starts with it, whole segments only: with the base URL
+// https://openrouter.ai/api/v1, "api/v1/chat/completions" becomes
+// "chat/completions", while "api/v10/x" and "chat/completions" stay.
+func trimBasePath(baseURL, sub string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return sub
+	}
+	prefix := strings.Trim(u.Path, "/")
+	if prefix == "" {
+		return sub
+	}
+	if sub == prefix {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(sub, prefix+"/"); ok {
+		return rest
+	}
+	return sub
 }
 
 // place sets the target's provider from an id or alias; an unknown one is

@@ -71,6 +71,9 @@ type Server struct {
 	port atomic.Value // string
 	// fresh holds the connections that have not begun a request yet.
 	fresh fresh
+	// base is the context of every request; Cancel cancels it.
+	base      context.Context
+	cancelAll context.CancelFunc
 }
 
 // fresh is the set of connections accepted that have not sent the first
@@ -145,8 +148,10 @@ func New(a *app.App, o Options) (*Server, error) {
 	}
 	s := &Server{app: a, token: newLiveToken(o.Token), maxBody: o.MaxBody, bodyWait: o.BodyTimeout, upstream: o.Upstream, recorded: o.Recorded, metrics: o.Metrics}
 	s.port.Store("")
+	s.base, s.cancelAll = context.WithCancel(context.Background())
 	s.srv = &http.Server{
 		Handler:           s,
+		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
@@ -281,6 +286,15 @@ func serveLoopback(srv *http.Server, l net.Listener, port *atomic.Value, refusal
 // streams included — and be recorded.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.srv.Shutdown(ctx)
+}
+
+// Cancel cuts every request in flight at once, as if each client had gone
+// away: the provider's reply stops, a write to a client that no longer
+// reads gives up, and each request is recorded as cancelled. A Shutdown
+// under way returns once those records are written. The command calls it
+// on a second Ctrl-C.
+func (s *Server) Cancel() {
+	s.cancelAll()
 }
 
 // listenPort is the port requests must name in their Host header.

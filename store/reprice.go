@@ -22,10 +22,13 @@ type Repriced struct {
 type RepriceDiff struct {
 	Provider string `json:"provider"`
 	Events   int64  `json:"events"` // events whose cost changes
-	// Old and New are the budget spend (priced cost plus unpriced
-	// fallback) before and after.
-	Old money.USD `json:"old_usd"`
-	New money.USD `json:"new_usd"`
+	// Old and New are the priced cost of those events before and after;
+	// OldUnpriced and NewUnpriced count the ones with no price, which are
+	// never summed as money (budgets count them at a fallback price).
+	Old         money.USD `json:"old_usd"`
+	New         money.USD `json:"new_usd"`
+	OldUnpriced int64     `json:"old_unpriced_requests"`
+	NewUnpriced int64     `json:"new_unpriced_requests"`
 }
 
 // Reprice prices every metered event since a time again with price (manual
@@ -60,8 +63,10 @@ func (s *Store) Reprice(ctx context.Context, since time.Time, price func(Event) 
 				diffs[e.Provider] = d
 			}
 			d.Events++
-			d.Old += spend(e.Cost, e.Fallback, e.CostState)
-			d.New += spend(n.Cost, n.Fallback, n.State)
+			d.Old += priced(e.Cost, e.CostState)
+			d.New += priced(n.Cost, n.State)
+			d.OldUnpriced += unpriced(e.CostState)
+			d.NewUnpriced += unpriced(n.State)
 			changed = append(changed, e)
 			news = append(news, n)
 		}
@@ -88,11 +93,18 @@ func (s *Store) Reprice(ctx context.Context, since time.Time, price func(Event) 
 	return out, nil
 }
 
-func spend(cost, fallback money.USD, state pricing.State) money.USD {
+func priced(cost money.USD, state pricing.State) money.USD {
 	if state == pricing.Unpriced {
-		return fallback
+		return 0
 	}
 	return cost
+}
+
+func unpriced(state pricing.State) int64 {
+	if state == pricing.Unpriced {
+		return 1
+	}
+	return 0
 }
 
 // applyReprice updates the events and adds the differences to the rollups.

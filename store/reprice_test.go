@@ -33,7 +33,9 @@ func TestReprice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(diffs) != 1 || diffs[0].Provider != "openai" || diffs[0].Events != 2 || diffs[0].Old != 60*money.Cent || diffs[0].New != 4*money.Cent {
+	// Before: a's 10 cents and b unpriced, whose fallback is no spend.
+	if len(diffs) != 1 || diffs[0].Provider != "openai" || diffs[0].Events != 2 || diffs[0].Old != 10*money.Cent || diffs[0].OldUnpriced != 1 ||
+		diffs[0].New != 4*money.Cent || diffs[0].NewUnpriced != 0 {
 		t.Fatalf("dry run diffs %+v", diffs)
 	}
 	if now, _ := s.Totals(ctx, Scope{}, from, to); now != before {

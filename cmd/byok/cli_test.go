@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokhq/byok/agentlog/agentlogtest"
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store/keychain/keychaintest"
 )
 
@@ -219,6 +221,80 @@ func TestDemoRefusesItsFilledHome(t *testing.T) {
 	decode(t, c.ok("", "budget", "list", "--json"), &after)
 	if len(budgets) == 0 || !slices.Equal(after, budgets) {
 		t.Errorf("the refused demo changed the budgets: %+v, was %+v", after, budgets)
+	}
+}
+
+// TestUsageUntilAlone asks usage for everything up to a day of last month
+// without a --since: it reads from the first request, as log does, and the
+// two count the same requests, where it used to refuse a --since (this
+// month's start) that the user never gave.
+func TestUsageUntilAlone(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "300", "--days", "60", "--no-tui", "--home", c.home)
+	until := time.Now().UTC().AddDate(0, 0, -35).Format(time.DateOnly)
+	var groups []struct {
+		Requests int `json:"requests"`
+	}
+	decode(t, c.ok("", "usage", "--until", until, "--json"), &groups)
+	var logged []map[string]any
+	decode(t, c.ok("", "log", "--until", until, "--limit", "100000", "--json"), &logged)
+	sum := 0
+	for _, g := range groups {
+		sum += g.Requests
+	}
+	if sum == 0 || sum != len(logged) {
+		t.Fatalf("usage --until %s counts %d requests, log --until %d", until, sum, len(logged))
+	}
+	first, err := time.Parse(time.RFC3339Nano, fmt.Sprint(logged[len(logged)-1]["time"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table := c.ok("", "usage", "--until", until, "--by", "day"); !strings.HasPrefix(table, first.Format("2006-01-02 15:04 to ")) {
+		t.Errorf("usage --until %s --by day starts elsewhere than at the first request (%s):\n%s", until, first, table)
+	}
+}
+
+// TestLogTakesEverySource filters log by each source a request can have,
+// as usage does: requests imported from Claude Code and Codex logs, spend
+// added by hand and byok's own are each listed under their source, and the
+// two commands count the same requests. An unknown source is refused by
+// both with one list that names every source.
+func TestLogTakesEverySource(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	logs := agentlogtest.Copy(t, "")
+	c.ok("", "import", "claude-code", "--path", filepath.Join(logs, "claude", "projects"))
+	c.ok("", "import", "codex", "--path", filepath.Join(logs, "codex"))
+	c.ok("", "spend", "add", "openai", "2", "--date", "2026-11-20")
+	listed := 0
+	for _, src := range app.EventSources() {
+		var logged []map[string]any
+		decode(t, c.ok("", "log", "--source", string(src), "--since", "2026-01-01", "--limit", "1000", "--json"), &logged)
+		for _, r := range logged {
+			if r["source"] != string(src) {
+				t.Errorf("log --source %s lists a request of source %v", src, r["source"])
+			}
+		}
+		var groups []struct {
+			Requests int `json:"requests"`
+		}
+		decode(t, c.ok("", "usage", "--source", string(src), "--since", "2026-01-01", "--json"), &groups)
+		n := 0
+		for _, g := range groups {
+			n += g.Requests
+		}
+		if n != len(logged) {
+			t.Errorf("--source %s: log lists %d requests, usage counts %d", src, len(logged), n)
+		}
+		listed += len(logged)
+	}
+	if listed != 3+5+1 {
+		t.Errorf("log --source listed %d requests in all, want the 3 from Claude Code, 5 from Codex and 1 by hand", listed)
+	}
+	for _, cmd := range []string{"log", "usage"} {
+		r := c.run("", cmd, "--source", "bogus")
+		if r.code != 2 || !strings.Contains(r.err, `--source "bogus": use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode`) {
+			t.Errorf("%s --source bogus: exit %d, stderr %q", cmd, r.code, r.err)
+		}
 	}
 }
 

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/store"
 )
 
 // outputOptions are a listing's output flags: --json everywhere, --csv
@@ -59,6 +61,24 @@ func (o rangeOptions) times(a *app.App) (from, to time.Time, err error) {
 		return from, to, usageErrorf("--since (%s) must be before --until (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	return from, to, nil
+}
+
+// reportSpan is monthToDate for a report of sc's requests, but for an
+// --until alone: that reads from the first request before it, as log does,
+// since this month's start would usually come after it.
+func (o rangeOptions) reportSpan(ctx context.Context, a *app.App, sc store.Scope) (time.Time, time.Time, error) {
+	if o.since != "" || o.until == "" {
+		return o.monthToDate(a)
+	}
+	_, to, err := o.times(a)
+	if err != nil {
+		return to, to, err
+	}
+	first, err := a.Store.Events(ctx, store.Filter{Scope: sc, Until: to, Limit: 1, Order: store.EventOrder{Asc: true}})
+	if err != nil || len(first) == 0 {
+		return to, to, err
+	}
+	return first[0].Time, to, nil
 }
 
 // monthToDate reads the flags with this month's start and now in place of

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/store"
 )
@@ -37,7 +38,7 @@ func newLogCmd(f *Factory) *cobra.Command {
 	fl.StringVar(&o.provider, "provider", "", "only this provider")
 	fl.StringVar(&o.model, "model", "", "only this model (with --provider, or as provider/model)")
 	fl.StringVar(&o.status, "status", "", "only ok, error, cancelled or partial")
-	fl.StringVar(&o.src, "source", "", "only cli, tui, proxy or manual")
+	fl.StringVar(&o.src, "source", "", "only requests of this source ("+sourceNames()+")")
 	fl.StringVar(&o.search, "search", "", "text in the model, key, error, note, prompt or reply")
 	o.span.addFlags(cmd, "the first request")
 	o.output.addFlags(cmd, true)
@@ -83,10 +84,10 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	default:
 		return usageErrorf("--status %q: use ok, error, cancelled or partial", o.status)
 	}
-	switch flt.Source {
-	case "", store.SourceCLI, store.SourceTUI, store.SourceProxy, store.SourceManual:
-	default:
-		return usageErrorf("--source %q: use cli, tui, proxy or manual", o.src)
+	if o.src != "" {
+		if _, err := app.ParseEventSource(o.src); err != nil {
+			return usageError{fmt.Errorf("--%w", err)}
+		}
 	}
 	a, err := f.ReaderApp(ctx)
 	if err != nil {

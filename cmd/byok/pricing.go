@@ -458,7 +458,8 @@ func runPricingCost(ctx context.Context, f *Factory, c pricingCostOptions) error
 			fmt.Fprintf(w, "%s/%s has no price for %s. Budgets would count it at %s.\n%s\n", spec.ID, model, unitsText(u), b.Fallback, unitPrices(p))
 			return nil
 		}
-		fmt.Fprintf(w, "%s/%s has no known price. Budgets would count it at %s (the provider's highest price).\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n", spec.ID, model, b.Fallback, spec.ID, model)
+		fmt.Fprintf(w, "%s/%s has no known price. Budgets would count it at %s %s.\nSet a price with `byok pricing set %s/%s --input X --output Y`.\n",
+			spec.ID, model, b.Fallback, pricing.FallbackText(a.Catalog().FallbackBasis(spec.ID), spec.ID), spec.ID, model)
 		return nil
 	}
 	t := newTable(w, "LINE", "UNITS", "PRICE", "COST")
@@ -494,7 +495,9 @@ func runReprice(ctx context.Context, f *Factory, o pricingRepriceOptions) error 
 	}
 	t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
 	for _, d := range diffs {
-		t.row(d.Provider, count(d.Events), d.Old.String(), d.New.String(), (d.New - d.Old).String())
+		// Requests that had no price read "2 unpriced", never a dollar
+		// figure; CHANGE is the change in priced spend.
+		t.row(d.Provider, count(d.Events), pricing.FormatTotal(d.Old, d.Events, d.OldUnpriced), pricing.FormatTotal(d.New, d.Events, d.NewUnpriced), (d.New - d.Old).String())
 	}
 	if err := t.flush(); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"strings"
 	"sync"
@@ -39,7 +40,8 @@ streams the answer back and records the usage and cost (source "proxy").
 
 Steer it with headers: x-byok-provider: ID picks the provider (or name the
 model PROVIDER/MODEL), x-byok-key: LABEL picks one of the provider's keys.
-Ctrl-C (or SIGTERM) stops it after the requests in flight have finished.`,
+Ctrl-C (or SIGTERM) stops it after the requests in flight have finished;
+a second Ctrl-C cuts them at once, each recorded as cancelled.`,
 		Example: `  byok proxy
   byok proxy --addr 127.0.0.1:9000
   OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=$(byok proxy token) your-tool`,
@@ -178,20 +180,47 @@ func runProxy(ctx context.Context, f *Factory, o serverOptions) error {
 	// [reconcile] every; it never holds a proxied request up.
 	defer a.StartAutoReconcile(ctx)()
 	err = serveUntil(ctx, "proxy", func() error { return srv.Serve(ln) }, func() error {
-		stop() // a second Ctrl-C stops at once
-		fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownWait)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return fmt.Errorf("stop the proxy: %w (requests still running after %s were cut)", err, proxyShutdownWait)
-		}
-		return nil
+		stop()
+		return stopProxy(ctx, f, srv, proxyShutdownWait)
 	})
 	if err != nil {
 		return err
 	}
 	lines.flush(2 * time.Second)
 	fmt.Fprintln(f.IO.Err, "Proxy stopped.")
+	return nil
+}
+
+// stopProxy lets the requests in flight finish, up to wait. A second
+// Ctrl-C (or SIGTERM) cuts them at once instead; either way each request
+// is recorded (a cut one as cancelled) before the proxy returns.
+func stopProxy(ctx context.Context, f *Factory, srv *proxy.Server, wait time.Duration) error {
+	// The process's own handler (main) still holds SIGINT, so the second
+	// one is caught here rather than left to the default action.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	fmt.Fprintln(f.IO.Err, "Stopping: finishing the requests in flight (Ctrl-C again stops at once)…")
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-again:
+			fmt.Fprintln(f.IO.Err, "Stopping now: cutting the requests in flight; each is recorded as cancelled…")
+			srv.Cancel()
+		case <-done:
+		}
+	}()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// Cut what is left, and give its records the moment they take.
+		srv.Cancel()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer rcancel()
+		_ = srv.Shutdown(rctx)
+		return fmt.Errorf("stop the proxy: requests still running after %s were cut and recorded as cancelled", wait)
+	}
 	return nil
 }
 

@@ -21,7 +21,8 @@ func newStatusCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "One line of spend and budgets for a shell prompt or tmux",
-		Long: `Print one short line (60 characters at most): today's spend, the budget
+		Long: `Print one short line (60 characters at most): today's spend (requests
+with no known price counted apart, as in "$1.01 + 4 unpriced"), the budget
 closest to or furthest past its limit, and the number of unacknowledged
 alerts. --long puts every budget on the line. It opens the database read-only
 and reads rollups only, so it stays fast on any amount of history.`,
@@ -50,9 +51,13 @@ const statusWidth = 60
 
 // statusData is what `status` shows, for --json and --format.
 type statusData struct {
-	TodayUSD string         `json:"today_usd"`
-	Budgets  []statusBudget `json:"budgets"`
-	Alerts   int            `json:"alerts"`
+	// TodayUSD sums today's priced requests; UnpricedRequests counts the
+	// ones with no price, which budgets count at a fallback price but
+	// which are never spend.
+	TodayUSD         string         `json:"today_usd"`
+	UnpricedRequests int64          `json:"unpriced_requests"`
+	Budgets          []statusBudget `json:"budgets"`
+	Alerts           int            `json:"alerts"`
 }
 
 type statusBudget struct {
@@ -67,7 +72,7 @@ type statusBudget struct {
 }
 
 // statusFields names what --format can use.
-const statusFields = ".TodayUSD, .Budgets (.Name .Scope .Period .SpentUSD .LimitUSD .Percent .State .Hard) and .Alerts"
+const statusFields = ".TodayUSD, .UnpricedRequests, .Budgets (.Name .Scope .Period .SpentUSD .LimitUSD .Percent .State .Hard) and .Alerts"
 
 // goTypeName is the Go type a template error names, which means nothing
 // to the person who wrote the template.
@@ -105,7 +110,11 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	data := statusData{TodayUSD: today.BudgetSpend().Decimal(), Alerts: len(alerts), Budgets: []statusBudget{}}
+	// Today's figure is spend: priced requests, and the unpriced ones
+	// counted apart ("$1.01 + 4 unpriced"), never at the fallback price
+	// budgets give them. The budgets below keep their own counting.
+	todayText := costText(today)
+	data := statusData{TodayUSD: today.Cost.Decimal(), UnpricedRequests: today.Unpriced, Alerts: len(alerts), Budgets: []statusBudget{}}
 	over := false
 	parts := []string{}
 	worst, worstRank := "", -1.0
@@ -151,14 +160,14 @@ func runStatus(ctx context.Context, f *Factory, o statusOptions) error {
 		fmt.Fprintln(f.IO.Out, b.String())
 	case o.long:
 		if len(parts) == 0 {
-			parts = append(parts, "byok "+today.BudgetSpend().String()+" today")
+			parts = append(parts, "byok "+todayText+" today")
 		}
 		if len(alerts) > 0 {
 			parts = append(parts, counted(len(alerts), "alert", "alerts"))
 		}
 		fmt.Fprintln(f.IO.Out, strings.Join(parts, " · "))
 	default:
-		fmt.Fprintln(f.IO.Out, shortStatus(today.BudgetSpend().String(), worst, len(alerts)))
+		fmt.Fprintln(f.IO.Out, shortStatus(todayText, worst, len(alerts)))
 	}
 	if o.check && over {
 		return silentExit{code: exitError, err: errOver}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/byokhq/byok/agentlog"
+	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/store"
 )
 
@@ -33,9 +33,9 @@ func newUsageCmd(f *Factory) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: runWith(f, &o, runUsage),
 	}
-	o.span.addFlags(cmd, "start of this month")
+	o.span.addFlags(cmd, "start of this month; with --until alone, the first request")
 	cmd.Flags().StringVar(&o.by, "by", "provider", "group by provider, model, key, day, source or session")
-	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source (tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli, opencode)")
+	cmd.Flags().StringVar(&o.source, "source", "", "only events of this source ("+sourceNames()+")")
 	o.output.addFlags(cmd, true)
 	return cmd
 }
@@ -66,18 +66,21 @@ func runUsage(ctx context.Context, f *Factory, o usageOptions) error {
 	default:
 		return usageErrorf("--by %q: use provider, model, key, day, source or session", o.by)
 	}
-	if o.source != "" && !knownSource(o.source) {
-		return usageErrorf("--source %q: use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode", o.source)
+	if o.source != "" {
+		if _, err := app.ParseEventSource(o.source); err != nil {
+			return usageError{fmt.Errorf("--%w", err)}
+		}
 	}
 	a, err := f.ReaderApp(ctx)
 	if err != nil {
 		return err
 	}
-	from, to, err := o.span.monthToDate(a)
+	sc := store.Scope{Source: store.Source(o.source)}
+	from, to, err := o.span.reportSpan(ctx, a, sc)
 	if err != nil {
 		return err
 	}
-	groups, err := a.Store.Breakdown(ctx, store.Scope{Source: store.Source(o.source)}, from, to, by, a.Location())
+	groups, err := a.Store.Breakdown(ctx, sc, from, to, by, a.Location())
 	if err != nil {
 		return err
 	}
@@ -136,12 +139,11 @@ func printUsage(w io.Writer, by store.GroupBy, groups []store.Group) error {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// knownSource tells whether events can have this source.
-func knownSource(s string) bool {
-	switch store.Source(s) {
-	case store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual, store.SourceReconciled:
-		return true
+// sourceNames lists the sources a --source flag takes, for its help.
+func sourceNames() string {
+	var names []string
+	for _, s := range app.EventSources() {
+		names = append(names, string(s))
 	}
-	_, err := agentlog.ParseSource(s)
-	return err == nil
+	return strings.Join(names, ", ")
 }
