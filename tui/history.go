@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -227,9 +226,9 @@ func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.F
 				return f, "", fmt.Errorf("status %q: use ok, error, cancelled or partial", v)
 			}
 		case "source":
-			src := store.Source(strings.ToLower(v))
-			if !slices.Contains(filterSources, src) {
-				return f, "", fmt.Errorf("source %q: use %s", v, sourceChoices)
+			src, err := app.ParseEventSource(strings.ToLower(v))
+			if err != nil {
+				return f, "", err
 			}
 			f.Source = src
 		default:
@@ -257,19 +256,12 @@ var filterExamples = map[string]string{
 	"source": "source:proxy (" + sourceChoices + ")",
 }
 
-// filterSources are the sources a request can be recorded with, in the
-// order `byok usage --source` names them: byok's own, the spend a provider
-// reported beyond them, and the coding agents whose logs byok imports
-// (agentlog.Sources, which the tests hold this list to).
-var filterSources = []store.Source{
-	store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual, store.SourceReconciled,
-	"claude-code", "codex", "gemini-cli", "opencode",
-}
-
-// sourceChoices lists filterSources for people: "tui, cli, … or opencode".
+// sourceChoices lists the sources a request can be recorded with, as
+// every filter by source takes them: "tui, cli, … or opencode".
 var sourceChoices = func() string {
-	names := make([]string, len(filterSources))
-	for i, s := range filterSources {
+	srcs := app.EventSources()
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
 		names[i] = string(s)
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
