@@ -42,6 +42,12 @@ const (
 // Sources lists every source, in the order `byok import --all` reads them.
 func Sources() []Source { return []Source{ClaudeCode, Codex, GeminiCLI, OpenCode} }
 
+// LogsRequestIDs tells whether the source's records carry the provider's
+// request id (Record.RequestID). Only Claude Code's do: Codex's token
+// counts, Gemini CLI's messages and opencode's rows name no provider
+// request.
+func (s Source) LogsRequestIDs() bool { return s == ClaudeCode }
+
 // ParseSource reads a source name.
 func ParseSource(s string) (Source, error) {
 	for _, src := range Sources() {
@@ -68,6 +74,11 @@ type Record struct {
 	Provider string // byok's provider id: anthropic, openai, google, or as the log names it
 	Model    string
 	Usage    providers.Usage
+	// RequestID is the provider's own id of the request, when the log
+	// names it (Claude Code's requestId: the request-id header Anthropic
+	// answered with). byok's proxy records the same id, which is how a
+	// request that went through both is told apart from two.
+	RequestID string
 }
 
 // Cursor is how far one file was read: its size and modification time
@@ -120,7 +131,9 @@ type Result struct {
 // Options say where and from which cursors to read.
 type Options struct {
 	// Roots are folders holding the source's layout (for Claude Code,
-	// folders of project folders); empty means DefaultRoots.
+	// folders of project folders); empty means DefaultRoots. A root given
+	// here must exist (see CheckRoot), where a default one that does not
+	// is an agent not used on this machine.
 	Roots []string
 	// Cursors are the cursors of earlier reads, by path.
 	Cursors map[string]Cursor
@@ -166,6 +179,12 @@ func Stream(ctx context.Context, src Source, opt Options, fn func(Result) error)
 			env = os.Getenv
 		}
 		roots = DefaultRoots(src, env)
+	} else {
+		for _, root := range roots {
+			if err := CheckRoot(src, root); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 	files, err := discover(src, roots)
 	if err != nil {
@@ -292,6 +311,23 @@ type found struct {
 	path  string
 	size  int64
 	mtime int64
+}
+
+// CheckRoot tells whether root, a folder named to read src's logs from,
+// is one: a path that does not exist is most likely mistyped, and reading
+// it would only find no logs.
+func CheckRoot(src Source, root string) error {
+	info, err := os.Stat(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no such folder: %s; point --path at the folder holding the %s logs", root, src)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", root, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a folder: point --path at the folder holding the %s logs", root, src)
+	}
+	return nil
 }
 
 // discover lists a source's files under roots, sorted by path, each once.

@@ -68,6 +68,11 @@ func TestClaudeCodeRules(t *testing.T) {
 		if r.Provider != "anthropic" || r.Session != claudeSession || r.Source != ClaudeCode {
 			t.Errorf("%s: provider %q session %q source %q", id, r.Provider, r.Session, r.Source)
 		}
+		// The request id Anthropic answered with, which byok's proxy
+		// records too.
+		if _, req, _ := strings.Cut(id, ":"); r.RequestID != req {
+			t.Errorf("%s: request id %q, want %q", id, r.RequestID, req)
+		}
 	}
 	if r := got["msg_01AAA:req_011AAA"]; r.Time.Format("15:04:05.000") != "22:58:04.100" || r.Model != "claude-sonnet-4-5-20250929" {
 		t.Errorf("first reply: time %s (the first line's), model %s", r.Time, r.Model)
@@ -301,5 +306,34 @@ func TestDefaultRoots(t *testing.T) {
 				t.Fatalf("%v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestRootsNamedMustExist: a root named in Options that is not there (or
+// not a folder) is an error that names it; the default roots missing are
+// an agent not used on this machine, which finds nothing.
+func TestRootsNamedMustExist(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexistent")
+	file := filepath.Join(dir, "a.jsonl")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range Sources() {
+		for root, want := range map[string]string{missing: "no such folder: " + missing, file: file + " is not a folder"} {
+			_, err := Read(context.Background(), src, Options{Roots: []string{dir, root}})
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s from %s: %v, want %q", src, root, err, want)
+			}
+		}
+		res, err := Read(context.Background(), src, Options{Env: func(k string) string {
+			if k == "HOME" {
+				return missing
+			}
+			return ""
+		}})
+		if err != nil || res.Files != 0 {
+			t.Errorf("%s from missing default folders: %+v %v, want nothing found", src, res, err)
+		}
 	}
 }

@@ -142,7 +142,7 @@ func (r *claudeReader) line(b []byte, at int64) string {
 		u.ReportedCost, u.CostReported = c, true
 	}
 	rec := Record{Source: ClaudeCode, Time: t, Session: sessionID.Str, Model: model.Str, Usage: u,
-		Provider: ProviderOf(model.Str, "anthropic")}
+		Provider: ProviderOf(model.Str, "anthropic"), RequestID: requestID.Str}
 	switch {
 	case msgID.Str != "":
 		rec.ID = msgID.Str + ":" + requestID.Str

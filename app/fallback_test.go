@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -54,14 +53,10 @@ base_url = "http://localhost:18555/v1"
 }
 
 // A request to a self-hosted provider without prices is recorded as
-// unpriced with nothing for budgets to count, so a hard budget on it does
-// not block; once the user sets a price, it is priced.
+// unpriced with nothing for budgets to count; once the user sets a price,
+// it is priced.
 func TestSelfHostedRequestWithoutPrices(t *testing.T) {
-	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, chunk("hi"))
-		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":100000,\"completion_tokens\":50000,\"total_tokens\":150000}}\n\ndata: [DONE]\n\n")
-	}, "")
+	a := openWithUpstream(t, streamWithUsage(100000, 50000), "")
 	ctx := context.Background()
 	out, err := a.Prompt(ctx, call("hello"), nil)
 	if err != nil {

@@ -36,6 +36,11 @@ type ImportSummary struct {
 	Cost       money.USD
 	Unpriced   int           // added events with no known price
 	Alerts     []store.Alert // alerts the added spend raised
+
+	// Recorded counts, by the source that recorded it (proxy, cli, tui),
+	// the requests byok had recorded itself: the agent's copy is not
+	// counted again (see store.Import and store.DropRecorded).
+	Recorded map[store.Source]int
 }
 
 // ImportOptions configure an import.
@@ -85,6 +90,7 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		sum.Added += r.Added
 		sum.Updated += r.Updated
 		sum.Duplicates += r.Duplicates
+		sum.addRecorded(r.Recorded)
 		for _, e := range events {
 			if e.ID == 0 {
 				continue
@@ -100,7 +106,9 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		return nil
 	}
 	var badTimes []string
-	res, err := agentlog.Stream(ctx, src, agentlog.Options{Roots: sum.Roots, Cursors: cursors, Env: a.env}, func(r agentlog.Result) error {
+	// The roots named are handed on as given: agentlog refuses those that
+	// are not there, where default ones missing are an agent not used here.
+	res, err := agentlog.Stream(ctx, src, agentlog.Options{Roots: opt.Paths, Cursors: cursors, Env: a.env}, func(r agentlog.Result) error {
 		// A log line dated where byok cannot store a time is refused like
 		// an unreadable one, rather than failing the whole import.
 		recs := r.Records[:0:0]
@@ -142,11 +150,39 @@ func (a *App) Import(ctx context.Context, src agentlog.Source, opt ImportOptions
 		}
 		sum.Reasons = append(sum.Reasons, r)
 	}
+	// A request the agent logged while its reply still streamed may have
+	// been imported before byok's proxy recorded it; each import looks
+	// for those among what byok recorded since the last one.
+	if src.LogsRequestIDs() {
+		dropped, err := a.db.DropRecorded(ctx, store.Source(src))
+		if err != nil {
+			return sum, fmt.Errorf("import the %s logs: %w", src, err)
+		}
+		sum.addRecorded(dropped)
+	}
 	if sum.Added+sum.Updated > 0 {
 		a.audit(ctx, "import", string(src), fmt.Sprintf("%d events added, %d updated from %d files", sum.Added, sum.Updated, sum.FilesRead))
 	}
 	sum.Alerts = a.evaluateAll(ctx, targets)
 	return sum, nil
+}
+
+func (s *ImportSummary) addRecorded(m map[store.Source]int) {
+	for by, n := range m {
+		if s.Recorded == nil {
+			s.Recorded = map[store.Source]int{}
+		}
+		s.Recorded[by] += n
+	}
+}
+
+// AlreadyRecorded is how many requests byok had recorded itself.
+func (s ImportSummary) AlreadyRecorded() int {
+	n := 0
+	for _, c := range s.Recorded {
+		n += c
+	}
+	return n
 }
 
 // importEvents prices the records and turns them into events.
@@ -169,7 +205,7 @@ func (a *App) importEvents(ctx context.Context, recs []agentlog.Record) []*store
 			InputTokens: r.Usage.Input, CacheReadTokens: r.Usage.CacheRead, CacheWrite5mTokens: r.Usage.CacheWrite5m,
 			CacheWrite1hTokens: r.Usage.CacheWrite1h, OutputTokens: r.Usage.Output, ReasoningTokens: r.Usage.Reasoning,
 			Cost: cost.Total, Markup: cost.Markup, Fallback: cost.Fallback, CostState: cost.State, PriceRef: cost.Ref,
-			Session: r.Session, ExternalID: r.ID, CopyOf: r.CopyOf,
+			Session: r.Session, ExternalID: r.ID, CopyOf: r.CopyOf, RequestID: r.RequestID,
 		}
 		if cost.Ref != "" {
 			refs[cost.Ref] = [2]string{provider, r.Model}

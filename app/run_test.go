@@ -25,6 +25,16 @@ func openWithUpstream(t *testing.T, handler http.HandlerFunc, extra string) *App
 	return openHome(t, t.TempDir(), cfg)
 }
 
+// streamWithUsage answers every request with a short streamed reply whose
+// last chunk reports in prompt and out completion tokens.
+func streamWithUsage(in, out int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, chunk("hi"))
+		fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n", in, out, in+out)
+	}
+}
+
 func chunk(text string) string {
 	return fmt.Sprintf(`data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":%q}}]}`+"\n\n", text)
 }
@@ -210,11 +220,7 @@ func TestRetriesOnlyRetryableBeforeOutput(t *testing.T) {
 // request with 1,000 input tokens at $1 per million: $0.001 a request.
 func openThousandthDollar(t *testing.T) *App {
 	t.Helper()
-	a := openWithUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, chunk("hi"))
-		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":0,\"total_tokens\":1000}}\n\ndata: [DONE]\n\n")
-	}, "")
+	a := openWithUpstream(t, streamWithUsage(1000, 0), "")
 	if _, err := a.SetPrice(context.Background(), pricing.Price{Provider: "fake", Model: "m", Rates: pricing.Rates{Input: 1_000_000}}); err != nil {
 		t.Fatal(err)
 	}

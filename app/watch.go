@@ -22,7 +22,7 @@ type WatchOptions struct {
 	// Every is how often to look; 0 means a second.
 	Every time.Duration
 	// Report gets each import that found something: requests added or
-	// updated, or lines refused.
+	// updated, requests byok had recorded itself, or lines refused.
 	Report func(ImportSummary)
 }
 
@@ -47,7 +47,7 @@ func (a *App) Watch(ctx context.Context, opt WatchOptions) error {
 			if err != nil {
 				return err
 			}
-			if opt.Report != nil && (s.Added > 0 || s.Updated > 0 || s.Refused > 0) {
+			if opt.Report != nil && (s.Added > 0 || s.Updated > 0 || s.AlreadyRecorded() > 0 || s.Refused > 0) {
 				opt.Report(s)
 			}
 		}

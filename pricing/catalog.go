@@ -229,13 +229,7 @@ func (c *Catalog) WithOverrides(ps []Price) *Catalog {
 // costs nothing (local servers such as Ollama and LM Studio).
 func (c *Catalog) WithLocal(providers ...string) *Catalog {
 	n := *c
-	n.local = make(map[string]bool, len(c.local)+len(providers))
-	for p := range c.local {
-		n.local[p] = true
-	}
-	for _, p := range providers {
-		n.local[normProvider(p)] = true
-	}
+	n.local = withProviders(c.local, providers)
 	n.info.Local = slices.Sorted(maps.Keys(n.local))
 	return &n
 }
@@ -248,14 +242,22 @@ func (c *Catalog) WithLocal(providers ...string) *Catalog {
 // is the fallback as for any provider.
 func (c *Catalog) WithSelfHosted(providers ...string) *Catalog {
 	n := *c
-	n.selfHosted = make(map[string]bool, len(c.selfHosted)+len(providers))
-	for p := range c.selfHosted {
-		n.selfHosted[p] = true
+	n.selfHosted = withProviders(c.selfHosted, providers)
+	return &n
+}
+
+// withProviders returns a new set holding set's providers and the given
+// ones, normalized; set itself is shared by older catalogs and never
+// changed.
+func withProviders(set map[string]bool, providers []string) map[string]bool {
+	out := make(map[string]bool, len(set)+len(providers))
+	for p := range set {
+		out[p] = true
 	}
 	for _, p := range providers {
-		n.selfHosted[normProvider(p)] = true
+		out[normProvider(p)] = true
 	}
-	return &n
+	return out
 }
 
 // Local reports whether every model of provider costs nothing.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,14 +30,17 @@ type ImportResult struct {
 	Added      int // events stored for the first time
 	Duplicates int // events stored before (same source and external id), or copies of one
 	Updated    int // stored events that a later, fuller copy replaced
+	// Recorded counts, by the source that recorded it (proxy, cli, tui),
+	// the events not stored because byok recorded their request itself.
+	Recorded map[Source]int
 }
 
 // importColumns are the columns an imported event fills; the rest keep
 // their defaults (an agent's log has no key, latency or text for byok).
 const importColumns = `ts, source, provider, model, status, input_tokens, cache_read, cache_write_5m,
-	cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state, price_ref, session, ext_id`
+	cache_write_1h, output_tokens, reasoning_tokens, cost, markup, fallback, cost_state, price_ref, session, ext_id, request_id`
 
-const importArity = 18
+const importArity = 19
 
 // importRows is how many events one INSERT statement carries: a statement
 // per event would cost more in binding and stepping than the rows
@@ -53,7 +57,7 @@ func importArgs(args []any, e *Event) []any {
 	return append(args, e.Time.UnixNano(), string(e.Source), e.Provider, e.Model, string(e.Status),
 		e.InputTokens, e.CacheReadTokens, e.CacheWrite5mTokens, e.CacheWrite1hTokens, e.OutputTokens,
 		e.ReasoningTokens, int64(e.Cost), int64(e.Markup), int64(e.Fallback), string(e.CostState), e.PriceRef,
-		e.Session, e.ExternalID)
+		e.Session, e.ExternalID, e.RequestID)
 }
 
 // ImportCursors returns the stored cursors of a source by path.
@@ -84,6 +88,11 @@ func (s *Store) ImportCursors(ctx context.Context, source Source) (map[string]Im
 // which case it replaces the stored one and the rollups move by the
 // difference. An event with CopyOf is skipped when an event of its source
 // is stored under an id starting with that prefix.
+//
+// An event whose RequestID byok recorded itself (its proxy, CLI or TUI) is
+// the same request counted already: it is skipped and counted in Recorded.
+// The other way round, an event an import stored before byok recorded its
+// request, is DropRecorded's.
 func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor) (ImportResult, error) {
 	var res ImportResult
 	for i, e := range es {
@@ -100,10 +109,17 @@ func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor)
 			return fmt.Errorf("the store was opened read-only")
 		}
 		res = ImportResult{}
+		known, err := s.recordedElsewhere(ctx, tx, es, &res)
+		if err != nil {
+			return err
+		}
 		// Copies go after the rest, so that an original imported in the
 		// same batch is found.
 		var plain, copies []*Event
 		for _, e := range es {
+			if known[e] {
+				continue
+			}
 			if e.CopyOf != "" {
 				copies = append(copies, e)
 			} else {
@@ -220,6 +236,154 @@ func (s *Store) Import(ctx context.Context, es []*Event, cursors []ImportCursor)
 		return ImportResult{}, fmt.Errorf("import %d events: %w", len(es), err)
 	}
 	return res, nil
+}
+
+// byokRecorded is the condition on an event (alias p) that byok recorded
+// itself: every imported event carries an external id, and byok's own
+// records (proxy, cli, tui) none.
+const byokRecorded = `p.ext_id = '' AND p.request_id != ''`
+
+// recordedElsewhere finds the events whose request id byok recorded
+// itself, counts them in res and returns them. The ids are looked up
+// importRows at a time: one statement per event would cost more than the
+// import's own inserts.
+func (s *Store) recordedElsewhere(ctx context.Context, tx *sql.Tx, es []*Event, res *ImportResult) (map[*Event]bool, error) {
+	byReq := map[string][]*Event{}
+	var reqs []any
+	for _, e := range es {
+		if e.RequestID == "" {
+			continue
+		}
+		if _, seen := byReq[e.RequestID]; !seen {
+			reqs = append(reqs, e.RequestID)
+		}
+		byReq[e.RequestID] = append(byReq[e.RequestID], e)
+	}
+	known := map[*Event]bool{}
+	for start := 0; start < len(reqs); start += importRows {
+		part := reqs[start:min(start+importRows, len(reqs))]
+		rows, err := tx.QueryContext(ctx, `SELECT p.request_id, min(p.source) FROM events p INDEXED BY events_request_id
+			WHERE p.request_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`) AND `+byokRecorded+`
+			GROUP BY p.request_id`, part...)
+		if err != nil {
+			return nil, fmt.Errorf("look up request ids: %w", err)
+		}
+		type hit struct{ req, by string }
+		hits, err := collect(rows, "look up request ids", func(sc scanner) (hit, error) {
+			var h hit
+			return h, sc.Scan(&h.req, &h.by)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			for _, e := range byReq[h.req] {
+				known[e] = true
+				res.Recorded = counted(res.Recorded, Source(h.by))
+			}
+		}
+	}
+	return known, nil
+}
+
+// counted adds one to m[by], making m when it is nil.
+func counted(m map[Source]int, by Source) map[Source]int {
+	if m == nil {
+		m = map[Source]int{}
+	}
+	m[by]++
+	return m
+}
+
+// DropRecorded takes out the events of source that an import stored and
+// whose request byok has recorded itself since, and returns how many, by
+// the source that recorded them. An agent may log a request while its
+// reply still streams (Claude Code writes a line per content block as each
+// ends, with the usage known by then), so a watching import can store that
+// line before byok's proxy records the request: the proxy records a reply
+// once all but its last chunk has reached the client, which is after the
+// agent saw the first blocks. Only the events byok recorded since the
+// source's last look are matched, an index lookup each, and the write
+// lock is taken only when there are some. The event taken out is always
+// older than byok's own, so no id is freed at the top for SQLite to give
+// out again (the export outbox relies on ids only growing).
+func (s *Store) DropRecorded(ctx context.Context, source Source) (map[Source]int, error) {
+	var news bool
+	if err := s.r.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM events), 0) >
+		coalesce((SELECT event_id FROM import_match_mark WHERE source = ?), 0)`, string(source)).Scan(&news); err != nil {
+		return nil, fmt.Errorf("read the import match mark: %w", err)
+	}
+	if !news {
+		return nil, nil
+	}
+	var out map[Source]int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if s.rec == nil {
+			return fmt.Errorf("the store was opened read-only")
+		}
+		out = nil
+		var mark, top int64
+		err := tx.QueryRowContext(ctx, `SELECT event_id FROM import_match_mark WHERE source = ?`, string(source)).Scan(&mark)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read the import match mark: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&top); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT i.id, p.source FROM events p
+			JOIN events i INDEXED BY events_request_id ON i.request_id = p.request_id AND i.request_id != ''
+			WHERE p.id > ? AND `+byokRecorded+` AND i.source = ? AND i.ext_id != '' AND i.id < p.id`, mark, string(source))
+		if err != nil {
+			return fmt.Errorf("match imported requests: %w", err)
+		}
+		type match struct {
+			id int64
+			by string
+		}
+		ms, err := collect(rows, "match imported requests", func(sc scanner) (match, error) {
+			var m match
+			return m, sc.Scan(&m.id, &m.by)
+		})
+		if err != nil {
+			return err
+		}
+		if len(ms) > 0 {
+			rec := s.rec.in(ctx, tx)
+			// The waiting events are folded first, so the rollups hold
+			// the events taken out.
+			if err := rec.fold(ctx, nil, nil, true); err != nil {
+				return err
+			}
+			rs := newRollupSet()
+			for _, m := range ms {
+				e, err := scanRollupEvent(tx.QueryRowContext(ctx, `SELECT `+rollupColumns+` FROM events WHERE id = ?`, m.id))
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // matched twice: byok recorded the request twice
+				}
+				if err != nil {
+					return fmt.Errorf("read imported event %d: %w", m.id, err)
+				}
+				rs.removeEvent(&e)
+				if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = ?`, m.id); err != nil {
+					return fmt.Errorf("take out imported event %d: %w", m.id, err)
+				}
+				out = counted(out, Source(m.by))
+			}
+			if err := rec.writeRollups(ctx, rs); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_match_mark (source, event_id) VALUES (?, ?)
+			ON CONFLICT (source) DO UPDATE SET event_id = excluded.event_id`, string(source), top); err != nil {
+			return fmt.Errorf("move the import match mark: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.rec.forget()
+		return nil, fmt.Errorf("match %s requests with byok's own: %w", source, err)
+	}
+	return out, nil
 }
 
 // prefixEnd returns the least string above every string starting with p.

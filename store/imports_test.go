@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestImportStoresEachRequestOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (ImportResult{Added: 3}) {
+	if !reflect.DeepEqual(res, ImportResult{Added: 3}) {
 		t.Fatalf("first import %+v", res)
 	}
 	cs, err := s.ImportCursors(ctx, "claude-code")
@@ -64,7 +65,7 @@ func TestImportStoresEachRequestOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (ImportResult{Added: 1, Updated: 1, Duplicates: 3}) {
+	if !reflect.DeepEqual(res, ImportResult{Added: 1, Updated: 1, Duplicates: 3}) {
 		t.Fatalf("second import %+v", res)
 	}
 	tot := day()
@@ -105,7 +106,7 @@ func TestImportFullerCopyOfFoldedEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := s.Import(ctx, []*Event{imported("m0:r", "s", at, 101, 51)}, nil)
-	if err != nil || res != (ImportResult{Updated: 1}) {
+	if err != nil || !reflect.DeepEqual(res, ImportResult{Updated: 1}) {
 		t.Fatalf("%+v %v, want one update", res, err)
 	}
 	tot, err := s.Totals(ctx, Scope{}, at, at.Add(time.Hour))
@@ -120,5 +121,56 @@ func TestImportFullerCopyOfFoldedEvent(t *testing.T) {
 	var out int64
 	if err := s.r.QueryRow(`SELECT sum(output) FROM rollup_hour_all`).Scan(&out); err != nil || out != n+100 {
 		t.Fatalf("rollup output %d (%v), want %d", out, err, n+100)
+	}
+}
+
+// TestImportMatchesByokRecords: an imported event whose request id byok
+// recorded itself is not stored, and one imported before byok recorded
+// its request is taken out by the next DropRecorded, the rollups with it.
+func TestImportMatchesByokRecords(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	proxied := func(req string) {
+		t.Helper()
+		if _, err := s.Record(ctx, &Event{Time: at, Source: SourceProxy, Provider: "anthropic", Model: "claude-sonnet-4-5",
+			Status: StatusOK, RequestID: req, InputTokens: 10, OutputTokens: 40, Cost: 700, CostState: pricing.Computed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logged := func(req string) *Event {
+		e := imported("msg_"+req+":"+req, "s", at, 40, 700)
+		e.RequestID = req
+		return e
+	}
+	proxied("req_1")
+	res, err := s.Import(ctx, []*Event{logged("req_1"), logged("req_2")}, nil)
+	if err != nil || !reflect.DeepEqual(res, ImportResult{Added: 1, Recorded: map[Source]int{SourceProxy: 1}}) {
+		t.Fatalf("import after the proxy: %+v %v", res, err)
+	}
+	if by, err := s.DropRecorded(ctx, "claude-code"); err != nil || by != nil {
+		t.Fatalf("nothing recorded since: %v %v", by, err)
+	}
+	proxied("req_2")
+	proxied("req_3")
+	if by, err := s.DropRecorded(ctx, "claude-code"); err != nil || !reflect.DeepEqual(by, map[Source]int{SourceProxy: 1}) {
+		t.Fatalf("after the proxy recorded req_2: %v %v", by, err)
+	}
+	if by, err := s.DropRecorded(ctx, "claude-code"); err != nil || by != nil {
+		t.Fatalf("a second look: %v %v", by, err)
+	}
+	tot, err := s.Totals(ctx, Scope{}, at, at.Add(time.Hour))
+	if err != nil || tot.Requests != 3 || tot.Cost != 2100 || tot.OutputTokens != 120 {
+		t.Fatalf("totals %+v %v, want the proxy's three requests", tot, err)
+	}
+	if err := s.RecordBatch(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var rolled, raw int64
+	if err := s.r.QueryRow(`SELECT sum(requests) FROM rollup_hour_all`).Scan(&rolled); err != nil || rolled != 3 {
+		t.Fatalf("rollups count %d requests (%v), want 3", rolled, err)
+	}
+	if err := s.r.QueryRow(`SELECT count(*) FROM events WHERE source = 'claude-code'`).Scan(&raw); err != nil || raw != 0 {
+		t.Fatalf("%d imported events left (%v)", raw, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/byokhq/byok/agentlog"
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/store"
 )
 
 type importOptions struct {
@@ -68,22 +70,32 @@ func importSources(o importOptions) ([]agentlog.Source, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	// A folder named on the command line that is not there is a typo to
+	// correct, where the agent's own folders missing means it is not used
+	// on this machine.
+	for _, p := range o.paths {
+		if err := agentlog.CheckRoot(src, p); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	return []agentlog.Source{src}, nil
 }
 
 type importJSON struct {
-	Source     string   `json:"source"`
-	Paths      []string `json:"paths"`
-	Files      int      `json:"files_found"`
-	FilesRead  int      `json:"files_read"`
-	Lines      int      `json:"lines_read"`
-	Added      int      `json:"events_added"`
-	Updated    int      `json:"events_updated"`
-	Duplicates int      `json:"duplicates_skipped"`
-	Refused    int      `json:"lines_refused"`
-	Reasons    []string `json:"refused_reasons"`
-	CostUSD    string   `json:"cost_usd"`
-	Unpriced   int      `json:"unpriced_events"`
+	Source     string         `json:"source"`
+	Paths      []string       `json:"paths"`
+	Files      int            `json:"files_found"`
+	FilesRead  int            `json:"files_read"`
+	Lines      int            `json:"lines_read"`
+	Added      int            `json:"events_added"`
+	Updated    int            `json:"events_updated"`
+	Duplicates int            `json:"duplicates_skipped"`
+	Recorded   int            `json:"already_recorded"`
+	RecordedBy map[string]int `json:"already_recorded_by"`
+	Refused    int            `json:"lines_refused"`
+	Reasons    []string       `json:"refused_reasons"`
+	CostUSD    string         `json:"cost_usd"`
+	Unpriced   int            `json:"unpriced_events"`
 }
 
 func toImportJSON(s app.ImportSummary) importJSON {
@@ -91,9 +103,13 @@ func toImportJSON(s app.ImportSummary) importJSON {
 	if reasons == nil {
 		reasons = []string{}
 	}
+	by := make(map[string]int, len(s.Recorded))
+	for src, n := range s.Recorded {
+		by[string(src)] = n
+	}
 	return importJSON{Source: string(s.Source), Paths: s.Roots, Files: s.Files, FilesRead: s.FilesRead, Lines: s.Lines,
-		Added: s.Added, Updated: s.Updated, Duplicates: s.Duplicates, Refused: s.Refused, Reasons: reasons,
-		CostUSD: s.Cost.Decimal(), Unpriced: s.Unpriced}
+		Added: s.Added, Updated: s.Updated, Duplicates: s.Duplicates, Recorded: s.AlreadyRecorded(), RecordedBy: by,
+		Refused: s.Refused, Reasons: reasons, CostUSD: s.Cost.Decimal(), Unpriced: s.Unpriced}
 }
 
 func runImport(ctx context.Context, f *Factory, o importOptions) error {
@@ -151,7 +167,7 @@ func printImport(w io.Writer, s app.ImportSummary) {
 	if s.Updated > 0 {
 		added += fmt.Sprintf(", %d updated", s.Updated)
 	}
-	fmt.Fprintf(w, "%s, %s skipped\n", added, counted(s.Duplicates, "duplicate", "duplicates"))
+	fmt.Fprintf(w, "%s, %s skipped%s\n", added, counted(s.Duplicates, "duplicate", "duplicates"), recordedText(s.Recorded))
 	if s.Refused > 0 {
 		fmt.Fprintf(w, "  %s refused:\n", counted(s.Refused, "line", "lines"))
 		for _, r := range s.Reasons {
@@ -161,6 +177,45 @@ func printImport(w io.Writer, s app.ImportSummary) {
 			fmt.Fprintf(w, "    … and %d more\n", s.Refused-len(s.Reasons))
 		}
 	}
+}
+
+// recordedText says how many of the requests read byok had recorded
+// itself, and by what ("", when none).
+func recordedText(by map[store.Source]int) string {
+	srcs := make([]store.Source, 0, len(by))
+	total := 0
+	for src, n := range by {
+		srcs = append(srcs, src)
+		total += n
+	}
+	if total == 0 {
+		return ""
+	}
+	// The most first, then by name, so that the line reads the same each time.
+	sort.Slice(srcs, func(i, j int) bool {
+		if by[srcs[i]] != by[srcs[j]] {
+			return by[srcs[i]] > by[srcs[j]]
+		}
+		return srcs[i] < srcs[j]
+	})
+	parts := make([]string, len(srcs))
+	for i, src := range srcs {
+		what := "byok's " + string(src)
+		switch src {
+		case store.SourceProxy:
+			what = "byok's proxy"
+		case store.SourceCLI:
+			what = "byok's CLI"
+		case store.SourceTUI:
+			what = "byok's TUI"
+		}
+		if i == 0 {
+			parts[i] = fmt.Sprintf("%d already recorded by %s", by[src], what)
+		} else {
+			parts[i] = fmt.Sprintf("%d by %s", by[src], what)
+		}
+	}
+	return ", " + strings.Join(parts, ", ")
 }
 
 // watchImports imports now, then follows the logs until Ctrl-C, printing

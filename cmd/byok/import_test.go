@@ -3,14 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/byokhq/byok/agentlog/agentlogtest"
+	"github.com/byokhq/byok/app"
+	"github.com/byokhq/byok/proxy"
 )
 
 func TestImportCommand(t *testing.T) {
@@ -216,5 +224,170 @@ func TestImportAllFindsDefaultFolders(t *testing.T) {
 	decode(t, c.ok("", "import", "--all", "--json"), &sums)
 	if len(sums) != 2 || sums[0].Source != "claude-code" || sums[0].Added != 3 || sums[1].Source != "codex" || sums[1].Added != 5 {
 		t.Fatalf("import --all: %+v", sums)
+	}
+}
+
+// TestImportSkipsRequestsTheProxyRecorded: Claude Code sent through byok's
+// proxy logs the request it sent with the request id Anthropic answered
+// with, which the proxy recorded too. Importing the log adds nothing,
+// whichever of the two came first, and says why.
+func TestImportSkipsRequestsTheProxyRecorded(t *testing.T) {
+	var reqID atomic.Value
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("request-id", reqID.Load().(string))
+		fmt.Fprint(w, `{"id":"msg_fake","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"hi"}],`+
+			`"stop_reason":"end_turn","usage":{"input_tokens":1250,"output_tokens":40}}`)
+	}))
+	defer up.Close()
+	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-fake-import-0000111122223333")
+	c := newCLI(t, fmt.Sprintf("timezone = \"UTC\"\n\n[providers.anthropic]\nbase_url = %q\n", up.URL))
+
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{Home: c.home})
+	checkErr(t, err)
+	defer a.Close()
+	token := "byok-import-proxy-" + randomTail(24)
+	srv, err := proxy.New(a, proxy.Options{Addr: "127.0.0.1:0", Token: token})
+	checkErr(t, err)
+	l, err := proxy.Listen("127.0.0.1:0")
+	checkErr(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		checkErr(t, srv.Shutdown(sctx))
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Error(err)
+		}
+	}()
+	viaProxy := func(id string) {
+		t.Helper()
+		reqID.Store(id)
+		req, err := http.NewRequestWithContext(ctx, "POST", "http://"+l.Addr().String()+"/anthropic/v1/messages",
+			strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`))
+		checkErr(t, err)
+		req.Header.Set("X-Api-Key", token)
+		req.Header.Set("User-Agent", "claude-cli/2.0.10 (external, cli)")
+		resp, err := http.DefaultClient.Do(req)
+		checkErr(t, err)
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		checkErr(t, err)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("proxy: status %d", resp.StatusCode)
+		}
+	}
+	projects := filepath.Join(t.TempDir(), "projects")
+	session := filepath.Join(projects, "-home-me-app", "5b1e2c3d-0000-4000-8000-00000000000a.jsonl")
+	checkErr(t, os.MkdirAll(filepath.Dir(session), 0o755))
+	checkErr(t, os.WriteFile(session, nil, 0o600))
+	// logLine is Claude Code's line for one content block of a reply.
+	logLine := func(msg, req string, output int) string {
+		return fmt.Sprintf(`{"type":"assistant","timestamp":%q,"sessionId":"5b1e2c3d-0000-4000-8000-00000000000a","requestId":%q,"uuid":"u-%s-%d",`+
+			`"message":{"id":%q,"model":"claude-sonnet-4-5","usage":{"input_tokens":1250,"output_tokens":%d}}}`+"\n",
+			time.Now().UTC().Format(time.RFC3339Nano), req, msg, output, msg, output)
+	}
+	type summary struct {
+		Added      int            `json:"events_added"`
+		Duplicates int            `json:"duplicates_skipped"`
+		Recorded   int            `json:"already_recorded"`
+		RecordedBy map[string]int `json:"already_recorded_by"`
+	}
+	type event struct {
+		Source string `json:"source"`
+		Client string `json:"client"`
+		Output int64  `json:"output_tokens"`
+	}
+	events := func(want int) []event {
+		t.Helper()
+		var es []event
+		decode(t, c.ok("", "log", "--json"), &es)
+		if len(es) != want {
+			t.Fatalf("log: %+v, want %d requests", es, want)
+		}
+		return es
+	}
+
+	// The proxy first, then the log: the log's line is not counted.
+	viaProxy("req_dup1")
+	agentlogtest.Append(t, session, logLine("msg_fake1", "req_dup1", 40))
+	out := c.ok("", "import", "claude-code", "--path", projects)
+	if !strings.Contains(out, "0 requests added, 0 duplicates skipped, 1 already recorded by byok's proxy") {
+		t.Fatalf("import after the proxy said:\n%s", out)
+	}
+	if es := events(1); es[0].Source != "proxy" || es[0].Client != "claude-cli" || es[0].Output != 40 {
+		t.Fatalf("the proxy's event: %+v", es[0])
+	}
+
+	// The log first: Claude Code writes a block's line while the reply
+	// still streams, and a watching import stores it before the proxy
+	// records the request. The next import takes the imported copy out.
+	agentlogtest.Append(t, session, logLine("msg_fake2", "req_dup2", 1))
+	var sum summary
+	decode(t, c.ok("", "import", "claude-code", "--path", projects, "--json"), &sum)
+	if sum.Added != 1 || sum.Recorded != 0 {
+		t.Fatalf("import of a request the proxy has not recorded yet: %+v", sum)
+	}
+	events(2)
+	viaProxy("req_dup2")
+	decode(t, c.ok("", "import", "claude-code", "--path", projects, "--json"), &sum)
+	if sum.Added != 0 || sum.Recorded != 1 || sum.RecordedBy["proxy"] != 1 {
+		t.Fatalf("import after the proxy recorded the request: %+v", sum)
+	}
+	// The fuller line written once the reply ended adds nothing either.
+	agentlogtest.Append(t, session, logLine("msg_fake2", "req_dup2", 40))
+	decode(t, c.ok("", "import", "claude-code", "--path", projects, "--json"), &sum)
+	if sum.Added != 0 || sum.Duplicates != 0 || sum.Recorded != 1 {
+		t.Fatalf("import of the fuller line: %+v", sum)
+	}
+	for _, e := range events(2) {
+		if e.Source != "proxy" || e.Output != 40 {
+			t.Fatalf("events: %+v, want the proxy's two", e)
+		}
+	}
+	// The totals the budgets read agree: two requests, the proxy's.
+	var rows []struct {
+		Group    string `json:"group"`
+		Requests int64  `json:"requests"`
+		Output   int64  `json:"output_tokens"`
+	}
+	decode(t, c.ok("", "usage", "--by", "source", "--json"), &rows)
+	if len(rows) != 1 || rows[0].Group != "proxy" || rows[0].Requests != 2 || rows[0].Output != 80 {
+		t.Fatalf("usage by source: %+v", rows)
+	}
+
+	// A request the proxy never saw is imported as before.
+	agentlogtest.Append(t, session, logLine("msg_direct", "req_direct", 7))
+	decode(t, c.ok("", "import", "claude-code", "--path", projects, "--json"), &sum)
+	if sum.Added != 1 || sum.Recorded != 0 {
+		t.Fatalf("import of a request sent without the proxy: %+v", sum)
+	}
+	events(3)
+}
+
+// TestImportPathMustExist: a --path that is not there is a mistake to fix
+// (exit 2, saying which), where the agent's own folders missing is an agent
+// not used on this machine.
+func TestImportPathMustExist(t *testing.T) {
+	c := newCLI(t, "")
+	t.Setenv("HOME", t.TempDir())
+	for _, k := range []string{"CLAUDE_CONFIG_DIR", "XDG_CONFIG_HOME"} {
+		t.Setenv(k, "")
+	}
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	for _, args := range [][]string{
+		{"import", "claude-code", "--path", missing},
+		{"import", "opencode", "--path", missing},
+		{"import", "codex", "--path", missing, "--watch"},
+	} {
+		r := c.run("", args...)
+		if r.code != exitUsage || !strings.Contains(r.err, "no such folder: "+missing) || r.out != "" {
+			t.Errorf("byok %s: exit %d, stdout %q, stderr %q; want exit %d saying no such folder", strings.Join(args, " "), r.code, r.out, r.err, exitUsage)
+		}
+	}
+	if out := c.ok("", "import", "claude-code"); !strings.Contains(out, "claude-code: no logs found in ") {
+		t.Fatalf("without --path and no logs: %s", out)
 	}
 }
