@@ -719,6 +719,7 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 	if err != nil {
 		return nil, err
 	}
+	pendingFrom := utcMidnight(a.now()).AddDate(0, 0, -1)
 	var out []ReconcileRow
 	for _, id := range ids {
 		days, err := a.db.ReportDays(ctx, id, from, to)
@@ -745,8 +746,12 @@ func (a *App) Reconciliation(ctx context.Context, from, to time.Time) ([]Reconci
 			return nil, err
 		}
 		// Only the days a reconcile fetched: the others were never asked.
+		// Today and yesterday are shown too, as `byok reconcile` lists
+		// them: pending, byok's own spend, where the provider has not
+		// reported them yet (OpenRouter's activity holds complete days
+		// only).
 		for _, row := range r {
-			if _, ok := days[row.Day]; ok {
+			if _, ok := days[row.Day]; ok || !row.HasReported && !row.Day.Before(pendingFrom) {
 				out = append(out, row)
 			}
 		}

@@ -111,7 +111,7 @@ func newCompare(c *common) *compare {
 		sortCol[compareRow]{title: "COST", cmp: figure(func(e store.Event) int64 { return int64(e.Cost) }), desc: true},
 		sortCol[compareRow]{title: "LATENCY", cmp: figure(func(e store.Event) int64 { return int64(e.Latency) }), desc: true},
 		sortCol[compareRow]{title: "TTFT", cmp: figure(func(e store.Event) int64 { return int64(e.TTFT) }), desc: true},
-		sortCol[compareRow]{title: "IN", cmp: figure(func(e store.Event) int64 { return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() }), desc: true},
+		sortCol[compareRow]{title: "PROMPT", cmp: figure(eventPrompt), desc: true},
 		sortCol[compareRow]{title: "OUT", cmp: figure(func(e store.Event) int64 { return e.OutputTokens }), desc: true},
 	)
 	return p
@@ -355,7 +355,7 @@ func (p *compare) drawReply(i, w int) string {
 
 func (p *compare) summary(w int) string {
 	st := p.c.st
-	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 7, true}, {"TTFT", 6, true}, {"IN", 6, true}, {"OUT", 6, true}}
+	cols := []col{{"MODEL", 0, false}, {"STATUS", 9, false}, {"COST", 10, true}, {"LATENCY", 7, true}, {"TTFT", 6, true}, {"PROMPT", 6, true}, {"OUT", 6, true}}
 	items := make([]compareRow, len(p.cols))
 	for i, c := range p.cols {
 		items[i] = compareRow{model: p.models[i], out: c.out}
@@ -367,7 +367,7 @@ func (p *compare) summary(w int) string {
 			e := out.Event
 			cost := pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)
 			r = []string{items[i].model, string(e.Status), cost, millis(e.Latency), millis(e.TTFT),
-				count(e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()), count(e.OutputTokens)}
+				count(eventPrompt(e)), count(e.OutputTokens)}
 		}
 		rows = append(rows, r)
 	}

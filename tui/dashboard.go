@@ -102,16 +102,17 @@ func newDashboard(c *common) *dashboard {
 		sortCol[store.Group]{title: "MODEL", alias: "KEY", cmp: byText(func(g store.Group) string { return g.Key })},
 		sortCol[store.Group]{title: "SPEND", cmp: byNumber(func(g store.Group) int64 { return int64(g.Cost) }), desc: true},
 		sortCol[store.Group]{title: "REQUESTS", cmp: byNumber(func(g store.Group) int64 { return g.Requests }), desc: true},
-		sortCol[store.Group]{title: "INPUT", cmp: byNumber(groupInput), desc: true},
+		sortCol[store.Group]{title: "PROMPT", cmp: byNumber(groupPrompt), desc: true},
 		sortCol[store.Group]{title: "OUTPUT", cmp: byNumber(func(g store.Group) int64 { return g.OutputTokens }), desc: true},
 		sortCol[store.Group]{title: "UNPRICED", cmp: byNumber(func(g store.Group) int64 { return g.Unpriced }), desc: true},
 	)
 	return d
 }
 
-// groupInput is every input token of a group, cached or not, as the
-// drill-down's INPUT column counts them.
-func groupInput(g store.Group) int64 { return g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens }
+// groupPrompt is every prompt token of a group, cached or not, as the
+// drill-down's PROMPT column counts them; "input" is the uncached part
+// alone, in History's detail as in `byok usage`.
+func groupPrompt(g store.Group) int64 { return g.InputTokens + g.CacheReadTokens + g.CacheWriteTokens }
 
 // drillRow returns the drill-down's row under the cursor: its table
 // (0 models, 1 keys) and group; ok is false on the provider's total line.
@@ -758,7 +759,7 @@ func (d *dashboard) drillView(w, h int) []string {
 		head = st.Selected.Render(fit(stripANSI(head), w, false))
 	}
 	out := []string{fit(head, w, false)}
-	cols := []col{{"MODEL", 0, false}, {"SPEND", 10, true}, {"REQUESTS", 9, true}, {"INPUT", 8, true}, {"OUTPUT", 8, true}, {"UNPRICED", 8, true}}
+	cols := []col{{"MODEL", 0, false}, {"SPEND", 10, true}, {"REQUESTS", 9, true}, {"PROMPT", 8, true}, {"OUTPUT", 8, true}, {"UNPRICED", 8, true}}
 	rows := func(gs []store.Group, trim bool) [][]string {
 		var rs [][]string
 		for _, g := range gs {
@@ -769,7 +770,7 @@ func (d *dashboard) drillView(w, h int) []string {
 			if name == "" {
 				name = "(no key)"
 			}
-			rs = append(rs, []string{name, spendCell(g.Totals), count(g.Requests), tokens(groupInput(g)), tokens(g.OutputTokens), count(g.Unpriced)})
+			rs = append(rs, []string{name, spendCell(g.Totals), count(g.Requests), tokens(groupPrompt(g)), tokens(g.OutputTokens), count(g.Unpriced)})
 		}
 		return rs
 	}

@@ -76,6 +76,11 @@ func TestDrillDownToRequestsAndBack(t *testing.T) {
 	if d.drill != prov.Key || d.drillCursor != 0 || len(d.models) < 2 || len(d.keysOfProv) < 2 {
 		t.Fatalf("enter on %s drilled into %q at row %d (%d models, %d keys)", prov.Key, d.drill, d.drillCursor, len(d.models), len(d.keysOfProv))
 	}
+	// The models' prompt tokens, cached or not, are headed PROMPT: INPUT
+	// is the uncached part alone, as `byok usage` and History's detail
+	// count it.
+	hs.contains("PROMPT", tokens(groupPrompt(d.models[0])))
+	hs.lacks("INPUT")
 	hs.press("up")
 	open("the provider", prov.Totals, func(e store.Event) bool { return e.Provider == prov.Key }, "provider:"+prov.Key)
 	hs.press("backspace")

@@ -118,7 +118,7 @@ func TestDemoEndToEndInTmux(t *testing.T) {
 	// requests (whichever of Compare's two goes first).
 	sentAt := time.Now()
 	sendPrompt(tm, "openai/gpt-4o-mini", "Say hello to the end-to-end test", "openai/work")
-	tm.WaitForRe(`ok · \d+ in · \d+ out · \$0\.0\d+ computed`, `offline demo reply from openai/gpt-4o-mini`)
+	tm.WaitForRe(`ok · \d+ prompt · \d+ out · \$0\.0\d+ computed`, `offline demo reply from openai/gpt-4o-mini`)
 	// Sent, the prompt is no longer being edited: the global keys are back.
 	tm.WaitFor("? help")
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +132,29 @@ func (h *history) order() store.EventOrder {
 	return store.EventOrder{By: historyOrder[h.sort.by], Asc: !h.sort.desc}
 }
 
+// noTextReason says why a request of source src has no prompt or reply
+// to show: store_text governs only the CLI's and the TUI's requests; the
+// proxy never stores text, and an import reads usage from the agent's log
+// and keeps none. A manual or reconciled entry never had text.
+func noTextReason(src store.Source) string {
+	switch src {
+	case store.SourceCLI, store.SourceTUI:
+		return "The prompt and reply were not stored (store_text in config.toml)."
+	case store.SourceProxy:
+		return "The proxy never stores prompts or replies, only usage and cost."
+	case store.SourceManual, store.SourceReconciled:
+		return ""
+	}
+	return fmt.Sprintf("Imported from %s's logs, which byok reads for usage only.", src)
+}
+
+// eventPrompt is every prompt token of a request, cached or not: what
+// the TUI calls "prompt", where "input" is the uncached part alone (as
+// `byok usage` counts it).
+func eventPrompt(e store.Event) int64 {
+	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens()
+}
+
 // eventTokens is the TOKENS column: every token the request was billed.
 func eventTokens(e store.Event) int64 {
 	return e.InputTokens + e.CacheReadTokens + e.CacheWriteTokens() + e.OutputTokens
@@ -204,9 +226,9 @@ func parseFilter(q string, parseTime func(string) (time.Time, error)) (f store.F
 				return f, "", fmt.Errorf("status %q: use ok, error, cancelled or partial", v)
 			}
 		case "source":
-			src := store.Source(strings.ToLower(v))
-			if !slices.Contains(filterSources, src) {
-				return f, "", fmt.Errorf("source %q: use %s", v, sourceChoices)
+			src, err := app.ParseEventSource(strings.ToLower(v))
+			if err != nil {
+				return f, "", err
 			}
 			f.Source = src
 		default:
@@ -234,19 +256,12 @@ var filterExamples = map[string]string{
 	"source": "source:proxy (" + sourceChoices + ")",
 }
 
-// filterSources are the sources a request can be recorded with, in the
-// order `byok usage --source` names them: byok's own, the spend a provider
-// reported beyond them, and the coding agents whose logs byok imports
-// (agentlog.Sources, which the tests hold this list to).
-var filterSources = []store.Source{
-	store.SourceTUI, store.SourceCLI, store.SourceProxy, store.SourceManual, store.SourceReconciled,
-	"claude-code", "codex", "gemini-cli", "opencode",
-}
-
-// sourceChoices lists filterSources for people: "tui, cli, … or opencode".
+// sourceChoices lists the sources a request can be recorded with, as
+// every filter by source takes them: "tui, cli, … or opencode".
 var sourceChoices = func() string {
-	names := make([]string, len(filterSources))
-	for i, s := range filterSources {
+	srcs := app.EventSources()
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
 		names[i] = string(s)
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
@@ -911,7 +926,7 @@ func (h *history) detailText(w int) string {
 	b = append(b, fmt.Sprintf("  output %s (reasoning %s)", count(e.OutputTokens), count(e.ReasoningTokens)))
 	b = append(b, "")
 	b = append(b, st.Header.Render("COST ")+costState(st, e))
-	b = append(b, h.costLines(e)...)
+	b = append(b, h.costLines(e, w)...)
 	if e.ErrorMessage != "" {
 		b = append(b, "", st.Header.Render("ERROR"), st.Over.Render(wrap(e.ErrorMessage, w-2)))
 	}
@@ -921,8 +936,10 @@ func (h *history) detailText(w int) string {
 	if e.Response != "" {
 		b = append(b, "", st.Header.Render("REPLY"), wrap(e.Response, w-2))
 	}
-	if e.Prompt == "" && e.Response == "" && e.Source != store.SourceManual {
-		b = append(b, "", st.Muted.Render("The prompt and reply were not stored (store_text in config.toml)."))
+	if e.Prompt == "" && e.Response == "" {
+		if why := noTextReason(e.Source); why != "" {
+			b = append(b, "", st.Muted.Render(why))
+		}
 	}
 	if rerunnable(*e) == nil {
 		b = append(b, "", st.Muted.Render("R re-runs this request in the playground."))
@@ -983,13 +1000,26 @@ func sign(v int64) int64 {
 	return 1
 }
 
+// priceRefLines shows a price reference ("catalog:2026-07-24:anthropic/
+// claude-opus-4-1") in w columns. Where it does not fit on one line it is
+// broken after its date, so the model's name stays whole: wrapping would
+// break it at a hyphen of the name.
+func priceRefLines(st *styles, ref string, w int) []string {
+	line := "  price " + ref
+	i := strings.LastIndex(ref, ":")
+	if ansi.StringWidth(line) <= w || i < 0 {
+		return []string{st.Muted.Render(line)}
+	}
+	return []string{st.Muted.Render("  price " + ref[:i+1]), st.Muted.Render("    " + ref[i+1:])}
+}
+
 // costLines re-derives the lines of the recorded cost from the price
-// record the event was priced with, for display.
-func (h *history) costLines(e *store.Event) []string {
+// record the event was priced with, for display in w columns.
+func (h *history) costLines(e *store.Event, w int) []string {
 	st := h.c.st
 	var out []string
 	if e.PriceRef != "" {
-		out = append(out, st.Muted.Render("  price "+e.PriceRef))
+		out = append(out, priceRefLines(st, e.PriceRef, w)...)
 	}
 	var p pricing.Price
 	if h.price == "" || json.Unmarshal([]byte(h.price), &p) != nil {

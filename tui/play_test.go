@@ -12,6 +12,8 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/money"
+	"github.com/byokhq/byok/pricing"
+	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 )
 
@@ -76,7 +78,7 @@ func TestPlaygroundStreamsAndRecords(t *testing.T) {
 	if p.out.Event.Status != store.StatusOK || p.out.Event.InputTokens != 12 || p.out.Event.OutputTokens != 7 {
 		t.Errorf("recorded %s with %d in / %d out, want ok 12/7", p.out.Event.Status, p.out.Event.InputTokens, p.out.Event.OutputTokens)
 	}
-	hs.contains("Hello from the", "fake", "12 in", "7 out", "unpriced")
+	hs.contains("Hello from the", "fake", "12 prompt", "7 out", "unpriced")
 
 	hs.press("y")
 	hs.contains("Copied the reply")
@@ -236,7 +238,7 @@ func TestCompare(t *testing.T) {
 			t.Fatalf("column %d: outcome %+v reply %q err %v", i, col.out, col.reply, col.err)
 		}
 	}
-	hs.contains("fake/model-a", "fake/model-b", "Side by side answer", "LATENCY", "TTFT", "COST")
+	hs.contains("fake/model-a", "fake/model-b", "Side by side answer", "LATENCY", "TTFT", "COST", "PROMPT")
 	if got := strings.Count(hs.screen(), "Side by side answer"); got != 2 {
 		t.Errorf("the reply shows %d times, want once per column", got)
 	}
@@ -453,4 +455,64 @@ func TestPlaygroundReplyRewrapsOnResize(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The warning that a request could cross a budget asks for ctrl+s again;
+// once that sends the request, the warning is taken back rather than
+// left asking to send what was sent. Editing the request instead takes it
+// back too, as ctrl+s then warns again.
+func TestPlaygroundBudgetWarningWithdrawn(t *testing.T) {
+	a := fakeApp(t, "sent anyway", false)
+	if _, err := a.SetPrice(t.Context(), pricing.Price{Provider: "fake", Model: "test-model", Rates: pricing.Rates{Input: 10_000_000, Output: 10_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SetBudget(t.Context(), app.BudgetInput{Scope: "provider:fake", Period: store.Daily, Limit: money.Cent / 1000, Thresholds: []int{100}}); err != nil {
+		t.Fatal(err)
+	}
+	hs, p := openPage[*playground](t, a, pagePlayground, 120, 40)
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
+	hs.press("enter")
+	hs.typeText("a long question")
+	hs.press("esc")
+	if len(p.warnings) == 0 {
+		t.Fatalf("no budget warning for a request of worst case %s", p.worst)
+	}
+	hs.press("ctrl+s")
+	hs.contains(crossWarning, "ctrl+s again sends")
+
+	// An edit asks for a new confirmation: the old one is taken back.
+	hs.press("enter")
+	hs.typeText("?")
+	hs.press("esc")
+	hs.lacks(crossWarning, "ctrl+s again sends")
+
+	hs.press("ctrl+s")
+	hs.contains(crossWarning)
+	hs.press("ctrl+s")
+	if p.out == nil || p.reply != "sent anyway" {
+		t.Fatalf("the confirmed request was not sent: outcome %v, reply %q", p.out, p.reply)
+	}
+	hs.contains("sent anyway", "#")
+	hs.lacks(crossWarning, "ctrl+s again sends")
+}
+
+// The first-token time the Playground shows while streaming is timed as
+// the recorded one is, from when the request went out, not from ctrl+s:
+// the budget check and the key's read from the keychain before it, and
+// the wait for the program to take in the event, are no part of it.
+func TestPlaygroundFirstTokenAsRecorded(t *testing.T) {
+	a := fakeApp(t, "unused", false)
+	hs, p := openPage[*playground](t, a, pagePlayground, 120, 40)
+	hs.send(pickedModelMsg{result: result{page: pagePlayground}, model: "fake/test-model"})
+	hs.press("enter")
+	hs.typeText("hello")
+	// The stream's command is left unrun: the test hands in its event.
+	if _, cmd := hs.m.Update(keyMsg("ctrl+s")); cmd == nil || !p.streaming {
+		t.Fatal("ctrl+s did not start the request")
+	}
+	defer p.cancel()
+	hs.contains("waiting for the first token")
+	time.Sleep(150 * time.Millisecond)
+	hs.m.Update(streamEventMsg{result: result{pagePlayground, p.runID}, ev: providers.Event{Type: providers.EventText, Text: "Hi"}, since: 7 * time.Millisecond})
+	hs.contains("streaming", "first token 7ms")
 }

@@ -65,10 +65,11 @@ type playground struct {
 	reasoning int
 	usage     providers.Usage
 	hasUsage  bool
-	started   time.Time
-	firstAt   time.Time
-	out       *app.Outcome
-	runErr    error
+	// ttft is the time to the first token of the reply (or of its
+	// reasoning), 0 until it arrives.
+	ttft   time.Duration
+	out    *app.Outcome
+	runErr error
 
 	live    map[string][]string // provider → models it listed itself
 	liveReq request
@@ -212,13 +213,22 @@ func (p *playground) maxOutErr() error {
 	return nil
 }
 
-// estimateSoon asks for a new estimate once typing pauses.
+// estimateSoon asks for a new estimate once typing pauses. A request
+// changed since the budget warning asks to be confirmed again, so the
+// warning's "press ctrl+s again" is taken back.
 func (p *playground) estimateSoon() tea.Cmd {
 	p.estID = p.c.nextID()
-	p.confirm = false
 	r := result{pagePlayground, p.estID}
-	return p.c.after(250*time.Millisecond, func(time.Time) tea.Msg { return estimateDueMsg{r} })
+	due := p.c.after(250*time.Millisecond, func(time.Time) tea.Msg { return estimateDueMsg{r} })
+	if p.confirm {
+		p.confirm = false
+		return tea.Batch(withdraw(crossWarning), due)
+	}
+	return due
 }
+
+// crossWarning asks to confirm a request that could cross a budget.
+const crossWarning = "This request could cross a budget; press ctrl+s again to send it anyway"
 
 func (p *playground) estimate() tea.Cmd {
 	if p.model == "" {
@@ -275,7 +285,7 @@ func (p *playground) Update(msg tea.Msg) tea.Cmd {
 		if msg.id != p.runID {
 			return nil
 		}
-		p.event(msg.ev)
+		p.event(msg.ev, msg.since)
 		return nil
 	case streamDoneMsg:
 		if msg.id != p.runID {
@@ -482,30 +492,38 @@ func (p *playground) send(again bool) tea.Cmd {
 	}
 	if !again && len(p.warnings) > 0 && !p.confirm && p.estErr == nil {
 		p.confirm = true
-		return warning("This request could cross a budget; press ctrl+s again to send it anyway")
+		return warning(crossWarning)
 	}
 	p.blur()
+	// Once sent, the warning asking to send it no longer holds.
+	confirmed := p.confirm
 	p.confirm = false
 	ctx, cancel := context.WithCancel(p.c.ctx)
 	p.runID = p.c.nextID()
 	p.cancel, p.streaming, p.sent = cancel, true, call
 	p.reply, p.reasoning, p.usage, p.hasUsage, p.out, p.runErr = "", 0, providers.Usage{}, false, nil, nil
 	p.rendered, p.renderLen = "", 0
-	p.started, p.firstAt = time.Now(), time.Time{}
+	p.ttft = 0
 	p.pane.SetContent("")
-	return startStream(ctx, p.c, pagePlayground, p.runID, 0, call)
+	stream := startStream(ctx, p.c, pagePlayground, p.runID, 0, call)
+	if confirmed {
+		return tea.Batch(withdraw(crossWarning), stream)
+	}
+	return stream
 }
 
-func (p *playground) event(ev providers.Event) {
+// event takes in one event of the stream, which arrived since after the
+// request was sent.
+func (p *playground) event(ev providers.Event, since time.Duration) {
 	switch ev.Type {
 	case providers.EventText:
-		if p.firstAt.IsZero() {
-			p.firstAt = time.Now()
+		if p.ttft == 0 {
+			p.ttft = max(since, time.Nanosecond)
 		}
 		p.reply += ev.Text
 	case providers.EventReasoning:
-		if p.firstAt.IsZero() {
-			p.firstAt = time.Now()
+		if p.ttft == 0 {
+			p.ttft = max(since, time.Nanosecond)
 		}
 		p.reasoning += len(ev.Text)
 	case providers.EventUsage:

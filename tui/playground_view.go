@@ -144,10 +144,10 @@ func (p *playground) statusLine() string {
 		}
 		money := pricing.FormatCost(cost.Total, state, pricing.Screen)
 		ttft := "waiting for the first token"
-		if !p.firstAt.IsZero() {
-			ttft = "first token " + millis(p.firstAt.Sub(p.started))
+		if p.ttft > 0 {
+			ttft = "first token " + millis(p.ttft)
 		}
-		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s in · %s out · %s · %s · esc stops", count(u.Prompt()), count(u.Output), money, ttft))
+		return st.Warn.Render("streaming") + st.Muted.Render(fmt.Sprintf(" · %s prompt · %s out · %s · %s · esc stops", count(u.Prompt()), count(u.Output), money, ttft))
 	case p.out != nil:
 		e := p.out.Event
 		state := st.OK.Render(string(e.Status))
@@ -158,7 +158,7 @@ func (p *playground) statusLine() string {
 		if e.CostState == pricing.Unpriced {
 			cost = st.Warn.Render(pricing.FormatCost(e.Cost, e.CostState, pricing.Screen)) + st.Muted.Render(" (budgets count "+e.Fallback.String()+")")
 		}
-		line := state + fmt.Sprintf(" · %s in · %s out", count(e.InputTokens+e.CacheReadTokens+e.CacheWriteTokens()), count(e.OutputTokens))
+		line := state + fmt.Sprintf(" · %s prompt · %s out", count(eventPrompt(e)), count(e.OutputTokens))
 		if e.ReasoningTokens > 0 {
 			line += fmt.Sprintf(" (%s reasoning)", count(e.ReasoningTokens))
 		}

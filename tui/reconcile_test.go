@@ -158,3 +158,61 @@ func TestReconcileWithoutAdminKeyNamesTheForm(t *testing.T) {
 	hs.contains("no provider has an admin key", "press 5, then a, and choose admin key")
 	hs.lacks("keys add")
 }
+
+// The tab lists today as `byok reconcile` does where the provider has not
+// reported it yet: OpenRouter's activity holds complete days only, so
+// today is pending with byok's own spend, above yesterday's report.
+func TestReconcileViewKeepsPendingToday(t *testing.T) {
+	today := testNow.UTC().Truncate(24 * time.Hour)
+	yesterday := today.AddDate(0, 0, -1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/api/v1/activity" {
+			fmt.Fprint(w, `{"data":{}}`)
+			return
+		}
+		fmt.Fprintf(w, `{"data":[{"date":%q,"model":"openai/gpt-4o-mini","provider_name":"OpenAI","usage":0.25,"requests":1,"prompt_tokens":100,"completion_tokens":10}]}`,
+			yesterday.Format(time.DateOnly))
+	}))
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	cfg := fmt.Sprintf("keyring = \"file\"\ntimezone = \"UTC\"\n[providers.openrouter]\nbase_url = %q\n", srv.URL+"/api/v1")
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "BYOK_PASSPHRASE" {
+			return "a tui test passphrase"
+		}
+		return ""
+	}
+	a, err := app.Open(t.Context(), app.Options{Home: home, Now: fixedClock, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.AddAdminKey(t.Context(), "openrouter", "", "sk-or-v1-FAKE-tui-management-000000test", false); err != nil {
+		t.Fatal(err)
+	}
+	st := testStore(t, a)
+	for _, at := range []time.Time{yesterday.Add(9 * time.Hour), testNow.Add(-time.Hour)} {
+		e := store.Event{Time: at, Source: store.SourceCLI, Provider: "openrouter", Model: "openai/gpt-4o-mini", Status: store.StatusOK,
+			Cost: money.Dollar / 4, CostState: pricing.Computed, InputTokens: 100, OutputTokens: 10}
+		if _, err := st.Record(t.Context(), &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs := newHarness(t, a, Options{Now: fixedClock}, 120, 40)
+	hs.press("9", "r")
+	p := hs.m.pages[pageReconcile].(*reconcilePage)
+	if len(p.list) < 2 {
+		t.Fatalf("the tab lists %d days:\n%s", len(p.list), hs.screen())
+	}
+	if r := p.list[0]; !r.Day.Equal(today) || r.State != app.StatePending || r.HasReported || r.Byok != money.Dollar/4 {
+		t.Errorf("the newest row is %s %s (reported %v), byok %s; want today pending, unreported, byok $0.25", r.Day.Format(time.DateOnly), r.State, r.HasReported, r.Byok)
+	}
+	if r := p.list[1]; !r.Day.Equal(yesterday) || !r.HasReported || r.Reported != money.Dollar/4 {
+		t.Errorf("the second row is %s (reported %v %s), want yesterday's report of $0.25", r.Day.Format(time.DateOnly), r.HasReported, r.Reported)
+	}
+	hs.contains(today.Format(time.DateOnly), "pending", yesterday.Format(time.DateOnly))
+}

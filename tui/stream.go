@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -18,6 +19,11 @@ type streamEventMsg struct {
 	result
 	col int
 	ev  providers.Event
+	// since is how long after the request was sent the event arrived,
+	// timed from where the recorded time to first token is: after the
+	// budget check and the key's read from the keychain, which can take
+	// a while and are no part of the provider's answer.
+	since time.Duration
 }
 
 // streamDoneMsg ends a request: its outcome as recorded, or why it was
@@ -43,8 +49,9 @@ func startStream(ctx context.Context, c *common, owner pageID, id, col int, call
 		if err != nil {
 			return streamDoneMsg{result: r, col: col, err: err}
 		}
+		sent := time.Now()
 		out, err := run.Stream(ctx, func(ev providers.Event) {
-			send(streamEventMsg{result: r, col: col, ev: ev})
+			send(streamEventMsg{result: r, col: col, ev: ev, since: time.Since(sent)})
 		})
 		return streamDoneMsg{result: r, col: col, out: out, began: true, err: err}
 	}

@@ -260,6 +260,9 @@ type (
 		kind noticeKind
 	}
 	noticeExpiredMsg struct{ id int }
+	// noticeWithdrawnMsg takes back a notice that no longer holds, if it
+	// is still the one shown.
+	noticeWithdrawnMsg struct{ text string }
 	// openDialogMsg puts a dialog over the active page.
 	openDialogMsg struct{ d dialog }
 	// closeDialogMsg removes the dialog.
@@ -292,6 +295,12 @@ func notice(format string, args ...any) tea.Cmd {
 func warning(format string, args ...any) tea.Cmd {
 	text := fmt.Sprintf(format, args...)
 	return func() tea.Msg { return noticeMsg{text: text, kind: noticeWarn} }
+}
+
+// withdraw takes back the notice text once it no longer holds (a warning
+// about a request that was then sent), unless another notice replaced it.
+func withdraw(text string) tea.Cmd {
+	return func() tea.Msg { return noticeWithdrawnMsg{text: text} }
 }
 
 func failure(err error) tea.Cmd {
@@ -501,6 +510,11 @@ func (m *model) route(msg tea.Msg) tea.Cmd {
 		return m.c.after(ttl, func(time.Time) tea.Msg { return noticeExpiredMsg{id: id} })
 	case noticeExpiredMsg:
 		if msg.id == m.noticeID {
+			m.notice = ""
+		}
+		return nil
+	case noticeWithdrawnMsg:
+		if m.notice == msg.text {
 			m.notice = ""
 		}
 		return nil
