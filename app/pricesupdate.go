@@ -75,8 +75,9 @@ type UpdateReport struct {
 	Retired    []pricing.Price     `json:"retired"`
 	Ignored    int                 `json:"ignored"`
 	OpenRouter OpenRouterUpdate    `json:"openrouter"`
-	// Repriced is set (null in JSON otherwise) when the update re-priced
-	// events: the change per provider, empty when no cost changed.
+	// Repriced is the change per provider when the update re-priced events
+	// (UpdateOptions.RepriceSince), empty when it did not or no cost
+	// changed. Every list is empty rather than nil: in JSON, [] not null.
 	Repriced []store.RepriceDiff `json:"repriced"`
 }
 
@@ -148,7 +149,7 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	a.mu.Lock()
 	cur := a.baseCatalogLocked()
 	a.mu.Unlock()
-	rep := UpdateReport{Source: o.From, Previous: cur.Date()}
+	rep := UpdateReport{Source: o.From, Previous: cur.Date(), Retired: []pricing.Price{}, Repriced: []store.RepriceDiff{}}
 	if rep.Source == "" {
 		rep.Source = liteLLMPricesURL
 	}
@@ -268,13 +269,11 @@ func (a *App) UpdatePrices(ctx context.Context, o UpdateOptions) (UpdateReport, 
 	a.audit(ctx, "price.update", rep.Source, fmt.Sprintf("catalog %s: %d added, %d changed, %d removed, %d unchanged; %d no longer listed upstream",
 		rep.Date, len(rep.Diff.Added), len(rep.Diff.Changed), len(rep.Diff.Removed), rep.Diff.Unchanged, len(rep.Retired)))
 	if !o.RepriceSince.IsZero() {
-		rep.Repriced, err = a.Reprice(ctx, o.RepriceSince, true)
+		repriced, err := a.Reprice(ctx, o.RepriceSince, true)
 		if err != nil {
 			return rep, fmt.Errorf("the catalog of %s is saved, but re-pricing failed: %w", rep.Date, err)
 		}
-		if rep.Repriced == nil {
-			rep.Repriced = []store.RepriceDiff{}
-		}
+		rep.Repriced = append(rep.Repriced, repriced...)
 	}
 	return rep, nil
 }

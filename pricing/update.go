@@ -54,7 +54,9 @@ type CatalogDiff struct {
 // new. Only what a price says counts: its source, date, reference and
 // origin do not.
 func Diff(old, new *Catalog) CatalogDiff {
-	var d CatalogDiff
+	// Empty lists, not nil ones: the diff is printed as JSON, where a list
+	// with nothing in it is [] (docs/json.md).
+	d := CatalogDiff{Added: []Price{}, Changed: []ModelChange{}, Removed: []Price{}}
 	oldBy := map[string]Price{}
 	for _, p := range old.prices {
 		if p.Source == "catalog" {

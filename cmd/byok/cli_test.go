@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/byokhq/byok/agentlog/agentlogtest"
 	"github.com/byokhq/byok/app"
@@ -295,6 +298,122 @@ func TestLogTakesEverySource(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.err, `--source "bogus": use tui, cli, proxy, manual, reconciled, claude-code, codex, gemini-cli or opencode`) {
 			t.Errorf("%s --source bogus: exit %d, stderr %q", cmd, r.code, r.err)
 		}
+	}
+}
+
+// TestLogCSVMatchesJSON reads the same requests as log --json and log
+// --csv: every JSON field has its CSV column (the note aside) holding the
+// same value, and a value JSON has null is an empty cell, never a 0 that
+// reads as key 0 or an instant reply. The demo gives proxied requests with
+// their clients and keys; an import gives requests with neither a key nor
+// a measured time, which the table shows as "-".
+func TestLogCSVMatchesJSON(t *testing.T) {
+	c := newCLI(t, "timezone = \"UTC\"\n")
+	c.ok("", "demo", "--events", "300", "--days", "3", "--no-tui", "--home", c.home)
+	logs := agentlogtest.Copy(t, "claude")
+	c.ok("", "import", "claude-code", "--path", filepath.Join(logs, "projects"))
+	var rows []map[string]any
+	decode(t, c.ok("", "log", "--since", "2026-01-01", "--limit", "1000", "--json"), &rows)
+	recs, err := csv.NewReader(strings.NewReader(c.ok("", "log", "--since", "2026-01-01", "--limit", "1000", "--csv"))).ReadAll()
+	checkErr(t, err)
+	if len(recs) != len(rows)+1 {
+		t.Fatalf("%d CSV lines for %d JSON rows", len(recs), len(rows))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	seen := map[string]bool{}
+	for i, row := range rows {
+		for field, v := range row {
+			j, ok := col[field]
+			switch {
+			case field == "note":
+				continue
+			case !ok:
+				t.Fatalf("log --csv has no %q column: %v", field, recs[0])
+			case field == "cost_usd":
+				continue // the CSV says "unpriced" or marks an estimate
+			}
+			want := ""
+			if v != nil {
+				want = fmt.Sprint(v)
+				seen[field] = true
+			} else {
+				seen[field+" null"] = true
+			}
+			if got := recs[i+1][j]; got != want {
+				t.Errorf("request %v: CSV %s %q, JSON %q", row["id"], field, got, want)
+			}
+		}
+		if row["source"] == "claude-code" && (row["latency_ms"] != nil || row["ttft_ms"] != nil) {
+			t.Errorf("imported request %v: latency_ms %v, ttft_ms %v, want null (nothing was measured)", row["id"], row["latency_ms"], row["ttft_ms"])
+		}
+	}
+	for _, f := range []string{"client", "key", "key_id", "latency_ms", "key_id null", "latency_ms null", "ttft_ms null"} {
+		if !seen[f] {
+			t.Errorf("no request had %s: the test proves nothing of it", f)
+		}
+	}
+}
+
+// TestHelpAndMissingArguments covers what a user meets before a command
+// runs: an example's note is a comment line of its own in --help (fang
+// collapses the spaces that set it off, so it read as part of the command),
+// a missing argument is answered with the command's usage line rather
+// than cobra's "requires at least 1 arg(s)", and --init makes the home for
+// a command that only reads, as its help promises.
+func TestHelpAndMissingArguments(t *testing.T) {
+	c := newCLI(t, "")
+	help := c.ok("", "keys", "add", "--help")
+	for _, want := range []string{"# prompts for the key\n    byok keys add openai\n", "# an admin key, for byok reconcile\n    byok keys add openai --admin\n"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("keys add --help lacks %q:\n%s", want, help)
+		}
+	}
+	eachCommand(newRootCmd(&Factory{}), func(cmd *cobra.Command) {
+		for _, line := range strings.Split(cmd.Example, "\n") {
+			if exampleNote.MatchString(line) {
+				t.Errorf("%s: an example keeps its note on the command's line: %q", cmd.CommandPath(), line)
+			}
+		}
+	})
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"alerts", "ack"}, "usage: byok alerts ack ID… (received no argument)"},
+		{[]string{"budget", "rm"}, "usage: byok budget rm "},
+		{[]string{"spend", "rm", "1", "2"}, "(received 2 arguments)"},
+	} {
+		r := c.run("", tt.args...)
+		if r.code != exitUsage || !strings.Contains(r.err, tt.want) || strings.Contains(r.err, "arg(s)") {
+			t.Errorf("byok %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), r.code, r.err, tt.want)
+		}
+	}
+	home := filepath.Join(t.TempDir(), "new")
+	if r := c.run("", "--home", home, "--init", "status"); r.code != 0 {
+		t.Fatalf("status --init: exit %d, stderr %q", r.code, r.err)
+	}
+	if fi, err := os.Stat(home); err != nil || !fi.IsDir() {
+		t.Errorf("status --init made no home: %v", err)
+	}
+	if r := c.run("", "--home", filepath.Join(t.TempDir(), "typo"), "status"); r.code != exitUsage || !strings.Contains(r.err, "add --init") {
+		t.Errorf("status without --init on a missing home: exit %d, stderr %q", r.code, r.err)
+	}
+}
+
+// TestLogEmptySaysWhy: a filter that matches nothing in a home with
+// requests says so, rather than suggesting a first prompt.
+func TestLogEmptySaysWhy(t *testing.T) {
+	c := newCLI(t, "")
+	if out := c.ok("", "log"); !strings.Contains(out, "byok prompt") {
+		t.Errorf("log in a new home:\n%s", out)
+	}
+	c.ok("", "spend", "add", "openai", "2")
+	out := c.ok("", "log", "--provider", "anthropic")
+	if !strings.Contains(out, "No requests match these filters") || strings.Contains(out, "byok prompt") {
+		t.Errorf("log with a filter that matches none of the home's requests:\n%s", out)
 	}
 }
 

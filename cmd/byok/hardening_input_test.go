@@ -33,7 +33,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"non-numeric limit", "", []string{"log", "--limit", "many"}, `--limit takes a whole number, not "many"`},
 		{"negative max tokens", "", []string{"prompt", "-m", "openai/gpt-4o", "--max-tokens", "-3", "hi"}, "positive"},
 		{"unknown effort", "", []string{"prompt", "-m", "openai/gpt-4o", "--reasoning-effort", "max", "hi"}, "low, medium or high"},
-		{"too many args", "", []string{"spend", "add", "openai", "3", "4"}, "accepts"},
+		{"too many args", "", []string{"spend", "add", "openai", "3", "4"}, "usage: byok spend add PROVIDER AMOUNT (received 3 arguments)"},
 		{"home is a file", "", []string{"--home", filepath.Join(home, "config.toml"), "log"}, "is a file"},
 		// Amounts.
 		{"exponent amount", "", []string{"spend", "add", "openai", "1e5"}, "write dollars"},

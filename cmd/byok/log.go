@@ -66,9 +66,12 @@ type logRow struct {
 	// ComputedUSD is what byok's catalog made of a reported cost's usage
 	// (null when the cost was not reported or the model has no price).
 	ComputedUSD *string `json:"computed_cost_usd"`
-	LatencyMS   int64   `json:"latency_ms"`
-	TTFTMS      int64   `json:"ttft_ms"`
-	Note        string  `json:"note,omitempty"`
+	// LatencyMS and TTFTMS are null where nothing was measured (spend added
+	// by hand or imported, a reply that was not streamed), where the table
+	// shows "-".
+	LatencyMS *int64 `json:"latency_ms"`
+	TTFTMS    *int64 `json:"ttft_ms"`
+	Note      string `json:"note,omitempty"`
 }
 
 func runLog(ctx context.Context, f *Factory, o logOptions) error {
@@ -121,12 +124,18 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	empty := "No requests yet. Send one with `byok prompt`, or try `byok demo`."
+	if o.provider != "" || o.model != "" || o.status != "" || o.src != "" || o.search != "" || o.span != (rangeOptions{}) {
+		// The home may hold many requests: say what to change, not how
+		// to make a first one.
+		empty = "No requests match these filters; widen or drop one."
+	}
 	w := f.IO.Out
 	return listing[store.Event, logRow]{
 		row:    toLogRow,
 		header: logHeader,
 		cells:  logCells,
-		empty:  "No requests match. Send one with `byok prompt`, or try `byok demo`.",
+		empty:  empty,
 		table:  func() error { return printLog(w, a.Location(), es) },
 	}.print(w, o.output, es)
 }
@@ -134,27 +143,44 @@ func runLog(ctx context.Context, f *Factory, o logOptions) error {
 func toLogRow(e store.Event) logRow {
 	r := logRow{e.ID, timeJSON(e.Time), string(e.Source), e.Client, e.Provider, e.Model, nil, e.KeyName,
 		string(e.Status), e.ErrorClass, e.HTTPStatus, eventTokens(e), usdJSON(e.Cost, e.CostState != pricing.Unpriced), string(e.CostState),
-		usdJSON(e.Computed, e.HasComputed), ms(e.Latency), ms(e.TTFT), e.Note}
+		usdJSON(e.Computed, e.HasComputed), measuredMS(e.Latency), measuredMS(e.TTFT), e.Note}
 	if e.KeyID != 0 {
 		r.KeyID = &e.KeyID
 	}
 	return r
 }
 
-// logHeader names the cells of `log --csv`.
-var logHeader = slices.Concat([]string{"id", "time", "source", "provider", "model", "key_id", "status", "error_class", "http_status"},
+// logHeader names the cells of `log --csv`: the JSON row's fields, in
+// its order, but for the note.
+var logHeader = slices.Concat([]string{"id", "time", "source", "client", "provider", "model", "key_id", "key", "status", "error_class", "http_status"},
 	tokenHeader, []string{"cost_usd", "cost_state", "computed_cost_usd", "latency_ms", "ttft_ms"})
 
 // logCells are an event's cells in `log --csv`: its JSON row's, but for
 // cost_usd, which says "unpriced" or marks an estimate where the JSON has
-// null or the bare amount, and key_id, 0 where the JSON has null.
+// null or the bare amount. A cell the JSON has null is empty.
 func logCells(e store.Event, r logRow) []string {
-	computed := ""
-	if r.ComputedUSD != nil {
-		computed = *r.ComputedUSD
+	return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Client, r.Provider, r.Model, nullCell(r.KeyID, itoa), r.Key, r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
+		r.cells(), []string{pricing.FormatCost(e.Cost, e.CostState, pricing.Exact), r.CostState, nullCell(r.ComputedUSD, func(s string) string { return s }),
+			nullCell(r.LatencyMS, itoa), nullCell(r.TTFTMS, itoa)})
+}
+
+// nullCell writes a value that JSON has null when missing as a CSV cell:
+// empty when missing.
+func nullCell[T any](v *T, text func(T) string) string {
+	if v == nil {
+		return ""
 	}
-	return slices.Concat([]string{itoa(r.ID), fmt.Sprint(r.Time), r.Source, r.Provider, r.Model, itoa(e.KeyID), r.Status, r.ErrorClass, itoa(int64(r.HTTPStatus))},
-		r.cells(), []string{pricing.FormatCost(e.Cost, e.CostState, pricing.Exact), r.CostState, computed, itoa(r.LatencyMS), itoa(r.TTFTMS)})
+	return text(*v)
+}
+
+// measuredMS is a duration for a JSON field that is null where nothing
+// was measured.
+func measuredMS(d time.Duration) *int64 {
+	if d <= 0 {
+		return nil
+	}
+	n := ms(d)
+	return &n
 }
 
 // printLog writes the requests' table.

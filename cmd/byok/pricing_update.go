@@ -76,11 +76,13 @@ func runPricingUpdate(ctx context.Context, f *Factory, opts pricingUpdateOptions
 	if opts.output.json {
 		return writeJSON(f.IO.Out, rep)
 	}
-	printUpdate(f.IO.Out, rep)
+	printUpdate(f.IO.Out, rep, opts.repriceSince != "")
 	return nil
 }
 
-func printUpdate(w io.Writer, rep app.UpdateReport) {
+// printUpdate writes what the update changed; repriced says whether it
+// re-priced past requests too.
+func printUpdate(w io.Writer, rep app.UpdateReport, repriced bool) {
 	if rep.NotModified {
 		fmt.Fprintf(w, "LiteLLM's price file has not changed since the last update (%s).\n", rep.Source)
 	} else {
@@ -140,11 +142,11 @@ func printUpdate(w io.Writer, rep app.UpdateReport) {
 		fmt.Fprintf(w, "\nSaved as %s; it is the catalog from now on.\n", rep.Snapshot)
 	}
 	switch {
-	case rep.Repriced == nil && rep.Changed():
+	case !repriced && rep.Changed():
 		fmt.Fprintln(w, "Past requests keep the price they were charged at; `byok pricing reprice --since D` prices them again.")
-	case rep.Repriced != nil && len(rep.Repriced) == 0:
+	case repriced && len(rep.Repriced) == 0:
 		fmt.Fprintln(w, "\nRe-priced: no past request's cost changed.")
-	case rep.Repriced != nil:
+	case repriced:
 		fmt.Fprintln(w, "\nRe-priced with the new catalog:")
 		t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
 		for _, r := range rep.Repriced {

@@ -271,7 +271,13 @@ Run it without arguments for the dashboard.`,
 			switch {
 			case err == nil && !fi.IsDir():
 				return usageErrorf("--home %s is a file, not a directory", f.Home)
-			case errors.Is(err, fs.ErrNotExist) && !initHome && cmd.Name() != "demo":
+			case errors.Is(err, fs.ErrNotExist) && initHome:
+				// Made here, not when the database is opened: a command
+				// that only reads (status) opens none in a new home.
+				if err := os.MkdirAll(f.Home, 0o700); err != nil {
+					return fmt.Errorf("--init: %w", err)
+				}
+			case errors.Is(err, fs.ErrNotExist) && cmd.Name() != "demo":
 				// A mistyped home would otherwise start empty, and the
 				// spend and keys of the real one would seem gone.
 				return usageErrorf("--home %s does not exist: check the path, or add --init to start a new home there", f.Home)
@@ -296,8 +302,64 @@ Run it without arguments for the dashboard.`,
 	})
 	for _, c := range commands(f) {
 		root.AddCommand(c)
+		eachCommand(c, func(c *cobra.Command) {
+			c.Example = exampleNotes(c.Example)
+			if c.Args != nil {
+				c.Args = argsNamed(c.Args)
+			}
+		})
 	}
 	return root
+}
+
+// eachCommand calls do for c and every command below it.
+func eachCommand(c *cobra.Command, do func(*cobra.Command)) {
+	do(c)
+	for _, sub := range c.Commands() {
+		eachCommand(sub, do)
+	}
+}
+
+// exampleNote is an example line with a note beside it, set off by a
+// run of spaces: "  byok keys add openai     prompts for the key".
+var exampleNote = regexp.MustCompile(`^(\s*)(\S.*?\S)\s{3,}(\S.*)$`)
+
+// exampleNotes puts each note beside an example on a comment line above
+// it. fang's help collapses the spaces that set a note off, which made the
+// note read as part of the command ("byok keys add openai prompts for the
+// key"), and a copied command fail.
+func exampleNotes(example string) string {
+	lines := strings.Split(example, "\n")
+	out := make([]string, 0, len(lines))
+	for _, line := range lines {
+		if m := exampleNote.FindStringSubmatch(line); m != nil {
+			out = append(out, m[1]+"# "+m[3], m[1]+m[2])
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// argsNamed wraps a command's check of its arguments: a wrong count is
+// answered with the command's usage line, where cobra says only "requires
+// at least 1 arg(s), only received 0".
+func argsNamed(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		err := check(cmd, args)
+		if err == nil {
+			return nil
+		}
+		s := err.Error()
+		if !strings.HasPrefix(s, "accepts ") && !strings.HasPrefix(s, "requires at ") {
+			return err
+		}
+		got := "no argument"
+		if len(args) > 0 {
+			got = counted(len(args), "argument", "arguments")
+		}
+		return usageErrorf("usage: %s%s (received %s)", cmd.CommandPath(), strings.TrimPrefix(cmd.Use, cmd.Name()), got)
+	}
 }
 
 // commands lists the top-level commands; each noun lives in its own file.
