@@ -17,6 +17,33 @@ import (
 	"github.com/byokhq/byok/store"
 )
 
+// reportingApp opens an app in UTC whose provider's reports come from
+// baseURL (a local server speaking the provider's shape), with admin as
+// its admin key in a file keyring.
+func reportingApp(t *testing.T, provider, baseURL, admin string) *app.App {
+	t.Helper()
+	home := t.TempDir()
+	cfg := fmt.Sprintf("keyring = \"file\"\ntimezone = \"UTC\"\n[providers.%s]\nbase_url = %q\n", provider, baseURL)
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "BYOK_PASSPHRASE" {
+			return "a tui test passphrase"
+		}
+		return ""
+	}
+	a, err := app.Open(t.Context(), app.Options{Home: home, Now: fixedClock, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.AddAdminKey(t.Context(), provider, "", admin, false); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // TestReconcileView opens the Reconcile tab (9) from the dashboard, asks
 // OpenAI's costs report (a local server speaking its shape) for the last
 // days, and drills into the day byok saw only part of.
@@ -42,26 +69,8 @@ func TestReconcileView(t *testing.T) {
 		fmt.Fprintf(w, `{"object":"page","data":[%s],"has_more":false,"next_page":null}`, strings.Join(bs, ","))
 	}))
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	cfg := fmt.Sprintf("keyring = \"file\"\ntimezone = \"UTC\"\n[providers.openai]\nbase_url = %q\n", srv.URL+"/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := func(k string) string {
-		if k == "BYOK_PASSPHRASE" {
-			return "a tui test passphrase"
-		}
-		return ""
-	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{Home: home, Now: fixedClock, Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.AddAdminKey(ctx, "openai", "", "sk-admin-FAKE-tui-000000000000test", false); err != nil {
-		t.Fatal(err)
-	}
+	a := reportingApp(t, "openai", srv.URL+"/v1", "sk-admin-FAKE-tui-000000000000test")
 	e := store.Event{Time: day.Add(10 * time.Hour), Source: store.SourceCLI, Provider: "openai", Model: "gpt-4o", Status: store.StatusOK,
 		Cost: money.Dollar, CostState: pricing.Computed, InputTokens: 100, OutputTokens: 10}
 	if _, err := testStore(t, a).Record(ctx, &e); err != nil {
@@ -175,25 +184,7 @@ func TestReconcileViewKeepsPendingToday(t *testing.T) {
 			yesterday.Format(time.DateOnly))
 	}))
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	cfg := fmt.Sprintf("keyring = \"file\"\ntimezone = \"UTC\"\n[providers.openrouter]\nbase_url = %q\n", srv.URL+"/api/v1")
-	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := func(k string) string {
-		if k == "BYOK_PASSPHRASE" {
-			return "a tui test passphrase"
-		}
-		return ""
-	}
-	a, err := app.Open(t.Context(), app.Options{Home: home, Now: fixedClock, Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.AddAdminKey(t.Context(), "openrouter", "", "sk-or-v1-FAKE-tui-management-000000test", false); err != nil {
-		t.Fatal(err)
-	}
+	a := reportingApp(t, "openrouter", srv.URL+"/api/v1", "sk-or-v1-FAKE-tui-management-000000test")
 	st := testStore(t, a)
 	for _, at := range []time.Time{yesterday.Add(9 * time.Hour), testNow.Add(-time.Hour)} {
 		e := store.Event{Time: at, Source: store.SourceCLI, Provider: "openrouter", Model: "openai/gpt-4o-mini", Status: store.StatusOK,
