@@ -64,6 +64,12 @@ func TestUnpricedNeverZero(t *testing.T) {
 	if out := c.ok("", "log"); !strings.Contains(out, "unpriced") || strings.Contains(out, "$0.00") {
 		t.Errorf("log:\n%s", out)
 	}
+	// usage counts it apart and says where the fallback budgets count comes
+	// from: fakeai has no prices, so no other provider's name is borrowed.
+	if out := c.ok("", "usage"); !strings.Contains(out, "2 requests have no known price") ||
+		!strings.Contains(out, "`byok pricing cost PROVIDER/MODEL` says which") || strings.Contains(out, "highest price") {
+		t.Errorf("usage:\n%s", out)
+	}
 	// The log's JSON gives no cost (null), as prompt's and pricing cost's do.
 	var logRows []map[string]any
 	decode(t, c.ok("", "log", "--json"), &logRows)

@@ -131,7 +131,7 @@ func printUsage(w io.Writer, by store.GroupBy, groups []store.Group) error {
 		return err
 	}
 	if total.Unpriced > 0 {
-		fmt.Fprintf(w, "\n%s no known price; budgets count %s for unpriced requests (the provider's highest price).\nSet a price with `byok pricing set`.\n",
+		fmt.Fprintf(w, "\n%s no known price; budgets count %s for them, at each provider's fallback price\n(`byok pricing cost PROVIDER/MODEL` says which). Set a price with `byok pricing set`.\n",
 			counted(total.Unpriced, "request has", "requests have"), total.Fallback)
 	}
 	return nil
