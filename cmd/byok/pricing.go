@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/byokhq/byok/pricing"
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/providers/audio"
+	"github.com/byokhq/byok/store"
 )
 
 func newPricingCmd(f *Factory) *cobra.Command {
@@ -493,13 +495,7 @@ func runReprice(ctx context.Context, f *Factory, o pricingRepriceOptions) error 
 		fmt.Fprintf(w, "Every request since %s already has today's price.\n", from.In(a.Location()).Format("2006-01-02 15:04"))
 		return nil
 	}
-	t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
-	for _, d := range diffs {
-		// Requests that had no price read "2 unpriced", never a dollar
-		// figure; CHANGE is the change in priced spend.
-		t.row(d.Provider, count(d.Events), pricing.FormatTotal(d.Old, d.Events, d.OldUnpriced), pricing.FormatTotal(d.New, d.Events, d.NewUnpriced), (d.New - d.Old).String())
-	}
-	if err := t.flush(); err != nil {
+	if err := repriceTable(w, diffs); err != nil {
 		return err
 	}
 	if o.yes {
@@ -508,6 +504,17 @@ func runReprice(ctx context.Context, f *Factory, o pricingRepriceOptions) error 
 		fmt.Fprintln(w, "\nNothing was written. Run again with --yes to apply these costs.")
 	}
 	return nil
+}
+
+// repriceTable writes re-priced requests a row per provider. Requests that
+// had no price read "2 unpriced", never a dollar figure; CHANGE is the
+// change in priced spend.
+func repriceTable(w io.Writer, diffs []store.RepriceDiff) error {
+	t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
+	for _, d := range diffs {
+		t.row(d.Provider, count(d.Events), pricing.FormatTotal(d.Old, d.Events, d.OldUnpriced), pricing.FormatTotal(d.New, d.Events, d.NewUnpriced), (d.New - d.Old).String())
+	}
+	return t.flush()
 }
 
 // secondsFlag reads --seconds as whole milliseconds, exactly (no float).

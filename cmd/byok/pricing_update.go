@@ -76,13 +76,12 @@ func runPricingUpdate(ctx context.Context, f *Factory, opts pricingUpdateOptions
 	if opts.output.json {
 		return writeJSON(f.IO.Out, rep)
 	}
-	printUpdate(f.IO.Out, rep, opts.repriceSince != "")
-	return nil
+	return printUpdate(f.IO.Out, rep, opts.repriceSince != "")
 }
 
 // printUpdate writes what the update changed; repriced says whether it
 // re-priced past requests too.
-func printUpdate(w io.Writer, rep app.UpdateReport, repriced bool) {
+func printUpdate(w io.Writer, rep app.UpdateReport, repriced bool) error {
 	if rep.NotModified {
 		fmt.Fprintf(w, "LiteLLM's price file has not changed since the last update (%s).\n", rep.Source)
 	} else {
@@ -148,12 +147,9 @@ func printUpdate(w io.Writer, rep app.UpdateReport, repriced bool) {
 		fmt.Fprintln(w, "\nRe-priced: no past request's cost changed.")
 	case repriced:
 		fmt.Fprintln(w, "\nRe-priced with the new catalog:")
-		t := newTable(w, "PROVIDER", "REQUESTS", "BEFORE", "AFTER", "CHANGE")
-		for _, r := range rep.Repriced {
-			t.row(r.Provider, count(r.Events), r.Old.String(), r.New.String(), (r.New - r.Old).String())
-		}
-		t.flush()
+		return repriceTable(w, rep.Repriced)
 	}
+	return nil
 }
 
 // priceSummary names the rates a new price has.
