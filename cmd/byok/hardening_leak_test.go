@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,17 +199,7 @@ func TestSecretLeakScan(t *testing.T) {
 // the real key among them — in its body and in a response header.
 func proxyEchoes(t *testing.T, c *cli, up *upstream, scan *leakScan) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{Home: c.home})
-	checkErr(t, err)
-	defer a.Close()
-	token := "byok-leak-proxy-" + randomTail(24)
-	srv, err := proxy.New(a, proxy.Options{Addr: "127.0.0.1:0", Token: token})
-	checkErr(t, err)
-	l, err := proxy.Listen("127.0.0.1:0")
-	checkErr(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	base := "http://" + l.Addr().String()
+	base, token, stop := serveProxy(t, c.home)
 	up.echoHdrs.Store(true)
 	defer up.echoHdrs.Store(false)
 	reqs := []struct {
@@ -244,12 +235,37 @@ func proxyEchoes(t *testing.T, c *cli, up *upstream, scan *leakScan) {
 	}
 	// The database's WAL and SHM exist while the proxy's app is open.
 	scan.files(c.home, "while the proxy runs")
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	checkErr(t, srv.Shutdown(sctx))
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		t.Fatal(err)
+	stop()
+}
+
+// serveProxy serves byok's proxy for home on a free loopback port, as
+// `byok proxy` does, and returns its base URL, its token, and stop, which
+// shuts it down and closes its app (at the test's end if not called).
+func serveProxy(t *testing.T, home string) (base, token string, stop func()) {
+	t.Helper()
+	a, err := app.Open(context.Background(), app.Options{Home: home})
+	checkErr(t, err)
+	token = "byok-test-proxy-" + randomTail(24)
+	srv, err := proxy.New(a, proxy.Options{Addr: "127.0.0.1:0", Token: token})
+	checkErr(t, err)
+	l, err := proxy.Listen("127.0.0.1:0")
+	checkErr(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			checkErr(t, srv.Shutdown(ctx))
+			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("proxy: %v", err)
+			}
+			checkErr(t, a.Close())
+		})
 	}
+	t.Cleanup(stop)
+	return "http://" + l.Addr().String(), token, stop
 }
 
 // childProc runs byok as a child process adding a key from stdin while the

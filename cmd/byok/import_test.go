@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,8 +16,6 @@ import (
 	"time"
 
 	"github.com/byokhq/byok/agentlog/agentlogtest"
-	"github.com/byokhq/byok/app"
-	"github.com/byokhq/byok/proxy"
 )
 
 func TestImportCommand(t *testing.T) {
@@ -244,28 +241,11 @@ func TestImportSkipsRequestsTheProxyRecorded(t *testing.T) {
 	c := newCLI(t, fmt.Sprintf("timezone = \"UTC\"\n\n[providers.anthropic]\nbase_url = %q\n", up.URL))
 
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{Home: c.home})
-	checkErr(t, err)
-	defer a.Close()
-	token := "byok-import-proxy-" + randomTail(24)
-	srv, err := proxy.New(a, proxy.Options{Addr: "127.0.0.1:0", Token: token})
-	checkErr(t, err)
-	l, err := proxy.Listen("127.0.0.1:0")
-	checkErr(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		checkErr(t, srv.Shutdown(sctx))
-		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Error(err)
-		}
-	}()
+	base, token, _ := serveProxy(t, c.home)
 	viaProxy := func(id string) {
 		t.Helper()
 		reqID.Store(id)
-		req, err := http.NewRequestWithContext(ctx, "POST", "http://"+l.Addr().String()+"/anthropic/v1/messages",
+		req, err := http.NewRequestWithContext(ctx, "POST", base+"/anthropic/v1/messages",
 			strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`))
 		checkErr(t, err)
 		req.Header.Set("X-Api-Key", token)
