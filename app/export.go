@@ -302,7 +302,12 @@ func (a *App) exportHeaders(ctx context.Context, c config.OTLP) (map[string]stri
 		if err != nil {
 			return nil, fmt.Errorf("export.otlp header %s: read the keychain: %w", name, err)
 		}
+		// The credential after a scheme ("Basic …") is kept out of logs
+		// and errors on its own too; the redactor ignores short words.
 		redact.Register(v)
+		for _, f := range strings.Fields(v) {
+			redact.Register(f)
+		}
 		out[name] = v
 	}
 	return out, nil

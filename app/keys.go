@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/redact"
@@ -96,7 +97,14 @@ func checkSecret(spec providers.Spec, secret string) (string, error) {
 		}
 		return secret, nil
 	}
-	if strings.ContainsAny(secret, " \t\r\n") {
+	if spec.ID == ExportSecretProvider {
+		// An export header's value is often a scheme and a credential
+		// ("Basic dXNlcjp0b2tlbg==", "Bearer …"), so it may hold spaces; a
+		// line break would end the header and begin another.
+		if strings.ContainsFunc(secret, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }) {
+			return "", errors.New("the header value contains a line break or a control character: paste it on one line")
+		}
+	} else if strings.ContainsAny(secret, " \t\r\n") {
 		return "", errors.New("the key contains spaces or line breaks: paste only the key")
 	}
 	// The redactor keeps no value shorter than redact.MinLength (too many
