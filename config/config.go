@@ -286,6 +286,13 @@ func Parse(b []byte, c *Config, name string) error {
 			if pe.Usage != "" {
 				msg += " (" + strings.TrimSpace(pe.Usage) + ")"
 			}
+			// A file that parses as TOML failed on a value a setting
+			// refused (an amount, a duration); the error names that
+			// setting, as the checks below do. A syntax error's last key
+			// may be the one before it, so it is left out there.
+			if pe.LastKey != "" && toml.Unmarshal(b, new(map[string]any)) == nil {
+				msg = pe.LastKey + ": " + msg
+			}
 			return &Error{File: name, Line: pe.Position.Line, Msg: msg}
 		}
 		if m := typeErr.FindStringSubmatch(err.Error()); m != nil {

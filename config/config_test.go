@@ -80,7 +80,8 @@ no_key = true
 				t.Fatalf("reconcile every %s, low balance %+v", c.Reconcile.Interval(), c.Alerts.LowBalanceUSD)
 			}
 		}},
-		{"bad low balance", "[alerts]\nlow_balance_usd = \"five\"\n", "expected an amount of dollars", nil},
+		{"bad low balance", "[alerts]\nlow_balance_usd = \"five\"\n", "alerts.low_balance_usd: expected an amount of dollars", nil},
+		{"negative low balance names its setting", "[alerts]\nlow_balance_usd = -1\n", "config.toml:2: alerts.low_balance_usd: the amount must not be negative", nil},
 		{"reconcile too often", "[reconcile]\nevery = \"1m\"\n", "config.toml:2: reconcile every", nil},
 		{"unknown agent to watch", "timezone = \"UTC\"\n[import]\nwatch = [\"claude-code\", \"cursor\"]\n", `config.toml:3: import watch: "cursor" is not an agent`, nil},
 		{"agents to watch", "[import]\nwatch = [\"claude-code\", \"codex\"]\n", "", func(t *testing.T, c Config) {
