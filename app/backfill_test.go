@@ -118,7 +118,7 @@ func TestBackfillOpenRouterGeneration(t *testing.T) {
 	if err != nil || rec.Errors["openrouter"] == nil {
 		t.Fatalf("reconcile openrouter without a management key: %v %v", err, rec.Errors)
 	}
-	if len(rec.Notes) == 0 || !strings.Contains(rec.Notes[0], "OpenRouter: 1 requests byok carried without an inline cost now carry their billed cost") {
+	if len(rec.Notes) == 0 || !strings.Contains(rec.Notes[0], "OpenRouter's billed cost for the requests byok carried without one: 1 fetched, 0 still unknown") {
 		t.Fatalf("reconcile notes %q", rec.Notes)
 	}
 	if asked["gen-1733400200-ViaReconcile"] != 1 {

@@ -207,7 +207,7 @@ func (a *App) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileResul
 				res.Errors[spec.ID+" generations"] = err
 			}
 			if b.Priced > 0 || b.Unknown > 0 {
-				res.Notes = append(res.Notes, fmt.Sprintf("OpenRouter: %d requests byok carried without an inline cost now carry their billed cost; %d were still unknown to OpenRouter and keep byok's computed cost", b.Priced, b.Unknown))
+				res.Notes = append(res.Notes, fmt.Sprintf("OpenRouter's billed cost for the requests byok carried without one: %d fetched, %d still unknown to OpenRouter (those keep byok's computed cost)", b.Priced, b.Unknown))
 			}
 		}
 		rows, notes, err := a.reconcileProvider(ctx, spec, from, to)

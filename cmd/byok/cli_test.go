@@ -1044,7 +1044,10 @@ func TestKeysRotateRefusesBeforeAskingForTheSecret(t *testing.T) {
 	for _, k := range ks {
 		ids[k["provider"].(string)] = fmt.Sprint(k["id"])
 	}
-	c.ok("", "keys", "rm", ids["anthropic"])
+	// The secret was in the file keyring, and rm says so.
+	if out := c.ok("", "keys", "rm", ids["anthropic"]); !strings.Contains(out, "Removed anthropic/default from the file;") {
+		t.Errorf("keys rm: %q", out)
+	}
 	for _, tt := range []struct{ provider, want string }{
 		{"openai", "openai/env comes from an environment variable"},
 		{"anthropic", "anthropic/default was removed"},

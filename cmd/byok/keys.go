@@ -126,8 +126,8 @@ func runKeysTest(ctx context.Context, f *Factory, o keyIDOptions) error {
 }
 
 func runKeysRm(ctx context.Context, f *Factory, o keyIDOptions) error {
-	return changeKey(ctx, f, o, (*app.App).RemoveKey, func(_ *app.App, k store.Key) string {
-		return fmt.Sprintf("Removed %s from the keychain; its history is kept.", k.Name())
+	return changeKey(ctx, f, o, (*app.App).RemoveKey, func(a *app.App, k store.Key) string {
+		return fmt.Sprintf("Removed %s from the %s; its history is kept.", k.Name(), a.Config.Keyring)
 	})
 }
 
