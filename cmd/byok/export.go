@@ -78,9 +78,11 @@ func runExportOTLP(ctx context.Context, f *Factory, o exportOTLPOptions) error {
 	res, err := a.ExportNow(ctx, nil)
 	if err != nil {
 		if res.Events > 0 {
-			fmt.Fprintf(f.IO.Err, "Sent %s before this failure; the rest wait in the outbox.\n", counted(res.Events, "event", "events"))
+			fmt.Fprintf(f.IO.Err, "Sent %s before this failure.\n", counted(res.Events, "event", "events"))
 		}
-		return err
+		// Nothing is lost: the outbox keeps its place, and every byok that
+		// records a request tries again in the background.
+		return fmt.Errorf("%w\nThe events wait in the outbox and go out once %s answers: check that the collector runs there, then send them with `byok export otlp` (`byok export status` shows what waits)", err, a.Config.Export.OTLP.Endpoint)
 	}
 	fmt.Fprintf(f.IO.Out, "Sent %s to %s; the outbox is empty (cursor at event %d).\n", counted(res.Events, "event", "events"), a.Config.Export.OTLP.Endpoint, res.Cursor)
 	return nil
