@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,13 +79,23 @@ func runAlerts(ctx context.Context, f *Factory, o alertsOptions) error {
 
 // printAlerts writes the alerts' table.
 func printAlerts(w io.Writer, loc *time.Location, as []store.Alert) error {
-	t := newTable(w, "ID", "TIME", "KIND", "SCOPE", "MESSAGE", "")
+	header := []string{"ID", "TIME", "KIND", "SCOPE", "MESSAGE"}
+	// With acknowledged alerts listed too (--all), a STATE column tells
+	// them from the new ones; without, every alert is new.
+	state := slices.ContainsFunc(as, func(al store.Alert) bool { return al.Acked })
+	if state {
+		header = append(header, "STATE")
+	}
+	t := newTable(w, header...)
 	for _, al := range as {
-		acked := ""
-		if al.Acked {
-			acked = "acked"
+		cells := []string{itoa(al.ID), al.Time.In(loc).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message}
+		switch {
+		case state && al.Acked:
+			cells = append(cells, "acked")
+		case state:
+			cells = append(cells, "new")
 		}
-		t.row(itoa(al.ID), al.Time.In(loc).Format("2006-01-02 15:04"), string(al.Kind), al.Scope, al.Message, acked)
+		t.row(cells...)
 	}
 	return t.flush()
 }

@@ -545,6 +545,14 @@ func TestBudgetsAndAlerts(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.ok("", "alerts", "--json")), &as); err != nil || len(as) != n-1 {
 		t.Fatalf("after ack: %+v %v", as, err)
 	}
+	// The table of every alert names its state column; the new ones alone
+	// need none.
+	if all := c.ok("", "alerts", "--all"); !strings.Contains(strings.SplitN(all, "\n", 2)[0], "STATE") || !strings.Contains(all, "acked") {
+		t.Errorf("alerts --all:\n%s", all)
+	}
+	if fresh := c.ok("", "alerts"); strings.Contains(fresh, "STATE") {
+		t.Errorf("alerts:\n%s", fresh)
+	}
 	if r := c.run("", "status", "--check"); r.code != 0 {
 		t.Fatalf("status --check under the limit: exit %d", r.code)
 	}
