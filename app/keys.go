@@ -789,6 +789,27 @@ type noKeyError struct{ provider, hint string }
 func (e *noKeyError) Error() string { return "no key for " + e.provider + ": " + e.hint }
 func (e *noKeyError) Unwrap() error { return store.ErrNotFound }
 
+// UnusableKeyError says the key a request named cannot send requests: it
+// was removed, or it is an admin key. Its message tells a CLI user to pick
+// another with --key; a caller whose users name keys some other way (the
+// proxy's x-byok-key header) words the remedy with Explain.
+type UnusableKeyError struct {
+	Key      store.Key
+	Provider string // the provider's display name
+}
+
+func (e *UnusableKeyError) Error() string {
+	return e.Explain("pick another with --key (see `byok keys list`)")
+}
+
+// Explain says why the key cannot send requests, then remedy.
+func (e *UnusableKeyError) Explain(remedy string) string {
+	if e.Key.Revoked() {
+		return fmt.Sprintf("the key %s was removed; %s", e.Key.Name(), remedy)
+	}
+	return fmt.Sprintf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; %s", e.Key.Name(), e.Provider, remedy)
+}
+
 // resolveKey picks the key of a request: the named label, else the
 // provider's default stored key, else its environment variable.
 func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string) (store.Key, string, error) {
@@ -810,11 +831,8 @@ func (a *App) resolveKey(ctx context.Context, spec providers.Spec, label string)
 				return store.Key{}, "", err
 			}
 		}
-		if k.Revoked() {
-			return store.Key{}, "", fmt.Errorf("the key %s was removed; pick another with --key (see `byok keys list`)", k.Name())
-		}
-		if k.Admin {
-			return store.Key{}, "", fmt.Errorf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; pick another with --key (see `byok keys list`)", k.Name(), spec.Name)
+		if k.Revoked() || k.Admin {
+			return store.Key{}, "", &UnusableKeyError{Key: k, Provider: spec.Name}
 		}
 	default:
 		var ok bool

@@ -120,7 +120,7 @@ func TestRefusedRequestsNeverReachTheProvider(t *testing.T) {
 		// The CLI's words (--key) mean nothing to a proxy client: the
 		// answer names the header it sent.
 		{name: "removed key label", path: "/v1/chat/completions", status: 400, code: "byok_no_key",
-			wantText: "the key openai/gone was removed: name another of OpenAI's keys in the x-byok-key header",
+			wantText: "the key openai/gone was removed; name another of OpenAI's keys in the x-byok-key header",
 			edit:     func(r *http.Request, _ *env) { r.Header.Set("X-Byok-Key", "gone") }},
 		{name: "admin key label", path: "/v1/chat/completions", status: 400, code: "byok_no_key",
 			wantText: "openai/admin is an admin key: byok uses it only to read OpenAI's usage, cost and balance reports, never for requests; name another",

@@ -14,7 +14,6 @@ import (
 
 	"github.com/byokhq/byok/app"
 	"github.com/byokhq/byok/budget"
-	"github.com/byokhq/byok/providers"
 	"github.com/byokhq/byok/store"
 	"github.com/byokhq/byok/store/keychain"
 )
@@ -121,10 +120,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 	if err != nil {
 		status, code := beginStatus(err)
 		msg := err.Error()
-		if code == "byok_cannot_send" {
-			if m := s.unusableKey(r.Context(), &t.spec, call.KeyLabel); m != "" {
-				code, msg = "byok_no_key", m
-			}
+		// The app words a key that cannot send for the CLI's --key flag,
+		// which a proxy client does not have: the answer names the header.
+		if uk := (*app.UnusableKeyError)(nil); errors.As(err, &uk) {
+			msg = uk.Explain(fmt.Sprintf("name another of %s's keys in the x-byok-key header, or leave the header out for its default key (see `byok keys list`)", uk.Provider))
 		}
 		writeError(w, t.shape, status, code, msg)
 		return nil, nil
@@ -132,28 +131,6 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*target, *app.Ru
 	// The reply ends once the request is recorded; its alerts follow.
 	run.DeferAlerts = true
 	return t, run
-}
-
-// unusableKey explains why the key a client named in x-byok-key cannot
-// send requests (removed, or an admin key) in the client's terms: the app
-// words it for the CLI's --key flag, which a proxy client does not have.
-// It returns "" when the label names no such key.
-func (s *Server) unusableKey(ctx context.Context, spec *providers.Spec, label string) string {
-	if label == "" {
-		return ""
-	}
-	k, err := s.app.Store.KeyByName(ctx, spec.ID, label)
-	if err != nil {
-		return ""
-	}
-	other := fmt.Sprintf("name another of %s's keys in the x-byok-key header, or leave the header out for its default key (see `byok keys list`)", spec.Name)
-	switch {
-	case k.Revoked():
-		return fmt.Sprintf("the key %s was removed: %s", k.Name(), other)
-	case k.Admin:
-		return fmt.Sprintf("%s is an admin key: byok uses it only to read %s's usage, cost and balance reports, never for requests; %s", k.Name(), spec.Name, other)
-	}
-	return ""
 }
 
 // hasDotSegment reports whether a (decoded) path has a "." or ".."
@@ -245,7 +222,7 @@ func beginStatus(err error) (int, string) {
 		return http.StatusPaymentRequired, "byok_budget_exceeded"
 	case errors.Is(err, keychain.ErrUnavailable), errors.Is(err, keychain.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "byok_keyring_unavailable"
-	case errors.Is(err, keychain.ErrNotFound), errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, keychain.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.As(err, new(*app.UnusableKeyError)):
 		return http.StatusBadRequest, "byok_no_key"
 	case errors.Is(err, app.ErrInput):
 		return http.StatusBadRequest, "byok_bad_request"
