@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -227,7 +228,7 @@ func (m *mediaReader) Feed(data []byte) {
 			m.u.Output += u.Output
 			m.u.OutputImage += u.OutputImage
 			m.u.Images += u.Images
-			m.u.ImageSize, m.u.ImageQuality = cmpOr(u.ImageSize, size), cmpOr(u.ImageQuality, quality)
+			m.u.ImageSize, m.u.ImageQuality = cmp.Or(u.ImageSize, size), cmp.Or(u.ImageQuality, quality)
 			m.seen = true
 		}
 	case mediaTranscription:
@@ -266,7 +267,7 @@ func (m *mediaReader) Usage() (providers.Usage, bool) {
 			// An answer byok could not read: the images asked for.
 			u = providers.Usage{Images: m.req.images, Estimated: true}
 		}
-		u.ImageSize, u.ImageQuality = cmpOr(u.ImageSize, m.req.size), cmpOr(u.ImageQuality, m.req.quality)
+		u.ImageSize, u.ImageQuality = cmp.Or(u.ImageSize, m.req.size), cmp.Or(u.ImageQuality, m.req.quality)
 	case mediaTranscription:
 		if !m.seen {
 			u = providers.Usage{AudioMillis: m.req.audioMillis, Unmeasured: m.req.audioMillis == 0}
@@ -285,11 +286,4 @@ func (m *mediaReader) Usage() (providers.Usage, bool) {
 		}
 	}
 	return u, true
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
