@@ -87,10 +87,10 @@ type App struct {
 	// reportSleep replaces the report clients' waits before a retry (tests
 	// see the waits without waiting); nil waits.
 	reportSleep func(context.Context, time.Duration) error
-	// replyWaits replaces how long a provider may stay silent before and
-	// during a reply (tests stall a fake for milliseconds); zero keeps
-	// the providers' defaults.
-	replyWaits struct{ think, idle time.Duration }
+	// replyIdle replaces how long a provider may stay silent mid-reply
+	// (tests stall a fake for milliseconds); zero keeps the providers'
+	// default.
+	replyIdle time.Duration
 
 	// bg counts alert evaluations running after their request (see
 	// Run.DeferAlerts); Close waits for them.
@@ -395,7 +395,7 @@ func (a *App) providerOptions(client string) providers.Options {
 	// think or idle wait; the whole request's bound also stops a reply
 	// that trickles on for ever, and long reasoning replies still fit.
 	return providers.Options{HTTPClient: a.httpClient, UserAgent: ua, Timeout: requestTimeout,
-		ThinkTimeout: a.replyWaits.think, IdleTimeout: a.replyWaits.idle}
+		IdleTimeout: a.replyIdle}
 }
 
 // DataDir returns the directory holding the database.

@@ -123,7 +123,7 @@ func TestStalledStreamIsRecorded(t *testing.T) {
 		case <-time.After(time.Minute):
 		}
 	}, "")
-	a.replyWaits.idle = 100 * time.Millisecond
+	a.replyIdle = 100 * time.Millisecond
 	// A bound far beyond the idle wait, so that a stall byok misses fails
 	// the test instead of hanging it.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

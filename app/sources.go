@@ -23,8 +23,9 @@ func EventSources() []store.Source {
 
 // ParseEventSource reads a source name; its error lists the names there are.
 func ParseEventSource(s string) (store.Source, error) {
-	names := make([]string, 0, len(EventSources()))
-	for _, src := range EventSources() {
+	srcs := EventSources()
+	names := make([]string, 0, len(srcs))
+	for _, src := range srcs {
 		if string(src) == s {
 			return src, nil
 		}

@@ -308,13 +308,8 @@ func counted(m map[Source]int, by Source) map[Source]int {
 // older than byok's own, so no id is freed at the top for SQLite to give
 // out again (the export outbox relies on ids only growing).
 func (s *Store) DropRecorded(ctx context.Context, source Source) (map[Source]int, error) {
-	var news bool
-	if err := s.r.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM events), 0) >
-		coalesce((SELECT event_id FROM import_match_mark WHERE source = ?), 0)`, string(source)).Scan(&news); err != nil {
-		return nil, fmt.Errorf("read the import match mark: %w", err)
-	}
-	if !news {
-		return nil, nil
+	if mark, top, err := readMatchMark(ctx, s.r, source); err != nil || top <= mark {
+		return nil, err
 	}
 	var out map[Source]int
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -322,12 +317,10 @@ func (s *Store) DropRecorded(ctx context.Context, source Source) (map[Source]int
 			return fmt.Errorf("the store was opened read-only")
 		}
 		out = nil
-		var mark, top int64
-		err := tx.QueryRowContext(ctx, `SELECT event_id FROM import_match_mark WHERE source = ?`, string(source)).Scan(&mark)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read the import match mark: %w", err)
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&top); err != nil {
+		// Read again under the write lock: another import may have moved
+		// the mark since the look above.
+		mark, top, err := readMatchMark(ctx, tx, source)
+		if err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT i.id, p.source FROM events p
@@ -384,6 +377,20 @@ func (s *Store) DropRecorded(ctx context.Context, source Source) (map[Source]int
 		return nil, fmt.Errorf("match %s requests with byok's own: %w", source, err)
 	}
 	return out, nil
+}
+
+// readMatchMark returns the source's import match mark (0 before its
+// first look) and the highest event id now: events above the mark are the
+// ones DropRecorded has yet to match.
+func readMatchMark(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, source Source) (mark, top int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT coalesce((SELECT event_id FROM import_match_mark WHERE source = ?), 0),
+		coalesce((SELECT max(id) FROM events), 0)`, string(source)).Scan(&mark, &top)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the import match mark: %w", err)
+	}
+	return mark, top, nil
 }
 
 // prefixEnd returns the least string above every string starting with p.

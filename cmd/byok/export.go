@@ -80,6 +80,11 @@ func runExportOTLP(ctx context.Context, f *Factory, o exportOTLPOptions) error {
 		if res.Events > 0 {
 			fmt.Fprintf(f.IO.Err, "Sent %s before this failure.\n", counted(res.Events, "event", "events"))
 		}
+		// Another process sending, or Ctrl-C, is not the collector's
+		// doing, and the error already says what to do.
+		if errors.Is(err, store.ErrLeaseHeld) || errors.Is(err, context.Canceled) {
+			return err
+		}
 		// Nothing is lost: the outbox keeps its place, and every byok that
 		// records a request tries again in the background.
 		return fmt.Errorf("%w\nThe events wait in the outbox and go out once %s answers: check that the collector runs there, then send them with `byok export otlp` (`byok export status` shows what waits)", err, a.Config.Export.OTLP.Endpoint)
